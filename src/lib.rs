@@ -2,4 +2,12 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the layer picture and how an event flows through the modules.
 
+pub mod ethernet;
+pub mod filter;
+pub mod host;
+pub mod phy;
+pub mod rng;
+pub mod sim;
+pub mod switch;
 pub mod time;
+pub mod trace;

@@ -1,0 +1,793 @@
+//! The world: nodes joined by links, driven by the event queue.
+//!
+//! Three kinds of event exist. A frame *arrival* hands the frame's bytes to the node at the far
+//! end of a link; a *wake* lets a node run its timers (each node asks for its next deadline
+//! after every event, see [`World::step`]); a *script* event hands control back to whoever
+//! drives the world (the scenario runner) to apply a timeline action or check an expectation.
+//!
+//! Handling an event may make a node send frames: the [`Fabric`] puts them on links, which
+//! answer when they arrive (serialisation + queueing + propagation) and may flip their bits.
+
+use super::engine::EventQueue;
+use super::{FrameId, LinkId, NodeId};
+use crate::ethernet::Frame;
+use crate::filter::FrameFilter;
+use crate::host::Host;
+use crate::phy::{BitErrors, LinkConfig, Transmitter, TxOutcome};
+use crate::switch::{Forwarding, Hub, Learned, Switch};
+use crate::time::{Duration, Instant};
+use crate::trace::{PhyDrop, Trace, TraceEvent};
+use rand_chacha::ChaCha8Rng;
+use std::fmt;
+
+/// What a world's events are.
+#[derive(Clone, Debug)]
+pub enum Event {
+    /// The last bit of `frame` reaches end `to_side` of `link`.
+    Arrival {
+        link: LinkId,
+        to_side: u8,
+        id: FrameId,
+        frame: Frame,
+        /// The link's up/down generation when the frame left; if it changed, the frame was lost.
+        epoch: u32,
+    },
+    /// A node's timers are due.
+    Wake { node: NodeId },
+    /// Control returns to the driver with this number (timeline action or timed check).
+    Script { index: u32 },
+}
+
+/// The kinds of node.
+#[derive(Debug)]
+pub enum NodeKind {
+    Host(Box<Host>),
+    Switch(Switch),
+    Hub(Hub),
+}
+
+impl NodeKind {
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            NodeKind::Host(h) if h.is_router() => "router",
+            NodeKind::Host(_) => "host",
+            NodeKind::Switch(_) => "switch",
+            NodeKind::Hub(_) => "hub",
+        }
+    }
+}
+
+/// A node of the network.
+#[derive(Debug)]
+pub struct Node {
+    pub name: String,
+    pub kind: NodeKind,
+}
+
+/// One end of a link: which link, and which of its two sides.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct LinkEnd {
+    pub link: LinkId,
+    pub side: u8,
+}
+
+/// What a fault rule does to the frame it catches.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultAction {
+    Drop,
+    /// Flip these bit positions (counted from the first bit on the wire after the SFD).
+    Corrupt(Vec<u64>),
+}
+
+/// A deterministic fault: act on the `nth` (1-based) frame matching `filter` that one side of a
+/// link sends (or either side, if `from_side` is `None`); `count` consecutive matches from there.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    pub from_side: Option<u8>,
+    pub filter: FrameFilter,
+    pub nth: u32,
+    pub count: u32,
+    pub action: FaultAction,
+    seen: u32,
+}
+
+impl Fault {
+    pub fn new(
+        from_side: Option<u8>,
+        filter: FrameFilter,
+        nth: u32,
+        count: u32,
+        action: FaultAction,
+    ) -> Self {
+        Fault {
+            from_side,
+            filter,
+            nth: nth.max(1),
+            count: count.max(1),
+            action,
+            seen: 0,
+        }
+    }
+
+    /// Counts the frame if it matches and says whether this one is to be hit.
+    fn hits(&mut self, side: u8, frame: &[u8]) -> bool {
+        if self.from_side.is_some_and(|s| s != side) || !self.filter.matches(frame) {
+            return false;
+        }
+        self.seen += 1;
+        self.seen >= self.nth && self.seen < self.nth.saturating_add(self.count)
+    }
+}
+
+/// A full-duplex link between two ports.
+#[derive(Debug)]
+pub struct Link {
+    pub name: String,
+    pub ends: [(NodeId, u16); 2],
+    /// Transmitter `i` sends from side `i` to side `1 - i`.
+    pub tx: [Transmitter; 2],
+    pub up: bool,
+    epoch: u32,
+    errors: Option<BitErrors>,
+    rng: ChaCha8Rng,
+    pub faults: Vec<Fault>,
+    /// Frames lost because the link went down while they were on it.
+    pub lost_in_flight: u64,
+}
+
+impl Link {
+    pub fn config(&self) -> &LinkConfig {
+        &self.tx[0].config
+    }
+
+    /// Sum of a counter over both directions.
+    pub fn total(&self, f: impl Fn(&crate::phy::TxCounters) -> u64) -> u64 {
+        f(&self.tx[0].counters) + f(&self.tx[1].counters)
+    }
+
+    /// The side a node is on, if it is on this link.
+    pub fn side_of(&self, node: NodeId) -> Option<u8> {
+        self.ends
+            .iter()
+            .position(|(n, _)| *n == node)
+            .map(|s| s as u8)
+    }
+}
+
+/// Links, their port attachments, the event queue and the trace: everything a node's outputs
+/// need, kept apart from the nodes so a node can be borrowed while its frames are sent.
+pub struct Fabric {
+    pub queue: EventQueue<Event>,
+    pub links: Vec<Link>,
+    /// `ports[node][port]`: the link end plugged into that port, if any.
+    pub ports: Vec<Vec<Option<LinkEnd>>>,
+    pub trace: Trace,
+    next_frame_id: u64,
+}
+
+impl Fabric {
+    /// Puts `frame` on the link plugged into `port` of `node`. Returns false when no cable is
+    /// plugged into that port (the caller decides whether that is worth a record).
+    pub fn send(&mut self, node: NodeId, port: u16, frame: Frame) -> bool {
+        let now = self.queue.now();
+        let Some(end) = self.ports[node.0 as usize]
+            .get(port as usize)
+            .copied()
+            .flatten()
+        else {
+            return false;
+        };
+        let id = FrameId(self.next_frame_id);
+        self.next_frame_id += 1;
+        let link = &mut self.links[end.link.0 as usize];
+        let side = end.side;
+        let drop = |trace: &mut Trace, frame: Frame, reason| {
+            if trace.on() {
+                trace.push(
+                    now,
+                    Some(node),
+                    TraceEvent::FrameDropped {
+                        link: end.link,
+                        port,
+                        id,
+                        frame,
+                        reason,
+                    },
+                );
+            }
+        };
+        if !link.up {
+            link.tx[side as usize].counters.down_drops += 1;
+            drop(&mut self.trace, frame, PhyDrop::LinkDown);
+            return true;
+        }
+        let mut frame = frame;
+        let mut fault_flips = None;
+        if !link.faults.is_empty() {
+            let mut action = None;
+            for f in link.faults.iter_mut() {
+                if f.hits(side, &frame) && action.is_none() {
+                    action = Some(f.action.clone());
+                }
+            }
+            match action {
+                Some(FaultAction::Drop) => {
+                    drop(&mut self.trace, frame, PhyDrop::Fault);
+                    return true;
+                }
+                Some(FaultAction::Corrupt(bits)) => {
+                    let mut bytes = frame.to_vec();
+                    let mut n = 0;
+                    for b in bits {
+                        if let Some(byte) = bytes.get_mut((b / 8) as usize) {
+                            *byte ^= 1 << (b % 8);
+                            n += 1;
+                        }
+                    }
+                    frame = Frame::from(bytes);
+                    fault_flips = Some(n);
+                }
+                None => {}
+            }
+        }
+        let tx = &mut link.tx[side as usize];
+        match tx.transmit(now, frame.len()) {
+            TxOutcome::QueueFull => {
+                drop(&mut self.trace, frame, PhyDrop::QueueFull);
+            }
+            TxOutcome::LinkDown => {
+                drop(&mut self.trace, frame, PhyDrop::LinkDown);
+            }
+            TxOutcome::Sent {
+                start,
+                arrival,
+                queued_behind,
+            } => {
+                if self.trace.on() {
+                    self.trace.push(
+                        now,
+                        Some(node),
+                        TraceEvent::FrameTx {
+                            link: end.link,
+                            port,
+                            id,
+                            frame: frame.clone(),
+                            start,
+                            arrival,
+                            queued_behind: queued_behind as u32,
+                        },
+                    );
+                }
+                let mut flips = None;
+                if let Some(errors) = link.errors {
+                    if let Some((damaged, n)) = errors.damage(&frame, &mut link.rng) {
+                        frame = Frame::from(damaged);
+                        flips = Some((n, false));
+                    }
+                }
+                if let Some(n) = fault_flips {
+                    flips = Some((n, true));
+                }
+                if let Some((n, by_fault)) = flips {
+                    tx.counters.corrupted_frames += 1;
+                    tx.counters.bit_errors += n as u64;
+                    self.trace.push(
+                        now,
+                        Some(node),
+                        TraceEvent::BitErrors {
+                            link: end.link,
+                            id,
+                            flipped: n,
+                            by_fault,
+                        },
+                    );
+                }
+                self.queue.schedule(
+                    arrival,
+                    Event::Arrival {
+                        link: end.link,
+                        to_side: 1 - side,
+                        id,
+                        frame,
+                        epoch: link.epoch,
+                    },
+                );
+            }
+        }
+        true
+    }
+}
+
+/// What a node sees while it handles an event: the time, and where its outputs go.
+pub struct NodeIo<'a> {
+    pub now: Instant,
+    pub node: NodeId,
+    pub fabric: &'a mut Fabric,
+}
+
+impl NodeIo<'_> {
+    /// Sends a frame out of `port`; returns false if nothing is plugged in there.
+    pub fn send(&mut self, port: u16, frame: Frame) -> bool {
+        self.fabric.send(self.node, port, frame)
+    }
+
+    #[inline(always)]
+    pub fn tracing(&self) -> bool {
+        self.fabric.trace.on()
+    }
+
+    #[inline]
+    pub fn trace(&mut self, event: TraceEvent) {
+        self.fabric.trace.push(self.now, Some(self.node), event);
+    }
+}
+
+/// Bounds that end a runaway run with an error instead of a hang.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Most events one run may process.
+    pub max_events: u64,
+    /// Latest simulated time a run may reach when it runs "until quiet".
+    pub max_time: Instant,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: 50_000_000,
+            max_time: Instant::ZERO + Duration::from_secs(24 * 3600),
+        }
+    }
+}
+
+/// A run ended without going quiet.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    #[error(
+        "runaway: stopped after {events} events at t={at}s, the limit set by max_events. \
+         The busiest link was {busiest_link} with {busiest_frames} frames{hint}"
+    )]
+    EventLimit {
+        events: u64,
+        at: Instant,
+        busiest_link: String,
+        busiest_frames: u64,
+        hint: String,
+    },
+    #[error(
+        "runaway: the network was still busy at t={at}s, the limit set by max_time; \
+         the next event was at t={next}s"
+    )]
+    TimeLimit { at: Instant, next: Instant },
+}
+
+impl RunError {
+    /// A short stable name, for expectations (`end error runaway`).
+    pub fn kind(&self) -> &'static str {
+        "runaway"
+    }
+}
+
+/// What one step did.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StepKind {
+    Frame { link: LinkId, to: NodeId },
+    Wake { node: NodeId },
+    Script { index: u32 },
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    pub time: Instant,
+    pub kind: StepKind,
+}
+
+/// The whole simulated network.
+pub struct World {
+    pub nodes: Vec<Node>,
+    pub fabric: Fabric,
+    pub limits: Limits,
+    /// The earliest wake scheduled for each node (later ones may be stale and are skipped).
+    wake_at: Vec<Option<Instant>>,
+    /// Scratch for switch aging reports.
+    aged: Vec<(crate::ethernet::MacAddr, u16)>,
+}
+
+impl fmt::Debug for World {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("World")
+            .field("now", &self.now())
+            .field("nodes", &self.nodes.len())
+            .field("links", &self.fabric.links.len())
+            .finish()
+    }
+}
+
+impl World {
+    pub fn new(trace: Trace) -> Self {
+        World {
+            nodes: Vec::new(),
+            fabric: Fabric {
+                queue: EventQueue::new(),
+                links: Vec::new(),
+                ports: Vec::new(),
+                trace,
+                next_frame_id: 1,
+            },
+            limits: Limits::default(),
+            wake_at: Vec::new(),
+            aged: Vec::new(),
+        }
+    }
+
+    pub fn now(&self) -> Instant {
+        self.fabric.queue.now()
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.fabric.trace
+    }
+
+    /// Adds a node with `ports` ports (interfaces of a host, ports of a switch or hub).
+    pub fn add_node(&mut self, name: impl Into<String>, kind: NodeKind, ports: u16) -> NodeId {
+        let id = NodeId(self.nodes.len() as u32);
+        self.nodes.push(Node {
+            name: name.into(),
+            kind,
+        });
+        self.fabric.ports.push(vec![None; ports as usize]);
+        self.wake_at.push(None);
+        id
+    }
+
+    pub fn node_id(&self, name: &str) -> Option<NodeId> {
+        self.nodes
+            .iter()
+            .position(|n| n.name == name)
+            .map(|i| NodeId(i as u32))
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.0 as usize]
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id.0 as usize]
+    }
+
+    pub fn link(&self, id: LinkId) -> &Link {
+        &self.fabric.links[id.0 as usize]
+    }
+
+    pub fn link_mut(&mut self, id: LinkId) -> &mut Link {
+        &mut self.fabric.links[id.0 as usize]
+    }
+
+    pub fn link_id(&self, name: &str) -> Option<LinkId> {
+        self.fabric
+            .links
+            .iter()
+            .position(|l| l.name == name)
+            .map(|i| LinkId(i as u32))
+    }
+
+    /// The link plugged into a node's port.
+    pub fn link_at(&self, node: NodeId, port: u16) -> Option<LinkEnd> {
+        self.fabric.ports[node.0 as usize]
+            .get(port as usize)
+            .copied()
+            .flatten()
+    }
+
+    /// Joins two free ports with a link. `rng` drives the link's bit errors.
+    pub fn add_link(
+        &mut self,
+        name: impl Into<String>,
+        a: (NodeId, u16),
+        b: (NodeId, u16),
+        config: LinkConfig,
+        rng: ChaCha8Rng,
+    ) -> LinkId {
+        let id = LinkId(self.fabric.links.len() as u32);
+        for (side, (node, port)) in [a, b].into_iter().enumerate() {
+            self.fabric.ports[node.0 as usize][port as usize] = Some(LinkEnd {
+                link: id,
+                side: side as u8,
+            });
+        }
+        self.fabric.links.push(Link {
+            name: name.into(),
+            ends: [a, b],
+            errors: BitErrors::new(config.bit_error_rate),
+            tx: [Transmitter::new(config.clone()), Transmitter::new(config)],
+            up: true,
+            epoch: 0,
+            rng,
+            faults: Vec::new(),
+            lost_in_flight: 0,
+        });
+        id
+    }
+
+    /// Schedules control to return to the driver at `at` with `index` (see [`StepKind::Script`]).
+    pub fn schedule_script(&mut self, at: Instant, index: u32) {
+        self.fabric.queue.schedule(at, Event::Script { index });
+    }
+
+    /// Takes a link down or brings it up. Going down loses every frame queued or in flight.
+    pub fn set_link_up(&mut self, id: LinkId, up: bool) {
+        let now = self.now();
+        let link = &mut self.fabric.links[id.0 as usize];
+        if link.up == up {
+            return;
+        }
+        link.up = up;
+        if !up {
+            link.epoch += 1;
+            for tx in link.tx.iter_mut() {
+                tx.reset(now);
+            }
+        }
+        self.fabric
+            .trace
+            .push(now, None, TraceEvent::LinkState { link: id, up });
+    }
+
+    /// Runs one event. `Ok(None)` when nothing is left to do.
+    pub fn step(&mut self) -> Result<Option<Step>, RunError> {
+        if self.fabric.queue.processed() >= self.limits.max_events {
+            return Err(self.event_limit_error());
+        }
+        let Some((now, event)) = self.fabric.queue.pop() else {
+            return Ok(None);
+        };
+        let kind = match event {
+            Event::Arrival {
+                link,
+                to_side,
+                id,
+                frame,
+                epoch,
+            } => {
+                let l = &mut self.fabric.links[link.0 as usize];
+                let (node, port) = l.ends[to_side as usize];
+                if l.epoch != epoch {
+                    l.lost_in_flight += 1;
+                    let sender = l.ends[1 - to_side as usize];
+                    self.fabric.trace.push(
+                        now,
+                        Some(sender.0),
+                        TraceEvent::FrameDropped {
+                            link,
+                            port: sender.1,
+                            id,
+                            frame,
+                            reason: PhyDrop::LinkWentDown,
+                        },
+                    );
+                } else {
+                    if self.fabric.trace.on() {
+                        self.fabric.trace.push(
+                            now,
+                            Some(node),
+                            TraceEvent::FrameRx {
+                                link,
+                                port,
+                                id,
+                                frame: frame.clone(),
+                            },
+                        );
+                    }
+                    self.deliver(now, node, port, id, frame);
+                    self.reschedule_wake(node);
+                }
+                StepKind::Frame { link, to: node }
+            }
+            Event::Wake { node } => {
+                if self.wake_at[node.0 as usize] == Some(now) {
+                    self.wake_at[node.0 as usize] = None;
+                    self.wake(now, node);
+                    self.reschedule_wake(node);
+                }
+                StepKind::Wake { node }
+            }
+            Event::Script { index } => StepKind::Script { index },
+        };
+        Ok(Some(Step { time: now, kind }))
+    }
+
+    /// Runs every event up to and including `t`, then sets the clock to `t`.
+    pub fn run_until(&mut self, t: Instant) -> Result<(), RunError> {
+        while self.fabric.queue.peek_time().is_some_and(|next| next <= t) {
+            self.step()?;
+        }
+        self.fabric.queue.advance_to(t);
+        Ok(())
+    }
+
+    /// Runs until nothing is left to do, or a limit is reached.
+    pub fn run(&mut self) -> Result<(), RunError> {
+        while let Some(next) = self.fabric.queue.peek_time() {
+            if next > self.limits.max_time {
+                return Err(RunError::TimeLimit {
+                    at: self.now(),
+                    next,
+                });
+            }
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Runs while `go_on` says so and events remain; returns the step that stopped it, if any.
+    pub fn run_while(
+        &mut self,
+        mut go_on: impl FnMut(&World, &Step) -> bool,
+    ) -> Result<Option<Step>, RunError> {
+        while let Some(step) = self.step()? {
+            if !go_on(self, &step) {
+                return Ok(Some(step));
+            }
+        }
+        Ok(None)
+    }
+
+    fn event_limit_error(&self) -> RunError {
+        let busiest = self
+            .fabric
+            .links
+            .iter()
+            .max_by_key(|l| l.total(|c| c.frames))
+            .map(|l| (l.name.clone(), l.total(|c| c.frames)))
+            .unwrap_or_default();
+        let looks_like_storm = self.nodes.iter().any(|n| match &n.kind {
+            NodeKind::Switch(s) => s.counters.flooded > self.limits.max_events / 10,
+            NodeKind::Hub(h) => h.repeated > self.limits.max_events / 10,
+            NodeKind::Host(_) => false,
+        });
+        RunError::EventLimit {
+            events: self.fabric.queue.processed(),
+            at: self.now(),
+            busiest_link: busiest.0,
+            busiest_frames: busiest.1,
+            hint: if looks_like_storm {
+                ". Switches flooded frames endlessly: a broadcast storm, the result of a loop of \
+                 switches without spanning tree"
+                    .into()
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    /// Hands a frame that arrived on `port` to the node.
+    fn deliver(&mut self, now: Instant, node: NodeId, port: u16, id: FrameId, frame: Frame) {
+        let World { nodes, fabric, .. } = self;
+        let n = &mut nodes[node.0 as usize];
+        match &mut n.kind {
+            NodeKind::Host(host) => {
+                let mut io = NodeIo { now, node, fabric };
+                host.on_frame(&mut io, port, id, frame);
+            }
+            NodeKind::Switch(sw) => {
+                let (decision, learned) = sw.on_frame(now, port, &frame);
+                if fabric.trace.on() {
+                    if let Some(src) = crate::ethernet::src_of(&frame) {
+                        if matches!(
+                            learned,
+                            Learned::New | Learned::Moved { .. } | Learned::TableFull
+                        ) {
+                            fabric.trace.push(
+                                now,
+                                Some(node),
+                                TraceEvent::MacLearned {
+                                    mac: src,
+                                    port,
+                                    how: learned,
+                                },
+                            );
+                        }
+                    }
+                    fabric.trace.push(
+                        now,
+                        Some(node),
+                        TraceEvent::Switched {
+                            in_port: port,
+                            id,
+                            decision,
+                        },
+                    );
+                }
+                match decision {
+                    Forwarding::Unicast(out) => {
+                        fabric.send(node, out, frame);
+                    }
+                    Forwarding::Flood { .. } => {
+                        for out in 0..sw.ports {
+                            if out != port {
+                                fabric.send(node, out, frame.clone());
+                            }
+                        }
+                    }
+                    Forwarding::Filter | Forwarding::Drop(_) => {}
+                }
+            }
+            NodeKind::Hub(hub) => {
+                hub.repeated += 1;
+                fabric.trace.push(
+                    now,
+                    Some(node),
+                    TraceEvent::HubRepeated { in_port: port, id },
+                );
+                for out in 0..hub.ports {
+                    if out != port {
+                        fabric.send(node, out, frame.clone());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs a node's due timers.
+    fn wake(&mut self, now: Instant, node: NodeId) {
+        let World {
+            nodes,
+            fabric,
+            aged,
+            ..
+        } = self;
+        match &mut nodes[node.0 as usize].kind {
+            NodeKind::Host(host) => {
+                let mut io = NodeIo { now, node, fabric };
+                host.on_timer(&mut io);
+            }
+            NodeKind::Switch(sw) => {
+                aged.clear();
+                sw.on_timer(now, aged);
+                for &(mac, port) in aged.iter() {
+                    fabric
+                        .trace
+                        .push(now, Some(node), TraceEvent::MacAged { mac, port });
+                }
+            }
+            NodeKind::Hub(_) => {}
+        }
+    }
+
+    /// Asks a node for its next deadline and schedules a wake if it is earlier than the one
+    /// already scheduled. Later deadlines need nothing: the earlier wake will find the node not
+    /// yet due, and reschedule.
+    pub fn reschedule_wake(&mut self, node: NodeId) {
+        let due = match &self.nodes[node.0 as usize].kind {
+            NodeKind::Host(h) => h.poll_at(),
+            NodeKind::Switch(s) => s.table.poll_at(),
+            NodeKind::Hub(_) => None,
+        };
+        if let Some(due) = due {
+            let slot = &mut self.wake_at[node.0 as usize];
+            if slot.is_none_or(|w| due < w) {
+                *slot = Some(due);
+                self.fabric.queue.schedule(due, Event::Wake { node });
+            }
+        }
+    }
+
+    /// Lets a node act now outside any event (a scenario action), then flushes its outputs.
+    pub fn with_host<R>(
+        &mut self,
+        node: NodeId,
+        f: impl FnOnce(&mut Host, &mut NodeIo) -> R,
+    ) -> Option<R> {
+        let now = self.now();
+        let World { nodes, fabric, .. } = self;
+        let r = match &mut nodes[node.0 as usize].kind {
+            NodeKind::Host(host) => {
+                let mut io = NodeIo { now, node, fabric };
+                Some(f(host, &mut io))
+            }
+            _ => None,
+        };
+        self.reschedule_wake(node);
+        r
+    }
+}
