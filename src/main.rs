@@ -1,1 +1,286 @@
-fn main() {}
+//! The `netlab` command line.
+
+use clap::{Parser, Subcommand};
+use netlab::phy::bits::{self, LineCoding};
+use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
+use netlab::time::{Duration, Instant};
+use netlab::trace::text::TextView;
+use netlab::trace::{Layer, TraceEvent};
+use std::process::ExitCode;
+
+/// netlab: a deterministic TCP/IP network simulator. Every frame on every wire is real bytes;
+/// the same scenario and seed always give the same result.
+#[derive(Parser)]
+#[command(name = "netlab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: print one line per event, then the expectations' results.
+    ///
+    /// Exit status: 0 when every expectation holds, 1 when one fails, 2 when the scenario file
+    /// has a mistake.
+    Run {
+        /// The scenario file (TOML), e.g. scenarios/switch-learning.toml
+        file: String,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time, e.g. 10ms (overrides the file's `stop`)
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+        /// Print only the expectations' results, not the event log
+        #[arg(long, short)]
+        quiet: bool,
+        /// Show only these layers (comma-separated: phy, eth, switch, scenario)
+        #[arg(long, value_delimiter = ',')]
+        layer: Vec<String>,
+        /// Show only events at these nodes (comma-separated names)
+        #[arg(long, value_delimiter = ',')]
+        node: Vec<String>,
+    },
+    /// Run scenarios silently and print PASS or FAIL for each (exit status 1 if any fails).
+    Check {
+        /// Scenario files
+        #[arg(required = true)]
+        files: Vec<String>,
+    },
+    /// Show a frame as the bits on the wire, with a line coding (for learners).
+    ///
+    /// Either a frame of a scenario (`netlab bits FILE --frame 3`: the 3rd transmission in its
+    /// log) or a raw test frame made on the spot (`netlab bits --text hello`).
+    Bits {
+        /// A scenario whose frame to draw
+        file: Option<String>,
+        /// Which transmission of the scenario (the `#N` in `netlab run`'s log)
+        #[arg(long, default_value_t = 1)]
+        frame: u64,
+        /// Draw a broadcast test frame carrying this text instead of a scenario's frame
+        #[arg(long, conflicts_with = "file")]
+        text: Option<String>,
+        /// Line coding
+        #[arg(long, value_enum, default_value_t = LineCoding::Manchester)]
+        coding: LineCoding,
+        /// Payload bytes to draw before summarising the rest
+        #[arg(long, default_value_t = 8)]
+        max_payload: usize,
+    },
+    /// Measure simulation speed (frames and events per wall-clock second).
+    Bench {
+        /// A shorter run, for a smoke test
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+fn parse_duration(s: &str) -> Result<Duration, String> {
+    s.parse::<Duration>().map_err(|e| e.to_string())
+}
+
+/// Prints a scenario error with the offending line and a caret under it.
+fn report(e: ScenarioError) -> ExitCode {
+    eprintln!("{:?}", miette::Report::new(e));
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            file,
+            seed,
+            until,
+            quiet,
+            layer,
+            node,
+        } => cmd_run(&file, seed, until, quiet, &layer, &node),
+        Command::Check { files } => cmd_check(&files),
+        Command::Bits {
+            file,
+            frame,
+            text,
+            coding,
+            max_payload,
+        } => cmd_bits(file, frame, text, coding, max_payload),
+        Command::Bench { quick } => {
+            netlab::bench::run_all(quick);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn cmd_run(
+    file: &str,
+    seed: Option<u64>,
+    until: Option<Duration>,
+    quiet: bool,
+    layers: &[String],
+    nodes: &[String],
+) -> ExitCode {
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let mut wanted_layers = Vec::new();
+    for l in layers {
+        match Layer::from_name(l) {
+            Some(l) => wanted_layers.push(l),
+            None => {
+                let all: Vec<_> = Layer::ALL.iter().map(|l| l.name()).collect();
+                eprintln!(
+                    "error: unknown layer `{l}`: expected one of {}",
+                    all.join(", ")
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let opts = RunOptions {
+        seed,
+        until: until.map(|d| Instant::ZERO + d),
+    };
+    let outcome = scenario::run(&scn, &opts);
+    let world = &outcome.world;
+    let mut wanted_nodes = Vec::new();
+    for n in nodes {
+        match world.node_id(n) {
+            Some(id) => wanted_nodes.push(id),
+            None => {
+                eprintln!("error: no node called `{n}` in {file}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    println!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
+    for line in scn.description.lines() {
+        println!("# {line}");
+    }
+    if !quiet {
+        let texts = scn.action_texts();
+        let view = TextView::new(world, &texts);
+        for r in world.trace().records() {
+            if !wanted_layers.is_empty() && !wanted_layers.contains(&r.event.layer()) {
+                continue;
+            }
+            if !wanted_nodes.is_empty() && !r.node.is_some_and(|n| wanted_nodes.contains(&n)) {
+                continue;
+            }
+            println!("{}", view.line(r));
+        }
+    }
+    println!();
+    if let Some(e) = &outcome.run_error {
+        println!("run stopped: {e}");
+    } else {
+        println!(
+            "run ended at t={}s after {} events",
+            world.now(),
+            world.fabric.queue.processed()
+        );
+    }
+    print_results(&outcome.results);
+    if outcome.passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn print_results(results: &[scenario::CheckResult]) {
+    if results.is_empty() {
+        println!("no expectations");
+        return;
+    }
+    let failed = results.iter().filter(|r| !r.passed).count();
+    println!(
+        "expectations: {} passed, {} failed",
+        results.len() - failed,
+        failed
+    );
+    for r in results {
+        let mark = if r.passed { "ok  " } else { "FAIL" };
+        let at = if r.line > 0 {
+            format!("line {:>3}", r.line)
+        } else {
+            "        ".into()
+        };
+        println!("  {mark} {at}  {}    ({})", r.text, r.detail);
+    }
+}
+
+fn cmd_check(files: &[String]) -> ExitCode {
+    let mut all_ok = true;
+    for f in files {
+        match Scenario::load(f) {
+            Err(e) => {
+                all_ok = false;
+                println!("ERROR {e}");
+            }
+            Ok(scn) => {
+                let outcome = scenario::run(&scn, &RunOptions::default());
+                if outcome.passed() {
+                    println!("PASS  {f} ({} expectations)", outcome.results.len());
+                } else {
+                    all_ok = false;
+                    for r in outcome.failures() {
+                        println!("FAIL  {f}:{}: {}    ({})", r.line, r.text, r.detail);
+                    }
+                }
+            }
+        }
+    }
+    if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn cmd_bits(
+    file: Option<String>,
+    frame_no: u64,
+    text: Option<String>,
+    coding: LineCoding,
+    max_payload: usize,
+) -> ExitCode {
+    use netlab::ethernet::{self, EthernetRepr, MacAddr};
+    let frame = if let Some(file) = file {
+        let scn = match Scenario::load(&file) {
+            Ok(s) => s,
+            Err(e) => return report(e),
+        };
+        let outcome = scenario::run(&scn, &RunOptions::default());
+        let found = outcome
+            .world
+            .trace()
+            .records()
+            .iter()
+            .find_map(|r| match &r.event {
+                TraceEvent::FrameTx { id, frame, .. } if id.0 == frame_no => Some(frame.clone()),
+                _ => None,
+            });
+        match found {
+            Some(f) => f,
+            None => {
+                eprintln!("error: {file} sends no frame #{frame_no}");
+                return ExitCode::from(2);
+            }
+        }
+    } else {
+        let payload = text.unwrap_or_else(|| "hello".into());
+        ethernet::frame_with_payload(
+            &EthernetRepr {
+                dst: MacAddr::broadcast(),
+                src: ethernet::default_mac(1),
+                ethertype: ethernet::ethertype::EXPERIMENTAL,
+            },
+            payload.as_bytes(),
+        )
+    };
+    println!("frame: {}", netlab::trace::describe::frame(&frame));
+    print!("{}", bits::render(&frame, coding, max_payload));
+    ExitCode::SUCCESS
+}

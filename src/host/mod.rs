@@ -19,20 +19,28 @@ pub struct Interface {
     pub up: bool,
 }
 
-/// Counters of a host, always kept.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct HostCounters {
-    pub rx_frames: u64,
-    pub tx_frames: u64,
-    pub fcs_errors: u64,
-    pub runts: u64,
-    pub not_for_me: u64,
-    pub interface_down: u64,
-    /// Frames sent on an interface with no cable plugged in.
-    pub no_carrier: u64,
-    pub unknown_ethertype: u64,
-    /// Raw frames (of no protocol the stack speaks) delivered to the host.
-    pub raw_delivered: u64,
+crate::counters! {
+    /// Counters of a host, always kept.
+    pub struct HostCounters {
+        /// Frames that reached an interface.
+        rx_frames,
+        /// Frames sent.
+        tx_frames,
+        /// Frames dropped because their FCS was wrong.
+        fcs_errors,
+        /// Frames too short to be Ethernet.
+        runts,
+        /// Unicast frames for another station.
+        not_for_me,
+        /// Frames that arrived on an interface that is down.
+        interface_down,
+        /// Frames sent on an interface with no cable plugged in.
+        no_carrier,
+        /// Frames of an EtherType no layer handles.
+        unknown_ethertype,
+        /// Raw frames (of no protocol the stack speaks) delivered to the host.
+        raw_delivered,
+    }
 }
 
 /// A host (or a router: forwarding on).

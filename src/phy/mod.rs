@@ -47,11 +47,11 @@ impl Bandwidth {
 impl fmt::Display for Bandwidth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        let s = if b >= 1_000_000_000 && b % 1_000_000 == 0 {
+        let s = if b >= 1_000_000_000 && b.is_multiple_of(1_000_000) {
             format!("{}Gbps", b as f64 / 1e9)
-        } else if b >= 1_000_000 && b % 1_000 == 0 {
+        } else if b >= 1_000_000 && b.is_multiple_of(1_000) {
             format!("{}Mbps", b as f64 / 1e6)
-        } else if b >= 1_000 && b % 1_000 == 0 {
+        } else if b >= 1_000 && b.is_multiple_of(1_000) {
             format!("{}kbps", b / 1_000)
         } else {
             format!("{b}bps")
@@ -141,15 +141,22 @@ pub enum TxOutcome {
     LinkDown,
 }
 
-/// Counters of one direction of a link. Always kept (they are plain integers).
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct TxCounters {
-    pub frames: u64,
-    pub bytes: u64,
-    pub queue_drops: u64,
-    pub down_drops: u64,
-    pub corrupted_frames: u64,
-    pub bit_errors: u64,
+crate::counters! {
+    /// Counters of one direction of a link. Always kept (they are plain integers).
+    pub struct TxCounters {
+        /// Frames put on the wire.
+        frames,
+        /// Their bytes (destination MAC through FCS).
+        bytes,
+        /// Frames dropped because the transmit queue was full.
+        queue_drops,
+        /// Frames dropped because the link was down.
+        down_drops,
+        /// Frames that had bits flipped on the way.
+        corrupted_frames,
+        /// Bits flipped in all.
+        bit_errors,
+    }
 }
 
 /// One direction of a link: a FIFO line with a drop-tail queue.

@@ -5,7 +5,8 @@ pub mod world;
 
 pub use engine::{EventId, EventQueue};
 pub use world::{
-    Fault, FaultAction, Limits, Link, Node, NodeIo, NodeKind, RunError, Step, StepKind, World,
+    counter_names, Fault, FaultAction, Limits, Link, Node, NodeIo, NodeKind, RunError, Step,
+    StepKind, World,
 };
 
 use std::fmt;

@@ -368,6 +368,23 @@ impl RunError {
     }
 }
 
+/// The counters a kind of node (`host`, `router`, `switch`, `hub`) or a `link` has.
+pub fn counter_names(kind: &str) -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = match kind {
+        "host" | "router" => crate::host::HostCounters::NAMES.to_vec(),
+        "switch" => crate::switch::SwitchCounters::NAMES.to_vec(),
+        "hub" => vec!["repeated"],
+        "link" => crate::phy::TxCounters::NAMES.to_vec(),
+        _ => vec![],
+    };
+    match kind {
+        "switch" => v.push("mac_table_size"),
+        "link" => v.push("lost_in_flight"),
+        _ => {}
+    }
+    v
+}
+
 /// What one step did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
@@ -469,6 +486,29 @@ impl World {
             .iter()
             .position(|l| l.name == name)
             .map(|i| LinkId(i as u32))
+    }
+
+    /// A node's counter by name (see [`counter_names`]).
+    pub fn node_counter(&self, id: NodeId, name: &str) -> Option<u64> {
+        match &self.node(id).kind {
+            NodeKind::Host(h) => h.counters.get(name),
+            NodeKind::Switch(s) if name == "mac_table_size" => {
+                Some(s.table.entries(self.now()).len() as u64)
+            }
+            NodeKind::Switch(s) => s.counters.get(name),
+            NodeKind::Hub(h) => (name == "repeated").then_some(h.repeated),
+        }
+    }
+
+    /// A link's counter by name, summed over both directions.
+    pub fn link_counter(&self, id: LinkId, name: &str) -> Option<u64> {
+        let l = self.link(id);
+        if name == "lost_in_flight" {
+            return Some(l.lost_in_flight);
+        }
+        crate::phy::TxCounters::NAMES
+            .contains(&name)
+            .then(|| l.total(|c| c.get(name).unwrap_or(0)))
     }
 
     /// The link plugged into a node's port.

@@ -175,18 +175,28 @@ pub enum Forwarding {
     Drop(ethernet::FrameError),
 }
 
-/// Counters of a switch, always kept.
-#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
-pub struct SwitchCounters {
-    pub rx_frames: u64,
-    pub forwarded: u64,
-    pub flooded: u64,
-    pub filtered: u64,
-    pub fcs_errors: u64,
-    pub learned: u64,
-    pub moved: u64,
-    pub aged_out: u64,
-    pub table_full: u64,
+crate::counters! {
+    /// Counters of a switch, always kept.
+    pub struct SwitchCounters {
+        /// Frames received on any port.
+        rx_frames,
+        /// Frames sent to the one port where their destination is.
+        forwarded,
+        /// Frames sent to every port but the ingress (broadcast or unknown destination).
+        flooded,
+        /// Frames whose destination is on the port they came from.
+        filtered,
+        /// Damaged frames dropped.
+        fcs_errors,
+        /// Addresses learned.
+        learned,
+        /// Addresses seen on a different port than before.
+        moved,
+        /// Addresses forgotten after the aging time.
+        aged_out,
+        /// Sources not learned because the table was full.
+        table_full,
+    }
 }
 
 /// A store-and-forward learning switch with `ports` ports. Ports are indexed from 0 here; views

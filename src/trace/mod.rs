@@ -184,6 +184,32 @@ impl TraceEvent {
     }
 }
 
+/// Every reason a frame can be dropped for, as `dropped reason=…` expectations name them.
+pub const DROP_REASONS: &[&str] = &[
+    "queue-full",
+    "link-down",
+    "link-went-down",
+    "fault",
+    "bad-fcs",
+    "runt",
+    "not-for-me",
+    "interface-down",
+    "unknown-ethertype",
+];
+
+/// The drop reason of a record, if it records a drop.
+pub fn drop_reason(e: &TraceEvent) -> Option<&'static str> {
+    match e {
+        TraceEvent::FrameDropped { reason, .. } => Some(reason.reason()),
+        TraceEvent::NicDrop { reason, .. } => Some(reason.reason()),
+        TraceEvent::Switched {
+            decision: Forwarding::Drop(e),
+            ..
+        } => Some(e.reason()),
+        _ => None,
+    }
+}
+
 /// One trace record: when, where, what.
 #[derive(Clone, Debug)]
 pub struct Record {

@@ -1,0 +1,682 @@
+//! Expectations: what must be true, `end` of the run or `at` a time, one per line.
+//!
+//! | check | passes when |
+//! | --- | --- |
+//! | `end sw1.flooded == 1` | a counter of a node or link compares true (`==` `!=` `<` `<=` `>` `>=`) |
+//! | `at 5ms sw1 mac-table has alice@1 bob@2` | those addresses are in the table, on those ports |
+//! | `end sw1 mac-table lacks carol` | those addresses are not in the table |
+//! | `end bob received text="hello"` | bob was delivered a raw frame with that payload (`== N` to count) |
+//! | `end seen "arp broadcast" on=l1` | a frame matching the filter was sent (on a link, or `by=NODE`) |
+//! | `end dropped reason=bad-fcs at=bob == 2` | frames were dropped for that reason (at a node) |
+//! | `end run error=runaway` / `end run ok` | how the run ended |
+//!
+//! Checks at a time see the network after every event at that time has happened.
+
+use super::args::{lines_of, time_word, Args, LineCtx};
+use super::build::Names;
+use super::model::Sp;
+use super::{NodeSpecKind, ScenarioError, Src};
+use crate::ethernet::MacAddr;
+use crate::filter::FrameFilter;
+use crate::sim::{counter_names, LinkId, NodeId, NodeKind, RunError, World};
+use crate::time::Instant;
+use crate::trace::{self, Record, TraceEvent};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum When {
+    At(Instant),
+    End,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl Op {
+    fn parse(s: &str) -> Option<Op> {
+        Some(match s {
+            "==" => Op::Eq,
+            "!=" => Op::Ne,
+            "<" => Op::Lt,
+            "<=" => Op::Le,
+            ">" => Op::Gt,
+            ">=" => Op::Ge,
+            _ => return None,
+        })
+    }
+
+    fn holds(self, a: u64, b: u64) -> bool {
+        match self {
+            Op::Eq => a == b,
+            Op::Ne => a != b,
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+        }
+    }
+}
+
+impl fmt::Display for Op {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Op::Eq => "==",
+            Op::Ne => "!=",
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+        })
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Node(usize),
+    Link(usize),
+}
+
+/// The right-hand side of a counter comparison: a number or another counter.
+#[derive(Clone, Debug)]
+pub enum Operand {
+    Number(u64),
+    Counter(Target, String),
+}
+
+#[derive(Clone, Debug)]
+pub enum CheckKind {
+    Counter {
+        target: Target,
+        name: String,
+        op: Op,
+        value: Operand,
+    },
+    MacTable {
+        node: usize,
+        /// Addresses (with the port they must be on, if given).
+        entries: Vec<(MacAddr, String, Option<u16>)>,
+        present: bool,
+    },
+    Received {
+        node: usize,
+        payload: Vec<u8>,
+        op: Op,
+        value: u64,
+    },
+    Seen {
+        filter: FrameFilter,
+        link: Option<usize>,
+        node: Option<usize>,
+        op: Op,
+        value: u64,
+    },
+    Dropped {
+        node: Option<usize>,
+        reason: String,
+        op: Op,
+        value: u64,
+    },
+    RunEnds {
+        error: Option<String>,
+    },
+}
+
+/// One expectation.
+#[derive(Clone, Debug)]
+pub struct Check {
+    pub when: When,
+    /// As written.
+    pub text: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    pub kind: CheckKind,
+}
+
+/// The verdict on one expectation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckResult {
+    pub text: String,
+    pub line: usize,
+    pub passed: bool,
+    /// What was found, in words.
+    pub detail: String,
+}
+
+const CHECK_FORMS: &str = "NODE.COUNTER OP N, LINK.COUNTER OP N, NODE mac-table has|lacks …, \
+NODE received text=…, seen \"FILTER\", dropped reason=…, run ok, run error=runaway";
+
+/// Parses the `checks` of an `[expect]` table.
+pub(crate) fn parse(
+    src: &Src,
+    names: &Names,
+    checks: &Sp<String>,
+) -> Result<Vec<Check>, ScenarioError> {
+    let mut out = Vec::new();
+    for ctx in lines_of(src, checks) {
+        let words = ctx.words()?;
+        let mut it = words.into_iter();
+        let Some(first) = it.next() else { continue };
+        let when = match first.value.as_str() {
+            "end" => When::End,
+            "at" => {
+                let Some(tw) = it.next() else {
+                    return Err(ctx.err_end("expected a time after `at`, such as `at 5ms`"));
+                };
+                When::At(time_word(&ctx, &tw, Instant::ZERO)?)
+            }
+            _ => {
+                return Err(ctx.err_at(&first, "an expectation starts with `end` or `at TIME`"));
+            }
+        };
+        let rest: Vec<_> = it.collect();
+        let kind = parse_check(&ctx, names, rest)?;
+        let (line, _) = super::error::line_col(&src.text, ctx.offset);
+        out.push(Check {
+            when,
+            text: ctx.text.trim().to_string(),
+            line,
+            kind,
+        });
+    }
+    Ok(out)
+}
+
+/// Reads an optional trailing `OP N` (default `>= 1`).
+fn trailing_comparison(ctx: &LineCtx, args: &mut Args) -> Result<(Op, u64), ScenarioError> {
+    let Some(opw) = args.next_positional() else {
+        return Ok((Op::Ge, 1));
+    };
+    let op = Op::parse(&opw.value).ok_or_else(|| {
+        ctx.err_at(
+            &opw,
+            format!(
+                "expected a comparison (== != < <= > >=), found `{}`",
+                opw.value
+            ),
+        )
+    })?;
+    let Some(nw) = args.next_positional() else {
+        return Err(ctx.err_end(format!("expected a number after `{}`", opw.value)));
+    };
+    let n = nw.value.parse::<u64>().map_err(|_| {
+        ctx.err_at(
+            &nw,
+            format!("expected a whole number, found `{}`", nw.value),
+        )
+    })?;
+    Ok((op, n))
+}
+
+/// Reads `NAME.COUNTER` (a node's or a link's), checking that the counter exists.
+fn counter_ref(
+    ctx: &LineCtx,
+    names: &Names,
+    w: &super::line::Word,
+) -> Result<(Target, String), ScenarioError> {
+    let Some((name, counter)) = w.value.split_once('.') else {
+        return Err(ctx.err_at(
+            w,
+            format!("expected NODE.COUNTER or LINK.COUNTER, found `{}`", w.value),
+        ));
+    };
+    let (target, kind) = if let Some(n) = names.node(name) {
+        (Target::Node(n), spec_kind_name(&names.nodes[n].kind))
+    } else if let Some(l) = names.link(name) {
+        (Target::Link(l), "link")
+    } else {
+        return Err(ctx.err(
+            w.value_span.start..w.value_span.start + name.len(),
+            format!(
+                "no node or link called `{name}`; the nodes are {}, the links {}",
+                names.node_list(),
+                names.link_list()
+            ),
+        ));
+    };
+    let valid = counter_names(kind);
+    if !valid.contains(&counter) {
+        let at = w.value_span.start + name.len() + 1;
+        return Err(ctx.err(
+            at..w.value_span.end,
+            format!(
+                "a {kind} has no counter `{counter}`: expected one of {}",
+                valid.join(", ")
+            ),
+        ));
+    }
+    Ok((target, counter.to_string()))
+}
+
+fn parse_check(
+    ctx: &LineCtx,
+    names: &Names,
+    words: Vec<super::line::Word>,
+) -> Result<CheckKind, ScenarioError> {
+    let mut it = words.into_iter();
+    let Some(subject) = it.next() else {
+        return Err(ctx.err_end(format!("expected a check: {CHECK_FORMS}")));
+    };
+    let rest: Vec<_> = it.collect();
+    // NAME.COUNTER OP N, or NAME.COUNTER OP NAME.COUNTER
+    if subject.value.contains('.') {
+        let (target, name) = counter_ref(ctx, names, &subject)?;
+        let mut args = Args::new(ctx, format!("`{}`", subject.value), rest)?;
+        let Some(opw) = args.next_positional() else {
+            return Err(ctx.err_end(format!(
+                "expected a comparison after `{}`, such as `== 1`",
+                subject.value
+            )));
+        };
+        let op = Op::parse(&opw.value).ok_or_else(|| {
+            ctx.err_at(
+                &opw,
+                format!(
+                    "expected a comparison (== != < <= > >=), found `{}`",
+                    opw.value
+                ),
+            )
+        })?;
+        let Some(rhs) = args.next_positional() else {
+            return Err(ctx.err_end(format!(
+                "expected a number or a counter after `{}`",
+                opw.value
+            )));
+        };
+        let value = match rhs.value.parse::<u64>() {
+            Ok(n) => Operand::Number(n),
+            Err(_) if rhs.value.contains('.') => {
+                let (t, c) = counter_ref(ctx, names, &rhs)?;
+                Operand::Counter(t, c)
+            }
+            Err(_) => {
+                return Err(ctx.err_at(
+                    &rhs,
+                    format!(
+                        "expected a whole number or NAME.COUNTER, found `{}`",
+                        rhs.value
+                    ),
+                ))
+            }
+        };
+        args.finish(&[])?;
+        return Ok(CheckKind::Counter {
+            target,
+            name,
+            op,
+            value,
+        });
+    }
+    match subject.value.as_str() {
+        "seen" => {
+            let mut args = Args::new(ctx, "seen", rest)?;
+            let Some(fw) = args.next_positional() else {
+                return Err(
+                    ctx.err_end("seen needs a filter in quotes, such as seen \"arp broadcast\"")
+                );
+            };
+            let filter = FrameFilter::parse(&fw.value, &|n| names.endpoint(n)).map_err(|e| {
+                let at = if fw.quoted {
+                    fw.value_span.start + 1
+                } else {
+                    fw.value_span.start
+                };
+                ctx.err(at + e.offset..at + e.offset + e.len, e.message)
+            })?;
+            let link = match args.take("on") {
+                None => None,
+                Some(w) => Some(names.link(&w.value).ok_or_else(|| {
+                    ctx.err(
+                        w.value_span.clone(),
+                        format!(
+                            "no link called `{}`; the links are {}",
+                            w.value,
+                            names.link_list()
+                        ),
+                    )
+                })?),
+            };
+            let node = take_node(ctx, names, &mut args, "by")?;
+            let (op, value) = trailing_comparison(ctx, &mut args)?;
+            args.finish(&["on", "by"])?;
+            Ok(CheckKind::Seen {
+                filter,
+                link,
+                node,
+                op,
+                value,
+            })
+        }
+        "dropped" => {
+            let mut args = Args::new(ctx, "dropped", rest)?;
+            let Some(rw) = args.take("reason") else {
+                return Err(ctx.err_end(format!(
+                    "dropped needs reason=…, one of {}",
+                    trace::DROP_REASONS.join(", ")
+                )));
+            };
+            if !trace::DROP_REASONS.contains(&rw.value.as_str()) {
+                return Err(ctx.err(
+                    rw.value_span.clone(),
+                    format!(
+                        "unknown drop reason `{}`: expected one of {}",
+                        rw.value,
+                        trace::DROP_REASONS.join(", ")
+                    ),
+                ));
+            }
+            let node = take_node(ctx, names, &mut args, "at")?;
+            let (op, value) = trailing_comparison(ctx, &mut args)?;
+            args.finish(&["reason", "at"])?;
+            Ok(CheckKind::Dropped {
+                node,
+                reason: rw.value,
+                op,
+                value,
+            })
+        }
+        "run" => {
+            let mut args = Args::new(ctx, "run", rest)?;
+            let error = if let Some(w) = args.take("error") {
+                if w.value != "runaway" {
+                    return Err(ctx.err(w.value_span.clone(), "the only run error is `runaway`"));
+                }
+                Some(w.value)
+            } else {
+                match args.next_positional() {
+                    Some(w) if w.value == "ok" => None,
+                    Some(w) => {
+                        return Err(ctx.err_at(&w, "expected `run ok` or `run error=runaway`"))
+                    }
+                    None => return Err(ctx.err_end("expected `run ok` or `run error=runaway`")),
+                }
+            };
+            args.finish(&["error"])?;
+            Ok(CheckKind::RunEnds { error })
+        }
+        name => {
+            let Some(node) = names.node(name) else {
+                return Err(ctx.err_at(
+                    &subject,
+                    format!("no node called `{name}`; a check is one of: {CHECK_FORMS}"),
+                ));
+            };
+            let mut it = rest.into_iter();
+            let Some(verb) = it.next() else {
+                return Err(ctx.err_end(format!(
+                    "expected what to check about `{name}`: mac-table or received"
+                )));
+            };
+            let rest: Vec<_> = it.collect();
+            match verb.value.as_str() {
+                "mac-table" => {
+                    if !matches!(names.nodes[node].kind, NodeSpecKind::Switch { .. }) {
+                        return Err(ctx.err_at(
+                            &subject,
+                            format!("`{name}` is not a switch, so it has no MAC table"),
+                        ));
+                    }
+                    let mut it = rest.into_iter();
+                    let present = match it.next() {
+                        Some(w) if w.value == "has" => true,
+                        Some(w) if w.value == "lacks" => false,
+                        Some(w) => {
+                            return Err(ctx.err_at(&w, "expected `has` or `lacks` after mac-table"))
+                        }
+                        None => {
+                            return Err(ctx.err_end("expected `has` or `lacks` after mac-table"))
+                        }
+                    };
+                    let mut entries = Vec::new();
+                    for w in it {
+                        let (who, port) = match w.value.split_once('@') {
+                            Some((a, p)) => (a, Some(p)),
+                            None => (w.value.as_str(), None),
+                        };
+                        let mac = match names.node(who).and_then(|n| names.mac_of(n)) {
+                            Some(m) => m,
+                            None => MacAddr::from_str(who).map_err(|_| {
+                                ctx.err_at(
+                                    &w,
+                                    format!("`{who}` is neither a host nor a MAC address"),
+                                )
+                            })?,
+                        };
+                        let port = match port {
+                            None => None,
+                            Some(p) => Some(
+                                p.parse::<u16>().ok().filter(|&n| n >= 1).ok_or_else(|| {
+                                    ctx.err_at(&w, format!("`{p}` is not a port number (from 1)"))
+                                })? - 1,
+                            ),
+                        };
+                        if !present && port.is_some() {
+                            return Err(
+                                ctx.err_at(&w, "with `lacks`, name the address only (no @port)")
+                            );
+                        }
+                        entries.push((mac, who.to_string(), port));
+                    }
+                    if entries.is_empty() {
+                        return Err(ctx.err_end("list the addresses to look for, such as alice@1"));
+                    }
+                    Ok(CheckKind::MacTable {
+                        node,
+                        entries,
+                        present,
+                    })
+                }
+                "received" => {
+                    let mut args = Args::new(ctx, "received", rest)?;
+                    let payload = match (args.take("text"), args.take("hex")) {
+                        (Some(t), None) => t.value.into_bytes(),
+                        (None, Some(h)) => super::line::decode_hex(&h.value).ok_or_else(|| {
+                            ctx.err(h.value_span.clone(), "hex= needs pairs of hex digits")
+                        })?,
+                        _ => return Err(ctx.err_end("received needs text=\"…\" or hex=…")),
+                    };
+                    let (op, value) = trailing_comparison(ctx, &mut args)?;
+                    args.finish(&["text", "hex"])?;
+                    Ok(CheckKind::Received {
+                        node,
+                        payload,
+                        op,
+                        value,
+                    })
+                }
+                other => Err(ctx.err_at(
+                    &verb,
+                    format!("unknown check `{other}`: expected mac-table or received"),
+                )),
+            }
+        }
+    }
+}
+
+fn take_node(
+    ctx: &LineCtx,
+    names: &Names,
+    args: &mut Args,
+    key: &str,
+) -> Result<Option<usize>, ScenarioError> {
+    match args.take(key) {
+        None => Ok(None),
+        Some(w) => Ok(Some(names.node(&w.value).ok_or_else(|| {
+            ctx.err(
+                w.value_span.clone(),
+                format!(
+                    "no node called `{}`; the nodes are {}",
+                    w.value,
+                    names.node_list()
+                ),
+            )
+        })?)),
+    }
+}
+
+fn spec_kind_name(k: &NodeSpecKind) -> &'static str {
+    match k {
+        NodeSpecKind::Host { .. } => "host",
+        NodeSpecKind::Switch { .. } => "switch",
+        NodeSpecKind::Hub { .. } => "hub",
+    }
+}
+
+fn count_records(records: &[Record], pred: impl Fn(&Record) -> bool) -> u64 {
+    records.iter().filter(|r| pred(r)).count() as u64
+}
+
+impl Check {
+    /// Judges the check against the world as it is now. `run_error` is how the run ended (only
+    /// meaningful for `end` checks).
+    pub fn evaluate(&self, world: &World, run_error: Option<&RunError>) -> CheckResult {
+        let records = world.trace().records();
+        let (passed, detail) = match &self.kind {
+            CheckKind::Counter {
+                target,
+                name,
+                op,
+                value,
+            } => {
+                let read = |t: &Target, name: &str| {
+                    match t {
+                        Target::Node(n) => world.node_counter(NodeId(*n as u32), name),
+                        Target::Link(l) => world.link_counter(LinkId(*l as u32), name),
+                    }
+                    .unwrap_or(0)
+                };
+                let got = read(target, name);
+                match value {
+                    Operand::Number(v) => (op.holds(got, *v), format!("{name} is {got}")),
+                    Operand::Counter(t, other) => {
+                        let v = read(t, other);
+                        (op.holds(got, v), format!("{name} is {got}, {other} is {v}"))
+                    }
+                }
+            }
+            CheckKind::MacTable {
+                node,
+                entries,
+                present,
+            } => {
+                let NodeKind::Switch(sw) = &world.node(NodeId(*node as u32)).kind else {
+                    return self.result(false, "not a switch".into());
+                };
+                let now = world.now();
+                let mut wrong = Vec::new();
+                for (mac, who, port) in entries {
+                    let found = sw.table.lookup(now, *mac);
+                    let ok = match (present, port, found) {
+                        (true, Some(p), Some(f)) => *p == f,
+                        (true, None, Some(_)) => true,
+                        (true, _, None) => false,
+                        (false, _, f) => f.is_none(),
+                    };
+                    if !ok {
+                        wrong.push(match found {
+                            Some(f) => format!("{who} is on port {}", f + 1),
+                            None => format!("{who} is not in the table"),
+                        });
+                    }
+                }
+                let table: Vec<String> = sw
+                    .table
+                    .entries(now)
+                    .iter()
+                    .map(|(m, p, _)| format!("{m}@{}", p + 1))
+                    .collect();
+                if wrong.is_empty() {
+                    (true, format!("table: {}", table.join(" ")))
+                } else {
+                    (
+                        false,
+                        format!("{}; table: {}", wrong.join(", "), table.join(" ")),
+                    )
+                }
+            }
+            CheckKind::Received {
+                node,
+                payload,
+                op,
+                value,
+            } => {
+                let id = NodeId(*node as u32);
+                let got = count_records(records, |r| {
+                    r.node == Some(id)
+                        && matches!(&r.event, TraceEvent::RawDelivered { frame, .. }
+                            if crate::ethernet::parse(frame).is_ok_and(|(_, p)| trace::describe::trim_padding(p) == payload.as_slice()))
+                });
+                (
+                    op.holds(got, *value),
+                    format!("{got} matching frames delivered"),
+                )
+            }
+            CheckKind::Seen {
+                filter,
+                link,
+                node,
+                op,
+                value,
+            } => {
+                let got = count_records(records, |r| match &r.event {
+                    TraceEvent::FrameTx { link: l, frame, .. } => {
+                        link.is_none_or(|x| LinkId(x as u32) == *l)
+                            && node.is_none_or(|x| r.node == Some(NodeId(x as u32)))
+                            && filter.matches(frame)
+                    }
+                    _ => false,
+                });
+                (op.holds(got, *value), format!("{got} matching frames sent"))
+            }
+            CheckKind::Dropped {
+                node,
+                reason,
+                op,
+                value,
+            } => {
+                let got = count_records(records, |r| {
+                    node.is_none_or(|x| r.node == Some(NodeId(x as u32)))
+                        && trace::drop_reason(&r.event) == Some(reason.as_str())
+                });
+                (
+                    op.holds(got, *value),
+                    format!("{got} frames dropped for {reason}"),
+                )
+            }
+            CheckKind::RunEnds { error } => {
+                let how = match run_error {
+                    None => "the run ended normally".to_string(),
+                    Some(e) => format!("the run ended with: {e}"),
+                };
+                let ok = match (error, run_error) {
+                    (None, None) => true,
+                    (Some(k), Some(e)) => e.kind() == k,
+                    _ => false,
+                };
+                (ok, how)
+            }
+        };
+        self.result(passed, detail)
+    }
+
+    fn result(&self, passed: bool, detail: String) -> CheckResult {
+        CheckResult {
+            text: self.text.clone(),
+            line: self.line,
+            passed,
+            detail,
+        }
+    }
+
+    /// Whether this check says how the run ends (so a run error is expected, not a failure).
+    pub fn is_about_run_end(&self) -> bool {
+        matches!(self.kind, CheckKind::RunEnds { .. })
+    }
+}

@@ -1,0 +1,162 @@
+//! Scenario files: a network, a timeline of actions and the expectations that make the scenario
+//! check itself.
+//!
+//! A scenario is TOML (`scenarios/*.toml`). Loading parses and validates everything up front:
+//! names, units, addresses, every timeline line and every expectation, so a mistake is reported
+//! before anything runs, at its file, line and column. The result, [`Scenario`], can be
+//! instantiated into a fresh [`World`] any number of times (a determinism check runs it twice;
+//! the stepper re-runs it to step back).
+//!
+//! ```toml
+//! [scenario]
+//! description = "Two hosts on one cable."
+//! seed = 1
+//!
+//! [[host]]
+//! name = "alice"
+//! [[host]]
+//! name = "bob"
+//!
+//! [[link]]
+//! between = ["alice", "bob"]
+//! bandwidth = "100Mbps"
+//! delay = "5us"
+//!
+//! [timeline]
+//! steps = '''
+//! 1ms alice send-frame to=bob text="hello"
+//! '''
+//!
+//! [expect]
+//! checks = '''
+//! end bob.raw_delivered == 1
+//! '''
+//! ```
+
+mod args;
+mod build;
+pub mod error;
+mod expect;
+pub mod line;
+mod model;
+mod run;
+mod timeline;
+
+pub use error::ScenarioError;
+pub use expect::{Check, CheckResult, When};
+pub use run::{run, Outcome, RunOptions};
+pub use timeline::{Action, ActionKind};
+
+use crate::ethernet::MacAddr;
+use crate::phy::LinkConfig;
+use crate::sim::{Limits, World};
+use crate::switch::MacTableConfig;
+use crate::time::Instant;
+use std::ops::Range;
+use std::sync::Arc;
+
+/// A network interface of a host, as the scenario declares it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InterfaceSpec {
+    pub name: String,
+    pub mac: MacAddr,
+    pub promiscuous: bool,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeSpecKind {
+    Host { interfaces: Vec<InterfaceSpec> },
+    Switch { ports: u16, table: MacTableConfig },
+    Hub { ports: u16 },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeSpec {
+    pub name: String,
+    pub kind: NodeSpecKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinkSpec {
+    pub name: String,
+    /// `(node index, port index)` of each end.
+    pub ends: [(usize, u16); 2],
+    pub config: LinkConfig,
+}
+
+/// A validated scenario, ready to run.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub path: String,
+    pub source: Arc<str>,
+    pub name: String,
+    pub description: String,
+    pub seed: u64,
+    /// Run until this time; `None`: until nothing is left to do.
+    pub stop: Option<Instant>,
+    pub limits: Limits,
+    pub nodes: Vec<NodeSpec>,
+    pub links: Vec<LinkSpec>,
+    /// Timeline actions in time order (stable for equal times).
+    pub actions: Vec<Action>,
+    pub checks: Vec<Check>,
+}
+
+/// Where in the file something was written, to turn later findings into errors.
+#[derive(Clone)]
+pub(crate) struct Src {
+    pub path: String,
+    pub text: Arc<str>,
+}
+
+impl Src {
+    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::new(&self.path, self.text.clone(), span, message)
+    }
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+        })?;
+        Scenario::parse(path, &text)
+    }
+
+    /// Validates scenario text; `path` is only used in error messages.
+    pub fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
+        let src = Src {
+            path: path.to_string(),
+            text: Arc::from(text),
+        };
+        let file: model::File = toml::from_str(text).map_err(|e| toml_error(&src, &e))?;
+        build::validate(&src, file)
+    }
+
+    /// The timeline lines as written, indexed like [`Action::line`] (for trace views).
+    pub fn action_texts(&self) -> Vec<String> {
+        self.actions.iter().map(|a| a.text.clone()).collect()
+    }
+
+    /// A fresh world for this scenario. `seed` overrides the file's seed.
+    pub fn instantiate(&self, seed: Option<u64>, trace: crate::trace::Trace) -> World {
+        build::instantiate(self, seed.unwrap_or(self.seed), trace)
+    }
+}
+
+/// Turns a TOML/serde error into a positioned scenario error with a friendlier message.
+fn toml_error(src: &Src, e: &toml::de::Error) -> ScenarioError {
+    let span = e.span().unwrap_or(0..0);
+    let raw = e.message().trim().to_string();
+    // serde's "unknown field `x`, expected one of `a`, `b`" is already what we want; reword the
+    // two messages newcomers meet most.
+    let message = if let Some(rest) = raw.strip_prefix("unknown field") {
+        format!("unknown key{rest}")
+    } else if let Some(rest) = raw.strip_prefix("missing field") {
+        format!("missing key{rest}")
+    } else {
+        raw
+    };
+    src.error(span, message)
+}

@@ -1,0 +1,124 @@
+//! The shape of a scenario file, as serde reads it from TOML.
+//!
+//! Every table denies unknown keys, so a typo is an error at its position rather than a setting
+//! silently ignored. Values with units stay text (`Spanned<toml::Value>`) until the builder parses
+//! them, so a bad unit is reported at the value with a message about units, not about types.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+pub type Sp<T> = Spanned<T>;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct File {
+    pub scenario: Sp<ScenarioTable>,
+    #[serde(default)]
+    pub link_defaults: Option<Sp<LinkSettings>>,
+    #[serde(default)]
+    pub host: Vec<Sp<HostTable>>,
+    #[serde(default)]
+    pub switch: Vec<Sp<SwitchTable>>,
+    #[serde(default)]
+    pub hub: Vec<Sp<HubTable>>,
+    #[serde(default)]
+    pub link: Vec<Sp<LinkTable>>,
+    #[serde(default)]
+    pub timeline: Option<Sp<TimelineTable>>,
+    #[serde(default)]
+    pub expect: Option<Sp<ExpectTable>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioTable {
+    pub name: Option<Sp<String>>,
+    pub description: Option<Sp<String>>,
+    /// Seed of every random stream in the run (default 1).
+    pub seed: Option<Sp<i64>>,
+    /// Run until this simulated time; without it, until nothing is left to do.
+    pub stop: Option<Sp<toml::Value>>,
+    /// Most events a run may process before it is stopped as a runaway.
+    pub max_events: Option<Sp<i64>>,
+    /// Latest simulated time a run "until quiet" may reach before it is stopped as a runaway.
+    pub max_time: Option<Sp<toml::Value>>,
+}
+
+/// Link settings shared by `[[link]]` and `[link_defaults]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkSettings {
+    pub bandwidth: Option<Sp<toml::Value>>,
+    pub delay: Option<Sp<toml::Value>>,
+    pub queue: Option<Sp<i64>>,
+    pub ber: Option<Sp<f64>>,
+    pub mtu: Option<Sp<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostTable {
+    pub name: Sp<String>,
+    pub mac: Option<Sp<String>>,
+    #[serde(default)]
+    pub promiscuous: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SwitchTable {
+    pub name: Sp<String>,
+    /// Number of ports; by default as many as links use.
+    pub ports: Option<Sp<i64>>,
+    pub aging: Option<Sp<toml::Value>>,
+    pub table_size: Option<Sp<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HubTable {
+    pub name: Sp<String>,
+    pub ports: Option<Sp<i64>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkTable {
+    pub name: Option<Sp<String>>,
+    /// The two ports: `"alice"`, `"alice:eth0"`, `"sw1"` (next free port) or `"sw1:3"`.
+    pub between: Sp<Vec<Sp<String>>>,
+    // The same keys as `LinkSettings`; not flattened because serde's `flatten` cannot deny
+    // unknown keys.
+    pub bandwidth: Option<Sp<toml::Value>>,
+    pub delay: Option<Sp<toml::Value>>,
+    pub queue: Option<Sp<i64>>,
+    pub ber: Option<Sp<f64>>,
+    pub mtu: Option<Sp<i64>>,
+}
+
+impl LinkTable {
+    /// Splits off the settings part.
+    pub fn take_settings(&mut self) -> LinkSettings {
+        LinkSettings {
+            bandwidth: self.bandwidth.take(),
+            delay: self.delay.take(),
+            queue: self.queue.take(),
+            ber: self.ber.take(),
+            mtu: self.mtu.take(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TimelineTable {
+    /// One action per line: `TIME SUBJECT VERB [key=value…]`.
+    pub steps: Sp<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectTable {
+    /// One check per line: `end CHECK` or `at TIME CHECK`.
+    pub checks: Sp<String>,
+}

@@ -1,0 +1,97 @@
+//! Every scenario in `scenarios/` passes its own expectations, and runs deterministically.
+
+use netlab::scenario::{self, RunOptions, Scenario};
+use netlab::trace::text::TextView;
+use std::path::PathBuf;
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("scenarios/ exists")
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "no scenarios found in {}", dir.display());
+    files
+}
+
+/// The whole text log of a run, as `netlab run` prints it.
+fn trace_text(scn: &Scenario, seed: Option<u64>) -> String {
+    let outcome = scenario::run(scn, &RunOptions { seed, until: None });
+    let texts = scn.action_texts();
+    let view = TextView::new(&outcome.world, &texts);
+    let mut s = String::new();
+    for r in outcome.world.trace().records() {
+        s.push_str(&view.line(r));
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn every_scenario_passes_its_expectations() {
+    let mut failures = Vec::new();
+    for f in scenario_files() {
+        let path = f.to_string_lossy().to_string();
+        let scn = match Scenario::load(&path) {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(format!("{e}"));
+                continue;
+            }
+        };
+        assert!(
+            !scn.checks.is_empty(),
+            "{path} checks nothing: every scenario must check itself"
+        );
+        assert!(!scn.description.is_empty(), "{path} has no description");
+        let outcome = scenario::run(&scn, &RunOptions::default());
+        for r in outcome.failures() {
+            failures.push(format!("{path}:{}: {} ({})", r.line, r.text, r.detail));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failed expectations:\n{}",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn same_scenario_and_seed_give_a_byte_identical_trace() {
+    for f in scenario_files() {
+        let scn = Scenario::load(&f.to_string_lossy()).unwrap();
+        let a = trace_text(&scn, None);
+        let b = trace_text(&scn, None);
+        assert!(!a.is_empty(), "{} traced nothing", f.display());
+        assert_eq!(a, b, "{} is not deterministic", f.display());
+    }
+}
+
+#[test]
+fn a_different_seed_changes_only_what_randomness_touches() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    // Bit errors are random: another seed damages other frames.
+    let noisy = Scenario::load(&dir.join("noisy-link-fcs.toml").to_string_lossy()).unwrap();
+    assert_ne!(trace_text(&noisy, Some(1)), trace_text(&noisy, Some(2)));
+    // Nothing in a clean switched LAN is random: the seed changes nothing.
+    let clean = Scenario::load(&dir.join("switch-learning.toml").to_string_lossy()).unwrap();
+    assert_eq!(trace_text(&clean, Some(1)), trace_text(&clean, Some(2)));
+}
+
+/// The scenario shown in README.md is valid and passes: the README cannot drift from the format.
+#[test]
+fn the_readme_example_runs_and_passes() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let start = readme.find("```toml\n").expect("README has a toml example") + "```toml\n".len();
+    let end = start + readme[start..].find("```").unwrap();
+    let scn = Scenario::parse("README.md", &readme[start..end]).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = scenario::run(&scn, &RunOptions::default());
+    let failures: Vec<_> = outcome
+        .failures()
+        .map(|r| format!("{} ({})", r.text, r.detail))
+        .collect();
+    assert!(failures.is_empty(), "README example fails: {failures:#?}");
+}
