@@ -2,5 +2,6 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the layer picture and how an event flows through the modules.
 
+pub mod arp;
 pub mod ip;
 pub mod time;
