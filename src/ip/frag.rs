@@ -31,6 +31,12 @@ pub enum FragmentError {
     DontFragment { len: usize, mtu: usize },
     #[error("MTU {mtu} is too small to carry a fragment (minimum {MIN_FRAGMENT_MTU})")]
     MtuTooSmall { mtu: usize },
+    /// The datagram's data would end past the largest possible datagram (a malformed
+    /// fragment being forwarded): its pieces' offsets cannot be written.
+    #[error(
+        "fragment data ends at {end}, beyond the largest datagram ({MAX_REASSEMBLED_PAYLOAD})"
+    )]
+    TooLong { end: usize },
 }
 
 /// Splits the datagram described by `repr` for a link of `mtu` bytes.
@@ -45,6 +51,10 @@ pub fn fragment(
 ) -> Result<Vec<(Ipv4Repr, Range<usize>)>, FragmentError> {
     if repr.buffer_len() <= mtu {
         return Ok(vec![(*repr, 0..repr.payload_len)]);
+    }
+    let end = repr.frag_offset as usize + repr.payload_len;
+    if end > MAX_REASSEMBLED_PAYLOAD {
+        return Err(FragmentError::TooLong { end });
     }
     if repr.dont_frag {
         return Err(FragmentError::DontFragment {
@@ -255,7 +265,8 @@ impl Reassembler {
     }
 
     /// Takes one received fragment (`repr` its parsed header, `payload` its data). A datagram
-    /// that is not a fragment is returned at once as complete.
+    /// that is not a fragment is returned at once as complete (copied: check
+    /// [`Ipv4Repr::is_fragment`] first to avoid the copy).
     pub fn accept(
         &mut self,
         now: Instant,
@@ -685,6 +696,34 @@ mod tests {
     }
 
     proptest! {
+        /// Fragmenting never panics; when it succeeds the pieces fit the MTU, tile the
+        /// payload in order on 8-byte boundaries, and only the last may lack MF.
+        #[test]
+        fn fragments_tile_the_payload(
+            len in 0usize..66_000, mtu in 0usize..70_000, off in 0u16..8192, mf: bool, df: bool,
+        ) {
+            let mut r = repr(len);
+            r.frag_offset = off * 8;
+            r.more_frags = mf;
+            r.dont_frag = df;
+            if let Ok(pieces) = fragment(&r, mtu) {
+                let mut next = 0;
+                for (i, (h, range)) in pieces.iter().enumerate() {
+                    let last = i + 1 == pieces.len();
+                    prop_assert_eq!(range.start, next);
+                    prop_assert_eq!(h.payload_len, range.len());
+                    prop_assert_eq!(h.frag_offset as usize, r.frag_offset as usize + range.start);
+                    prop_assert!(pieces.len() == 1 || h.buffer_len() <= mtu);
+                    prop_assert_eq!(h.more_frags, if last { r.more_frags } else { true });
+                    if !last {
+                        prop_assert_eq!(range.len() % 8, 0);
+                    }
+                    next = range.end;
+                }
+                prop_assert_eq!(next, len);
+            }
+        }
+
         /// Any order of the fragments, with duplicates, reassembles the original.
         #[test]
         fn any_order_reassembles(
