@@ -2,11 +2,14 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the layer picture and how an event flows through the modules.
 
+pub mod arp;
 pub mod bench;
 pub mod counters;
 pub mod ethernet;
 pub mod filter;
 pub mod host;
+pub mod icmp;
+pub mod ip;
 pub mod phy;
 pub mod rng;
 pub mod scenario;
@@ -14,3 +17,4 @@ pub mod sim;
 pub mod switch;
 pub mod time;
 pub mod trace;
+pub mod udp;
