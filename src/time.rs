@@ -175,7 +175,10 @@ pub enum ParseDurationError {
 
 /// Splits `"2.5us"` into its decimal number and unit, and scales the number exactly (no floating
 /// point), so `"0.1s"` is exactly 100 000 000 ns.
-pub(crate) fn parse_scaled(text: &str, scale_of_unit: impl Fn(&str) -> Option<u64>) -> ParsedNumber {
+pub(crate) fn parse_scaled(
+    text: &str,
+    scale_of_unit: impl Fn(&str) -> Option<u64>,
+) -> ParsedNumber {
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))
@@ -281,26 +284,50 @@ mod tests {
         assert_eq!("1ms".parse::<Duration>().unwrap().as_nanos(), 1_000_000);
         assert_eq!("0.1s".parse::<Duration>().unwrap().as_nanos(), 100_000_000);
         assert_eq!("60s".parse::<Duration>().unwrap(), Duration::from_secs(60));
-        assert_eq!("2min".parse::<Duration>().unwrap(), Duration::from_secs(120));
-        assert_eq!("1_000ms".parse::<Duration>().unwrap(), Duration::from_secs(1));
-        assert_eq!(" 3 ms ".parse::<Duration>().unwrap(), Duration::from_millis(3));
+        assert_eq!(
+            "2min".parse::<Duration>().unwrap(),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            "1_000ms".parse::<Duration>().unwrap(),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            " 3 ms ".parse::<Duration>().unwrap(),
+            Duration::from_millis(3)
+        );
     }
 
     #[test]
     fn rejects_what_a_person_might_mistype() {
-        assert!(matches!("10".parse::<Duration>(), Err(ParseDurationError::NoUnit(_))));
+        assert!(matches!(
+            "10".parse::<Duration>(),
+            Err(ParseDurationError::NoUnit(_))
+        ));
         assert!(matches!(
             "10sec".parse::<Duration>(),
             Err(ParseDurationError::BadUnit { .. })
         ));
-        assert!(matches!("ms".parse::<Duration>(), Err(ParseDurationError::NoNumber(_))));
-        assert!(matches!("".parse::<Duration>(), Err(ParseDurationError::Empty)));
-        assert!(matches!("-1s".parse::<Duration>(), Err(ParseDurationError::OutOfRange(_))));
+        assert!(matches!(
+            "ms".parse::<Duration>(),
+            Err(ParseDurationError::NoNumber(_))
+        ));
+        assert!(matches!(
+            "".parse::<Duration>(),
+            Err(ParseDurationError::Empty)
+        ));
+        assert!(matches!(
+            "-1s".parse::<Duration>(),
+            Err(ParseDurationError::OutOfRange(_))
+        ));
         assert!(matches!(
             "0.5ns".parse::<Duration>(),
             Err(ParseDurationError::SubNanosecond(_))
         ));
-        assert!(matches!("1.2.3s".parse::<Duration>(), Err(ParseDurationError::NoNumber(_))));
+        assert!(matches!(
+            "1.2.3s".parse::<Duration>(),
+            Err(ParseDurationError::NoNumber(_))
+        ));
         assert!(matches!(
             "99999999999999999999s".parse::<Duration>(),
             Err(ParseDurationError::OutOfRange(_))
@@ -312,7 +339,10 @@ mod tests {
         assert_eq!(Duration::from_nanos(672).to_string(), "672ns");
         assert_eq!(Duration::from_micros(1500).to_string(), "1.5ms");
         assert_eq!(Duration::from_secs(60).to_string(), "60s");
-        assert_eq!(Instant::from_nanos(1_000_000_672).to_string(), "1.000000672");
+        assert_eq!(
+            Instant::from_nanos(1_000_000_672).to_string(),
+            "1.000000672"
+        );
     }
 
     #[test]
