@@ -219,7 +219,7 @@ pub(crate) fn parse_scaled(
     let mut place = scale as u128;
     for d in frac_part.bytes() {
         let digit = (d - b'0') as u128;
-        if place % 10 != 0 && digit != 0 {
+        if !place.is_multiple_of(10) && digit != 0 {
             return ParsedNumber::TooFine;
         }
         place /= 10;

@@ -133,11 +133,12 @@ impl RecvBuffer {
         let held = self.len + self.ooo.last().map_or(0, |r| r.1);
         let capacity = capacity.max(held).max(1);
         if !self.ring.is_empty() {
+            // Re-linearize into a new ring; only done on an explicit resize.
             let mut ring = vec![0u8; capacity];
-            for i in 0..held.min(self.capacity) {
-                // Re-linearize; only done on an explicit resize, never on the data path.
-                ring[i] = self.ring[(self.head + i) % self.capacity];
-            }
+            let n = held.min(self.capacity);
+            let first = n.min(self.capacity - self.head);
+            ring[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
+            ring[first..n].copy_from_slice(&self.ring[..n - first]);
             self.ring = ring;
         }
         self.head = 0;

@@ -774,7 +774,7 @@ impl Connection {
         } else {
             0
         };
-        let new = self.window_to_advertise();
+        let new = self.window_to_advertise(false);
         if new > current
             && new - current >= self.sws_threshold()
             && new >= current.saturating_mul(2)
@@ -1473,7 +1473,7 @@ impl Connection {
         self.pending_fin = None;
         self.ack_due = true;
         match self.state {
-            State::SynReceived | State::Established => {
+            State::Established => {
                 self.set_state(now, State::CloseWait, TransitionCause::RcvFin, out);
             }
             State::FinWait1 => self.set_state(now, State::Closing, TransitionCause::RcvFin, out),
@@ -1711,8 +1711,14 @@ impl Connection {
 
     /// The window to advertise in bytes, after receiver SWS avoidance (RFC 1122 §4.2.3.3):
     /// the right edge moves only by a useful amount, and never moves left.
-    fn window_to_advertise(&self) -> u32 {
-        let free = self.recv_buf.window().min(MAX_WINDOW) as u32;
+    fn window_to_advertise(&self, syn: bool) -> u32 {
+        // What the 16-bit field can carry with the negotiated shift (none on a SYN).
+        let field_max = if syn {
+            65535
+        } else {
+            65535usize << self.rcv_wscale
+        };
+        let free = self.recv_buf.window().min(field_max) as u32;
         let edge_now = self.rcv_nxt + free;
         let current_edge = self.rcv_adv.max(self.rcv_nxt);
         let edge =
@@ -1752,9 +1758,9 @@ impl Connection {
         }
         let window = if flags.syn() {
             // A SYN's window is not scaled (RFC 7323 §2.2).
-            self.window_to_advertise().min(65535) as u16
+            self.window_to_advertise(true).min(65535) as u16
         } else {
-            let win = self.window_to_advertise();
+            let win = self.window_to_advertise(false);
             (win >> self.rcv_wscale).min(65535) as u16
         };
         let ack = if flags.ack() {

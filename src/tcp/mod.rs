@@ -1,12 +1,12 @@
 //! The TCP core: a sans-IO implementation of RFC 9293 with RFC 6298 retransmission timing,
 //! RFC 5681/6582 congestion control and Linux defaults where the RFCs leave room.
 //!
-//! - [`seq`]: sequence numbers with modular comparison.
-//! - [`wire`]: parsing and emitting segments.
-//! - [`config`]: tunables.
-//! - [`connection`]: one connection's state machine.
-//! - [`listener`]: passive opens with SYN and accept queues.
-//! - [`event`]: trace events, the output buffer and error types.
+//! - `seq`: sequence numbers with modular comparison.
+//! - `wire`: parsing and emitting segments.
+//! - `config`: tunables.
+//! - `connection`: one connection's state machine.
+//! - `listener`: passive opens with SYN and accept queues.
+//! - `event`: trace events, the output buffer and error types.
 //!
 //! Nothing here reads a clock, touches I/O or draws random numbers: callers pass `now`, ISNs
 //! and buffers in, and deliver the segments that come out.
@@ -19,6 +19,9 @@ pub mod listener;
 pub mod seq;
 pub mod state;
 pub mod wire;
+
+#[cfg(test)]
+mod testutil;
 
 pub use config::TcpConfig;
 pub use connection::{reset_for, Connection};
