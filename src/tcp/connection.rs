@@ -189,7 +189,7 @@ impl Connection {
             rtt_probe: None,
             retries: 0,
             syn_retransmitted: false,
-            cwnd: mss * config.initial_cwnd_segments,
+            cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
             bytes_acked: 0,
             dup_acks: 0,
@@ -297,7 +297,9 @@ impl Connection {
                 self.wscale_offered = false;
             }
         }
-        self.cwnd = self.snd_mss * self.config.initial_cwnd_segments;
+        self.cwnd = self
+            .snd_mss
+            .saturating_mul(self.config.initial_cwnd_segments);
     }
 
     // ------------------------------------------------------------------------------------
@@ -673,7 +675,6 @@ impl Connection {
             // (RFC 1122 §4.2.3.4 override timeout).
             self.force_send = true;
         }
-        let _ = now;
     }
 
     fn persist_interval(&self) -> Duration {
@@ -857,7 +858,6 @@ impl Connection {
 
     /// ABORT (RFC 9293 §3.10.5): send RST where the peer has state, drop everything, CLOSED.
     pub fn abort(&mut self, now: Instant, out: &mut Output) -> Result<(), CloseError> {
-        let _ = now;
         match self.state {
             State::Closed => return Err(CloseError::NotConnected),
             State::SynReceived
@@ -1313,7 +1313,7 @@ impl Connection {
     }
 
     fn on_dup_ack(&mut self, now: Instant, ack: SeqNumber, out: &mut Output) {
-        self.dup_acks += 1;
+        self.dup_acks = self.dup_acks.saturating_add(1);
         out.event(TcpEvent::DupAck {
             ack,
             count: self.dup_acks,
@@ -1565,7 +1565,7 @@ impl Connection {
                     if !self.nodelay && in_flight > 0 {
                         break;
                     }
-                } else if wnd_avail < cwnd_avail {
+                } else if wnd_avail <= cwnd_avail {
                     // Sender SWS avoidance: a sliver of window is not worth a segment unless
                     // it is half the largest window the peer ever offered.
                     if (len as u32) < self.max_snd_wnd / 2 {

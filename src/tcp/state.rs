@@ -107,7 +107,7 @@ pub enum TransitionCause {
     /// CLOSE with received data the application never read: RST instead of FIN, → CLOSED
     /// (RFC 2525 §2.17, Linux `tcp_close`).
     UserCloseWithUnreadData,
-    /// The application's ABORT (§3.10.4): any state → CLOSED.
+    /// The application's ABORT (§3.10.5): any state → CLOSED.
     UserAbort,
     /// An acceptable RST arrived: → CLOSED, or SYN_RECEIVED → LISTEN when passively opened.
     RcvRst,

@@ -142,6 +142,14 @@ pub fn deliver(conn: &mut Connection, now: Instant, seg: &Seg) -> Output {
     out
 }
 
+/// Delivers an owned segment (as produced by another connection).
+pub fn deliver_to(conn: &mut Connection, now: Instant, seg: &TcpSegment) -> Output {
+    let mut out = Output::new();
+    conn.on_segment(now, &seg.repr(), &mut out);
+    check_transitions(&out);
+    out
+}
+
 pub fn fire(conn: &mut Connection, now: Instant) -> Output {
     let mut out = Output::new();
     conn.on_timer(now, &mut out);
@@ -202,6 +210,10 @@ pub struct Pair {
     pub loss: LossFn,
     pub delivered: usize,
     pub dropped: usize,
+    /// Retransmissions seen in either side's events, by reason.
+    pub retransmits: Vec<RetransmitReason>,
+    /// Every state transition either side made: (is `a`, from, to, cause).
+    pub trace: Vec<(bool, State, State, TransitionCause)>,
 }
 
 impl Pair {
@@ -233,6 +245,8 @@ impl Pair {
             loss: Box::new(|_, _| false),
             delivered: 0,
             dropped: 0,
+            retransmits: Vec::new(),
+            trace: Vec::new(),
         };
         // The SYN already reached b; put b's SYN-ACK on the path.
         let synack = out.segments[1].clone();
@@ -260,6 +274,8 @@ impl Pair {
             loss: Box::new(|_, _| false),
             delivered: 0,
             dropped: 0,
+            retransmits: Vec::new(),
+            trace: Vec::new(),
         };
         pair.ship(true);
         pair.out = out_b;
@@ -270,6 +286,15 @@ impl Pair {
     /// Puts what is in `self.out` on the path, as sent by `a` if `from_a`.
     pub fn ship(&mut self, from_a: bool) {
         check_transitions(&self.out);
+        for e in &self.out.events {
+            match *e {
+                TcpEvent::Retransmit { reason, .. } => self.retransmits.push(reason),
+                TcpEvent::StateChanged { from, to, cause } => {
+                    self.trace.push((from_a, from, to, cause))
+                }
+                _ => {}
+            }
+        }
         let segments = std::mem::take(&mut self.out.segments);
         for seg in segments {
             if (self.loss)(from_a, &seg) {
@@ -328,6 +353,10 @@ impl Pair {
             assert!(self.step(), "simulation stalled at {}", self.now);
             assert!(self.now < secs(600), "simulation ran past 600 s");
         }
+    }
+
+    pub fn count_retransmits(&self, reason: RetransmitReason) -> usize {
+        self.retransmits.iter().filter(|r| **r == reason).count()
     }
 
     /// Sends `data` from `a` to `b` and returns what `b` read, up to `data.len()` bytes.
