@@ -1,6 +1,7 @@
 //! What a connection reports besides segments: trace events and the output buffer that holds
 //! both, plus the error types of its operations.
 
+use std::fmt;
 use std::net::SocketAddrV4;
 
 use super::seq::SeqNumber;
@@ -187,6 +188,49 @@ pub enum TcpEvent {
     Queued {
         remote: SocketAddrV4,
     },
+}
+
+impl fmt::Display for TcpEvent {
+    /// One short line per event, for traces: `SYN_SENT -> ESTABLISHED (RcvSynAck)`,
+    /// `retransmit seq 1001 len 1460 (Rto)`, `cwnd 17520 ssthresh 2147483647 (SlowStart)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            TcpEvent::StateChanged { from, to, cause } => write!(f, "{from} -> {to} ({cause})"),
+            TcpEvent::Error(e) => write!(f, "error: {e}"),
+            TcpEvent::Retransmit { seq, len, reason } => {
+                write!(f, "retransmit seq {seq} len {len} ({reason:?})")
+            }
+            TcpEvent::CongestionChanged {
+                cwnd,
+                ssthresh,
+                reason,
+            } => write!(f, "cwnd {cwnd} ssthresh {ssthresh} ({reason:?})"),
+            TcpEvent::TimerArmed { kind, deadline } => {
+                write!(f, "timer {kind:?} armed for {deadline}")
+            }
+            TcpEvent::TimerFired { kind } => write!(f, "timer {kind:?} fired"),
+            TcpEvent::TimerCancelled { kind } => write!(f, "timer {kind:?} cancelled"),
+            TcpEvent::RttSample {
+                rtt,
+                srtt,
+                rttvar,
+                rto,
+            } => write!(f, "rtt {rtt} srtt {srtt} rttvar {rttvar} rto {rto}"),
+            TcpEvent::RtoBackoff { rto } => write!(f, "rto backed off to {rto}"),
+            TcpEvent::DupAck { ack, count } => write!(f, "dup ack {ack} #{count}"),
+            TcpEvent::PeerWindow { window } => write!(f, "peer window {window}"),
+            TcpEvent::SegmentDropped { reason } => write!(f, "segment dropped ({reason:?})"),
+            TcpEvent::ChallengeAck { reason } => write!(f, "challenge ack ({reason:?})"),
+            TcpEvent::ListenDrop { remote, reason } => {
+                write!(f, "listener dropped segment from {remote} ({reason:?})")
+            }
+            TcpEvent::HalfOpenCreated { remote } => write!(f, "half-open connection from {remote}"),
+            TcpEvent::HalfOpenDropped { remote } => {
+                write!(f, "half-open connection from {remote} dropped")
+            }
+            TcpEvent::Queued { remote } => write!(f, "connection from {remote} ready to accept"),
+        }
+    }
 }
 
 /// Where connections and listeners put what they produce. Reuse one across calls: `clear`

@@ -709,6 +709,19 @@ fn rtt_sample_updates_srtt_rttvar_and_rto() {
 }
 
 #[test]
+fn events_display_as_trace_lines() {
+    let (_, out) = conn_syn_sent_with(&cfg());
+    let lines: Vec<String> = out.events.iter().map(|e| e.to_string()).collect();
+    assert_eq!(
+        lines,
+        [
+            "CLOSED -> SYN_SENT (UserConnect)",
+            "timer Retransmit armed for 1.000000000"
+        ]
+    );
+}
+
+#[test]
 fn rto_is_clamped_to_min_rto() {
     let c = conn_established();
     assert_eq!(c.rto(), Duration::from_millis(200));
