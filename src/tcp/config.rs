@@ -47,8 +47,9 @@ pub struct TcpConfig {
     /// delayed, so the peer's slow start is not held back. Default 16 [`TCP_MAX_QUICKACKS`];
     /// 0 disables.
     pub quick_acks: u32,
-    /// Nagle's algorithm (RFC 896, RFC 1122 §4.2.3.4): hold back a small segment while data is
-    /// unacknowledged. Default true (`TCP_NODELAY` off).
+    /// Nagle's algorithm (RFC 896, RFC 1122 §4.2.3.4) in Minshall's form, as Linux: hold back
+    /// a small segment while an earlier small segment is unacknowledged. Default true
+    /// (`TCP_NODELAY` off).
     pub nagle: bool,
     /// Initial congestion window in segments (RFC 6928). Default 10 [`TCP_INIT_CWND`].
     pub initial_cwnd_segments: u32,

@@ -69,6 +69,9 @@ pub struct Connection {
     resend_reason: RetransmitReason,
     /// Send one segment even if Nagle or sender SWS avoidance would hold it (persist expiry).
     force_send: bool,
+    /// End of the last segment sent shorter than the MSS (Minshall's Nagle variant, as Linux
+    /// `snd_sml`).
+    snd_sml: SeqNumber,
 
     // Receive sequence space.
     irs: SeqNumber,
@@ -170,6 +173,7 @@ impl Connection {
             fin_queued: false,
             resend_reason: RetransmitReason::Rto,
             force_send: false,
+            snd_sml: isn,
             irs: SeqNumber(0),
             rcv_nxt: SeqNumber(0),
             rcv_adv: SeqNumber(0),
@@ -1222,8 +1226,11 @@ impl Connection {
             self.on_dup_ack(now, ack, out);
         }
 
-        // Window update (§3.10.7.4 fifth step), guarded against old segments by WL1/WL2.
-        if self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack) {
+        // Window update (§3.10.7.4 fifth step): only from an ACK at or above SND.UNA, and
+        // guarded against reordered older segments by WL1/WL2.
+        if self.snd_una <= ack
+            && (self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack))
+        {
             if window != self.snd_wnd {
                 out.event(TcpEvent::PeerWindow { window });
                 if self.snd_wnd == 0 && window > 0 {
@@ -1561,8 +1568,11 @@ impl Connection {
             }
             if len < mss && !retransmitting && !force && !fin {
                 if len == unsent {
-                    // Nagle (RFC 1122 §4.2.3.4): one small segment in flight at a time.
-                    if !self.nodelay && in_flight > 0 {
+                    // Nagle (RFC 1122 §4.2.3.4) in Minshall's form, as Linux: hold a small
+                    // segment only while an earlier small segment is unacknowledged.
+                    let small_in_flight =
+                        self.snd_una < self.snd_sml && self.snd_sml <= self.snd_nxt;
+                    if !self.nodelay && in_flight > 0 && small_in_flight {
                         break;
                     }
                 } else if wnd_avail <= cwnd_avail {
@@ -1596,6 +1606,9 @@ impl Connection {
             self.emit(out, seq, flags, TcpOptions::NONE, len, true);
             self.snd_nxt = seq + len + fin as u32;
             self.snd_max = self.snd_max.max(self.snd_nxt);
+            if len < mss {
+                self.snd_sml = self.snd_nxt;
+            }
             if self.rtx_at.is_none() {
                 self.arm_retransmit(now, out);
             }

@@ -630,6 +630,20 @@ fn nodelay_sends_small_segments_immediately() {
 }
 
 #[test]
+fn nagle_sends_tail_of_a_write_when_no_small_segment_is_outstanding() {
+    let mut c = conn_established();
+    // Minshall's variant (Linux): the 540-byte tail goes at once because no earlier small
+    // segment is unacknowledged.
+    let out = send(&mut c, t0(), &[2; 2000]);
+    assert_eq!(
+        data_segments(&out),
+        [(LOCAL_ISS + 1u32, 1460), (LOCAL_ISS + 1461u32, 540)]
+    );
+    // Now a small segment is outstanding: the next small write waits.
+    assert!(send(&mut c, t0(), b"x").segments.is_empty());
+}
+
+#[test]
 fn nagle_still_sends_full_segments() {
     let mut c = conn_established();
     send(&mut c, t0(), b"a");
