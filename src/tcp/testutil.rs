@@ -195,6 +195,8 @@ impl TestRng {
 
 /// Decides whether a segment sent by `a` (true) or `b` (false) is lost.
 pub type LossFn = Box<dyn FnMut(bool, &TcpSegment) -> bool>;
+/// Extra delay for a segment sent by `a` (true) or `b` (false).
+pub type JitterFn = Box<dyn FnMut(bool, &TcpSegment) -> Duration>;
 
 /// Two connections joined by a path with a fixed one-way delay. Segments travel as bytes:
 /// emitted, checksummed and parsed again. A loss function may drop any segment.
@@ -208,6 +210,10 @@ pub struct Pair {
     pub out: Output,
     /// Decides whether a segment sent by `a` (true) or `b` (false) is lost.
     pub loss: LossFn,
+    /// Extra delay for a segment, to reorder the path.
+    pub jitter: JitterFn,
+    /// Whether a segment arrives twice.
+    pub duplicate: LossFn,
     pub delivered: usize,
     pub dropped: usize,
     /// Retransmissions seen in either side's events, by reason.
@@ -243,6 +249,8 @@ impl Pair {
             network: VecDeque::new(),
             out: Output::new(),
             loss: Box::new(|_, _| false),
+            jitter: Box::new(|_, _| Duration::ZERO),
+            duplicate: Box::new(|_, _| false),
             delivered: 0,
             dropped: 0,
             retransmits: Vec::new(),
@@ -272,6 +280,8 @@ impl Pair {
             network: VecDeque::new(),
             out: out_a,
             loss: Box::new(|_, _| false),
+            jitter: Box::new(|_, _| Duration::ZERO),
+            duplicate: Box::new(|_, _| false),
             delivered: 0,
             dropped: 0,
             retransmits: Vec::new(),
@@ -302,8 +312,14 @@ impl Pair {
                 continue;
             }
             let bytes = seg.to_bytes();
-            self.network
-                .push_back((self.now + self.delay, from_a, bytes, seg.src_ip, seg.dst_ip));
+            let copies = if (self.duplicate)(from_a, &seg) { 2 } else { 1 };
+            for _ in 0..copies {
+                let at = self.now + self.delay + (self.jitter)(from_a, &seg);
+                // Keep the path ordered by arrival time; equal times stay in sending order.
+                let pos = self.network.partition_point(|n| n.0 <= at);
+                self.network
+                    .insert(pos, (at, from_a, bytes.clone(), seg.src_ip, seg.dst_ip));
+            }
         }
         self.out.events.clear();
     }

@@ -1968,3 +1968,32 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+
+    #[test]
+    fn transfers_survive_reordering_and_duplication(
+        seed in any::<u64>(),
+        reorder_percent in 0u64..30,
+        dup_percent in 0u64..10,
+        loss_percent in 0u64..5,
+        len in 1usize..60_000,
+    ) {
+        let mut p = Pair::connected(&cfg(), &cfg());
+        let mut r1 = TestRng::new(seed);
+        let mut r2 = TestRng::new(seed ^ 0x5555);
+        let mut r3 = TestRng::new(seed ^ 0xaaaa);
+        p.jitter = Box::new(move |_, _| {
+            if r1.chance(reorder_percent) {
+                Duration::from_micros(r1.next() % 8_000)
+            } else {
+                Duration::ZERO
+            }
+        });
+        p.duplicate = Box::new(move |_, _| r2.chance(dup_percent));
+        p.loss = Box::new(move |_, _| r3.chance(loss_percent));
+        let data = pattern(len);
+        prop_assert!(p.transfer(&data) == data);
+    }
+}
