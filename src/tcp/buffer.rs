@@ -2,10 +2,10 @@
 //! reassembly. Both copy whole slices (memcpy), never byte by byte.
 
 use std::collections::VecDeque;
+use std::fmt;
 
 /// Data the application has written and the peer has not yet acknowledged, in sequence order
 /// starting at the first unacknowledged data octet.
-#[derive(Debug)]
 pub(crate) struct SendBuffer {
     data: VecDeque<u8>,
     capacity: usize,
@@ -74,7 +74,6 @@ const MAX_OOO_RANGES: usize = 32;
 
 /// A fixed-capacity ring holding received data: in-order bytes ready for the application at
 /// the front, followed by room for out-of-order bytes placed at their offset from RCV.NXT.
-#[derive(Debug)]
 pub(crate) struct RecvBuffer {
     /// Allocated on first use so half-open connections cost nothing.
     ring: Vec<u8>,
@@ -234,6 +233,26 @@ impl RecvBuffer {
         self.head = 0;
         self.len = 0;
         self.ooo.clear();
+    }
+}
+
+// Debug shows sizes, not contents: a buffer can hold megabytes.
+impl fmt::Debug for SendBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SendBuffer")
+            .field("len", &self.data.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+impl fmt::Debug for RecvBuffer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RecvBuffer")
+            .field("len", &self.len)
+            .field("capacity", &self.capacity)
+            .field("out_of_order", &self.ooo)
+            .finish()
     }
 }
 

@@ -354,6 +354,16 @@ fn syn_retransmits_back_off_then_connect_times_out() {
 }
 
 #[test]
+fn rto_is_three_seconds_after_a_lost_syn_without_rtt_sample() {
+    let mut c = conn_syn_sent();
+    fire(&mut c, secs(1));
+    deliver(&mut c, secs(1) + Duration::from_millis(10), &syn_ack());
+    // Karn's rule leaves no sample; RFC 6298 §5.7 asks for 3 s once data flows.
+    assert_eq!(c.srtt(), None);
+    assert_eq!(c.rto(), Duration::from_secs(3));
+}
+
+#[test]
 fn syn_sent_close_goes_to_closed_silently() {
     let mut c = conn_syn_sent();
     let mut out = Output::new();

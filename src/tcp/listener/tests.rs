@@ -312,3 +312,50 @@ fn client_connects_through_listener_and_exchanges_data() {
     assert_eq!(server.map(|s| s.state()), Some(State::Established));
     let _ = TcpOptions::NONE;
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(100))]
+
+        #[test]
+        fn arbitrary_segments_never_panic_and_queues_stay_bounded(
+            backlog in 0usize..4,
+            segs in proptest::collection::vec(
+                (0u16..6, any::<u8>(), any::<u32>(), 0u32..3, 0u64..3000, 0usize..100),
+                1..60,
+            ),
+        ) {
+            let mut l = listener(backlog);
+            let mut now = ms(0);
+            let payload = [9u8; 100];
+            for (who, flags, seq, ack_choice, step, len) in segs {
+                now += Duration::from_millis(step);
+                let c = client(who);
+                let mut s = Seg::new(TcpFlags::from_bits(flags), SeqNumber(seq));
+                s.src_port = c.port();
+                s.dst_port = REMOTE.port();
+                // Sometimes acknowledge the server's SYN exactly, to complete handshakes.
+                s.ack = match ack_choice {
+                    0 => SERVER_ISN + 1u32,
+                    1 => SeqNumber(seq),
+                    _ => SERVER_ISN,
+                };
+                s.payload = payload[..len].to_vec();
+                let mut out = Output::new();
+                l.on_segment(now, c, &s.repr(), SERVER_ISN, &mut out);
+                check_transitions(&out);
+                let mut out = Output::new();
+                l.on_timer(now, &mut out);
+                check_transitions(&out);
+                prop_assert!(l.syn_queue_len() <= backlog);
+                prop_assert!(l.accept_queue_len() <= backlog + 1);
+            }
+            while let Some(conn) = l.accept() {
+                prop_assert!(conn.state() != State::SynReceived);
+            }
+        }
+    }
+}
