@@ -15,6 +15,7 @@ pub mod rng;
 pub mod scenario;
 pub mod sim;
 pub mod switch;
+pub mod tcp;
 pub mod time;
 pub mod trace;
 pub mod udp;

@@ -1,0 +1,656 @@
+//! The host's network layer: ARP, IPv4 routing and forwarding, fragmentation, ICMP, and the
+//! glue to applications.
+
+use super::{Host, LOOPBACK_IFACE};
+use crate::apps::{AppKind, AppOut, DfPolicy};
+use crate::arp::{ArpRepr, ArpTimerAction, Resolve};
+use crate::ethernet::{ethertype, MacAddr};
+use crate::icmp::{self, DestUnreachableCode, IcmpRepr, TimeExceededCode};
+use crate::ip::{self, FragmentError, FragmentOutcome, IpProtocol, Ipv4Repr, LIMITED_BROADCAST};
+use crate::sim::NodeIo;
+use crate::trace::{ArpIgnore, IcmpKind, IpDrop, TraceEvent};
+use crate::udp::UdpRepr;
+use std::borrow::Cow;
+use std::net::Ipv4Addr;
+
+/// TOS of ICMP errors: Linux sends them as network control (0xC0), see ORACLES (g).
+const ICMP_ERROR_TOS: u8 = 0xC0;
+
+impl Host {
+    // ------------------------------------------------------------------ addresses
+
+    /// Whether `addr` is one of this host's own addresses (or loopback).
+    pub fn is_local_addr(&self, addr: Ipv4Addr) -> bool {
+        addr.is_loopback() || self.interfaces.iter().any(|i| i.addr.is_some_and(|c| c.addr() == addr))
+    }
+
+    /// Whether `addr` is a broadcast address of interface `iface` (limited or directed).
+    fn is_broadcast_on(&self, iface: u16, addr: Ipv4Addr) -> bool {
+        addr == LIMITED_BROADCAST
+            || self
+                .interfaces
+                .get(iface as usize)
+                .and_then(|i| i.addr)
+                .is_some_and(|c| c.broadcast() == Some(addr))
+    }
+
+    fn iface_addr(&self, iface: u16) -> Option<Ipv4Addr> {
+        self.interfaces.get(iface as usize).and_then(|i| i.addr).map(|c| c.addr())
+    }
+
+    fn drop_ip(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, reason: IpDrop) {
+        self.counters.ip_dropped += 1;
+        io.trace(TraceEvent::IpDropped { src, dst, reason });
+    }
+
+    // ------------------------------------------------------------------ ARP
+
+    pub(super) fn send_arp(&mut self, io: &mut NodeIo, iface: u16, dst: MacAddr, repr: &ArpRepr) {
+        match repr.operation {
+            crate::arp::ArpOperation::Request => self.counters.arp_requests += 1,
+            crate::arp::ArpOperation::Reply => self.counters.arp_replies += 1,
+        }
+        let bytes = repr.to_bytes();
+        self.transmit_with(io, iface, dst, ethertype::ARP, bytes.len(), |b| b.copy_from_slice(&bytes));
+    }
+
+    fn trace_arp_events(&mut self, io: &mut NodeIo, iface: u16) {
+        let tracing = io.tracing();
+        for event in self.arp[iface as usize].drain_events() {
+            if tracing {
+                io.trace(TraceEvent::Arp { iface, event });
+            }
+        }
+    }
+
+    pub(super) fn on_arp(&mut self, io: &mut NodeIo, iface: u16, payload: &[u8]) {
+        self.counters.arp_rx += 1;
+        let repr = match ArpRepr::parse(payload) {
+            Ok(r) => r,
+            Err(e) => {
+                io.trace(TraceEvent::ArpIgnored {
+                    iface,
+                    why: ArpIgnore::Malformed(e),
+                });
+                return;
+            }
+        };
+        let Some(my_ip) = self.iface_addr(iface) else {
+            return;
+        };
+        let my_mac = self.interfaces[iface as usize].mac;
+        match self.arp[iface as usize].on_arp(io.now, &repr, my_mac, my_ip) {
+            Ok(input) => {
+                if let Some(reply) = input.reply {
+                    self.send_arp(io, iface, reply.target_mac, &reply);
+                }
+                if let Some(released) = input.released {
+                    for packet in released.packets {
+                        self.transmit_datagram(io, iface, released.mac, &packet);
+                    }
+                }
+            }
+            Err(e) => io.trace(TraceEvent::ArpIgnored {
+                iface,
+                why: ArpIgnore::Rejected(e),
+            }),
+        }
+        self.trace_arp_events(io, iface);
+    }
+
+    pub(super) fn run_arp_timers(&mut self, io: &mut NodeIo) {
+        for iface in 0..self.arp.len() as u16 {
+            if !self.arp[iface as usize].poll_at().is_some_and(|t| t <= io.now) {
+                continue;
+            }
+            let mut actions = std::mem::take(&mut self.scratch_arp);
+            self.arp[iface as usize].on_timer(io.now, &mut actions);
+            self.trace_arp_events(io, iface);
+            for action in actions.drain(..) {
+                match action {
+                    ArpTimerAction::SendRequest(req) => {
+                        if let Some(my_ip) = self.iface_addr(iface) {
+                            let repr = req.to_repr(self.interfaces[iface as usize].mac, my_ip);
+                            self.send_arp(io, iface, req.eth_dst(), &repr);
+                        }
+                    }
+                    ArpTimerAction::Failed { packets, .. } => {
+                        // RFC 1122 §3.2.2.1 / Linux: every datagram that waited is answered with
+                        // ICMP host unreachable (to ourselves for our own packets).
+                        for packet in packets {
+                            if let Ok((r, _)) = Ipv4Repr::parse(&packet) {
+                                self.drop_ip(io, r.src, r.dst, IpDrop::HostUnreachable);
+                            }
+                            self.send_icmp_error(io, DestUnreachableCode::HostUnreachable.into(), &packet, iface, false);
+                        }
+                    }
+                }
+            }
+            self.scratch_arp = actions;
+        }
+    }
+
+    // ------------------------------------------------------------------ IP output
+
+    /// Wraps a whole IP datagram in a frame to `dst` and sends it on `iface`.
+    fn transmit_datagram(&mut self, io: &mut NodeIo, iface: u16, dst: MacAddr, datagram: &[u8]) {
+        self.transmit_with(io, iface, dst, ethertype::IPV4, datagram.len(), |b| b.copy_from_slice(datagram));
+    }
+
+    fn next_ident(&mut self) -> u16 {
+        let id = self.next_ident;
+        self.next_ident = self.next_ident.wrapping_add(1);
+        id
+    }
+
+    /// Sends a datagram this host originates. `repr.src` may be unspecified (0.0.0.0): the
+    /// outgoing interface's address is used. Returns why it could not be sent.
+    pub fn send_ip(&mut self, io: &mut NodeIo, mut repr: Ipv4Repr, payload: &[u8], df: DfPolicy) -> Result<(), IpDrop> {
+        repr.ident = self.next_ident();
+        repr.payload_len = payload.len();
+        self.counters.ip_tx += 1;
+        self.output(io, repr, payload, Some(df), None)
+    }
+
+    /// Routes a datagram and hands it to ARP and the NIC. `df` is the policy for datagrams we
+    /// originate (`None` when forwarding: the DF bit stays as it came). `in_iface` is set when
+    /// forwarding.
+    fn output(
+        &mut self,
+        io: &mut NodeIo,
+        mut repr: Ipv4Repr,
+        payload: &[u8],
+        df: Option<DfPolicy>,
+        in_iface: Option<u16>,
+    ) -> Result<(), IpDrop> {
+        // To ourselves: no wire, delivered at the next wake (loopback, RFC 1122 §3.2.1.3).
+        if in_iface.is_none() && self.is_local_addr(repr.dst) {
+            if repr.src.is_unspecified() {
+                repr.src = if repr.dst.is_loopback() { Ipv4Addr::LOCALHOST } else { repr.dst };
+            }
+            let bytes = repr.to_bytes(payload);
+            if io.tracing() {
+                io.trace(TraceEvent::IpSend {
+                    iface: LOOPBACK_IFACE,
+                    dst: repr.dst,
+                    next_hop: repr.dst,
+                    protocol: repr.protocol,
+                    len: bytes.len() as u16,
+                    route: ip::Ipv4Cidr::new(Ipv4Addr::new(127, 0, 0, 0), 8).expect("valid prefix"),
+                });
+            }
+            self.loopback.push_back(bytes);
+            return Ok(());
+        }
+        let (iface, next_hop, route_dest) = if repr.dst == LIMITED_BROADCAST {
+            // Out of the first interface with an address; never routed further.
+            let Some(i) = self.interfaces.iter().position(|i| i.addr.is_some() && i.up) else {
+                return Err(IpDrop::NoRoute);
+            };
+            (i as u16, repr.dst, ip::Ipv4Cidr::new(repr.dst, 32).expect("valid prefix"))
+        } else {
+            let Some(route) = self.routes.lookup(repr.dst) else {
+                return Err(IpDrop::NoRoute);
+            };
+            (route.iface as u16, route.next_hop(repr.dst), route.dest)
+        };
+        let Some(out) = self.interfaces.get(iface as usize) else {
+            return Err(IpDrop::NoRoute);
+        };
+        if !out.up {
+            return Err(IpDrop::NoRoute);
+        }
+        let mtu = out.mtu;
+        if repr.src.is_unspecified() {
+            repr.src = out.addr.map_or(Ipv4Addr::UNSPECIFIED, |c| c.addr());
+        }
+        let fits = repr.header_len() + payload.len() <= mtu;
+        match df {
+            Some(DfPolicy::Want) => repr.dont_frag = fits,
+            Some(DfPolicy::Do) => repr.dont_frag = true,
+            Some(DfPolicy::Dont) => repr.dont_frag = false,
+            None => {}
+        }
+        let broadcast = self.is_broadcast_on(iface, repr.dst);
+        if io.tracing() {
+            let len = (repr.header_len() + payload.len()) as u16;
+            io.trace(match in_iface {
+                None => TraceEvent::IpSend {
+                    iface,
+                    dst: repr.dst,
+                    next_hop,
+                    protocol: repr.protocol,
+                    len,
+                    route: route_dest,
+                },
+                Some(in_iface) => TraceEvent::IpForward {
+                    in_iface,
+                    iface,
+                    src: repr.src,
+                    dst: repr.dst,
+                    next_hop,
+                    ttl: repr.ttl,
+                    route: route_dest,
+                },
+            });
+        }
+        if fits {
+            let datagram = repr.to_bytes(payload);
+            self.to_neighbour(io, iface, next_hop, broadcast, datagram);
+            return Ok(());
+        }
+        let pieces = match ip::fragment(&repr, mtu) {
+            Ok(p) => p,
+            Err(FragmentError::DontFragment { mtu, .. }) => return Err(IpDrop::FragNeeded { mtu: mtu as u16 }),
+            Err(_) => return Err(IpDrop::CannotFragment),
+        };
+        self.counters.fragments_made += pieces.len() as u64;
+        io.trace(TraceEvent::IpFragmented {
+            dst: repr.dst,
+            ident: repr.ident,
+            fragments: pieces.len() as u16,
+            mtu: mtu as u16,
+        });
+        for (header, range) in pieces {
+            let datagram = header.to_bytes(&payload[range]);
+            self.to_neighbour(io, iface, next_hop, broadcast, datagram);
+        }
+        Ok(())
+    }
+
+    /// Sends a datagram to a neighbour on `iface`, resolving its MAC address with ARP.
+    fn to_neighbour(&mut self, io: &mut NodeIo, iface: u16, next_hop: Ipv4Addr, broadcast: bool, datagram: Vec<u8>) {
+        if broadcast {
+            self.transmit_datagram(io, iface, MacAddr::broadcast(), &datagram);
+            return;
+        }
+        match self.arp[iface as usize].resolve(io.now, next_hop, datagram) {
+            Resolve::Known { mac, packet } => self.transmit_datagram(io, iface, mac, &packet),
+            Resolve::Queued { request, dropped } => {
+                if let Some(req) = request {
+                    if let Some(my_ip) = self.iface_addr(iface) {
+                        let repr = req.to_repr(self.interfaces[iface as usize].mac, my_ip);
+                        self.send_arp(io, iface, req.eth_dst(), &repr);
+                    }
+                }
+                if let Some(old) = dropped {
+                    if let Ok((r, _)) = Ipv4Repr::parse(&old) {
+                        self.drop_ip(io, r.src, r.dst, IpDrop::ArpQueueFull);
+                    }
+                }
+            }
+            Resolve::Dropped { packet, .. } => {
+                if let Ok((r, _)) = Ipv4Repr::parse(&packet) {
+                    self.drop_ip(io, r.src, r.dst, IpDrop::ArpQueueFull);
+                }
+            }
+        }
+        self.trace_arp_events(io, iface);
+    }
+
+    // ------------------------------------------------------------------ IP input
+
+    /// An IPv4 datagram arrived on `iface` (`payload` is the Ethernet payload, padding
+    /// included). `link_broadcast`: it came in a broadcast frame.
+    pub(super) fn on_ipv4(&mut self, io: &mut NodeIo, iface: u16, payload: &[u8], link_broadcast: bool) {
+        self.counters.ip_rx += 1;
+        let (repr, body) = match Ipv4Repr::parse(payload) {
+            Ok(x) => x,
+            Err(e) => {
+                self.drop_ip(io, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, IpDrop::BadHeader(e));
+                return;
+            }
+        };
+        let to_us = self.is_local_addr(repr.dst) || self.is_broadcast_on(iface, repr.dst);
+        if !to_us {
+            if !self.forwarding {
+                self.drop_ip(io, repr.src, repr.dst, IpDrop::NotForMe);
+            } else if link_broadcast {
+                self.drop_ip(io, repr.src, repr.dst, IpDrop::BroadcastNotForwarded);
+            } else {
+                let datagram_len = (repr.header_len() + repr.payload_len).min(payload.len());
+                self.forward(io, iface, repr, body, &payload[..datagram_len]);
+            }
+            return;
+        }
+        let broadcast = link_broadcast || self.is_broadcast_on(iface, repr.dst);
+        self.local_input(io, iface, repr, body, broadcast);
+    }
+
+    /// Delivers a datagram addressed to us, reassembling fragments first.
+    fn local_input(&mut self, io: &mut NodeIo, iface: u16, repr: Ipv4Repr, body: &[u8], broadcast: bool) {
+        let (repr, data): (Ipv4Repr, Cow<[u8]>) = if repr.is_fragment() {
+            match self.reassembler.accept(io.now, &repr, body) {
+                Ok(FragmentOutcome::Complete(whole, data)) => {
+                    self.counters.reassembled += 1;
+                    io.trace(TraceEvent::IpReassembled {
+                        src: whole.src,
+                        ident: whole.ident,
+                        len: data.len() as u16,
+                    });
+                    (whole, Cow::Owned(data))
+                }
+                Ok(_) => return,
+                Err(_) => {
+                    self.drop_ip(io, repr.src, repr.dst, IpDrop::ReassemblyFailed);
+                    return;
+                }
+            }
+        } else {
+            (repr, Cow::Borrowed(body))
+        };
+        self.counters.ip_delivered += 1;
+        if io.tracing() {
+            io.trace(TraceEvent::IpDeliver {
+                src: repr.src,
+                dst: repr.dst,
+                protocol: repr.protocol,
+                len: data.len() as u16,
+            });
+        }
+        match repr.protocol {
+            IpProtocol::Icmp => self.on_icmp(io, iface, &repr, &data, broadcast),
+            IpProtocol::Udp => self.on_udp(io, iface, &repr, &data, broadcast),
+            other => {
+                self.drop_ip(io, repr.src, repr.dst, IpDrop::UnknownProtocol(other.number()));
+                let offending = icmp::quote_from_parts(&repr, &data);
+                self.send_icmp_error(io, DestUnreachableCode::ProtocolUnreachable.into(), &offending, iface, broadcast);
+            }
+        }
+    }
+
+    /// A router passes a datagram on (RFC 1812 §5.3): TTL check and decrement, route lookup,
+    /// fragmentation; failures answered with ICMP.
+    fn forward(&mut self, io: &mut NodeIo, in_iface: u16, repr: Ipv4Repr, body: &[u8], raw: &[u8]) {
+        if repr.ttl <= 1 {
+            self.drop_ip(io, repr.src, repr.dst, IpDrop::TtlExpired);
+            self.send_icmp_error(io, TimeExceededCode::TtlExceeded.into(), raw, in_iface, false);
+            return;
+        }
+        let mut next = repr;
+        next.ttl -= 1;
+        match self.output(io, next, body, None, Some(in_iface)) {
+            Ok(()) => self.counters.ip_forwarded += 1,
+            Err(reason) => {
+                self.drop_ip(io, repr.src, repr.dst, reason);
+                let answer = match reason {
+                    IpDrop::NoRoute => Some(DestUnreachableCode::NetUnreachable),
+                    IpDrop::FragNeeded { mtu } => Some(DestUnreachableCode::FragmentationNeeded { next_hop_mtu: mtu }),
+                    _ => None,
+                };
+                if let Some(code) = answer {
+                    self.send_icmp_error(io, code.into(), raw, in_iface, false);
+                }
+            }
+        }
+    }
+
+    pub(super) fn run_loopback(&mut self, io: &mut NodeIo) {
+        while let Some(datagram) = self.loopback.pop_front() {
+            let Ok((repr, body)) = Ipv4Repr::parse(&datagram) else {
+                continue;
+            };
+            let body = body.to_vec();
+            self.local_input(io, LOOPBACK_IFACE, repr, &body, false);
+        }
+    }
+
+    pub(super) fn run_reassembly_timers(&mut self, io: &mut NodeIo) {
+        if !self.reassembler.poll_at().is_some_and(|t| t <= io.now) {
+            return;
+        }
+        let mut expired = Vec::new();
+        self.reassembler.on_timer(io.now, &mut expired);
+        for t in expired {
+            self.drop_ip(io, t.key.src, t.key.dst, IpDrop::ReassemblyTimeout);
+            if let Some((header, data)) = t.first_fragment {
+                // RFC 792: time exceeded, code 1, only when the first fragment arrived.
+                let offending = icmp::quote_from_parts(&header, &data);
+                self.send_icmp_error(io, TimeExceededCode::FragmentReassembly.into(), &offending, 0, false);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ ICMP
+
+    /// Sends an ICMP message from `src` (unspecified: the outgoing interface's address).
+    fn send_icmp(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, msg: &IcmpRepr, tos: u8, ttl: u8, df: DfPolicy) -> Result<(), IpDrop> {
+        let bytes = msg.to_bytes();
+        let mut repr = Ipv4Repr::new(src, dst, IpProtocol::Icmp, bytes.len());
+        repr.tos = tos;
+        repr.ttl = ttl;
+        self.counters.icmp_tx += 1;
+        if io.tracing() {
+            io.trace(TraceEvent::IcmpOut {
+                dst,
+                kind: IcmpKind::of(msg),
+            });
+        }
+        self.send_ip(io, repr, &bytes, df)
+    }
+
+    /// Answers the datagram `offending` (IP header and data, as received) with an ICMP error,
+    /// unless RFC 1122's rules forbid it (about an error, a broadcast, a non-first fragment).
+    fn send_icmp_error(&mut self, io: &mut NodeIo, kind: IcmpErrorKind, offending: &[u8], in_iface: u16, broadcast: bool) {
+        let Ok((orig, orig_body)) = Ipv4Repr::parse_quoted(offending) else {
+            return;
+        };
+        if icmp::may_send_error_about(&orig, orig_body, broadcast).is_err() {
+            return;
+        }
+        let quoted = icmp::quote(offending);
+        let msg = match kind {
+            IcmpErrorKind::Unreachable(code) => IcmpRepr::DestUnreachable { code, quoted },
+            IcmpErrorKind::TimeExceeded(code) => IcmpRepr::TimeExceeded { code, quoted },
+        };
+        // From the address of the interface the offending datagram came in on (what
+        // traceroute shows as the hop), or our own address for our own datagrams.
+        let src = if self.is_local_addr(orig.src) {
+            orig.src
+        } else {
+            self.iface_addr(in_iface).unwrap_or(Ipv4Addr::UNSPECIFIED)
+        };
+        let ttl = self.config.ttl;
+        let _ = self.send_icmp(io, src, orig.src, &msg, ICMP_ERROR_TOS, ttl, DfPolicy::Dont);
+    }
+
+    fn on_icmp(&mut self, io: &mut NodeIo, _iface: u16, ip: &Ipv4Repr, data: &[u8], broadcast: bool) {
+        self.counters.icmp_rx += 1;
+        let msg = match IcmpRepr::parse(data) {
+            Ok(m) => m,
+            Err(_) => {
+                self.drop_ip(io, ip.src, ip.dst, IpDrop::BadTransport);
+                return;
+            }
+        };
+        match msg {
+            IcmpRepr::EchoRequest { .. } => {
+                if broadcast && !self.config.answer_broadcast_pings {
+                    return;
+                }
+                if let Some(reply) = msg.echo_reply() {
+                    // The reply comes from the address the request was sent to; Linux sends
+                    // echo replies without DF (ORACLES g).
+                    let src = if broadcast { Ipv4Addr::UNSPECIFIED } else { ip.dst };
+                    let ttl = self.config.ttl;
+                    let _ = self.send_icmp(io, src, ip.src, &reply, 0, ttl, DfPolicy::Dont);
+                }
+            }
+            IcmpRepr::EchoReply { ident, seq_no, data } => {
+                let bytes = (data.len() + 8) as u16;
+                let (now, from, ttl) = (io.now, ip.src, ip.ttl);
+                self.with_app_output(io, |apps, out| {
+                    for (i, app) in apps.iter_mut().enumerate() {
+                        if let AppKind::Ping(p) = &mut app.kind {
+                            if p.ident() == ident {
+                                p.on_reply(now, from, seq_no, ttl, bytes, out);
+                                return Some(i);
+                            }
+                        }
+                    }
+                    None
+                });
+            }
+            IcmpRepr::DestUnreachable { quoted, .. } | IcmpRepr::TimeExceeded { quoted, .. } => {
+                let kind = IcmpKind::of(&msg);
+                let Ok((orig, orig_body)) = Ipv4Repr::parse_quoted(quoted) else {
+                    return;
+                };
+                let (now, from) = (io.now, ip.src);
+                match orig.protocol {
+                    IpProtocol::Icmp if orig_body.len() >= 8 && orig_body[0] == 8 => {
+                        let ident = u16::from_be_bytes([orig_body[4], orig_body[5]]);
+                        let seq = u16::from_be_bytes([orig_body[6], orig_body[7]]);
+                        self.with_app_output(io, |apps, out| {
+                            for (i, app) in apps.iter_mut().enumerate() {
+                                if let AppKind::Ping(p) = &mut app.kind {
+                                    if p.ident() == ident {
+                                        p.on_error(from, seq, kind, out);
+                                        return Some(i);
+                                    }
+                                }
+                            }
+                            None
+                        });
+                    }
+                    IpProtocol::Udp if orig_body.len() >= 4 => {
+                        let src_port = u16::from_be_bytes([orig_body[0], orig_body[1]]);
+                        let dst_port = u16::from_be_bytes([orig_body[2], orig_body[3]]);
+                        self.with_app_output(io, |apps, out| {
+                            for (i, app) in apps.iter_mut().enumerate() {
+                                if let AppKind::Traceroute(t) = &mut app.kind {
+                                    if t.src_port() == src_port {
+                                        t.on_icmp(now, from, kind, dst_port, out);
+                                        return Some(i);
+                                    }
+                                }
+                            }
+                            None
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ UDP
+
+    fn on_udp(&mut self, io: &mut NodeIo, iface: u16, ip: &Ipv4Repr, data: &[u8], broadcast: bool) {
+        self.counters.udp_rx += 1;
+        let udp = match UdpRepr::parse(data, ip.src, ip.dst) {
+            Ok(u) => u,
+            Err(_) => {
+                self.drop_ip(io, ip.src, ip.dst, IpDrop::BadTransport);
+                return;
+            }
+        };
+        // No UDP sockets yet: every port is closed (RFC 1122 §4.1.3.1: port unreachable).
+        self.drop_ip(io, ip.src, ip.dst, IpDrop::PortUnreachable(udp.dst_port));
+        let offending = icmp::quote_from_parts(ip, data);
+        self.send_icmp_error(io, DestUnreachableCode::PortUnreachable.into(), &offending, iface, broadcast);
+    }
+
+    // ------------------------------------------------------------------ applications
+
+    /// Runs `f` over the apps with a scratch output buffer; `f` returns the index of the app
+    /// that produced output, which is then carried out.
+    fn with_app_output(&mut self, io: &mut NodeIo, f: impl FnOnce(&mut [crate::apps::App], &mut Vec<AppOut>) -> Option<usize>) {
+        let mut out = std::mem::take(&mut self.scratch_app_out);
+        if let Some(i) = f(&mut self.apps, &mut out) {
+            self.carry_out(io, i, &mut out);
+        }
+        out.clear();
+        self.scratch_app_out = out;
+    }
+
+    pub(super) fn run_app_timers(&mut self, io: &mut NodeIo) {
+        for i in 0..self.apps.len() {
+            if self.apps[i].poll_at().is_some_and(|t| t <= io.now) {
+                let mut out = std::mem::take(&mut self.scratch_app_out);
+                self.apps[i].on_timer(io.now, &mut out);
+                self.carry_out(io, i, &mut out);
+                out.clear();
+                self.scratch_app_out = out;
+            }
+        }
+    }
+
+    /// Carries out what app `i` asked for.
+    fn carry_out(&mut self, io: &mut NodeIo, i: usize, out: &mut Vec<AppOut>) {
+        let mut k = 0;
+        while k < out.len() {
+            match out[k].clone() {
+                AppOut::Event(event) => io.trace(TraceEvent::App { app: i as u16, event }),
+                AppOut::SendEcho {
+                    dst,
+                    ident,
+                    seq,
+                    size,
+                    ttl,
+                    df,
+                } => {
+                    // Like iputils: the data starts with a timestamp-sized block, then a pattern.
+                    let data: Vec<u8> = (0..size as usize).map(|b| (b % 256) as u8).collect();
+                    let msg = IcmpRepr::EchoRequest {
+                        ident,
+                        seq_no: seq,
+                        data: &data,
+                    };
+                    if let Err(drop) = self.send_icmp(io, Ipv4Addr::UNSPECIFIED, dst, &msg, 0, ttl, df) {
+                        self.drop_ip(io, Ipv4Addr::UNSPECIFIED, dst, drop);
+                        if let AppKind::Ping(p) = &mut self.apps[i].kind {
+                            p.on_send_failed(seq, drop, out);
+                        }
+                    }
+                }
+                AppOut::SendUdp {
+                    dst,
+                    ttl,
+                    src_port,
+                    dst_port,
+                    len,
+                } => {
+                    let payload = vec![0u8; len as usize];
+                    let udp = UdpRepr {
+                        src_port,
+                        dst_port,
+                        payload: &payload,
+                    };
+                    // The checksum covers the source address: pick it as routing will.
+                    let src = self
+                        .routes
+                        .lookup(dst)
+                        .and_then(|r| self.iface_addr(r.iface as u16))
+                        .unwrap_or(Ipv4Addr::UNSPECIFIED);
+                    let bytes = udp.to_bytes(src, dst);
+                    let mut repr = Ipv4Repr::new(src, dst, IpProtocol::Udp, bytes.len());
+                    repr.ttl = ttl;
+                    if let Err(drop) = self.send_ip(io, repr, &bytes, DfPolicy::Dont) {
+                        self.drop_ip(io, src, dst, drop);
+                    }
+                }
+            }
+            k += 1;
+        }
+    }
+}
+
+/// The ICMP errors a host sends.
+#[derive(Copy, Clone, Debug)]
+pub(super) enum IcmpErrorKind {
+    Unreachable(DestUnreachableCode),
+    TimeExceeded(TimeExceededCode),
+}
+
+impl From<DestUnreachableCode> for IcmpErrorKind {
+    fn from(c: DestUnreachableCode) -> Self {
+        IcmpErrorKind::Unreachable(c)
+    }
+}
+
+impl From<TimeExceededCode> for IcmpErrorKind {
+    fn from(c: TimeExceededCode) -> Self {
+        IcmpErrorKind::TimeExceeded(c)
+    }
+}

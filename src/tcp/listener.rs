@@ -1,0 +1,253 @@
+//! Passive open: a listening socket with Linux's two queues.
+//!
+//! A SYN creates a half-open connection (SYN_RECEIVED) in the SYN queue; when the handshake
+//! completes it moves to the accept queue until the application calls [`Listener::accept`].
+//! As in Linux without SYN cookies, a SYN that finds either queue full is dropped silently, so
+//! the client's SYN retransmission timer makes it try again later; an ACK completing a
+//! handshake while the accept queue is full is dropped too (`tcp_abort_on_overflow` = 0),
+//! leaving the half-open entry to retransmit its SYN-ACK.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::net::SocketAddrV4;
+
+use super::config::TcpConfig;
+use super::connection::{reset_for, Connection};
+use super::event::{ListenDropReason, Output, TcpEvent};
+use super::seq::SeqNumber;
+use super::state::State;
+use super::wire::TcpRepr;
+use crate::time::Instant;
+
+/// Why a listener could not be created.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, thiserror::Error)]
+pub enum ListenError {
+    #[error("a listener needs a specific local address and a non-zero port")]
+    InvalidAddress,
+}
+
+/// A socket in LISTEN with its SYN queue and accept queue.
+#[derive(Debug)]
+pub struct Listener {
+    local: SocketAddrV4,
+    config: TcpConfig,
+    backlog: usize,
+    open: bool,
+    /// Half-open connections by remote address; a map keeps iteration order deterministic.
+    syn_queue: BTreeMap<SocketAddrV4, Connection>,
+    /// Connections whose handshake completed, oldest first.
+    accept_queue: VecDeque<Connection>,
+}
+
+impl Listener {
+    /// `listen(backlog)` on `local`. The backlog bounds both queues as in Linux: the SYN queue
+    /// holds at most `backlog` half-open connections and the accept queue at most
+    /// `backlog + 1` established ones (Linux's `sk_acceptq_is_full` tests `>`).
+    pub fn new(
+        local: SocketAddrV4,
+        backlog: usize,
+        config: &TcpConfig,
+    ) -> Result<Listener, ListenError> {
+        if local.port() == 0 || local.ip().is_unspecified() || local.ip().is_broadcast() {
+            return Err(ListenError::InvalidAddress);
+        }
+        Ok(Listener {
+            local,
+            config: config.sanitized(),
+            backlog,
+            open: true,
+            syn_queue: BTreeMap::new(),
+            accept_queue: VecDeque::new(),
+        })
+    }
+
+    pub fn local(&self) -> SocketAddrV4 {
+        self.local
+    }
+    pub fn backlog(&self) -> usize {
+        self.backlog
+    }
+    pub fn config(&self) -> &TcpConfig {
+        &self.config
+    }
+    pub fn is_open(&self) -> bool {
+        self.open
+    }
+    /// Half-open connections (SYN_RECEIVED).
+    pub fn syn_queue_len(&self) -> usize {
+        self.syn_queue.len()
+    }
+    /// Established connections waiting for `accept`.
+    pub fn accept_queue_len(&self) -> usize {
+        self.accept_queue.len()
+    }
+    /// The half-open connection for `remote`, if any.
+    pub fn half_open(&self, remote: SocketAddrV4) -> Option<&Connection> {
+        self.syn_queue.get(&remote)
+    }
+    /// Whether the listener holds a connection (half-open or waiting) for `remote`; the host
+    /// routes such segments here rather than answering them with RST.
+    pub fn has_connection(&self, remote: SocketAddrV4) -> bool {
+        self.syn_queue.contains_key(&remote)
+            || self.accept_queue.iter().any(|c| c.remote() == remote)
+    }
+
+    fn accept_queue_full(&self) -> bool {
+        self.accept_queue.len() > self.backlog
+    }
+
+    fn syn_queue_full(&self) -> bool {
+        self.syn_queue.len() >= self.backlog
+    }
+
+    /// Takes the oldest established connection.
+    pub fn accept(&mut self) -> Option<Connection> {
+        self.accept_queue.pop_front()
+    }
+
+    /// Processes a segment from `remote` to the listening port. `isn` is the initial sequence
+    /// number a new connection uses if this segment is a SYN that creates one.
+    pub fn on_segment(
+        &mut self,
+        now: Instant,
+        remote: SocketAddrV4,
+        seg: &TcpRepr,
+        isn: SeqNumber,
+        out: &mut Output,
+    ) {
+        if seg.dst_port != self.local.port() || seg.src_port != remote.port() {
+            out.event(TcpEvent::ListenDrop {
+                remote,
+                reason: ListenDropReason::Unexpected,
+            });
+            return;
+        }
+        if let Some(conn) = self.accept_queue.iter_mut().find(|c| c.remote() == remote) {
+            conn.on_segment(now, seg, out);
+            return;
+        }
+        if let Some(conn) = self.syn_queue.get_mut(&remote) {
+            let completes = seg.flags.ack() && !seg.flags.syn() && !seg.flags.rst();
+            if completes && self.accept_queue.len() > self.backlog {
+                out.event(TcpEvent::ListenDrop {
+                    remote,
+                    reason: ListenDropReason::AckWhileAcceptQueueFull,
+                });
+                return;
+            }
+            conn.on_segment(now, seg, out);
+            self.settle(remote, out);
+            return;
+        }
+        if !self.open {
+            if let Some(rst) = reset_for(*remote.ip(), *self.local.ip(), seg) {
+                out.push(rst);
+            }
+            return;
+        }
+        // §3.10.7.2 LISTEN: ignore RST, answer any ACK with RST, take a SYN.
+        if seg.flags.rst() {
+            return;
+        }
+        if seg.flags.ack() {
+            if let Some(rst) = reset_for(*remote.ip(), *self.local.ip(), seg) {
+                out.push(rst);
+            }
+            return;
+        }
+        if !seg.flags.syn() {
+            out.event(TcpEvent::ListenDrop {
+                remote,
+                reason: ListenDropReason::Unexpected,
+            });
+            return;
+        }
+        let full = if self.accept_queue_full() {
+            Some(ListenDropReason::AcceptQueueFull)
+        } else if self.syn_queue_full() {
+            Some(ListenDropReason::SynQueueFull)
+        } else {
+            None
+        };
+        if let Some(reason) = full {
+            out.event(TcpEvent::ListenDrop { remote, reason });
+            return;
+        }
+        match Connection::accept_syn(now, self.local, remote, seg, isn, &self.config, out) {
+            Ok(conn) => {
+                out.event(TcpEvent::HalfOpenCreated { remote });
+                self.syn_queue.insert(remote, conn);
+            }
+            Err(_) => out.event(TcpEvent::ListenDrop {
+                remote,
+                reason: ListenDropReason::Unexpected,
+            }),
+        }
+    }
+
+    /// Moves a half-open connection on after it processed a segment or timer: to the accept
+    /// queue once synchronized past SYN_RECEIVED, or away if it died or fell back to LISTEN.
+    fn settle(&mut self, remote: SocketAddrV4, out: &mut Output) {
+        let Some(state) = self.syn_queue.get(&remote).map(Connection::state) else {
+            return;
+        };
+        match state {
+            State::SynReceived => {}
+            State::Closed | State::Listen => {
+                self.syn_queue.remove(&remote);
+                out.event(TcpEvent::HalfOpenDropped { remote });
+            }
+            _ => {
+                if let Some(conn) = self.syn_queue.remove(&remote) {
+                    out.event(TcpEvent::Queued { remote });
+                    self.accept_queue.push_back(conn);
+                }
+            }
+        }
+    }
+
+    /// Earliest deadline among the queued connections.
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.syn_queue
+            .values()
+            .chain(self.accept_queue.iter())
+            .filter_map(Connection::poll_at)
+            .min()
+    }
+
+    /// Runs due timers of queued connections: SYN-ACK retransmissions, and removal of
+    /// half-open connections whose retries ran out.
+    pub fn on_timer(&mut self, now: Instant, out: &mut Output) {
+        let due: Vec<SocketAddrV4> = self
+            .syn_queue
+            .iter()
+            .filter(|(_, c)| c.poll_at().is_some_and(|t| t <= now))
+            .map(|(r, _)| *r)
+            .collect();
+        for remote in due {
+            if let Some(conn) = self.syn_queue.get_mut(&remote) {
+                conn.on_timer(now, out);
+            }
+            self.settle(remote, out);
+        }
+        for conn in self.accept_queue.iter_mut() {
+            if conn.poll_at().is_some_and(|t| t <= now) {
+                conn.on_timer(now, out);
+            }
+        }
+    }
+
+    /// Stops listening: half-open and not-yet-accepted connections are aborted with RST
+    /// (Linux `inet_csk_listen_stop`). Later segments get the no-connection RST.
+    pub fn close(&mut self, now: Instant, out: &mut Output) {
+        self.open = false;
+        for (_, mut conn) in std::mem::take(&mut self.syn_queue) {
+            let _ = conn.abort(now, out);
+        }
+        for mut conn in self.accept_queue.drain(..) {
+            let _ = conn.abort(now, out);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
