@@ -33,12 +33,7 @@ impl BenchResult {
 
 fn host(mac_serial: u32) -> NodeKind {
     NodeKind::Host(Box::new(Host::new(
-        vec![Interface {
-            name: "eth0".into(),
-            mac: ethernet::default_mac(mac_serial),
-            promiscuous: false,
-            up: true,
-        }],
+        vec![Interface::new("eth0", ethernet::default_mac(mac_serial))],
         false,
     )))
 }

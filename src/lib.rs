@@ -2,6 +2,7 @@
 //!
 //! See `docs/ARCHITECTURE.md` for the layer picture and how an event flows through the modules.
 
+pub mod apps;
 pub mod arp;
 pub mod bench;
 pub mod counters;

@@ -112,7 +112,7 @@ fn duplicate_mac() {
             "name = \"bob\"\n",
             "name = \"bob\"\nmac = \"02:4e:4c:00:00:01\"\n"
         ),
-        "bad.toml:8:7: duplicate MAC address 02:4e:4c:00:00:01: hosts `alice` and `bob` both have it"
+        "bad.toml:8:7: duplicate MAC address 02:4e:4c:00:00:01: `alice` has it too"
     );
 }
 
@@ -136,7 +136,7 @@ fn unknown_host_in_the_timeline() {
 fn unknown_action() {
     assert_eq!(
         broken("send-frame to=bob", "send-frme to=bob"),
-        "bad.toml:20:11: unknown action `send-frme` for a node: expected send-frame"
+        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface"
     );
 }
 
@@ -168,7 +168,10 @@ fn unclosed_quote_in_the_timeline() {
 fn unknown_counter_in_an_expectation() {
     assert_eq!(
         broken("bob.raw_delivered", "bob.delivered"),
-        "bad.toml:25:9: a host has no counter `delivered`: expected one of rx_frames, tx_frames, fcs_errors, runts, not_for_me, interface_down, no_carrier, unknown_ethertype, raw_delivered"
+        format!(
+            "bad.toml:25:9: a host has no counter `delivered`: expected one of {}",
+            netlab::host::HostCounters::NAMES.join(", ")
+        )
     );
 }
 
@@ -192,7 +195,10 @@ fn an_expectation_without_a_time() {
 fn unknown_drop_reason() {
     assert_eq!(
         broken("end bob.raw_delivered == 1", "end dropped reason=fcs"),
-        "bad.toml:25:20: unknown drop reason `fcs`: expected one of queue-full, link-down, link-went-down, fault, bad-fcs, runt, not-for-me, interface-down, unknown-ethertype"
+        format!(
+            "bad.toml:25:20: unknown drop reason `fcs`: expected one of {}",
+            netlab::trace::DROP_REASONS.join(", ")
+        )
     );
 }
 
@@ -232,5 +238,105 @@ fn missing_file() {
     assert!(
         e.starts_with("/no/such/file.toml: cannot read the scenario file"),
         "{e}"
+    );
+}
+
+// ---- network layer ----
+
+const ROUTED: &str = r#"[scenario]
+description = "routed"
+
+[[host]]
+name = "alice"
+ip = "10.0.1.10/24"
+gateway = "10.0.1.1"
+[[router]]
+name = "r1"
+interfaces = [{ ip = "10.0.1.1/24" }, { ip = "10.0.2.1/24" }]
+[[link]]
+between = ["alice", "r1:eth0"]
+
+[timeline]
+steps = '''
+1s alice ping r1 count=1
+'''
+"#;
+
+fn routed(from: &str, to: &str) -> String {
+    assert!(ROUTED.contains(from), "routed base has no `{from}`");
+    error_of(&ROUTED.replacen(from, to, 1))
+}
+
+#[test]
+fn the_routed_base_is_valid() {
+    Scenario::parse("routed.toml", ROUTED).unwrap();
+}
+
+#[test]
+fn gateway_outside_the_subnet() {
+    assert_eq!(
+        routed("gateway = \"10.0.1.1\"", "gateway = \"10.0.2.1\""),
+        "bad.toml:7:11: gateway 10.0.2.1 is outside `alice`'s subnet (10.0.1.0/24): a gateway must be on a local network"
+    );
+}
+
+#[test]
+fn non_contiguous_mask() {
+    let e = routed(
+        "ip = \"10.0.1.10/24\"",
+        "ip = \"10.0.1.10\"\nmask = \"255.0.255.0\"",
+    );
+    assert!(e.starts_with("bad.toml:7:8: "), "{e}");
+    assert!(e.contains("contiguous"), "{e}");
+}
+
+#[test]
+fn address_without_a_mask() {
+    assert_eq!(
+        routed("ip = \"10.0.1.10/24\"", "ip = \"10.0.1.10\""),
+        "bad.toml:6:6: `10.0.1.10` has no subnet mask: write `10.0.1.10/24` or add mask = \"255.255.255.0\""
+    );
+}
+
+#[test]
+fn duplicate_ip_address() {
+    assert_eq!(
+        routed("{ ip = \"10.0.2.1/24\" }", "{ ip = \"10.0.1.10/24\" }"),
+        "bad.toml:10:46: duplicate IP address 10.0.1.10: `alice` has it too (line 6)"
+    );
+}
+
+#[test]
+fn network_address_on_an_interface() {
+    assert_eq!(
+        routed("ip = \"10.0.1.10/24\"", "ip = \"10.0.1.0/24\""),
+        "bad.toml:6:6: 10.0.1.0 is the network address of 10.0.1.0/24: an interface needs a host address"
+    );
+}
+
+#[test]
+fn bad_route() {
+    assert_eq!(
+        routed(
+            "interfaces = [{ ip = \"10.0.1.1/24\" }, { ip = \"10.0.2.1/24\" }]",
+            "interfaces = [{ ip = \"10.0.1.1/24\" }]\nroutes = [\"10.0.9.0/24 via 10.0.8.1\"]"
+        ),
+        "bad.toml:11:11: gateway 10.0.8.1 is not on any of this node's subnets (10.0.1.0/24)"
+    );
+}
+
+#[test]
+fn ping_to_an_unknown_host() {
+    assert_eq!(
+        routed("alice ping r1", "alice ping r9"),
+        "bad.toml:16:15: `r9` is neither an IPv4 address nor a host with one; the nodes are `alice`, `r1`"
+    );
+}
+
+#[test]
+fn unknown_ping_option() {
+    assert_eq!(
+        routed("count=1", "cuont=1"),
+        "bad.toml:16:18: unknown option `cuont` for ping: expected one of `count`, `interval`, `size`, `ttl`, `df`, `linger`, `as`"
     );
 }

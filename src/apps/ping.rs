@@ -112,7 +112,11 @@ impl Ping {
     pub fn counter(&self, name: &str) -> Option<u64> {
         if name == "loss_percent" {
             let t = self.stats.transmitted;
-            return Some(if t == 0 { 0 } else { (t - self.stats.received) * 100 / t });
+            return Some(
+                ((t - self.stats.received) * 100)
+                    .checked_div(t)
+                    .unwrap_or(0),
+            );
         }
         self.stats.get(name)
     }
@@ -167,7 +171,15 @@ impl Ping {
     }
 
     /// An echo reply with our ident arrived.
-    pub fn on_reply(&mut self, now: Instant, from: Ipv4Addr, seq: u16, ttl: u8, bytes: u16, out: &mut Vec<AppOut>) {
+    pub fn on_reply(
+        &mut self,
+        now: Instant,
+        from: Ipv4Addr,
+        seq: u16,
+        ttl: u8,
+        bytes: u16,
+        out: &mut Vec<AppOut>,
+    ) {
         if self.done {
             return;
         }
@@ -228,7 +240,9 @@ impl Ping {
         let avg = if self.rtts.is_empty() {
             Duration::ZERO
         } else {
-            Duration::from_nanos(self.rtts.iter().map(|d| d.as_nanos()).sum::<u64>() / self.rtts.len() as u64)
+            Duration::from_nanos(
+                self.rtts.iter().map(|d| d.as_nanos()).sum::<u64>() / self.rtts.len() as u64,
+            )
         };
         out.push(AppOut::Event(AppEvent::PingDone {
             transmitted: self.stats.transmitted as u32,
@@ -260,7 +274,14 @@ mod tests {
 
     #[test]
     fn sends_count_requests_one_interval_apart() {
-        let mut p = Ping::new(PingConfig { count: 3, ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 2)) }, 7, ms(0));
+        let mut p = Ping::new(
+            PingConfig {
+                count: 3,
+                ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 2))
+            },
+            7,
+            ms(0),
+        );
         let mut out = vec![];
         for t in [0, 1000, 2000] {
             assert_eq!(p.poll_at(), Some(ms(t)));
@@ -272,7 +293,14 @@ mod tests {
 
     #[test]
     fn replies_give_rtts_and_the_last_one_ends_the_ping() {
-        let mut p = Ping::new(PingConfig { count: 2, ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 2)) }, 7, ms(0));
+        let mut p = Ping::new(
+            PingConfig {
+                count: 2,
+                ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 2))
+            },
+            7,
+            ms(0),
+        );
         let mut out = vec![];
         p.on_timer(ms(0), &mut out);
         p.on_reply(ms(3), Ipv4Addr::new(10, 0, 0, 2), 1, 64, 64, &mut out);
@@ -280,23 +308,46 @@ mod tests {
         p.on_reply(ms(1005), Ipv4Addr::new(10, 0, 0, 2), 2, 64, 64, &mut out);
         assert!(p.is_done());
         let done = out.iter().find_map(|o| match o {
-            AppOut::Event(AppEvent::PingDone { received, min, max, avg, .. }) => Some((*received, *min, *max, *avg)),
+            AppOut::Event(AppEvent::PingDone {
+                received,
+                min,
+                max,
+                avg,
+                ..
+            }) => Some((*received, *min, *max, *avg)),
             _ => None,
         });
         assert_eq!(
             done,
-            Some((2, Duration::from_millis(3), Duration::from_millis(5), Duration::from_millis(4)))
+            Some((
+                2,
+                Duration::from_millis(3),
+                Duration::from_millis(5),
+                Duration::from_millis(4)
+            ))
         );
         assert_eq!(p.counter("loss_percent"), Some(0));
     }
 
     #[test]
     fn errors_and_silence_count_as_loss() {
-        let mut p = Ping::new(PingConfig { count: 2, ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 9)) }, 1, ms(0));
+        let mut p = Ping::new(
+            PingConfig {
+                count: 2,
+                ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 9))
+            },
+            1,
+            ms(0),
+        );
         let mut out = vec![];
         p.on_timer(ms(0), &mut out);
         p.on_timer(ms(1000), &mut out);
-        p.on_error(Ipv4Addr::new(10, 0, 0, 1), 1, IcmpKind::Unreachable(crate::icmp::DestUnreachableCode::HostUnreachable), &mut out);
+        p.on_error(
+            Ipv4Addr::new(10, 0, 0, 1),
+            1,
+            IcmpKind::Unreachable(crate::icmp::DestUnreachableCode::HostUnreachable),
+            &mut out,
+        );
         assert!(!p.is_done());
         p.on_timer(ms(11_000), &mut out);
         assert!(p.is_done());
@@ -306,7 +357,14 @@ mod tests {
 
     #[test]
     fn duplicate_and_unknown_replies_are_not_counted_as_received() {
-        let mut p = Ping::new(PingConfig { count: 2, ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 2)) }, 7, ms(0));
+        let mut p = Ping::new(
+            PingConfig {
+                count: 2,
+                ..PingConfig::new(Ipv4Addr::new(10, 0, 0, 2))
+            },
+            7,
+            ms(0),
+        );
         let mut out = vec![];
         p.on_timer(ms(0), &mut out);
         p.on_reply(ms(1), Ipv4Addr::new(10, 0, 0, 2), 1, 64, 64, &mut out);

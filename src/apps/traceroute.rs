@@ -175,7 +175,14 @@ impl Traceroute {
     }
 
     /// An ICMP error quoting a UDP datagram from our port to `dst_port` arrived from `from`.
-    pub fn on_icmp(&mut self, now: Instant, from: Ipv4Addr, kind: IcmpKind, dst_port: u16, out: &mut Vec<AppOut>) {
+    pub fn on_icmp(
+        &mut self,
+        now: Instant,
+        from: Ipv4Addr,
+        kind: IcmpKind,
+        dst_port: u16,
+        out: &mut Vec<AppOut>,
+    ) {
         let Some(w) = &self.waiting else { return };
         if w.port != dst_port || self.done {
             return;
@@ -229,14 +236,33 @@ mod tests {
         let mut out = vec![];
         t.on_timer(ms(0), &mut out);
         for (i, port) in [33434u16, 33435, 33436].iter().enumerate() {
-            t.on_icmp(ms(i as u64 + 1), r1, IcmpKind::TimeExceeded(TimeExceededCode::TtlExceeded), *port, &mut out);
+            t.on_icmp(
+                ms(i as u64 + 1),
+                r1,
+                IcmpKind::TimeExceeded(TimeExceededCode::TtlExceeded),
+                *port,
+                &mut out,
+            );
         }
         for port in [33437u16, 33438, 33439] {
-            t.on_icmp(ms(10), dst, IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable), port, &mut out);
+            t.on_icmp(
+                ms(10),
+                dst,
+                IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable),
+                port,
+                &mut out,
+            );
         }
         assert_eq!(
             probes(&out),
-            [(1, 33434), (1, 33435), (1, 33436), (2, 33437), (2, 33438), (2, 33439)]
+            [
+                (1, 33434),
+                (1, 33435),
+                (1, 33436),
+                (2, 33437),
+                (2, 33438),
+                (2, 33439)
+            ]
         );
         assert!(t.is_done());
         assert_eq!(t.stats.reached, 1);
@@ -259,17 +285,29 @@ mod tests {
         t.on_timer(ms(0), &mut out);
         assert_eq!(t.poll_at(), Some(ms(1000)));
         t.on_timer(ms(1000), &mut out);
-        assert!(out.iter().any(|o| matches!(o, AppOut::Event(AppEvent::TraceProbe { from: None, .. }))));
+        assert!(out
+            .iter()
+            .any(|o| matches!(o, AppOut::Event(AppEvent::TraceProbe { from: None, .. }))));
         assert!(t.is_done());
         assert_eq!(t.stats.reached, 0);
     }
 
     #[test]
     fn answers_for_other_probes_are_ignored() {
-        let mut t = Traceroute::new(TracerouteConfig::new(Ipv4Addr::new(10, 0, 0, 2)), 40000, ms(0));
+        let mut t = Traceroute::new(
+            TracerouteConfig::new(Ipv4Addr::new(10, 0, 0, 2)),
+            40000,
+            ms(0),
+        );
         let mut out = vec![];
         t.on_timer(ms(0), &mut out);
-        t.on_icmp(ms(1), Ipv4Addr::new(10, 0, 0, 2), IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable), 1, &mut out);
+        t.on_icmp(
+            ms(1),
+            Ipv4Addr::new(10, 0, 0, 2),
+            IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable),
+            1,
+            &mut out,
+        );
         assert_eq!(t.stats.answered, 0);
     }
 }

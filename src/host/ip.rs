@@ -21,7 +21,11 @@ impl Host {
 
     /// Whether `addr` is one of this host's own addresses (or loopback).
     pub fn is_local_addr(&self, addr: Ipv4Addr) -> bool {
-        addr.is_loopback() || self.interfaces.iter().any(|i| i.addr.is_some_and(|c| c.addr() == addr))
+        addr.is_loopback()
+            || self
+                .interfaces
+                .iter()
+                .any(|i| i.addr.is_some_and(|c| c.addr() == addr))
     }
 
     /// Whether `addr` is a broadcast address of interface `iface` (limited or directed).
@@ -35,7 +39,10 @@ impl Host {
     }
 
     fn iface_addr(&self, iface: u16) -> Option<Ipv4Addr> {
-        self.interfaces.get(iface as usize).and_then(|i| i.addr).map(|c| c.addr())
+        self.interfaces
+            .get(iface as usize)
+            .and_then(|i| i.addr)
+            .map(|c| c.addr())
     }
 
     fn drop_ip(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, reason: IpDrop) {
@@ -51,7 +58,9 @@ impl Host {
             crate::arp::ArpOperation::Reply => self.counters.arp_replies += 1,
         }
         let bytes = repr.to_bytes();
-        self.transmit_with(io, iface, dst, ethertype::ARP, bytes.len(), |b| b.copy_from_slice(&bytes));
+        self.transmit_with(io, iface, dst, ethertype::ARP, bytes.len(), |b| {
+            b.copy_from_slice(&bytes)
+        });
     }
 
     fn trace_arp_events(&mut self, io: &mut NodeIo, iface: u16) {
@@ -100,7 +109,10 @@ impl Host {
 
     pub(super) fn run_arp_timers(&mut self, io: &mut NodeIo) {
         for iface in 0..self.arp.len() as u16 {
-            if !self.arp[iface as usize].poll_at().is_some_and(|t| t <= io.now) {
+            if self.arp[iface as usize]
+                .poll_at()
+                .is_none_or(|t| t > io.now)
+            {
                 continue;
             }
             let mut actions = std::mem::take(&mut self.scratch_arp);
@@ -121,7 +133,13 @@ impl Host {
                             if let Ok((r, _)) = Ipv4Repr::parse(&packet) {
                                 self.drop_ip(io, r.src, r.dst, IpDrop::HostUnreachable);
                             }
-                            self.send_icmp_error(io, DestUnreachableCode::HostUnreachable.into(), &packet, iface, false);
+                            self.send_icmp_error(
+                                io,
+                                DestUnreachableCode::HostUnreachable.into(),
+                                &packet,
+                                iface,
+                                false,
+                            );
                         }
                     }
                 }
@@ -134,7 +152,9 @@ impl Host {
 
     /// Wraps a whole IP datagram in a frame to `dst` and sends it on `iface`.
     fn transmit_datagram(&mut self, io: &mut NodeIo, iface: u16, dst: MacAddr, datagram: &[u8]) {
-        self.transmit_with(io, iface, dst, ethertype::IPV4, datagram.len(), |b| b.copy_from_slice(datagram));
+        self.transmit_with(io, iface, dst, ethertype::IPV4, datagram.len(), |b| {
+            b.copy_from_slice(datagram)
+        });
     }
 
     fn next_ident(&mut self) -> u16 {
@@ -145,11 +165,21 @@ impl Host {
 
     /// Sends a datagram this host originates. `repr.src` may be unspecified (0.0.0.0): the
     /// outgoing interface's address is used. Returns why it could not be sent.
-    pub fn send_ip(&mut self, io: &mut NodeIo, mut repr: Ipv4Repr, payload: &[u8], df: DfPolicy) -> Result<(), IpDrop> {
+    pub fn send_ip(
+        &mut self,
+        io: &mut NodeIo,
+        mut repr: Ipv4Repr,
+        payload: &[u8],
+        df: DfPolicy,
+    ) -> Result<(), IpDrop> {
         repr.ident = self.next_ident();
         repr.payload_len = payload.len();
         self.counters.ip_tx += 1;
-        self.output(io, repr, payload, Some(df), None)
+        let result = self.output(io, repr, payload, Some(df), None);
+        if let Err(reason) = result {
+            self.drop_ip(io, repr.src, repr.dst, reason);
+        }
+        result
     }
 
     /// Routes a datagram and hands it to ARP and the NIC. `df` is the policy for datagrams we
@@ -166,7 +196,11 @@ impl Host {
         // To ourselves: no wire, delivered at the next wake (loopback, RFC 1122 §3.2.1.3).
         if in_iface.is_none() && self.is_local_addr(repr.dst) {
             if repr.src.is_unspecified() {
-                repr.src = if repr.dst.is_loopback() { Ipv4Addr::LOCALHOST } else { repr.dst };
+                repr.src = if repr.dst.is_loopback() {
+                    Ipv4Addr::LOCALHOST
+                } else {
+                    repr.dst
+                };
             }
             let bytes = repr.to_bytes(payload);
             if io.tracing() {
@@ -184,10 +218,18 @@ impl Host {
         }
         let (iface, next_hop, route_dest) = if repr.dst == LIMITED_BROADCAST {
             // Out of the first interface with an address; never routed further.
-            let Some(i) = self.interfaces.iter().position(|i| i.addr.is_some() && i.up) else {
+            let Some(i) = self
+                .interfaces
+                .iter()
+                .position(|i| i.addr.is_some() && i.up)
+            else {
                 return Err(IpDrop::NoRoute);
             };
-            (i as u16, repr.dst, ip::Ipv4Cidr::new(repr.dst, 32).expect("valid prefix"))
+            (
+                i as u16,
+                repr.dst,
+                ip::Ipv4Cidr::new(repr.dst, 32).expect("valid prefix"),
+            )
         } else {
             let Some(route) = self.routes.lookup(repr.dst) else {
                 return Err(IpDrop::NoRoute);
@@ -236,12 +278,14 @@ impl Host {
         }
         if fits {
             let datagram = repr.to_bytes(payload);
-            self.to_neighbour(io, iface, next_hop, broadcast, datagram);
+            self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
             return Ok(());
         }
         let pieces = match ip::fragment(&repr, mtu) {
             Ok(p) => p,
-            Err(FragmentError::DontFragment { mtu, .. }) => return Err(IpDrop::FragNeeded { mtu: mtu as u16 }),
+            Err(FragmentError::DontFragment { mtu, .. }) => {
+                return Err(IpDrop::FragNeeded { mtu: mtu as u16 })
+            }
             Err(_) => return Err(IpDrop::CannotFragment),
         };
         self.counters.fragments_made += pieces.len() as u64;
@@ -253,13 +297,20 @@ impl Host {
         });
         for (header, range) in pieces {
             let datagram = header.to_bytes(&payload[range]);
-            self.to_neighbour(io, iface, next_hop, broadcast, datagram);
+            self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
         }
         Ok(())
     }
 
     /// Sends a datagram to a neighbour on `iface`, resolving its MAC address with ARP.
-    fn to_neighbour(&mut self, io: &mut NodeIo, iface: u16, next_hop: Ipv4Addr, broadcast: bool, datagram: Vec<u8>) {
+    fn send_to_neighbour(
+        &mut self,
+        io: &mut NodeIo,
+        iface: u16,
+        next_hop: Ipv4Addr,
+        broadcast: bool,
+        datagram: Vec<u8>,
+    ) {
         if broadcast {
             self.transmit_datagram(io, iface, MacAddr::broadcast(), &datagram);
             return;
@@ -292,12 +343,23 @@ impl Host {
 
     /// An IPv4 datagram arrived on `iface` (`payload` is the Ethernet payload, padding
     /// included). `link_broadcast`: it came in a broadcast frame.
-    pub(super) fn on_ipv4(&mut self, io: &mut NodeIo, iface: u16, payload: &[u8], link_broadcast: bool) {
+    pub(super) fn on_ipv4(
+        &mut self,
+        io: &mut NodeIo,
+        iface: u16,
+        payload: &[u8],
+        link_broadcast: bool,
+    ) {
         self.counters.ip_rx += 1;
         let (repr, body) = match Ipv4Repr::parse(payload) {
             Ok(x) => x,
             Err(e) => {
-                self.drop_ip(io, Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED, IpDrop::BadHeader(e));
+                self.drop_ip(
+                    io,
+                    Ipv4Addr::UNSPECIFIED,
+                    Ipv4Addr::UNSPECIFIED,
+                    IpDrop::BadHeader(e),
+                );
                 return;
             }
         };
@@ -318,7 +380,14 @@ impl Host {
     }
 
     /// Delivers a datagram addressed to us, reassembling fragments first.
-    fn local_input(&mut self, io: &mut NodeIo, iface: u16, repr: Ipv4Repr, body: &[u8], broadcast: bool) {
+    fn local_input(
+        &mut self,
+        io: &mut NodeIo,
+        iface: u16,
+        repr: Ipv4Repr,
+        body: &[u8],
+        broadcast: bool,
+    ) {
         let (repr, data): (Ipv4Repr, Cow<[u8]>) = if repr.is_fragment() {
             match self.reassembler.accept(io.now, &repr, body) {
                 Ok(FragmentOutcome::Complete(whole, data)) => {
@@ -352,9 +421,20 @@ impl Host {
             IpProtocol::Icmp => self.on_icmp(io, iface, &repr, &data, broadcast),
             IpProtocol::Udp => self.on_udp(io, iface, &repr, &data, broadcast),
             other => {
-                self.drop_ip(io, repr.src, repr.dst, IpDrop::UnknownProtocol(other.number()));
+                self.drop_ip(
+                    io,
+                    repr.src,
+                    repr.dst,
+                    IpDrop::UnknownProtocol(other.number()),
+                );
                 let offending = icmp::quote_from_parts(&repr, &data);
-                self.send_icmp_error(io, DestUnreachableCode::ProtocolUnreachable.into(), &offending, iface, broadcast);
+                self.send_icmp_error(
+                    io,
+                    DestUnreachableCode::ProtocolUnreachable.into(),
+                    &offending,
+                    iface,
+                    broadcast,
+                );
             }
         }
     }
@@ -364,7 +444,13 @@ impl Host {
     fn forward(&mut self, io: &mut NodeIo, in_iface: u16, repr: Ipv4Repr, body: &[u8], raw: &[u8]) {
         if repr.ttl <= 1 {
             self.drop_ip(io, repr.src, repr.dst, IpDrop::TtlExpired);
-            self.send_icmp_error(io, TimeExceededCode::TtlExceeded.into(), raw, in_iface, false);
+            self.send_icmp_error(
+                io,
+                TimeExceededCode::TtlExceeded.into(),
+                raw,
+                in_iface,
+                false,
+            );
             return;
         }
         let mut next = repr;
@@ -375,7 +461,9 @@ impl Host {
                 self.drop_ip(io, repr.src, repr.dst, reason);
                 let answer = match reason {
                     IpDrop::NoRoute => Some(DestUnreachableCode::NetUnreachable),
-                    IpDrop::FragNeeded { mtu } => Some(DestUnreachableCode::FragmentationNeeded { next_hop_mtu: mtu }),
+                    IpDrop::FragNeeded { mtu } => {
+                        Some(DestUnreachableCode::FragmentationNeeded { next_hop_mtu: mtu })
+                    }
                     _ => None,
                 };
                 if let Some(code) = answer {
@@ -396,7 +484,7 @@ impl Host {
     }
 
     pub(super) fn run_reassembly_timers(&mut self, io: &mut NodeIo) {
-        if !self.reassembler.poll_at().is_some_and(|t| t <= io.now) {
+        if self.reassembler.poll_at().is_none_or(|t| t > io.now) {
             return;
         }
         let mut expired = Vec::new();
@@ -406,7 +494,13 @@ impl Host {
             if let Some((header, data)) = t.first_fragment {
                 // RFC 792: time exceeded, code 1, only when the first fragment arrived.
                 let offending = icmp::quote_from_parts(&header, &data);
-                self.send_icmp_error(io, TimeExceededCode::FragmentReassembly.into(), &offending, 0, false);
+                self.send_icmp_error(
+                    io,
+                    TimeExceededCode::FragmentReassembly.into(),
+                    &offending,
+                    0,
+                    false,
+                );
             }
         }
     }
@@ -414,11 +508,18 @@ impl Host {
     // ------------------------------------------------------------------ ICMP
 
     /// Sends an ICMP message from `src` (unspecified: the outgoing interface's address).
-    fn send_icmp(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, msg: &IcmpRepr, tos: u8, ttl: u8, df: DfPolicy) -> Result<(), IpDrop> {
+    fn send_icmp(
+        &mut self,
+        io: &mut NodeIo,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        msg: &IcmpRepr,
+        header: Header,
+    ) -> Result<(), IpDrop> {
         let bytes = msg.to_bytes();
         let mut repr = Ipv4Repr::new(src, dst, IpProtocol::Icmp, bytes.len());
-        repr.tos = tos;
-        repr.ttl = ttl;
+        repr.tos = header.tos;
+        repr.ttl = header.ttl;
         self.counters.icmp_tx += 1;
         if io.tracing() {
             io.trace(TraceEvent::IcmpOut {
@@ -426,12 +527,19 @@ impl Host {
                 kind: IcmpKind::of(msg),
             });
         }
-        self.send_ip(io, repr, &bytes, df)
+        self.send_ip(io, repr, &bytes, header.df)
     }
 
     /// Answers the datagram `offending` (IP header and data, as received) with an ICMP error,
     /// unless RFC 1122's rules forbid it (about an error, a broadcast, a non-first fragment).
-    fn send_icmp_error(&mut self, io: &mut NodeIo, kind: IcmpErrorKind, offending: &[u8], in_iface: u16, broadcast: bool) {
+    fn send_icmp_error(
+        &mut self,
+        io: &mut NodeIo,
+        kind: IcmpErrorKind,
+        offending: &[u8],
+        in_iface: u16,
+        broadcast: bool,
+    ) {
         let Ok((orig, orig_body)) = Ipv4Repr::parse_quoted(offending) else {
             return;
         };
@@ -451,10 +559,27 @@ impl Host {
             self.iface_addr(in_iface).unwrap_or(Ipv4Addr::UNSPECIFIED)
         };
         let ttl = self.config.ttl;
-        let _ = self.send_icmp(io, src, orig.src, &msg, ICMP_ERROR_TOS, ttl, DfPolicy::Dont);
+        let _ = self.send_icmp(
+            io,
+            src,
+            orig.src,
+            &msg,
+            Header {
+                tos: ICMP_ERROR_TOS,
+                ttl,
+                df: DfPolicy::Dont,
+            },
+        );
     }
 
-    fn on_icmp(&mut self, io: &mut NodeIo, _iface: u16, ip: &Ipv4Repr, data: &[u8], broadcast: bool) {
+    fn on_icmp(
+        &mut self,
+        io: &mut NodeIo,
+        _iface: u16,
+        ip: &Ipv4Repr,
+        data: &[u8],
+        broadcast: bool,
+    ) {
         self.counters.icmp_rx += 1;
         let msg = match IcmpRepr::parse(data) {
             Ok(m) => m,
@@ -471,12 +596,30 @@ impl Host {
                 if let Some(reply) = msg.echo_reply() {
                     // The reply comes from the address the request was sent to; Linux sends
                     // echo replies without DF (ORACLES g).
-                    let src = if broadcast { Ipv4Addr::UNSPECIFIED } else { ip.dst };
+                    let src = if broadcast {
+                        Ipv4Addr::UNSPECIFIED
+                    } else {
+                        ip.dst
+                    };
                     let ttl = self.config.ttl;
-                    let _ = self.send_icmp(io, src, ip.src, &reply, 0, ttl, DfPolicy::Dont);
+                    let _ = self.send_icmp(
+                        io,
+                        src,
+                        ip.src,
+                        &reply,
+                        Header {
+                            tos: 0,
+                            ttl,
+                            df: DfPolicy::Dont,
+                        },
+                    );
                 }
             }
-            IcmpRepr::EchoReply { ident, seq_no, data } => {
+            IcmpRepr::EchoReply {
+                ident,
+                seq_no,
+                data,
+            } => {
                 let bytes = (data.len() + 8) as u16;
                 let (now, from, ttl) = (io.now, ip.src, ip.ttl);
                 self.with_app_output(io, |apps, out| {
@@ -548,14 +691,24 @@ impl Host {
         // No UDP sockets yet: every port is closed (RFC 1122 §4.1.3.1: port unreachable).
         self.drop_ip(io, ip.src, ip.dst, IpDrop::PortUnreachable(udp.dst_port));
         let offending = icmp::quote_from_parts(ip, data);
-        self.send_icmp_error(io, DestUnreachableCode::PortUnreachable.into(), &offending, iface, broadcast);
+        self.send_icmp_error(
+            io,
+            DestUnreachableCode::PortUnreachable.into(),
+            &offending,
+            iface,
+            broadcast,
+        );
     }
 
     // ------------------------------------------------------------------ applications
 
     /// Runs `f` over the apps with a scratch output buffer; `f` returns the index of the app
     /// that produced output, which is then carried out.
-    fn with_app_output(&mut self, io: &mut NodeIo, f: impl FnOnce(&mut [crate::apps::App], &mut Vec<AppOut>) -> Option<usize>) {
+    fn with_app_output(
+        &mut self,
+        io: &mut NodeIo,
+        f: impl FnOnce(&mut [crate::apps::App], &mut Vec<AppOut>) -> Option<usize>,
+    ) {
         let mut out = std::mem::take(&mut self.scratch_app_out);
         if let Some(i) = f(&mut self.apps, &mut out) {
             self.carry_out(io, i, &mut out);
@@ -581,7 +734,10 @@ impl Host {
         let mut k = 0;
         while k < out.len() {
             match out[k].clone() {
-                AppOut::Event(event) => io.trace(TraceEvent::App { app: i as u16, event }),
+                AppOut::Event(event) => io.trace(TraceEvent::App {
+                    app: i as u16,
+                    event,
+                }),
                 AppOut::SendEcho {
                     dst,
                     ident,
@@ -597,8 +753,13 @@ impl Host {
                         seq_no: seq,
                         data: &data,
                     };
-                    if let Err(drop) = self.send_icmp(io, Ipv4Addr::UNSPECIFIED, dst, &msg, 0, ttl, df) {
-                        self.drop_ip(io, Ipv4Addr::UNSPECIFIED, dst, drop);
+                    if let Err(drop) = self.send_icmp(
+                        io,
+                        Ipv4Addr::UNSPECIFIED,
+                        dst,
+                        &msg,
+                        Header { tos: 0, ttl, df },
+                    ) {
                         if let AppKind::Ping(p) = &mut self.apps[i].kind {
                             p.on_send_failed(seq, drop, out);
                         }
@@ -626,14 +787,21 @@ impl Host {
                     let bytes = udp.to_bytes(src, dst);
                     let mut repr = Ipv4Repr::new(src, dst, IpProtocol::Udp, bytes.len());
                     repr.ttl = ttl;
-                    if let Err(drop) = self.send_ip(io, repr, &bytes, DfPolicy::Dont) {
-                        self.drop_ip(io, src, dst, drop);
-                    }
+                    // A failure is recorded by send_ip; the probe then times out as `*`.
+                    let _ = self.send_ip(io, repr, &bytes, DfPolicy::Dont);
                 }
             }
             k += 1;
         }
     }
+}
+
+/// IP header choices for a datagram the host originates.
+#[derive(Copy, Clone, Debug)]
+struct Header {
+    tos: u8,
+    ttl: u8,
+    df: DfPolicy,
 }
 
 /// The ICMP errors a host sends.

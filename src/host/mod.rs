@@ -1,13 +1,29 @@
 //! A host: network interfaces and the protocol stack above them.
 //!
 //! A frame arriving on an interface goes up the layers: the NIC checks the FCS and the
-//! destination address, then the EtherType picks the protocol. A router is a host with several
-//! interfaces and forwarding turned on.
+//! destination address, then the EtherType picks ARP or IPv4, and IP picks ICMP, UDP or TCP by
+//! protocol number. Going down, IP routes the datagram (longest-prefix match), fragments it for
+//! the link's MTU, asks ARP for the next hop's MAC address (queueing it until the reply comes)
+//! and hands a frame to the NIC. A router is a host with several interfaces and forwarding on.
+//!
+//! The host owns its sans-IO cores (one ARP cache per interface, the routing table, the
+//! reassembler, the applications) and asks each for its next deadline: `poll_at` is their
+//! minimum, and `on_timer` runs whichever are due.
 
-use crate::ethernet::{self, Frame, MacAddr};
+mod ip;
+
+use crate::apps::{App, AppOut};
+use crate::arp::{ArpCache, ArpConfig, ArpTimerAction};
+use crate::ethernet::{self, EthernetRepr, Frame, MacAddr};
+use crate::ip::{Ipv4Cidr, Reassembler, ReassemblyConfig, RoutingTable};
 use crate::sim::{FrameId, NodeIo};
 use crate::time::Instant;
 use crate::trace::{NicDrop, TraceEvent};
+use std::collections::VecDeque;
+use std::net::Ipv4Addr;
+
+/// Interface index used in records for the loopback "interface" (`lo`).
+pub const LOOPBACK_IFACE: u16 = u16::MAX;
 
 /// One network interface (a NIC and its port).
 #[derive(Clone, Debug)]
@@ -17,6 +33,47 @@ pub struct Interface {
     /// Takes every frame, whatever its destination (a capture or a bridge does this).
     pub promiscuous: bool,
     pub up: bool,
+    /// The IPv4 address and prefix, if the interface has one.
+    pub addr: Option<Ipv4Cidr>,
+    /// Largest IP datagram the interface sends.
+    pub mtu: usize,
+}
+
+impl Interface {
+    /// An interface with no IP address (for pure layer-2 hosts).
+    pub fn new(name: impl Into<String>, mac: MacAddr) -> Self {
+        Interface {
+            name: name.into(),
+            mac,
+            promiscuous: false,
+            up: true,
+            addr: None,
+            mtu: 1500,
+        }
+    }
+}
+
+/// Settings of a host's stack; defaults follow Linux.
+#[derive(Clone, Debug)]
+pub struct HostConfig {
+    /// TTL of datagrams the host originates (`ip_default_ttl`, 64).
+    pub ttl: u8,
+    pub arp: ArpConfig,
+    pub reassembly: ReassemblyConfig,
+    /// Answer echo requests sent to a broadcast address (Linux: no,
+    /// `icmp_echo_ignore_broadcasts` = 1).
+    pub answer_broadcast_pings: bool,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            ttl: 64,
+            arp: ArpConfig::default(),
+            reassembly: ReassemblyConfig::default(),
+            answer_broadcast_pings: false,
+        }
+    }
 }
 
 crate::counters! {
@@ -40,6 +97,32 @@ crate::counters! {
         unknown_ethertype,
         /// Raw frames (of no protocol the stack speaks) delivered to the host.
         raw_delivered,
+        /// ARP packets received.
+        arp_rx,
+        /// ARP requests sent.
+        arp_requests,
+        /// ARP replies sent.
+        arp_replies,
+        /// IP datagrams received (fragments counted one by one).
+        ip_rx,
+        /// IP datagrams this host originated.
+        ip_tx,
+        /// IP datagrams forwarded (routers).
+        ip_forwarded,
+        /// IP datagrams delivered to a protocol of this host.
+        ip_delivered,
+        /// IP datagrams dropped, for any reason.
+        ip_dropped,
+        /// Fragments made.
+        fragments_made,
+        /// Datagrams put back together from fragments.
+        reassembled,
+        /// ICMP messages received.
+        icmp_rx,
+        /// ICMP messages sent.
+        icmp_tx,
+        /// UDP datagrams received.
+        udp_rx,
     }
 }
 
@@ -48,15 +131,51 @@ crate::counters! {
 pub struct Host {
     pub interfaces: Vec<Interface>,
     pub counters: HostCounters,
+    pub config: HostConfig,
     forwarding: bool,
+    pub routes: RoutingTable,
+    /// One neighbour table per interface; queued packets are whole IP datagrams.
+    pub arp: Vec<ArpCache<Vec<u8>>>,
+    reassembler: Reassembler,
+    next_ident: u16,
+    /// Datagrams to this host itself, delivered at the next wake (same instant).
+    loopback: VecDeque<Vec<u8>>,
+    pub apps: Vec<App>,
+    scratch_app_out: Vec<AppOut>,
+    scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
 }
 
 impl Host {
     pub fn new(interfaces: Vec<Interface>, forwarding: bool) -> Self {
+        Host::with_config(interfaces, forwarding, HostConfig::default())
+    }
+
+    pub fn with_config(interfaces: Vec<Interface>, forwarding: bool, config: HostConfig) -> Self {
+        let mut routes = RoutingTable::new();
+        for (i, iface) in interfaces.iter().enumerate() {
+            if let Some(cidr) = iface.addr {
+                // Connected routes come from the interfaces' prefixes; they cannot clash
+                // unless two interfaces share a subnet, which validation rejects.
+                let _ = routes.add_connected(cidr.network(), i);
+            }
+        }
+        let arp = interfaces
+            .iter()
+            .map(|_| ArpCache::new(config.arp))
+            .collect();
         Host {
+            reassembler: Reassembler::new(config.reassembly),
             interfaces,
             counters: HostCounters::default(),
+            config,
             forwarding,
+            routes,
+            arp,
+            next_ident: 1,
+            loopback: VecDeque::new(),
+            apps: Vec::new(),
+            scratch_app_out: Vec::new(),
+            scratch_arp: Vec::new(),
         }
     }
 
@@ -64,13 +183,52 @@ impl Host {
         self.forwarding
     }
 
+    /// The host's first IPv4 address (what its name resolves to).
+    pub fn primary_addr(&self) -> Option<Ipv4Addr> {
+        self.interfaces
+            .iter()
+            .find_map(|i| i.addr.map(|c| c.addr()))
+    }
+
+    /// The name of interface `iface` (`lo` for loopback).
+    pub fn iface_name(&self, iface: u16) -> &str {
+        if iface == LOOPBACK_IFACE {
+            return "lo";
+        }
+        self.interfaces
+            .get(iface as usize)
+            .map_or("?", |i| i.name.as_str())
+    }
+
     /// The next time this host's timers need to run.
     pub fn poll_at(&self) -> Option<Instant> {
-        None
+        let mut next: Option<Instant> = None;
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        if !self.loopback.is_empty() {
+            // Delivered "now": the world schedules the wake at the current time.
+            consider(Some(Instant::ZERO));
+        }
+        for a in &self.arp {
+            consider(a.poll_at());
+        }
+        consider(self.reassembler.poll_at());
+        for app in &self.apps {
+            consider(app.poll_at());
+        }
+        next
     }
 
     /// Runs timers that are due at `io.now`.
-    pub fn on_timer(&mut self, _io: &mut NodeIo) {}
+    pub fn on_timer(&mut self, io: &mut NodeIo) {
+        self.run_loopback(io);
+        self.run_arp_timers(io);
+        self.run_reassembly_timers(io);
+        self.run_app_timers(io);
+    }
 
     /// Sends a frame out of interface `port`, counting it.
     pub fn transmit(&mut self, io: &mut NodeIo, port: u16, frame: Frame) {
@@ -79,6 +237,32 @@ impl Host {
         } else {
             self.counters.no_carrier += 1;
         }
+    }
+
+    /// Builds and sends a frame with `payload` written by `fill`.
+    fn transmit_with(
+        &mut self,
+        io: &mut NodeIo,
+        port: u16,
+        dst: MacAddr,
+        ethertype: u16,
+        len: usize,
+        fill: impl FnOnce(&mut [u8]),
+    ) {
+        let Some(iface) = self.interfaces.get(port as usize) else {
+            return;
+        };
+        if !iface.up {
+            self.counters.interface_down += 1;
+            return;
+        }
+        let repr = EthernetRepr {
+            dst,
+            src: iface.mac,
+            ethertype,
+        };
+        let frame = ethernet::build_frame(&repr, len, fill);
+        self.transmit(io, port, frame);
     }
 
     /// A frame's last bit arrived on interface `port`.
@@ -102,7 +286,7 @@ impl Host {
             drop(io, NicDrop::Damaged(e));
             return;
         }
-        let Ok((eth, _payload)) = ethernet::parse(&frame) else {
+        let Ok((eth, payload)) = ethernet::parse(&frame) else {
             return;
         };
         if !ethernet::accepts(iface.mac, eth.dst, iface.promiscuous) {
@@ -111,16 +295,58 @@ impl Host {
             return;
         }
         match eth.ethertype {
+            ethernet::ethertype::ARP => self.on_arp(io, port, payload),
+            ethernet::ethertype::IPV4 => self.on_ipv4(io, port, payload, eth.dst.is_broadcast()),
             ethernet::ethertype::EXPERIMENTAL => {
                 self.counters.raw_delivered += 1;
                 if io.tracing() {
-                    io.trace(TraceEvent::RawDelivered { port, id, frame });
+                    io.trace(TraceEvent::RawDelivered {
+                        port,
+                        id,
+                        frame: frame.clone(),
+                    });
                 }
             }
             other => {
                 self.counters.unknown_ethertype += 1;
                 drop(io, NicDrop::UnknownEtherType(other));
             }
+        }
+    }
+
+    /// Starts an application now.
+    pub fn start_app(&mut self, io: &mut NodeIo, app: App) {
+        self.apps.push(app);
+        self.run_app_timers(io);
+    }
+
+    /// A fresh identifier for an application's packets (ICMP ident, UDP source port).
+    pub fn app_ident(&self) -> u16 {
+        self.apps.len() as u16 + 1
+    }
+
+    /// Brings an interface up or down. Going down removes its connected route and forgets its
+    /// neighbours; coming up restores the route and announces the address with a gratuitous
+    /// ARP (RFC 5227 §3), so neighbours update their caches.
+    pub fn set_interface_up(&mut self, io: &mut NodeIo, iface: u16, up: bool) {
+        let Some(i) = self.interfaces.get_mut(iface as usize) else {
+            return;
+        };
+        if i.up == up {
+            return;
+        }
+        i.up = up;
+        let cidr = i.addr;
+        let mac = i.mac;
+        if up {
+            if let Some(c) = cidr {
+                let _ = self.routes.add_connected(c.network(), iface as usize);
+                let garp = crate::arp::ArpRepr::request(mac, c.addr(), c.addr());
+                self.send_arp(io, iface, MacAddr::broadcast(), &garp);
+            }
+        } else {
+            self.routes.remove_iface(iface as usize);
+            self.arp[iface as usize].flush();
         }
     }
 }

@@ -3,16 +3,21 @@
 use super::expect;
 use super::model::{self, Sp};
 use super::timeline;
-use super::{InterfaceSpec, LinkSpec, NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src};
+use super::{
+    host_ifaces, InterfaceSpec, LinkSpec, NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src,
+};
+use crate::arp::ArpConfig;
 use crate::ethernet::{default_mac, MacAddr};
 use crate::filter::Endpoint;
-use crate::host::{Host, Interface};
+use crate::host::{Host, HostConfig, Interface};
+use crate::ip::{Ipv4Cidr, Route, RoutingTable};
 use crate::phy::{Bandwidth, LinkConfig};
 use crate::sim::{Limits, NodeKind, World};
 use crate::switch::{Hub, MacTableConfig, Switch};
 use crate::time::{Duration, Instant};
 use crate::trace::Trace;
 use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
 use std::str::FromStr;
 
 /// Words that begin timeline and expectation lines, so no node may be called that.
@@ -47,9 +52,12 @@ impl Names<'_> {
     pub fn endpoint(&self, name: &str) -> Option<Endpoint> {
         let n = &self.nodes[self.node(name)?];
         match &n.kind {
-            NodeSpecKind::Host { interfaces } => Some(Endpoint {
+            NodeSpecKind::Host { interfaces, .. } => Some(Endpoint {
                 macs: interfaces.iter().map(|i| i.mac).collect(),
-                ips: vec![],
+                ips: interfaces
+                    .iter()
+                    .filter_map(|i| i.addr.map(|c| c.addr()))
+                    .collect(),
             }),
             _ => None,
         }
@@ -57,10 +65,21 @@ impl Names<'_> {
 
     /// A host's first MAC address.
     pub fn mac_of(&self, node: usize) -> Option<MacAddr> {
-        match &self.nodes[node].kind {
-            NodeSpecKind::Host { interfaces } => interfaces.first().map(|i| i.mac),
-            _ => None,
-        }
+        host_ifaces(&self.nodes[node]).first().map(|i| i.mac)
+    }
+
+    /// A host's first IP address: what its name resolves to (the scenario's hosts table).
+    pub fn ip_of(&self, node: usize) -> Option<Ipv4Addr> {
+        host_ifaces(&self.nodes[node])
+            .iter()
+            .find_map(|i| i.addr.map(|c| c.addr()))
+    }
+
+    /// A host name or an IPv4 address, as a destination.
+    pub fn resolve_ip(&self, text: &str) -> Option<Ipv4Addr> {
+        Ipv4Addr::from_str(text)
+            .ok()
+            .or_else(|| self.node(text).and_then(|n| self.ip_of(n)))
     }
 }
 
@@ -213,71 +232,76 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         None => LinkConfig::default(),
     };
 
-    // Nodes, in a fixed order: hosts, switches, hubs (node ids follow this order).
+    // Nodes, in a fixed order: hosts, routers, switches, hubs (node ids follow this order).
     let mut names = BTreeMap::new();
     let mut nodes = Vec::new();
     let mut port_limit: Vec<Option<(u16, std::ops::Range<usize>)>> = Vec::new();
-    let mut serial = 0u32;
+    let mut addrs = AddressBook::default();
     for h in &file.host {
         let h = h.get_ref();
         check_name(src, &h.name, &mut names)?;
-        serial += 1;
-        let mac = match &h.mac {
-            Some(m) => {
-                let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
-                    src.error(
-                        m.span(),
-                        format!(
-                            "`{}` is not a MAC address such as 02:00:00:00:00:01",
-                            m.get_ref()
-                        ),
-                    )
-                })?;
-                if !mac.is_unicast() {
-                    return Err(src.error(
-                        m.span(),
-                        format!("{mac} is a group address; a NIC needs a unicast address"),
-                    ));
+        let ifaces = match &h.interfaces {
+            Some(list) => {
+                for (k, v) in [("ip", &h.ip), ("mask", &h.mask), ("mac", &h.mac)] {
+                    if let Some(v) = v {
+                        return Err(src.error(
+                            v.span(),
+                            format!(
+                                "`{k}` goes inside `interfaces` when the host lists its interfaces"
+                            ),
+                        ));
+                    }
                 }
-                mac
+                list.iter().map(|i| i.get_ref().into()).collect()
             }
-            None => default_mac(serial),
+            None => vec![InterfaceInput {
+                name: None,
+                ip: h.ip.as_ref(),
+                mask: h.mask.as_ref(),
+                mac: h.mac.as_ref(),
+            }],
         };
-        nodes.push(NodeSpec {
-            name: h.name.get_ref().clone(),
-            kind: NodeSpecKind::Host {
-                interfaces: vec![InterfaceSpec {
-                    name: "eth0".into(),
-                    mac,
-                    promiscuous: h.promiscuous,
-                }],
-            },
-        });
-        port_limit.push(Some((1, h.name.span())));
+        let ttl = match &h.ttl {
+            Some(t) => positive(src, t, "ttl", 1, 255)? as u8,
+            None => 64,
+        };
+        let spec = build_host(
+            src,
+            &mut addrs,
+            &h.name,
+            ifaces,
+            &h.routes,
+            h.gateway.as_ref(),
+            h.promiscuous,
+            false,
+            ttl,
+        )?;
+        port_limit.push(Some((host_ifaces(&spec).len() as u16, h.name.span())));
+        nodes.push(spec);
     }
-    // Every MAC address must be unique, whether written in the file or given by default.
-    let mut owners: BTreeMap<MacAddr, usize> = BTreeMap::new();
-    for (i, h) in file.host.iter().enumerate() {
-        let NodeSpecKind::Host { interfaces } = &nodes[i].kind else {
-            continue;
-        };
-        for iface in interfaces {
-            if let Some(&other) = owners.get(&iface.mac) {
-                // Point at whichever of the two wrote the address explicitly.
-                let at = [i, other]
-                    .into_iter()
-                    .find_map(|k| file.host[k].get_ref().mac.as_ref().map(|m| m.span()));
-                let span = at.unwrap_or_else(|| h.get_ref().name.span());
-                return Err(src.error(
-                    span,
-                    format!(
-                        "duplicate MAC address {}: hosts `{}` and `{}` both have it",
-                        iface.mac, nodes[other].name, nodes[i].name
-                    ),
-                ));
-            }
-            owners.insert(iface.mac, i);
+    for r in &file.router {
+        let r = r.get_ref();
+        check_name(src, &r.name, &mut names)?;
+        if r.interfaces.is_empty() {
+            return Err(src.error(
+                r.name.span(),
+                "a router needs at least one entry in `interfaces`",
+            ));
         }
+        let ifaces = r.interfaces.iter().map(|i| i.get_ref().into()).collect();
+        let spec = build_host(
+            src,
+            &mut addrs,
+            &r.name,
+            ifaces,
+            &r.routes,
+            r.gateway.as_ref(),
+            false,
+            true,
+            64,
+        )?;
+        port_limit.push(Some((host_ifaces(&spec).len() as u16, r.name.span())));
+        nodes.push(spec);
     }
     for s in &file.switch {
         let s = s.get_ref();
@@ -358,7 +382,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             };
             resolved[side].0 = node;
             let port = match (&nodes[node].kind, port) {
-                (NodeSpecKind::Host { interfaces }, Some(p)) => match interfaces.iter().position(|i| i.name == p) {
+                (NodeSpecKind::Host { interfaces, .. }, Some(p)) => match interfaces.iter().position(|i| i.name == p) {
                     Some(i) => Some(i as u16),
                     None => {
                         let names: Vec<_> = interfaces.iter().map(|i| format!("`{}`", i.name)).collect();
@@ -458,12 +482,12 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             .find(|k| !used[p.node].contains_key(k))
             .unwrap_or(u16::MAX);
         let limit = match &node.kind {
-            NodeSpecKind::Host { interfaces } => Some(interfaces.len() as u16),
+            NodeSpecKind::Host { interfaces, .. } => Some(interfaces.len() as u16),
             _ => port_limit[p.node].as_ref().map(|(l, _)| *l),
         };
         if limit.is_some_and(|l| next >= l) {
             let msg = match &node.kind {
-                NodeSpecKind::Host { interfaces } if interfaces.len() == 1 => format!(
+                NodeSpecKind::Host { interfaces, .. } if interfaces.len() == 1 => format!(
                     "host `{}` has one interface, {}, and it is already used by link `{}`",
                     node.name, interfaces[0].name, used[p.node][&0]
                 ),
@@ -494,12 +518,13 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         nodes: &nodes,
         links: &links,
     };
+    let mut apps = timeline::AppNames::new();
     let actions = match &file.timeline {
-        Some(t) => timeline::parse(src, &names_ctx, &t.get_ref().steps)?,
+        Some(t) => timeline::parse(src, &names_ctx, &t.get_ref().steps, &mut apps)?,
         None => vec![],
     };
     let checks = match &file.expect {
-        Some(e) => expect::parse(src, &names_ctx, &e.get_ref().checks)?,
+        Some(e) => expect::parse(src, &names_ctx, &e.get_ref().checks, &apps)?,
         None => vec![],
     };
     Ok(Scenario {
@@ -517,10 +542,346 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
     })
 }
 
+/// One interface as written, before validation.
+struct InterfaceInput<'a> {
+    name: Option<&'a Sp<String>>,
+    ip: Option<&'a Sp<String>>,
+    mask: Option<&'a Sp<String>>,
+    mac: Option<&'a Sp<String>>,
+}
+
+impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
+    fn from(t: &'a model::InterfaceTable) -> Self {
+        InterfaceInput {
+            name: t.name.as_ref(),
+            ip: t.ip.as_ref(),
+            mask: t.mask.as_ref(),
+            mac: t.mac.as_ref(),
+        }
+    }
+}
+
+/// Addresses handed out so far, to catch duplicates and to number default MACs.
+#[derive(Default)]
+struct AddressBook {
+    /// Interfaces created so far (the serial part of default MACs).
+    serial: u32,
+    /// MAC → (node name, where it was written, if it was).
+    macs: BTreeMap<MacAddr, (String, Option<std::ops::Range<usize>>)>,
+    /// IP → (node name, where it was written).
+    ips: BTreeMap<Ipv4Addr, (String, std::ops::Range<usize>)>,
+}
+
+/// Parses `ip` (CIDR, or an address with a dotted `mask`).
+fn parse_cidr(
+    src: &Src,
+    ip: &Sp<String>,
+    mask: Option<&Sp<String>>,
+) -> Result<Ipv4Cidr, ScenarioError> {
+    let text = ip.get_ref().trim();
+    if text.contains('/') {
+        if let Some(m) = mask {
+            return Err(src.error(
+                m.span(),
+                "the address already has a prefix (/N): give the mask once",
+            ));
+        }
+        return Ipv4Cidr::from_str(text)
+            .map_err(|e| src.error(ip.span(), format!("`{text}`: {e}")));
+    }
+    let addr = Ipv4Addr::from_str(text).map_err(|_| {
+        src.error(
+            ip.span(),
+            format!("`{text}` is not an IPv4 address such as 192.168.1.10/24"),
+        )
+    })?;
+    let Some(m) = mask else {
+        return Err(src.error(
+            ip.span(),
+            format!(
+                "`{text}` has no subnet mask: write `{text}/24` or add mask = \"255.255.255.0\""
+            ),
+        ));
+    };
+    let mask_addr = Ipv4Addr::from_str(m.get_ref().trim()).map_err(|_| {
+        src.error(
+            m.span(),
+            format!(
+                "`{}` is not a dotted mask such as 255.255.255.0",
+                m.get_ref()
+            ),
+        )
+    })?;
+    Ipv4Cidr::from_netmask(addr, mask_addr).map_err(|e| src.error(m.span(), e.to_string()))
+}
+
+/// Parses one route: `DEST via GATEWAY`, `DEST dev IFACE` or `default via GATEWAY`.
+pub(crate) fn parse_route(
+    src: &Src,
+    text: &Sp<String>,
+    ifaces: &[InterfaceSpec],
+) -> Result<Route, ScenarioError> {
+    let words: Vec<&str> = text.get_ref().split_whitespace().collect();
+    let bad = || {
+        src.error(
+            text.span(),
+            format!(
+                "`{}` is not a route: write \"10.0.3.0/24 via 10.0.2.2\", \"default via 10.0.0.254\" or \"10.0.3.0/24 dev eth1\"",
+                text.get_ref()
+            ),
+        )
+    };
+    if words.len() != 3 {
+        return Err(bad());
+    }
+    let dest = if words[0] == "default" {
+        Ipv4Cidr::default_route()
+    } else {
+        let c = Ipv4Cidr::from_str(words[0])
+            .map_err(|e| src.error(text.span(), format!("`{}`: {e}", words[0])))?;
+        if c != c.network() {
+            return Err(src.error(
+                text.span(),
+                format!(
+                    "`{}` is not a network: did you mean {}?",
+                    words[0],
+                    c.network()
+                ),
+            ));
+        }
+        c
+    };
+    match words[1] {
+        "via" => {
+            let gw = Ipv4Addr::from_str(words[2]).map_err(|_| {
+                src.error(
+                    text.span(),
+                    format!("`{}` is not an IPv4 gateway address", words[2]),
+                )
+            })?;
+            let Some(iface) = ifaces
+                .iter()
+                .position(|i| i.addr.is_some_and(|c| c.contains(gw)))
+            else {
+                return Err(src.error(
+                    text.span(),
+                    format!(
+                        "gateway {gw} is not on any of this node's subnets ({})",
+                        subnet_list(ifaces)
+                    ),
+                ));
+            };
+            Ok(Route::via(dest, gw, iface))
+        }
+        "dev" => {
+            let Some(iface) = ifaces.iter().position(|i| i.name == words[2]) else {
+                return Err(src.error(
+                    text.span(),
+                    format!("this node has no interface `{}`", words[2]),
+                ));
+            };
+            let mut r = Route::connected(dest, iface);
+            r.kind = crate::ip::RouteKind::Static;
+            Ok(r)
+        }
+        _ => Err(bad()),
+    }
+}
+
+fn subnet_list(ifaces: &[InterfaceSpec]) -> String {
+    let v: Vec<String> = ifaces
+        .iter()
+        .filter_map(|i| i.addr.map(|c| c.network().to_string()))
+        .collect();
+    if v.is_empty() {
+        "it has no IP address".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+/// Validates a host's or router's interfaces and routes.
+#[allow(clippy::too_many_arguments)]
+fn build_host(
+    src: &Src,
+    book: &mut AddressBook,
+    name: &Sp<String>,
+    inputs: Vec<InterfaceInput>,
+    routes: &[Sp<String>],
+    gateway: Option<&Sp<String>>,
+    promiscuous: bool,
+    forwarding: bool,
+    ttl: u8,
+) -> Result<NodeSpec, ScenarioError> {
+    let node_name = name.get_ref().clone();
+    let mut interfaces: Vec<InterfaceSpec> = Vec::new();
+    for (k, input) in inputs.into_iter().enumerate() {
+        book.serial += 1;
+        let iname = match input.name {
+            Some(n) => {
+                if interfaces.iter().any(|i| &i.name == n.get_ref()) {
+                    return Err(src.error(
+                        n.span(),
+                        format!("`{node_name}` already has an interface `{}`", n.get_ref()),
+                    ));
+                }
+                n.get_ref().clone()
+            }
+            None => format!("eth{k}"),
+        };
+        let mac = match input.mac {
+            Some(m) => {
+                let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
+                    src.error(
+                        m.span(),
+                        format!(
+                            "`{}` is not a MAC address such as 02:00:00:00:00:01",
+                            m.get_ref()
+                        ),
+                    )
+                })?;
+                if !mac.is_unicast() {
+                    return Err(src.error(
+                        m.span(),
+                        format!("{mac} is a group address; a NIC needs a unicast address"),
+                    ));
+                }
+                mac
+            }
+            None => default_mac(book.serial),
+        };
+        let written = input.mac.map(|m| m.span());
+        if let Some((other, other_span)) = book.macs.get(&mac) {
+            let span = written
+                .clone()
+                .or(other_span.clone())
+                .unwrap_or(name.span());
+            let who = if *other == node_name {
+                "another of its interfaces".to_string()
+            } else {
+                format!("`{other}`")
+            };
+            return Err(src.error(
+                span,
+                format!("duplicate MAC address {mac}: {who} has it too"),
+            ));
+        }
+        book.macs.insert(mac, (node_name.clone(), written));
+        let addr = match input.ip {
+            Some(ip) => {
+                let c = parse_cidr(src, ip, input.mask)?;
+                if c.prefix_len() < 31
+                    && (c.addr() == c.network_addr() || Some(c.addr()) == c.broadcast())
+                {
+                    let what = if c.addr() == c.network_addr() {
+                        "network"
+                    } else {
+                        "broadcast"
+                    };
+                    return Err(src.error(
+                        ip.span(),
+                        format!(
+                            "{} is the {what} address of {}: an interface needs a host address",
+                            c.addr(),
+                            c.network()
+                        ),
+                    ));
+                }
+                if let Some((owner, at)) = book.ips.get(&c.addr()) {
+                    let (line, _) = super::error::line_col(&src.text, at.start);
+                    return Err(src.error(
+                        ip.span(),
+                        format!(
+                            "duplicate IP address {}: `{owner}` has it too (line {line})",
+                            c.addr()
+                        ),
+                    ));
+                }
+                if let Some(other) = interfaces
+                    .iter()
+                    .find(|i| i.addr.is_some_and(|o| o.network() == c.network()))
+                {
+                    return Err(src.error(
+                        ip.span(),
+                        format!("{} is on the same subnet as interface {}: each interface needs its own subnet", c, other.name),
+                    ));
+                }
+                book.ips.insert(c.addr(), (node_name.clone(), ip.span()));
+                Some(c)
+            }
+            None => {
+                if let Some(m) = input.mask {
+                    return Err(src.error(m.span(), "a mask without an ip: add ip = \"…\""));
+                }
+                None
+            }
+        };
+        interfaces.push(InterfaceSpec {
+            name: iname,
+            mac,
+            promiscuous,
+            addr,
+        });
+    }
+    // Routes are checked against a real table so the rules (gateway on-link, no duplicates)
+    // are the ones the host will apply.
+    let mut table = RoutingTable::new();
+    for (i, iface) in interfaces.iter().enumerate() {
+        if let Some(c) = iface.addr {
+            let _ = table.add_connected(c.network(), i);
+        }
+    }
+    let mut extra = Vec::new();
+    if let Some(gw) = gateway {
+        let g = Ipv4Addr::from_str(gw.get_ref().trim()).map_err(|_| {
+            src.error(
+                gw.span(),
+                format!("`{}` is not an IPv4 address", gw.get_ref()),
+            )
+        })?;
+        let Some(iface) = interfaces
+            .iter()
+            .position(|i| i.addr.is_some_and(|c| c.contains(g)))
+        else {
+            return Err(src.error(
+                gw.span(),
+                format!("gateway {g} is outside `{node_name}`'s subnet ({}): a gateway must be on a local network", subnet_list(&interfaces)),
+            ));
+        };
+        if interfaces[iface].addr.is_some_and(|c| c.addr() == g) {
+            return Err(src.error(
+                gw.span(),
+                format!("{g} is `{node_name}`'s own address, not a gateway"),
+            ));
+        }
+        let r = Route::default_via(g, iface);
+        table
+            .add(r)
+            .map_err(|e| src.error(gw.span(), e.to_string()))?;
+        extra.push(r);
+    }
+    for text in routes {
+        let r = parse_route(src, text, &interfaces)?;
+        table
+            .add(r)
+            .map_err(|e| src.error(text.span(), e.to_string()))?;
+        extra.push(r);
+    }
+    Ok(NodeSpec {
+        name: node_name,
+        kind: NodeSpecKind::Host {
+            interfaces,
+            routes: extra,
+            forwarding,
+            ttl,
+        },
+    })
+}
+
 /// How a port is named in messages: an interface name or a front-panel number.
 pub(crate) fn port_label(node: &NodeSpec, port: u16) -> String {
     match &node.kind {
-        NodeSpecKind::Host { interfaces } => interfaces.get(port as usize).map_or_else(
+        NodeSpecKind::Host { interfaces, .. } => interfaces.get(port as usize).map_or_else(
             || format!("interface {port}"),
             |i| format!("interface {}", i.name),
         ),
@@ -530,11 +891,17 @@ pub(crate) fn port_label(node: &NodeSpec, port: u16) -> String {
 
 /// Builds a fresh world for a scenario.
 pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
+    let trace_on = trace.on();
     let mut world = World::new(trace);
     world.limits = scn.limits;
     for n in &scn.nodes {
         let (kind, ports) = match &n.kind {
-            NodeSpecKind::Host { interfaces } => {
+            NodeSpecKind::Host {
+                interfaces,
+                routes,
+                forwarding,
+                ttl,
+            } => {
                 let ifs = interfaces
                     .iter()
                     .map(|i| Interface {
@@ -542,10 +909,25 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                         mac: i.mac,
                         promiscuous: i.promiscuous,
                         up: true,
+                        addr: i.addr,
+                        mtu: 1500,
                     })
                     .collect::<Vec<_>>();
                 let count = ifs.len() as u16;
-                (NodeKind::Host(Box::new(Host::new(ifs, false))), count)
+                let config = HostConfig {
+                    ttl: *ttl,
+                    arp: ArpConfig {
+                        trace: trace_on,
+                        ..ArpConfig::default()
+                    },
+                    ..HostConfig::default()
+                };
+                let mut host = Host::with_config(ifs, *forwarding, config);
+                for r in routes {
+                    // Validated against the same rules when the scenario was loaded.
+                    let _ = host.routes.add(*r);
+                }
+                (NodeKind::Host(Box::new(host)), count)
             }
             NodeSpecKind::Switch { ports, table } => {
                 (NodeKind::Switch(Switch::new(*ports, table.clone())), *ports)
@@ -570,6 +952,16 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
             l.config.clone(),
             crate::rng::stream(seed, "link", i as u64),
         );
+    }
+    // An interface's MTU is its link's.
+    for l in &scn.links {
+        for (node, port) in l.ends {
+            if let NodeKind::Host(h) = &mut world.node_mut(crate::sim::NodeId(node as u32)).kind {
+                if let Some(i) = h.interfaces.get_mut(port as usize) {
+                    i.mtu = l.config.mtu;
+                }
+            }
+        }
     }
     for (i, a) in scn.actions.iter().enumerate() {
         world.schedule_script(a.time, i as u32);

@@ -15,13 +15,18 @@
 use super::args::{lines_of, time_word, Args, LineCtx};
 use super::build::Names;
 use super::model::Sp;
+use super::timeline::AppNames;
 use super::{NodeSpecKind, ScenarioError, Src};
+use crate::arp::NeighborState;
 use crate::ethernet::MacAddr;
 use crate::filter::FrameFilter;
+use crate::ip::Ipv4Cidr;
 use crate::sim::{counter_names, LinkId, NodeId, NodeKind, RunError, World};
 use crate::time::Instant;
-use crate::trace::{self, Record, TraceEvent};
+use crate::trace::{self, AppEvent, Record, TraceEvent};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::net::Ipv4Addr;
 use std::str::FromStr;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -78,10 +83,12 @@ impl fmt::Display for Op {
     }
 }
 
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Node(usize),
     Link(usize),
+    /// An application by name, on a node.
+    App(usize, String),
 }
 
 /// The right-hand side of a counter comparison: a number or another counter.
@@ -127,6 +134,25 @@ pub enum CheckKind {
     RunEnds {
         error: Option<String>,
     },
+    /// Entries of a host's ARP tables, optionally in a given state.
+    Arp {
+        node: usize,
+        entries: Vec<(Ipv4Addr, String, Option<NeighborState>)>,
+        present: bool,
+    },
+    /// Routes of a host's table (destination network, optional gateway).
+    Routes {
+        node: usize,
+        dest: Ipv4Cidr,
+        via: Option<Ipv4Addr>,
+        present: bool,
+    },
+    /// The hops a traceroute found, in order.
+    Path {
+        node: usize,
+        app: String,
+        hops: Vec<(String, Vec<Ipv4Addr>)>,
+    },
 }
 
 /// One expectation.
@@ -158,6 +184,7 @@ pub(crate) fn parse(
     src: &Src,
     names: &Names,
     checks: &Sp<String>,
+    apps: &AppNames,
 ) -> Result<Vec<Check>, ScenarioError> {
     let mut out = Vec::new();
     for ctx in lines_of(src, checks) {
@@ -177,7 +204,7 @@ pub(crate) fn parse(
             }
         };
         let rest: Vec<_> = it.collect();
-        let kind = parse_check(&ctx, names, rest)?;
+        let kind = parse_check(&ctx, names, apps, rest)?;
         let (line, _) = super::error::line_col(&src.text, ctx.offset);
         out.push(Check {
             when,
@@ -219,6 +246,7 @@ fn trailing_comparison(ctx: &LineCtx, args: &mut Args) -> Result<(Op, u64), Scen
 fn counter_ref(
     ctx: &LineCtx,
     names: &Names,
+    apps: &AppNames,
     w: &super::line::Word,
 ) -> Result<(Target, String), ScenarioError> {
     let Some((name, counter)) = w.value.split_once('.') else {
@@ -231,6 +259,8 @@ fn counter_ref(
         (Target::Node(n), spec_kind_name(&names.nodes[n].kind))
     } else if let Some(l) = names.link(name) {
         (Target::Link(l), "link")
+    } else if let Some((node, kind)) = apps.get(name) {
+        (Target::App(*node, name.to_string()), *kind)
     } else {
         return Err(ctx.err(
             w.value_span.start..w.value_span.start + name.len(),
@@ -241,7 +271,10 @@ fn counter_ref(
             ),
         ));
     };
-    let valid = counter_names(kind);
+    let valid = match target {
+        Target::App(..) => crate::apps::App::counter_names(kind),
+        _ => counter_names(kind),
+    };
     if !valid.contains(&counter) {
         let at = w.value_span.start + name.len() + 1;
         return Err(ctx.err(
@@ -258,6 +291,7 @@ fn counter_ref(
 fn parse_check(
     ctx: &LineCtx,
     names: &Names,
+    apps: &AppNames,
     words: Vec<super::line::Word>,
 ) -> Result<CheckKind, ScenarioError> {
     let mut it = words.into_iter();
@@ -267,7 +301,7 @@ fn parse_check(
     let rest: Vec<_> = it.collect();
     // NAME.COUNTER OP N, or NAME.COUNTER OP NAME.COUNTER
     if subject.value.contains('.') {
-        let (target, name) = counter_ref(ctx, names, &subject)?;
+        let (target, name) = counter_ref(ctx, names, apps, &subject)?;
         let mut args = Args::new(ctx, format!("`{}`", subject.value), rest)?;
         let Some(opw) = args.next_positional() else {
             return Err(ctx.err_end(format!(
@@ -293,7 +327,7 @@ fn parse_check(
         let value = match rhs.value.parse::<u64>() {
             Ok(n) => Operand::Number(n),
             Err(_) if rhs.value.contains('.') => {
-                let (t, c) = counter_ref(ctx, names, &rhs)?;
+                let (t, c) = counter_ref(ctx, names, apps, &rhs)?;
                 Operand::Counter(t, c)
             }
             Err(_) => {
@@ -401,6 +435,40 @@ fn parse_check(
             args.finish(&["error"])?;
             Ok(CheckKind::RunEnds { error })
         }
+        name if apps.get(name).is_some_and(|(_, k)| *k == "traceroute") => {
+            let (node, _) = apps[name];
+            let mut it = rest.into_iter();
+            match it.next() {
+                Some(w) if w.value == "path" => {}
+                Some(w) => return Err(ctx.err_at(&w, "expected `path` after a traceroute's name")),
+                None => return Err(ctx.err_end("expected `path HOP HOP …`")),
+            }
+            let mut hops = Vec::new();
+            for w in it {
+                let ips = match names.node(&w.value) {
+                    Some(n) => super::host_ifaces(&names.nodes[n])
+                        .iter()
+                        .filter_map(|i| i.addr.map(|c| c.addr()))
+                        .collect(),
+                    None if w.value == "*" => vec![],
+                    None => vec![w.value.parse::<Ipv4Addr>().map_err(|_| {
+                        ctx.err_at(
+                            &w,
+                            format!("`{}` is neither a node, an IPv4 address nor `*`", w.value),
+                        )
+                    })?],
+                };
+                hops.push((w.value.clone(), ips));
+            }
+            if hops.is_empty() {
+                return Err(ctx.err_end("list the hops, such as `path r1 r2 bob`"));
+            }
+            Ok(CheckKind::Path {
+                node,
+                app: name.to_string(),
+                hops,
+            })
+        }
         name => {
             let Some(node) = names.node(name) else {
                 return Err(ctx.err_at(
@@ -491,13 +559,117 @@ fn parse_check(
                         value,
                     })
                 }
+                "arp" => {
+                    if super::host_ifaces(&names.nodes[node]).is_empty() {
+                        return Err(ctx.err_at(
+                            &subject,
+                            format!("`{name}` has no IP stack, so no ARP table"),
+                        ));
+                    }
+                    let mut it = rest.into_iter();
+                    let present = has_or_lacks(ctx, it.next(), "arp")?;
+                    let mut entries = Vec::new();
+                    for w in it {
+                        let (who, state) = match w.value.split_once('=') {
+                            Some((a, s)) => (a.to_string(), Some(s.to_string())),
+                            None => match &w.key {
+                                Some(k) => (k.clone(), Some(w.value.clone())),
+                                None => (w.value.clone(), None),
+                            },
+                        };
+                        let ip = names.resolve_ip(&who).ok_or_else(|| {
+                            ctx.err_at(
+                                &w,
+                                format!(
+                                    "`{who}` is neither a host with an address nor an IPv4 address"
+                                ),
+                            )
+                        })?;
+                        let state = match state {
+                            None => None,
+                            Some(s) => Some(parse_neigh_state(&s).ok_or_else(|| {
+                                ctx.err_at(&w, format!("`{s}` is not a neighbour state: expected INCOMPLETE, REACHABLE, STALE, DELAY, PROBE, FAILED or PERMANENT"))
+                            })?),
+                        };
+                        if !present && state.is_some() {
+                            return Err(ctx.err_at(&w, "with `lacks`, name the address only"));
+                        }
+                        entries.push((ip, who, state));
+                    }
+                    if entries.is_empty() {
+                        return Err(ctx.err_end(
+                            "list the neighbours to look for, such as bob or bob=REACHABLE",
+                        ));
+                    }
+                    Ok(CheckKind::Arp {
+                        node,
+                        entries,
+                        present,
+                    })
+                }
+                "routes" => {
+                    if super::host_ifaces(&names.nodes[node]).is_empty() {
+                        return Err(ctx.err_at(
+                            &subject,
+                            format!("`{name}` has no IP stack, so no routing table"),
+                        ));
+                    }
+                    let mut args = Args::new(ctx, "routes", rest)?;
+                    let present = has_or_lacks(ctx, args.next_positional(), "routes")?;
+                    let Some(dw) = args.next_positional() else {
+                        return Err(ctx.err_end(
+                            "expected a destination network such as 10.0.3.0/24 or default",
+                        ));
+                    };
+                    let dest = if dw.value == "default" {
+                        Ipv4Cidr::default_route()
+                    } else {
+                        dw.value
+                            .parse::<Ipv4Cidr>()
+                            .map_err(|e| ctx.err_at(&dw, format!("`{}`: {e}", dw.value)))?
+                    };
+                    let via = args
+                        .take_parsed("via", "a gateway address", |s| s.parse::<Ipv4Addr>().ok())?;
+                    if !present && via.is_some() {
+                        return Err(ctx.err_end("with `lacks`, name the destination only"));
+                    }
+                    args.finish(&["via"])?;
+                    Ok(CheckKind::Routes {
+                        node,
+                        dest,
+                        via,
+                        present,
+                    })
+                }
                 other => Err(ctx.err_at(
                     &verb,
-                    format!("unknown check `{other}`: expected mac-table or received"),
+                    format!("unknown check `{other}`: expected mac-table, received, arp or routes"),
                 )),
             }
         }
     }
+}
+
+fn has_or_lacks(
+    ctx: &LineCtx,
+    w: Option<super::line::Word>,
+    what: &str,
+) -> Result<bool, ScenarioError> {
+    match w {
+        Some(w) if w.value == "has" => Ok(true),
+        Some(w) if w.value == "lacks" => Ok(false),
+        Some(w) => Err(ctx.err_at(&w, format!("expected `has` or `lacks` after {what}"))),
+        None => Err(ctx.err_end(format!("expected `has` or `lacks` after {what}"))),
+    }
+}
+
+fn parse_neigh_state(s: &str) -> Option<NeighborState> {
+    use NeighborState::*;
+    [
+        Incomplete, Reachable, Stale, Delay, Probe, Failed, Permanent,
+    ]
+    .into_iter()
+    .find(|st| st.name().eq_ignore_ascii_case(s))
 }
 
 fn take_node(
@@ -523,6 +695,9 @@ fn take_node(
 
 fn spec_kind_name(k: &NodeSpecKind) -> &'static str {
     match k {
+        NodeSpecKind::Host {
+            forwarding: true, ..
+        } => "router",
         NodeSpecKind::Host { .. } => "host",
         NodeSpecKind::Switch { .. } => "switch",
         NodeSpecKind::Hub { .. } => "hub",
@@ -537,6 +712,9 @@ impl Check {
     /// Judges the check against the world as it is now. `run_error` is how the run ended (only
     /// meaningful for `end` checks).
     pub fn evaluate(&self, world: &World, run_error: Option<&RunError>) -> CheckResult {
+        if let Some((passed, detail)) = self.evaluate_state(world) {
+            return self.result(passed, detail);
+        }
         let records = world.trace().records();
         let (passed, detail) = match &self.kind {
             CheckKind::Counter {
@@ -549,6 +727,14 @@ impl Check {
                     match t {
                         Target::Node(n) => world.node_counter(NodeId(*n as u32), name),
                         Target::Link(l) => world.link_counter(LinkId(*l as u32), name),
+                        Target::App(n, app) => match &world.node(NodeId(*n as u32)).kind {
+                            NodeKind::Host(h) => h
+                                .apps
+                                .iter()
+                                .find(|a| &a.name == app)
+                                .and_then(|a| a.counter(name)),
+                            _ => None,
+                        },
                     }
                     .unwrap_or(0)
                 };
@@ -650,6 +836,10 @@ impl Check {
                     format!("{got} frames dropped for {reason}"),
                 )
             }
+            // Judged by `evaluate_state` above.
+            CheckKind::Arp { .. } | CheckKind::Routes { .. } | CheckKind::Path { .. } => {
+                (false, "not a trace check".into())
+            }
             CheckKind::RunEnds { error } => {
                 let how = match run_error {
                     None => "the run ended normally".to_string(),
@@ -664,6 +854,115 @@ impl Check {
             }
         };
         self.result(passed, detail)
+    }
+
+    fn evaluate_state(&self, world: &World) -> Option<(bool, String)> {
+        match &self.kind {
+            CheckKind::Arp {
+                node,
+                entries,
+                present,
+            } => {
+                let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
+                    return Some((false, "not a host".into()));
+                };
+                let now = world.now();
+                let mut rows = Vec::new();
+                let mut wrong = Vec::new();
+                for cache in &h.arp {
+                    for e in cache.entries(now) {
+                        rows.push(format!("{}={}", e.ip, e.state));
+                    }
+                }
+                for (ip, who, state) in entries {
+                    let found = h.arp.iter().find_map(|c| c.state(*ip));
+                    let ok = match (present, state, found) {
+                        (true, None, Some(_)) => true,
+                        (true, Some(want), Some(got)) => *want == got,
+                        (false, _, None) => true,
+                        _ => false,
+                    };
+                    if !ok {
+                        wrong.push(match found {
+                            Some(st) => format!("{who} is {st}"),
+                            None => format!("{who} is not in the table"),
+                        });
+                    }
+                }
+                let table = if rows.is_empty() {
+                    "empty".to_string()
+                } else {
+                    rows.join(" ")
+                };
+                Some(if wrong.is_empty() {
+                    (true, format!("table: {table}"))
+                } else {
+                    (false, format!("{}; table: {table}", wrong.join(", ")))
+                })
+            }
+            CheckKind::Routes {
+                node,
+                dest,
+                via,
+                present,
+            } => {
+                let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
+                    return Some((false, "not a host".into()));
+                };
+                let found = h.routes.iter().find(|r| r.dest == *dest);
+                let ok = match (present, found) {
+                    (true, Some(r)) => via.is_none_or(|g| r.gateway == Some(g)),
+                    (false, None) => true,
+                    _ => false,
+                };
+                let detail = match found {
+                    Some(r) => format!("route: {r}"),
+                    None => format!("no route to {dest}"),
+                };
+                Some((ok, detail))
+            }
+            CheckKind::Path { node, app, hops } => {
+                // The first answer at each TTL, from the trace.
+                let mut answers: BTreeMap<u8, Option<Ipv4Addr>> = BTreeMap::new();
+                let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
+                    return Some((false, "not a host".into()));
+                };
+                let Some(index) = h.apps.iter().position(|a| &a.name == app) else {
+                    return Some((false, format!("{app} never ran")));
+                };
+                for r in world.trace().records() {
+                    if r.node != Some(NodeId(*node as u32)) {
+                        continue;
+                    }
+                    if let TraceEvent::App {
+                        app: i,
+                        event: AppEvent::TraceProbe { ttl, from, .. },
+                    } = &r.event
+                    {
+                        if *i as usize == index {
+                            let slot = answers.entry(*ttl).or_insert(None);
+                            if slot.is_none() {
+                                *slot = *from;
+                            }
+                        }
+                    }
+                }
+                let found: Vec<String> = answers
+                    .values()
+                    .map(|a| a.map_or("*".to_string(), |ip| ip.to_string()))
+                    .collect();
+                let ok = answers.len() == hops.len()
+                    && answers
+                        .values()
+                        .zip(hops)
+                        .all(|(got, (_, want))| match got {
+                            None => want.is_empty(),
+                            Some(ip) => want.contains(ip),
+                        });
+                Some((ok, format!("path: {}", found.join(" "))))
+            }
+            _ => None,
+        }
     }
 
     fn result(&self, passed: bool, detail: String) -> CheckResult {

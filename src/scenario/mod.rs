@@ -61,13 +61,26 @@ pub struct InterfaceSpec {
     pub name: String,
     pub mac: MacAddr,
     pub promiscuous: bool,
+    pub addr: Option<crate::ip::Ipv4Cidr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeSpecKind {
-    Host { interfaces: Vec<InterfaceSpec> },
-    Switch { ports: u16, table: MacTableConfig },
-    Hub { ports: u16 },
+    /// A host, or a router when `forwarding`.
+    Host {
+        interfaces: Vec<InterfaceSpec>,
+        /// Routes besides the connected ones (default route, static routes).
+        routes: Vec<crate::ip::Route>,
+        forwarding: bool,
+        ttl: u8,
+    },
+    Switch {
+        ports: u16,
+        table: MacTableConfig,
+    },
+    Hub {
+        ports: u16,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +95,14 @@ pub struct LinkSpec {
     /// `(node index, port index)` of each end.
     pub ends: [(usize, u16); 2],
     pub config: LinkConfig,
+}
+
+/// The interfaces of a host or router (none for switches and hubs).
+pub fn host_ifaces(n: &NodeSpec) -> &[InterfaceSpec] {
+    match &n.kind {
+        NodeSpecKind::Host { interfaces, .. } => interfaces,
+        _ => &[],
+    }
 }
 
 /// A validated scenario, ready to run.

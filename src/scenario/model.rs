@@ -18,6 +18,8 @@ pub struct File {
     #[serde(default)]
     pub host: Vec<Sp<HostTable>>,
     #[serde(default)]
+    pub router: Vec<Sp<RouterTable>>,
+    #[serde(default)]
     pub switch: Vec<Sp<SwitchTable>>,
     #[serde(default)]
     pub hub: Vec<Sp<HubTable>>,
@@ -55,6 +57,8 @@ pub struct LinkSettings {
     pub mtu: Option<Sp<i64>>,
 }
 
+/// A host. One interface (`eth0`) described by `ip`/`mask`/`mac` directly, or several in
+/// `interfaces`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HostTable {
@@ -62,6 +66,41 @@ pub struct HostTable {
     pub mac: Option<Sp<String>>,
     #[serde(default)]
     pub promiscuous: bool,
+    /// `10.0.0.1/24`, or an address with `mask`.
+    pub ip: Option<Sp<String>>,
+    /// Dotted mask (`255.255.255.0`) for an `ip` written without a prefix.
+    pub mask: Option<Sp<String>>,
+    /// Default gateway: adds `default via GATEWAY`.
+    pub gateway: Option<Sp<String>>,
+    pub interfaces: Option<Vec<Sp<InterfaceTable>>>,
+    /// Static routes: `"10.0.3.0/24 via 10.0.2.2"`, `"default via 10.0.0.254"`,
+    /// `"10.0.9.0/24 dev eth1"`.
+    #[serde(default)]
+    pub routes: Vec<Sp<String>>,
+    /// TTL of the datagrams it sends (default 64).
+    pub ttl: Option<Sp<i64>>,
+}
+
+/// A router: a host with several interfaces that forwards datagrams.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouterTable {
+    pub name: Sp<String>,
+    pub interfaces: Vec<Sp<InterfaceTable>>,
+    #[serde(default)]
+    pub routes: Vec<Sp<String>>,
+    pub gateway: Option<Sp<String>>,
+}
+
+/// One interface of a multi-homed host or a router.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InterfaceTable {
+    /// Defaults to `eth0`, `eth1`, … in order.
+    pub name: Option<Sp<String>>,
+    pub ip: Option<Sp<String>>,
+    pub mask: Option<Sp<String>>,
+    pub mac: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,7 +1,7 @@
 //! Running a scenario: drive the world, apply the timeline, judge the expectations.
 
 use super::expect::{CheckResult, When};
-use super::{ActionKind, Scenario};
+use super::Scenario;
 use crate::sim::{RunError, StepKind, World};
 use crate::time::Instant;
 use crate::trace::{Trace, TraceEvent};
@@ -85,12 +85,7 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
             Ok(Some(step)) => {
                 if let StepKind::Script { index } = step.kind {
                     let action = &scn.actions[index as usize];
-                    let node = match &action.kind {
-                        ActionKind::SendFrame { node, .. } => {
-                            Some(crate::sim::NodeId(*node as u32))
-                        }
-                        _ => None,
-                    };
+                    let node = action.kind.node().map(|n| crate::sim::NodeId(n as u32));
                     world
                         .fabric
                         .trace

@@ -14,10 +14,13 @@ use super::args::{lines_of, time_word, Args, LineCtx};
 use super::build::Names;
 use super::model::Sp;
 use super::{ScenarioError, Src};
+use crate::apps::{App, AppKind, DfPolicy, Ping, PingConfig, Traceroute, TracerouteConfig};
 use crate::ethernet::{self, ethertype, EthernetRepr, MacAddr};
 use crate::filter::FrameFilter;
+use crate::ip::{Ipv4Cidr, Route};
 use crate::sim::{Fault, FaultAction, LinkId, NodeId, World};
 use crate::time::{Duration, Instant};
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 /// One timeline action.
@@ -50,6 +53,48 @@ pub enum ActionKind {
         count: u32,
         action: FaultAction,
     },
+    Ping {
+        node: usize,
+        name: String,
+        config: PingConfig,
+    },
+    Traceroute {
+        node: usize,
+        name: String,
+        config: TracerouteConfig,
+    },
+    RouteAdd {
+        node: usize,
+        route: Route,
+    },
+    RouteDel {
+        node: usize,
+        dest: Ipv4Cidr,
+    },
+    ArpFlush {
+        node: usize,
+    },
+    InterfaceUp {
+        node: usize,
+        iface: u16,
+        up: bool,
+    },
+}
+
+impl ActionKind {
+    /// The node the action happens at, if any.
+    pub fn node(&self) -> Option<usize> {
+        match self {
+            ActionKind::SendFrame { node, .. }
+            | ActionKind::Ping { node, .. }
+            | ActionKind::Traceroute { node, .. }
+            | ActionKind::RouteAdd { node, .. }
+            | ActionKind::RouteDel { node, .. }
+            | ActionKind::ArpFlush { node }
+            | ActionKind::InterfaceUp { node, .. } => Some(*node),
+            ActionKind::LinkUp { .. } | ActionKind::Fault { .. } => None,
+        }
+    }
 }
 
 const SEND_FRAME_OPTS: &[&str] = &[
@@ -63,12 +108,19 @@ const SEND_FRAME_OPTS: &[&str] = &[
     "every",
 ];
 const FAULT_OPTS: &[&str] = &["match", "nth", "count", "from", "bits"];
+const PING_OPTS: &[&str] = &["count", "interval", "size", "ttl", "df", "linger", "as"];
+const TRACEROUTE_OPTS: &[&str] = &["max_hops", "probes", "wait", "as"];
+const NODE_VERBS: &str = "send-frame, ping, traceroute, route, arp, interface";
+
+/// Applications the timeline starts, by name: (node, kind).
+pub(crate) type AppNames = BTreeMap<String, (usize, &'static str)>;
 
 /// Parses the `steps` of a `[timeline]`.
 pub(crate) fn parse(
     src: &Src,
     names: &Names,
     steps: &Sp<String>,
+    apps: &mut AppNames,
 ) -> Result<Vec<Action>, ScenarioError> {
     let mut actions = Vec::new();
     let mut previous = Instant::ZERO;
@@ -108,19 +160,73 @@ pub(crate) fn parse(
                 subject.value
             )));
         };
-        match verb.value.as_str() {
+        let is_host = matches!(names.nodes[node].kind, super::NodeSpecKind::Host { .. });
+        if verb.value != "send-frame" && !is_host {
+            return Err(ctx.err_at(
+                &subject,
+                format!(
+                    "`{}` is a switch or hub: it only passes frames on",
+                    subject.value
+                ),
+            ));
+        }
+        let kind = match verb.value.as_str() {
             "send-frame" => {
                 for a in send_frame(&ctx, names, node, time, &text, rest.collect())? {
                     actions.push(a);
+                }
+                continue;
+            }
+            "ping" => ping(&ctx, names, node, rest.collect(), apps)?,
+            "traceroute" => traceroute(&ctx, names, node, rest.collect(), apps)?,
+            "route" => route_action(&ctx, names, node, rest.collect())?,
+            "arp" => {
+                let mut rest = rest;
+                match rest.next() {
+                    Some(w) if w.value == "flush" => {
+                        Args::new(&ctx, "arp flush", rest.collect())?.finish(&[])?;
+                        ActionKind::ArpFlush { node }
+                    }
+                    Some(w) => return Err(ctx.err_at(&w, "expected `arp flush`")),
+                    None => return Err(ctx.err_end("expected `arp flush`")),
+                }
+            }
+            "interface" => {
+                let mut rest = rest;
+                let Some(iw) = rest.next() else {
+                    return Err(
+                        ctx.err_end("expected `interface NAME down` or `interface NAME up`")
+                    );
+                };
+                let ifaces = super::host_ifaces(&names.nodes[node]);
+                let Some(iface) = ifaces.iter().position(|i| i.name == iw.value) else {
+                    let list: Vec<_> = ifaces.iter().map(|i| format!("`{}`", i.name)).collect();
+                    return Err(ctx.err_at(
+                        &iw,
+                        format!("no interface `{}`; it has {}", iw.value, list.join(", ")),
+                    ));
+                };
+                let up = match rest.next() {
+                    Some(w) if w.value == "up" => true,
+                    Some(w) if w.value == "down" => false,
+                    Some(w) => return Err(ctx.err_at(&w, "expected `up` or `down`")),
+                    None => return Err(ctx.err_end("expected `up` or `down`")),
+                };
+                Args::new(&ctx, "interface", rest.collect())?.finish(&[])?;
+                ActionKind::InterfaceUp {
+                    node,
+                    iface: iface as u16,
+                    up,
                 }
             }
             other => {
                 return Err(ctx.err_at(
                     &verb,
-                    format!("unknown action `{other}` for a node: expected send-frame"),
+                    format!("unknown action `{other}` for a node: expected one of {NODE_VERBS}"),
                 ));
             }
-        }
+        };
+        actions.push(Action { time, text, kind });
     }
     // Stable: equal times keep their order in the file.
     actions.sort_by_key(|a| a.time);
@@ -198,7 +304,7 @@ fn send_frame(
     let port = match args.take("via") {
         None => 0,
         Some(w) => match &names.nodes[node].kind {
-            super::NodeSpecKind::Host { interfaces } => interfaces
+            super::NodeSpecKind::Host { interfaces, .. } => interfaces
                 .iter()
                 .position(|i| i.name == w.value)
                 .ok_or_else(|| {
@@ -238,6 +344,188 @@ fn send_frame(
             },
         })
         .collect())
+}
+
+/// The destination of a ping or traceroute: a host name or an IPv4 address.
+fn target(
+    ctx: &LineCtx,
+    names: &Names,
+    w: Option<super::line::Word>,
+    verb: &str,
+) -> Result<std::net::Ipv4Addr, ScenarioError> {
+    let Some(w) = w else {
+        return Err(ctx.err_end(format!(
+            "{verb} needs a destination: a host name or an IPv4 address"
+        )));
+    };
+    names.resolve_ip(&w.value).ok_or_else(|| {
+        ctx.err_at(
+            &w,
+            format!(
+                "`{}` is neither an IPv4 address nor a host with one; the nodes are {}",
+                w.value,
+                names.node_list()
+            ),
+        )
+    })
+}
+
+/// The name an application is known by: `as=NAME` or `VERBn`.
+fn app_name(
+    ctx: &LineCtx,
+    names: &Names,
+    args: &mut Args,
+    verb: &'static str,
+    node: usize,
+    apps: &mut AppNames,
+) -> Result<String, ScenarioError> {
+    let name = match args.take("as") {
+        Some(w) => {
+            if names.node(&w.value).is_some()
+                || names.link(&w.value).is_some()
+                || apps.contains_key(&w.value)
+            {
+                return Err(ctx.err(
+                    w.value_span.clone(),
+                    format!("the name `{}` is already used", w.value),
+                ));
+            }
+            if w.value.contains('.') || w.value.is_empty() {
+                return Err(ctx.err(w.value_span.clone(), "an application name has no dots"));
+            }
+            w.value
+        }
+        None => (1..)
+            .map(|k| format!("{verb}{k}"))
+            .find(|n| !apps.contains_key(n))
+            .expect("a free name"),
+    };
+    apps.insert(name.clone(), (node, verb));
+    Ok(name)
+}
+
+fn duration_opt(args: &mut Args, key: &str) -> Result<Option<Duration>, ScenarioError> {
+    args.take_parsed(key, "a duration such as 1s or 200ms", |s| {
+        Duration::from_str(s).ok()
+    })
+}
+
+fn ping(
+    ctx: &LineCtx,
+    names: &Names,
+    node: usize,
+    words: Vec<super::line::Word>,
+    apps: &mut AppNames,
+) -> Result<ActionKind, ScenarioError> {
+    let mut args = Args::new(ctx, "ping", words)?;
+    let dst = target(ctx, names, args.next_positional(), "ping")?;
+    let mut config = PingConfig::new(dst);
+    if let Some(n) = args.take_parsed("count", "a count of 1 or more", parse_count)? {
+        config.count = n;
+    }
+    if let Some(d) = duration_opt(&mut args, "interval")? {
+        config.interval = d;
+    }
+    if let Some(n) = args.take_parsed("size", "a data size of 0 to 65507 bytes", |s| {
+        s.parse::<u16>().ok().filter(|&n| n <= 65507)
+    })? {
+        config.size = n;
+    }
+    if let Some(n) = args.take_parsed("ttl", "a TTL of 1 to 255", |s| {
+        s.parse::<u8>().ok().filter(|&n| n >= 1)
+    })? {
+        config.ttl = n;
+    }
+    if let Some(df) = args.take_parsed("df", "want, do or dont", |s| match s {
+        "want" => Some(DfPolicy::Want),
+        "do" => Some(DfPolicy::Do),
+        "dont" => Some(DfPolicy::Dont),
+        _ => None,
+    })? {
+        config.df = df;
+    }
+    if let Some(d) = duration_opt(&mut args, "linger")? {
+        config.linger = d;
+    }
+    let name = app_name(ctx, names, &mut args, "ping", node, apps)?;
+    args.finish(PING_OPTS)?;
+    Ok(ActionKind::Ping { node, name, config })
+}
+
+fn traceroute(
+    ctx: &LineCtx,
+    names: &Names,
+    node: usize,
+    words: Vec<super::line::Word>,
+    apps: &mut AppNames,
+) -> Result<ActionKind, ScenarioError> {
+    let mut args = Args::new(ctx, "traceroute", words)?;
+    let dst = target(ctx, names, args.next_positional(), "traceroute")?;
+    let mut config = TracerouteConfig::new(dst);
+    if let Some(n) = args.take_parsed("max_hops", "a hop count of 1 to 255", |s| {
+        s.parse::<u8>().ok().filter(|&n| n >= 1)
+    })? {
+        config.max_hops = n;
+    }
+    if let Some(n) = args.take_parsed("probes", "1 to 10 probes", |s| {
+        s.parse::<u8>().ok().filter(|&n| (1..=10).contains(&n))
+    })? {
+        config.probes = n;
+    }
+    if let Some(d) = duration_opt(&mut args, "wait")? {
+        config.wait = d;
+    }
+    let name = app_name(ctx, names, &mut args, "traceroute", node, apps)?;
+    args.finish(TRACEROUTE_OPTS)?;
+    Ok(ActionKind::Traceroute { node, name, config })
+}
+
+fn route_action(
+    ctx: &LineCtx,
+    names: &Names,
+    node: usize,
+    words: Vec<super::line::Word>,
+) -> Result<ActionKind, ScenarioError> {
+    let mut it = words.into_iter();
+    let ifaces = super::host_ifaces(&names.nodes[node]);
+    match it.next() {
+        Some(w) if w.value == "add" => {
+            let rest: Vec<_> = it.collect();
+            let Some(first) = rest.first() else {
+                return Err(ctx.err_end(
+                    "expected `route add DEST via GATEWAY` or `route add DEST dev IFACE`",
+                ));
+            };
+            let start = first.span.start;
+            let text = ctx.text[start..]
+                .split('#')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string();
+            let spanned =
+                super::model::Sp::new(ctx.offset + start..ctx.offset + start + text.len(), text);
+            let route = super::build::parse_route(ctx.src, &spanned, ifaces)?;
+            Ok(ActionKind::RouteAdd { node, route })
+        }
+        Some(w) if w.value == "del" => {
+            let Some(d) = it.next() else {
+                return Err(ctx.err_end(
+                    "expected `route del DEST` (a network such as 10.0.3.0/24, or default)",
+                ));
+            };
+            let dest = if d.value == "default" {
+                Ipv4Cidr::default_route()
+            } else {
+                Ipv4Cidr::from_str(&d.value)
+                    .map_err(|e| ctx.err_at(&d, format!("`{}`: {e}", d.value)))?
+            };
+            Args::new(ctx, "route del", it.collect())?.finish(&[])?;
+            Ok(ActionKind::RouteDel { node, dest })
+        }
+        Some(w) => Err(ctx.err_at(&w, "expected `route add …` or `route del …`")),
+        None => Err(ctx.err_end("expected `route add …` or `route del …`")),
+    }
 }
 
 fn link_action(
@@ -369,6 +657,62 @@ impl Action {
                 });
             }
             ActionKind::LinkUp { link, up } => world.set_link_up(LinkId(*link as u32), *up),
+            ActionKind::Ping { node, name, config } => {
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    let ping = Ping::new(config.clone(), host.app_ident(), io.now);
+                    host.start_app(
+                        io,
+                        App {
+                            name: name.clone(),
+                            kind: AppKind::Ping(ping),
+                        },
+                    );
+                });
+            }
+            ActionKind::Traceroute { node, name, config } => {
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    // Like Linux traceroute, probes come from a port of its own.
+                    let port = 40000 + host.app_ident();
+                    let t = Traceroute::new(config.clone(), port, io.now);
+                    host.start_app(
+                        io,
+                        App {
+                            name: name.clone(),
+                            kind: AppKind::Traceroute(t),
+                        },
+                    );
+                });
+            }
+            ActionKind::RouteAdd { node, route } => {
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    if let Err(e) = host.routes.add(*route) {
+                        io.trace(crate::trace::TraceEvent::ActionFailed {
+                            reason: e.to_string(),
+                        });
+                    }
+                });
+            }
+            ActionKind::RouteDel { node, dest } => {
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    if let Err(e) = host.routes.delete(*dest) {
+                        io.trace(crate::trace::TraceEvent::ActionFailed {
+                            reason: e.to_string(),
+                        });
+                    }
+                });
+            }
+            ActionKind::ArpFlush { node } => {
+                world.with_host(NodeId(*node as u32), |host, _| {
+                    for cache in host.arp.iter_mut() {
+                        cache.flush();
+                    }
+                });
+            }
+            ActionKind::InterfaceUp { node, iface, up } => {
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    host.set_interface_up(io, *iface, *up)
+                });
+            }
             ActionKind::Fault {
                 link,
                 from_side,

@@ -804,6 +804,9 @@ impl World {
             NodeKind::Hub(_) => None,
         };
         if let Some(due) = due {
+            // A deadline already past means "now" (the queue would run it now anyway, and the
+            // stale-wake check compares against the time it actually runs).
+            let due = due.max(self.now());
             let slot = &mut self.wake_at[node.0 as usize];
             if slot.is_none_or(|w| due < w) {
                 *slot = Some(due);

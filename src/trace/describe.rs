@@ -1,6 +1,11 @@
 //! One-line, tcpdump-like descriptions of frames, for every text view.
 
+use crate::arp::ArpRepr;
 use crate::ethernet::{self, ethertype};
+use crate::icmp::IcmpRepr;
+use crate::ip::{IpProtocol, Ipv4Repr};
+use crate::tcp::TcpRepr;
+use crate::udp::UdpRepr;
 use std::fmt::Write;
 
 /// Up to `max` bytes of `data` as a quoted string with non-printable bytes escaped, as a
@@ -27,15 +32,93 @@ pub fn quoted_preview(data: &[u8], max: usize) -> String {
     s
 }
 
-/// Describes a whole frame (destination MAC .. FCS).
+/// Describes a whole frame (destination MAC .. FCS): the Ethernet header, then what it
+/// carries, the way tcpdump prints it.
 pub fn frame(bytes: &[u8]) -> String {
     let Ok((eth, payload)) = ethernet::parse(bytes) else {
         return format!("runt frame of {} bytes", bytes.len());
     };
     let mut s = eth.to_string();
     let _ = write!(s, ", {} bytes", bytes.len());
-    if eth.ethertype == ethertype::EXPERIMENTAL {
-        let _ = write!(s, ": {}", quoted_preview(trim_padding(payload), 40));
+    match eth.ethertype {
+        ethertype::EXPERIMENTAL => {
+            let _ = write!(s, ": {}", quoted_preview(trim_padding(payload), 40));
+        }
+        ethertype::ARP | ethertype::IPV4 => {
+            let _ = write!(s, ": {}", packet(eth.ethertype, payload));
+        }
+        _ => {}
+    }
+    s
+}
+
+/// What an Ethernet payload carries, in one line, without the Ethernet part: the label of a
+/// ladder diagram's arrow (`ARP who-has 10.0.0.2 tell 10.0.0.1`, `IP 10.0.0.1 > 10.0.0.2:
+/// ICMP echo request, id 1, seq 1, length 64`).
+pub fn packet(ethertype: u16, payload: &[u8]) -> String {
+    match ethertype {
+        ethertype::ARP => match ArpRepr::parse(payload) {
+            Ok(a) => a.to_string(),
+            Err(e) => format!("ARP, malformed: {e}"),
+        },
+        ethertype::IPV4 => ipv4(payload),
+        ethertype::EXPERIMENTAL => quoted_preview(trim_padding(payload), 40),
+        other => format!("EtherType {other:#06x}, {} bytes", payload.len()),
+    }
+}
+
+fn ipv4(bytes: &[u8]) -> String {
+    let (ip, body) = match Ipv4Repr::parse(bytes) {
+        Ok(x) => x,
+        Err(e) => return format!("IP, bad header: {e}"),
+    };
+    let mut s = format!("IP {} > {}", ip.src, ip.dst);
+    if ip.frag_offset > 0 {
+        let _ = write!(
+            s,
+            ": {} fragment id {}, offset {}, length {}{} (ttl {})",
+            ip.protocol,
+            ip.ident,
+            ip.frag_offset,
+            body.len(),
+            if ip.more_frags { ", more" } else { "" },
+            ip.ttl
+        );
+        return s;
+    }
+    let rest = match ip.protocol {
+        IpProtocol::Icmp => {
+            if ip.more_frags {
+                format!("ICMP (first fragment, {} bytes)", body.len())
+            } else {
+                match IcmpRepr::parse(body) {
+                    Ok(m) => m.to_string(),
+                    Err(e) => format!("ICMP, bad: {e}"),
+                }
+            }
+        }
+        IpProtocol::Udp => {
+            if ip.more_frags {
+                format!("UDP (first fragment, {} bytes)", body.len())
+            } else {
+                match UdpRepr::parse(body, ip.src, ip.dst) {
+                    Ok(u) => u.to_string(),
+                    Err(e) => format!("UDP, bad: {e}"),
+                }
+            }
+        }
+        IpProtocol::Tcp => match TcpRepr::parse(body, ip.src, ip.dst) {
+            Ok(t) => format!("TCP {} > {}: {t}", t.src_port, t.dst_port),
+            Err(e) => format!("TCP, bad: {e}"),
+        },
+        IpProtocol::Other(n) => format!("protocol {n}, {} bytes", body.len()),
+    };
+    let _ = write!(s, ": {rest}");
+    if ip.more_frags {
+        let _ = write!(s, " (fragment id {}, more follow)", ip.ident);
+    }
+    if ip.ttl != 64 {
+        let _ = write!(s, " (ttl {})", ip.ttl);
     }
     s
 }

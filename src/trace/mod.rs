@@ -8,10 +8,14 @@
 pub mod describe;
 pub mod text;
 
+use crate::arp::{ArpEvent, ArpInputError, ArpParseError};
 use crate::ethernet::{Frame, FrameError, MacAddr};
+use crate::icmp::{DestUnreachableCode, IcmpRepr, TimeExceededCode};
+use crate::ip::{IpProtocol, Ipv4Cidr, Ipv4ParseError};
 use crate::sim::{FrameId, LinkId, NodeId};
 use crate::switch::{Forwarding, Learned};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
+use std::net::Ipv4Addr;
 
 /// The layer a record belongs to, for filtering views.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -19,6 +23,11 @@ pub enum Layer {
     Phy,
     Ethernet,
     Switch,
+    Arp,
+    Ip,
+    Icmp,
+    Udp,
+    App,
     Scenario,
 }
 
@@ -28,11 +37,26 @@ impl Layer {
             Layer::Phy => "phy",
             Layer::Ethernet => "eth",
             Layer::Switch => "switch",
+            Layer::Arp => "arp",
+            Layer::Ip => "ip",
+            Layer::Icmp => "icmp",
+            Layer::Udp => "udp",
+            Layer::App => "app",
             Layer::Scenario => "scenario",
         }
     }
 
-    pub const ALL: [Layer; 4] = [Layer::Phy, Layer::Ethernet, Layer::Switch, Layer::Scenario];
+    pub const ALL: [Layer; 9] = [
+        Layer::Phy,
+        Layer::Ethernet,
+        Layer::Switch,
+        Layer::Arp,
+        Layer::Ip,
+        Layer::Icmp,
+        Layer::Udp,
+        Layer::App,
+        Layer::Scenario,
+    ];
 
     pub fn from_name(s: &str) -> Option<Layer> {
         Layer::ALL.into_iter().find(|l| l.name() == s)
@@ -85,6 +109,157 @@ impl NicDrop {
             NicDrop::UnknownEtherType(_) => "unknown-ethertype",
         }
     }
+}
+
+/// Why the IP layer dropped a datagram.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IpDrop {
+    /// The header was damaged or malformed (RFC 1122 §3.2.1.2: silently discarded).
+    BadHeader(Ipv4ParseError),
+    /// No route matches the destination.
+    NoRoute,
+    /// The TTL ran out at a router (RFC 791): an ICMP time exceeded goes back.
+    TtlExpired,
+    /// ARP could not find the next hop's MAC address.
+    HostUnreachable,
+    /// Too many packets were already waiting for the next hop's ARP reply.
+    ArpQueueFull,
+    /// Too big for the next link with DF set: ICMP fragmentation needed goes back.
+    FragNeeded { mtu: u16 },
+    /// Addressed to another host, and this host does not forward.
+    NotForMe,
+    /// Routers do not forward broadcasts (RFC 1812 §5.3.5).
+    BroadcastNotForwarded,
+    /// No protocol handler for the datagram's protocol number.
+    UnknownProtocol(u8),
+    /// No socket on the destination UDP port.
+    PortUnreachable(u16),
+    /// The transport header was damaged (bad checksum, truncated).
+    BadTransport,
+    /// Fragments that could not be put together (overlap, too long, memory).
+    ReassemblyFailed,
+    /// Not all fragments arrived in time.
+    ReassemblyTimeout,
+    /// The link's MTU is too small for any fragment.
+    CannotFragment,
+}
+
+impl IpDrop {
+    pub fn reason(&self) -> &'static str {
+        match self {
+            IpDrop::BadHeader(Ipv4ParseError::BadChecksum { .. }) => "bad-checksum",
+            IpDrop::BadHeader(_) => "bad-ip-header",
+            IpDrop::NoRoute => "no-route",
+            IpDrop::TtlExpired => "ttl-expired",
+            IpDrop::HostUnreachable => "host-unreachable",
+            IpDrop::ArpQueueFull => "arp-queue-full",
+            IpDrop::FragNeeded { .. } => "frag-needed",
+            IpDrop::NotForMe => "not-for-me-ip",
+            IpDrop::BroadcastNotForwarded => "broadcast-not-forwarded",
+            IpDrop::UnknownProtocol(_) => "protocol-unreachable",
+            IpDrop::PortUnreachable(_) => "port-unreachable",
+            IpDrop::BadTransport => "bad-transport",
+            IpDrop::ReassemblyFailed => "reassembly-failed",
+            IpDrop::ReassemblyTimeout => "reassembly-timeout",
+            IpDrop::CannotFragment => "cannot-fragment",
+        }
+    }
+}
+
+/// An ICMP message's type and code, without its data (for records).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum IcmpKind {
+    EchoRequest { ident: u16, seq: u16 },
+    EchoReply { ident: u16, seq: u16 },
+    Unreachable(DestUnreachableCode),
+    TimeExceeded(TimeExceededCode),
+}
+
+impl IcmpKind {
+    pub fn of(repr: &IcmpRepr) -> IcmpKind {
+        match *repr {
+            IcmpRepr::EchoRequest { ident, seq_no, .. } => {
+                IcmpKind::EchoRequest { ident, seq: seq_no }
+            }
+            IcmpRepr::EchoReply { ident, seq_no, .. } => IcmpKind::EchoReply { ident, seq: seq_no },
+            IcmpRepr::DestUnreachable { code, .. } => IcmpKind::Unreachable(code),
+            IcmpRepr::TimeExceeded { code, .. } => IcmpKind::TimeExceeded(code),
+        }
+    }
+
+    /// How `ping` and `traceroute` name the message.
+    pub fn describe(&self) -> String {
+        match self {
+            IcmpKind::EchoRequest { ident, seq } => format!("echo request id {ident} seq {seq}"),
+            IcmpKind::EchoReply { ident, seq } => format!("echo reply id {ident} seq {seq}"),
+            IcmpKind::Unreachable(c) => match c {
+                DestUnreachableCode::NetUnreachable => "Destination Net Unreachable".into(),
+                DestUnreachableCode::HostUnreachable => "Destination Host Unreachable".into(),
+                DestUnreachableCode::ProtocolUnreachable => {
+                    "Destination Protocol Unreachable".into()
+                }
+                DestUnreachableCode::PortUnreachable => "Destination Port Unreachable".into(),
+                DestUnreachableCode::FragmentationNeeded { next_hop_mtu } => {
+                    format!("Frag needed and DF set (mtu = {next_hop_mtu})")
+                }
+                other => format!("Destination Unreachable ({other:?})"),
+            },
+            IcmpKind::TimeExceeded(TimeExceededCode::TtlExceeded) => "Time to live exceeded".into(),
+            IcmpKind::TimeExceeded(_) => "Fragment reassembly time exceeded".into(),
+        }
+    }
+}
+
+/// What the ping and traceroute applications report.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AppEvent {
+    PingStart {
+        dst: Ipv4Addr,
+        size: u16,
+    },
+    PingReply {
+        from: Ipv4Addr,
+        seq: u16,
+        ttl: u8,
+        bytes: u16,
+        rtt: Duration,
+    },
+    /// An ICMP error about one of our requests.
+    PingError {
+        from: Ipv4Addr,
+        seq: u16,
+        kind: IcmpKind,
+    },
+    /// The request could not even be sent.
+    PingLocalError {
+        seq: u16,
+        drop: IpDrop,
+    },
+    PingDone {
+        transmitted: u32,
+        received: u32,
+        errors: u32,
+        min: Duration,
+        avg: Duration,
+        max: Duration,
+    },
+    TraceStart {
+        dst: Ipv4Addr,
+        max_hops: u8,
+        size: u16,
+    },
+    /// One probe's answer: `from` is who answered (`None`: silence, printed `*`).
+    TraceProbe {
+        ttl: u8,
+        probe: u8,
+        from: Option<Ipv4Addr>,
+        rtt: Option<Duration>,
+        kind: Option<IcmpKind>,
+    },
+    TraceDone {
+        reached: bool,
+        hops: u8,
+    },
 }
 
 /// Everything that can happen, by layer.
@@ -159,6 +334,75 @@ pub enum TraceEvent {
         id: FrameId,
     },
 
+    // ---- ARP ----
+    /// The neighbour table of interface `iface` changed, or sent a request.
+    Arp {
+        iface: u16,
+        event: ArpEvent,
+    },
+    /// An ARP packet that could not be used.
+    ArpIgnored {
+        iface: u16,
+        why: ArpIgnore,
+    },
+
+    // ---- IPv4 ----
+    /// A datagram this host originates was routed.
+    IpSend {
+        iface: u16,
+        dst: Ipv4Addr,
+        next_hop: Ipv4Addr,
+        protocol: IpProtocol,
+        len: u16,
+        route: Ipv4Cidr,
+    },
+    /// A router passed a datagram on.
+    IpForward {
+        in_iface: u16,
+        iface: u16,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        next_hop: Ipv4Addr,
+        ttl: u8,
+        route: Ipv4Cidr,
+    },
+    /// A datagram addressed to this host reached its protocol.
+    IpDeliver {
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        protocol: IpProtocol,
+        len: u16,
+    },
+    IpDropped {
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        reason: IpDrop,
+    },
+    IpFragmented {
+        dst: Ipv4Addr,
+        ident: u16,
+        fragments: u16,
+        mtu: u16,
+    },
+    IpReassembled {
+        src: Ipv4Addr,
+        ident: u16,
+        len: u16,
+    },
+
+    // ---- ICMP ----
+    /// This host sent an ICMP message (echo replies, errors).
+    IcmpOut {
+        dst: Ipv4Addr,
+        kind: IcmpKind,
+    },
+
+    // ---- applications ----
+    App {
+        app: u16,
+        event: AppEvent,
+    },
+
     // ---- scenario ----
     /// A timeline action ran (`index` into the scenario's timeline).
     Action {
@@ -167,6 +411,10 @@ pub enum TraceEvent {
     LinkState {
         link: LinkId,
         up: bool,
+    },
+    /// A timeline action could not be carried out (e.g. deleting a route that is not there).
+    ActionFailed {
+        reason: String,
     },
 }
 
@@ -179,7 +427,16 @@ impl TraceEvent {
             MacLearned { .. } | MacAged { .. } | Switched { .. } | HubRepeated { .. } => {
                 Layer::Switch
             }
-            Action { .. } | LinkState { .. } => Layer::Scenario,
+            Arp { .. } | ArpIgnored { .. } => Layer::Arp,
+            IpSend { .. }
+            | IpForward { .. }
+            | IpDeliver { .. }
+            | IpDropped { .. }
+            | IpFragmented { .. }
+            | IpReassembled { .. } => Layer::Ip,
+            IcmpOut { .. } => Layer::Icmp,
+            App { .. } => Layer::App,
+            Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
     }
 }
@@ -195,6 +452,21 @@ pub const DROP_REASONS: &[&str] = &[
     "not-for-me",
     "interface-down",
     "unknown-ethertype",
+    "bad-checksum",
+    "bad-ip-header",
+    "no-route",
+    "ttl-expired",
+    "host-unreachable",
+    "arp-queue-full",
+    "frag-needed",
+    "not-for-me-ip",
+    "broadcast-not-forwarded",
+    "protocol-unreachable",
+    "port-unreachable",
+    "bad-transport",
+    "reassembly-failed",
+    "reassembly-timeout",
+    "cannot-fragment",
 ];
 
 /// The drop reason of a record, if it records a drop.
@@ -202,12 +474,20 @@ pub fn drop_reason(e: &TraceEvent) -> Option<&'static str> {
     match e {
         TraceEvent::FrameDropped { reason, .. } => Some(reason.reason()),
         TraceEvent::NicDrop { reason, .. } => Some(reason.reason()),
+        TraceEvent::IpDropped { reason, .. } => Some(reason.reason()),
         TraceEvent::Switched {
             decision: Forwarding::Drop(e),
             ..
         } => Some(e.reason()),
         _ => None,
     }
+}
+
+/// Why an ARP packet was not used.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ArpIgnore {
+    Malformed(ArpParseError),
+    Rejected(ArpInputError),
 }
 
 /// One trace record: when, where, what.

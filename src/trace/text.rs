@@ -1,8 +1,10 @@
 //! The text log: one line per trace record, `time  node  layer  what happened`.
 
-use super::{describe, PhyDrop, Record, TraceEvent};
+use super::{describe, AppEvent, IpDrop, PhyDrop, Record, TraceEvent};
+use crate::arp::ArpEvent;
 use crate::sim::{LinkId, NodeId, NodeKind, World};
 use crate::switch::{Forwarding, Learned};
+use crate::time::Duration;
 use std::fmt::Write;
 
 /// Renders records with the names of the world they came from.
@@ -34,6 +36,14 @@ impl<'a> TextView<'a> {
                 .get(port as usize)
                 .map_or_else(|| format!("if{port}"), |i| i.name.clone()),
             _ => format!("port {}", port + 1),
+        }
+    }
+
+    /// A host interface's name, `lo` for loopback.
+    pub fn iface_name(&self, node: NodeId, iface: u16) -> String {
+        match &self.world.node(node).kind {
+            NodeKind::Host(h) => h.iface_name(iface).to_string(),
+            _ => format!("port {}", iface + 1),
         }
     }
 
@@ -192,12 +202,104 @@ impl<'a> TextView<'a> {
                     self.port_name(node, *in_port)
                 );
             }
+            Arp { iface, event } => {
+                let _ = write!(s, "{}: {}", self.iface_name(node, *iface), arp_event(event));
+            }
+            ArpIgnored { iface, why } => {
+                let why = match why {
+                    super::ArpIgnore::Malformed(e) => e.to_string(),
+                    super::ArpIgnore::Rejected(e) => e.to_string(),
+                };
+                let _ = write!(
+                    s,
+                    "{}: ignored an ARP packet: {why}",
+                    self.iface_name(node, *iface)
+                );
+            }
+            IpSend {
+                iface,
+                dst,
+                next_hop,
+                protocol,
+                len,
+                route,
+            } => {
+                let _ = write!(
+                    s,
+                    "send {protocol} to {dst}, {len} bytes, out {}",
+                    self.iface_name(node, *iface)
+                );
+                if next_hop != dst {
+                    let _ = write!(s, " via {next_hop}");
+                }
+                let _ = write!(s, " (route {route})");
+            }
+            IpForward {
+                in_iface,
+                iface,
+                src,
+                dst,
+                next_hop,
+                ttl,
+                route,
+            } => {
+                let _ = write!(
+                    s,
+                    "forward {src} > {dst} from {} to {}",
+                    self.iface_name(node, *in_iface),
+                    self.iface_name(node, *iface)
+                );
+                if next_hop != dst {
+                    let _ = write!(s, " via {next_hop}");
+                }
+                let _ = write!(s, ", ttl now {ttl} (route {route})");
+            }
+            IpDeliver {
+                src,
+                dst,
+                protocol,
+                len,
+            } => {
+                let _ = write!(s, "deliver {protocol} {src} > {dst}, {len} bytes");
+            }
+            IpDropped { src, dst, reason } => {
+                let _ = write!(s, "drop {src} > {dst}: {}", ip_drop(reason));
+            }
+            IpFragmented {
+                dst,
+                ident,
+                fragments,
+                mtu,
+            } => {
+                let _ = write!(
+                    s,
+                    "fragment datagram id {ident} to {dst} into {fragments} pieces for MTU {mtu}"
+                );
+            }
+            IpReassembled { src, ident, len } => {
+                let _ = write!(s, "reassembled datagram id {ident} from {src}: {len} bytes");
+            }
+            IcmpOut { dst, kind } => {
+                let _ = write!(s, "send ICMP {} to {dst}", kind.describe());
+            }
+            App { app, event } => {
+                let name = match &self.world.node(node).kind {
+                    NodeKind::Host(h) => {
+                        h.apps.get(*app as usize).map_or("app", |a| a.name.as_str())
+                    }
+                    _ => "app",
+                };
+                let _ = write!(s, "{name}: {}", app_event(event));
+            }
             Action { index } => {
                 let text = self
                     .actions
                     .get(*index as usize)
                     .map_or("?", |a| a.as_str());
                 let _ = write!(s, "action: {text}");
+            }
+            ActionFailed { reason } => {
+                let _ = write!(s, "action failed: {reason}");
             }
             LinkState { link, up } => {
                 let _ = write!(
@@ -209,5 +311,146 @@ impl<'a> TextView<'a> {
             }
         }
         s
+    }
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3}", d.as_millis_f64())
+}
+
+/// ARP table changes in words.
+pub fn arp_event(e: &ArpEvent) -> String {
+    match e {
+        ArpEvent::Added { ip, state, mac } => match mac {
+            Some(m) => format!("new neighbour {ip} at {m} ({state})"),
+            None => format!("new neighbour {ip} ({state}: resolving)"),
+        },
+        ArpEvent::Updated {
+            ip,
+            old_mac,
+            new_mac,
+        } => format!("{ip} moved from {old_mac} to {new_mac}"),
+        ArpEvent::StateChanged { ip, from, to } => format!("{ip}: {from} → {to}"),
+        ArpEvent::RequestSent {
+            ip,
+            attempt,
+            unicast,
+        } => match unicast {
+            Some(m) => format!("who-has {ip}? unicast probe {attempt} to {m}"),
+            None => format!("who-has {ip}? broadcast request {attempt}"),
+        },
+        ArpEvent::Resolved {
+            ip, mac, released, ..
+        } => format!("{ip} is-at {mac}: resolved, {released} waiting packet(s) sent"),
+        ArpEvent::Failed { ip, dropped } => {
+            format!("no answer from {ip}: resolution failed, {dropped} waiting packet(s) dropped")
+        }
+        ArpEvent::PacketDropped { ip, reason } => format!("packet for {ip} not queued: {reason:?}"),
+        ArpEvent::Removed { ip, state, reason } => format!("{ip} removed ({state}, {reason:?})"),
+    }
+}
+
+/// Why IP dropped a datagram, in words.
+pub fn ip_drop(d: &IpDrop) -> String {
+    match d {
+        IpDrop::BadHeader(e) => format!("bad header: {e}"),
+        IpDrop::NoRoute => "no route to the destination".into(),
+        IpDrop::TtlExpired => "TTL expired".into(),
+        IpDrop::HostUnreachable => "host unreachable (no ARP answer)".into(),
+        IpDrop::ArpQueueFull => "too many packets waiting for ARP".into(),
+        IpDrop::FragNeeded { mtu } => format!("too big for MTU {mtu} and DF set"),
+        IpDrop::NotForMe => "not addressed to this host, which does not forward".into(),
+        IpDrop::BroadcastNotForwarded => "routers do not forward broadcasts".into(),
+        IpDrop::UnknownProtocol(p) => format!("no handler for protocol {p}"),
+        IpDrop::PortUnreachable(p) => format!("no socket on UDP port {p}"),
+        IpDrop::BadTransport => "damaged transport header".into(),
+        IpDrop::ReassemblyFailed => "fragments could not be reassembled".into(),
+        IpDrop::ReassemblyTimeout => "fragments missing at reassembly timeout".into(),
+        IpDrop::CannotFragment => "cannot be fragmented for the link".into(),
+    }
+}
+
+/// ping's and traceroute's own words.
+pub fn app_event(e: &AppEvent) -> String {
+    match e {
+        AppEvent::PingStart { dst, size } => {
+            format!("PING {dst} {size}({}) bytes of data.", *size as u32 + 28)
+        }
+        AppEvent::PingReply {
+            from,
+            seq,
+            ttl,
+            bytes,
+            rtt,
+        } => format!(
+            "{bytes} bytes from {from}: icmp_seq={seq} ttl={ttl} time={} ms",
+            ms(*rtt)
+        ),
+        AppEvent::PingError { from, seq, kind } => {
+            format!("From {from} icmp_seq={seq} {}", kind.describe())
+        }
+        AppEvent::PingLocalError { seq, drop } => {
+            let why = match drop {
+                IpDrop::NoRoute => "Network is unreachable".to_string(),
+                IpDrop::FragNeeded { mtu } => format!("local error: message too long, mtu={mtu}"),
+                other => ip_drop(other),
+            };
+            format!("ping: sendmsg (icmp_seq={seq}): {why}")
+        }
+        AppEvent::PingDone {
+            transmitted,
+            received,
+            errors,
+            min,
+            avg,
+            max,
+        } => {
+            let loss = if *transmitted == 0 {
+                0
+            } else {
+                (transmitted - received) * 100 / transmitted
+            };
+            let errs = if *errors > 0 {
+                format!(", +{errors} errors")
+            } else {
+                String::new()
+            };
+            let mut s = format!(
+                "--- {transmitted} packets transmitted, {received} received{errs}, {loss}% packet loss"
+            );
+            if *received > 0 {
+                s.push_str(&format!(
+                    "; rtt min/avg/max = {}/{}/{} ms",
+                    ms(*min),
+                    ms(*avg),
+                    ms(*max)
+                ));
+            }
+            s
+        }
+        AppEvent::TraceStart {
+            dst,
+            max_hops,
+            size,
+        } => {
+            format!("traceroute to {dst}, {max_hops} hops max, {size} byte packets")
+        }
+        AppEvent::TraceProbe {
+            ttl,
+            probe,
+            from,
+            rtt,
+            ..
+        } => match (from, rtt) {
+            (Some(f), Some(r)) => format!("{ttl:>2}  {f}  {} ms  (probe {})", ms(*r), probe + 1),
+            _ => format!("{ttl:>2}  *  (probe {}: no answer)", probe + 1),
+        },
+        AppEvent::TraceDone { reached, hops } => {
+            if *reached {
+                format!("traceroute reached the destination in {hops} hops")
+            } else {
+                format!("traceroute stopped after {hops} hops without reaching the destination")
+            }
+        }
     }
 }
