@@ -14,6 +14,7 @@ pub mod ip;
 pub mod phy;
 pub mod rng;
 pub mod scenario;
+pub mod show;
 pub mod sim;
 pub mod switch;
 pub mod tcp;

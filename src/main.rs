@@ -41,6 +41,10 @@ enum Command {
         /// Show only events at these nodes (comma-separated names)
         #[arg(long, value_delimiter = ',')]
         node: Vec<String>,
+        /// Print tables: TABLE@NODE at the end, or TABLE@NODE@TIME (tables: arp, routes, mac,
+        /// counters), e.g. --show arp@alice@1.5s,routes@r1
+        #[arg(long, value_delimiter = ',')]
+        show: Vec<String>,
     },
     /// Run scenarios silently and print PASS or FAIL for each (exit status 1 if any fails).
     Check {
@@ -96,7 +100,8 @@ fn main() -> ExitCode {
             quiet,
             layer,
             node,
-        } => cmd_run(&file, seed, until, quiet, &layer, &node),
+            show,
+        } => cmd_run(&file, seed, until, quiet, &layer, &node, &show),
         Command::Check { files } => cmd_check(&files),
         Command::Bits {
             file,
@@ -119,11 +124,22 @@ fn cmd_run(
     quiet: bool,
     layers: &[String],
     nodes: &[String],
+    shows: &[String],
 ) -> ExitCode {
     let scn = match Scenario::load(file) {
         Ok(s) => s,
         Err(e) => return report(e),
     };
+    let mut show = Vec::new();
+    for spec in shows {
+        match parse_show(&scn, spec) {
+            Ok(s) => show.push(s),
+            Err(e) => {
+                eprintln!("error: --show {spec}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let mut wanted_layers = Vec::new();
     for l in layers {
         match Layer::from_name(l) {
@@ -141,6 +157,7 @@ fn cmd_run(
     let opts = RunOptions {
         seed,
         until: until.map(|d| Instant::ZERO + d),
+        show,
     };
     let outcome = scenario::run(&scn, &opts);
     let world = &outcome.world;
@@ -181,12 +198,37 @@ fn cmd_run(
             world.fabric.queue.processed()
         );
     }
+    for (t, text) in &outcome.shown {
+        println!("\n# at t={t}s");
+        print!("{text}");
+    }
+    println!();
     print_results(&outcome.results);
     if outcome.passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Parses `TABLE@NODE[@TIME]`.
+fn parse_show(
+    scn: &Scenario,
+    spec: &str,
+) -> Result<(Option<Instant>, netlab::sim::NodeId, netlab::show::Table), String> {
+    let mut parts = spec.split('@');
+    let table: netlab::show::Table = parts.next().unwrap_or("").parse()?;
+    let node = parts
+        .next()
+        .ok_or("expected TABLE@NODE, such as arp@alice")?;
+    let Some(index) = scn.nodes.iter().position(|n| n.name == node) else {
+        return Err(format!("no node called `{node}`"));
+    };
+    let at = match parts.next() {
+        Some(t) => Some(Instant::ZERO + t.parse::<Duration>().map_err(|e| e.to_string())?),
+        None => None,
+    };
+    Ok((at, netlab::sim::NodeId(index as u32), table))
 }
 
 fn print_results(results: &[scenario::CheckResult]) {

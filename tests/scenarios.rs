@@ -18,7 +18,13 @@ fn scenario_files() -> Vec<PathBuf> {
 
 /// The whole text log of a run, as `netlab run` prints it.
 fn trace_text(scn: &Scenario, seed: Option<u64>) -> String {
-    let outcome = scenario::run(scn, &RunOptions { seed, until: None });
+    let outcome = scenario::run(
+        scn,
+        &RunOptions {
+            seed,
+            ..Default::default()
+        },
+    );
     let texts = scn.action_texts();
     let view = TextView::new(&outcome.world, &texts);
     let mut s = String::new();

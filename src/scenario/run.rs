@@ -2,7 +2,8 @@
 
 use super::expect::{CheckResult, When};
 use super::Scenario;
-use crate::sim::{RunError, StepKind, World};
+use crate::show::{self, Table};
+use crate::sim::{NodeId, RunError, StepKind, World};
 use crate::time::Instant;
 use crate::trace::{Trace, TraceEvent};
 
@@ -13,6 +14,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Overrides the scenario's stop time.
     pub until: Option<Instant>,
+    /// Tables to print: at a time, or (`None`) at the end of the run.
+    pub show: Vec<(Option<Instant>, NodeId, Table)>,
 }
 
 /// What a run produced: the final world (with its trace), how it ended, the verdicts.
@@ -20,6 +23,8 @@ pub struct Outcome {
     pub world: World,
     pub run_error: Option<RunError>,
     pub results: Vec<CheckResult>,
+    /// The tables asked for with [`RunOptions::show`], rendered, in time order.
+    pub shown: Vec<(Instant, String)>,
 }
 
 impl Outcome {
@@ -46,6 +51,19 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
         })
         .collect();
     timed.sort();
+    let mut shows: Vec<(Instant, usize)> = opts
+        .show
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (t, _, _))| t.map(|t| (t, i)))
+        .collect();
+    shows.sort();
+    let mut next_show = 0;
+    let mut shown = Vec::new();
+    let render = |world: &World, i: usize| {
+        let (_, node, table) = opts.show[i];
+        show::render(world, node, table).unwrap_or_else(|e| e)
+    };
     let mut results: Vec<Option<CheckResult>> = vec![None; scn.checks.len()];
     let mut next_timed = 0;
     let mut run_error = None;
@@ -65,6 +83,14 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
             world.fabric.queue.advance_to(t);
             results[i] = Some(scn.checks[i].evaluate(&world, None));
             next_timed += 1;
+        }
+        while let Some(&(t, i)) = shows.get(next_show) {
+            if next.is_some_and(|n| t >= n) || stop.is_some_and(|s| t > s) {
+                break;
+            }
+            world.fabric.queue.advance_to(t);
+            shown.push((t, render(&world, i)));
+            next_show += 1;
         }
         let Some(next) = next else { break };
         if stop.is_some_and(|s| next > s) {
@@ -139,9 +165,15 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
             });
         }
     }
+    for (i, (t, _, _)) in opts.show.iter().enumerate() {
+        if t.is_none() {
+            shown.push((world.now(), render(&world, i)));
+        }
+    }
     Outcome {
         world,
         run_error,
         results,
+        shown,
     }
 }

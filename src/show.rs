@@ -1,0 +1,79 @@
+//! State views: a node's tables as the familiar tools print them (`arp -n`, `netstat -rn`, a
+//! switch's MAC address table), for `netlab run --show` and the stepper.
+
+use crate::sim::{NodeId, NodeKind, World};
+use std::fmt::Write;
+use std::str::FromStr;
+
+/// Which table to show.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Table {
+    Arp,
+    Routes,
+    Mac,
+    Counters,
+}
+
+impl FromStr for Table {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "arp" => Ok(Table::Arp),
+            "routes" => Ok(Table::Routes),
+            "mac" => Ok(Table::Mac),
+            "counters" => Ok(Table::Counters),
+            _ => Err(format!(
+                "unknown table `{s}`: expected arp, routes, mac or counters"
+            )),
+        }
+    }
+}
+
+/// Renders `table` of `node` as it is now. An error says why the node has no such table.
+pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, String> {
+    let n = world.node(node);
+    let now = world.now();
+    let mut out = String::new();
+    match (table, &n.kind) {
+        (Table::Arp, NodeKind::Host(h)) => {
+            for (i, cache) in h.arp.iter().enumerate() {
+                let _ = writeln!(out, "{} (interface {}):", n.name, h.interfaces[i].name);
+                let _ = write!(out, "{}", cache.display(now));
+            }
+        }
+        (Table::Routes, NodeKind::Host(h)) => {
+            let names: Vec<&str> = h.interfaces.iter().map(|i| i.name.as_str()).collect();
+            let _ = writeln!(out, "{}:", n.name);
+            let _ = write!(out, "{}", h.routes.display_with_names(&names));
+        }
+        (Table::Mac, NodeKind::Switch(sw)) => {
+            let _ = writeln!(out, "{}:", n.name);
+            let _ = writeln!(out, "{:<6} {:<18} {}", "Port", "MAC address", "Age");
+            for (mac, port, age) in sw.table.entries(now) {
+                let _ = writeln!(out, "{:<6} {:<18} {}", port + 1, mac, age);
+            }
+        }
+        (Table::Counters, _) => {
+            let _ = writeln!(out, "{}:", n.name);
+            let list: Vec<(&str, u64)> = match &n.kind {
+                NodeKind::Host(h) => h.counters.list(),
+                NodeKind::Switch(s) => s.counters.list(),
+                NodeKind::Hub(h) => vec![("repeated", h.repeated)],
+            };
+            for (name, v) in list.into_iter().filter(|(_, v)| *v > 0) {
+                let _ = writeln!(out, "  {name:<20} {v}");
+            }
+        }
+        (Table::Mac, _) => {
+            return Err(format!("`{}` is not a switch: it has no MAC table", n.name))
+        }
+        (_, _) => {
+            return Err(format!(
+                "`{}` is a {}: it has no IP stack",
+                n.name,
+                n.kind.kind_name()
+            ))
+        }
+    }
+    Ok(out)
+}
