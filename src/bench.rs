@@ -215,15 +215,30 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
     }
 }
 
-/// Runs every case and prints a table.
-pub fn run_all(quick: bool) {
+/// Runs every case (or those whose name contains `only`) and prints a table.
+pub fn run_all(quick: bool, only: Option<&str>) {
     let scale = if quick { 20_000 } else { 1_000_000 };
-    let cases = [
-        switched_frames(scale, 0),
-        switched_frames(scale / 4, 1500),
-        lan_ping(100),
-        lan_ping(if quick { 300 } else { 1000 }),
+    let lan = if quick { 300 } else { 1000 };
+    let all: Vec<(String, Box<dyn Fn() -> BenchResult>)> = vec![
+        (
+            "switched 64-byte frames".into(),
+            Box::new(move || switched_frames(scale, 0)),
+        ),
+        (
+            "switched 1518-byte frames".into(),
+            Box::new(move || switched_frames(scale / 4, 1500)),
+        ),
+        ("lan-ping 100 hosts".into(), Box::new(|| lan_ping(100))),
+        (
+            format!("lan-ping {lan} hosts"),
+            Box::new(move || lan_ping(lan)),
+        ),
     ];
+    let cases: Vec<BenchResult> = all
+        .iter()
+        .filter(|(name, _)| only.is_none_or(|o| name.contains(o)))
+        .map(|(_, run)| run())
+        .collect();
     println!(
         "{:<32} {:>12} {:>12} {:>10} {:>16} {:>16}",
         "case", "frames", "events", "wall s", "frames/wall s", "events/wall s"

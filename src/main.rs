@@ -77,6 +77,9 @@ enum Command {
         /// A shorter run, for a smoke test
         #[arg(long)]
         quick: bool,
+        /// Run only the cases whose name contains this text (e.g. "lan-ping 1000")
+        #[arg(long)]
+        case: Option<String>,
     },
 }
 
@@ -110,8 +113,8 @@ fn main() -> ExitCode {
             coding,
             max_payload,
         } => cmd_bits(file, frame, text, coding, max_payload),
-        Command::Bench { quick } => {
-            netlab::bench::run_all(quick);
+        Command::Bench { quick, case } => {
+            netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS
         }
     }

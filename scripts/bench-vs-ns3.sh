@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Times netlab and ns-3 on the same work, back to back, on this machine, and prints the ratio.
+# Needs ns-3 3.37 (Debian: apt-get install libns3-dev) and the anchor programs in
+# ../shared/anchors/ns3 (built here into target/ns3). Usage: scripts/bench-vs-ns3.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+anchors=../shared/anchors/ns3
+out=target/ns3
+if [ ! -x "$out/lan_ping" ]; then
+    mkdir -p "$out"
+    for prog in lan_ping bulk_tcp many_conn; do
+        g++ -O2 -std=c++17 -DNDEBUG -o "$out/$prog" "$anchors/src/$prog.cc" \
+            -lns3-internet-apps -lns3-applications -lns3-bridge -lns3-csma -lns3-point-to-point \
+            -lns3-internet -lns3-traffic-control -lns3-network -lns3-stats -lns3-core
+    done
+fi
+cargo build --release --quiet
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1+$2}'; }
+
+compare() {
+    local name=$1; shift
+    local ns3_cmd=$1; shift
+    local netlab_case=$1
+    local n3=() nl=()
+    for _ in $(seq "$runs"); do   # interleaved, so both see the same machine load
+        n3+=("$(cpu $ns3_cmd)")
+        nl+=("$(cpu ./target/release/netlab bench --case "$netlab_case")")
+    done
+    local a b
+    a=$(printf '%s\n' "${n3[@]}" | median)
+    b=$(printf '%s\n' "${nl[@]}" | median)
+    printf '%-28s ns-3 %8.3f s   netlab %8.3f s   netlab is %6.1fx faster (CPU seconds, median of %d)\n' \
+        "$name" "$a" "$b" "$(echo "$a / $b" | bc -l)" "$runs"
+}
+
+compare "lan-ping 1000 hosts" "$out/lan_ping --hosts=1000" "lan-ping 1000 hosts"
