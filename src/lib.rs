@@ -16,6 +16,7 @@ pub mod rng;
 pub mod scenario;
 pub mod show;
 pub mod sim;
+pub mod socket;
 pub mod switch;
 pub mod tcp;
 pub mod time;

@@ -45,7 +45,7 @@ impl Host {
             .map(|c| c.addr())
     }
 
-    fn drop_ip(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, reason: IpDrop) {
+    pub(super) fn drop_ip(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, reason: IpDrop) {
         self.counters.ip_dropped += 1;
         io.trace(TraceEvent::IpDropped { src, dst, reason });
     }
@@ -420,6 +420,7 @@ impl Host {
         match repr.protocol {
             IpProtocol::Icmp => self.on_icmp(io, iface, &repr, &data, broadcast),
             IpProtocol::Udp => self.on_udp(io, iface, &repr, &data, broadcast),
+            IpProtocol::Tcp if !broadcast => self.on_tcp(io, &repr, &data),
             other => {
                 self.drop_ip(
                     io,
@@ -656,7 +657,15 @@ impl Host {
                             None
                         });
                     }
+                    IpProtocol::Tcp => {
+                        if let Some(e) = socket_error_of(kind) {
+                            self.on_transport_error(io, &orig, orig_body, e);
+                        }
+                    }
                     IpProtocol::Udp if orig_body.len() >= 4 => {
+                        if let Some(e) = socket_error_of(kind) {
+                            self.on_transport_error(io, &orig, orig_body, e);
+                        }
                         let src_port = u16::from_be_bytes([orig_body[0], orig_body[1]]);
                         let dst_port = u16::from_be_bytes([orig_body[2], orig_body[3]]);
                         self.with_app_output(io, |apps, out| {
@@ -688,7 +697,10 @@ impl Host {
                 return;
             }
         };
-        // No UDP sockets yet: every port is closed (RFC 1122 §4.1.3.1: port unreachable).
+        if self.deliver_udp(ip, &udp) {
+            return;
+        }
+        // Nobody has the port (RFC 1122 §4.1.3.1: port unreachable).
         self.drop_ip(io, ip.src, ip.dst, IpDrop::PortUnreachable(udp.dst_port));
         let offending = icmp::quote_from_parts(ip, data);
         self.send_icmp_error(
@@ -793,6 +805,18 @@ impl Host {
             }
             k += 1;
         }
+    }
+}
+
+/// The socket error an ICMP error means for the connection it quotes (Linux `icmp_err_convert`).
+fn socket_error_of(kind: IcmpKind) -> Option<crate::socket::SocketError> {
+    use crate::socket::SocketError as E;
+    match kind {
+        IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable) => Some(E::ConnectionRefused),
+        IcmpKind::Unreachable(DestUnreachableCode::HostUnreachable) => Some(E::HostUnreachable),
+        IcmpKind::Unreachable(DestUnreachableCode::NetUnreachable) => Some(E::NetworkUnreachable),
+        IcmpKind::Unreachable(DestUnreachableCode::ProtocolUnreachable) => Some(E::ConnectionRefused),
+        _ => None,
     }
 }
 

@@ -11,6 +11,9 @@
 //! minimum, and `on_timer` runs whichever are due.
 
 mod ip;
+mod sockets;
+
+pub use sockets::Sockets;
 
 use crate::apps::{App, AppOut};
 use crate::arp::{ArpCache, ArpConfig, ArpTimerAction};
@@ -63,6 +66,7 @@ pub struct HostConfig {
     /// Answer echo requests sent to a broadcast address (Linux: no,
     /// `icmp_echo_ignore_broadcasts` = 1).
     pub answer_broadcast_pings: bool,
+    pub tcp: crate::tcp::TcpConfig,
 }
 
 impl Default for HostConfig {
@@ -72,6 +76,7 @@ impl Default for HostConfig {
             arp: ArpConfig::default(),
             reassembly: ReassemblyConfig::default(),
             answer_broadcast_pings: false,
+            tcp: crate::tcp::TcpConfig::default(),
         }
     }
 }
@@ -123,6 +128,18 @@ crate::counters! {
         icmp_tx,
         /// UDP datagrams received.
         udp_rx,
+        /// UDP datagrams sent.
+        udp_tx,
+        /// TCP segments received.
+        tcp_rx,
+        /// TCP segments sent.
+        tcp_tx,
+        /// TCP segments sent again (timeout, fast retransmit, probes).
+        tcp_retransmits,
+        /// RSTs sent.
+        tcp_rst_tx,
+        /// Segments for a port nobody listens on (answered with RST).
+        tcp_no_socket,
     }
 }
 
@@ -141,6 +158,7 @@ pub struct Host {
     /// Datagrams to this host itself, delivered at the next wake (same instant).
     loopback: VecDeque<Vec<u8>>,
     pub apps: Vec<App>,
+    pub sockets: Sockets,
     scratch_app_out: Vec<AppOut>,
     scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
 }
@@ -163,6 +181,7 @@ impl Host {
             .iter()
             .map(|_| ArpCache::new(config.arp))
             .collect();
+        let sockets = Sockets::new(config.tcp.clone(), crate::rng::stream(0, "host", 0));
         Host {
             reassembler: Reassembler::new(config.reassembly),
             interfaces,
@@ -174,9 +193,17 @@ impl Host {
             next_ident: 1,
             loopback: VecDeque::new(),
             apps: Vec::new(),
+            sockets,
             scratch_app_out: Vec::new(),
             scratch_arp: Vec::new(),
         }
+    }
+
+    /// Gives the host its own random stream (ISNs, ephemeral ports); the scenario derives one
+    /// per host from its seed.
+    pub fn seed(&mut self, rng: rand_chacha::ChaCha8Rng) {
+        let config = self.sockets.config.clone();
+        self.sockets = Sockets::new(config, rng);
     }
 
     pub fn is_router(&self) -> bool {
@@ -216,6 +243,7 @@ impl Host {
             consider(a.poll_at());
         }
         consider(self.reassembler.poll_at());
+        consider(self.sockets.poll_at());
         for app in &self.apps {
             consider(app.poll_at());
         }
@@ -227,6 +255,7 @@ impl Host {
         self.run_loopback(io);
         self.run_arp_timers(io);
         self.run_reassembly_timers(io);
+        self.run_socket_timers(io);
         self.run_app_timers(io);
     }
 

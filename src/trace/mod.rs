@@ -27,6 +27,8 @@ pub enum Layer {
     Ip,
     Icmp,
     Udp,
+    Tcp,
+    Socket,
     App,
     Scenario,
 }
@@ -41,12 +43,14 @@ impl Layer {
             Layer::Ip => "ip",
             Layer::Icmp => "icmp",
             Layer::Udp => "udp",
+            Layer::Tcp => "tcp",
+            Layer::Socket => "socket",
             Layer::App => "app",
             Layer::Scenario => "scenario",
         }
     }
 
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 11] = [
         Layer::Phy,
         Layer::Ethernet,
         Layer::Switch,
@@ -54,6 +58,8 @@ impl Layer {
         Layer::Ip,
         Layer::Icmp,
         Layer::Udp,
+        Layer::Tcp,
+        Layer::Socket,
         Layer::App,
         Layer::Scenario,
     ];
@@ -397,6 +403,23 @@ pub enum TraceEvent {
         kind: IcmpKind,
     },
 
+    // ---- TCP ----
+    /// Something happened to the connection `local`–`remote` (state change, retransmission,
+    /// congestion window, timers…).
+    Tcp {
+        local: std::net::SocketAddrV4,
+        remote: std::net::SocketAddrV4,
+        event: crate::tcp::TcpEvent,
+    },
+
+    // ---- sockets ----
+    /// An application's socket call and what it returned.
+    SocketCall {
+        app: u16,
+        call: u32,
+        result: CallResult,
+    },
+
     // ---- applications ----
     App {
         app: u16,
@@ -435,6 +458,8 @@ impl TraceEvent {
             | IpFragmented { .. }
             | IpReassembled { .. } => Layer::Ip,
             IcmpOut { .. } => Layer::Icmp,
+            Tcp { .. } => Layer::Tcp,
+            SocketCall { .. } => Layer::Socket,
             App { .. } => Layer::App,
             Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
@@ -481,6 +506,17 @@ pub fn drop_reason(e: &TraceEvent) -> Option<&'static str> {
         } => Some(e.reason()),
         _ => None,
     }
+}
+
+/// What a socket call returned, for the trace (details in the application's own log).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CallResult {
+    /// The call started and waits (a blocking call).
+    Blocked,
+    Ok,
+    /// Returned a count (bytes sent or received).
+    Count(usize),
+    Error(crate::socket::SocketError),
 }
 
 /// Why an ARP packet was not used.

@@ -282,6 +282,12 @@ impl<'a> TextView<'a> {
             IcmpOut { dst, kind } => {
                 let _ = write!(s, "send ICMP {} to {dst}", kind.describe());
             }
+            Tcp { local, remote, event } => {
+                let _ = write!(s, "{local} > {remote}: {event}");
+            }
+            SocketCall { app, call, result } => {
+                let _ = write!(s, "app {app} call {call}: {result:?}");
+            }
             App { app, event } => {
                 let name = match &self.world.node(node).kind {
                     NodeKind::Host(h) => {

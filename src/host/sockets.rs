@@ -1,0 +1,986 @@
+//! The host's transport layer: TCP connections and listeners, UDP sockets, and the socket calls
+//! applications make on them.
+//!
+//! Sockets live in a slab indexed by [`SocketId`]. Segments are demultiplexed by the 4-tuple to
+//! an open connection, else by port to a listener, else answered with RST (RFC 9293
+//! §3.10.7.1). Each socket's timers are kept in one heap of `(deadline, socket)` with stale
+//! entries skipped, so a host with ten thousand connections pays O(log n) per timer, not O(n).
+
+use super::Host;
+use crate::apps::DfPolicy;
+use crate::ip::{IpProtocol, Ipv4Repr};
+use crate::sim::NodeIo;
+use crate::socket::{Readiness, Shutdown, SockOpt, SockType, SocketError, SocketId};
+use crate::tcp::{self, Connection, Listener, Output, SeqNumber, State, TcpConfig, TcpRepr};
+use crate::time::Instant;
+use crate::trace::{IpDrop, TraceEvent};
+use crate::udp::UdpRepr;
+use rand::RngExt;
+use rand_chacha::ChaCha8Rng;
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// Linux's ephemeral port range (`ip_local_port_range`).
+const EPHEMERAL: std::ops::RangeInclusive<u16> = 32768..=60999;
+/// Datagrams a UDP socket holds before dropping new ones (a stand-in for `SO_RCVBUF`).
+const UDP_QUEUE: usize = 256;
+
+/// A listening socket: one [`Listener`] per local address it was reached on (a socket bound to
+/// 0.0.0.0 answers on every address of the host).
+#[derive(Debug)]
+pub(super) struct ListenSock {
+    port: u16,
+    ip: Ipv4Addr,
+    backlog: usize,
+    listeners: BTreeMap<Ipv4Addr, Listener>,
+}
+
+#[derive(Debug)]
+pub(super) enum SockKind {
+    /// Created, maybe bound, neither listening nor connected.
+    TcpFresh,
+    TcpListen(ListenSock),
+    TcpConn(Box<Connection>),
+    Udp {
+        peer: Option<SocketAddrV4>,
+        queue: VecDeque<(SocketAddrV4, Vec<u8>)>,
+    },
+}
+
+#[derive(Debug)]
+pub(super) struct Socket {
+    pub(super) kind: SockKind,
+    /// The address it is bound to (explicitly, or implicitly by connect/listen/sendto).
+    local: Option<SocketAddrV4>,
+    /// The application that owns it; `None` once the application closed it (a TCP connection
+    /// then lives on until CLOSED, as in a kernel).
+    pub(super) owner: Option<u32>,
+    nodelay: bool,
+    reuse_addr: bool,
+    recv_buf: Option<usize>,
+    send_buf: Option<usize>,
+    read_shut: bool,
+    /// An error reported by ICMP (EHOSTUNREACH, ECONNREFUSED on connected UDP).
+    soft_error: Option<SocketError>,
+}
+
+/// All sockets of a host and the tables that find them.
+#[derive(Debug)]
+pub struct Sockets {
+    slots: Vec<Option<Socket>>,
+    free: Vec<u32>,
+    conns: HashMap<(SocketAddrV4, SocketAddrV4), SocketId>,
+    listening: HashMap<u16, SocketId>,
+    udp_ports: HashMap<u16, SocketId>,
+    timers: BinaryHeap<Reverse<(Instant, u32)>>,
+    scheduled: Vec<Option<Instant>>,
+    next_port: u16,
+    rng: ChaCha8Rng,
+    out: Output,
+    pub config: TcpConfig,
+    /// Apps with a socket that became ready since they last ran.
+    pub(super) ready: Vec<u32>,
+}
+
+impl Sockets {
+    pub fn new(config: TcpConfig, rng: ChaCha8Rng) -> Self {
+        let mut rng = rng;
+        let span = (EPHEMERAL.end() - EPHEMERAL.start()) as u32 + 1;
+        let next_port = EPHEMERAL.start() + (rng.random::<u32>() % span) as u16;
+        Sockets {
+            slots: Vec::new(),
+            free: Vec::new(),
+            conns: HashMap::new(),
+            listening: HashMap::new(),
+            udp_ports: HashMap::new(),
+            timers: BinaryHeap::new(),
+            scheduled: Vec::new(),
+            next_port,
+            rng,
+            // Events are always collected: the host's counters (retransmissions) read them.
+            out: Output::new(),
+            config,
+            ready: Vec::new(),
+        }
+    }
+
+    pub fn poll_at(&self) -> Option<Instant> {
+        self.timers.peek().map(|Reverse((t, _))| *t)
+    }
+
+    /// Sockets in use (including connections the application closed that are still closing).
+    pub fn len(&self) -> usize {
+        self.slots.iter().filter(|s| s.is_some()).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, id: SocketId) -> Option<&Socket> {
+        self.slots.get(id.0 as usize).and_then(|s| s.as_ref())
+    }
+
+    fn get_mut(&mut self, id: SocketId) -> Option<&mut Socket> {
+        self.slots.get_mut(id.0 as usize).and_then(|s| s.as_mut())
+    }
+
+    fn insert(&mut self, s: Socket) -> SocketId {
+        if let Some(i) = self.free.pop() {
+            self.slots[i as usize] = Some(s);
+            self.scheduled[i as usize] = None;
+            SocketId(i)
+        } else {
+            self.slots.push(Some(s));
+            self.scheduled.push(None);
+            SocketId(self.slots.len() as u32 - 1)
+        }
+    }
+
+    fn port_in_use(&self, port: u16, ty: SockType) -> bool {
+        match ty {
+            SockType::Dgram => self.udp_ports.contains_key(&port),
+            SockType::Stream => {
+                self.listening.contains_key(&port)
+                    || self.slots.iter().flatten().any(|s| {
+                        matches!(s.kind, SockKind::TcpFresh | SockKind::TcpConn(_)) && s.local.is_some_and(|l| l.port() == port)
+                    })
+            }
+        }
+    }
+
+    /// Only connections in TIME_WAIT hold the port (what `SO_REUSEADDR` lets a server rebind).
+    fn port_held_only_by_time_wait(&self, port: u16) -> bool {
+        !self.listening.contains_key(&port)
+            && self.slots.iter().flatten().all(|s| match &s.kind {
+                SockKind::TcpConn(c) => c.local().port() != port || c.state() == State::TimeWait,
+                SockKind::TcpFresh => s.local.is_none_or(|l| l.port() != port),
+                _ => true,
+            })
+    }
+
+    fn ephemeral_port(&mut self, ty: SockType) -> Option<u16> {
+        let span = (EPHEMERAL.end() - EPHEMERAL.start()) as u32 + 1;
+        for _ in 0..span {
+            let p = self.next_port;
+            self.next_port = if p == *EPHEMERAL.end() { *EPHEMERAL.start() } else { p + 1 };
+            if !self.port_in_use(p, ty) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    fn isn(&mut self) -> SeqNumber {
+        SeqNumber(self.rng.random::<u32>())
+    }
+
+    /// Records that `id`'s deadline may have moved.
+    fn rearm(&mut self, id: SocketId) {
+        let Some(s) = self.get(id) else { return };
+        let due = match &s.kind {
+            SockKind::TcpConn(c) => c.poll_at(),
+            SockKind::TcpListen(l) => l.listeners.values().filter_map(|x| x.poll_at()).min(),
+            _ => None,
+        };
+        if let Some(due) = due {
+            let slot = &mut self.scheduled[id.0 as usize];
+            if slot.is_none_or(|t| due < t) {
+                *slot = Some(due);
+                self.timers.push(Reverse((due, id.0)));
+            }
+        }
+    }
+
+    fn mark_ready(&mut self, id: SocketId) {
+        if let Some(owner) = self.get(id).and_then(|s| s.owner) {
+            if !self.ready.contains(&owner) {
+                self.ready.push(owner);
+            }
+        }
+    }
+
+    /// What socket `id` is ready for.
+    pub fn readiness(&self, id: SocketId) -> Readiness {
+        let Some(s) = self.get(id) else {
+            return Readiness {
+                readable: true,
+                writable: true,
+                acceptable: true,
+                connected: true,
+            };
+        };
+        match &s.kind {
+            SockKind::TcpFresh => Readiness::default(),
+            SockKind::TcpListen(l) => Readiness {
+                acceptable: l.listeners.values().any(|x| x.accept_queue_len() > 0),
+                ..Readiness::default()
+            },
+            SockKind::TcpConn(c) => {
+                let failed = c.error().is_some() || s.soft_error.is_some();
+                let st = c.state();
+                let connected = failed || !matches!(st, State::SynSent | State::SynReceived);
+                Readiness {
+                    readable: failed || s.read_shut || c.recv_available() > 0 || c.peer_closed() || st == State::Closed,
+                    writable: failed || (connected && c.send_space() > 0) || st == State::Closed,
+                    acceptable: false,
+                    connected,
+                }
+            }
+            SockKind::Udp { queue, .. } => Readiness {
+                readable: !queue.is_empty() || s.soft_error.is_some(),
+                writable: true,
+                acceptable: false,
+                connected: true,
+            },
+        }
+    }
+
+    /// The TCP state of a socket, for views and expectations.
+    pub fn tcp_state(&self, id: SocketId) -> Option<State> {
+        match &self.get(id)?.kind {
+            SockKind::TcpConn(c) => Some(c.state()),
+            SockKind::TcpListen(_) => Some(State::Listen),
+            SockKind::TcpFresh => Some(State::Closed),
+            SockKind::Udp { .. } => None,
+        }
+    }
+
+    /// Every TCP connection and listener, for a `netstat`-like view:
+    /// `(local, remote or None, state, recv queue, send queue)`.
+    pub fn netstat(&self) -> Vec<(String, SocketAddrV4, Option<SocketAddrV4>, String, usize, usize)> {
+        let mut rows = Vec::new();
+        for s in self.slots.iter().flatten() {
+            match &s.kind {
+                SockKind::TcpConn(c) => rows.push((
+                    "tcp".into(),
+                    c.local(),
+                    Some(c.remote()),
+                    c.state().to_string(),
+                    c.recv_available(),
+                    c.send_queued(),
+                )),
+                SockKind::TcpListen(l) => {
+                    let queued: usize = l.listeners.values().map(|x| x.accept_queue_len()).sum();
+                    let half: usize = l.listeners.values().map(|x| x.syn_queue_len()).sum();
+                    rows.push((
+                        "tcp".into(),
+                        SocketAddrV4::new(l.ip, l.port),
+                        None,
+                        "LISTEN".into(),
+                        queued,
+                        half,
+                    ));
+                }
+                SockKind::Udp { peer, queue } => {
+                    if let Some(local) = s.local {
+                        rows.push(("udp".into(), local, *peer, String::new(), queue.len(), 0));
+                    }
+                }
+                SockKind::TcpFresh => {}
+            }
+        }
+        rows.sort_by_key(|r| (r.1, r.2));
+        rows
+    }
+
+    /// Connections in each TCP state, for counters such as `time_wait`.
+    pub fn count_state(&self, state: State) -> u64 {
+        let mut n = 0;
+        for s in self.slots.iter().flatten() {
+            match &s.kind {
+                SockKind::TcpConn(c) if c.state() == state => n += 1,
+                SockKind::TcpListen(l) if state == State::SynReceived => {
+                    n += l.listeners.values().map(|x| x.syn_queue_len() as u64).sum::<u64>();
+                }
+                _ => {}
+            }
+        }
+        n
+    }
+}
+
+impl Host {
+    // ------------------------------------------------------------------ plumbing
+
+    /// Sends what the TCP core produced and records its events.
+    fn flush_tcp(&mut self, io: &mut NodeIo, local: SocketAddrV4, remote: SocketAddrV4) {
+        let mut out = std::mem::take(&mut self.sockets.out);
+        if io.tracing() {
+            for &event in &out.events {
+                io.trace(TraceEvent::Tcp { local, remote, event });
+            }
+        }
+        for seg in &out.segments {
+            self.counters.tcp_tx += 1;
+            if seg.flags.rst() {
+                self.counters.tcp_rst_tx += 1;
+            }
+            let bytes = seg.to_bytes();
+            let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, bytes.len());
+            // Linux sets DF on TCP (ORACLES 3.2); send_ip records a failure.
+            let _ = self.send_ip(io, repr, &bytes, DfPolicy::Want);
+        }
+        for e in &out.events {
+            if let tcp::TcpEvent::Retransmit { .. } = e {
+                self.counters.tcp_retransmits += 1;
+            }
+        }
+        out.clear();
+        self.sockets.out = out;
+    }
+
+    /// Removes a connection that reached CLOSED and nobody holds any more.
+    fn reap(&mut self, id: SocketId) {
+        let Some(s) = self.sockets.get(id) else { return };
+        let SockKind::TcpConn(c) = &s.kind else { return };
+        if c.state() != State::Closed || s.owner.is_some() {
+            return;
+        }
+        let key = (c.local(), c.remote());
+        if self.sockets.conns.get(&key) == Some(&id) {
+            self.sockets.conns.remove(&key);
+        }
+        self.sockets.slots[id.0 as usize] = None;
+        self.sockets.scheduled[id.0 as usize] = None;
+        self.sockets.free.push(id.0);
+    }
+
+    /// A TCP segment for this host arrived (`data` is the IP payload).
+    pub(super) fn on_tcp(&mut self, io: &mut NodeIo, ip: &Ipv4Repr, data: &[u8]) {
+        self.counters.tcp_rx += 1;
+        let seg = match TcpRepr::parse(data, ip.src, ip.dst) {
+            Ok(s) => s,
+            Err(_) => {
+                self.drop_ip(io, ip.src, ip.dst, IpDrop::BadTransport);
+                return;
+            }
+        };
+        let local = SocketAddrV4::new(ip.dst, seg.dst_port);
+        let remote = SocketAddrV4::new(ip.src, seg.src_port);
+        let now = io.now;
+        if let Some(&id) = self.sockets.conns.get(&(local, remote)) {
+            if let Some(Socket {
+                kind: SockKind::TcpConn(c),
+                ..
+            }) = self.sockets.slots[id.0 as usize].as_mut()
+            {
+                let mut out = std::mem::take(&mut self.sockets.out);
+                c.on_segment(now, &seg, &mut out);
+                self.sockets.out = out;
+                self.flush_tcp(io, local, remote);
+                self.sockets.rearm(id);
+                self.sockets.mark_ready(id);
+                self.reap(id);
+                return;
+            }
+        }
+        if let Some(&id) = self.sockets.listening.get(&seg.dst_port) {
+            let isn = self.sockets.isn();
+            let config = self.sockets.config.clone();
+            let mut out = std::mem::take(&mut self.sockets.out);
+            let mut handled = false;
+            if let Some(Socket {
+                kind: SockKind::TcpListen(l),
+                ..
+            }) = self.sockets.slots[id.0 as usize].as_mut()
+            {
+                if l.ip.is_unspecified() || l.ip == ip.dst {
+                    let backlog = l.backlog;
+                    let listener = l
+                        .listeners
+                        .entry(ip.dst)
+                        .or_insert_with(|| Listener::new(local, backlog, &config).unwrap_or_else(|_| unreachable_listener(local, &config)));
+                    listener.on_segment(now, remote, &seg, isn, &mut out);
+                    handled = true;
+                }
+            }
+            self.sockets.out = out;
+            if handled {
+                self.flush_tcp(io, local, remote);
+                self.sockets.rearm(id);
+                self.sockets.mark_ready(id);
+                return;
+            }
+        }
+        // Nobody listens: RST (RFC 9293 §3.10.7.1), which makes the peer's connect() fail with
+        // "connection refused".
+        self.counters.tcp_no_socket += 1;
+        if let Some(rst) = tcp::reset_for(ip.src, ip.dst, &seg) {
+            self.sockets.out.segments.push(rst);
+            self.flush_tcp(io, local, remote);
+        }
+    }
+
+    /// An ICMP error quoting a TCP or UDP datagram we sent arrived.
+    pub(super) fn on_transport_error(&mut self, io: &mut NodeIo, quoted_ip: &Ipv4Repr, quoted: &[u8], error: SocketError) {
+        if quoted.len() < 4 {
+            return;
+        }
+        let src_port = u16::from_be_bytes([quoted[0], quoted[1]]);
+        let dst_port = u16::from_be_bytes([quoted[2], quoted[3]]);
+        let local = SocketAddrV4::new(quoted_ip.src, src_port);
+        let remote = SocketAddrV4::new(quoted_ip.dst, dst_port);
+        match quoted_ip.protocol {
+            IpProtocol::Tcp => {
+                let Some(&id) = self.sockets.conns.get(&(local, remote)) else { return };
+                let now = io.now;
+                let mut out = std::mem::take(&mut self.sockets.out);
+                let mut aborted = false;
+                if let Some(s) = self.sockets.get_mut(id) {
+                    // Hard errors while connecting end the attempt (Linux: connect() fails with
+                    // EHOSTUNREACH); on an established connection they are only remembered.
+                    if let SockKind::TcpConn(c) = &mut s.kind {
+                        if c.state() == State::SynSent {
+                            s.soft_error = Some(error);
+                            let _ = c.abort(now, &mut out);
+                            out.segments.clear();
+                            aborted = true;
+                        }
+                    }
+                }
+                self.sockets.out = out;
+                if aborted {
+                    self.flush_tcp(io, local, remote);
+                    self.sockets.mark_ready(id);
+                }
+            }
+            IpProtocol::Udp => {
+                if let Some(&id) = self.sockets.udp_ports.get(&src_port) {
+                    if let Some(s) = self.sockets.get_mut(id) {
+                        // Only a connected UDP socket hears about it (ORACLES g).
+                        if let SockKind::Udp { peer: Some(p), .. } = &s.kind {
+                            if *p == remote {
+                                s.soft_error = Some(error);
+                                self.sockets.mark_ready(id);
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A UDP datagram for this host arrived. Returns false when no socket has the port.
+    pub(super) fn deliver_udp(&mut self, ip: &Ipv4Repr, udp: &UdpRepr) -> bool {
+        let Some(&id) = self.sockets.udp_ports.get(&udp.dst_port) else {
+            return false;
+        };
+        let from = SocketAddrV4::new(ip.src, udp.src_port);
+        if let Some(Socket {
+            kind: SockKind::Udp { queue, peer },
+            local,
+            ..
+        }) = self.sockets.slots[id.0 as usize].as_mut()
+        {
+            // A connected socket only takes datagrams from its peer; a socket bound to one
+            // address only those sent to it.
+            if peer.is_some_and(|p| p != from) || local.is_some_and(|l| !l.ip().is_unspecified() && *l.ip() != ip.dst && !ip.dst.is_broadcast()) {
+                return false;
+            }
+            if queue.len() < UDP_QUEUE {
+                queue.push_back((from, udp.payload.to_vec()));
+            }
+        }
+        self.sockets.mark_ready(id);
+        true
+    }
+
+    pub(super) fn run_socket_timers(&mut self, io: &mut NodeIo) {
+        let now = io.now;
+        while let Some(&Reverse((t, i))) = self.sockets.timers.peek() {
+            if t > now {
+                break;
+            }
+            self.sockets.timers.pop();
+            if self.sockets.scheduled.get(i as usize) != Some(&Some(t)) {
+                continue;
+            }
+            self.sockets.scheduled[i as usize] = None;
+            let id = SocketId(i);
+            let mut out = std::mem::take(&mut self.sockets.out);
+            let addrs = match self.sockets.slots[i as usize].as_mut().map(|s| &mut s.kind) {
+                Some(SockKind::TcpConn(c)) => {
+                    c.on_timer(now, &mut out);
+                    Some((c.local(), c.remote()))
+                }
+                Some(SockKind::TcpListen(l)) => {
+                    for x in l.listeners.values_mut() {
+                        x.on_timer(now, &mut out);
+                    }
+                    Some((SocketAddrV4::new(l.ip, l.port), SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))
+                }
+                _ => None,
+            };
+            self.sockets.out = out;
+            if let Some((local, remote)) = addrs {
+                self.flush_tcp(io, local, remote);
+            }
+            self.sockets.rearm(id);
+            self.sockets.mark_ready(id);
+            self.reap(id);
+        }
+    }
+
+    // ------------------------------------------------------------------ socket calls
+
+    /// `socket(AF_INET, type)`; `owner` is the application making the call.
+    pub fn socket(&mut self, ty: SockType, owner: u32) -> SocketId {
+        let kind = match ty {
+            SockType::Stream => SockKind::TcpFresh,
+            SockType::Dgram => SockKind::Udp {
+                peer: None,
+                queue: VecDeque::new(),
+            },
+        };
+        self.sockets.insert(Socket {
+            kind,
+            local: None,
+            owner: Some(owner),
+            nodelay: false,
+            reuse_addr: false,
+            recv_buf: None,
+            send_buf: None,
+            read_shut: false,
+            soft_error: None,
+        })
+    }
+
+    fn sock_type(&self, id: SocketId) -> Result<SockType, SocketError> {
+        match &self.sockets.get(id).ok_or(SocketError::BadDescriptor)?.kind {
+            SockKind::Udp { .. } => Ok(SockType::Dgram),
+            _ => Ok(SockType::Stream),
+        }
+    }
+
+    /// `bind((ip, port))`; port 0 picks an ephemeral port.
+    pub fn bind(&mut self, id: SocketId, addr: SocketAddrV4) -> Result<(), SocketError> {
+        let ty = self.sock_type(id)?;
+        let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
+        if s.local.is_some() || !matches!(s.kind, SockKind::TcpFresh | SockKind::Udp { .. }) {
+            return Err(SocketError::InvalidArgument);
+        }
+        let reuse = s.reuse_addr;
+        if !addr.ip().is_unspecified() && !self.is_local_addr(*addr.ip()) {
+            return Err(SocketError::AddrNotAvailable);
+        }
+        let port = if addr.port() == 0 {
+            self.sockets.ephemeral_port(ty).ok_or(SocketError::AddrInUse)?
+        } else {
+            if self.sockets.port_in_use(addr.port(), ty)
+                && !(ty == SockType::Stream && reuse && self.sockets.port_held_only_by_time_wait(addr.port()))
+            {
+                return Err(SocketError::AddrInUse);
+            }
+            addr.port()
+        };
+        if ty == SockType::Dgram {
+            self.sockets.udp_ports.insert(port, id);
+        }
+        if let Some(s) = self.sockets.get_mut(id) {
+            s.local = Some(SocketAddrV4::new(*addr.ip(), port));
+        }
+        Ok(())
+    }
+
+    /// `listen(backlog)`.
+    pub fn listen(&mut self, id: SocketId, backlog: usize) -> Result<(), SocketError> {
+        if self.sock_type(id)? != SockType::Stream {
+            return Err(SocketError::NotSupported);
+        }
+        if self.sockets.get(id).is_some_and(|s| s.local.is_none()) {
+            self.bind(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
+        }
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        if !matches!(s.kind, SockKind::TcpFresh) {
+            return Err(SocketError::InvalidArgument);
+        }
+        let local = s.local.expect("bound above");
+        s.kind = SockKind::TcpListen(ListenSock {
+            port: local.port(),
+            ip: *local.ip(),
+            // Linux caps the backlog at somaxconn (4096) and treats 0 as 1.
+            backlog: backlog.clamp(1, 4096),
+            listeners: BTreeMap::new(),
+        });
+        self.sockets.listening.insert(local.port(), id);
+        Ok(())
+    }
+
+    /// `accept()`: a connection that completed its handshake, or `WouldBlock`.
+    pub fn accept(&mut self, id: SocketId) -> Result<(SocketId, SocketAddrV4), SocketError> {
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        let owner = s.owner;
+        let (nodelay, recv_buf, send_buf) = (s.nodelay, s.recv_buf, s.send_buf);
+        let SockKind::TcpListen(l) = &mut s.kind else {
+            return Err(SocketError::InvalidArgument);
+        };
+        let Some(mut conn) = l.listeners.values_mut().find_map(|x| x.accept()) else {
+            return Err(SocketError::WouldBlock);
+        };
+        conn.set_nodelay(nodelay);
+        let (local, remote) = (conn.local(), conn.remote());
+        let new = self.sockets.insert(Socket {
+            kind: SockKind::TcpConn(Box::new(conn)),
+            local: Some(local),
+            owner,
+            nodelay,
+            reuse_addr: false,
+            recv_buf,
+            send_buf,
+            read_shut: false,
+            soft_error: None,
+        });
+        self.sockets.conns.insert((local, remote), new);
+        self.sockets.rearm(new);
+        Ok((new, remote))
+    }
+
+    /// The source address for a datagram to `dst`: loopback for ourselves, else the outgoing
+    /// interface's address.
+    fn source_for(&self, dst: Ipv4Addr) -> Result<Ipv4Addr, SocketError> {
+        if dst.is_loopback() {
+            return Ok(Ipv4Addr::LOCALHOST);
+        }
+        if self.is_local_addr(dst) {
+            return Ok(dst);
+        }
+        let route = self.routes.lookup(dst).ok_or(SocketError::NetworkUnreachable)?;
+        self.interfaces
+            .get(route.iface)
+            .and_then(|i| i.addr)
+            .map(|c| c.addr())
+            .ok_or(SocketError::NetworkUnreachable)
+    }
+
+    /// `connect((ip, port))`. For TCP it starts the handshake and returns at once; wait for
+    /// [`Readiness::connected`], then [`Host::connect_result`] says how it went.
+    pub fn connect(&mut self, io: &mut NodeIo, id: SocketId, remote: SocketAddrV4) -> Result<(), SocketError> {
+        let ty = self.sock_type(id)?;
+        let src = self.source_for(*remote.ip())?;
+        let bound = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?.local;
+        let local = match bound {
+            Some(l) => SocketAddrV4::new(if l.ip().is_unspecified() { src } else { *l.ip() }, l.port()),
+            None => {
+                let port = self.sockets.ephemeral_port(ty).ok_or(SocketError::AddrNotAvailable)?;
+                if ty == SockType::Dgram {
+                    self.sockets.udp_ports.insert(port, id);
+                }
+                SocketAddrV4::new(src, port)
+            }
+        };
+        if ty == SockType::Dgram {
+            let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+            s.local = Some(local);
+            if let SockKind::Udp { peer, .. } = &mut s.kind {
+                *peer = Some(remote);
+            }
+            return Ok(());
+        }
+        if self.sockets.conns.contains_key(&(local, remote)) {
+            return Err(SocketError::AddrInUse);
+        }
+        let isn = self.sockets.isn();
+        let mut config = self.sockets.config.clone();
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        match s.kind {
+            SockKind::TcpFresh => {}
+            SockKind::TcpConn(_) => return Err(SocketError::AlreadyConnected),
+            _ => return Err(SocketError::InvalidArgument),
+        }
+        if let Some(b) = s.recv_buf {
+            config.recv_buffer_size = b;
+        }
+        if let Some(b) = s.send_buf {
+            config.send_buffer_size = b;
+        }
+        let mut out = std::mem::take(&mut self.sockets.out);
+        let conn = Connection::connect(io.now, local, remote, isn, &config, &mut out);
+        self.sockets.out = out;
+        let mut conn = conn.map_err(|_| SocketError::InvalidArgument)?;
+        let s = self.sockets.get_mut(id).expect("checked above");
+        conn.set_nodelay(s.nodelay);
+        s.local = Some(local);
+        s.kind = SockKind::TcpConn(Box::new(conn));
+        self.sockets.conns.insert((local, remote), id);
+        self.flush_tcp(io, local, remote);
+        self.sockets.rearm(id);
+        Ok(())
+    }
+
+    /// After [`Readiness::connected`]: whether the handshake succeeded.
+    pub fn connect_result(&self, id: SocketId) -> Result<(), SocketError> {
+        let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
+        if let Some(e) = s.soft_error {
+            return Err(e);
+        }
+        match &s.kind {
+            SockKind::TcpConn(c) => match c.error() {
+                Some(e) => Err(e.into()),
+                None if c.state() == State::Closed => Err(SocketError::ConnectionRefused),
+                None => Ok(()),
+            },
+            SockKind::Udp { .. } => Ok(()),
+            _ => Err(SocketError::NotConnected),
+        }
+    }
+
+    fn with_conn<R>(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        f: impl FnOnce(&mut Connection, Instant, &mut Output) -> R,
+    ) -> Result<R, SocketError> {
+        let now = io.now;
+        let mut out = std::mem::take(&mut self.sockets.out);
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor);
+        let r = match s {
+            Ok(Socket {
+                kind: SockKind::TcpConn(c),
+                ..
+            }) => {
+                let addrs = (c.local(), c.remote());
+                Ok((f(c, now, &mut out), addrs))
+            }
+            Ok(_) => Err(SocketError::NotConnected),
+            Err(e) => Err(e),
+        };
+        self.sockets.out = out;
+        let (r, (local, remote)) = r?;
+        self.flush_tcp(io, local, remote);
+        self.sockets.rearm(id);
+        Ok(r)
+    }
+
+    /// `send(data)`: how many bytes the send buffer took (0 would block).
+    pub fn send(&mut self, io: &mut NodeIo, id: SocketId, data: &[u8]) -> Result<usize, SocketError> {
+        if let Some(e) = self.sockets.get(id).and_then(|s| s.soft_error) {
+            return Err(e);
+        }
+        if self.sock_type(id)? == SockType::Dgram {
+            let peer = match &self.sockets.get(id).ok_or(SocketError::BadDescriptor)?.kind {
+                SockKind::Udp { peer, .. } => *peer,
+                _ => None,
+            };
+            let peer = peer.ok_or(SocketError::NotConnected)?;
+            return self.sendto(io, id, data, peer);
+        }
+        let r = self.with_conn(io, id, |c, now, out| c.send(now, data, out))?;
+        r.map_err(|e| match e {
+            tcp::SendError::WouldBlock => SocketError::WouldBlock,
+            tcp::SendError::NotConnected => SocketError::NotConnected,
+            tcp::SendError::WriteShutdown => SocketError::BrokenPipe,
+            tcp::SendError::Failed(e) => e.into(),
+        })
+    }
+
+    /// `recv(max)`: data, empty on an orderly close, or `WouldBlock`.
+    pub fn recv(&mut self, io: &mut NodeIo, id: SocketId, max: usize) -> Result<Vec<u8>, SocketError> {
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        if let Some(e) = s.soft_error.take() {
+            return Err(e);
+        }
+        if s.read_shut {
+            return Ok(Vec::new());
+        }
+        if let SockKind::Udp { queue, .. } = &mut s.kind {
+            return match queue.pop_front() {
+                Some((_, mut data)) => {
+                    // A datagram is read whole or cut; the rest is lost (message boundaries).
+                    data.truncate(max);
+                    Ok(data)
+                }
+                None => Err(SocketError::WouldBlock),
+            };
+        }
+        let r = self.with_conn(io, id, |c, now, out| c.recv(now, max, out))?;
+        self.sockets.mark_ready(id);
+        r.map_err(|e| match e {
+            tcp::RecvError::WouldBlock => SocketError::WouldBlock,
+            tcp::RecvError::NotConnected => SocketError::NotConnected,
+            tcp::RecvError::Failed(e) => e.into(),
+        })
+    }
+
+    /// `sendto(data, (ip, port))` on a UDP socket: one datagram, boundaries kept.
+    pub fn sendto(&mut self, io: &mut NodeIo, id: SocketId, data: &[u8], to: SocketAddrV4) -> Result<usize, SocketError> {
+        if self.sock_type(id)? != SockType::Dgram {
+            return Err(SocketError::NotSupported);
+        }
+        if data.len() > 65507 {
+            return Err(SocketError::MessageTooLong);
+        }
+        let bound = self.sockets.get(id).and_then(|s| s.local);
+        let port = match bound {
+            Some(l) => l.port(),
+            None => {
+                self.bind(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
+                self.sockets.get(id).and_then(|s| s.local).map_or(0, |l| l.port())
+            }
+        };
+        let src = match bound {
+            Some(l) if !l.ip().is_unspecified() => *l.ip(),
+            _ if to.ip().is_broadcast() => self.primary_addr().ok_or(SocketError::NetworkUnreachable)?,
+            _ => self.source_for(*to.ip()).or_else(|e| {
+                // A directed broadcast of one of our subnets is routed like a neighbour.
+                self.interfaces
+                    .iter()
+                    .filter_map(|i| i.addr)
+                    .find(|c| c.broadcast() == Some(*to.ip()))
+                    .map(|c| c.addr())
+                    .ok_or(e)
+            })?,
+        };
+        let udp = UdpRepr {
+            src_port: port,
+            dst_port: to.port(),
+            payload: data,
+        };
+        let bytes = udp.to_bytes(src, *to.ip());
+        let repr = Ipv4Repr::new(src, *to.ip(), IpProtocol::Udp, bytes.len());
+        self.counters.udp_tx += 1;
+        match self.send_ip(io, repr, &bytes, DfPolicy::Want) {
+            Ok(()) => Ok(data.len()),
+            Err(IpDrop::NoRoute) => Err(SocketError::NetworkUnreachable),
+            Err(IpDrop::FragNeeded { .. }) => Err(SocketError::MessageTooLong),
+            Err(_) => Ok(data.len()),
+        }
+    }
+
+    /// `recvfrom(max)` on a UDP socket: one datagram and its sender.
+    pub fn recvfrom(&mut self, id: SocketId, max: usize) -> Result<(Vec<u8>, SocketAddrV4), SocketError> {
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        if let Some(e) = s.soft_error.take() {
+            return Err(e);
+        }
+        let SockKind::Udp { queue, .. } = &mut s.kind else {
+            return Err(SocketError::NotSupported);
+        };
+        match queue.pop_front() {
+            Some((from, mut data)) => {
+                data.truncate(max);
+                Ok((data, from))
+            }
+            None => Err(SocketError::WouldBlock),
+        }
+    }
+
+    /// `shutdown(how)`.
+    pub fn shutdown(&mut self, io: &mut NodeIo, id: SocketId, how: Shutdown) -> Result<(), SocketError> {
+        if matches!(how, Shutdown::Read | Shutdown::Both) {
+            if let Some(s) = self.sockets.get_mut(id) {
+                s.read_shut = true;
+            }
+        }
+        if matches!(how, Shutdown::Write | Shutdown::Both) && self.sock_type(id)? == SockType::Stream {
+            let r = self.with_conn(io, id, |c, now, out| c.shutdown_write(now, out))?;
+            r.map_err(|_| SocketError::NotConnected)?;
+        }
+        Ok(())
+    }
+
+    /// `close()`. A TCP connection goes on closing without its application (FIN, and TIME_WAIT
+    /// on the side that closed first); unread data turns the FIN into a RST (RFC 2525 §2.17).
+    pub fn close(&mut self, io: &mut NodeIo, id: SocketId) -> Result<(), SocketError> {
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        s.owner = None;
+        let local = s.local;
+        match &mut s.kind {
+            SockKind::TcpConn(_) => {
+                let _ = self.with_conn(io, id, |c, now, out| c.close(now, out));
+                self.reap(id);
+            }
+            SockKind::TcpListen(l) => {
+                let now = io.now;
+                let port = l.port;
+                let mut listeners = std::mem::take(&mut l.listeners);
+                let mut out = std::mem::take(&mut self.sockets.out);
+                for x in listeners.values_mut() {
+                    x.close(now, &mut out);
+                }
+                self.sockets.out = out;
+                let here = SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port);
+                self.flush_tcp(io, here, here);
+                self.sockets.listening.remove(&port);
+                self.free_slot(id);
+            }
+            SockKind::Udp { .. } => {
+                if let Some(l) = local {
+                    if self.sockets.udp_ports.get(&l.port()) == Some(&id) {
+                        self.sockets.udp_ports.remove(&l.port());
+                    }
+                }
+                self.free_slot(id);
+            }
+            SockKind::TcpFresh => self.free_slot(id),
+        }
+        Ok(())
+    }
+
+    fn free_slot(&mut self, id: SocketId) {
+        self.sockets.slots[id.0 as usize] = None;
+        self.sockets.scheduled[id.0 as usize] = None;
+        self.sockets.free.push(id.0);
+    }
+
+    /// `setsockopt`.
+    pub fn setsockopt(&mut self, id: SocketId, opt: SockOpt, value: u64) -> Result<(), SocketError> {
+        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+        match opt {
+            SockOpt::NoDelay => {
+                s.nodelay = value != 0;
+                if let SockKind::TcpConn(c) = &mut s.kind {
+                    c.set_nodelay(value != 0);
+                }
+            }
+            SockOpt::ReuseAddr => s.reuse_addr = value != 0,
+            SockOpt::RecvBuf => {
+                s.recv_buf = Some(value as usize);
+                if let SockKind::TcpConn(c) = &mut s.kind {
+                    c.set_recv_buffer_size(value as usize);
+                }
+            }
+            SockOpt::SendBuf => {
+                s.send_buf = Some(value as usize);
+                if let SockKind::TcpConn(c) = &mut s.kind {
+                    c.set_send_buffer_size(value as usize);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `getsockname()`.
+    pub fn getsockname(&self, id: SocketId) -> Result<SocketAddrV4, SocketError> {
+        let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
+        Ok(match &s.kind {
+            SockKind::TcpConn(c) => c.local(),
+            _ => s.local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+        })
+    }
+
+    /// `getpeername()`.
+    pub fn getpeername(&self, id: SocketId) -> Result<SocketAddrV4, SocketError> {
+        let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
+        match &s.kind {
+            SockKind::TcpConn(c) if c.state() != State::Closed => Ok(c.remote()),
+            SockKind::Udp { peer: Some(p), .. } => Ok(*p),
+            _ => Err(SocketError::NotConnected),
+        }
+    }
+
+    /// What socket `id` is ready for.
+    pub fn readiness(&self, id: SocketId) -> Readiness {
+        self.sockets.readiness(id)
+    }
+}
+
+/// A listener for an address that `Listener::new` refused cannot happen here (the address is
+/// the destination of a segment that reached us, a unicast address of ours); if it ever did, a
+/// listener on the loopback address keeps the host running instead of panicking.
+fn unreachable_listener(local: SocketAddrV4, config: &TcpConfig) -> Listener {
+    Listener::new(SocketAddrV4::new(Ipv4Addr::LOCALHOST, local.port().max(1)), 1, config)
+        .expect("loopback with a nonzero port is a valid listening address")
+}
