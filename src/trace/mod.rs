@@ -91,7 +91,8 @@ impl NicDrop {
 #[derive(Clone, Debug)]
 pub enum TraceEvent {
     // ---- physical layer ----
-    /// A node handed a frame to a link; it reaches the far end at `arrival`.
+    /// A node handed a frame to a link; it reaches the far end at `arrival`. `frame` is the bytes
+    /// as the node handed them over: bit errors happen later, on the wire ([`TraceEvent::BitErrors`]).
     FrameTx {
         link: LinkId,
         port: u16,
