@@ -313,6 +313,15 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
 impl Arrow {
     /// The label with what happened to the frame: `… [3 bits flipped]  ✗ dropped at bob: bad-fcs`.
     pub fn text(&self) -> String {
+        let mut s = self.what();
+        if let Some(f) = self.fate_text() {
+            let _ = write!(s, "  {f}");
+        }
+        s
+    }
+
+    /// The label and the bits flipped, if any.
+    fn what(&self) -> String {
         let mut s = self.label.clone();
         if self.flipped > 0 {
             let _ = write!(
@@ -322,10 +331,15 @@ impl Arrow {
                 if self.flipped == 1 { "" } else { "s" }
             );
         }
-        if let Fate::Dropped { at, reason, .. } = &self.fate {
-            let _ = write!(s, "  ✗ dropped {at}: {reason}");
-        }
         s
+    }
+
+    /// `✗ dropped at bob: bad-fcs` for a lost frame.
+    fn fate_text(&self) -> Option<String> {
+        match &self.fate {
+            Fate::Delivered => None,
+            Fate::Dropped { at, reason, .. } => Some(format!("✗ dropped {at}: {reason}")),
+        }
     }
 
     fn is_dropped(&self) -> bool {
@@ -421,13 +435,51 @@ impl Ladder {
     }
 
     /// A standalone SVG: no scripts, no external fonts or styles. Hover an arrow for its times.
+    ///
+    /// Each arrow has its label above it, starting at its left end, and a lost frame's fate
+    /// below it; the drawing is as wide as its longest label needs.
     pub fn to_svg(&self) -> String {
+        const CHAR_W: f64 = 7.3; // monospace at 12px, generously
         let col_w = 180.0_f64.max(self.col_width() as f64 * 8.0);
         let left = 110.0;
         let top = 60.0;
-        let row_h = 36.0;
+        let row_h = 44.0;
         let x = |c: usize| left + col_w * (c as f64 + 0.5);
-        let width = left + col_w * self.columns.len().max(1) as f64 + 20.0;
+        // Where each arrow starts and ends, and whether it ends in a cross.
+        let geometry: Vec<(f64, f64, bool)> = self
+            .arrows
+            .iter()
+            .map(|a| {
+                let x1 = x(a.from);
+                match a.to {
+                    Some(to) if to != a.from => {
+                        let xt = x(to);
+                        if a.reached() {
+                            (x1, xt, a.is_dropped())
+                        } else {
+                            (x1, (x1 + xt) / 2.0, true)
+                        }
+                    }
+                    _ => {
+                        let dir = if a.from + 1 < self.columns.len() || a.from == 0 {
+                            1.0
+                        } else {
+                            -1.0
+                        };
+                        (x1, x1 + dir * col_w * 0.4, true)
+                    }
+                }
+            })
+            .collect();
+        let mut width = left + col_w * self.columns.len().max(1) as f64 + 20.0;
+        for (a, (x1, x2, _)) in self.arrows.iter().zip(&geometry) {
+            let chars = a
+                .what()
+                .chars()
+                .count()
+                .max(a.fate_text().map_or(0, |f| f.chars().count()));
+            width = width.max(x1.min(*x2) + 4.0 + chars as f64 * CHAR_W + 20.0);
+        }
         let height = top + row_h * (self.arrows.len() as f64 + 0.5) + 20.0;
         let mut s = String::new();
         let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
@@ -466,27 +518,8 @@ impl Ladder {
                 height - 10.0
             );
         }
-        for (i, a) in self.arrows.iter().enumerate() {
-            let y = top + row_h * (i as f64 + 0.5) + 10.0;
-            let x1 = x(a.from);
-            let (x2, cross) = match a.to {
-                Some(to) if to != a.from => {
-                    let xt = x(to);
-                    if a.reached() {
-                        (xt, a.is_dropped())
-                    } else {
-                        ((x1 + xt) / 2.0, true)
-                    }
-                }
-                _ => {
-                    let dir = if a.from + 1 < self.columns.len() || a.from == 0 {
-                        1.0
-                    } else {
-                        -1.0
-                    };
-                    (x1 + dir * col_w * 0.4, true)
-                }
-            };
+        for (i, (a, &(x1, x2, cross))) in self.arrows.iter().zip(&geometry).enumerate() {
+            let y = top + row_h * (i as f64 + 0.5);
             let colour = if a.is_dropped() {
                 "#c0392b"
             } else if a.flipped > 0 {
@@ -524,13 +557,21 @@ impl Ladder {
                     y + 5.0
                 );
             }
+            let text_x = x1.min(x2) + 4.0;
             let _ = writeln!(
                 s,
-                r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="{colour}">{}</text>"#,
-                (x1 + x2) / 2.0,
+                r#"<text x="{text_x:.1}" y="{:.1}" fill="{colour}">{}</text>"#,
                 y - 5.0,
-                xml_escape(&a.text())
+                xml_escape(&a.what())
             );
+            if let Some(f) = a.fate_text() {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{text_x:.1}" y="{:.1}" fill="{colour}" font-size="11">{}</text>"#,
+                    y + 15.0,
+                    xml_escape(&f)
+                );
+            }
             s.push_str("</g>\n");
         }
         s.push_str("</svg>\n");
