@@ -374,11 +374,12 @@ fn write_views(
         };
         let cap = pcap::write_file(world, records, &opts, std::path::Path::new(path))
             .map_err(|e| format!("cannot write {path}: {e}"))?;
+        let n = cap.interfaces.len();
         eprintln!(
-            "wrote {} frames ({} corrupted by netlab) on {} interfaces to {path}",
+            "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {path}",
             cap.packets.len(),
             cap.damaged(),
-            cap.interfaces.len()
+            if n == 1 { "" } else { "s" }
         );
     }
     if let Some(path) = &v.trace_json {

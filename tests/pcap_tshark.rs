@@ -375,7 +375,7 @@ fn the_cli_writes_a_capture_tshark_reads() {
     let corrupted = bit_error_records(&o, None);
     assert!(
         err.contains(&format!(
-            "wrote 50 frames ({corrupted} corrupted by netlab) on 1 interfaces"
+            "wrote 50 frames ({corrupted} corrupted by netlab) on 1 interface to"
         )),
         "{err}"
     );
