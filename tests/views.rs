@@ -86,11 +86,11 @@ fn ladder_of_switch_learning() {
     let expected = r#"
     time (s)       alice          bob          carol          dave
                      │             │             │             │
- 0.001000000         ├────────────►│             │             │        ethertype experimental (0x88b5), 64 bytes: "are you there, bob?"
- 0.001000000         ├──────────────────────────✗│             │        ethertype experimental (0x88b5), 64 bytes: "are you there, bob?"  ✗ dropped at carol: not-for-me
- 0.001000000         ├────────────────────────────────────────✗│        ethertype experimental (0x88b5), 64 bytes: "are you there, bob?"  ✗ dropped at dave: not-for-me
- 0.002000000         │◄────────────┤             │             │        ethertype experimental (0x88b5), 64 bytes: "yes"
- 0.003000000         ├────────────►│             │             │        ethertype experimental (0x88b5), 64 bytes: "good: now the switch knows us both"
+ 0.001000000         ├────────────►│             │             │        raw "are you there, bob?"
+ 0.001000000         ├──────────────────────────✗│             │        raw "are you there, bob?"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├────────────────────────────────────────✗│        raw "are you there, bob?"  ✗ dropped at dave: not-for-me
+ 0.002000000         │◄────────────┤             │             │        raw "yes"
+ 0.003000000         ├────────────►│             │             │        raw "good: now the switch knows us both"
 "#;
     assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
 }
@@ -103,12 +103,12 @@ fn ladder_marks_drops_on_the_way_and_at_the_receiver() {
     let expected = r#"
     time (s)       alice          bob          carol
                      │             │             │
- 0.001000000         ├──────────────────────────✗│        ethertype experimental (0x88b5), 64 bytes: "one"  ✗ dropped at carol: not-for-me
- 0.001000000         ├────────────►│             │        ethertype experimental (0x88b5), 64 bytes: "one"
- 0.002000000         ├──────────────────────────✗│        ethertype experimental (0x88b5), 64 bytes: "two" [1 bit flipped]  ✗ dropped at carol: bad-fcs
- 0.002000000         ├─────✗       │             │        ethertype experimental (0x88b5), 64 bytes: "two" [1 bit flipped]  ✗ dropped at sw1: bad-fcs
- 0.003000000         │◄────────────┤             │        ethertype experimental (0x88b5), 64 bytes: "three"
- 0.003000000         │             ├────────────✗│        ethertype experimental (0x88b5), 64 bytes: "three"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├──────────────────────────✗│        raw "one"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├────────────►│             │        raw "one"
+ 0.002000000         ├──────────────────────────✗│        raw "two" [1 bit flipped]  ✗ dropped at carol: bad-fcs
+ 0.002000000         ├─────✗       │             │        raw "two" [1 bit flipped]  ✗ dropped at sw1: bad-fcs
+ 0.003000000         │◄────────────┤             │        raw "three"
+ 0.003000000         │             ├────────────✗│        raw "three"  ✗ dropped at carol: not-for-me
 "#;
     assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
 }
@@ -223,12 +223,10 @@ fn ladder_svg_is_standalone_xml() {
     }
     let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
     assert!(texts.contains(&"alice") && texts.contains(&"carol"));
-    assert!(
-        texts
-            .iter()
-            .any(|t| t.contains("\"two\" [1 bit flipped]  ✗ dropped at sw1: bad-fcs")),
-        "{texts:?}"
-    );
+    assert!(texts.contains(&"raw \"two\" [1 bit flipped]"), "{texts:?}");
+    assert!(texts.contains(&"✗ dropped at sw1: bad-fcs"), "{texts:?}");
+    // Tooltips have the whole description, addresses and size included.
+    assert!(texts.iter().any(|t| t.contains("02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype experimental (0x88b5), 64 bytes: \"two\"\n✗ dropped at sw1: bad-fcs")), "{texts:?}");
     // The label text comes back unescaped.
     assert!(texts.iter().any(|t| t.contains("\"three\"")));
 }

@@ -22,8 +22,11 @@ use crate::time::Instant;
 use std::collections::HashMap;
 use std::fmt::Write;
 
-/// The label of a frame's arrow: what [`describe::frame`] says, without the MAC addresses the
-/// columns already show (and `broadcast` when it went to everyone).
+/// The label of a frame's arrow, short as Wireshark's Info column: what [`describe::frame`]
+/// says after its `ethertype …, N bytes:` header (`ARP who-has …`, `IP a > b: ICMP echo request
+/// …`); a raw test frame is `raw "its text"`, `broadcast raw …` when it went to everyone. A frame
+/// `describe` has nothing more to say about keeps its header, without the MAC addresses the
+/// columns already show. (The full description is in the SVG's tooltips.)
 pub fn label(frame: &[u8]) -> String {
     let full = describe::frame(frame);
     let Ok((eth, _)) = ethernet::parse(frame) else {
@@ -31,10 +34,16 @@ pub fn label(frame: &[u8]) -> String {
     };
     let prefix = format!("{} > {}, ", eth.src, eth.dst);
     let rest = full.strip_prefix(&prefix).unwrap_or(&full);
-    if eth.dst == MacAddr::broadcast() {
-        format!("broadcast, {rest}")
-    } else {
-        rest.to_string()
+    match rest.split_once(": ") {
+        Some((_, summary)) if eth.ethertype == ethernet::ethertype::EXPERIMENTAL => {
+            if eth.dst == MacAddr::broadcast() {
+                format!("broadcast raw {summary}")
+            } else {
+                format!("raw {summary}")
+            }
+        }
+        Some((_, summary)) => summary.to_string(),
+        None => rest.to_string(),
     }
 }
 
@@ -75,6 +84,8 @@ pub struct Arrow {
     pub from: usize,
     pub to: Option<usize>,
     pub label: String,
+    /// The whole [`describe::frame`] line, addresses and size included.
+    pub detail: String,
     /// Bits netlab flipped on the way.
     pub flipped: u32,
     pub fate: Fate,
@@ -133,6 +144,7 @@ impl Builder {
                 from,
                 to,
                 label: label(&o.frame),
+                detail: describe::frame(&o.frame),
                 flipped: o.flipped,
                 fate,
             },
@@ -531,7 +543,10 @@ impl Ladder {
             if let Some(t) = a.arrived {
                 let _ = write!(tip, ", arrived {t}");
             }
-            let _ = write!(tip, "\n{}", a.text());
+            let _ = write!(tip, "\n{}", a.detail);
+            if let Some(f) = a.fate_text() {
+                let _ = write!(tip, "\n{f}");
+            }
             let _ = writeln!(s, "<g>\n<title>{}</title>", xml_escape(&tip));
             let _ = writeln!(
                 s,
@@ -609,23 +624,18 @@ mod tests {
             dst: ethernet::default_mac(2),
             ethertype: ethernet::ethertype::EXPERIMENTAL,
         };
-        let f = ethernet::frame_with_payload(&repr, b"hi");
-        assert_eq!(
-            label(&f),
-            "ethertype experimental (0x88b5), 64 bytes: \"hi\""
-        );
-        let f = ethernet::frame_with_payload(
-            &ethernet::EthernetRepr {
-                dst: MacAddr::broadcast(),
-                ..repr
-            },
-            b"hi",
-        );
-        assert!(
-            label(&f).starts_with("broadcast, ethertype"),
-            "{}",
-            label(&f)
-        );
+        let with = |repr: ethernet::EthernetRepr| ethernet::frame_with_payload(&repr, b"hi");
+        assert_eq!(label(&with(repr)), "raw \"hi\"");
+        let to_all = ethernet::EthernetRepr {
+            dst: MacAddr::broadcast(),
+            ..repr
+        };
+        assert_eq!(label(&with(to_all)), "broadcast raw \"hi\"");
+        let unknown = ethernet::EthernetRepr {
+            ethertype: 0x1234,
+            ..repr
+        };
+        assert_eq!(label(&with(unknown)), "ethertype 0x1234, 64 bytes");
     }
 
     #[test]
