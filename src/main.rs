@@ -45,6 +45,8 @@ enum Command {
         /// counters), e.g. --show arp@alice@1.5s,routes@r1
         #[arg(long, value_delimiter = ',')]
         show: Vec<String>,
+        #[command(flatten)]
+        views: ViewArgs,
     },
     /// Run scenarios silently and print PASS or FAIL for each (exit status 1 if any fails).
     Check {
@@ -71,6 +73,29 @@ enum Command {
         /// Payload bytes to draw before summarising the rest
         #[arg(long, default_value_t = 8)]
         max_payload: usize,
+    },
+    /// Draw a ladder diagram: one column per host, one arrow per frame, time going down.
+    ///
+    /// Switches and hubs are transparent (an arrow goes from the sending host to the receiving
+    /// host) unless --all-nodes gives them columns too. Lost frames end in ✗ with the reason.
+    Ladder {
+        /// The scenario file (TOML)
+        file: String,
+        /// Only these columns, in this order (comma-separated node names)
+        #[arg(long, value_delimiter = ',')]
+        hosts: Vec<String>,
+        /// Give switches and hubs columns too: one arrow per hop
+        #[arg(long)]
+        all_nodes: bool,
+        /// Write the diagram as a standalone SVG file instead of printing it
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<String>,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time, e.g. 10ms (overrides the file's `stop`)
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
     },
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
@@ -104,7 +129,8 @@ fn main() -> ExitCode {
             layer,
             node,
             show,
-        } => cmd_run(&file, seed, until, quiet, &layer, &node, &show),
+            views,
+        } => cmd_run(&file, seed, until, quiet, &layer, &node, &show, &views),
         Command::Check { files } => cmd_check(&files),
         Command::Bits {
             file,
@@ -113,6 +139,14 @@ fn main() -> ExitCode {
             coding,
             max_payload,
         } => cmd_bits(file, frame, text, coding, max_payload),
+        Command::Ladder {
+            file,
+            hosts,
+            all_nodes,
+            svg,
+            seed,
+            until,
+        } => cmd_ladder(&file, &hosts, all_nodes, svg.as_deref(), seed, until),
         Command::Bench { quick, case } => {
             netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS
@@ -120,6 +154,7 @@ fn main() -> ExitCode {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn cmd_run(
     file: &str,
     seed: Option<u64>,
@@ -128,6 +163,7 @@ fn cmd_run(
     layers: &[String],
     nodes: &[String],
     shows: &[String],
+    views: &ViewArgs,
 ) -> ExitCode {
     let scn = match Scenario::load(file) {
         Ok(s) => s,
@@ -207,6 +243,10 @@ fn cmd_run(
     }
     println!();
     print_results(&outcome.results);
+    if let Err(e) = write_views(views, &scn, seed, &outcome.world) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     if outcome.passed() {
         ExitCode::SUCCESS
     } else {
@@ -327,5 +367,126 @@ fn cmd_bits(
     };
     println!("frame: {}", netlab::trace::describe::frame(&frame));
     print!("{}", bits::render(&frame, coding, max_payload));
+    ExitCode::SUCCESS
+}
+
+// ---- views written to files: pcap, JSON trace (netlab run) and the ladder (netlab ladder) ----
+
+/// `netlab run` options that write the run's trace to files.
+#[derive(clap::Args)]
+struct ViewArgs {
+    /// Write the frames of the run to a capture file (pcapng, nanosecond timestamps) for
+    /// Wireshark or tshark
+    #[arg(long, value_name = "OUT.pcapng")]
+    pcap: Option<String>,
+    /// Keep each frame's FCS in the capture, so Wireshark checks it and flags the frames netlab
+    /// corrupted (default: no FCS, like a Linux capture)
+    #[arg(long, requires = "pcap")]
+    pcap_fcs: bool,
+    /// Capture only at these links or nodes (comma-separated names; default: every link)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        requires = "pcap",
+        value_name = "LINK|NODE"
+    )]
+    capture: Vec<String>,
+    /// Write every trace record as one JSON object per line
+    #[arg(long, value_name = "OUT.jsonl")]
+    trace_json: Option<String>,
+}
+
+fn write_views(
+    v: &ViewArgs,
+    scn: &Scenario,
+    seed: Option<u64>,
+    world: &netlab::sim::World,
+) -> Result<(), String> {
+    use netlab::trace::{json, pcap};
+    let records = world.trace().records();
+    if let Some(path) = &v.pcap {
+        let mut points = Vec::new();
+        for name in &v.capture {
+            points.push(pcap::CapturePoint::resolve(world, name)?);
+        }
+        let opts = pcap::PcapOptions {
+            fcs: v.pcap_fcs,
+            points,
+            comment: Some(format!(
+                "netlab run of {} (seed {})",
+                scn.name,
+                seed.unwrap_or(scn.seed)
+            )),
+        };
+        let cap = pcap::write_file(world, records, &opts, std::path::Path::new(path))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        let n = cap.interfaces.len();
+        eprintln!(
+            "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {path}",
+            cap.packets.len(),
+            cap.damaged(),
+            if n == 1 { "" } else { "s" }
+        );
+    }
+    if let Some(path) = &v.trace_json {
+        let texts = scn.action_texts();
+        let view = TextView::new(world, &texts);
+        let file = std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?;
+        let n = json::write_jsonl(&view, records, std::io::BufWriter::new(file))
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
+        eprintln!("wrote {n} trace records to {path}");
+    }
+    Ok(())
+}
+
+fn cmd_ladder(
+    file: &str,
+    hosts: &[String],
+    all_nodes: bool,
+    svg: Option<&str>,
+    seed: Option<u64>,
+    until: Option<Duration>,
+) -> ExitCode {
+    use netlab::trace::ladder;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let opts = RunOptions {
+        seed,
+        until: until.map(|d| Instant::ZERO + d),
+        ..Default::default()
+    };
+    let outcome = scenario::run(&scn, &opts);
+    let world = &outcome.world;
+    let mut columns = Vec::new();
+    for h in hosts {
+        match world.node_id(h) {
+            Some(id) => columns.push(id),
+            None => {
+                eprintln!("error: no node called `{h}` in {file}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let lad = ladder::build(
+        world,
+        world.trace().records(),
+        &ladder::LadderOptions { all_nodes, columns },
+    );
+    match svg {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, lad.to_svg()) {
+                eprintln!("error: cannot write {path}: {e}");
+                return ExitCode::from(2);
+            }
+            eprintln!(
+                "wrote a ladder of {} columns and {} arrows to {path}",
+                lad.columns.len(),
+                lad.arrows.len()
+            );
+        }
+        None => print!("{}", lad.to_text()),
+    }
     ExitCode::SUCCESS
 }

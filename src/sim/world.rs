@@ -202,7 +202,9 @@ impl Fabric {
             return true;
         }
         let mut frame = frame;
-        let mut fault_flips = None;
+        // Bits a fault rule flips: like the bit error rate, on the wire, after the `FrameTx`
+        // record (which keeps the bytes as the sender handed them).
+        let mut fault_bits = None;
         if !link.faults.is_empty() {
             let mut action = None;
             for f in link.faults.iter_mut() {
@@ -215,18 +217,7 @@ impl Fabric {
                     drop(&mut self.trace, frame, PhyDrop::Fault);
                     return true;
                 }
-                Some(FaultAction::Corrupt(bits)) => {
-                    let mut bytes = frame.to_vec();
-                    let mut n = 0;
-                    for b in bits {
-                        if let Some(byte) = bytes.get_mut((b / 8) as usize) {
-                            *byte ^= 1 << (b % 8);
-                            n += 1;
-                        }
-                    }
-                    frame = Frame::from(bytes);
-                    fault_flips = Some(n);
-                }
+                Some(FaultAction::Corrupt(bits)) => fault_bits = Some(bits),
                 None => {}
             }
         }
@@ -265,7 +256,16 @@ impl Fabric {
                         flips = Some((n, false));
                     }
                 }
-                if let Some(n) = fault_flips {
+                if let Some(bits) = fault_bits {
+                    let mut bytes = frame.to_vec();
+                    let mut n = 0;
+                    for b in bits {
+                        if let Some(byte) = bytes.get_mut((b / 8) as usize) {
+                            *byte ^= 1 << (b % 8);
+                            n += 1;
+                        }
+                    }
+                    frame = Frame::from(bytes);
                     flips = Some((n, true));
                 }
                 if let Some((n, by_fault)) = flips {

@@ -6,6 +6,9 @@
 //! building records entirely: `if trace.on() { trace.push(..) }`.
 
 pub mod describe;
+pub mod json;
+pub mod ladder;
+pub mod pcap;
 pub mod text;
 
 use crate::arp::{ArpEvent, ArpInputError, ArpParseError};
@@ -272,7 +275,8 @@ pub enum AppEvent {
 #[derive(Clone, Debug)]
 pub enum TraceEvent {
     // ---- physical layer ----
-    /// A node handed a frame to a link; it reaches the far end at `arrival`.
+    /// A node handed a frame to a link; it reaches the far end at `arrival`. `frame` is the bytes
+    /// as the node handed them over: bit errors happen later, on the wire ([`TraceEvent::BitErrors`]).
     FrameTx {
         link: LinkId,
         port: u16,

@@ -1,0 +1,645 @@
+//! Ladder diagrams (sequence diagrams), in the convention of Wireshark's Flow Graph: one column
+//! per host, time running down the left, one arrow per frame from the sender's column to the
+//! receiver's, labelled with a short description of the frame.
+//!
+//! Switches and hubs are transparent by default: a frame alice sends through a switch to bob is
+//! one arrow alice → bob, pairing alice's [`TraceEvent::FrameTx`] with bob's
+//! [`TraceEvent::FrameRx`] across every hop in between (a flooded frame becomes one arrow per
+//! host it reached). With [`LadderOptions::all_nodes`] every node is a column and every hop an
+//! arrow. A frame that got lost ends in `✗` with where and why (`✗ dropped at carol:
+//! not-for-me`): before the receiver's column when a link or switch lost it on the way, at the
+//! column when the receiver's NIC refused it.
+//!
+//! Arrows are horizontal rows at the time the frame was sent, like Wireshark's; the arrival time
+//! is in the SVG's tooltips. The label of every arrow comes from [`label`], the one place to
+//! teach it new protocols (it leans on [`describe::frame`]).
+
+use super::{describe, PhyDrop, Record, TraceEvent};
+use crate::ethernet::{self, Frame, MacAddr};
+use crate::sim::{FrameId, NodeId, NodeKind, World};
+use crate::switch::Forwarding;
+use crate::time::Instant;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+/// The label of a frame's arrow, short as Wireshark's Info column: what [`describe::frame`]
+/// says after its `ethertype …, N bytes:` header (`ARP who-has …`, `IP a > b: ICMP echo request
+/// …`); a raw test frame is `raw "its text"`, `broadcast raw …` when it went to everyone. A frame
+/// `describe` has nothing more to say about keeps its header, without the MAC addresses the
+/// columns already show. (The full description is in the SVG's tooltips.)
+pub fn label(frame: &[u8]) -> String {
+    let full = describe::frame(frame);
+    let Ok((eth, _)) = ethernet::parse(frame) else {
+        return full;
+    };
+    let prefix = format!("{} > {}, ", eth.src, eth.dst);
+    let rest = full.strip_prefix(&prefix).unwrap_or(&full);
+    match rest.split_once(": ") {
+        Some((_, summary)) if eth.ethertype == ethernet::ethertype::EXPERIMENTAL => {
+            if eth.dst == MacAddr::broadcast() {
+                format!("broadcast raw {summary}")
+            } else {
+                format!("raw {summary}")
+            }
+        }
+        Some((_, summary)) => summary.to_string(),
+        None => rest.to_string(),
+    }
+}
+
+/// Which columns to draw.
+#[derive(Clone, Debug, Default)]
+pub struct LadderOptions {
+    /// Switches and hubs get columns too, and every hop is an arrow.
+    pub all_nodes: bool,
+    /// Only these columns, in this order (any kind of node; a switch named here is a column).
+    /// Empty: every host (every node with `all_nodes`), in the scenario's order.
+    pub columns: Vec<NodeId>,
+}
+
+/// What became of a frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fate {
+    /// Reached the receiver's column and was taken.
+    Delivered,
+    /// Lost: `at` names the node or link, `reason` is the drop reason (`bad-fcs`, `queue-full`…).
+    Dropped {
+        at: String,
+        reason: String,
+        /// The frame reached the `to` column (its NIC refused it) rather than being lost on the
+        /// way.
+        reached: bool,
+    },
+}
+
+/// One arrow.
+#[derive(Clone, Debug)]
+pub struct Arrow {
+    /// When the sender handed the frame to its link.
+    pub sent: Instant,
+    /// When its last bit reached `to` (none if lost on the way).
+    pub arrived: Option<Instant>,
+    /// Column indices. `to` is where the frame went or was heading (from the link's far end or
+    /// the destination MAC); `None` when a lost frame's destination is unknown (a broadcast).
+    pub from: usize,
+    pub to: Option<usize>,
+    pub label: String,
+    /// The whole [`describe::frame`] line, addresses and size included.
+    pub detail: String,
+    /// Bits netlab flipped on the way.
+    pub flipped: u32,
+    pub fate: Fate,
+}
+
+/// A ladder: named columns and arrows in time order.
+#[derive(Clone, Debug, Default)]
+pub struct Ladder {
+    pub columns: Vec<String>,
+    pub arrows: Vec<Arrow>,
+}
+
+/// Where a frame started (the last column node that sent it).
+#[derive(Clone)]
+struct Origin {
+    from: NodeId,
+    sent: Instant,
+    frame: Frame,
+    flipped: u32,
+    seq: usize,
+}
+
+struct Builder {
+    endpoint: Vec<bool>,
+    column: Vec<Option<usize>>,
+    macs: HashMap<MacAddr, NodeId>,
+    /// (sort key: sent, origin seq, push order) and the arrow.
+    arrows: Vec<((Instant, usize, usize), Arrow)>,
+}
+
+impl Builder {
+    /// The column a frame was heading to, judged by its destination MAC.
+    fn guess(&self, frame: &[u8]) -> Option<NodeId> {
+        ethernet::dst_of(frame).and_then(|m| self.macs.get(&m).copied())
+    }
+
+    /// Adds an arrow if both ends are shown. Returns its index.
+    fn push(
+        &mut self,
+        o: &Origin,
+        to: Option<NodeId>,
+        arrived: Option<Instant>,
+        fate: Fate,
+    ) -> Option<usize> {
+        let from = self.column[o.from.0 as usize]?;
+        let to = match to {
+            Some(n) => Some(self.column[n.0 as usize]?),
+            None => None,
+        };
+        let i = self.arrows.len();
+        self.arrows.push((
+            (o.sent, o.seq, i),
+            Arrow {
+                sent: o.sent,
+                arrived,
+                from,
+                to,
+                label: label(&o.frame),
+                detail: describe::frame(&o.frame),
+                flipped: o.flipped,
+                fate,
+            },
+        ));
+        Some(i)
+    }
+
+    /// Lost on the way to `toward` (or to whoever the destination MAC names).
+    fn lost(&mut self, o: &Origin, toward: Option<NodeId>, at: String, reason: &str) {
+        let to = toward
+            .filter(|n| self.endpoint[n.0 as usize])
+            .or_else(|| self.guess(&o.frame))
+            .filter(|n| *n != o.from);
+        let fate = Fate::Dropped {
+            at,
+            reason: reason.to_string(),
+            reached: false,
+        };
+        self.push(o, to, None, fate);
+    }
+}
+
+/// What a node sends at `time`: the frame a relay (switch, hub) received at that instant, or a
+/// new frame from the node itself.
+fn origin_at(
+    relay: bool,
+    at_relay: &HashMap<NodeId, (Instant, FrameId, Origin)>,
+    node: NodeId,
+    time: Instant,
+    frame: &Frame,
+    seq: &mut usize,
+) -> Origin {
+    if relay {
+        if let Some((t, _, o)) = at_relay.get(&node) {
+            if *t == time {
+                return o.clone();
+            }
+        }
+    }
+    *seq += 1;
+    Origin {
+        from: node,
+        sent: time,
+        frame: frame.clone(),
+        flipped: 0,
+        seq: *seq,
+    }
+}
+
+/// Builds the ladder of `records` (a run of `world`).
+pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder {
+    let n = world.nodes.len();
+    let is_host = |i: usize| matches!(world.nodes[i].kind, NodeKind::Host(_));
+    let endpoint: Vec<bool> = (0..n)
+        .map(|i| opts.all_nodes || is_host(i) || opts.columns.contains(&NodeId(i as u32)))
+        .collect();
+    let order: Vec<NodeId> = if opts.columns.is_empty() {
+        (0..n)
+            .filter(|&i| endpoint[i])
+            .map(|i| NodeId(i as u32))
+            .collect()
+    } else {
+        opts.columns.clone()
+    };
+    let mut column = vec![None; n];
+    for (c, id) in order.iter().enumerate() {
+        column[id.0 as usize] = Some(c);
+    }
+    let mut macs = HashMap::new();
+    for (i, node) in world.nodes.iter().enumerate() {
+        if let NodeKind::Host(h) = &node.kind {
+            for iface in &h.interfaces {
+                macs.insert(iface.mac, NodeId(i as u32));
+            }
+        }
+    }
+    let mut b = Builder {
+        endpoint,
+        column,
+        macs,
+        arrows: Vec::new(),
+    };
+
+    let mut in_flight: HashMap<FrameId, Origin> = HashMap::new();
+    // The frame a transparent node (switch, hub) received last: what it sends at that instant.
+    let mut at_relay: HashMap<NodeId, (Instant, FrameId, Origin)> = HashMap::new();
+    // Arrows that ended at a column, by (receiver, hop id): a later NIC drop marks them.
+    let mut ended: HashMap<(NodeId, FrameId), usize> = HashMap::new();
+    let mut seq = 0;
+    let name = |n: NodeId| world.node(n).name.clone();
+
+    for r in records {
+        let Some(node) = r.node else { continue };
+        let relay = !b.endpoint[node.0 as usize];
+        let origin_here =
+            |seq: &mut usize, frame: &Frame| origin_at(relay, &at_relay, node, r.time, frame, seq);
+        match &r.event {
+            TraceEvent::FrameTx { id, frame, .. } => {
+                let o = origin_here(&mut seq, frame);
+                in_flight.insert(*id, o);
+            }
+            TraceEvent::FrameDropped {
+                link,
+                id,
+                frame,
+                reason,
+                ..
+            } => {
+                let o = if *reason == PhyDrop::LinkWentDown {
+                    in_flight.remove(id)
+                } else {
+                    Some(origin_here(&mut seq, frame))
+                };
+                if let Some(o) = o {
+                    let l = world.link(*link);
+                    let far = l.ends.iter().map(|e| e.0).find(|&e| e != node);
+                    b.lost(&o, far, format!("on {}", l.name), reason.reason());
+                }
+            }
+            TraceEvent::BitErrors { id, flipped, .. } => {
+                if let Some(o) = in_flight.get_mut(id) {
+                    o.flipped += flipped;
+                }
+            }
+            TraceEvent::FrameRx { id, .. } => {
+                let Some(o) = in_flight.remove(id) else {
+                    continue;
+                };
+                if b.endpoint[node.0 as usize] {
+                    if let Some(i) = b.push(&o, Some(node), Some(r.time), Fate::Delivered) {
+                        ended.insert((node, *id), i);
+                    }
+                } else {
+                    at_relay.insert(node, (r.time, *id, o));
+                }
+            }
+            TraceEvent::NicDrop { id, reason, .. } => {
+                if let Some(&i) = ended.get(&(node, *id)) {
+                    b.arrows[i].1.fate = Fate::Dropped {
+                        at: format!("at {}", name(node)),
+                        reason: reason.reason().to_string(),
+                        reached: true,
+                    };
+                }
+            }
+            TraceEvent::Switched {
+                id,
+                decision: decision @ (Forwarding::Drop(_) | Forwarding::Filter),
+                ..
+            } => {
+                let reason = match decision {
+                    Forwarding::Drop(e) => e.reason(),
+                    _ => "filtered (destination on the same port)",
+                };
+                if let Some(&i) = ended.get(&(node, *id)) {
+                    b.arrows[i].1.fate = Fate::Dropped {
+                        at: format!("at {}", name(node)),
+                        reason: reason.to_string(),
+                        reached: true,
+                    };
+                } else if let Some((_, rx, o)) = at_relay.get(&node).cloned() {
+                    if rx == *id {
+                        b.lost(&o, None, format!("at {}", name(node)), reason);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut arrows = b.arrows;
+    arrows.sort_by_key(|(k, _)| *k);
+    Ladder {
+        columns: order.iter().map(|&id| name(id)).collect(),
+        arrows: arrows.into_iter().map(|(_, a)| a).collect(),
+    }
+}
+
+impl Arrow {
+    /// The label with what happened to the frame: `… [3 bits flipped]  ✗ dropped at bob: bad-fcs`.
+    pub fn text(&self) -> String {
+        let mut s = self.what();
+        if let Some(f) = self.fate_text() {
+            let _ = write!(s, "  {f}");
+        }
+        s
+    }
+
+    /// The label and the bits flipped, if any.
+    fn what(&self) -> String {
+        let mut s = self.label.clone();
+        if self.flipped > 0 {
+            let _ = write!(
+                s,
+                " [{} bit{} flipped]",
+                self.flipped,
+                if self.flipped == 1 { "" } else { "s" }
+            );
+        }
+        s
+    }
+
+    /// `✗ dropped at bob: bad-fcs` for a lost frame.
+    fn fate_text(&self) -> Option<String> {
+        match &self.fate {
+            Fate::Delivered => None,
+            Fate::Dropped { at, reason, .. } => Some(format!("✗ dropped {at}: {reason}")),
+        }
+    }
+
+    fn is_dropped(&self) -> bool {
+        matches!(self.fate, Fate::Dropped { .. })
+    }
+
+    fn reached(&self) -> bool {
+        match &self.fate {
+            Fate::Delivered => true,
+            Fate::Dropped { reached, .. } => *reached,
+        }
+    }
+}
+
+impl Ladder {
+    /// Column width in characters: room for every name.
+    fn col_width(&self) -> usize {
+        let longest = self
+            .columns
+            .iter()
+            .map(|c| c.chars().count())
+            .max()
+            .unwrap_or(0);
+        (longest + 4).max(14)
+    }
+
+    /// The ladder for a terminal: a header of column names, then one line per arrow.
+    pub fn to_text(&self) -> String {
+        let w = self.col_width();
+        let ncols = self.columns.len();
+        let x = |c: usize| c * w + w / 2;
+        let mut out = String::new();
+        let mut head = String::new();
+        for (c, name) in self.columns.iter().enumerate() {
+            let pad = (x(c) + 1).saturating_sub(name.chars().count().div_ceil(2));
+            while head.chars().count() < pad {
+                head.push(' ');
+            }
+            head.push_str(name);
+        }
+        let _ = writeln!(out, "{:>12}  {}", "time (s)", head.trim_end());
+        let empty: Vec<char> = (0..ncols * w)
+            .map(|i| if i % w == w / 2 { '│' } else { ' ' })
+            .collect();
+        let _ = writeln!(
+            out,
+            "{:>12}  {}",
+            "",
+            empty.iter().collect::<String>().trim_end()
+        );
+        for a in &self.arrows {
+            let mut row = empty.clone();
+            let from = x(a.from);
+            let dropped = a.is_dropped();
+            match a.to {
+                Some(to) if to != a.from => {
+                    let right = to > a.from;
+                    let end = if a.reached() {
+                        x(to)
+                    } else {
+                        // Lost on the way: the cross half-way.
+                        (from + x(to)) / 2
+                    };
+                    let (lo, hi) = if right { (from, end) } else { (end, from) };
+                    for ch in row.iter_mut().take(hi).skip(lo + 1) {
+                        *ch = '─';
+                    }
+                    row[from] = if right { '├' } else { '┤' };
+                    let head = if right { end - 1 } else { end + 1 };
+                    row[head] = match (dropped, right) {
+                        (true, _) => '✗',
+                        (false, true) => '►',
+                        (false, false) => '◄',
+                    };
+                }
+                _ => {
+                    // Destination unknown (or itself): a short stub ending in ✗.
+                    let right = a.from + 1 < ncols || a.from == 0;
+                    let len = w / 2 - 1;
+                    row[from] = if right { '├' } else { '┤' };
+                    for k in 1..len {
+                        let i = if right { from + k } else { from - k };
+                        row[i] = '─';
+                    }
+                    let i = if right { from + len } else { from - len };
+                    row[i] = '✗';
+                }
+            }
+            let line: String = row.iter().collect();
+            let _ = writeln!(out, "{:>12}  {}  {}", a.sent.to_string(), line, a.text());
+        }
+        out
+    }
+
+    /// A standalone SVG: no scripts, no external fonts or styles. Hover an arrow for its times.
+    ///
+    /// Each arrow has its label above it, starting at its left end, and a lost frame's fate
+    /// below it; the drawing is as wide as its longest label needs.
+    pub fn to_svg(&self) -> String {
+        const CHAR_W: f64 = 7.3; // monospace at 12px, generously
+        let col_w = 180.0_f64.max(self.col_width() as f64 * 8.0);
+        let left = 110.0;
+        let top = 60.0;
+        let row_h = 44.0;
+        let x = |c: usize| left + col_w * (c as f64 + 0.5);
+        // Where each arrow starts and ends, and whether it ends in a cross.
+        let geometry: Vec<(f64, f64, bool)> = self
+            .arrows
+            .iter()
+            .map(|a| {
+                let x1 = x(a.from);
+                match a.to {
+                    Some(to) if to != a.from => {
+                        let xt = x(to);
+                        if a.reached() {
+                            (x1, xt, a.is_dropped())
+                        } else {
+                            (x1, (x1 + xt) / 2.0, true)
+                        }
+                    }
+                    _ => {
+                        let dir = if a.from + 1 < self.columns.len() || a.from == 0 {
+                            1.0
+                        } else {
+                            -1.0
+                        };
+                        (x1, x1 + dir * col_w * 0.4, true)
+                    }
+                }
+            })
+            .collect();
+        let mut width = left + col_w * self.columns.len().max(1) as f64 + 20.0;
+        for (a, (x1, x2, _)) in self.arrows.iter().zip(&geometry) {
+            let chars = a
+                .what()
+                .chars()
+                .count()
+                .max(a.fate_text().map_or(0, |f| f.chars().count()));
+            width = width.max(x1.min(*x2) + 4.0 + chars as f64 * CHAR_W + 20.0);
+        }
+        let height = top + row_h * (self.arrows.len() as f64 + 0.5) + 20.0;
+        let mut s = String::new();
+        let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        let _ = writeln!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="monospace" font-size="12">"#
+        );
+        s.push_str(concat!(
+            "<title>netlab ladder diagram</title>\n",
+            "<defs>\n",
+            r##"<marker id="head" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#1f4e9c"/></marker>"##,
+            "\n",
+            r##"<marker id="head-damaged" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="#d68910"/></marker>"##,
+            "\n</defs>\n",
+            r#"<rect width="100%" height="100%" fill="white"/>"#,
+            "\n"
+        ));
+        let _ = writeln!(
+            s,
+            r##"<text x="8" y="{:.0}" fill="#555">time (s)</text>"##,
+            top - 20.0
+        );
+        for (c, name) in self.columns.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                r##"<rect x="{:.1}" y="10" width="{:.1}" height="26" rx="4" fill="#eef2fa" stroke="#1f4e9c"/><text x="{:.1}" y="28" text-anchor="middle" font-weight="bold">{}</text>"##,
+                x(c) - col_w * 0.4,
+                col_w * 0.8,
+                x(c),
+                xml_escape(name)
+            );
+            let _ = writeln!(
+                s,
+                r##"<line x1="{0:.1}" y1="36" x2="{0:.1}" y2="{1:.0}" stroke="#999" stroke-dasharray="4 3"/>"##,
+                x(c),
+                height - 10.0
+            );
+        }
+        for (i, (a, &(x1, x2, cross))) in self.arrows.iter().zip(&geometry).enumerate() {
+            let y = top + row_h * (i as f64 + 0.5);
+            let colour = if a.is_dropped() {
+                "#c0392b"
+            } else if a.flipped > 0 {
+                "#d68910"
+            } else {
+                "#1f4e9c"
+            };
+            let mut tip = format!("sent {}", a.sent);
+            if let Some(t) = a.arrived {
+                let _ = write!(tip, ", arrived {t}");
+            }
+            let _ = write!(tip, "\n{}", a.detail);
+            if let Some(f) = a.fate_text() {
+                let _ = write!(tip, "\n{f}");
+            }
+            let _ = writeln!(s, "<g>\n<title>{}</title>", xml_escape(&tip));
+            let _ = writeln!(
+                s,
+                r##"<text x="8" y="{:.1}" fill="#555">{}</text>"##,
+                y + 4.0,
+                a.sent
+            );
+            let marker = if cross {
+                ""
+            } else if a.flipped > 0 {
+                r#" marker-end="url(#head-damaged)""#
+            } else {
+                r#" marker-end="url(#head)""#
+            };
+            let _ = writeln!(
+                s,
+                r#"<line x1="{x1:.1}" y1="{y:.1}" x2="{x2:.1}" y2="{y:.1}" stroke="{colour}" stroke-width="1.6"{marker}/>"#
+            );
+            if cross {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{x2:.1}" y="{:.1}" text-anchor="middle" fill="{colour}" font-size="15">✗</text>"#,
+                    y + 5.0
+                );
+            }
+            let text_x = x1.min(x2) + 4.0;
+            let _ = writeln!(
+                s,
+                r#"<text x="{text_x:.1}" y="{:.1}" fill="{colour}">{}</text>"#,
+                y - 5.0,
+                xml_escape(&a.what())
+            );
+            if let Some(f) = a.fate_text() {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{text_x:.1}" y="{:.1}" fill="{colour}" font-size="11">{}</text>"#,
+                    y + 15.0,
+                    xml_escape(&f)
+                );
+            }
+            s.push_str("</g>\n");
+        }
+        s.push_str("</svg>\n");
+        s
+    }
+}
+
+/// Text for XML content and attribute values.
+fn xml_escape(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => {
+                let _ = write!(o, "\\x{:02x}", c as u32);
+            }
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_leave_out_the_addresses() {
+        let repr = ethernet::EthernetRepr {
+            src: ethernet::default_mac(1),
+            dst: ethernet::default_mac(2),
+            ethertype: ethernet::ethertype::EXPERIMENTAL,
+        };
+        let with = |repr: ethernet::EthernetRepr| ethernet::frame_with_payload(&repr, b"hi");
+        assert_eq!(label(&with(repr)), "raw \"hi\"");
+        let to_all = ethernet::EthernetRepr {
+            dst: MacAddr::broadcast(),
+            ..repr
+        };
+        assert_eq!(label(&with(to_all)), "broadcast raw \"hi\"");
+        let unknown = ethernet::EthernetRepr {
+            ethertype: 0x1234,
+            ..repr
+        };
+        assert_eq!(label(&with(unknown)), "ethertype 0x1234, 64 bytes");
+    }
+
+    #[test]
+    fn escapes_xml() {
+        assert_eq!(xml_escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

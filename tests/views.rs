@@ -1,0 +1,392 @@
+//! The views of a run other than the text log: ladder diagrams (text and SVG), the JSON trace,
+//! and the command-line flags that write them.
+
+use netlab::scenario::{self, Outcome, RunOptions, Scenario};
+use netlab::trace::json;
+use netlab::trace::ladder::{self, Fate, LadderOptions};
+use netlab::trace::text::TextView;
+use netlab::trace::TraceEvent;
+use std::path::Path;
+use std::process::Command;
+
+fn load(path: &str) -> Scenario {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    Scenario::load(file.to_str().unwrap()).expect("scenario loads")
+}
+
+fn run(scn: &Scenario) -> Outcome {
+    scenario::run(scn, &RunOptions::default())
+}
+
+fn ladder_of(o: &Outcome, opts: &LadderOptions) -> ladder::Ladder {
+    ladder::build(&o.world, o.world.trace().records(), opts)
+}
+
+/// A fault rule flips one bit of alice's 2nd frame; the hub repeats it damaged to carol and to
+/// the switch, which both drop it.
+const HUB_FAULT: &str = r#"
+[scenario]
+description = "A hub and a switch; the 2nd frame alice sends is damaged on her cable."
+[[host]]
+name = "alice"
+[[host]]
+name = "bob"
+[[host]]
+name = "carol"
+[[hub]]
+name = "hub1"
+[[switch]]
+name = "sw1"
+ports = 4
+[[link]]
+between = ["alice", "hub1"]
+[[link]]
+between = ["carol", "hub1"]
+[[link]]
+between = ["hub1", "sw1"]
+[[link]]
+between = ["bob", "sw1"]
+[timeline]
+steps = '''
+0   link alice--hub1 corrupt bits=200 nth=2
+1ms alice send-frame to=bob text="one"
+2ms alice send-frame to=bob text="two"
+3ms bob send-frame to=alice text="three"
+'''
+[expect]
+checks = '''
+end sw1.fcs_errors == 1
+end carol.fcs_errors == 1
+'''
+"#;
+
+fn netlab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("netlab runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn scratch(name: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("netlab-views-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn ladder_of_switch_learning() {
+    let o = run(&load("scenarios/switch-learning.toml"));
+    let text = ladder_of(&o, &LadderOptions::default()).to_text();
+    let expected = r#"
+    time (s)       alice          bob          carol          dave
+                     │             │             │             │
+ 0.001000000         ├────────────►│             │             │        raw "are you there, bob?"
+ 0.001000000         ├──────────────────────────✗│             │        raw "are you there, bob?"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├────────────────────────────────────────✗│        raw "are you there, bob?"  ✗ dropped at dave: not-for-me
+ 0.002000000         │◄────────────┤             │             │        raw "yes"
+ 0.003000000         ├────────────►│             │             │        raw "good: now the switch knows us both"
+"#;
+    assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
+}
+
+#[test]
+fn ladder_marks_drops_on_the_way_and_at_the_receiver() {
+    let scn = Scenario::parse("hub-fault.toml", HUB_FAULT).unwrap();
+    let o = run(&scn);
+    let text = ladder_of(&o, &LadderOptions::default()).to_text();
+    let expected = r#"
+    time (s)       alice          bob          carol
+                     │             │             │
+ 0.001000000         ├──────────────────────────✗│        raw "one"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├────────────►│             │        raw "one"
+ 0.002000000         ├──────────────────────────✗│        raw "two" [1 bit flipped]  ✗ dropped at carol: bad-fcs
+ 0.002000000         ├─────✗       │             │        raw "two" [1 bit flipped]  ✗ dropped at sw1: bad-fcs
+ 0.003000000         │◄────────────┤             │        raw "three"
+ 0.003000000         │             ├────────────✗│        raw "three"  ✗ dropped at carol: not-for-me
+"#;
+    assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
+}
+
+#[test]
+fn all_nodes_draws_every_hop() {
+    let scn = Scenario::parse("hub-fault.toml", HUB_FAULT).unwrap();
+    let o = run(&scn);
+    let l = ladder_of(
+        &o,
+        &LadderOptions {
+            all_nodes: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(l.columns, ["alice", "bob", "carol", "sw1", "hub1"]);
+    let hops = o
+        .world
+        .trace()
+        .records()
+        .iter()
+        .filter(|r| matches!(r.event, TraceEvent::FrameTx { .. }))
+        .count();
+    assert_eq!(l.arrows.len(), hops, "one arrow per transmission");
+    let dropped: Vec<String> = l
+        .arrows
+        .iter()
+        .filter_map(|a| match &a.fate {
+            Fate::Dropped { at, reason, .. } => Some(format!("{at}: {reason}")),
+            Fate::Delivered => None,
+        })
+        .collect();
+    assert_eq!(
+        dropped,
+        [
+            "at carol: not-for-me",
+            "at carol: bad-fcs",
+            "at sw1: bad-fcs",
+            "at carol: not-for-me"
+        ]
+    );
+}
+
+#[test]
+fn ladder_counts_every_damaged_frame_of_the_noisy_link() {
+    let o = run(&load("scenarios/noisy-link-fcs.toml"));
+    let l = ladder_of(&o, &LadderOptions::default());
+    let corrupted = o
+        .world
+        .link_counter(netlab::sim::LinkId(0), "corrupted_frames");
+    let bad = l
+        .arrows
+        .iter()
+        .filter(|a| matches!(&a.fate, Fate::Dropped { reason, reached: true, .. } if reason == "bad-fcs"))
+        .count();
+    assert_eq!(l.arrows.len(), 50);
+    assert_eq!(Some(bad as u64), corrupted);
+    assert!(l
+        .arrows
+        .iter()
+        .all(|a| (a.flipped > 0) == matches!(a.fate, Fate::Dropped { .. })));
+}
+
+#[test]
+fn ladder_shows_only_the_chosen_hosts_in_their_order() {
+    let o = run(&load("scenarios/switch-learning.toml"));
+    let bob = o.world.node_id("bob").unwrap();
+    let alice = o.world.node_id("alice").unwrap();
+    let l = ladder_of(
+        &o,
+        &LadderOptions {
+            all_nodes: false,
+            columns: vec![bob, alice],
+        },
+    );
+    assert_eq!(l.columns, ["bob", "alice"]);
+    let ends: Vec<(usize, Option<usize>)> = l.arrows.iter().map(|a| (a.from, a.to)).collect();
+    assert_eq!(ends, [(1, Some(0)), (0, Some(1)), (1, Some(0))]);
+    let text = l.to_text();
+    assert!(text.contains("│◄────────────┤"), "{text}");
+}
+
+#[test]
+fn ladder_svg_is_standalone_xml() {
+    let scn = Scenario::parse("hub-fault.toml", HUB_FAULT).unwrap();
+    let o = run(&scn);
+    let l = ladder_of(&o, &LadderOptions::default());
+    let svg = l.to_svg();
+    let doc = roxmltree::Document::parse(&svg).expect("the SVG is well-formed XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(
+        root.tag_name().namespace(),
+        Some("http://www.w3.org/2000/svg")
+    );
+    let groups = root.children().filter(|n| n.has_tag_name("g")).count();
+    assert_eq!(groups, l.arrows.len(), "one group per arrow");
+    for n in doc.descendants() {
+        let name = n.tag_name().name();
+        assert!(
+            !matches!(name, "script" | "image" | "foreignObject" | "style" | "use"),
+            "no scripts or external resources: <{name}>"
+        );
+        for a in n.attributes() {
+            assert!(
+                !a.value().contains("http") || a.name() == "xmlns",
+                "external reference {}={}",
+                a.name(),
+                a.value()
+            );
+        }
+    }
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    assert!(texts.contains(&"alice") && texts.contains(&"carol"));
+    assert!(texts.contains(&"raw \"two\" [1 bit flipped]"), "{texts:?}");
+    assert!(texts.contains(&"✗ dropped at sw1: bad-fcs"), "{texts:?}");
+    // Tooltips have the whole description, addresses and size included.
+    assert!(texts.iter().any(|t| t.contains("02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype experimental (0x88b5), 64 bytes: \"two\"\n✗ dropped at sw1: bad-fcs")), "{texts:?}");
+    // The label text comes back unescaped.
+    assert!(texts.iter().any(|t| t.contains("\"three\"")));
+}
+
+#[test]
+fn json_trace_has_one_parsable_line_per_record() {
+    for path in [
+        "scenarios/switch-learning.toml",
+        "scenarios/noisy-link-fcs.toml",
+        "scenarios/hub-versus-switch.toml",
+    ] {
+        let scn = load(path);
+        let o = run(&scn);
+        let texts = scn.action_texts();
+        let view = TextView::new(&o.world, &texts);
+        let recs = o.world.trace().records();
+        let mut out = Vec::new();
+        let n = json::write_jsonl(&view, recs, &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(n, recs.len());
+        assert_eq!(lines.len(), recs.len(), "{path}: one line per record");
+        let mut last = 0;
+        for (line, r) in lines.iter().zip(recs) {
+            let v: serde_json::Value = serde_json::from_str(line).expect("every line parses");
+            let t = v["time_ns"].as_u64().unwrap();
+            assert_eq!(t, r.time.as_nanos());
+            assert!(t >= last);
+            last = t;
+            assert_eq!(v["layer"], r.event.layer().name());
+            assert!(v["kind"].as_str().is_some_and(|k| !k.is_empty()));
+            assert_eq!(v["text"], view.what(r));
+            if let TraceEvent::FrameTx { frame, link, .. } = &r.event {
+                assert_eq!(v["kind"], "frame_tx");
+                assert_eq!(v["frame"], json::hex(frame));
+                assert_eq!(v["link"], o.world.link(*link).name);
+            }
+        }
+    }
+}
+
+#[test]
+fn cli_ladder_svg_and_trace_json() {
+    let (code, out, _) = netlab(&[
+        "ladder",
+        "scenarios/switch-learning.toml",
+        "--hosts",
+        "alice,bob",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("    time (s)       alice          bob\n"),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 2 + 3, "{out}");
+
+    let svg = scratch("sl.svg");
+    let (code, _, err) = netlab(&[
+        "ladder",
+        "scenarios/switch-learning.toml",
+        "--all-nodes",
+        "--svg",
+        &svg,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("5 columns and 8 arrows"), "{err}");
+    roxmltree::Document::parse(&std::fs::read_to_string(&svg).unwrap()).unwrap();
+
+    let (code, _, err) = netlab(&["ladder", "scenarios/switch-learning.toml", "--hosts", "zoe"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no node called `zoe`"), "{err}");
+
+    let jsonl = scratch("two.jsonl");
+    let (code, _, err) = netlab(&[
+        "run",
+        "scenarios/two-hosts-one-cable.toml",
+        "-q",
+        "--trace-json",
+        &jsonl,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(&jsonl).unwrap();
+    assert!(
+        err.contains(&format!("wrote {} trace records", text.lines().count())),
+        "{err}"
+    );
+    for l in text.lines() {
+        serde_json::from_str::<serde_json::Value>(l).unwrap();
+    }
+}
+
+#[test]
+fn cli_pcap_flags() {
+    let pcap = scratch("sl.pcapng");
+    let (code, _, err) = netlab(&[
+        "run",
+        "scenarios/switch-learning.toml",
+        "-q",
+        "--pcap",
+        &pcap,
+        "--capture",
+        "nobody",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no node or link called `nobody`"), "{err}");
+    let (code, _, err) = netlab(&["run", "scenarios/switch-learning.toml", "-q", "--pcap-fcs"]);
+    assert_eq!(code, 2, "--pcap-fcs needs --pcap: {err}");
+    let (code, _, err) = netlab(&[
+        "run",
+        "scenarios/switch-learning.toml",
+        "-q",
+        "--pcap",
+        &pcap,
+        "--capture",
+        "alice,bob--sw1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("wrote 6 frames (0 corrupted by netlab) on 2 interfaces"),
+        "{err}"
+    );
+    let bytes = std::fs::read(&pcap).unwrap();
+    assert_eq!(
+        &bytes[..4],
+        &[0x0a, 0x0d, 0x0d, 0x0a],
+        "a pcapng section header"
+    );
+}
+
+#[test]
+fn fault_rules_flip_bits_on_the_wire_after_the_tx_record() {
+    let scn = Scenario::parse("hub-fault.toml", HUB_FAULT).unwrap();
+    let o = run(&scn);
+    let recs = o.world.trace().records();
+    let hit = recs
+        .iter()
+        .find_map(|r| match r.event {
+            TraceEvent::BitErrors { id, by_fault, .. } => Some((id, by_fault)),
+            _ => None,
+        })
+        .expect("the fault rule flipped bits");
+    assert!(hit.1);
+    let sent = recs.iter().find_map(|r| match &r.event {
+        TraceEvent::FrameTx { id, frame, .. } if *id == hit.0 => Some(frame.clone()),
+        _ => None,
+    });
+    let got = recs.iter().find_map(|r| match &r.event {
+        TraceEvent::FrameRx { id, frame, .. } if *id == hit.0 => Some(frame.clone()),
+        _ => None,
+    });
+    let (sent, got) = (sent.unwrap(), got.unwrap());
+    assert!(netlab::ethernet::check_fcs(&sent).is_ok(), "sent intact");
+    assert!(
+        netlab::ethernet::check_fcs(&got).is_err(),
+        "received damaged"
+    );
+    let differing: u32 = sent
+        .iter()
+        .zip(got.iter())
+        .map(|(a, b)| (a ^ b).count_ones())
+        .sum();
+    assert_eq!(differing, 1);
+}
