@@ -368,10 +368,27 @@ impl RunError {
     }
 }
 
+/// Counters that count a host's TCP connections in a state, now.
+const TCP_STATE_COUNTERS: &[(&str, crate::tcp::State)] = &[
+    ("tcp_syn_sent", crate::tcp::State::SynSent),
+    ("tcp_syn_received", crate::tcp::State::SynReceived),
+    ("tcp_established", crate::tcp::State::Established),
+    ("tcp_fin_wait_1", crate::tcp::State::FinWait1),
+    ("tcp_fin_wait_2", crate::tcp::State::FinWait2),
+    ("tcp_close_wait", crate::tcp::State::CloseWait),
+    ("tcp_closing", crate::tcp::State::Closing),
+    ("tcp_last_ack", crate::tcp::State::LastAck),
+    ("tcp_time_wait", crate::tcp::State::TimeWait),
+];
+
 /// The counters a kind of node (`host`, `router`, `switch`, `hub`) or a `link` has.
 pub fn counter_names(kind: &str) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = match kind {
-        "host" | "router" => crate::host::HostCounters::NAMES.to_vec(),
+        "host" | "router" => {
+            let mut v = crate::host::HostCounters::NAMES.to_vec();
+            v.extend(TCP_STATE_COUNTERS.iter().map(|(n, _)| *n));
+            v
+        }
         "switch" => crate::switch::SwitchCounters::NAMES.to_vec(),
         "hub" => vec!["repeated"],
         "link" => crate::phy::TxCounters::NAMES.to_vec(),
@@ -491,7 +508,12 @@ impl World {
     /// A node's counter by name (see [`counter_names`]).
     pub fn node_counter(&self, id: NodeId, name: &str) -> Option<u64> {
         match &self.node(id).kind {
-            NodeKind::Host(h) => h.counters.get(name),
+            NodeKind::Host(h) => h.counters.get(name).or_else(|| {
+                TCP_STATE_COUNTERS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, st)| h.sockets.count_state(*st))
+            }),
             NodeKind::Switch(s) if name == "mac_table_size" => {
                 Some(s.table.entries(self.now()).len() as u64)
             }

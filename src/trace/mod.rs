@@ -425,6 +425,11 @@ pub enum TraceEvent {
     },
 
     // ---- applications ----
+    /// A line of an application's own output (what its `print` shows).
+    AppLog {
+        app: u16,
+        text: String,
+    },
     App {
         app: u16,
         event: AppEvent,
@@ -464,7 +469,7 @@ impl TraceEvent {
             IcmpOut { .. } => Layer::Icmp,
             Tcp { .. } => Layer::Tcp,
             SocketCall { .. } => Layer::Socket,
-            App { .. } => Layer::App,
+            App { .. } | AppLog { .. } => Layer::App,
             Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
     }
