@@ -123,7 +123,7 @@ const SEND_FRAME_OPTS: &[&str] = &[
     "count",
     "every",
 ];
-const FAULT_OPTS: &[&str] = &["match", "nth", "count", "from", "bits"];
+const FAULT_OPTS: &[&str] = &["match", "nth", "count", "from", "bits", "by"];
 const PING_OPTS: &[&str] = &["count", "interval", "size", "ttl", "df", "linger", "as"];
 const TRACEROUTE_OPTS: &[&str] = &["max_hops", "probes", "wait", "as"];
 const NODE_VERBS: &str =
@@ -690,7 +690,9 @@ fn link_action(
         ));
     };
     let Some(verb) = words.next() else {
-        return Err(ctx.err_end("expected what to do with the link: down, up, drop or corrupt"));
+        return Err(ctx.err_end(
+            "expected what to do with the link: down, up, drop, corrupt, delay or duplicate",
+        ));
     };
     let rest: Vec<_> = words.collect();
     match verb.value.as_str() {
@@ -701,7 +703,7 @@ fn link_action(
                 up: verb.value == "up",
             })
         }
-        "drop" | "corrupt" => {
+        "drop" | "corrupt" | "delay" | "duplicate" => {
             let mut args = Args::new(ctx, format!("link … {}", verb.value), rest)?;
             let filter = match args.take("match") {
                 None => FrameFilter::any(),
@@ -735,11 +737,25 @@ fn link_action(
                     })? as u8)
                 }
             };
-            let action = if verb.value == "drop" {
+            if verb.value != "corrupt" {
                 if let Some(w) = args.take("bits") {
-                    return Err(ctx.err_at(&w, "bits= goes with corrupt, not drop"));
+                    return Err(ctx.err_at(&w, "bits= goes with corrupt"));
                 }
+            }
+            if verb.value != "delay" {
+                if let Some(w) = args.take("by") {
+                    return Err(ctx.err_at(&w, "by= goes with delay"));
+                }
+            }
+            let action = if verb.value == "drop" {
                 FaultAction::Drop
+            } else if verb.value == "duplicate" {
+                FaultAction::Duplicate
+            } else if verb.value == "delay" {
+                let d = args
+                    .take_parsed("by", "a duration such as 5ms", |s| Duration::from_str(s).ok())?
+                    .ok_or_else(|| ctx.err_end("delay needs by=DURATION"))?;
+                FaultAction::Delay(d)
             } else {
                 let bits = args
                     .take_parsed("bits", "a list of bit positions such as 100,101", |s| {
@@ -763,7 +779,7 @@ fn link_action(
         }
         other => Err(ctx.err_at(
             &verb,
-            format!("unknown link action `{other}`: expected down, up, drop or corrupt"),
+            format!("unknown link action `{other}`: expected down, up, drop, corrupt, delay or duplicate"),
         )),
     }
 }

@@ -83,6 +83,8 @@ pub enum PhyDrop {
     LinkWentDown,
     /// A scenario fault rule dropped it on purpose.
     Fault,
+    /// Lost at random (the link's `loss` probability).
+    RandomLoss,
 }
 
 impl PhyDrop {
@@ -92,6 +94,7 @@ impl PhyDrop {
             PhyDrop::LinkDown => "link-down",
             PhyDrop::LinkWentDown => "link-went-down",
             PhyDrop::Fault => "fault",
+            PhyDrop::RandomLoss => "random-loss",
         }
     }
 }
@@ -481,6 +484,7 @@ pub const DROP_REASONS: &[&str] = &[
     "link-down",
     "link-went-down",
     "fault",
+    "random-loss",
     "bad-fcs",
     "runt",
     "not-for-me",

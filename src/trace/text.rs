@@ -105,6 +105,7 @@ impl<'a> TextView<'a> {
                     PhyDrop::LinkDown => "link is down",
                     PhyDrop::LinkWentDown => "link went down while the frame was on it",
                     PhyDrop::Fault => "dropped by a fault rule",
+                    PhyDrop::RandomLoss => "lost at random (link loss rate)",
                 };
                 let _ = write!(
                     s,
