@@ -255,10 +255,12 @@ fn tcp_host(
     use crate::ip::{Ipv4Cidr, Route};
     let mut iface = Interface::new("eth0", ethernet::default_mac(serial));
     iface.addr = Some(Ipv4Cidr::new(addr, prefix).expect("valid prefix"));
-    let mut tcp = crate::tcp::TcpConfig::default();
-    tcp.mss = 1448;
-    tcp.send_buffer_size = 128 * 1024;
-    tcp.recv_buffer_size = 128 * 1024;
+    let tcp = crate::tcp::TcpConfig {
+        mss: 1448,
+        send_buffer_size: 128 * 1024,
+        recv_buffer_size: 128 * 1024,
+        ..Default::default()
+    };
     let config = HostConfig {
         arp: ArpConfig {
             trace: false,
