@@ -66,6 +66,11 @@ impl SendBuffer {
     pub fn clear(&mut self) {
         self.data.clear();
     }
+
+    /// Gives the memory back (the buffer is empty and will stay so).
+    pub fn release(&mut self) {
+        self.data = VecDeque::new();
+    }
 }
 
 /// Most separate out-of-order ranges remembered; a segment that would need more is dropped and
@@ -226,6 +231,14 @@ impl RecvBuffer {
         let start = dst.len();
         dst.resize(start + n, 0);
         self.read(&mut dst[start..])
+    }
+
+    /// Gives the ring's memory back if nothing is held; it is allocated again on first use.
+    pub fn release_if_empty(&mut self) {
+        if self.len == 0 && self.ooo.is_empty() {
+            self.ring = Vec::new();
+            self.head = 0;
+        }
     }
 
     /// Drops everything, in order or not.

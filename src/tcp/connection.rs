@@ -471,6 +471,11 @@ impl Connection {
                 self.cancel_timer(TimerKind::Persist, out);
                 self.cancel_timer(TimerKind::DelayedAck, out);
                 self.restart_time_wait(now, out);
+                // Everything we sent is acknowledged (our FIN too), so a TIME_WAIT entry keeps
+                // only its addresses, sequence numbers and deadline: a server with thousands of
+                // them stays small. Unread received data stays readable.
+                self.send_buf.release();
+                self.recv_buf.release_if_empty();
             }
             State::Closed | State::Listen => {
                 for kind in [
@@ -771,6 +776,11 @@ impl Connection {
     /// `tcp_cleanup_rbuf` (new window at least twice what the peer may still send) combined
     /// with receiver SWS avoidance (RFC 1122 §4.2.3.3).
     fn after_read(&mut self, now: Instant, out: &mut Output) {
+        // Once the peer's FIN has come and everything is read, nothing more arrives: give the
+        // receive ring back.
+        if self.fin_received {
+            self.recv_buf.release_if_empty();
+        }
         if !self.state.can_receive() || self.state == State::SynReceived {
             return;
         }
