@@ -36,3 +36,6 @@ compare() {
 }
 
 compare "lan-ping 1000 hosts" "$out/lan_ping --hosts=1000" "lan-ping 1000 hosts"
+compare "bulk-tcp 1 GB" "$out/bulk_tcp --bytes=1000000000" "bulk-tcp 1000 MB"
+compare "bulk-tcp 1 GB, 1% loss" "$out/bulk_tcp --bytes=1000000000 --lossRate=0.01" "bulk-tcp 1000 MB loss 1%"
+compare "many-conn 10000" "$out/many_conn --clients=10000" "many-conn 10000"

@@ -554,7 +554,12 @@ pub fn run_all(quick: bool, only: Option<&str>) {
     ];
     let cases: Vec<BenchResult> = all
         .iter()
-        .filter(|(name, _)| only.is_none_or(|o| name.contains(o)))
+        // An exact name runs that case alone; otherwise every case containing the text.
+        .filter(|(name, _)| match only {
+            None => true,
+            Some(o) if all.iter().any(|(n, _)| n == o) => name == o,
+            Some(o) => name.contains(o),
+        })
         .map(|(_, run)| run())
         .collect();
     println!(
