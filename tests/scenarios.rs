@@ -89,6 +89,11 @@ fn a_different_seed_changes_only_what_randomness_touches() {
     // Bit errors are random: another seed damages other frames.
     let noisy = Scenario::load(&dir.join("noisy-link-fcs.toml").to_string_lossy()).unwrap();
     assert_ne!(trace_text(&noisy, Some(1)), trace_text(&noisy, Some(2)));
+    // ISNs and ephemeral ports are random: another seed changes them, and the two ends of a
+    // connection do not share them.
+    let lesson =
+        Scenario::load(&dir.join("lessons/simplest-server.toml").to_string_lossy()).unwrap();
+    assert_ne!(trace_text(&lesson, Some(1)), trace_text(&lesson, Some(2)));
     // Nothing in a clean switched LAN is random: the seed changes nothing.
     let clean = Scenario::load(&dir.join("switch-learning.toml").to_string_lossy()).unwrap();
     assert_eq!(trace_text(&clean, Some(1)), trace_text(&clean, Some(2)));

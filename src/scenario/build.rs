@@ -933,6 +933,8 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     ..HostConfig::default()
                 };
                 let mut host = Host::with_config(ifs, *forwarding, config);
+                // Each host its own stream (ISNs, ephemeral ports), derived from the seed.
+                host.seed(crate::rng::stream(seed, "host", world.nodes.len() as u64));
                 for r in routes {
                     // Validated against the same rules when the scenario was loaded.
                     let _ = host.routes.add(*r);
