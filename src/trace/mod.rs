@@ -6,6 +6,7 @@
 //! building records entirely: `if trace.on() { trace.push(..) }`.
 
 pub mod describe;
+pub mod dissect;
 pub mod json;
 pub mod ladder;
 pub mod pcap;
