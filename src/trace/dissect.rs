@@ -128,6 +128,16 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     out
 }
 
+/// The source and destination of the IPv4 datagram a frame carries, if it carries one.
+pub fn ipv4_addresses(frame: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    let (eth, payload) = ethernet::parse(frame).ok()?;
+    if eth.ethertype != ethertype::IPV4 {
+        return None;
+    }
+    let v = Ipv4Packet::new(payload)?;
+    Some((v.get_source(), v.get_destination()))
+}
+
 /// The sections as an indented tree.
 pub fn render(sections: &[Section]) -> String {
     let mut s = String::new();
