@@ -15,6 +15,7 @@ pub mod phy;
 pub mod rng;
 pub mod scenario;
 pub mod show;
+pub mod step;
 pub mod sim;
 pub mod socket;
 pub mod switch;

@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         node: Vec<String>,
         /// Print tables: TABLE@NODE at the end, or TABLE@NODE@TIME (tables: arp, routes, mac,
-        /// counters), e.g. --show arp@alice@1.5s,routes@r1
+        /// sockets, counters), e.g. --show arp@alice@1.5s,routes@r1
         #[arg(long, value_delimiter = ',')]
         show: Vec<String>,
         #[command(flatten)]
@@ -97,6 +97,20 @@ enum Command {
         #[arg(long, value_parser = parse_duration)]
         until: Option<Duration>,
     },
+    /// Step through a scenario one event at a time (a debugger: next, until, continue,
+    /// breakpoints, back, layers, fields, show).
+    ///
+    /// Reads commands from standard input (or --commands FILE), one per line; `help` lists them.
+    Step {
+        /// The scenario file (TOML)
+        file: String,
+        /// Read the commands from this file instead of standard input
+        #[arg(long, value_name = "FILE")]
+        commands: Option<String>,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+    },
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
         /// A shorter run, for a smoke test
@@ -147,6 +161,11 @@ fn main() -> ExitCode {
             seed,
             until,
         } => cmd_ladder(&file, &hosts, all_nodes, svg.as_deref(), seed, until),
+        Command::Step {
+            file,
+            commands,
+            seed,
+        } => cmd_step(&file, commands.as_deref(), seed),
         Command::Bench { quick, case } => {
             netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS
@@ -489,4 +508,40 @@ fn cmd_ladder(
         None => print!("{}", lad.to_text()),
     }
     ExitCode::SUCCESS
+}
+
+// ---- the stepper (netlab step) ----
+
+fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
+    use std::io::IsTerminal;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let mut stepper = netlab::step::Stepper::new(scn, seed);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match commands {
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => stepper.run_session(std::io::BufReader::new(f), &mut out, true, false),
+            Err(e) => {
+                eprintln!("error: cannot read {path}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            stepper.run_session(stdin.lock(), &mut out, !interactive, interactive)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`netlab step … | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }
