@@ -111,6 +111,33 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Draw a TCP connection of a run: its state timeline, its time-sequence graph (tcptrace
+    /// style) and its congestion window and RTO over time, as a standalone SVG.
+    ///
+    /// Without --svg, lists the run's TCP connections (their numbers are what --conn takes).
+    Tcpgraph {
+        /// The scenario file (TOML)
+        file: String,
+        /// Which connection (the number in the listing; default: the first)
+        #[arg(long, conflicts_with = "port")]
+        conn: Option<usize>,
+        /// The first connection with this port at either end
+        #[arg(long)]
+        port: Option<u16>,
+        /// Write the picture to this SVG file
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<String>,
+        /// Which picture: the state timeline, the time-sequence graph, cwnd/ssthresh/RTO, or all
+        /// three
+        #[arg(long, value_enum, default_value_t = netlab::trace::tcpgraph::GraphKind::All)]
+        kind: netlab::trace::tcpgraph::GraphKind,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time, e.g. 10ms (overrides the file's `stop`)
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+    },
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
         /// A shorter run, for a smoke test
@@ -166,6 +193,15 @@ fn main() -> ExitCode {
             commands,
             seed,
         } => cmd_step(&file, commands.as_deref(), seed),
+        Command::Tcpgraph {
+            file,
+            conn,
+            port,
+            svg,
+            kind,
+            seed,
+            until,
+        } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
         Command::Bench { quick, case } => {
             netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS
@@ -544,4 +580,61 @@ fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+// ---- TCP pictures (netlab tcpgraph) ----
+
+fn cmd_tcpgraph(
+    file: &str,
+    conn: Option<usize>,
+    port: Option<u16>,
+    svg: Option<&str>,
+    kind: netlab::trace::tcpgraph::GraphKind,
+    seed: Option<u64>,
+    until: Option<Duration>,
+) -> ExitCode {
+    use netlab::trace::tcpgraph;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let opts = RunOptions {
+        seed,
+        until: until.map(|d| Instant::ZERO + d),
+        ..Default::default()
+    };
+    let outcome = scenario::run(&scn, &opts);
+    let conns = tcpgraph::connections(&outcome.world, outcome.world.trace().records());
+    if conns.is_empty() {
+        eprintln!("{file}: no TCP connection in this run");
+        return ExitCode::from(1);
+    }
+    let Some(path) = svg else {
+        for c in &conns {
+            print!("{}", c.summary());
+        }
+        return ExitCode::SUCCESS;
+    };
+    let chosen = match (conn, port) {
+        (Some(n), _) => conns.iter().find(|c| c.number == n),
+        (None, Some(p)) => conns.iter().find(|c| c.has_port(p)),
+        (None, None) => conns.first(),
+    };
+    let Some(c) = chosen else {
+        let what = match (conn, port) {
+            (Some(n), _) => format!("no connection {n}"),
+            _ => format!("no connection with port {}", port.unwrap_or(0)),
+        };
+        eprintln!(
+            "error: {what} in this run; it has {} (run without --svg for the list)",
+            conns.len()
+        );
+        return ExitCode::from(2);
+    };
+    if let Err(e) = std::fs::write(path, c.to_svg(kind)) {
+        eprintln!("error: cannot write {path}: {e}");
+        return ExitCode::from(2);
+    }
+    eprintln!("wrote connection {} ({}) to {path}", c.number, c.label());
+    ExitCode::SUCCESS
 }

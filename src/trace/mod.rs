@@ -10,6 +10,7 @@ pub mod dissect;
 pub mod json;
 pub mod ladder;
 pub mod pcap;
+pub mod tcpgraph;
 pub mod text;
 
 use crate::arp::{ArpEvent, ArpInputError, ArpParseError};
