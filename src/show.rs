@@ -53,7 +53,7 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
             let _ = writeln!(out, "{}:", n.name);
             let _ = writeln!(out, "{:<6} {:<18} Age", "Port", "MAC address");
             for (mac, port, age) in sw.table.entries(now) {
-                let _ = writeln!(out, "{:<6} {:<18} {}", port + 1, mac, age);
+                let _ = writeln!(out, "{:<6} {:<18} {}", port + 1, mac.to_string(), age);
             }
         }
         (Table::Sockets, NodeKind::Host(h)) => {
