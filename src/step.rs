@@ -901,10 +901,83 @@ impl Stepper {
             _ => None,
         });
         let mine = |r: &&Record| r.node == Some(node);
-        // Records of the receive path go with the layers going up; the rest with the layers
-        // going down.
+        // The layers the arriving frame went up through, each with what its header says.
+        let mut in_rows: Vec<(Layer, String)> = Vec::new();
+        let mut accepted_note = None;
+        if let Some((id, _, frame)) = &rx {
+            let damaged = self.world.trace().records()[..cur.records.start]
+                .iter()
+                .rev()
+                .find_map(|r| match &r.event {
+                    TraceEvent::BitErrors {
+                        id: bid, flipped, ..
+                    } if bid == id => Some(*flipped),
+                    _ => None,
+                });
+            in_rows.push((
+                Layer::Phy,
+                format!(
+                    "{} bytes arrived{}",
+                    frame.len(),
+                    match damaged {
+                        Some(n) => format!(
+                            ", {n} bit{} flipped on the wire",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                        None => String::new(),
+                    }
+                ),
+            ));
+            let sections = dissect::dissect(frame);
+            if !matches!(kind, NodeKind::Hub(_)) {
+                let eth = sections
+                    .first()
+                    .map(|x| x.summary.clone())
+                    .unwrap_or_default();
+                in_rows.push((Layer::Ethernet, eth));
+            }
+            if let NodeKind::Host(h) = kind {
+                let nic_drop = records
+                    .iter()
+                    .filter(mine)
+                    .any(|r| matches!(r.event, TraceEvent::NicDrop { .. }));
+                if !nic_drop {
+                    let port = rx.as_ref().map_or(0, |x| x.1);
+                    if let (Some(iface), Some(dst)) = (
+                        h.interfaces.get(port as usize),
+                        crate::ethernet::dst_of(frame),
+                    ) {
+                        let why = if dst == iface.mac {
+                            "is this interface's address"
+                        } else if dst.is_broadcast() {
+                            "is broadcast"
+                        } else {
+                            "was taken in promiscuous mode"
+                        };
+                        accepted_note = Some(format!("destination {dst} {why}: accepted"));
+                    }
+                    let delivered = records
+                        .iter()
+                        .filter(mine)
+                        .any(|r| matches!(r.event, TraceEvent::IpDeliver { .. }));
+                    for sec in sections.iter().skip(1) {
+                        let transport = matches!(sec.layer, Layer::Icmp | Layer::Udp | Layer::Tcp);
+                        if (transport && !delivered) || sec.layer == Layer::Ethernet {
+                            break;
+                        }
+                        in_rows.push((sec.layer, sec.summary.clone()));
+                    }
+                    if delivered {
+                        in_rows.push((Layer::Socket, String::new()));
+                        in_rows.push((Layer::App, String::new()));
+                    }
+                }
+            }
+        }
+        // Records of the receive path go with the layers the frame went up through; the rest
+        // with the layers going down.
         let is_in = |e: &TraceEvent| {
-            rx.is_some()
+            in_rows.iter().any(|(l, _)| *l == row_layer(e))
                 && match e {
                     TraceEvent::Arp { event, .. } => {
                         !matches!(event, crate::arp::ArpEvent::RequestSent { .. })
@@ -939,101 +1012,28 @@ impl Stepper {
                 .map(|r| view.what(r))
                 .collect()
         };
-        let row = |s: &mut String, layer: &str, text: &str, notes: &[String]| {
-            if !text.is_empty() {
-                let _ = writeln!(s, "  {layer:<7} {text}");
-            } else if !notes.is_empty() {
-                let _ = writeln!(s, "  {layer:<7} {}", notes[0]);
-            }
-            let skip = usize::from(text.is_empty() && !notes.is_empty());
-            for n in notes.iter().skip(skip) {
-                let _ = writeln!(s, "  {:<7} · {n}", "");
-            }
-        };
-        if let Some((id, port, frame)) = &rx {
+        if let Some((id, port, _)) = &rx {
             let _ = writeln!(
                 s,
                 "in (bottom-up): frame {id} on {}",
                 view.port_name(node, *port)
             );
-            let sections = dissect::dissect(frame);
-            let damaged = self.world.trace().records()[..cur.records.start]
-                .iter()
-                .rev()
-                .find_map(|r| match &r.event {
-                    TraceEvent::BitErrors {
-                        id: bid, flipped, ..
-                    } if bid == id => Some(*flipped),
-                    _ => None,
-                });
-            let phy = format!(
-                "{} bytes arrived{}",
-                frame.len(),
-                match damaged {
-                    Some(n) => format!(
-                        ", {n} bit{} flipped on the wire",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                    None => String::new(),
-                }
-            );
-            row(&mut s, "phy", &phy, &notes(Layer::Phy, true));
-            let eth = sections
-                .first()
-                .map(|x| x.summary.clone())
-                .unwrap_or_default();
-            let mut eth_notes = notes(Layer::Ethernet, true);
-            eth_notes.extend(notes(Layer::Switch, true));
-            let accepted = match kind {
-                NodeKind::Host(h) => {
-                    let nic_drop = records
-                        .iter()
-                        .filter(mine)
-                        .any(|r| matches!(r.event, TraceEvent::NicDrop { .. }));
-                    if !nic_drop {
-                        if let (Some(iface), Some(dst)) = (
-                            h.interfaces.get(*port as usize),
-                            crate::ethernet::dst_of(frame),
-                        ) {
-                            let why = if dst == iface.mac {
-                                "is this interface's address"
-                            } else if dst.is_broadcast() {
-                                "is broadcast"
-                            } else {
-                                "was taken in promiscuous mode"
-                            };
-                            eth_notes.insert(0, format!("destination {dst} {why}: accepted"));
-                        }
+            for (layer, text) in &in_rows {
+                let mut n = notes(*layer, true);
+                if *layer == Layer::Ethernet {
+                    if let Some(a) = &accepted_note {
+                        n.insert(0, a.clone());
                     }
-                    !nic_drop
                 }
-                _ => false,
-            };
-            if !matches!(kind, NodeKind::Hub(_)) {
-                row(&mut s, "eth", &eth, &eth_notes);
-            }
-            if accepted {
-                let delivered = records
-                    .iter()
-                    .filter(mine)
-                    .any(|r| matches!(r.event, TraceEvent::IpDeliver { .. }));
-                for sec in sections.iter().skip(1) {
-                    let transport = matches!(sec.layer, Layer::Icmp | Layer::Udp | Layer::Tcp);
-                    if transport && !delivered {
-                        break;
-                    }
-                    if sec.layer == Layer::Ethernet {
-                        continue;
-                    }
-                    row(
-                        &mut s,
-                        sec.layer.name(),
-                        &sec.summary,
-                        &notes(sec.layer, true),
-                    );
+                let name = layer.name();
+                if !text.is_empty() {
+                    let _ = writeln!(s, "  {name:<7} {text}");
+                } else if !n.is_empty() {
+                    let _ = writeln!(s, "  {name:<7} {}", n[0]);
                 }
-                for layer in [Layer::Socket, Layer::App] {
-                    row(&mut s, layer.name(), "", &notes(layer, true));
+                let skip = usize::from(text.is_empty() && !n.is_empty());
+                for note in n.iter().skip(skip) {
+                    let _ = writeln!(s, "  {:<7} · {note}", "");
                 }
             }
         }
@@ -1045,14 +1045,23 @@ impl Stepper {
         let mut out_notes = Vec::new();
         for layer in Layer::ALL.iter().rev() {
             for n in notes(*layer, false) {
-                out_notes.push((*layer, n));
+                // The same line again (a window of segments going out): counted, not repeated.
+                match out_notes.last_mut() {
+                    Some((l, prev, k)) if *l == *layer && *prev == n => *k += 1,
+                    _ => out_notes.push((*layer, n, 1)),
+                }
             }
         }
         if !sent.is_empty() || !out_notes.is_empty() {
             s.push_str("out (top-down):\n");
         }
-        for (layer, n) in &out_notes {
-            let _ = writeln!(s, "  {:<7} · {n}", layer.name());
+        for (layer, n, k) in &out_notes {
+            let times = if *k > 1 {
+                format!(" ({k} times)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "  {:<7} · {n}{times}", layer.name());
         }
         for r in sent {
             let TraceEvent::FrameTx {
