@@ -85,19 +85,21 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
     Ok(out)
 }
 
+/// One row of [`crate::host::Sockets::netstat`]: protocol, local address, foreign address,
+/// state, receive queue, send queue.
+pub type SocketRow = (
+    String,
+    std::net::SocketAddrV4,
+    Option<std::net::SocketAddrV4>,
+    String,
+    usize,
+    usize,
+);
+
 /// The rows of [`crate::host::Sockets::netstat`] as `netstat -tuan` prints them: Proto,
 /// Recv-Q, Send-Q, Local Address, Foreign Address, State; a listener's queues are its accept
 /// queue and its half-open connections.
-pub fn sockets_table(
-    rows: &[(
-        String,
-        std::net::SocketAddrV4,
-        Option<std::net::SocketAddrV4>,
-        String,
-        usize,
-        usize,
-    )],
-) -> String {
+pub fn sockets_table(rows: &[SocketRow]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
