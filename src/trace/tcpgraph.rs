@@ -1167,11 +1167,15 @@ fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
         .map(|m| m * mag)
         .find(|s| *s >= raw)
         .unwrap_or(10.0 * mag);
-    let mut v = (lo / step).ceil() * step;
+    // Multiples of the step, computed one by one (repeated addition would drift).
+    let first = (lo / step).ceil() as i64;
     let mut out = Vec::new();
-    while v <= hi + step * 1e-9 && out.len() < 100 {
-        out.push(if v.abs() < step * 1e-9 { 0.0 } else { v });
-        v += step;
+    for k in first.. {
+        let v = k as f64 * step;
+        if v > hi + step * 1e-9 || out.len() >= 100 {
+            break;
+        }
+        out.push(if k == 0 { 0.0 } else { v });
     }
     out
 }
@@ -1221,7 +1225,11 @@ mod tests {
     #[test]
     fn ticks_are_round() {
         assert_eq!(nice_ticks(0.0, 10.0, 5), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
-        assert_eq!(nice_ticks(0.013, 0.061, 5), [0.02, 0.03, 0.04, 0.05, 0.06]);
+        let t: Vec<String> = nice_ticks(0.013, 0.061, 5)
+            .into_iter()
+            .map(format_num)
+            .collect();
+        assert_eq!(t, ["0.02", "0.03", "0.04", "0.05", "0.06"]);
         assert_eq!(nice_ticks(1.0, 1.0, 5), [1.0]);
         assert_eq!(format_num(0.25), "0.25");
         assert_eq!(format_num(12.0), "12");
