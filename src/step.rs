@@ -104,8 +104,9 @@ pub struct Stepper {
     actions: Vec<String>,
     /// Events run so far.
     events: u64,
-    /// The numbers of the events that left records, in order.
-    visible: Vec<u64>,
+    /// The event before the current one that left records: its number and time (where `back`
+    /// goes; a replay finds the one before that again).
+    previous: Option<(u64, Instant)>,
     current: Option<Current>,
     ended: Option<Ended>,
     breaks: Vec<(u32, Breakpoint)>,
@@ -147,7 +148,7 @@ impl Stepper {
             world,
             actions,
             events: 0,
-            visible: Vec::new(),
+            previous: None,
             current: None,
             ended: None,
             breaks: Vec::new(),
@@ -314,7 +315,7 @@ impl Stepper {
                     }
                     let end = self.world.trace().len();
                     if end > start {
-                        self.visible.push(self.events);
+                        self.previous = self.current.as_ref().map(|c| (c.index, c.step.time));
                         self.current = Some(Current {
                             index: self.events,
                             step,
@@ -331,21 +332,14 @@ impl Stepper {
     fn restart(&mut self) {
         self.world = self.scn.instantiate(self.seed, Trace::recording());
         self.events = 0;
-        self.visible.clear();
+        self.previous = None;
         self.current = None;
         self.ended = None;
     }
 
     /// Time of the event before the current one that left records.
     fn previous_time(&self) -> Option<Instant> {
-        let n = self.visible.len();
-        if n < 2 {
-            return None;
-        }
-        // The previous visible event's records are not kept apart; its time is the time of the
-        // last record before the current event's.
-        let start = self.current.as_ref()?.records.start;
-        self.world.trace().records()[..start].last().map(|r| r.time)
+        self.previous.map(|(_, t)| t)
     }
 
     /// The breakpoints the current event hits.
@@ -618,10 +612,7 @@ impl Stepper {
         if self.current.is_none() {
             return "already at the start: no event has run yet".into();
         }
-        let target = match self.visible.len() {
-            0 | 1 => 0,
-            n => self.visible[n - 2],
-        };
+        let target = self.previous.map_or(0, |(i, _)| i);
         self.restart();
         while self.events < target {
             if !matches!(self.advance(None), Stop::Event) {
