@@ -13,16 +13,41 @@ use crate::time::{Duration, Instant};
 use crate::trace::Trace;
 
 /// The measurements of one case.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct BenchResult {
     pub name: String,
     pub frames: u64,
     pub events: u64,
     pub wall: std::time::Duration,
     pub sim_time: Instant,
+    /// Payload bytes delivered (bulk cases).
+    pub bytes: u64,
+    /// Connections completed (many-connection case).
+    pub count: u64,
+    /// Sockets alive when the last connection started (many-connection case).
+    pub peak_sockets: u64,
+    /// Growth of the process's peak resident memory during the case, KiB.
+    pub rss_growth_kib: Option<u64>,
+    /// Simulated time from the first connection to the last byte (bulk cases), µs.
+    pub transfer_us: u64,
 }
 
 impl BenchResult {
+    fn with_bytes(mut self, b: u64) -> Self {
+        self.bytes = b;
+        self
+    }
+
+    fn with_transfer(mut self, us: u64) -> Self {
+        self.transfer_us = us;
+        self
+    }
+
+    fn with_count(mut self, c: u64) -> Self {
+        self.count = c;
+        self
+    }
+
     pub fn frames_per_sec(&self) -> f64 {
         self.frames as f64 / self.wall.as_secs_f64()
     }
@@ -119,6 +144,7 @@ pub fn switched_frames(frames: u64, payload: usize) -> BenchResult {
         events: w.fabric.queue.processed(),
         wall,
         sim_time: w.now(),
+        ..Default::default()
     }
 }
 
@@ -212,7 +238,278 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
         events: w.fabric.queue.processed(),
         wall,
         sim_time: w.now(),
+        ..Default::default()
     }
+}
+
+/// A host with one interface `addr/prefix`, an optional gateway, and a TCP configured like the
+/// ns-3 anchors (1448-byte segments, 128 KiB buffers); no trace.
+fn tcp_host(
+    serial: u32,
+    addr: std::net::Ipv4Addr,
+    prefix: u8,
+    gateway: Option<std::net::Ipv4Addr>,
+) -> Host {
+    use crate::arp::ArpConfig;
+    use crate::host::HostConfig;
+    use crate::ip::{Ipv4Cidr, Route};
+    let mut iface = Interface::new("eth0", ethernet::default_mac(serial));
+    iface.addr = Some(Ipv4Cidr::new(addr, prefix).expect("valid prefix"));
+    let tcp = crate::tcp::TcpConfig {
+        mss: 1448,
+        send_buffer_size: 128 * 1024,
+        recv_buffer_size: 128 * 1024,
+        ..Default::default()
+    };
+    let config = HostConfig {
+        arp: ArpConfig {
+            trace: false,
+            ..ArpConfig::default()
+        },
+        tcp,
+        ..HostConfig::default()
+    };
+    let mut h = Host::with_config(vec![iface], false, config);
+    h.seed(crate::rng::stream(1, "host", serial as u64));
+    if let Some(gw) = gateway {
+        let _ = h.routes.add(Route::default_via(gw, 0));
+    }
+    h
+}
+
+fn start(w: &mut World, node: NodeId, name: &str, app: crate::apps::sock::SocketApp) {
+    w.with_host(node, |h, io| {
+        h.start_app(
+            io,
+            crate::apps::App {
+                name: name.into(),
+                kind: crate::apps::AppKind::Socket(Box::new(app)),
+            },
+        );
+    });
+}
+
+fn app_counter(w: &World, node: NodeId, name: &str) -> u64 {
+    match &w.node(node).kind {
+        NodeKind::Host(h) => h.apps.iter().filter_map(|a| a.counter(name)).sum(),
+        _ => 0,
+    }
+}
+
+/// Peak resident memory of this process, from /proc (Linux), in KiB.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// ns-3's `bulk_tcp` anchor on netlab: two hosts on one 1 Gbps, 1 ms link, one TCP transfer of
+/// `bytes` (1448-byte segments, 128 KiB buffers) starting at 0.1 s; with `loss`, each frame
+/// on the link is lost with that probability (both directions; ns-3 drops only at the
+/// receiver).
+pub fn bulk_tcp(bytes: u64, loss: f64) -> BenchResult {
+    use crate::apps::sock::{BulkSend, BulkSink, SocketApp};
+    use std::net::{Ipv4Addr, SocketAddrV4};
+    let mut w = World::new(Trace::off());
+    w.limits.max_events = u64::MAX;
+    let a_ip = Ipv4Addr::new(10, 0, 0, 1);
+    let b_ip = Ipv4Addr::new(10, 0, 0, 2);
+    let a = w.add_node(
+        "a",
+        NodeKind::Host(Box::new(tcp_host(1, a_ip, 24, None))),
+        1,
+    );
+    let b = w.add_node(
+        "b",
+        NodeKind::Host(Box::new(tcp_host(2, b_ip, 24, None))),
+        1,
+    );
+    let cfg = LinkConfig {
+        bandwidth: Bandwidth::from_bps(1_000_000_000),
+        delay: Duration::from_millis(1),
+        queue_frames: 100,
+        loss,
+        ..LinkConfig::default()
+    };
+    w.add_link(
+        "a--b",
+        (a, 0),
+        (b, 0),
+        cfg,
+        crate::rng::stream(1, "link", 0),
+    );
+    start(&mut w, b, "sink", SocketApp::BulkSink(BulkSink::new(5001)));
+    w.schedule_script(Instant::ZERO + Duration::from_millis(100), 0);
+    let started = std::time::Instant::now();
+    while let Ok(Some(step)) = w.step() {
+        if let StepKind::Script { .. } = step.kind {
+            start(
+                &mut w,
+                a,
+                "send",
+                SocketApp::BulkSend(BulkSend::new(SocketAddrV4::new(b_ip, 5001), bytes)),
+            );
+        }
+    }
+    let wall = started.elapsed();
+    let received = app_counter(&w, b, "bytes_in");
+    assert_eq!(received, bytes, "every byte arrived");
+    assert_eq!(app_counter(&w, b, "corrupt_bytes"), 0, "and intact");
+    BenchResult {
+        name: format!(
+            "bulk-tcp {} MB{}",
+            bytes / 1_000_000,
+            if loss > 0.0 {
+                format!(" loss {}%", loss * 100.0)
+            } else {
+                String::new()
+            }
+        ),
+        frames: w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum(),
+        events: w.fabric.queue.processed(),
+        wall,
+        sim_time: w.now(),
+        ..Default::default()
+    }
+    .with_bytes(received)
+    .with_transfer(app_counter(&w, b, "transfer_us"))
+}
+
+/// ns-3's `many_conn` anchor on netlab: 10 client hosts on a switch (1 Gbps, 1 µs) in
+/// 10.1.0.0/16, a router, and a server behind a 1 Gbps, 1 ms link in 10.2.0.0/24. `conns`
+/// connections start at 1 s, one every 100 µs, round-robin over the clients; each connects,
+/// sends 1024 bytes and closes; the server reads to the end and closes.
+pub fn many_conn(conns: u32) -> BenchResult {
+    use crate::apps::sock::{BulkSend, BulkSink, SocketApp};
+    use crate::ip::Ipv4Cidr;
+    use std::net::{Ipv4Addr, SocketAddrV4};
+    let rss_before = peak_rss_kib();
+    let mut w = World::new(Trace::off());
+    w.limits.max_events = u64::MAX;
+    let clients = 10u32;
+    let sw = w.add_node(
+        "sw",
+        NodeKind::Switch(Switch::new(clients as u16 + 1, MacTableConfig::default())),
+        clients as u16 + 1,
+    );
+    let lan = LinkConfig {
+        bandwidth: Bandwidth::from_bps(1_000_000_000),
+        delay: Duration::from_micros(1),
+        ..LinkConfig::default()
+    };
+    let wan = LinkConfig {
+        delay: Duration::from_millis(1),
+        ..lan.clone()
+    };
+    let gw_a = Ipv4Addr::new(10, 1, 0, 254);
+    let gw_b = Ipv4Addr::new(10, 2, 0, 254);
+    let mut ids = Vec::new();
+    for i in 0..clients {
+        let h = tcp_host(i + 1, Ipv4Addr::new(10, 1, 0, i as u8 + 1), 16, Some(gw_a));
+        let id = w.add_node(format!("c{i}"), NodeKind::Host(Box::new(h)), 1);
+        w.add_link(
+            format!("c{i}--sw"),
+            (id, 0),
+            (sw, i as u16),
+            lan.clone(),
+            crate::rng::stream(1, "link", i as u64),
+        );
+        ids.push(id);
+    }
+    let mut r0 = Interface::new("eth0", ethernet::default_mac(100));
+    r0.addr = Some(Ipv4Cidr::new(gw_a, 16).expect("valid"));
+    let mut r1 = Interface::new("eth1", ethernet::default_mac(101));
+    r1.addr = Some(Ipv4Cidr::new(gw_b, 24).expect("valid"));
+    let router = Host::with_config(
+        vec![r0, r1],
+        true,
+        crate::host::HostConfig {
+            arp: crate::arp::ArpConfig {
+                trace: false,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    let r = w.add_node("r", NodeKind::Host(Box::new(router)), 2);
+    w.add_link(
+        "r--sw",
+        (r, 0),
+        (sw, clients as u16),
+        lan.clone(),
+        crate::rng::stream(1, "link", 50),
+    );
+    let server_ip = Ipv4Addr::new(10, 2, 0, 1);
+    let server = w.add_node(
+        "server",
+        NodeKind::Host(Box::new(tcp_host(200, server_ip, 24, Some(gw_b)))),
+        1,
+    );
+    w.add_link(
+        "r--server",
+        (r, 1),
+        (server, 0),
+        wan,
+        crate::rng::stream(1, "link", 51),
+    );
+    start(
+        &mut w,
+        server,
+        "sink",
+        SocketApp::BulkSink(BulkSink::new(5001)),
+    );
+    for k in 0..conns {
+        w.schedule_script(
+            Instant::ZERO + Duration::from_secs(1) + Duration::from_micros(100 * k as u64),
+            k,
+        );
+    }
+    let started = std::time::Instant::now();
+    let mut peak_sockets = 0usize;
+    while let Ok(Some(step)) = w.step() {
+        if let StepKind::Script { index } = step.kind {
+            let client = ids[(index % clients) as usize];
+            start(
+                &mut w,
+                client,
+                "conn",
+                SocketApp::BulkSend(BulkSend::new(SocketAddrV4::new(server_ip, 5001), 1024)),
+            );
+            if index + 1 == conns {
+                peak_sockets = ids
+                    .iter()
+                    .map(|&id| match &w.node(id).kind {
+                        NodeKind::Host(h) => h.sockets.len(),
+                        _ => 0,
+                    })
+                    .sum();
+            }
+        }
+    }
+    let wall = started.elapsed();
+    let accepted = app_counter(&w, server, "connections");
+    assert_eq!(accepted, conns as u64, "every connection was accepted");
+    assert_eq!(
+        app_counter(&w, server, "bytes_in"),
+        1024 * conns as u64,
+        "every byte arrived"
+    );
+    let rss = match (rss_before, peak_rss_kib()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    };
+    let mut r = BenchResult {
+        name: format!("many-conn {conns} connections"),
+        frames: w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum(),
+        events: w.fabric.queue.processed(),
+        wall,
+        sim_time: w.now(),
+        ..Default::default()
+    }
+    .with_count(conns as u64);
+    r.peak_sockets = peak_sockets as u64;
+    r.rss_growth_kib = rss;
+    r
 }
 
 /// Runs every case (or those whose name contains `only`) and prints a table.
@@ -233,6 +530,27 @@ pub fn run_all(quick: bool, only: Option<&str>) {
             format!("lan-ping {lan} hosts"),
             Box::new(move || lan_ping(lan)),
         ),
+        (
+            "bulk-tcp 100 MB".into(),
+            Box::new(move || bulk_tcp(if quick { 10_000_000 } else { 100_000_000 }, 0.0)),
+        ),
+        (
+            "bulk-tcp 1000 MB".into(),
+            Box::new(move || bulk_tcp(if quick { 20_000_000 } else { 1_000_000_000 }, 0.0)),
+        ),
+        (
+            "bulk-tcp 100 MB loss 1%".into(),
+            Box::new(move || bulk_tcp(if quick { 10_000_000 } else { 100_000_000 }, 0.01)),
+        ),
+        (
+            "bulk-tcp 1000 MB loss 1%".into(),
+            Box::new(move || bulk_tcp(if quick { 20_000_000 } else { 1_000_000_000 }, 0.01)),
+        ),
+        ("many-conn 1000".into(), Box::new(|| many_conn(1000))),
+        (
+            "many-conn 10000".into(),
+            Box::new(move || many_conn(if quick { 2000 } else { 10_000 })),
+        ),
     ];
     let cases: Vec<BenchResult> = all
         .iter()
@@ -240,25 +558,73 @@ pub fn run_all(quick: bool, only: Option<&str>) {
         .map(|(_, run)| run())
         .collect();
     println!(
-        "{:<32} {:>12} {:>12} {:>10} {:>16} {:>16}",
-        "case", "frames", "events", "wall s", "frames/wall s", "events/wall s"
+        "{:<32} {:>12} {:>12} {:>10} {:>14} {:>14} {:>14} {:>10}",
+        "case",
+        "frames",
+        "events",
+        "wall s",
+        "frames/wall s",
+        "events/wall s",
+        "work/wall s",
+        "sim s*"
     );
     for r in &cases {
+        let work = if r.bytes > 0 {
+            format!("{:.1} MB", r.bytes as f64 / r.wall.as_secs_f64() / 1e6)
+        } else if r.count > 0 {
+            format!("{:.0} conn", r.count as f64 / r.wall.as_secs_f64())
+        } else {
+            "-".into()
+        };
         println!(
-            "{:<32} {:>12} {:>12} {:>10.3} {:>16.0} {:>16.0}",
+            "{:<32} {:>12} {:>12} {:>10.3} {:>14.0} {:>14.0} {:>14} {:>10.3}",
             r.name,
             r.frames,
             r.events,
             r.wall.as_secs_f64(),
             r.frames_per_sec(),
-            r.events_per_sec()
+            r.events_per_sec(),
+            work,
+            if r.transfer_us > 0 {
+                r.transfer_us as f64 / 1e6
+            } else {
+                r.sim_time.as_secs_f64()
+            },
         );
+        if r.peak_sockets > 0 {
+            // (many-conn's simulated end includes the 60 s TIME_WAIT of the last connections)
+            let per = r
+                .rss_growth_kib
+                .map(|k| k as f64 * 1024.0 / r.peak_sockets as f64);
+            println!(
+                "{:<32} peak sockets {} (client sockets, most in TIME_WAIT), peak RSS growth {} KiB{}",
+                "",
+                r.peak_sockets,
+                r.rss_growth_kib.map_or("?".into(), |k| k.to_string()),
+                per.map_or(String::new(), |b| format!(", about {b:.0} bytes per socket"))
+            );
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bulk_tcp_delivers_every_byte_with_and_without_loss() {
+        // bulk_tcp asserts that every byte arrived intact.
+        let clean = bulk_tcp(300_000, 0.0);
+        assert!(clean.bytes == 300_000);
+        let lossy = bulk_tcp(300_000, 0.02);
+        assert!(lossy.transfer_us > clean.transfer_us, "losses cost time");
+    }
+
+    #[test]
+    fn many_conn_completes_every_connection() {
+        let r = many_conn(30);
+        assert_eq!(r.count, 30);
+    }
 
     #[test]
     fn lan_ping_answers_every_host() {

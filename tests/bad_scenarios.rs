@@ -53,7 +53,7 @@ fn the_base_is_valid() {
 fn unknown_key() {
     assert_eq!(
         broken("bandwidth = \"100Mbps\"", "bandwith = \"100Mbps\""),
-        "bad.toml:14:1: unknown key `bandwith`, expected one of `name`, `between`, `bandwidth`, `delay`, `queue`, `ber`, `mtu`"
+        "bad.toml:14:1: unknown key `bandwith`, expected one of `name`, `between`, `bandwidth`, `delay`, `queue`, `ber`, `mtu`, `loss`"
     );
 }
 
@@ -136,7 +136,7 @@ fn unknown_host_in_the_timeline() {
 fn unknown_action() {
     assert_eq!(
         broken("send-frame to=bob", "send-frme to=bob"),
-        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface"
+        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, or a socket call such as `s = socket(tcp)`"
     );
 }
 
@@ -170,7 +170,7 @@ fn unknown_counter_in_an_expectation() {
         broken("bob.raw_delivered", "bob.delivered"),
         format!(
             "bad.toml:25:9: a host has no counter `delivered`: expected one of {}",
-            netlab::host::HostCounters::NAMES.join(", ")
+            netlab::sim::counter_names("host").join(", ")
         )
     );
 }

@@ -5,6 +5,8 @@
 //! deadline. The host carries the packets out.
 
 pub mod ping;
+pub mod script;
+pub mod sock;
 pub mod traceroute;
 
 pub use ping::{DfPolicy, Ping, PingConfig, PingStats};
@@ -50,6 +52,11 @@ pub struct App {
 pub enum AppKind {
     Ping(Ping),
     Traceroute(Traceroute),
+    /// An application using the socket API.
+    Socket(Box<sock::SocketApp>),
+    /// Stands in for a socket application while it runs (it is taken out of the host so it
+    /// can call the host's socket API).
+    Running,
 }
 
 impl App {
@@ -57,13 +64,18 @@ impl App {
         match &self.kind {
             AppKind::Ping(p) => p.poll_at(),
             AppKind::Traceroute(t) => t.poll_at(),
+            AppKind::Socket(s) => s.poll_at(),
+            AppKind::Running => None,
         }
     }
 
+    /// Runs the timers of a raw-packet application (ping, traceroute); socket applications
+    /// are polled by their host instead.
     pub fn on_timer(&mut self, now: Instant, out: &mut Vec<AppOut>) {
         match &mut self.kind {
             AppKind::Ping(p) => p.on_timer(now, out),
             AppKind::Traceroute(t) => t.on_timer(now, out),
+            AppKind::Socket(_) | AppKind::Running => {}
         }
     }
 
@@ -72,6 +84,8 @@ impl App {
         match &self.kind {
             AppKind::Ping(p) => p.counter(name),
             AppKind::Traceroute(t) => t.stats.get(name),
+            AppKind::Socket(s) => s.counter(name),
+            AppKind::Running => None,
         }
     }
 
@@ -84,6 +98,8 @@ impl App {
                 v
             }
             "traceroute" => TracerouteStats::NAMES.to_vec(),
+            "script" => script::ScriptStats::NAMES.to_vec(),
+            "stream" => sock::StreamStats::NAMES.to_vec(),
             _ => vec![],
         }
     }

@@ -45,7 +45,13 @@ impl Host {
             .map(|c| c.addr())
     }
 
-    pub(super) fn drop_ip(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, reason: IpDrop) {
+    pub(super) fn drop_ip(
+        &mut self,
+        io: &mut NodeIo,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        reason: IpDrop,
+    ) {
         self.counters.ip_dropped += 1;
         io.trace(TraceEvent::IpDropped { src, dst, reason });
     }
@@ -732,6 +738,10 @@ impl Host {
     pub(super) fn run_app_timers(&mut self, io: &mut NodeIo) {
         for i in 0..self.apps.len() {
             if self.apps[i].poll_at().is_some_and(|t| t <= io.now) {
+                if matches!(self.apps[i].kind, AppKind::Socket(_)) {
+                    self.poll_socket_app(io, i);
+                    continue;
+                }
                 let mut out = std::mem::take(&mut self.scratch_app_out);
                 self.apps[i].on_timer(io.now, &mut out);
                 self.carry_out(io, i, &mut out);
@@ -815,7 +825,9 @@ fn socket_error_of(kind: IcmpKind) -> Option<crate::socket::SocketError> {
         IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable) => Some(E::ConnectionRefused),
         IcmpKind::Unreachable(DestUnreachableCode::HostUnreachable) => Some(E::HostUnreachable),
         IcmpKind::Unreachable(DestUnreachableCode::NetUnreachable) => Some(E::NetworkUnreachable),
-        IcmpKind::Unreachable(DestUnreachableCode::ProtocolUnreachable) => Some(E::ConnectionRefused),
+        IcmpKind::Unreachable(DestUnreachableCode::ProtocolUnreachable) => {
+            Some(E::ConnectionRefused)
+        }
         _ => None,
     }
 }

@@ -15,7 +15,8 @@ mod sockets;
 
 pub use sockets::Sockets;
 
-use crate::apps::{App, AppOut};
+use crate::apps::sock::SockCx;
+use crate::apps::{App, AppKind, AppOut};
 use crate::arp::{ArpCache, ArpConfig, ArpTimerAction};
 use crate::ethernet::{self, EthernetRepr, Frame, MacAddr};
 use crate::ip::{Ipv4Cidr, Reassembler, ReassemblyConfig, RoutingTable};
@@ -257,6 +258,7 @@ impl Host {
         self.run_reassembly_timers(io);
         self.run_socket_timers(io);
         self.run_app_timers(io);
+        self.run_ready_apps(io);
     }
 
     /// Sends a frame out of interface `port`, counting it.
@@ -325,7 +327,10 @@ impl Host {
         }
         match eth.ethertype {
             ethernet::ethertype::ARP => self.on_arp(io, port, payload),
-            ethernet::ethertype::IPV4 => self.on_ipv4(io, port, payload, eth.dst.is_broadcast()),
+            ethernet::ethertype::IPV4 => {
+                self.on_ipv4(io, port, payload, eth.dst.is_broadcast());
+                self.run_ready_apps(io);
+            }
             ethernet::ethertype::EXPERIMENTAL => {
                 self.counters.raw_delivered += 1;
                 if io.tracing() {
@@ -345,8 +350,47 @@ impl Host {
 
     /// Starts an application now.
     pub fn start_app(&mut self, io: &mut NodeIo, app: App) {
+        let socket_app = matches!(app.kind, AppKind::Socket(_));
         self.apps.push(app);
-        self.run_app_timers(io);
+        if socket_app {
+            self.poll_socket_app(io, self.apps.len() - 1);
+            self.run_ready_apps(io);
+        } else {
+            self.run_app_timers(io);
+        }
+    }
+
+    /// Lets socket application `i` make its calls.
+    pub(super) fn poll_socket_app(&mut self, io: &mut NodeIo, i: usize) {
+        let kind = std::mem::replace(&mut self.apps[i].kind, AppKind::Running);
+        if let AppKind::Socket(mut app) = kind {
+            let mut cx = SockCx {
+                host: self,
+                io,
+                app: i as u16,
+            };
+            app.poll(&mut cx);
+            self.apps[i].kind = AppKind::Socket(app);
+        } else {
+            self.apps[i].kind = kind;
+        }
+    }
+
+    /// Polls the applications whose sockets became ready, until none is.
+    pub(crate) fn run_ready_apps(&mut self, io: &mut NodeIo) {
+        // Bounded: each round serves the apps made ready by the round before; an app that
+        // keeps making itself ready would be a bug, and stops here rather than hang.
+        for _ in 0..10_000 {
+            if self.sockets.ready.is_empty() {
+                return;
+            }
+            let ready = std::mem::take(&mut self.sockets.ready);
+            for i in ready {
+                if (i as usize) < self.apps.len() {
+                    self.poll_socket_app(io, i as usize);
+                }
+            }
+        }
     }
 
     /// A fresh identifier for an application's packets (ICMP ident, UDP source port).

@@ -2,6 +2,7 @@
 //! fragmentation and reassembly.
 
 pub mod addr;
+pub mod checksum;
 pub mod frag;
 pub mod route;
 pub mod wire;

@@ -111,6 +111,9 @@ pub struct LinkConfig {
     pub bit_error_rate: f64,
     /// Largest IP packet the link carries (bytes of Ethernet payload).
     pub mtu: usize,
+    /// Probability that a frame is lost outright (Mininet's `loss`, ns-3's error model);
+    /// independent of the bit error rate.
+    pub loss: f64,
 }
 
 impl Default for LinkConfig {
@@ -121,6 +124,7 @@ impl Default for LinkConfig {
             queue_frames: 100,
             bit_error_rate: 0.0,
             mtu: 1500,
+            loss: 0.0,
         }
     }
 }
@@ -156,6 +160,8 @@ crate::counters! {
         corrupted_frames,
         /// Bits flipped in all.
         bit_errors,
+        /// Frames lost at random (the link's `loss` probability).
+        lost,
     }
 }
 

@@ -156,6 +156,16 @@ fn link_config(
         }
         c.bit_error_rate = p;
     }
+    if let Some(v) = &s.loss {
+        let p = *v.get_ref();
+        if !(0.0..=1.0).contains(&p) {
+            return Err(src.error(
+                v.span(),
+                format!("loss is a probability per frame, between 0 and 1 (such as 0.01 for 1 %), found {p}"),
+            ));
+        }
+        c.loss = p;
+    }
     if let Some(v) = &s.mtu {
         c.mtu = positive(src, v, "mtu", 68, 9000)? as usize;
     }

@@ -91,6 +91,16 @@ pub enum Target {
     App(usize, String),
 }
 
+/// What a program's variable should hold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProgramValue {
+    Bytes(Vec<u8>),
+    Int(i64),
+    /// An exception class (`ConnectionResetError`) or errno name (`ECONNRESET`).
+    Error(String),
+    Status(String),
+}
+
 /// The right-hand side of a counter comparison: a number or another counter.
 #[derive(Clone, Debug)]
 pub enum Operand {
@@ -146,6 +156,21 @@ pub enum CheckKind {
         dest: Ipv4Cidr,
         via: Option<Ipv4Addr>,
         present: bool,
+    },
+    /// A program's variable or status.
+    Program {
+        node: usize,
+        app: String,
+        var: String,
+        equal: bool,
+        want: ProgramValue,
+    },
+    /// The states a TCP connection went through (the `nth` one involving `port`).
+    TcpStates {
+        node: usize,
+        port: u16,
+        nth: usize,
+        states: Vec<String>,
     },
     /// The hops a traceroute found, in order.
     Path {
@@ -435,6 +460,56 @@ fn parse_check(
             args.finish(&["error"])?;
             Ok(CheckKind::RunEnds { error })
         }
+        name if apps.get(name).is_some_and(|(_, k)| *k == "script") => {
+            // `NODE/PROGRAM VAR == "text"`, `… err == ConnectionResetError`, `… status == blocked`
+            let (node, _) = apps[name];
+            let mut args = Args::new(ctx, name, rest)?;
+            let Some(var) = args.next_positional() else {
+                return Err(
+                    ctx.err_end("expected a variable (or `status`) after the program's name")
+                );
+            };
+            let op = match args.next_positional() {
+                Some(w) if w.value == "==" => true,
+                Some(w) if w.value == "!=" => false,
+                Some(w) => return Err(ctx.err_at(&w, "expected == or !=")),
+                None => return Err(ctx.err_end("expected == or != and a value")),
+            };
+            let Some(vw) = args.next_positional() else {
+                return Err(ctx.err_end("expected a value: \"text\", an exception name such as ConnectionResetError, or a status"));
+            };
+            let want = if var.value == "status" {
+                match vw.value.as_str() {
+                    "done" | "blocked" | "failed" | "running" => {
+                        ProgramValue::Status(vw.value.clone())
+                    }
+                    _ => {
+                        return Err(ctx.err_at(
+                            &vw,
+                            "a program's status is done, blocked, failed or running",
+                        ))
+                    }
+                }
+            } else if vw.quoted {
+                ProgramValue::Bytes(vw.value.clone().into_bytes())
+            } else if vw.value.ends_with("Error")
+                || vw.value.starts_with('E') && vw.value.chars().all(|c| c.is_ascii_uppercase())
+            {
+                ProgramValue::Error(vw.value.clone())
+            } else if let Ok(n) = vw.value.parse::<i64>() {
+                ProgramValue::Int(n)
+            } else {
+                return Err(ctx.err_at(&vw, "expected \"text\", a number, or an exception name such as ConnectionRefusedError"));
+            };
+            args.finish(&[])?;
+            Ok(CheckKind::Program {
+                node,
+                app: name.to_string(),
+                var: var.value,
+                equal: op,
+                want,
+            })
+        }
         name if apps.get(name).is_some_and(|(_, k)| *k == "traceroute") => {
             let (node, _) = apps[name];
             let mut it = rest.into_iter();
@@ -559,6 +634,49 @@ fn parse_check(
                         value,
                     })
                 }
+                "tcp-states" => {
+                    let mut args = Args::new(ctx, "tcp-states", rest)?;
+                    let port = args
+                        .take_parsed("port", "a port number", |s| s.parse::<u16>().ok())?
+                        .ok_or_else(|| {
+                            ctx.err_end("tcp-states needs port=N (a port of the connection)")
+                        })?;
+                    let nth = args
+                        .take_parsed("nth", "a connection number (from 1)", |s| {
+                            s.parse::<usize>().ok().filter(|&n| n >= 1)
+                        })?
+                        .unwrap_or(1);
+                    match args.next_positional() {
+                        Some(w) if w.value == "==" => {}
+                        Some(w) => return Err(ctx.err_at(&w, "expected `==` and the states")),
+                        None => return Err(ctx.err_end("expected `== STATE STATE …`")),
+                    }
+                    let mut states = Vec::new();
+                    while let Some(w) = args.next_positional() {
+                        let st = w.value.to_ascii_uppercase();
+                        if !TCP_STATES.contains(&st.as_str()) {
+                            return Err(ctx.err_at(
+                                &w,
+                                format!(
+                                    "`{}` is not a TCP state: expected one of {}",
+                                    w.value,
+                                    TCP_STATES.join(" ")
+                                ),
+                            ));
+                        }
+                        states.push(st);
+                    }
+                    if states.is_empty() {
+                        return Err(ctx.err_end("list the states, such as == SYN_SENT ESTABLISHED"));
+                    }
+                    args.finish(&["port", "nth"])?;
+                    Ok(CheckKind::TcpStates {
+                        node,
+                        port,
+                        nth,
+                        states,
+                    })
+                }
                 "arp" => {
                     if super::host_ifaces(&names.nodes[node]).is_empty() {
                         return Err(ctx.err_at(
@@ -649,6 +767,21 @@ fn parse_check(
         }
     }
 }
+
+/// RFC 9293's state names, as netlab prints them.
+const TCP_STATES: &[&str] = &[
+    "CLOSED",
+    "LISTEN",
+    "SYN_SENT",
+    "SYN_RECEIVED",
+    "ESTABLISHED",
+    "FIN_WAIT_1",
+    "FIN_WAIT_2",
+    "CLOSE_WAIT",
+    "CLOSING",
+    "LAST_ACK",
+    "TIME_WAIT",
+];
 
 fn has_or_lacks(
     ctx: &LineCtx,
@@ -837,9 +970,11 @@ impl Check {
                 )
             }
             // Judged by `evaluate_state` above.
-            CheckKind::Arp { .. } | CheckKind::Routes { .. } | CheckKind::Path { .. } => {
-                (false, "not a trace check".into())
-            }
+            CheckKind::Arp { .. }
+            | CheckKind::Routes { .. }
+            | CheckKind::Path { .. }
+            | CheckKind::Program { .. }
+            | CheckKind::TcpStates { .. } => (false, "not a trace check".into()),
             CheckKind::RunEnds { error } => {
                 let how = match run_error {
                     None => "the run ended normally".to_string(),
@@ -920,6 +1055,115 @@ impl Check {
                     None => format!("no route to {dest}"),
                 };
                 Some((ok, detail))
+            }
+            CheckKind::Program {
+                node,
+                app,
+                var,
+                equal,
+                want,
+            } => {
+                use crate::apps::script::{Status, Value};
+                let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
+                    return Some((false, "not a host".into()));
+                };
+                let script = h
+                    .apps
+                    .iter()
+                    .find(|a| &a.name == app)
+                    .and_then(|a| match &a.kind {
+                        crate::apps::AppKind::Socket(s) => match s.as_ref() {
+                            crate::apps::sock::SocketApp::Script(sc) => Some(sc),
+                            _ => None,
+                        },
+                        _ => None,
+                    });
+                let Some(script) = script else {
+                    return Some((false, format!("{app} never started")));
+                };
+                let (matches, found) = if var == "status" {
+                    let st = match &script.status {
+                        Status::Running => "running".to_string(),
+                        Status::Blocked(_) => "blocked".to_string(),
+                        Status::Done => "done".to_string(),
+                        Status::Failed(e) => format!("failed ({e})"),
+                    };
+                    let ok = matches!(want, ProgramValue::Status(w) if st.starts_with(w.as_str()));
+                    let blocked_in = match (&script.status, script.current_line()) {
+                        (Status::Blocked(since), Some(l)) => {
+                            format!(" in `{}` since {since}s", l.text)
+                        }
+                        _ => String::new(),
+                    };
+                    (ok, format!("status is {st}{blocked_in}"))
+                } else {
+                    match script.var(var) {
+                        None => (false, format!("{var} was never set")),
+                        Some(v) => {
+                            let ok = match (want, v) {
+                                (ProgramValue::Bytes(b), Value::Bytes(got)) => b == got,
+                                (ProgramValue::Bytes(b), Value::Text(t)) => b == t.as_bytes(),
+                                (ProgramValue::Int(n), Value::Int(got)) => n == got,
+                                (ProgramValue::Error(name), Value::Error(e)) => {
+                                    e.python_name() == name || e.errno_name() == name
+                                }
+                                _ => false,
+                            };
+                            (ok, format!("{var} is {v}"))
+                        }
+                    }
+                };
+                Some((matches == *equal, found))
+            }
+            CheckKind::TcpStates {
+                node,
+                port,
+                nth,
+                states,
+            } => {
+                // The connections involving `port` at `node`, in order of first appearance.
+                let id = NodeId(*node as u32);
+                let mut conns: Vec<(
+                    (std::net::SocketAddrV4, std::net::SocketAddrV4),
+                    Vec<String>,
+                )> = Vec::new();
+                for r in world.trace().records() {
+                    if r.node != Some(id) {
+                        continue;
+                    }
+                    if let TraceEvent::Tcp {
+                        local,
+                        remote,
+                        event: crate::tcp::TcpEvent::StateChanged { to, .. },
+                    } = &r.event
+                    {
+                        if local.port() != *port && remote.port() != *port {
+                            continue;
+                        }
+                        let key = (*local, *remote);
+                        // A connection that closed and a new one on the same 4-tuple count apart.
+                        let slot = conns.iter().rposition(|(k, st)| {
+                            *k == key && st.last().is_none_or(|s| s != "CLOSED")
+                        });
+                        let i = match slot {
+                            Some(i) => i,
+                            None => {
+                                conns.push((key, Vec::new()));
+                                conns.len() - 1
+                            }
+                        };
+                        conns[i].1.push(to.to_string());
+                    }
+                }
+                match conns.get(nth - 1) {
+                    None => Some((
+                        false,
+                        format!("only {} connection(s) involving port {port}", conns.len()),
+                    )),
+                    Some(((l, r), got)) => {
+                        Some((got == states, format!("{l} > {r}: {}", got.join(" "))))
+                    }
+                }
             }
             CheckKind::Path { node, app, hops } => {
                 // The first answer at each TTL, from the trace.

@@ -93,7 +93,7 @@ pub fn words(line: &str) -> Result<Vec<Word>, LineError> {
 }
 
 /// Reads a double-quoted value starting at `start`; returns it and the index after the quote.
-fn quoted_value(line: &str, start: usize) -> Result<(String, usize), LineError> {
+pub(crate) fn quoted_value(line: &str, start: usize) -> Result<(String, usize), LineError> {
     let mut out = String::new();
     let mut chars = line[start + 1..].char_indices();
     while let Some((k, c)) = chars.next() {

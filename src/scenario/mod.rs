@@ -39,6 +39,7 @@ pub mod error;
 mod expect;
 pub mod line;
 mod model;
+mod programs;
 mod run;
 mod timeline;
 

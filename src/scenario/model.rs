@@ -55,6 +55,7 @@ pub struct LinkSettings {
     pub queue: Option<Sp<i64>>,
     pub ber: Option<Sp<f64>>,
     pub mtu: Option<Sp<i64>>,
+    pub loss: Option<Sp<f64>>,
 }
 
 /// A host. One interface (`eth0`) described by `ip`/`mask`/`mac` directly, or several in
@@ -133,6 +134,7 @@ pub struct LinkTable {
     pub queue: Option<Sp<i64>>,
     pub ber: Option<Sp<f64>>,
     pub mtu: Option<Sp<i64>>,
+    pub loss: Option<Sp<f64>>,
 }
 
 impl LinkTable {
@@ -144,6 +146,7 @@ impl LinkTable {
             queue: self.queue.take(),
             ber: self.ber.take(),
             mtu: self.mtu.take(),
+            loss: self.loss.take(),
         }
     }
 }

@@ -14,6 +14,8 @@ use super::args::{lines_of, time_word, Args, LineCtx};
 use super::build::Names;
 use super::model::Sp;
 use super::{ScenarioError, Src};
+use crate::apps::script::{Script, ScriptLine};
+use crate::apps::sock::SocketApp;
 use crate::apps::{App, AppKind, DfPolicy, Ping, PingConfig, Traceroute, TracerouteConfig};
 use crate::ethernet::{self, ethertype, EthernetRepr, MacAddr};
 use crate::filter::FrameFilter;
@@ -79,6 +81,18 @@ pub enum ActionKind {
         iface: u16,
         up: bool,
     },
+    /// Start a socket program whose lines the timeline gave.
+    StartScript {
+        node: usize,
+        name: String,
+        lines: Vec<ScriptLine>,
+    },
+    /// Start a ready-made socket application.
+    StartApp {
+        node: usize,
+        name: String,
+        app: Box<SocketApp>,
+    },
 }
 
 impl ActionKind {
@@ -91,7 +105,9 @@ impl ActionKind {
             | ActionKind::RouteAdd { node, .. }
             | ActionKind::RouteDel { node, .. }
             | ActionKind::ArpFlush { node }
-            | ActionKind::InterfaceUp { node, .. } => Some(*node),
+            | ActionKind::InterfaceUp { node, .. }
+            | ActionKind::StartScript { node, .. }
+            | ActionKind::StartApp { node, .. } => Some(*node),
             ActionKind::LinkUp { .. } | ActionKind::Fault { .. } => None,
         }
     }
@@ -107,10 +123,12 @@ const SEND_FRAME_OPTS: &[&str] = &[
     "count",
     "every",
 ];
-const FAULT_OPTS: &[&str] = &["match", "nth", "count", "from", "bits"];
+const FAULT_OPTS: &[&str] = &["match", "nth", "count", "from", "bits", "by"];
 const PING_OPTS: &[&str] = &["count", "interval", "size", "ttl", "df", "linger", "as"];
 const TRACEROUTE_OPTS: &[&str] = &["max_hops", "probes", "wait", "as"];
-const NODE_VERBS: &str = "send-frame, ping, traceroute, route, arp, interface";
+const NODE_VERBS: &str =
+    "send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, \
+bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, or a socket call such as `s = socket(tcp)`";
 
 /// Applications the timeline starts, by name: (node, kind).
 pub(crate) type AppNames = BTreeMap<String, (usize, &'static str)>;
@@ -124,15 +142,29 @@ pub(crate) fn parse(
 ) -> Result<Vec<Action>, ScenarioError> {
     let mut actions = Vec::new();
     let mut previous = Instant::ZERO;
+    // Socket programs: name, node, first line's time, lines, variables assigned so far.
+    let mut programs: Vec<Program> = Vec::new();
     for ctx in lines_of(src, steps) {
-        let mut words = ctx.words()?.into_iter();
-        let Some(tw) = words.next() else { continue };
+        // The time and the subject are plain words; what follows is either more words
+        // (`ping bob count=3`) or a socket call with Python-like arguments, tokenised by its
+        // own parser.
+        let head = super::line::words(&first_words(ctx.text, 2))
+            .map_err(|e| ctx.err(e.span, e.message))?;
+        let mut head = head.into_iter();
+        let Some(tw) = head.next() else { continue };
         let time = time_word(&ctx, &tw, previous)?;
         previous = time;
-        let Some(subject) = words.next() else {
+        let Some(subject) = head.next() else {
             return Err(ctx.err_end("expected what acts after the time: a node name or `link`"));
         };
-        let rest: Vec<_> = words.collect();
+        let after_subject = &ctx.text[subject.span.end..];
+        let is_program =
+            subject.value.contains('/') || super::programs::looks_like_call(after_subject);
+        let rest: Vec<_> = if is_program {
+            Vec::new()
+        } else {
+            ctx.words()?.into_iter().skip(2).collect()
+        };
         // The trace shows the time already: keep what follows it.
         let text = ctx.text[tw.span.end..].trim().to_string();
         if subject.value == "link" && subject.key.is_none() {
@@ -143,16 +175,77 @@ pub(crate) fn parse(
             });
             continue;
         }
-        let Some(node) = names.node(&subject.value) else {
-            return Err(ctx.err_at(
-                &subject,
+        // `NODE/PROGRAM call(...)` or `NODE call(...)`: a line of a socket program.
+        let (node_name, program) = match subject.value.split_once('/') {
+            Some((n, p)) => (n, Some(p)),
+            None => (subject.value.as_str(), None),
+        };
+        let Some(node) = names.node(node_name) else {
+            return Err(ctx.err(
+                subject.span.start..subject.span.start + node_name.len(),
                 format!(
                     "no node called `{}`; the nodes are {} (or write `link NAME …`)",
-                    subject.value,
+                    node_name,
                     names.node_list()
                 ),
             ));
         };
+        if is_program {
+            if !matches!(names.nodes[node].kind, super::NodeSpecKind::Host { .. }) {
+                return Err(ctx.err_at(
+                    &subject,
+                    format!("`{node_name}` is a switch or hub: it runs no programs"),
+                ));
+            }
+            let program = program.unwrap_or("main");
+            if program.is_empty()
+                || !program
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(ctx.err_at(
+                    &subject,
+                    "a program is named NODE/NAME, with letters, digits, `-` and `_`",
+                ));
+            }
+            let name = format!("{node_name}/{program}");
+            let slot = match programs.iter().position(|(n, ..)| *n == name) {
+                Some(i) => i,
+                None => {
+                    if apps.contains_key(&name) {
+                        return Err(
+                            ctx.err_at(&subject, format!("the name `{name}` is already used"))
+                        );
+                    }
+                    apps.insert(name.clone(), (node, "script"));
+                    programs.push((
+                        name.clone(),
+                        node,
+                        time,
+                        Vec::new(),
+                        std::collections::BTreeSet::new(),
+                    ));
+                    programs.len() - 1
+                }
+            };
+            let offset =
+                subject.span.end + (after_subject.len() - after_subject.trim_start().len());
+            let (targets, call) = super::programs::parse_call(
+                &ctx,
+                names,
+                &programs[slot].4,
+                after_subject.trim_start(),
+                offset,
+            )?;
+            programs[slot].4.extend(targets.iter().cloned());
+            programs[slot].3.push(super::programs::script_line(
+                time,
+                targets,
+                call,
+                after_subject,
+            ));
+            continue;
+        }
         let mut rest = rest.into_iter();
         let Some(verb) = rest.next() else {
             return Err(ctx.err_end(format!(
@@ -178,6 +271,15 @@ pub(crate) fn parse(
                 continue;
             }
             "ping" => ping(&ctx, names, node, rest.collect(), apps)?,
+            v if super::programs::APP_VERBS.contains(&v) => {
+                let (name, app) =
+                    super::programs::app_action(&ctx, names, node, v, time, rest.collect(), apps)?;
+                ActionKind::StartApp {
+                    node,
+                    name,
+                    app: Box::new(app),
+                }
+            }
             "traceroute" => traceroute(&ctx, names, node, rest.collect(), apps)?,
             "route" => route_action(&ctx, names, node, rest.collect())?,
             "arp" => {
@@ -228,9 +330,46 @@ pub(crate) fn parse(
         };
         actions.push(Action { time, text, kind });
     }
+    for (name, node, at, lines, _) in programs {
+        actions.push(Action {
+            time: at,
+            text: format!("start program {name}"),
+            kind: ActionKind::StartScript { node, name, lines },
+        });
+    }
     // Stable: equal times keep their order in the file.
     actions.sort_by_key(|a| a.time);
     Ok(actions)
+}
+
+/// A socket program being collected: name, node, first line's time, lines, and the variables
+/// its lines assign so far.
+type Program = (
+    String,
+    usize,
+    Instant,
+    Vec<ScriptLine>,
+    std::collections::BTreeSet<String>,
+);
+
+/// The first `n` space-separated words of a line, as written (with their original offsets).
+fn first_words(line: &str, n: usize) -> String {
+    let mut seen = 0;
+    let mut in_word = false;
+    for (i, c) in line.char_indices() {
+        if c == ' ' || c == '\t' {
+            if in_word {
+                seen += 1;
+                if seen == n {
+                    return line[..i].to_string();
+                }
+            }
+            in_word = false;
+        } else {
+            in_word = true;
+        }
+    }
+    line.to_string()
 }
 
 fn parse_count(s: &str) -> Option<u32> {
@@ -551,7 +690,9 @@ fn link_action(
         ));
     };
     let Some(verb) = words.next() else {
-        return Err(ctx.err_end("expected what to do with the link: down, up, drop or corrupt"));
+        return Err(ctx.err_end(
+            "expected what to do with the link: down, up, drop, corrupt, delay or duplicate",
+        ));
     };
     let rest: Vec<_> = words.collect();
     match verb.value.as_str() {
@@ -562,7 +703,7 @@ fn link_action(
                 up: verb.value == "up",
             })
         }
-        "drop" | "corrupt" => {
+        "drop" | "corrupt" | "delay" | "duplicate" => {
             let mut args = Args::new(ctx, format!("link … {}", verb.value), rest)?;
             let filter = match args.take("match") {
                 None => FrameFilter::any(),
@@ -596,11 +737,25 @@ fn link_action(
                     })? as u8)
                 }
             };
-            let action = if verb.value == "drop" {
+            if verb.value != "corrupt" {
                 if let Some(w) = args.take("bits") {
-                    return Err(ctx.err_at(&w, "bits= goes with corrupt, not drop"));
+                    return Err(ctx.err_at(&w, "bits= goes with corrupt"));
                 }
+            }
+            if verb.value != "delay" {
+                if let Some(w) = args.take("by") {
+                    return Err(ctx.err_at(&w, "by= goes with delay"));
+                }
+            }
+            let action = if verb.value == "drop" {
                 FaultAction::Drop
+            } else if verb.value == "duplicate" {
+                FaultAction::Duplicate
+            } else if verb.value == "delay" {
+                let d = args
+                    .take_parsed("by", "a duration such as 5ms", |s| Duration::from_str(s).ok())?
+                    .ok_or_else(|| ctx.err_end("delay needs by=DURATION"))?;
+                FaultAction::Delay(d)
             } else {
                 let bits = args
                     .take_parsed("bits", "a list of bit positions such as 100,101", |s| {
@@ -624,7 +779,7 @@ fn link_action(
         }
         other => Err(ctx.err_at(
             &verb,
-            format!("unknown link action `{other}`: expected down, up, drop or corrupt"),
+            format!("unknown link action `{other}`: expected down, up, drop, corrupt, delay or duplicate"),
         )),
     }
 }
@@ -699,6 +854,30 @@ impl Action {
                             reason: e.to_string(),
                         });
                     }
+                });
+            }
+            ActionKind::StartScript { node, name, lines } => {
+                let hostname = world.node(NodeId(*node as u32)).name.clone();
+                let script = Script::new(lines.clone(), hostname);
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    host.start_app(
+                        io,
+                        App {
+                            name: name.clone(),
+                            kind: AppKind::Socket(Box::new(SocketApp::Script(script))),
+                        },
+                    );
+                });
+            }
+            ActionKind::StartApp { node, name, app } => {
+                world.with_host(NodeId(*node as u32), |host, io| {
+                    host.start_app(
+                        io,
+                        App {
+                            name: name.clone(),
+                            kind: AppKind::Socket(app.clone()),
+                        },
+                    );
                 });
             }
             ActionKind::ArpFlush { node } => {

@@ -77,6 +77,11 @@ pub enum FaultAction {
     Drop,
     /// Flip these bit positions (counted from the first bit on the wire after the SFD).
     Corrupt(Vec<u64>),
+    /// Hold the frame this much longer than the link would: frames sent after it overtake it
+    /// (reordering).
+    Delay(Duration),
+    /// Deliver the frame twice.
+    Duplicate,
 }
 
 /// A deterministic fault: act on the `nth` (1-based) frame matching `filter` that one side of a
@@ -129,6 +134,8 @@ pub struct Link {
     pub up: bool,
     epoch: u32,
     errors: Option<BitErrors>,
+    /// Probability that a frame is lost outright.
+    loss: Option<f64>,
     rng: ChaCha8Rng,
     pub faults: Vec<Fault>,
     /// Frames lost because the link went down while they were on it.
@@ -205,6 +212,8 @@ impl Fabric {
         // Bits a fault rule flips: like the bit error rate, on the wire, after the `FrameTx`
         // record (which keeps the bytes as the sender handed them).
         let mut fault_bits = None;
+        let mut extra_delay = Duration::ZERO;
+        let mut duplicate = false;
         if !link.faults.is_empty() {
             let mut action = None;
             for f in link.faults.iter_mut() {
@@ -218,7 +227,18 @@ impl Fabric {
                     return true;
                 }
                 Some(FaultAction::Corrupt(bits)) => fault_bits = Some(bits),
+                Some(FaultAction::Delay(d)) => extra_delay = d,
+                Some(FaultAction::Duplicate) => duplicate = true,
                 None => {}
+            }
+        }
+        // Random loss (a link's `loss` probability), drawn for every frame so a seed gives the
+        // same losses however the traffic is traced.
+        if let Some(p) = link.loss {
+            if rand::RngExt::random::<f64>(&mut link.rng) < p {
+                link.tx[side as usize].counters.lost += 1;
+                drop(&mut self.trace, frame, PhyDrop::RandomLoss);
+                return true;
             }
         }
         let tx = &mut link.tx[side as usize];
@@ -282,8 +302,20 @@ impl Fabric {
                         },
                     );
                 }
+                if duplicate {
+                    self.queue.schedule(
+                        arrival,
+                        Event::Arrival {
+                            link: end.link,
+                            to_side: 1 - side,
+                            id,
+                            frame: frame.clone(),
+                            epoch: link.epoch,
+                        },
+                    );
+                }
                 self.queue.schedule(
-                    arrival,
+                    arrival + extra_delay,
                     Event::Arrival {
                         link: end.link,
                         to_side: 1 - side,
@@ -368,10 +400,27 @@ impl RunError {
     }
 }
 
+/// Counters that count a host's TCP connections in a state, now.
+const TCP_STATE_COUNTERS: &[(&str, crate::tcp::State)] = &[
+    ("tcp_syn_sent", crate::tcp::State::SynSent),
+    ("tcp_syn_received", crate::tcp::State::SynReceived),
+    ("tcp_established", crate::tcp::State::Established),
+    ("tcp_fin_wait_1", crate::tcp::State::FinWait1),
+    ("tcp_fin_wait_2", crate::tcp::State::FinWait2),
+    ("tcp_close_wait", crate::tcp::State::CloseWait),
+    ("tcp_closing", crate::tcp::State::Closing),
+    ("tcp_last_ack", crate::tcp::State::LastAck),
+    ("tcp_time_wait", crate::tcp::State::TimeWait),
+];
+
 /// The counters a kind of node (`host`, `router`, `switch`, `hub`) or a `link` has.
 pub fn counter_names(kind: &str) -> Vec<&'static str> {
     let mut v: Vec<&'static str> = match kind {
-        "host" | "router" => crate::host::HostCounters::NAMES.to_vec(),
+        "host" | "router" => {
+            let mut v = crate::host::HostCounters::NAMES.to_vec();
+            v.extend(TCP_STATE_COUNTERS.iter().map(|(n, _)| *n));
+            v
+        }
         "switch" => crate::switch::SwitchCounters::NAMES.to_vec(),
         "hub" => vec!["repeated"],
         "link" => crate::phy::TxCounters::NAMES.to_vec(),
@@ -491,7 +540,12 @@ impl World {
     /// A node's counter by name (see [`counter_names`]).
     pub fn node_counter(&self, id: NodeId, name: &str) -> Option<u64> {
         match &self.node(id).kind {
-            NodeKind::Host(h) => h.counters.get(name),
+            NodeKind::Host(h) => h.counters.get(name).or_else(|| {
+                TCP_STATE_COUNTERS
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map(|(_, st)| h.sockets.count_state(*st))
+            }),
             NodeKind::Switch(s) if name == "mac_table_size" => {
                 Some(s.table.entries(self.now()).len() as u64)
             }
@@ -539,6 +593,7 @@ impl World {
             name: name.into(),
             ends: [a, b],
             errors: BitErrors::new(config.bit_error_rate),
+            loss: (config.loss > 0.0).then_some(config.loss.min(1.0)),
             tx: [Transmitter::new(config.clone()), Transmitter::new(config)],
             up: true,
             epoch: 0,

@@ -8,7 +8,8 @@ use std::fmt;
 use std::net::Ipv4Addr;
 use std::ops::{BitOr, BitOrAssign};
 
-use pnet_packet::tcp::{ipv4_checksum, MutableTcpPacket, TcpPacket};
+use pnet_packet::tcp::{MutableTcpPacket, TcpPacket};
+use pnet_packet::Packet;
 
 use super::seq::SeqNumber;
 
@@ -276,8 +277,8 @@ impl<'a> TcpRepr<'a> {
         dst_ip: Ipv4Addr,
     ) -> Result<TcpRepr<'a>, TcpParseError> {
         let repr = Self::parse_unchecked(bytes)?;
-        let packet = TcpPacket::new(bytes).ok_or(TcpParseError::Truncated)?;
-        if ipv4_checksum(&packet, &src_ip, &dst_ip) != packet.get_checksum() {
+        // Summed with its checksum field, an intact segment sums to zero (RFC 1071).
+        if crate::ip::checksum::transport(src_ip, dst_ip, 6, bytes) != 0 {
             return Err(TcpParseError::BadChecksum);
         }
         Ok(repr)
@@ -362,7 +363,7 @@ impl<'a> TcpRepr<'a> {
         packet.set_checksum(0);
         packet.set_urgent_ptr(self.urgent);
         // The view spans exactly this segment, so the checksum covers exactly its bytes.
-        let checksum = ipv4_checksum(&packet.to_immutable(), &src_ip, &dst_ip);
+        let checksum = crate::ip::checksum::transport(src_ip, dst_ip, 6, packet.packet());
         packet.set_checksum(checksum);
         Ok(total)
     }

@@ -85,6 +85,8 @@ pub enum PhyDrop {
     LinkWentDown,
     /// A scenario fault rule dropped it on purpose.
     Fault,
+    /// Lost at random (the link's `loss` probability).
+    RandomLoss,
 }
 
 impl PhyDrop {
@@ -94,6 +96,7 @@ impl PhyDrop {
             PhyDrop::LinkDown => "link-down",
             PhyDrop::LinkWentDown => "link-went-down",
             PhyDrop::Fault => "fault",
+            PhyDrop::RandomLoss => "random-loss",
         }
     }
 }
@@ -427,6 +430,11 @@ pub enum TraceEvent {
     },
 
     // ---- applications ----
+    /// A line of an application's own output (what its `print` shows).
+    AppLog {
+        app: u16,
+        text: String,
+    },
     App {
         app: u16,
         event: AppEvent,
@@ -466,7 +474,7 @@ impl TraceEvent {
             IcmpOut { .. } => Layer::Icmp,
             Tcp { .. } => Layer::Tcp,
             SocketCall { .. } => Layer::Socket,
-            App { .. } => Layer::App,
+            App { .. } | AppLog { .. } => Layer::App,
             Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
     }
@@ -478,6 +486,7 @@ pub const DROP_REASONS: &[&str] = &[
     "link-down",
     "link-went-down",
     "fault",
+    "random-loss",
     "bad-fcs",
     "runt",
     "not-for-me",

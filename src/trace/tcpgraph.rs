@@ -823,9 +823,9 @@ impl Connection {
         if side.cwnd.is_empty() {
             let _ = writeln!(
                 s,
-                r#"<text x="{:.1}" y="{:.1}">no congestion window change recorded</text>"#,
-                top.left + 20.0,
-                top.top + 30.0
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no congestion window change recorded</text>"##,
+                (top.left + top.right) / 2.0,
+                (top.top + top.bottom) / 2.0
             );
         } else {
             let cw: Vec<(f64, f64)> = side
@@ -893,9 +893,9 @@ impl Connection {
         if rto.is_empty() {
             let _ = writeln!(
                 s,
-                r#"<text x="{:.1}" y="{:.1}">no RTT sample recorded</text>"#,
-                low.left + 20.0,
-                low.top + 30.0
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no RTT sample recorded</text>"##,
+                (low.left + low.right) / 2.0,
+                (low.top + low.bottom) / 2.0
             );
         } else {
             let pts: Vec<(f64, f64)> = rto.iter().map(|&(t, r)| (low.x(t), low.y(ms(r)))).collect();

@@ -39,6 +39,14 @@ impl<'a> TextView<'a> {
         }
     }
 
+    /// The name the scenario gave an application.
+    pub fn app_name(&self, node: NodeId, app: u16) -> &str {
+        match &self.world.node(node).kind {
+            NodeKind::Host(h) => h.apps.get(app as usize).map_or("app", |a| a.name.as_str()),
+            _ => "app",
+        }
+    }
+
     /// A host interface's name, `lo` for loopback.
     pub fn iface_name(&self, node: NodeId, iface: u16) -> String {
         match &self.world.node(node).kind {
@@ -97,6 +105,7 @@ impl<'a> TextView<'a> {
                     PhyDrop::LinkDown => "link is down",
                     PhyDrop::LinkWentDown => "link went down while the frame was on it",
                     PhyDrop::Fault => "dropped by a fault rule",
+                    PhyDrop::RandomLoss => "lost at random (link loss rate)",
                 };
                 let _ = write!(
                     s,
@@ -282,19 +291,21 @@ impl<'a> TextView<'a> {
             IcmpOut { dst, kind } => {
                 let _ = write!(s, "send ICMP {} to {dst}", kind.describe());
             }
-            Tcp { local, remote, event } => {
+            Tcp {
+                local,
+                remote,
+                event,
+            } => {
                 let _ = write!(s, "{local} > {remote}: {event}");
             }
             SocketCall { app, call, result } => {
                 let _ = write!(s, "app {app} call {call}: {result:?}");
             }
+            AppLog { app, text } => {
+                let _ = write!(s, "{}: {text}", self.app_name(node, *app));
+            }
             App { app, event } => {
-                let name = match &self.world.node(node).kind {
-                    NodeKind::Host(h) => {
-                        h.apps.get(*app as usize).map_or("app", |a| a.name.as_str())
-                    }
-                    _ => "app",
-                };
+                let name = self.app_name(node, *app);
                 let _ = write!(s, "{name}: {}", app_event(event));
             }
             Action { index } => {

@@ -14,7 +14,6 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use pnet_packet::ip::IpNextHeaderProtocols;
 use pnet_packet::udp::{MutableUdpPacket, UdpPacket};
 
 /// Length of the UDP header.
@@ -43,9 +42,17 @@ pub struct UdpRepr<'a> {
 /// The UDP checksum of `datagram` (header and data, checksum field included as it is) over
 /// the pseudo-header; skipping the checksum field when `skip_checksum_field`.
 fn checksum(datagram: &[u8], src: Ipv4Addr, dst: Ipv4Addr, skip_checksum_field: bool) -> u16 {
-    // Word 3 (bytes 6 and 7) is the checksum field.
-    let skip = if skip_checksum_field { 3 } else { usize::MAX };
-    pnet_packet::util::ipv4_checksum(datagram, skip, &[], &src, &dst, IpNextHeaderProtocols::Udp)
+    use crate::ip::checksum;
+    let acc = checksum::pseudo_header(src, dst, 17, datagram.len());
+    if skip_checksum_field && datagram.len() >= 8 {
+        // Bytes 6 and 7 are the checksum field.
+        checksum::finish(checksum::add(
+            checksum::add(acc, &datagram[..6]),
+            &datagram[8..],
+        ))
+    } else {
+        checksum::finish(checksum::add(acc, datagram))
+    }
 }
 
 impl<'a> UdpRepr<'a> {

@@ -1,0 +1,443 @@
+//! Scripted processes: a lesson's socket program, one call per timeline line.
+//!
+//! ```text
+//! 0s server/main s = socket(tcp)
+//! 0s server/main bind(s, 8081)
+//! 0s server/main listen(s, 5)
+//! 0s server/main conn, addr = accept(s)        # blocks until a client connects
+//! 0s server/main data = recv(conn, 1024)       # blocks until data (or close) arrives
+//! 0s server/main send(conn, data + "SB")
+//! 0s server/main close(conn)
+//! ```
+//!
+//! Calls run in order; each line's time is the earliest it may start (it also waits for the
+//! call before it). A call that would block waits in simulated time until its socket is ready,
+//! as a blocking call does in a real program. A call that fails stores the exception in its
+//! variable and the program goes on (a `try`/`except` around it); a failing call without a
+//! variable ends the program, as an uncaught exception would.
+
+use super::sock::SockCx;
+use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
+use crate::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// An argument that is data: text, a variable, or a concatenation (`data + "SB"`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Data {
+    Text(Vec<u8>),
+    Var(String),
+    Concat(Vec<Data>),
+}
+
+/// One socket call with its arguments already resolved (names of hosts turned into addresses).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Call {
+    Socket(SockType),
+    Bind {
+        sock: String,
+        addr: SocketAddrV4,
+    },
+    Listen {
+        sock: String,
+        backlog: usize,
+    },
+    Accept {
+        sock: String,
+    },
+    Connect {
+        sock: String,
+        to: SocketAddrV4,
+    },
+    Send {
+        sock: String,
+        data: Data,
+    },
+    SendAll {
+        sock: String,
+        data: Data,
+    },
+    Recv {
+        sock: String,
+        max: usize,
+    },
+    SendTo {
+        sock: String,
+        data: Data,
+        to: SocketAddrV4,
+    },
+    RecvFrom {
+        sock: String,
+        max: usize,
+    },
+    Close {
+        sock: String,
+    },
+    Shutdown {
+        sock: String,
+        how: Shutdown,
+    },
+    SetSockOpt {
+        sock: String,
+        opt: SockOpt,
+        value: u64,
+    },
+    GetSockName {
+        sock: String,
+    },
+    GetPeerName {
+        sock: String,
+    },
+    GetHostName,
+    GetHostByName {
+        name: String,
+        addr: Option<Ipv4Addr>,
+    },
+    Sleep(Duration),
+    Print(Data),
+}
+
+/// One line of a script.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptLine {
+    /// Earliest start.
+    pub at: Instant,
+    /// Variables the results go to (`conn, addr = accept(s)`).
+    pub targets: Vec<String>,
+    pub call: Call,
+    /// As written, for the log.
+    pub text: String,
+}
+
+/// A value a variable holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Sock(SocketId),
+    Bytes(Vec<u8>),
+    Int(i64),
+    Addr(SocketAddrV4),
+    Ip(Ipv4Addr),
+    Text(String),
+    Error(SocketError),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Sock(s) => write!(f, "<socket {s}>"),
+            Value::Bytes(b) => write!(f, "b{}", crate::trace::describe::quoted_preview(b, 60)),
+            Value::Int(n) => write!(f, "{n}"),
+            Value::Addr(a) => write!(f, "('{}', {})", a.ip(), a.port()),
+            Value::Ip(ip) => write!(f, "'{ip}'"),
+            Value::Text(t) => write!(f, "'{t}'"),
+            Value::Error(e) => write!(f, "{}", e.python_name()),
+        }
+    }
+}
+
+/// Where a script is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Status {
+    Running,
+    /// Waiting in a blocking call since this time.
+    Blocked(Instant),
+    Done,
+    /// Ended by an error no variable caught.
+    Failed(SocketError),
+}
+
+crate::counters! {
+    /// What a script did.
+    pub struct ScriptStats {
+        /// Calls completed.
+        calls,
+        /// Calls that failed.
+        errors,
+        /// Bytes handed to send/sendall/sendto.
+        bytes_out,
+        /// Bytes recv/recvfrom returned.
+        bytes_in,
+        /// 1 when every line has run.
+        done,
+        /// 1 while the script waits in a blocking call (at the end: blocked forever).
+        blocked,
+    }
+}
+
+enum Outcome {
+    Ready(Vec<Value>),
+    Block,
+    Fail(SocketError),
+}
+
+#[derive(Clone, Debug)]
+pub struct Script {
+    pub lines: Vec<ScriptLine>,
+    pub hostname: String,
+    pc: usize,
+    vars: BTreeMap<String, Value>,
+    pub status: Status,
+    /// A connect or sendall in progress (started, not finished).
+    in_progress: Option<usize>,
+    sleep_until: Option<Instant>,
+    pub stats: ScriptStats,
+}
+
+impl Script {
+    pub fn new(lines: Vec<ScriptLine>, hostname: String) -> Self {
+        Script {
+            lines,
+            hostname,
+            pc: 0,
+            vars: BTreeMap::new(),
+            status: Status::Running,
+            in_progress: None,
+            sleep_until: None,
+            stats: ScriptStats::default(),
+        }
+    }
+
+    pub fn var(&self, name: &str) -> Option<&Value> {
+        self.vars.get(name)
+    }
+
+    /// The line the script is at (blocked in, or next to run).
+    pub fn current_line(&self) -> Option<&ScriptLine> {
+        self.lines.get(self.pc)
+    }
+
+    pub fn counter(&self, name: &str) -> Option<u64> {
+        self.stats.get(name)
+    }
+
+    pub fn poll_at(&self) -> Option<Instant> {
+        if let Some(t) = self.sleep_until {
+            return Some(t);
+        }
+        // A blocked program waits for its socket, not for a time: the host polls it when the
+        // socket becomes ready.
+        match (&self.status, self.lines.get(self.pc)) {
+            (Status::Running, Some(l)) => Some(l.at),
+            _ => None,
+        }
+    }
+
+    fn sock(&self, name: &str) -> Result<SocketId, SocketError> {
+        match self.vars.get(name) {
+            Some(Value::Sock(s)) => Ok(*s),
+            _ => Err(SocketError::BadDescriptor),
+        }
+    }
+
+    fn bytes(&self, d: &Data) -> Vec<u8> {
+        match d {
+            Data::Text(t) => t.clone(),
+            Data::Var(v) => match self.vars.get(v) {
+                Some(Value::Bytes(b)) => b.clone(),
+                Some(other) => other.to_string().into_bytes(),
+                None => Vec::new(),
+            },
+            Data::Concat(parts) => parts.iter().flat_map(|p| self.bytes(p)).collect(),
+        }
+    }
+
+    fn exec(&mut self, cx: &mut SockCx, call: &Call) -> Outcome {
+        let r: Result<Vec<Value>, SocketError> = (|| {
+            Ok(match call {
+                Call::Socket(ty) => vec![Value::Sock(cx.socket(*ty))],
+                Call::Bind { sock, addr } => {
+                    cx.host.bind(self.sock(sock)?, *addr)?;
+                    vec![]
+                }
+                Call::Listen { sock, backlog } => {
+                    cx.host.listen(self.sock(sock)?, *backlog)?;
+                    vec![]
+                }
+                Call::Accept { sock } => {
+                    let (c, a) = cx.host.accept(self.sock(sock)?)?;
+                    vec![Value::Sock(c), Value::Addr(a)]
+                }
+                Call::Connect { sock, to } => {
+                    let s = self.sock(sock)?;
+                    if self.in_progress.is_none() {
+                        cx.host.connect(cx.io, s, *to)?;
+                        self.in_progress = Some(0);
+                    }
+                    if !cx.host.readiness(s).connected {
+                        return Err(SocketError::WouldBlock);
+                    }
+                    self.in_progress = None;
+                    cx.host.connect_result(s)?;
+                    vec![]
+                }
+                Call::Send { sock, data } => {
+                    let bytes = self.bytes(data);
+                    let n = cx.host.send(cx.io, self.sock(sock)?, &bytes)?;
+                    if n == 0 && !bytes.is_empty() {
+                        return Err(SocketError::WouldBlock);
+                    }
+                    self.stats.bytes_out += n as u64;
+                    vec![Value::Int(n as i64)]
+                }
+                Call::SendAll { sock, data } => {
+                    let bytes = self.bytes(data);
+                    let s = self.sock(sock)?;
+                    let mut done = self.in_progress.unwrap_or(0);
+                    while done < bytes.len() {
+                        match cx.host.send(cx.io, s, &bytes[done..]) {
+                            Ok(0) | Err(SocketError::WouldBlock) => {
+                                self.in_progress = Some(done);
+                                return Err(SocketError::WouldBlock);
+                            }
+                            Ok(n) => {
+                                done += n;
+                                self.stats.bytes_out += n as u64;
+                            }
+                            Err(e) => {
+                                self.in_progress = None;
+                                return Err(e);
+                            }
+                        }
+                    }
+                    self.in_progress = None;
+                    vec![]
+                }
+                Call::Recv { sock, max } => {
+                    let data = cx.host.recv(cx.io, self.sock(sock)?, *max)?;
+                    self.stats.bytes_in += data.len() as u64;
+                    vec![Value::Bytes(data)]
+                }
+                Call::SendTo { sock, data, to } => {
+                    let bytes = self.bytes(data);
+                    let n = cx.host.sendto(cx.io, self.sock(sock)?, &bytes, *to)?;
+                    self.stats.bytes_out += n as u64;
+                    vec![Value::Int(n as i64)]
+                }
+                Call::RecvFrom { sock, max } => {
+                    let (data, from) = cx.host.recvfrom(self.sock(sock)?, *max)?;
+                    self.stats.bytes_in += data.len() as u64;
+                    vec![Value::Bytes(data), Value::Addr(from)]
+                }
+                Call::Close { sock } => {
+                    cx.host.close(cx.io, self.sock(sock)?)?;
+                    vec![]
+                }
+                Call::Shutdown { sock, how } => {
+                    cx.host.shutdown(cx.io, self.sock(sock)?, *how)?;
+                    vec![]
+                }
+                Call::SetSockOpt { sock, opt, value } => {
+                    cx.host.setsockopt(self.sock(sock)?, *opt, *value)?;
+                    vec![]
+                }
+                Call::GetSockName { sock } => {
+                    vec![Value::Addr(cx.host.getsockname(self.sock(sock)?)?)]
+                }
+                Call::GetPeerName { sock } => {
+                    vec![Value::Addr(cx.host.getpeername(self.sock(sock)?)?)]
+                }
+                Call::GetHostName => vec![Value::Text(self.hostname.clone())],
+                Call::GetHostByName { addr, .. } => match addr {
+                    Some(ip) => vec![Value::Ip(*ip)],
+                    // socket.gaierror in Python; the closest errno is "no route to host".
+                    None => return Err(SocketError::HostUnreachable),
+                },
+                Call::Sleep(d) => {
+                    self.sleep_until = Some(cx.now() + *d);
+                    vec![]
+                }
+                Call::Print(data) => {
+                    let text = self.bytes(data);
+                    cx.log(|| format!("print: {}", String::from_utf8_lossy(&text)));
+                    vec![]
+                }
+            })
+        })();
+        match r {
+            Ok(v) => Outcome::Ready(v),
+            Err(SocketError::WouldBlock) => Outcome::Block,
+            Err(e) => Outcome::Fail(e),
+        }
+    }
+
+    pub fn poll(&mut self, cx: &mut SockCx) {
+        loop {
+            if matches!(self.status, Status::Done | Status::Failed(_)) {
+                return;
+            }
+            if let Some(t) = self.sleep_until {
+                if t > cx.now() {
+                    return;
+                }
+                self.sleep_until = None;
+                self.pc += 1;
+                continue;
+            }
+            let Some(line) = self.lines.get(self.pc).cloned() else {
+                self.status = Status::Done;
+                self.stats.done = 1;
+                self.stats.blocked = 0;
+                return;
+            };
+            if line.at > cx.now() {
+                return;
+            }
+            match self.exec(cx, &line.call) {
+                Outcome::Block => {
+                    if !matches!(self.status, Status::Blocked(_)) {
+                        self.status = Status::Blocked(cx.now());
+                        self.stats.blocked = 1;
+                        cx.log(|| format!("{}  … blocks", line.text));
+                    }
+                    return;
+                }
+                Outcome::Ready(values) => {
+                    self.status = Status::Running;
+                    self.stats.blocked = 0;
+                    self.stats.calls += 1;
+                    let shown: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+                    for (name, v) in line.targets.iter().zip(values) {
+                        self.vars.insert(name.clone(), v);
+                    }
+                    if matches!(line.call, Call::Sleep(_)) {
+                        cx.log(|| format!("{}  … sleeps", line.text));
+                        continue;
+                    }
+                    cx.log(|| {
+                        if shown.is_empty() {
+                            line.text.clone()
+                        } else {
+                            format!("{}  → {}", line.text, shown.join(", "))
+                        }
+                    });
+                    self.pc += 1;
+                }
+                Outcome::Fail(e) => {
+                    self.stats.errors += 1;
+                    self.stats.blocked = 0;
+                    self.in_progress = None;
+                    match line.targets.first() {
+                        Some(name) => {
+                            // Caught: the variable holds the exception, the program goes on.
+                            self.vars.insert(name.clone(), Value::Error(e));
+                            for extra in &line.targets[1..] {
+                                self.vars.remove(extra);
+                            }
+                            cx.log(|| format!("{}  → raised {e} (caught)", line.text));
+                            self.status = Status::Running;
+                            self.pc += 1;
+                        }
+                        None => {
+                            cx.log(|| {
+                                format!("{}  → raised {e}: the program ends here", line.text)
+                            });
+                            self.status = Status::Failed(e);
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
