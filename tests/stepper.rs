@@ -507,3 +507,34 @@ fn cli_reads_commands_from_stdin_or_a_file() {
     assert_eq!(code, 2);
     assert!(err.contains("cannot read /nonexistent/x"), "{err}");
 }
+
+/// The lessons' TCP program: a breakpoint on TIME_WAIT, the sockets then, one state further.
+#[test]
+fn the_simplest_server_to_time_wait() {
+    let mut st = Stepper::new(load("scenarios/lessons/simplest-server.toml"), None);
+    st.execute("break state TIME_WAIT");
+    let t = st.execute("continue").text;
+    assert!(t.contains("breakpoint 1 (state TIME_WAIT) hit"), "{t}");
+    assert!(t.contains("CLOSING -> TIME_WAIT (RcvAckOfFin)"), "{t}");
+    let server = st.execute("show sockets server").text;
+    assert!(
+        server.lines().any(|l| l.starts_with("tcp ")
+            && l.contains(" 10.0.0.2:8081 ")
+            && l.contains(" 10.0.0.1:52306 ")
+            && l.ends_with(" TIME_WAIT")),
+        "{server}"
+    );
+    let layers = st.execute("layers").text;
+    assert!(
+        layers.contains("\n  tcp     port 52306 > 8081 [.]"),
+        "{layers}"
+    );
+    let fields = st.execute("fields").text;
+    assert!(
+        fields.contains("Flags                  0x010 (ACK) [.]"),
+        "{fields}"
+    );
+    let t = st.execute("continue").text;
+    assert!(t.contains("breakpoint 1 (state TIME_WAIT) hit"), "{t}");
+    assert!(st.execute("show sockets client").text.contains("TIME_WAIT"));
+}

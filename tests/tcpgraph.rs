@@ -205,3 +205,41 @@ fn cli_says_when_a_run_has_no_tcp() {
     assert_eq!(code, 2);
     assert!(err.contains("states, seq, cwnd, all"), "{err}");
 }
+
+#[test]
+fn cli_draws_the_lesson_connection() {
+    let scenario = "scenarios/lessons/simplest-server.toml";
+    let (code, out, err) = netlab(&["tcpgraph", scenario]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("connection 1: 10.0.0.1:52306 (client) ⇄ 10.0.0.2:8081 (server)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "client  CLOSED → SYN_SENT → ESTABLISHED → FIN_WAIT_1 → CLOSING → TIME_WAIT → CLOSED"
+        ),
+        "{out}"
+    );
+    let dir = std::env::temp_dir().join(format!("netlab-tcpgraph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for kind in ["states", "seq", "cwnd", "all"] {
+        let path = dir.join(format!("{kind}.svg"));
+        let (code, _, err) = netlab(&[
+            "tcpgraph",
+            scenario,
+            "--port",
+            "8081",
+            "--kind",
+            kind,
+            "--svg",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let svg = std::fs::read_to_string(&path).unwrap();
+        parse(&svg);
+    }
+    let (code, _, err) = netlab(&["tcpgraph", scenario, "--conn", "2", "--svg", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no connection 2 in this run"), "{err}");
+}
