@@ -17,6 +17,7 @@ pub mod scenario;
 pub mod show;
 pub mod sim;
 pub mod socket;
+pub mod step;
 pub mod switch;
 pub mod tcp;
 pub mod time;

@@ -42,7 +42,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         node: Vec<String>,
         /// Print tables: TABLE@NODE at the end, or TABLE@NODE@TIME (tables: arp, routes, mac,
-        /// counters), e.g. --show arp@alice@1.5s,routes@r1
+        /// sockets, counters), e.g. --show arp@alice@1.5s,routes@r1
         #[arg(long, value_delimiter = ',')]
         show: Vec<String>,
         #[command(flatten)]
@@ -90,6 +90,47 @@ enum Command {
         /// Write the diagram as a standalone SVG file instead of printing it
         #[arg(long, value_name = "OUT.svg")]
         svg: Option<String>,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time, e.g. 10ms (overrides the file's `stop`)
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+    },
+    /// Step through a scenario one event at a time (a debugger: next, until, continue,
+    /// breakpoints, back, layers, fields, show).
+    ///
+    /// Reads commands from standard input (or --commands FILE), one per line; `help` lists them.
+    Step {
+        /// The scenario file (TOML)
+        file: String,
+        /// Read the commands from this file instead of standard input
+        #[arg(long, value_name = "FILE")]
+        commands: Option<String>,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Draw a TCP connection of a run: its state timeline, its time-sequence graph (tcptrace
+    /// style) and its congestion window and RTO over time, as a standalone SVG.
+    ///
+    /// Without --svg, lists the run's TCP connections (their numbers are what --conn takes).
+    Tcpgraph {
+        /// The scenario file (TOML)
+        file: String,
+        /// Which connection (the number in the listing; default: the first)
+        #[arg(long, conflicts_with = "port")]
+        conn: Option<usize>,
+        /// The first connection with this port at either end
+        #[arg(long)]
+        port: Option<u16>,
+        /// Write the picture to this SVG file
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<String>,
+        /// Which picture: the state timeline, the time-sequence graph, cwnd/ssthresh/RTO, or all
+        /// three
+        #[arg(long, value_enum, default_value_t = netlab::trace::tcpgraph::GraphKind::All)]
+        kind: netlab::trace::tcpgraph::GraphKind,
         /// Seed for every random choice (overrides the file's `seed`)
         #[arg(long)]
         seed: Option<u64>,
@@ -147,6 +188,20 @@ fn main() -> ExitCode {
             seed,
             until,
         } => cmd_ladder(&file, &hosts, all_nodes, svg.as_deref(), seed, until),
+        Command::Step {
+            file,
+            commands,
+            seed,
+        } => cmd_step(&file, commands.as_deref(), seed),
+        Command::Tcpgraph {
+            file,
+            conn,
+            port,
+            svg,
+            kind,
+            seed,
+            until,
+        } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
         Command::Bench { quick, case } => {
             netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS
@@ -488,5 +543,98 @@ fn cmd_ladder(
         }
         None => print!("{}", lad.to_text()),
     }
+    ExitCode::SUCCESS
+}
+
+// ---- the stepper (netlab step) ----
+
+fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
+    use std::io::IsTerminal;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let mut stepper = netlab::step::Stepper::new(scn, seed);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let result = match commands {
+        Some(path) => match std::fs::File::open(path) {
+            Ok(f) => stepper.run_session(std::io::BufReader::new(f), &mut out, true, false),
+            Err(e) => {
+                eprintln!("error: cannot read {path}: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => {
+            let stdin = std::io::stdin();
+            let interactive = stdin.is_terminal();
+            stepper.run_session(stdin.lock(), &mut out, !interactive, interactive)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`netlab step … | head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+// ---- TCP pictures (netlab tcpgraph) ----
+
+fn cmd_tcpgraph(
+    file: &str,
+    conn: Option<usize>,
+    port: Option<u16>,
+    svg: Option<&str>,
+    kind: netlab::trace::tcpgraph::GraphKind,
+    seed: Option<u64>,
+    until: Option<Duration>,
+) -> ExitCode {
+    use netlab::trace::tcpgraph;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let opts = RunOptions {
+        seed,
+        until: until.map(|d| Instant::ZERO + d),
+        ..Default::default()
+    };
+    let outcome = scenario::run(&scn, &opts);
+    let conns = tcpgraph::connections(&outcome.world, outcome.world.trace().records());
+    if conns.is_empty() {
+        eprintln!("{file}: no TCP connection in this run");
+        return ExitCode::from(1);
+    }
+    let Some(path) = svg else {
+        for c in &conns {
+            print!("{}", c.summary());
+        }
+        return ExitCode::SUCCESS;
+    };
+    let chosen = match (conn, port) {
+        (Some(n), _) => conns.iter().find(|c| c.number == n),
+        (None, Some(p)) => conns.iter().find(|c| c.has_port(p)),
+        (None, None) => conns.first(),
+    };
+    let Some(c) = chosen else {
+        let what = match (conn, port) {
+            (Some(n), _) => format!("no connection {n}"),
+            _ => format!("no connection with port {}", port.unwrap_or(0)),
+        };
+        eprintln!(
+            "error: {what} in this run; it has {} (run without --svg for the list)",
+            conns.len()
+        );
+        return ExitCode::from(2);
+    };
+    if let Err(e) = std::fs::write(path, c.to_svg(kind)) {
+        eprintln!("error: cannot write {path}: {e}");
+        return ExitCode::from(2);
+    }
+    eprintln!("wrote connection {} ({}) to {path}", c.number, c.label());
     ExitCode::SUCCESS
 }

@@ -12,6 +12,8 @@ pub enum Table {
     Routes,
     Mac,
     Counters,
+    /// TCP connections and listeners, UDP sockets: `netstat -tuan`.
+    Sockets,
 }
 
 impl FromStr for Table {
@@ -22,8 +24,9 @@ impl FromStr for Table {
             "routes" => Ok(Table::Routes),
             "mac" => Ok(Table::Mac),
             "counters" => Ok(Table::Counters),
+            "sockets" => Ok(Table::Sockets),
             _ => Err(format!(
-                "unknown table `{s}`: expected arp, routes, mac or counters"
+                "unknown table `{s}`: expected arp, routes, mac, sockets or counters"
             )),
         }
     }
@@ -50,8 +53,12 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
             let _ = writeln!(out, "{}:", n.name);
             let _ = writeln!(out, "{:<6} {:<18} Age", "Port", "MAC address");
             for (mac, port, age) in sw.table.entries(now) {
-                let _ = writeln!(out, "{:<6} {:<18} {}", port + 1, mac, age);
+                let _ = writeln!(out, "{:<6} {:<18} {}", port + 1, mac.to_string(), age);
             }
+        }
+        (Table::Sockets, NodeKind::Host(h)) => {
+            let _ = writeln!(out, "{}:", n.name);
+            let _ = write!(out, "{}", sockets_table(&h.sockets.netstat()));
         }
         (Table::Counters, _) => {
             let _ = writeln!(out, "{}:", n.name);
@@ -76,4 +83,39 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         }
     }
     Ok(out)
+}
+
+/// One row of [`crate::host::Sockets::netstat`]: protocol, local address, foreign address,
+/// state, receive queue, send queue.
+pub type SocketRow = (
+    String,
+    std::net::SocketAddrV4,
+    Option<std::net::SocketAddrV4>,
+    String,
+    usize,
+    usize,
+);
+
+/// The rows of [`crate::host::Sockets::netstat`] as `netstat -tuan` prints them: Proto,
+/// Recv-Q, Send-Q, Local Address, Foreign Address, State; a listener's queues are its accept
+/// queue and its half-open connections.
+pub fn sockets_table(rows: &[SocketRow]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<5} {:>6} {:>6} {:<21} {:<21} State",
+        "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address"
+    );
+    if rows.is_empty() {
+        let _ = writeln!(out, "(no sockets)");
+    }
+    for (proto, local, remote, state, recv_q, send_q) in rows {
+        let remote = remote.map_or_else(|| "0.0.0.0:*".to_string(), |r| r.to_string());
+        let _ = writeln!(
+            out,
+            "{proto:<5} {recv_q:>6} {send_q:>6} {:<21} {remote:<21} {state}",
+            local.to_string()
+        );
+    }
+    out
 }

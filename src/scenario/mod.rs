@@ -45,7 +45,7 @@ mod timeline;
 
 pub use error::ScenarioError;
 pub use expect::{Check, CheckResult, When};
-pub use run::{run, Outcome, RunOptions};
+pub use run::{run, step_event, Outcome, RunOptions};
 pub use timeline::{Action, ActionKind};
 
 use crate::ethernet::MacAddr;

@@ -3,7 +3,7 @@
 use super::expect::{CheckResult, When};
 use super::Scenario;
 use crate::show::{self, Table};
-use crate::sim::{NodeId, RunError, StepKind, World};
+use crate::sim::{NodeId, RunError, Step, StepKind, World};
 use crate::time::Instant;
 use crate::trace::{Trace, TraceEvent};
 
@@ -35,6 +35,27 @@ impl Outcome {
     pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
         self.results.iter().filter(|r| !r.passed)
     }
+}
+
+/// Runs one event of a world instantiated from `scn`, as [`run`] does for every event: a
+/// timeline action's script event is applied (after its `Action` record). For drivers that go
+/// one event at a time, such as the stepper. `Ok(None)` when nothing is left to do.
+pub fn step_event(scn: &Scenario, world: &mut World) -> Result<Option<Step>, RunError> {
+    let step = world.step()?;
+    if let Some(Step {
+        time,
+        kind: StepKind::Script { index },
+    }) = step
+    {
+        let action = &scn.actions[index as usize];
+        let node = action.kind.node().map(|n| NodeId(n as u32));
+        world
+            .fabric
+            .trace
+            .push(time, node, TraceEvent::Action { index });
+        action.apply(world);
+    }
+    Ok(step)
 }
 
 /// Runs `scn` to the end (its stop time, or until quiet) with the trace recording.
@@ -103,22 +124,12 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
             });
             break;
         }
-        match world.step() {
+        match step_event(scn, &mut world) {
             Err(e) => {
                 run_error = Some(e);
                 break;
             }
-            Ok(Some(step)) => {
-                if let StepKind::Script { index } = step.kind {
-                    let action = &scn.actions[index as usize];
-                    let node = action.kind.node().map(|n| crate::sim::NodeId(n as u32));
-                    world
-                        .fabric
-                        .trace
-                        .push(step.time, node, TraceEvent::Action { index });
-                    action.apply(&mut world);
-                }
-            }
+            Ok(Some(_)) => {}
             Ok(None) => break,
         }
     }

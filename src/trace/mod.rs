@@ -6,9 +6,11 @@
 //! building records entirely: `if trace.on() { trace.push(..) }`.
 
 pub mod describe;
+pub mod dissect;
 pub mod json;
 pub mod ladder;
 pub mod pcap;
+pub mod tcpgraph;
 pub mod text;
 
 use crate::arp::{ArpEvent, ArpInputError, ArpParseError};

@@ -1,0 +1,1195 @@
+//! The step-through debugger: run a scenario one event at a time, look at what each event did
+//! layer by layer, set breakpoints, and step back.
+//!
+//! A [`Stepper`] owns a scenario and the world instantiated from it, and drives the world with
+//! [`scenario::step_event`], the same step the batch runner uses, so a stepped run is the run
+//! `netlab run` prints. Commands are text lines ([`Stepper::execute`]) so a session can be typed,
+//! piped in or kept as a test; every answer is plain text and deterministic.
+//!
+//! Events that leave no trace record (a wake whose timer was re-armed later, so nothing was
+//! due) are run silently: `next` goes to the next event that *did* something. Event numbers
+//! count every event, so they are stable whatever was skipped.
+//!
+//! Stepping back re-runs the scenario from the start to the event before the current one: the
+//! simulation is deterministic (integer time, seeded random streams, no hash-map order), so the
+//! replayed world is exactly the one that was there.
+
+use crate::filter::{Endpoint, FrameFilter};
+use crate::scenario::{self, Scenario};
+use crate::show::{self, Table};
+use crate::sim::{NodeId, NodeKind, RunError, Step, StepKind, World};
+use crate::tcp::{State, TcpEvent};
+use crate::time::{Duration, Instant};
+use crate::trace::dissect;
+use crate::trace::text::TextView;
+use crate::trace::{Layer, Record, Trace, TraceEvent};
+use std::fmt::Write as _;
+use std::io::{self, BufRead, Write};
+use std::ops::Range;
+use std::rc::Rc;
+
+/// Code that acts on the world after every event (an embedded application written in Rust,
+/// e.g. a test's TCP client and server). It must depend only on the world it is given, so a
+/// re-run from the start (`back`) replays it exactly.
+pub type Hook = Rc<dyn Fn(&mut World, &Step)>;
+
+/// What makes `continue` stop.
+#[derive(Clone, Debug)]
+pub enum Breakpoint {
+    /// Any record at this node.
+    Node(NodeId),
+    /// Any record of this layer.
+    Layer(Layer),
+    /// A TCP connection entering this state.
+    State(State),
+    /// A frame matching the filter sent onto or arriving from a link.
+    Filter(FrameFilter),
+    /// The first event at or after this time.
+    Time(Instant),
+}
+
+/// How the run ended.
+#[derive(Clone, Debug)]
+enum Ended {
+    /// Nothing left to do.
+    Quiet,
+    /// The scenario's stop time was reached.
+    Stop(Instant),
+    Error(RunError),
+}
+
+/// The event last run that left records.
+#[derive(Clone, Debug)]
+struct Current {
+    /// Its number among all events of the run, from 1.
+    index: u64,
+    step: Step,
+    /// Its records in the trace.
+    records: Range<usize>,
+}
+
+/// Why a run of events stopped.
+enum Stop {
+    /// The event now current.
+    Event,
+    /// The next event is later than the time limit asked for.
+    Limit,
+    Ended,
+}
+
+/// The answer to one command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub text: String,
+    /// The command asked to leave.
+    pub quit: bool,
+}
+
+impl Reply {
+    fn text(text: impl Into<String>) -> Reply {
+        let mut text = text.into();
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        Reply { text, quit: false }
+    }
+}
+
+/// A scenario being stepped through.
+pub struct Stepper {
+    scn: Scenario,
+    seed: Option<u64>,
+    hook: Option<Hook>,
+    world: World,
+    actions: Vec<String>,
+    /// Events run so far.
+    events: u64,
+    /// The event before the current one that left records: its number and time (where `back`
+    /// goes; a replay finds the one before that again).
+    previous: Option<(u64, Instant)>,
+    current: Option<Current>,
+    ended: Option<Ended>,
+    breaks: Vec<(u32, Breakpoint)>,
+    next_break: u32,
+}
+
+const HELP: &str = "\
+commands:
+  next, n [N]          run the next event (N events) and print what it did
+  next state           run to the next TCP state change
+  until TIME           run every event up to TIME (e.g. until 1.5s)
+  continue, c          run to the next breakpoint or the end
+  back                 go back one event (re-runs the scenario from the start)
+  where                the time, the event number and what the current event did
+  layers               how the current event's frame went through the device's layers
+  fields [#ID]         every header field of the current frame (or of frame #ID)
+  show TABLE NODE      a table as it is now: arp, routes, mac, sockets or counters
+  break node NAME      stop at events at a node
+  break layer NAME     stop at events of a layer (phy, eth, switch, arp, ip, icmp, udp, tcp,
+                       socket, app, scenario)
+  break state STATE    stop when a TCP connection enters STATE (e.g. TIME_WAIT)
+  break filter \"WORDS\" stop when a matching frame is sent or arrives (e.g. \"tcp syn\")
+  break time TIME      stop at the first event at or after TIME
+  breaks               list the breakpoints
+  delete [N]           delete breakpoint N (all without N)
+  help                 this list
+  quit, q              leave
+";
+
+impl Stepper {
+    /// A stepper at the start of `scn` (nothing run yet). `seed` overrides the file's seed.
+    pub fn new(scn: Scenario, seed: Option<u64>) -> Stepper {
+        let world = scn.instantiate(seed, Trace::recording());
+        let actions = scn.action_texts();
+        Stepper {
+            scn,
+            seed,
+            hook: None,
+            world,
+            actions,
+            events: 0,
+            previous: None,
+            current: None,
+            ended: None,
+            breaks: Vec::new(),
+            next_break: 1,
+        }
+    }
+
+    /// Runs `hook` after every event (see [`Hook`]).
+    pub fn with_hook(mut self, hook: Hook) -> Stepper {
+        self.hook = Some(hook);
+        self
+    }
+
+    pub fn world(&self) -> &World {
+        &self.world
+    }
+
+    /// The number of the current event (0 before the first).
+    pub fn event_index(&self) -> u64 {
+        self.current.as_ref().map_or(0, |c| c.index)
+    }
+
+    /// The records the current event made.
+    pub fn current_records(&self) -> &[Record] {
+        match &self.current {
+            Some(c) => &self.world.trace().records()[c.records.clone()],
+            None => &[],
+        }
+    }
+
+    /// The first lines of a session: what is being stepped.
+    pub fn banner(&self) -> String {
+        let mut s = format!(
+            "netlab step: {} (seed {}): {} nodes, {} links, {} timeline action{}\n",
+            self.scn.name,
+            self.seed.unwrap_or(self.scn.seed),
+            self.world.nodes.len(),
+            self.world.fabric.links.len(),
+            self.actions.len(),
+            if self.actions.len() == 1 { "" } else { "s" }
+        );
+        s.push_str("type `help` for the commands\n");
+        s
+    }
+
+    /// Reads commands from `input` until `quit` or the end of the input, writing the answers to
+    /// `out`. `echo` repeats each command after a prompt (for transcripts of scripted
+    /// sessions); `prompt` prints a prompt before reading (for a terminal).
+    pub fn run_session(
+        &mut self,
+        input: impl BufRead,
+        out: &mut impl Write,
+        echo: bool,
+        prompt: bool,
+    ) -> io::Result<()> {
+        write!(out, "{}", self.banner())?;
+        let mut lines = input.lines();
+        loop {
+            if prompt {
+                write!(out, "(netlab) ")?;
+                out.flush()?;
+            }
+            let Some(line) = lines.next() else { break };
+            let line = line?;
+            if echo {
+                writeln!(out, "(netlab) {}", line.trim_end())?;
+            }
+            let reply = self.execute(&line);
+            write!(out, "{}", reply.text)?;
+            if reply.quit {
+                break;
+            }
+        }
+        out.flush()
+    }
+
+    /// Carries out one command line.
+    pub fn execute(&mut self, line: &str) -> Reply {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            return Reply::text("");
+        }
+        let words = match split_words(line) {
+            Ok(w) => w,
+            Err(e) => return Reply::text(format!("error: {e}")),
+        };
+        let args: Vec<&str> = words.iter().map(|s| s.as_str()).collect();
+        let (cmd, rest) = (args[0], &args[1..]);
+        let text = match cmd {
+            "next" | "n" | "step" | "s" => self.cmd_next(rest),
+            "until" | "u" => self.cmd_until(rest),
+            "continue" | "c" => self.cmd_continue(rest),
+            "back" | "b" => self.cmd_back(rest),
+            "where" | "w" => self.cmd_where(),
+            "layers" => self.cmd_layers(),
+            "fields" => self.cmd_fields(rest),
+            "show" => self.cmd_show(rest),
+            "break" => self.cmd_break(rest),
+            "breaks" => self.cmd_breaks(),
+            "delete" | "d" => self.cmd_delete(rest),
+            "help" | "h" | "?" => HELP.to_string(),
+            "quit" | "q" | "exit" => {
+                return Reply {
+                    text: String::new(),
+                    quit: true,
+                }
+            }
+            other => format!("unknown command `{other}`: type `help` for the list"),
+        };
+        Reply::text(text)
+    }
+
+    // ------------------------------------------------------------------ running
+
+    /// The scenario's stop time, if any.
+    fn stop_time(&self) -> Option<Instant> {
+        self.scn.stop
+    }
+
+    /// Runs events until one leaves records (it becomes current), the run ends, or the next
+    /// event is later than `limit`.
+    fn advance(&mut self, limit: Option<Instant>) -> Stop {
+        if self.ended.is_some() {
+            return Stop::Ended;
+        }
+        loop {
+            let Some(next) = self.world.fabric.queue.peek_time() else {
+                self.ended = Some(Ended::Quiet);
+                return Stop::Ended;
+            };
+            if let Some(stop) = self.stop_time() {
+                if next > stop {
+                    if limit.is_some_and(|l| l < stop) {
+                        return Stop::Limit;
+                    }
+                    self.world.fabric.queue.advance_to(stop);
+                    self.ended = Some(Ended::Stop(stop));
+                    return Stop::Ended;
+                }
+            } else if next > self.world.limits.max_time {
+                self.ended = Some(Ended::Error(RunError::TimeLimit {
+                    at: self.world.now(),
+                    next,
+                }));
+                return Stop::Ended;
+            }
+            if limit.is_some_and(|l| next > l) {
+                return Stop::Limit;
+            }
+            let start = self.world.trace().len();
+            match scenario::step_event(&self.scn, &mut self.world) {
+                Err(e) => {
+                    self.ended = Some(Ended::Error(e));
+                    return Stop::Ended;
+                }
+                Ok(None) => {
+                    self.ended = Some(Ended::Quiet);
+                    return Stop::Ended;
+                }
+                Ok(Some(step)) => {
+                    self.events += 1;
+                    if let Some(hook) = self.hook.clone() {
+                        hook(&mut self.world, &step);
+                    }
+                    let end = self.world.trace().len();
+                    if end > start {
+                        self.previous = self.current.as_ref().map(|c| (c.index, c.step.time));
+                        self.current = Some(Current {
+                            index: self.events,
+                            step,
+                            records: start..end,
+                        });
+                        return Stop::Event;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Back to the start: a fresh world, nothing run.
+    fn restart(&mut self) {
+        self.world = self.scn.instantiate(self.seed, Trace::recording());
+        self.events = 0;
+        self.previous = None;
+        self.current = None;
+        self.ended = None;
+    }
+
+    /// Time of the event before the current one that left records.
+    fn previous_time(&self) -> Option<Instant> {
+        self.previous.map(|(_, t)| t)
+    }
+
+    /// The breakpoints the current event hits.
+    fn hits(&self) -> Vec<u32> {
+        let Some(cur) = &self.current else {
+            return Vec::new();
+        };
+        let records = &self.world.trace().records()[cur.records.clone()];
+        let before = self.previous_time();
+        self.breaks
+            .iter()
+            .filter(|(_, b)| match b {
+                Breakpoint::Node(n) => records.iter().any(|r| r.node == Some(*n)),
+                Breakpoint::Layer(l) => records.iter().any(|r| r.event.layer() == *l),
+                Breakpoint::State(s) => records.iter().any(|r| {
+                    matches!(r.event, TraceEvent::Tcp {
+                        event: TcpEvent::StateChanged { to, .. },
+                        ..
+                    } if to == *s)
+                }),
+                Breakpoint::Filter(f) => records.iter().any(|r| match &r.event {
+                    TraceEvent::FrameTx { frame, .. } | TraceEvent::FrameRx { frame, .. } => {
+                        f.matches(frame)
+                    }
+                    _ => false,
+                }),
+                Breakpoint::Time(t) => cur.step.time >= *t && before.is_none_or(|b| b < *t),
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    fn hit_lines(&self, hits: &[u32]) -> String {
+        let mut s = String::new();
+        for id in hits {
+            if let Some((_, b)) = self.breaks.iter().find(|(i, _)| i == id) {
+                let _ = writeln!(s, "breakpoint {id} ({}) hit", self.describe_break(b));
+            }
+        }
+        s
+    }
+
+    fn ended_text(&self) -> String {
+        match &self.ended {
+            Some(Ended::Quiet) => format!(
+                "the run is over: nothing left to do (t={}, {} events)",
+                self.world.now(),
+                self.events
+            ),
+            Some(Ended::Stop(t)) => format!(
+                "the run is over: the scenario stops at t={t} ({} events)",
+                self.events
+            ),
+            Some(Ended::Error(e)) => format!("the run stopped: {e}"),
+            None => String::new(),
+        }
+    }
+
+    /// The current event: a header line and its records, one line each.
+    fn event_text(&self) -> String {
+        let Some(cur) = &self.current else {
+            return "no event has run yet\n".into();
+        };
+        let view = TextView::new(&self.world, &self.actions);
+        let mut s = format!(
+            "-- event {} at {}: {}\n",
+            cur.index,
+            cur.step.time,
+            self.what_step(cur)
+        );
+        for r in &self.world.trace().records()[cur.records.clone()] {
+            let _ = writeln!(s, "{}", view.line(r));
+        }
+        s
+    }
+
+    /// What kind of event the current one is, in words.
+    fn what_step(&self, cur: &Current) -> String {
+        let records = &self.world.trace().records()[cur.records.clone()];
+        let view = TextView::new(&self.world, &self.actions);
+        match cur.step.kind {
+            StepKind::Frame { link, to } => {
+                let rx = records.iter().find_map(|r| match &r.event {
+                    TraceEvent::FrameRx { id, port, .. } if r.node == Some(to) => {
+                        Some((*id, *port))
+                    }
+                    _ => None,
+                });
+                match rx {
+                    Some((id, port)) => format!(
+                        "frame {id} arrives at {} on {} from {}",
+                        view.node_name(to),
+                        view.port_name(to, port),
+                        view.link_name(link)
+                    ),
+                    None => format!(
+                        "a frame on {} was lost before it reached {}",
+                        view.link_name(link),
+                        view.node_name(to)
+                    ),
+                }
+            }
+            StepKind::Wake { node } => format!("timers of {}", view.node_name(node)),
+            StepKind::Script { index } => format!(
+                "timeline action: {}",
+                self.actions.get(index as usize).map_or("?", |a| a.as_str())
+            ),
+        }
+    }
+
+    /// Runs events until `stop_here` says so (after each event that did something), a
+    /// breakpoint is hit, the run ends or the next event is later than `limit`. Returns the
+    /// number of events that did something, the breakpoints hit, and why it stopped.
+    fn run_until_stop(
+        &mut self,
+        limit: Option<Instant>,
+        mut stop_here: impl FnMut(&Stepper) -> bool,
+    ) -> (u64, Vec<u32>, Stop) {
+        let mut n = 0;
+        loop {
+            match self.advance(limit) {
+                Stop::Event => {
+                    n += 1;
+                    let hits = self.hits();
+                    if !hits.is_empty() || stop_here(self) {
+                        return (n, hits, Stop::Event);
+                    }
+                }
+                other => return (n, Vec::new(), other),
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    fn cmd_next(&mut self, args: &[&str]) -> String {
+        match args {
+            [] => self.next_n(1),
+            ["state"] => {
+                let before = self.events;
+                let (n, hits, stop) = self.run_until_stop(None, |st| {
+                    st.current_records().iter().any(|r| {
+                        matches!(
+                            r.event,
+                            TraceEvent::Tcp {
+                                event: TcpEvent::StateChanged { .. },
+                                ..
+                            }
+                        )
+                    })
+                });
+                self.report_run(before, n, &hits, stop)
+            }
+            [count] => match count.parse::<u64>() {
+                Ok(k) if k >= 1 => self.next_n(k),
+                _ => format!("usage: next [N | state]; `{count}` is not a number of events"),
+            },
+            _ => "usage: next [N | state]".into(),
+        }
+    }
+
+    fn next_n(&mut self, k: u64) -> String {
+        let mut s = String::new();
+        for _ in 0..k {
+            match self.advance(None) {
+                Stop::Event => {
+                    s.push_str(&self.event_text());
+                    let hits = self.hits();
+                    if !hits.is_empty() {
+                        s.push_str(&self.hit_lines(&hits));
+                        break;
+                    }
+                }
+                _ => {
+                    s.push_str(&self.ended_text());
+                    s.push('\n');
+                    break;
+                }
+            }
+        }
+        s
+    }
+
+    /// What a run of several events ends with: how many ran, the event it stopped at.
+    fn report_run(&self, before: u64, n: u64, hits: &[u32], stop: Stop) -> String {
+        let mut s = format!(
+            "ran {} event{}\n",
+            self.events - before,
+            if self.events - before == 1 { "" } else { "s" }
+        );
+        match stop {
+            Stop::Event => {
+                s.push_str(&self.event_text());
+                s.push_str(&self.hit_lines(hits));
+            }
+            Stop::Limit => {}
+            Stop::Ended => {
+                if n > 0 {
+                    s.push_str("last event:\n");
+                    s.push_str(&self.event_text());
+                }
+                s.push_str(&self.ended_text());
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    fn cmd_until(&mut self, args: &[&str]) -> String {
+        let [t] = args else {
+            return "usage: until TIME (e.g. until 1.5s)".into();
+        };
+        let t = match t.parse::<Duration>() {
+            Ok(d) => Instant::ZERO + d,
+            Err(e) => return format!("error: {e}"),
+        };
+        if t < self.world.now() {
+            return format!(
+                "t={t} is in the past (now t={}); `back` goes back one event",
+                self.world.now()
+            );
+        }
+        let before = self.events;
+        let (n, hits, stop) = self.run_until_stop(Some(t), |_| false);
+        let mut s = self.report_run(before, n, &hits, Stop::Limit);
+        match stop {
+            Stop::Limit => {
+                self.world.fabric.queue.advance_to(t);
+                if n > 0 {
+                    s.push_str("last event:\n");
+                    s.push_str(&self.event_text());
+                }
+                let _ = write!(s, "now t={}", t);
+                match self.world.fabric.queue.peek_time() {
+                    Some(next) => {
+                        let _ = writeln!(s, "; the next event is at {next}");
+                    }
+                    None => s.push_str("; nothing left to do\n"),
+                }
+            }
+            Stop::Event => {
+                s.push_str(&self.event_text());
+                s.push_str(&self.hit_lines(&hits));
+            }
+            Stop::Ended => {
+                if n > 0 {
+                    s.push_str("last event:\n");
+                    s.push_str(&self.event_text());
+                }
+                s.push_str(&self.ended_text());
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    fn cmd_continue(&mut self, args: &[&str]) -> String {
+        if !args.is_empty() {
+            return "usage: continue".into();
+        }
+        let before = self.events;
+        let (n, hits, stop) = self.run_until_stop(None, |_| false);
+        self.report_run(before, n, &hits, stop)
+    }
+
+    fn cmd_back(&mut self, args: &[&str]) -> String {
+        if !args.is_empty() {
+            return "usage: back".into();
+        }
+        if self.current.is_none() {
+            return "already at the start: no event has run yet".into();
+        }
+        let target = self.previous.map_or(0, |(i, _)| i);
+        self.restart();
+        while self.events < target {
+            if !matches!(self.advance(None), Stop::Event) {
+                break;
+            }
+        }
+        if target == 0 {
+            return "back at the start: no event has run yet (the scenario was re-run from t=0)"
+                .into();
+        }
+        let mut s = String::from("back one event (re-ran the scenario from t=0):\n");
+        s.push_str(&self.event_text());
+        s
+    }
+
+    fn cmd_where(&mut self) -> String {
+        let mut s = String::new();
+        match &self.current {
+            None => {
+                let _ = write!(
+                    s,
+                    "at the start, t={}: no event has run yet",
+                    self.world.now()
+                );
+                match self.world.fabric.queue.peek_time() {
+                    Some(t) if self.ended.is_none() => {
+                        let _ = writeln!(s, "; the first is at {t}");
+                    }
+                    _ => s.push('\n'),
+                }
+            }
+            Some(cur) => {
+                let _ = writeln!(
+                    s,
+                    "t={}, event {} ({} events run so far)",
+                    self.world.now(),
+                    cur.index,
+                    self.events
+                );
+                s.push_str(&self.event_text());
+            }
+        }
+        if self.ended.is_some() {
+            s.push_str(&self.ended_text());
+            s.push('\n');
+        }
+        s
+    }
+
+    fn cmd_show(&self, args: &[&str]) -> String {
+        let [table, node] = args else {
+            return "usage: show arp|routes|mac|sockets|counters NODE".into();
+        };
+        let table: Table = match table.parse() {
+            Ok(t) => t,
+            Err(e) => return format!("error: {e}"),
+        };
+        let Some(id) = self.world.node_id(node) else {
+            return self.no_node(node);
+        };
+        let mut s = format!("at t={}\n", self.world.now());
+        match show::render(&self.world, id, table) {
+            Ok(t) => s.push_str(&t),
+            Err(e) => {
+                let _ = writeln!(s, "error: {e}");
+            }
+        }
+        s
+    }
+
+    fn no_node(&self, name: &str) -> String {
+        let names: Vec<&str> = self.world.nodes.iter().map(|n| n.name.as_str()).collect();
+        format!(
+            "error: no node called `{name}`; the nodes are {}",
+            names.join(", ")
+        )
+    }
+
+    // ------------------------------------------------------------------ breakpoints
+
+    fn describe_break(&self, b: &Breakpoint) -> String {
+        match b {
+            Breakpoint::Node(n) => format!("node {}", self.world.node(*n).name),
+            Breakpoint::Layer(l) => format!("layer {}", l.name()),
+            Breakpoint::State(s) => format!("state {s}"),
+            Breakpoint::Filter(f) => format!("filter \"{f}\""),
+            Breakpoint::Time(t) => format!("time {t}"),
+        }
+    }
+
+    fn cmd_break(&mut self, args: &[&str]) -> String {
+        const USAGE: &str =
+            "usage: break node NAME | layer NAME | state STATE | filter \"WORDS\" | time TIME";
+        let Some((&what, rest)) = args.split_first() else {
+            return USAGE.into();
+        };
+        let b = match (what, rest) {
+            ("node", [name]) => match self.world.node_id(name) {
+                Some(id) => Breakpoint::Node(id),
+                None => return self.no_node(name),
+            },
+            ("layer", [name]) => match Layer::from_name(name) {
+                Some(l) => Breakpoint::Layer(l),
+                None => {
+                    let all: Vec<&str> = Layer::ALL.iter().map(|l| l.name()).collect();
+                    return format!(
+                        "error: unknown layer `{name}`: expected one of {}",
+                        all.join(", ")
+                    );
+                }
+            },
+            ("state", [name]) => {
+                let want = name.to_ascii_uppercase().replace('-', "_");
+                match State::ALL.iter().find(|s| s.name() == want) {
+                    Some(s) => Breakpoint::State(*s),
+                    None => {
+                        let all: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+                        return format!(
+                            "error: unknown TCP state `{name}`: expected one of {}",
+                            all.join(", ")
+                        );
+                    }
+                }
+            }
+            ("filter", words) if !words.is_empty() => {
+                let text = words.join(" ");
+                let world = &self.world;
+                match FrameFilter::parse(&text, &|n| endpoint(world, n)) {
+                    Ok(f) => Breakpoint::Filter(f),
+                    Err(e) => return format!("error: filter \"{text}\": {e}"),
+                }
+            }
+            ("time", [t]) => match t.parse::<Duration>() {
+                Ok(d) => Breakpoint::Time(Instant::ZERO + d),
+                Err(e) => return format!("error: {e}"),
+            },
+            _ => return USAGE.into(),
+        };
+        let id = self.next_break;
+        self.next_break += 1;
+        let text = format!("breakpoint {id}: {}", self.describe_break(&b));
+        self.breaks.push((id, b));
+        text
+    }
+
+    fn cmd_breaks(&self) -> String {
+        if self.breaks.is_empty() {
+            return "no breakpoints".into();
+        }
+        let mut s = String::new();
+        for (id, b) in &self.breaks {
+            let _ = writeln!(s, "{id:>3}  {}", self.describe_break(b));
+        }
+        s
+    }
+
+    fn cmd_delete(&mut self, args: &[&str]) -> String {
+        match args {
+            [] => {
+                let n = self.breaks.len();
+                self.breaks.clear();
+                format!("deleted {n} breakpoint{}", if n == 1 { "" } else { "s" })
+            }
+            [n] => match n.parse::<u32>() {
+                Ok(id) => match self.breaks.iter().position(|(i, _)| *i == id) {
+                    Some(pos) => {
+                        self.breaks.remove(pos);
+                        format!("deleted breakpoint {id}")
+                    }
+                    None => format!("error: no breakpoint {id} (see `breaks`)"),
+                },
+                Err(_) => format!("usage: delete [N]; `{n}` is not a breakpoint number"),
+            },
+            _ => "usage: delete [N]".into(),
+        }
+    }
+
+    // ------------------------------------------------------------------ looking at frames
+
+    /// The frame the current event is about: the one that arrived, else the first one sent.
+    fn current_frame(&self) -> Option<(&Record, &[u8])> {
+        let records = self.current_records();
+        records
+            .iter()
+            .find_map(|r| match &r.event {
+                TraceEvent::FrameRx { frame, .. } => Some((r, &frame[..])),
+                _ => None,
+            })
+            .or_else(|| {
+                records.iter().find_map(|r| match &r.event {
+                    TraceEvent::FrameTx { frame, .. } => Some((r, &frame[..])),
+                    _ => None,
+                })
+            })
+    }
+
+    fn cmd_fields(&self, args: &[&str]) -> String {
+        let view = TextView::new(&self.world, &self.actions);
+        let (r, frame) = match args {
+            [] => match self.current_frame() {
+                Some(x) => x,
+                None => return "the current event has no frame".into(),
+            },
+            [id] => {
+                let Ok(id) = id.trim_start_matches('#').parse::<u64>() else {
+                    return format!("usage: fields [#ID]; `{id}` is not a frame number");
+                };
+                let found =
+                    self.world
+                        .trace()
+                        .records()
+                        .iter()
+                        .rev()
+                        .find_map(|r| match &r.event {
+                            TraceEvent::FrameTx { id: fid, frame, .. } if fid.0 == id => {
+                                Some((r, &frame[..]))
+                            }
+                            _ => None,
+                        });
+                match found {
+                    Some(x) => x,
+                    None => return format!("no frame #{id} has been sent yet"),
+                }
+            }
+            _ => return "usage: fields [#ID]".into(),
+        };
+        let node = r.node.unwrap_or(NodeId(0));
+        let mut s = match &r.event {
+            TraceEvent::FrameRx { id, port, .. } => format!(
+                "frame {id}, {} bytes as {} received them on {}:\n",
+                frame.len(),
+                view.node_name(node),
+                view.port_name(node, *port)
+            ),
+            TraceEvent::FrameTx { id, port, .. } => format!(
+                "frame {id}, {} bytes as {} sent them on {}:\n",
+                frame.len(),
+                view.node_name(node),
+                view.port_name(node, *port)
+            ),
+            _ => String::new(),
+        };
+        s.push_str(&dissect::render(&dissect::dissect(frame)));
+        s
+    }
+
+    fn cmd_layers(&self) -> String {
+        let Some(cur) = &self.current else {
+            return "no event has run yet".into();
+        };
+        let records = self.current_records();
+        let view = TextView::new(&self.world, &self.actions);
+        let node = match cur.step.kind {
+            StepKind::Frame { to, .. } => Some(to),
+            StepKind::Wake { node } => Some(node),
+            StepKind::Script { .. } => records.iter().find_map(|r| r.node),
+        };
+        let Some(node) = node else {
+            let mut s = String::from("a timeline action on the network, not at a device:\n");
+            for r in records {
+                let _ = writeln!(s, "  {}", view.what(r));
+            }
+            return s;
+        };
+        let kind = &self.world.node(node).kind;
+        let mut s = format!(
+            "layers at {} ({}), event {} at {}\n",
+            view.node_name(node),
+            kind.kind_name(),
+            cur.index,
+            cur.step.time
+        );
+        let rx = records.iter().find_map(|r| match &r.event {
+            TraceEvent::FrameRx {
+                id, port, frame, ..
+            } if r.node == Some(node) => Some((*id, *port, frame.clone())),
+            _ => None,
+        });
+        let mine = |r: &&Record| r.node == Some(node);
+        // The layers the arriving frame went up through, each with what its header says.
+        let mut in_rows: Vec<(Layer, String)> = Vec::new();
+        let mut accepted_note = None;
+        if let Some((id, _, frame)) = &rx {
+            let damaged = self.world.trace().records()[..cur.records.start]
+                .iter()
+                .rev()
+                .find_map(|r| match &r.event {
+                    TraceEvent::BitErrors {
+                        id: bid, flipped, ..
+                    } if bid == id => Some(*flipped),
+                    _ => None,
+                });
+            in_rows.push((
+                Layer::Phy,
+                format!(
+                    "{} bytes arrived{}",
+                    frame.len(),
+                    match damaged {
+                        Some(n) => format!(
+                            ", {n} bit{} flipped on the wire",
+                            if n == 1 { "" } else { "s" }
+                        ),
+                        None => String::new(),
+                    }
+                ),
+            ));
+            let sections = dissect::dissect(frame);
+            if !matches!(kind, NodeKind::Hub(_)) {
+                let eth = sections
+                    .first()
+                    .map(|x| x.summary.clone())
+                    .unwrap_or_default();
+                in_rows.push((Layer::Ethernet, eth));
+            }
+            if let NodeKind::Host(h) = kind {
+                let nic_drop = records
+                    .iter()
+                    .filter(mine)
+                    .any(|r| matches!(r.event, TraceEvent::NicDrop { .. }));
+                if !nic_drop {
+                    let port = rx.as_ref().map_or(0, |x| x.1);
+                    if let (Some(iface), Some(dst)) = (
+                        h.interfaces.get(port as usize),
+                        crate::ethernet::dst_of(frame),
+                    ) {
+                        let why = if dst == iface.mac {
+                            "is this interface's address"
+                        } else if dst.is_broadcast() {
+                            "is broadcast"
+                        } else {
+                            "was taken in promiscuous mode"
+                        };
+                        accepted_note = Some(format!("destination {dst} {why}: accepted"));
+                    }
+                    let delivered = records
+                        .iter()
+                        .filter(mine)
+                        .any(|r| matches!(r.event, TraceEvent::IpDeliver { .. }));
+                    for sec in sections.iter().skip(1) {
+                        let transport = matches!(sec.layer, Layer::Icmp | Layer::Udp | Layer::Tcp);
+                        if (transport && !delivered) || sec.layer == Layer::Ethernet {
+                            break;
+                        }
+                        in_rows.push((sec.layer, sec.summary.clone()));
+                    }
+                    if delivered {
+                        in_rows.push((Layer::Socket, String::new()));
+                        in_rows.push((Layer::App, String::new()));
+                    }
+                }
+            }
+        }
+        // Records of the receive path go with the layers the frame went up through; the rest
+        // with the layers going down.
+        let is_in = |e: &TraceEvent| {
+            in_rows.iter().any(|(l, _)| *l == row_layer(e))
+                && match e {
+                    TraceEvent::Arp { event, .. } => {
+                        !matches!(event, crate::arp::ArpEvent::RequestSent { .. })
+                    }
+                    TraceEvent::NicDrop { .. }
+                    | TraceEvent::RawDelivered { .. }
+                    | TraceEvent::MacLearned { .. }
+                    | TraceEvent::Switched { .. }
+                    | TraceEvent::HubRepeated { .. }
+                    | TraceEvent::ArpIgnored { .. }
+                    | TraceEvent::IpDeliver { .. }
+                    | TraceEvent::IpForward { .. }
+                    | TraceEvent::IpDropped { .. }
+                    | TraceEvent::IpReassembled { .. }
+                    | TraceEvent::Tcp { .. }
+                    | TraceEvent::SocketCall { .. }
+                    | TraceEvent::App { .. } => true,
+                    _ => false,
+                }
+        };
+        let notes = |layer: Layer, inbound: bool| -> Vec<String> {
+            records
+                .iter()
+                .filter(mine)
+                .filter(|r| {
+                    !matches!(
+                        r.event,
+                        TraceEvent::FrameRx { .. } | TraceEvent::FrameTx { .. }
+                    )
+                })
+                .filter(|r| is_in(&r.event) == inbound && row_layer(&r.event) == layer)
+                .map(|r| view.what(r))
+                .collect()
+        };
+        if let Some((id, port, _)) = &rx {
+            let _ = writeln!(
+                s,
+                "in (bottom-up): frame {id} on {}",
+                view.port_name(node, *port)
+            );
+            for (layer, text) in &in_rows {
+                let mut n = notes(*layer, true);
+                if *layer == Layer::Ethernet {
+                    if let Some(a) = &accepted_note {
+                        n.insert(0, a.clone());
+                    }
+                }
+                let name = layer.name();
+                if !text.is_empty() {
+                    let _ = writeln!(s, "  {name:<7} {text}");
+                } else if !n.is_empty() {
+                    let _ = writeln!(s, "  {name:<7} {}", n[0]);
+                }
+                let skip = usize::from(text.is_empty() && !n.is_empty());
+                for note in n.iter().skip(skip) {
+                    let _ = writeln!(s, "  {:<7} · {note}", "");
+                }
+            }
+        }
+        let sent: Vec<&Record> = records
+            .iter()
+            .filter(mine)
+            .filter(|r| matches!(r.event, TraceEvent::FrameTx { .. }))
+            .collect();
+        let mut out_notes = Vec::new();
+        for layer in Layer::ALL.iter().rev() {
+            for n in notes(*layer, false) {
+                // The same line again (a window of segments going out): counted, not repeated.
+                match out_notes.last_mut() {
+                    Some((l, prev, k)) if *l == *layer && *prev == n => *k += 1,
+                    _ => out_notes.push((*layer, n, 1)),
+                }
+            }
+        }
+        if !sent.is_empty() || !out_notes.is_empty() {
+            s.push_str("out (top-down):\n");
+        }
+        for (layer, n, k) in &out_notes {
+            let times = if *k > 1 {
+                format!(" ({k} times)")
+            } else {
+                String::new()
+            };
+            let _ = writeln!(s, "  {:<7} · {n}{times}", layer.name());
+        }
+        for r in sent {
+            let TraceEvent::FrameTx {
+                link,
+                port,
+                id,
+                frame,
+                start,
+                arrival,
+                queued_behind,
+            } = &r.event
+            else {
+                continue;
+            };
+            let _ = writeln!(s, "  frame {id} → {}:", view.link_name(*link));
+            // The layers this device works at: a switch stops at Ethernet, a hub at the wire,
+            // a router passing a datagram on at IP.
+            let top = match kind {
+                NodeKind::Switch(_) => Layer::Switch,
+                NodeKind::Hub(_) => Layer::Phy,
+                NodeKind::Host(h) => {
+                    let forwarded = dissect::ipv4_addresses(frame).is_some_and(|(src, _)| {
+                        !h.interfaces
+                            .iter()
+                            .any(|i| i.addr.is_some_and(|c| c.addr() == src))
+                    });
+                    if forwarded {
+                        Layer::Ip
+                    } else {
+                        Layer::App
+                    }
+                }
+            };
+            let sections = dissect::dissect(frame);
+            for sec in sections.iter().rev().filter(|sec| sec.layer <= top) {
+                let name = if sec.title.starts_with("Data") {
+                    "data"
+                } else {
+                    sec.layer.name()
+                };
+                let _ = writeln!(s, "    {name:<7} {}", sec.summary);
+            }
+            let mut phy = format!(
+                "tx on {}, {} bytes",
+                view.port_name(node, *port),
+                frame.len()
+            );
+            if *queued_behind > 0 {
+                let _ = write!(phy, ", queued behind {queued_behind}, starts {start}");
+            }
+            let _ = write!(phy, ", last bit arrives {arrival}");
+            let _ = writeln!(s, "    {:<7} {phy}", "phy");
+        }
+        let others: Vec<&Record> = records.iter().filter(|r| r.node != Some(node)).collect();
+        if !others.is_empty() {
+            s.push_str("elsewhere:\n");
+            for r in others {
+                let _ = writeln!(s, "  {}", view.line(r).trim_start());
+            }
+        }
+        s
+    }
+}
+
+/// The row of the `layers` view a record belongs to: switching decisions go with Ethernet.
+fn row_layer(e: &TraceEvent) -> Layer {
+    match e.layer() {
+        // A hub works at the wire.
+        Layer::Switch if matches!(e, TraceEvent::HubRepeated { .. }) => Layer::Phy,
+        Layer::Switch => Layer::Ethernet,
+        Layer::Scenario => Layer::App,
+        l => l,
+    }
+}
+
+/// The addresses a node name stands for in a frame filter (`from=alice`).
+fn endpoint(world: &World, name: &str) -> Option<Endpoint> {
+    let id = world.node_id(name)?;
+    match &world.node(id).kind {
+        NodeKind::Host(h) => Some(Endpoint {
+            macs: h.interfaces.iter().map(|i| i.mac).collect(),
+            ips: h
+                .interfaces
+                .iter()
+                .filter_map(|i| i.addr.map(|c| c.addr()))
+                .collect(),
+        }),
+        _ => None,
+    }
+}
+
+/// Splits a command line into words; a double-quoted part is one word without its quotes.
+fn split_words(line: &str) -> Result<Vec<String>, String> {
+    let mut words = Vec::new();
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => {
+                quoted = !quoted;
+                in_word = true;
+            }
+            c if c.is_whitespace() && !quoted => {
+                if in_word {
+                    words.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quoted {
+        return Err("a quote is not closed".into());
+    }
+    if in_word {
+        words.push(cur);
+    }
+    if words.is_empty() {
+        words.push(String::new());
+    }
+    Ok(words)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_words_and_quotes() {
+        assert_eq!(
+            split_words(r#"break filter "tcp syn" x"#).unwrap(),
+            ["break", "filter", "tcp syn", "x"]
+        );
+        assert!(split_words(r#"break filter "tcp"#).is_err());
+    }
+}

@@ -1,0 +1,721 @@
+//! A frame taken apart field by field, one section per layer, like Wireshark's packet details
+//! pane: every header field with its raw value and what it means, checksums checked.
+//!
+//! Byte access goes through `pnet_packet`'s views (so reserved bits and raw field values are
+//! shown as they are on the wire); the project's parsers (`Ipv4Repr`, `ArpRepr`, `IcmpRepr`,
+//! `UdpRepr`, `TcpRepr`) supply what they already decode, such as TCP options. Nothing here
+//! panics on damaged or truncated bytes: a section then says where the bytes ran out.
+
+use super::describe;
+use super::Layer;
+use crate::ethernet::{self, ethertype};
+use crate::icmp::IcmpRepr;
+use crate::ip::Ipv4Repr;
+use crate::tcp::{TcpFlags, TcpRepr};
+use pnet_packet::arp::ArpPacket;
+use pnet_packet::ethernet::EthernetPacket;
+use pnet_packet::ipv4::Ipv4Packet;
+use pnet_packet::tcp::TcpPacket;
+use pnet_packet::udp::UdpPacket;
+use std::fmt::Write;
+use std::net::Ipv4Addr;
+
+/// One layer's header: a title, a one-line summary, and its fields as `(name, value)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    pub layer: Layer,
+    pub title: String,
+    /// What the header says, in one line (for the stepper's `layers`).
+    pub summary: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl Section {
+    fn new(layer: Layer, title: &str) -> Section {
+        Section {
+            layer,
+            title: title.to_string(),
+            summary: String::new(),
+            fields: Vec::new(),
+        }
+    }
+
+    fn field(&mut self, name: &str, value: impl Into<String>) {
+        self.fields.push((name.to_string(), value.into()));
+    }
+}
+
+/// Takes a whole frame (destination MAC .. FCS) apart.
+pub fn dissect(frame: &[u8]) -> Vec<Section> {
+    let mut out = Vec::new();
+    let mut eth = Section::new(Layer::Ethernet, "Ethernet II");
+    if frame.len() < ethernet::HEADER_LEN + ethernet::FCS_LEN {
+        eth.summary = format!("runt frame of {} bytes", frame.len());
+        eth.field(
+            "Length",
+            format!("{} bytes: too short for a header and an FCS", frame.len()),
+        );
+        out.push(eth);
+        return out;
+    }
+    let body = &frame[..frame.len() - ethernet::FCS_LEN];
+    let Some(view) = EthernetPacket::new(body) else {
+        return out;
+    };
+    let (dst, src, etype) = (
+        view.get_destination(),
+        view.get_source(),
+        view.get_ethertype().0,
+    );
+    let type_name = ethernet::ethertype_name(etype).unwrap_or("unknown");
+    eth.field(
+        "Destination",
+        if dst.is_broadcast() {
+            format!("{dst} (broadcast)")
+        } else {
+            dst.to_string()
+        },
+    );
+    eth.field("Source", src.to_string());
+    eth.field("Type", format!("{etype:#06x} ({type_name})"));
+    let fcs_text = match ethernet::check_fcs(frame) {
+        Ok(()) => {
+            let fcs = &frame[frame.len() - 4..];
+            let v = u32::from_le_bytes([fcs[0], fcs[1], fcs[2], fcs[3]]);
+            format!("{v:#010x} (correct)")
+        }
+        Err(ethernet::FrameError::BadFcs { found, computed }) => {
+            format!("{found:#010x} (WRONG: the bytes give {computed:#010x}; the frame was damaged)")
+        }
+        Err(e) => e.to_string(),
+    };
+    let payload = &body[ethernet::HEADER_LEN..];
+    // How much of the payload the protocol above uses; the rest is padding to 64 bytes.
+    let used = match etype {
+        ethertype::IPV4 => Ipv4Packet::new(payload)
+            .map(|p| (p.get_total_length() as usize).min(payload.len()))
+            .unwrap_or(payload.len()),
+        ethertype::ARP => crate::arp::wire::PACKET_LEN.min(payload.len()),
+        ethertype::EXPERIMENTAL => describe::trim_padding(payload).len(),
+        _ => payload.len(),
+    };
+    eth.summary = format!(
+        "{src} > {dst}, type {etype:#06x} ({type_name}), {} bytes, FCS {}",
+        frame.len(),
+        if fcs_text.contains("correct") {
+            "correct"
+        } else {
+            "WRONG"
+        }
+    );
+    if used < payload.len() {
+        eth.field("Padding", format!("{} bytes", payload.len() - used));
+    }
+    eth.field("FCS", fcs_text);
+    out.push(eth);
+    match etype {
+        ethertype::ARP => out.push(arp(payload)),
+        ethertype::IPV4 => ipv4(payload, &mut out),
+        ethertype::EXPERIMENTAL => {
+            let mut s = Section::new(Layer::Ethernet, "Data (raw test frame)");
+            let data = describe::trim_padding(payload);
+            s.summary = format!("{} bytes: {}", data.len(), preview(data));
+            s.field("Data", format!("{} bytes: {}", data.len(), preview(data)));
+            out.push(s);
+        }
+        _ => {}
+    }
+    out
+}
+
+/// The source and destination of the IPv4 datagram a frame carries, if it carries one.
+pub fn ipv4_addresses(frame: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
+    let (eth, payload) = ethernet::parse(frame).ok()?;
+    if eth.ethertype != ethertype::IPV4 {
+        return None;
+    }
+    let v = Ipv4Packet::new(payload)?;
+    Some((v.get_source(), v.get_destination()))
+}
+
+/// The sections as an indented tree.
+pub fn render(sections: &[Section]) -> String {
+    let mut s = String::new();
+    for sec in sections {
+        let _ = writeln!(s, "{}", sec.title);
+        let width = sec.fields.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        for (name, value) in &sec.fields {
+            let _ = writeln!(s, "    {name:<width$}  {value}");
+        }
+    }
+    s
+}
+
+/// A payload as a learner wants to see it: quoted text when it is mostly text, else the first
+/// bytes in hex.
+pub fn preview(data: &[u8]) -> String {
+    if data.is_empty() {
+        return "(none)".into();
+    }
+    let printable = data
+        .iter()
+        .filter(|b| b.is_ascii_graphic() || **b == b' ' || **b == b'\n')
+        .count();
+    if printable * 4 >= data.len() * 3 {
+        return describe::quoted_preview(data, 40);
+    }
+    let mut s = String::new();
+    for (i, b) in data.iter().take(16).enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        let _ = write!(s, "{b:02x}");
+    }
+    if data.len() > 16 {
+        s.push_str(" …");
+    }
+    s
+}
+
+fn checksum_text(found: u16, ok: bool, expected: u16) -> String {
+    if ok {
+        format!("{found:#06x} (correct)")
+    } else {
+        format!("{found:#06x} (WRONG: should be {expected:#06x})")
+    }
+}
+
+fn arp(payload: &[u8]) -> Section {
+    let mut s = Section::new(Layer::Arp, "Address Resolution Protocol");
+    let Some(v) = ArpPacket::new(payload) else {
+        s.summary = format!("truncated: {} bytes", payload.len());
+        s.field("Length", format!("{} bytes, need 28", payload.len()));
+        return s;
+    };
+    let hw = v.get_hardware_type().0;
+    let proto = v.get_protocol_type().0;
+    let op = v.get_operation().0;
+    s.field(
+        "Hardware type",
+        format!("{hw}{}", if hw == 1 { " (Ethernet)" } else { "" }),
+    );
+    s.field(
+        "Protocol type",
+        format!(
+            "{proto:#06x}{}",
+            if proto == 0x0800 { " (IPv4)" } else { "" }
+        ),
+    );
+    s.field("Hardware size", v.get_hw_addr_len().to_string());
+    s.field("Protocol size", v.get_proto_addr_len().to_string());
+    let op_name = match op {
+        1 => " (request)",
+        2 => " (reply)",
+        _ => "",
+    };
+    s.field("Opcode", format!("{op}{op_name}"));
+    s.field("Sender MAC", v.get_sender_hw_addr().to_string());
+    s.field("Sender IP", v.get_sender_proto_addr().to_string());
+    s.field("Target MAC", v.get_target_hw_addr().to_string());
+    s.field("Target IP", v.get_target_proto_addr().to_string());
+    s.summary = match crate::arp::ArpRepr::parse(payload) {
+        Ok(a) => a.to_string(),
+        Err(e) => format!("malformed: {e}"),
+    };
+    s
+}
+
+fn ipv4(payload: &[u8], out: &mut Vec<Section>) {
+    let mut s = Section::new(Layer::Ip, "Internet Protocol Version 4");
+    let Some(v) = Ipv4Packet::new(payload) else {
+        s.summary = format!("truncated: {} bytes", payload.len());
+        s.field(
+            "Length",
+            format!("{} bytes, need at least 20", payload.len()),
+        );
+        out.push(s);
+        return;
+    };
+    let ihl = v.get_header_length() as usize;
+    let total = v.get_total_length() as usize;
+    let flags = v.get_flags();
+    let offset_units = v.get_fragment_offset();
+    let proto = v.get_next_level_protocol().0;
+    let (src, dst) = (v.get_source(), v.get_destination());
+    s.field("Version", v.get_version().to_string());
+    s.field("Header length", format!("{} bytes ({ihl})", ihl * 4));
+    let tos = (v.get_dscp() << 2) | v.get_ecn();
+    s.field(
+        "Type of service",
+        format!("{tos:#04x} (DSCP {}, ECN {})", v.get_dscp(), v.get_ecn()),
+    );
+    s.field("Total length", total.to_string());
+    s.field(
+        "Identification",
+        format!(
+            "{:#06x} ({})",
+            v.get_identification(),
+            v.get_identification()
+        ),
+    );
+    let mut names = Vec::new();
+    if flags & 0b100 != 0 {
+        names.push("reserved bit");
+    }
+    if flags & 0b010 != 0 {
+        names.push("Don't fragment");
+    }
+    if flags & 0b001 != 0 {
+        names.push("More fragments");
+    }
+    s.field(
+        "Flags",
+        format!(
+            "{flags:#03x}{}",
+            if names.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", names.join(", "))
+            }
+        ),
+    );
+    s.field(
+        "Fragment offset",
+        format!("{offset_units} ({} bytes)", offset_units as usize * 8),
+    );
+    s.field("Time to live", v.get_ttl().to_string());
+    let proto_name = match proto {
+        1 => " (ICMP)",
+        6 => " (TCP)",
+        17 => " (UDP)",
+        _ => "",
+    };
+    s.field("Protocol", format!("{proto}{proto_name}"));
+    let header_len = (ihl * 4).min(payload.len());
+    let header_ok =
+        ihl >= 5 && pnet_packet::util::checksum(&payload[..header_len], usize::MAX) == 0;
+    s.field(
+        "Header checksum",
+        checksum_text(v.get_checksum(), header_ok, pnet_packet::ipv4::checksum(&v)),
+    );
+    s.field("Source", src.to_string());
+    s.field("Destination", dst.to_string());
+    if ihl > 5 {
+        s.field("Options", format!("{} bytes", ihl * 4 - 20));
+    }
+    s.summary = format!(
+        "{src} > {dst}, TTL {}, protocol {proto}{proto_name}, id {}, {total} bytes{}, header checksum {}",
+        v.get_ttl(),
+        v.get_identification(),
+        if flags & 0b010 != 0 { ", DF" } else { "" },
+        if header_ok { "correct" } else { "WRONG" }
+    );
+    if ihl < 5 || total < ihl * 4 {
+        s.field("Problem", "header length or total length is impossible");
+        out.push(s);
+        return;
+    }
+    let end = total.min(payload.len());
+    let body = &payload[header_len.min(end)..end];
+    if offset_units > 0 {
+        s.field(
+            "Data",
+            format!(
+                "{} bytes: a later fragment (the {} header is in the first one)",
+                body.len(),
+                proto_name.trim()
+            ),
+        );
+        out.push(s);
+        return;
+    }
+    let first_fragment = flags & 0b001 != 0;
+    if first_fragment {
+        s.field(
+            "Data",
+            format!(
+                "{} bytes: the first fragment; transport checksums cover the whole datagram and are not checked here",
+                body.len()
+            ),
+        );
+    }
+    out.push(s);
+    match proto {
+        1 => out.push(icmp(body, !first_fragment)),
+        6 => out.push(tcp(body, src, dst, !first_fragment)),
+        17 => out.push(udp(body, src, dst, !first_fragment)),
+        _ => {}
+    }
+}
+
+fn icmp_type_name(t: u8, code: u8) -> String {
+    match (t, code) {
+        (0, _) => "echo reply".into(),
+        (8, _) => "echo request".into(),
+        (3, c) => {
+            let what = match c {
+                0 => "net unreachable",
+                1 => "host unreachable",
+                2 => "protocol unreachable",
+                3 => "port unreachable",
+                4 => "fragmentation needed and DF set",
+                _ => "",
+            };
+            if what.is_empty() {
+                "destination unreachable".into()
+            } else {
+                format!("destination unreachable: {what}")
+            }
+        }
+        (11, 0) => "time exceeded: TTL expired in transit".into(),
+        (11, _) => "time exceeded: fragment reassembly".into(),
+        _ => "unknown".into(),
+    }
+}
+
+fn icmp(body: &[u8], check: bool) -> Section {
+    let mut s = Section::new(Layer::Icmp, "Internet Control Message Protocol");
+    if body.len() < 8 {
+        s.summary = format!("truncated: {} bytes", body.len());
+        s.field("Length", format!("{} bytes, need at least 8", body.len()));
+        return s;
+    }
+    let (t, code) = (body[0], body[1]);
+    let found = u16::from_be_bytes([body[2], body[3]]);
+    s.field("Type", format!("{t} ({})", icmp_type_name(t, code)));
+    s.field("Code", code.to_string());
+    if check {
+        let ok = pnet_packet::util::checksum(body, usize::MAX) == 0;
+        s.field(
+            "Checksum",
+            checksum_text(found, ok, pnet_packet::util::checksum(body, 1)),
+        );
+    } else {
+        s.field("Checksum", format!("{found:#06x} (not checked: fragment)"));
+    }
+    match t {
+        0 | 8 => {
+            let ident = u16::from_be_bytes([body[4], body[5]]);
+            let seq = u16::from_be_bytes([body[6], body[7]]);
+            s.field("Identifier", format!("{ident} ({ident:#06x})"));
+            s.field("Sequence number", seq.to_string());
+            let data = &body[8..];
+            s.field("Data", format!("{} bytes: {}", data.len(), preview(data)));
+            s.summary = format!(
+                "{} id {ident} seq {seq}, {} data bytes",
+                icmp_type_name(t, code),
+                data.len()
+            );
+        }
+        3 | 11 => {
+            if t == 3 && code == 4 {
+                s.field(
+                    "Next-hop MTU",
+                    u16::from_be_bytes([body[6], body[7]]).to_string(),
+                );
+            } else {
+                s.field(
+                    "Unused",
+                    format!(
+                        "{:#010x}",
+                        u32::from_be_bytes([body[4], body[5], body[6], body[7]])
+                    ),
+                );
+            }
+            let quoted = &body[8..];
+            let q = match Ipv4Repr::parse_quoted(quoted) {
+                Ok((ip, rest)) => {
+                    let mut q = format!(
+                        "IPv4 {} > {}, protocol {}, TTL {}",
+                        ip.src, ip.dst, ip.protocol, ip.ttl
+                    );
+                    if rest.len() >= 4 {
+                        let _ = write!(
+                            q,
+                            ", ports {} > {}",
+                            u16::from_be_bytes([rest[0], rest[1]]),
+                            u16::from_be_bytes([rest[2], rest[3]])
+                        );
+                    }
+                    q
+                }
+                Err(e) => format!("unreadable: {e}"),
+            };
+            s.field("Quoted datagram", format!("{} bytes: {q}", quoted.len()));
+            s.summary = format!("{}, about {q}", icmp_type_name(t, code));
+        }
+        _ => {
+            s.field("Rest", format!("{} bytes", body.len() - 4));
+            s.summary = format!("type {t} code {code}");
+        }
+    }
+    if check {
+        if let Err(e) = IcmpRepr::parse(body) {
+            s.field("Problem", e.to_string());
+        }
+    }
+    s
+}
+
+fn udp(body: &[u8], src: Ipv4Addr, dst: Ipv4Addr, check: bool) -> Section {
+    let mut s = Section::new(Layer::Udp, "User Datagram Protocol");
+    let Some(v) = UdpPacket::new(body) else {
+        s.summary = format!("truncated: {} bytes", body.len());
+        s.field("Length", format!("{} bytes, need at least 8", body.len()));
+        return s;
+    };
+    let (sp, dp, len, found) = (
+        v.get_source(),
+        v.get_destination(),
+        v.get_length(),
+        v.get_checksum(),
+    );
+    s.field("Source port", sp.to_string());
+    s.field("Destination port", dp.to_string());
+    s.field("Length", len.to_string());
+    let ck = if found == 0 {
+        "0x0000 (none: the sender did not compute one)".to_string()
+    } else if !check {
+        format!("{found:#06x} (not checked: fragment)")
+    } else {
+        let ok = crate::udp::UdpRepr::parse(body, src, dst).is_ok();
+        let expected = pnet_packet::udp::ipv4_checksum(&v, &src, &dst);
+        checksum_text(found, ok, expected)
+    };
+    s.field("Checksum", ck);
+    let start = 8.min(body.len());
+    let end = (len as usize).clamp(start, body.len());
+    let data = &body[start..end];
+    s.field("Data", format!("{} bytes: {}", data.len(), preview(data)));
+    s.summary = format!("port {sp} > {dp}, {} data bytes", data.len());
+    s
+}
+
+/// The names of the flags set, Wireshark's way: `SYN, ACK`.
+pub fn flag_names(flags: TcpFlags) -> String {
+    const NAMES: [(TcpFlags, &str); 8] = [
+        (TcpFlags::CWR, "CWR"),
+        (TcpFlags::ECE, "ECE"),
+        (TcpFlags::URG, "URG"),
+        (TcpFlags::ACK, "ACK"),
+        (TcpFlags::PSH, "PSH"),
+        (TcpFlags::RST, "RST"),
+        (TcpFlags::SYN, "SYN"),
+        (TcpFlags::FIN, "FIN"),
+    ];
+    let v: Vec<&str> = NAMES
+        .iter()
+        .filter(|(f, _)| flags.contains(*f))
+        .map(|(_, n)| *n)
+        .collect();
+    if v.is_empty() {
+        "none".into()
+    } else {
+        v.join(", ")
+    }
+}
+
+fn tcp(body: &[u8], src: Ipv4Addr, dst: Ipv4Addr, check: bool) -> Section {
+    let mut s = Section::new(Layer::Tcp, "Transmission Control Protocol");
+    let Some(v) = TcpPacket::new(body) else {
+        s.summary = format!("truncated: {} bytes", body.len());
+        s.field("Length", format!("{} bytes, need at least 20", body.len()));
+        return s;
+    };
+    let flags = TcpFlags::from_bits(v.get_flags());
+    let offset = v.get_data_offset() as usize;
+    s.field("Source port", v.get_source().to_string());
+    s.field("Destination port", v.get_destination().to_string());
+    s.field("Sequence number", v.get_sequence().to_string());
+    s.field(
+        "Acknowledgment number",
+        if flags.ack() {
+            v.get_acknowledgement().to_string()
+        } else {
+            format!("{} (not used: ACK not set)", v.get_acknowledgement())
+        },
+    );
+    s.field("Header length", format!("{} bytes ({offset})", offset * 4));
+    if v.get_reserved() != 0 {
+        s.field("Reserved", format!("{:#x}", v.get_reserved()));
+    }
+    s.field(
+        "Flags",
+        format!("{:#05x} ({}) [{flags}]", flags.bits(), flag_names(flags)),
+    );
+    s.field("Window", v.get_window().to_string());
+    let found = v.get_checksum();
+    let ck = if check {
+        let expected = pnet_packet::tcp::ipv4_checksum(&v, &src, &dst);
+        checksum_text(found, expected == found, expected)
+    } else {
+        format!("{found:#06x} (not checked: fragment)")
+    };
+    s.field("Checksum", ck);
+    s.field("Urgent pointer", v.get_urgent_ptr().to_string());
+    match TcpRepr::parse_unchecked(body) {
+        Ok(repr) => {
+            if offset > 5 {
+                let text = repr.options.to_string();
+                s.field(
+                    "Options",
+                    format!(
+                        "{} bytes: {}",
+                        offset * 4 - 20,
+                        if text.is_empty() {
+                            "none netlab knows"
+                        } else {
+                            &text
+                        }
+                    ),
+                );
+            }
+            s.field(
+                "Payload",
+                format!("{} bytes: {}", repr.payload.len(), preview(repr.payload)),
+            );
+            let next = repr.seq + repr.seg_len();
+            s.field(
+                "Segment length",
+                format!(
+                    "{} (sequence space: payload + SYN + FIN; next sequence number {next})",
+                    repr.seg_len()
+                ),
+            );
+            let mut sum = format!(
+                "port {} > {} [{flags}] seq {}",
+                repr.src_port, repr.dst_port, repr.seq
+            );
+            if flags.ack() {
+                let _ = write!(sum, " ack {}", repr.ack);
+            }
+            let _ = write!(sum, " win {} len {}", repr.window, repr.payload.len());
+            if !repr.options.is_empty() {
+                let _ = write!(sum, " options [{}]", repr.options);
+            }
+            s.summary = sum;
+        }
+        Err(e) => {
+            s.field("Problem", e.to_string());
+            s.summary = format!("unreadable: {e}");
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ethernet::{EthernetRepr, MacAddr};
+    use crate::ip::IpProtocol;
+    use crate::tcp::{SeqNumber, TcpOptions};
+
+    fn ip_frame(protocol: IpProtocol, transport: &[u8]) -> Vec<u8> {
+        let src = Ipv4Addr::new(10, 0, 0, 1);
+        let dst = Ipv4Addr::new(10, 0, 0, 2);
+        let mut ip = Ipv4Repr::new(src, dst, protocol, transport.len());
+        ip.dont_frag = true;
+        let packet = ip.to_bytes(transport);
+        ethernet::frame_with_payload(
+            &EthernetRepr {
+                dst: ethernet::default_mac(2),
+                src: ethernet::default_mac(1),
+                ethertype: ethertype::IPV4,
+            },
+            &packet,
+        )
+        .to_vec()
+    }
+
+    fn syn() -> Vec<u8> {
+        let seg = TcpRepr {
+            src_port: 40000,
+            dst_port: 80,
+            seq: SeqNumber(1000),
+            ack: SeqNumber(0),
+            flags: TcpFlags::SYN,
+            window: 64240,
+            urgent: 0,
+            options: TcpOptions {
+                mss: Some(1460),
+                window_scale: Some(7),
+                ..TcpOptions::NONE
+            },
+            payload: &[],
+        };
+        let seg = seg.to_owned_segment(Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+        ip_frame(IpProtocol::Tcp, &seg.to_bytes())
+    }
+
+    fn field<'a>(secs: &'a [Section], layer: Layer, name: &str) -> &'a str {
+        secs.iter()
+            .find(|s| s.layer == layer)
+            .and_then(|s| s.fields.iter().find(|(n, _)| n == name))
+            .map(|(_, v)| v.as_str())
+            .unwrap_or_else(|| panic!("no {name} in {layer:?}: {secs:#?}"))
+    }
+
+    #[test]
+    fn a_syn_field_by_field() {
+        let secs = dissect(&syn());
+        let layers: Vec<Layer> = secs.iter().map(|s| s.layer).collect();
+        assert_eq!(layers, [Layer::Ethernet, Layer::Ip, Layer::Tcp]);
+        assert_eq!(field(&secs, Layer::Ethernet, "Type"), "0x0800 (IPv4)");
+        assert!(field(&secs, Layer::Ethernet, "FCS").ends_with("(correct)"));
+        assert_eq!(field(&secs, Layer::Ip, "Flags"), "0x2 (Don't fragment)");
+        assert_eq!(field(&secs, Layer::Ip, "Protocol"), "6 (TCP)");
+        assert!(field(&secs, Layer::Ip, "Header checksum").ends_with("(correct)"));
+        assert_eq!(field(&secs, Layer::Tcp, "Flags"), "0x002 (SYN) [S]");
+        assert_eq!(field(&secs, Layer::Tcp, "Sequence number"), "1000");
+        assert_eq!(
+            field(&secs, Layer::Tcp, "Acknowledgment number"),
+            "0 (not used: ACK not set)"
+        );
+        assert_eq!(
+            field(&secs, Layer::Tcp, "Options"),
+            "8 bytes: mss 1460,nop,wscale 7"
+        );
+        assert!(field(&secs, Layer::Tcp, "Checksum").ends_with("(correct)"));
+        assert_eq!(field(&secs, Layer::Tcp, "Header length"), "28 bytes (7)");
+        // 14 + 20 + 28 bytes: above the 60-byte minimum, so no padding.
+        assert!(!secs[0].fields.iter().any(|(n, _)| n == "Padding"));
+    }
+
+    #[test]
+    fn damage_shows_in_the_checksums() {
+        let mut f = syn();
+        // Flip a bit of the TCP window: the TCP checksum and the FCS no longer match.
+        f[14 + 20 + 14] ^= 1;
+        let secs = dissect(&f);
+        assert!(field(&secs, Layer::Ethernet, "FCS").contains("WRONG"));
+        assert!(field(&secs, Layer::Tcp, "Checksum").contains("WRONG"));
+        assert!(field(&secs, Layer::Ip, "Header checksum").ends_with("(correct)"));
+    }
+
+    #[test]
+    fn never_panics_on_short_or_odd_bytes() {
+        let full = syn();
+        for n in 0..full.len() {
+            let _ = render(&dissect(&full[..n]));
+        }
+        let arp = ethernet::frame_with_payload(
+            &EthernetRepr {
+                dst: MacAddr::broadcast(),
+                src: ethernet::default_mac(1),
+                ethertype: ethertype::ARP,
+            },
+            &crate::arp::ArpRepr::request(
+                ethernet::default_mac(1),
+                Ipv4Addr::new(10, 0, 0, 1),
+                Ipv4Addr::new(10, 0, 0, 2),
+            )
+            .to_bytes(),
+        );
+        let secs = dissect(&arp);
+        assert_eq!(field(&secs, Layer::Arp, "Opcode"), "1 (request)");
+        assert_eq!(secs[1].summary, "ARP who-has 10.0.0.2 tell 10.0.0.1");
+        for n in 0..arp.len() {
+            let _ = render(&dissect(&arp[..n]));
+        }
+    }
+}

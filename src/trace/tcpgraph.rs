@@ -1,0 +1,1237 @@
+//! TCP pictures of a run, per connection, as standalone SVG:
+//!
+//! - the **state timeline**: each side's states as bands along time, every transition labelled
+//!   with its cause (`RcvSynAck`, `UserClose`, …);
+//! - the **time-sequence graph** in the style of tcptrace and Stevens: the sequence number of
+//!   every segment the sender transmitted over time (a vertical bar from its first to its last
+//!   byte), retransmissions in red, segments lost before they reached the wire dashed, the
+//!   ACKs the sender received as a step line and the window the receiver offered above it;
+//! - **cwnd, ssthresh and RTO over time** for the sender.
+//!
+//! Everything comes from the trace: segments from the frames in [`TraceEvent::FrameTx`] and
+//! [`TraceEvent::FrameRx`] records, taken apart with [`TcpRepr`], at the hosts that own the
+//! addresses (so a segment crossing a switch counts once); states, congestion window, RTT and
+//! retransmissions from [`TraceEvent::Tcp`] records.
+
+use super::{PhyDrop, Record, TraceEvent};
+use crate::ethernet::{self, ethertype};
+use crate::ip::{IpProtocol, Ipv4Repr};
+use crate::sim::{FrameId, NodeId, NodeKind, World};
+use crate::tcp::{State, TcpEvent, TcpFlags, TcpRepr, TransitionCause};
+use crate::time::{Duration, Instant};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// One state change of one side.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub time: Instant,
+    pub from: State,
+    pub to: State,
+    pub cause: TransitionCause,
+}
+
+/// A segment one side handed to its link.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// When its first bit went on the wire (when it was dropped, for one lost at the sender).
+    pub time: Instant,
+    pub id: FrameId,
+    /// The side that sent it (0 or 1).
+    pub from: usize,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    pub window: u16,
+    /// Payload bytes.
+    pub len: u32,
+    /// Sent before: its sequence space was covered already, or TCP recorded a retransmission.
+    pub retransmission: bool,
+    /// When the sender handed it to its link (the time of the TCP records about it).
+    pub handed_over: Instant,
+    /// The sender's link dropped it (fault rule, full queue, link down): it never went on the
+    /// wire.
+    pub lost_at_sender: bool,
+}
+
+impl Segment {
+    /// Sequence space: payload plus one each for SYN and FIN.
+    pub fn seg_len(&self) -> u32 {
+        self.len + self.flags.syn() as u32 + self.flags.fin() as u32
+    }
+}
+
+/// A segment that reached the other side's host.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Arrival {
+    pub time: Instant,
+    /// The side that received it.
+    pub at: usize,
+    pub seq: u32,
+    pub ack: u32,
+    pub flags: TcpFlags,
+    pub window: u16,
+    pub len: u32,
+}
+
+/// One end of a connection and what its TCP recorded.
+#[derive(Clone, Debug)]
+pub struct Side {
+    pub addr: SocketAddrV4,
+    /// The node it is on, if the trace says.
+    pub node: Option<String>,
+    node_id: Option<NodeId>,
+    pub transitions: Vec<Transition>,
+    /// Initial sequence number (from its SYN).
+    pub isn: Option<u32>,
+    /// Window scale it offered on its SYN.
+    pub wscale: Option<u8>,
+    /// `(time, cwnd, ssthresh)` at every congestion window change.
+    pub cwnd: Vec<(Instant, u32, u32)>,
+    /// `(time, rtt sample, srtt, rto)`.
+    pub rtt: Vec<(Instant, Duration, Duration, Duration)>,
+    /// `(time, rto)` after a timeout doubled it.
+    pub backoff: Vec<(Instant, Duration)>,
+    /// `(time, seq, len)` of every retransmission TCP recorded.
+    pub retransmits: Vec<(Instant, u32, u32)>,
+}
+
+impl Side {
+    fn new(addr: SocketAddrV4) -> Side {
+        Side {
+            addr,
+            node: None,
+            node_id: None,
+            transitions: Vec::new(),
+            isn: None,
+            wscale: None,
+            cwnd: Vec::new(),
+            rtt: Vec::new(),
+            backoff: Vec::new(),
+            retransmits: Vec::new(),
+        }
+    }
+
+    /// `10.0.0.1:40000 (alice)`.
+    pub fn label(&self) -> String {
+        match &self.node {
+            Some(n) => format!("{} ({n})", self.addr),
+            None => self.addr.to_string(),
+        }
+    }
+
+    fn short(&self) -> String {
+        self.node.clone().unwrap_or_else(|| self.addr.to_string())
+    }
+}
+
+/// One TCP connection of a run (a 4-tuple), both sides.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// 1-based, in order of first appearance in the trace.
+    pub number: usize,
+    /// Side 0 is the one seen first (the client, for a connection opened in the run).
+    pub sides: [Side; 2],
+    pub sent: Vec<Segment>,
+    pub received: Vec<Arrival>,
+    pub first: Instant,
+    pub last: Instant,
+}
+
+/// Which picture to draw.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphKind {
+    States,
+    Seq,
+    Cwnd,
+    /// The three, one above the other.
+    All,
+}
+
+fn tcp_of(frame: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, TcpRepr<'_>)> {
+    let (eth, payload) = ethernet::parse(frame).ok()?;
+    if eth.ethertype != ethertype::IPV4 {
+        return None;
+    }
+    let (ip, body) = Ipv4Repr::parse(payload).ok()?;
+    if ip.protocol != IpProtocol::Tcp || ip.frag_offset > 0 || ip.more_frags {
+        return None;
+    }
+    let t = TcpRepr::parse(body, ip.src, ip.dst).ok()?;
+    Some((
+        SocketAddrV4::new(ip.src, t.src_port),
+        SocketAddrV4::new(ip.dst, t.dst_port),
+        t,
+    ))
+}
+
+/// The connections of a run, in order of first appearance.
+pub fn connections(world: &World, records: &[Record]) -> Vec<Connection> {
+    let mut owner: BTreeMap<Ipv4Addr, NodeId> = BTreeMap::new();
+    for (i, n) in world.nodes.iter().enumerate() {
+        if let NodeKind::Host(h) = &n.kind {
+            for a in h.interfaces.iter().filter_map(|i| i.addr) {
+                owner.entry(a.addr()).or_insert(NodeId(i as u32));
+            }
+        }
+    }
+    let mut index: BTreeMap<(SocketAddrV4, SocketAddrV4), usize> = BTreeMap::new();
+    let mut conns: Vec<Connection> = Vec::new();
+    let mut find = |conns: &mut Vec<Connection>, a: SocketAddrV4, b: SocketAddrV4, t: Instant| {
+        let key = if a <= b { (a, b) } else { (b, a) };
+        let i = *index.entry(key).or_insert_with(|| {
+            conns.push(Connection {
+                number: conns.len() + 1,
+                sides: [Side::new(a), Side::new(b)],
+                sent: Vec::new(),
+                received: Vec::new(),
+                first: t,
+                last: t,
+            });
+            conns.len() - 1
+        });
+        let c = &mut conns[i];
+        c.last = c.last.max(t);
+        let side = usize::from(c.sides[0].addr != a);
+        (i, side)
+    };
+    for r in records {
+        match &r.event {
+            TraceEvent::Tcp {
+                local,
+                remote,
+                event,
+            } => {
+                let (i, s) = find(&mut conns, *local, *remote, r.time);
+                let side = &mut conns[i].sides[s];
+                if side.node_id.is_none() {
+                    side.node_id = r.node;
+                }
+                match *event {
+                    TcpEvent::StateChanged { from, to, cause } => {
+                        side.transitions.push(Transition {
+                            time: r.time,
+                            from,
+                            to,
+                            cause,
+                        })
+                    }
+                    TcpEvent::CongestionChanged { cwnd, ssthresh, .. } => {
+                        side.cwnd.push((r.time, cwnd, ssthresh))
+                    }
+                    TcpEvent::RttSample { rtt, srtt, rto, .. } => {
+                        side.rtt.push((r.time, rtt, srtt, rto))
+                    }
+                    TcpEvent::RtoBackoff { rto } => side.backoff.push((r.time, rto)),
+                    TcpEvent::Retransmit { seq, len, .. } => {
+                        side.retransmits.push((r.time, seq.0, len))
+                    }
+                    _ => {}
+                }
+            }
+            TraceEvent::FrameTx { frame, id, .. }
+            | TraceEvent::FrameDropped { frame, id, .. }
+            | TraceEvent::FrameRx { frame, id, .. } => {
+                // A segment is drawn when its first bit went on the wire (after any queueing
+                // behind earlier frames), like a capture on the sender's cable.
+                let when = match r.event {
+                    TraceEvent::FrameTx { start, .. } => start,
+                    _ => r.time,
+                };
+                if let TraceEvent::FrameDropped {
+                    reason: PhyDrop::LinkWentDown,
+                    ..
+                } = r.event
+                {
+                    // Recorded at the arrival time of a frame already counted when it left.
+                    continue;
+                }
+                let Some((src, dst, t)) = tcp_of(frame) else {
+                    continue;
+                };
+                let rx = matches!(r.event, TraceEvent::FrameRx { .. });
+                let here = if rx { dst } else { src };
+                let (i, s_src) = find(&mut conns, src, dst, r.time);
+                let side = if rx { 1 - s_src } else { s_src };
+                let c = &mut conns[i];
+                let node_of = c.sides[side]
+                    .node_id
+                    .or_else(|| owner.get(here.ip()).copied());
+                if r.node.is_none() || r.node != node_of {
+                    continue;
+                }
+                if c.sides[side].node_id.is_none() {
+                    c.sides[side].node_id = r.node;
+                }
+                if rx {
+                    c.received.push(Arrival {
+                        time: r.time,
+                        at: side,
+                        seq: t.seq.0,
+                        ack: t.ack.0,
+                        flags: t.flags,
+                        window: t.window,
+                        len: t.payload.len() as u32,
+                    });
+                } else {
+                    if t.flags.syn() {
+                        let sd = &mut c.sides[side];
+                        sd.isn.get_or_insert(t.seq.0);
+                        if sd.wscale.is_none() {
+                            sd.wscale = t.options.window_scale;
+                        }
+                    }
+                    c.sent.push(Segment {
+                        time: when,
+                        id: *id,
+                        from: side,
+                        seq: t.seq.0,
+                        ack: t.ack.0,
+                        flags: t.flags,
+                        window: t.window,
+                        len: t.payload.len() as u32,
+                        retransmission: false,
+                        handed_over: r.time,
+                        lost_at_sender: matches!(r.event, TraceEvent::FrameDropped { .. }),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    for c in &mut conns {
+        for s in 0..2 {
+            if let Some(id) = c.sides[s].node_id {
+                c.sides[s].node = Some(world.node(id).name.clone());
+            }
+            if c.sides[s].isn.is_none() {
+                c.sides[s].isn = c.sent.iter().find(|g| g.from == s).map(|g| g.seq);
+            }
+        }
+        mark_retransmissions(c);
+    }
+    conns
+}
+
+/// A segment is a retransmission when TCP said so (a `Retransmit` record of the same side at
+/// the same time and sequence number), or when its sequence space was sent before.
+fn mark_retransmissions(c: &mut Connection) {
+    let mut high = [0u64; 2];
+    for g in c.sent.iter_mut() {
+        let side = &c.sides[g.from];
+        let isn = side.isn.unwrap_or(g.seq);
+        let rel = g.seq.wrapping_sub(isn) as u64;
+        let end = rel + g.seg_len() as u64;
+        let told = side
+            .retransmits
+            .iter()
+            .any(|&(t, seq, _)| t == g.handed_over && seq == g.seq);
+        if g.seg_len() > 0 && (told || end <= high[g.from]) {
+            g.retransmission = true;
+        }
+        high[g.from] = high[g.from].max(end);
+    }
+}
+
+impl Connection {
+    /// `10.0.0.1:40000 (alice) ⇄ 10.0.0.2:80 (bob)`.
+    pub fn label(&self) -> String {
+        format!("{} ⇄ {}", self.sides[0].label(), self.sides[1].label())
+    }
+
+    /// Whether either side uses this port.
+    pub fn has_port(&self, port: u16) -> bool {
+        self.sides.iter().any(|s| s.addr.port() == port)
+    }
+
+    /// Payload bytes a side sent, counting each byte once.
+    pub fn data_bytes(&self, side: usize) -> u64 {
+        self.sent
+            .iter()
+            .filter(|g| g.from == side && !g.retransmission)
+            .map(|g| g.len as u64)
+            .sum()
+    }
+
+    /// The side that sent the most data (side 0 on a tie): whose transfer the sequence and
+    /// congestion graphs show.
+    pub fn sender(&self) -> usize {
+        usize::from(self.data_bytes(1) > self.data_bytes(0))
+    }
+
+    /// A few lines about the connection, for a listing.
+    pub fn summary(&self) -> String {
+        let mut s = format!(
+            "connection {}: {}, {} to {}\n",
+            self.number,
+            self.label(),
+            self.first,
+            self.last
+        );
+        let w = self
+            .sides
+            .iter()
+            .map(|s| s.short().len())
+            .max()
+            .unwrap_or(0);
+        for side in &self.sides {
+            let mut states: Vec<String> = Vec::new();
+            if let Some(t) = side.transitions.first() {
+                states.push(t.from.to_string());
+            }
+            states.extend(side.transitions.iter().map(|t| t.to.to_string()));
+            let _ = writeln!(
+                s,
+                "  {:<w$}  {}",
+                side.short(),
+                if states.is_empty() {
+                    "(no state changes recorded)".to_string()
+                } else {
+                    states.join(" → ")
+                }
+            );
+        }
+        for (i, side) in self.sides.iter().enumerate() {
+            let n = self.sent.iter().filter(|g| g.from == i).count();
+            let re = self
+                .sent
+                .iter()
+                .filter(|g| g.from == i && g.retransmission)
+                .count();
+            let _ = writeln!(
+                s,
+                "  {:<w$}  sent {n} segment{}, {} data bytes, {re} retransmission{}",
+                side.short(),
+                if n == 1 { "" } else { "s" },
+                self.data_bytes(i),
+                if re == 1 { "" } else { "s" }
+            );
+        }
+        s
+    }
+
+    /// The picture(s) as a standalone SVG document.
+    pub fn to_svg(&self, kind: GraphKind) -> String {
+        let parts: Vec<(String, f64)> = match kind {
+            GraphKind::States => vec![self.states_svg()],
+            GraphKind::Seq => vec![self.seq_svg()],
+            GraphKind::Cwnd => vec![self.cwnd_svg()],
+            GraphKind::All => vec![self.states_svg(), self.seq_svg(), self.cwnd_svg()],
+        };
+        let height: f64 = 50.0 + parts.iter().map(|(_, h)| h + 20.0).sum::<f64>();
+        let mut s = String::new();
+        let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+        let _ = writeln!(
+            s,
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0}" height="{height:.0}" viewBox="0 0 {W:.0} {height:.0}" font-family="sans-serif" font-size="12">"#
+        );
+        let _ = writeln!(
+            s,
+            "<title>netlab TCP connection {}: {}</title>",
+            self.number,
+            esc(&self.label())
+        );
+        s.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+        let _ = writeln!(
+            s,
+            r#"<text x="20" y="28" font-size="16" font-weight="bold">TCP connection {}: {}</text>"#,
+            self.number,
+            esc(&self.label())
+        );
+        let mut y = 50.0;
+        for (body, h) in parts {
+            let _ = writeln!(s, r#"<g transform="translate(0,{y:.1})">"#);
+            s.push_str(&body);
+            s.push_str("</g>\n");
+            y += h + 20.0;
+        }
+        s.push_str("</svg>\n");
+        s
+    }
+
+    // ------------------------------------------------------------------ state timeline
+
+    fn states_svg(&self) -> (String, f64) {
+        // An ordinal time axis: every transition gets its own slot, so transitions microseconds
+        // apart and a 60 s TIME_WAIT are equally readable; the times are written at the slots.
+        let mut slots: Vec<(Instant, usize, usize)> = Vec::new(); // (time, side, index)
+        for (s, side) in self.sides.iter().enumerate() {
+            for (i, t) in side.transitions.iter().enumerate() {
+                slots.push((t.time, s, i));
+            }
+        }
+        slots.sort_by_key(|&(t, s, i)| (t, s, i));
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="16"><tspan font-weight="bold">State timeline</tspan><tspan fill="#555" dx="8">(one slot per transition, not to scale; the times are below the slots)</tspan></text>"##
+        );
+        if slots.is_empty() {
+            let _ = writeln!(
+                s,
+                r#"<text x="20" y="44">no state changes recorded for this connection</text>"#
+            );
+            return (s, 60.0);
+        }
+        let left = 170.0;
+        let slot_w = ((W - left - 40.0) / (slots.len() as f64 + 1.0)).max(60.0);
+        let width_needed = left + slot_w * (slots.len() as f64 + 1.0) + 40.0;
+        let scale = if width_needed > W {
+            (W - left - 40.0) / (slot_w * (slots.len() as f64 + 1.0))
+        } else {
+            1.0
+        };
+        let slot_w = slot_w * scale;
+        let x_of = |k: usize| left + slot_w * (k as f64 + 0.5);
+        let x_end = left + slot_w * (slots.len() as f64 + 0.5);
+        let lane_h = 34.0;
+        let top = 62.0;
+        let lane_y = |side: usize| top + side as f64 * (lane_h + 48.0);
+        // Slot guides and times.
+        let bottom = lane_y(1) + lane_h + 8.0;
+        for (k, (t, _, _)) in slots.iter().enumerate() {
+            let x = x_of(k);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}" stroke="#bbb" stroke-dasharray="3,3"/>"##,
+                top - 26.0
+            );
+            let _ = writeln!(
+                s,
+                r##"<text x="{x:.1}" y="{:.1}" font-size="10" fill="#555" transform="rotate(30 {x:.1} {:.1})">{t}</text>"##,
+                bottom + 12.0,
+                bottom + 12.0
+            );
+        }
+        for (side_i, side) in self.sides.iter().enumerate() {
+            let y = lane_y(side_i);
+            let _ = writeln!(
+                s,
+                r##"<text x="10" y="{:.1}" font-weight="bold">{}</text><text x="10" y="{:.1}" font-size="10" fill="#555">{}</text>"##,
+                y + 15.0,
+                esc(&side.short()),
+                y + 28.0,
+                esc(&side.addr.to_string())
+            );
+            let mine: Vec<usize> = slots
+                .iter()
+                .enumerate()
+                .filter(|(_, (_, s, _))| *s == side_i)
+                .map(|(k, _)| k)
+                .collect();
+            let Some(first) = side.transitions.first() else {
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{left:.1}" y="{:.1}" fill="#555">(no state changes recorded)</text>"##,
+                    y + 21.0
+                );
+                continue;
+            };
+            // Before the first transition: the state it left, from the start of the axis.
+            let mut bands: Vec<(f64, f64, State, Instant, Option<Instant>)> = Vec::new();
+            bands.push((
+                left,
+                x_of(mine[0]),
+                first.from,
+                self.first,
+                Some(first.time),
+            ));
+            for (j, &k) in mine.iter().enumerate() {
+                let t = side.transitions[j];
+                let (x2, until) = match mine.get(j + 1) {
+                    Some(&k2) => (x_of(k2), Some(side.transitions[j + 1].time)),
+                    None => (x_end, None),
+                };
+                bands.push((x_of(k), x2, t.to, t.time, until));
+            }
+            for (x1, x2, state, from, until) in bands {
+                let w = (x2 - x1).max(1.0);
+                let until =
+                    until.map_or_else(|| "the end of the trace".to_string(), |u| u.to_string());
+                let _ = writeln!(
+                    s,
+                    r##"<rect x="{x1:.1}" y="{y:.1}" width="{w:.1}" height="{lane_h:.1}" fill="{}" stroke="white"><title>{state}: {from} to {until}</title></rect>"##,
+                    state_color(state)
+                );
+                if w > 6.8 * state.name().len() as f64 + 6.0 {
+                    let _ = writeln!(
+                        s,
+                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{state}</text>"#,
+                        x1 + w / 2.0,
+                        y + lane_h / 2.0 + 4.0
+                    );
+                } else {
+                    let _ = writeln!(
+                        s,
+                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="8">{}</text>"#,
+                        x1 + w / 2.0,
+                        y + lane_h / 2.0 + 3.0,
+                        abbreviate(state)
+                    );
+                }
+            }
+            for (j, &k) in mine.iter().enumerate() {
+                let t = side.transitions[j];
+                let x = x_of(k);
+                let _ = writeln!(
+                    s,
+                    r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#333" stroke-width="2"/>"##,
+                    y - 4.0,
+                    y + lane_h + 4.0
+                );
+                let _ = writeln!(
+                    s,
+                    r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#7b241c">{}<title>{} → {} at {} ({})</title></text>"##,
+                    x + 3.0,
+                    y - 6.0 - if k % 2 == 1 { 11.0 } else { 0.0 },
+                    esc(&t.cause.to_string()),
+                    t.from,
+                    t.to,
+                    t.time,
+                    esc(&t.cause.to_string())
+                );
+            }
+        }
+        (s, bottom + 70.0)
+    }
+
+    // ------------------------------------------------------------------ time-sequence graph
+
+    fn seq_svg(&self) -> (String, f64) {
+        let snd = self.sender();
+        let rcv = 1 - snd;
+        let sender = &self.sides[snd];
+        let receiver = &self.sides[rcv];
+        let isn = sender.isn.unwrap_or(0);
+        let rel = |seq: u32| seq.wrapping_sub(isn) as f64;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="16"><tspan font-weight="bold">Time-sequence graph</tspan><tspan fill="#555" dx="8">of the data from {} to {} (sequence numbers relative to the ISN {isn}), at the sender</tspan></text>"##,
+            esc(&sender.short()),
+            esc(&receiver.short())
+        );
+        let segs: Vec<&Segment> = self
+            .sent
+            .iter()
+            .filter(|g| g.from == snd && g.seg_len() > 0)
+            .collect();
+        if segs.is_empty() {
+            let _ = writeln!(
+                s,
+                r#"<text x="20" y="44">no segments carrying sequence space from this side</text>"#
+            );
+            return (s, 60.0);
+        }
+        let acks: Vec<&Arrival> = self
+            .received
+            .iter()
+            .filter(|a| a.at == snd && a.flags.ack())
+            .collect();
+        // The receiver's window scale applies when both SYNs offered scaling (RFC 7323 §2.2).
+        let shift = match (sender.wscale, receiver.wscale) {
+            (Some(_), Some(r)) => r as u32,
+            _ => 0,
+        };
+        let t0 = segs
+            .iter()
+            .map(|g| g.time)
+            .chain(acks.iter().map(|a| a.time))
+            .min()
+            .unwrap_or(self.first);
+        let t1 = segs
+            .iter()
+            .map(|g| g.time)
+            .chain(acks.iter().map(|a| a.time))
+            .max()
+            .unwrap_or(self.last);
+        let y_max = segs
+            .iter()
+            .map(|g| rel(g.seq) + g.seg_len() as f64)
+            .chain(acks.iter().map(|a| rel(a.ack)))
+            .fold(1.0, f64::max);
+        let shift_of = |a: &Arrival| if a.flags.syn() { 0 } else { shift };
+        let win_top = acks
+            .iter()
+            .map(|a| rel(a.ack) + ((a.window as u64) << shift_of(a)) as f64)
+            .fold(0.0, f64::max);
+        // The offered window is shown when it is not far above the data; beyond three times the
+        // data it runs off the top (the legend gives its highest value).
+        let y_max = if win_top <= 3.0 * y_max {
+            y_max.max(win_top)
+        } else {
+            y_max
+        };
+        let window_note = if win_top > y_max * 1.08 {
+            format!(
+                "ACK + receive window (off the top, up to {})",
+                win_top as u64
+            )
+        } else {
+            "ACK + receive window".to_string()
+        };
+        let plot = Plot::new(60.0, W - 30.0, 40.0, 380.0, t0, t1, 0.0, y_max * 1.08);
+        s.push_str(&plot.frame("sequence number (bytes)", &fmt_bytes));
+        s.push_str(&plot.clip("seqclip"));
+        let _ = writeln!(s, r#"<g clip-path="url(#seqclip)">"#);
+        // The window the receiver offered: ACK + window, a step line.
+        let mut win_pts = Vec::new();
+        let mut ack_pts = Vec::new();
+        for a in &acks {
+            let scale = shift_of(a);
+            let ack = rel(a.ack);
+            ack_pts.push((plot.x(a.time), plot.y(ack)));
+            win_pts.push((
+                plot.x(a.time),
+                plot.y(ack + ((a.window as u64) << scale) as f64),
+            ));
+        }
+        let end_x = plot.x(t1);
+        s.push_str(&step_line(
+            &win_pts,
+            end_x,
+            "#b7950b",
+            "5,3",
+            "window offered by the receiver (ACK + window)",
+        ));
+        s.push_str(&step_line(
+            &ack_pts,
+            end_x,
+            "#1e8449",
+            "",
+            "ACKs received by the sender",
+        ));
+        for a in &acks {
+            let _ = writeln!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="1.5" fill="#1e8449"><title>ACK {} (relative {}) window {} at {}</title></circle>"##,
+                plot.x(a.time),
+                plot.y(rel(a.ack)),
+                a.ack,
+                a.ack.wrapping_sub(isn),
+                a.window,
+                a.time
+            );
+        }
+        for g in &segs {
+            let x = plot.x(g.time);
+            let y1 = plot.y(rel(g.seq));
+            let y2 = plot.y(rel(g.seq) + g.seg_len() as f64);
+            let (color, dash, what) = if g.lost_at_sender {
+                (
+                    "#d68910",
+                    r#" stroke-dasharray="2,2""#,
+                    "lost before the wire",
+                )
+            } else if g.retransmission {
+                ("#c0392b", "", "retransmission")
+            } else {
+                ("#1f4e9c", "", "sent")
+            };
+            let _ = writeln!(
+                s,
+                r#"<g stroke="{color}" stroke-width="1.5"{dash}><title>{what} {}: seq {} (relative {}) len {} [{}] at {}</title><line x1="{x:.1}" y1="{y1:.1}" x2="{x:.1}" y2="{y2:.1}"/><line x1="{:.1}" y1="{y1:.1}" x2="{:.1}" y2="{y1:.1}"/><line x1="{:.1}" y1="{y2:.1}" x2="{:.1}" y2="{y2:.1}"/></g>"#,
+                g.id,
+                g.seq,
+                g.seq.wrapping_sub(isn),
+                g.len,
+                g.flags,
+                g.time,
+                x - 2.5,
+                x + 2.5,
+                x - 2.5,
+                x + 2.5
+            );
+            let mark = if g.lost_at_sender {
+                Some("✗")
+            } else if g.retransmission {
+                Some("R")
+            } else if g.flags.syn() {
+                Some("S")
+            } else if g.flags.fin() {
+                Some("F")
+            } else {
+                None
+            };
+            if let Some(m) = mark {
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{:.1}" y="{:.1}" font-size="9" fill="{color}">{m}</text>"#,
+                    x + 3.0,
+                    y2 - 2.0
+                );
+            }
+        }
+        s.push_str("</g>\n");
+        s.push_str(&legend(
+            plot.left + 10.0,
+            plot.top + 8.0,
+            &[
+                ("#1f4e9c", "", "segment sent (first to last byte)"),
+                ("#c0392b", "", "retransmission (R)"),
+                ("#d68910", "2,2", "lost before the wire (✗)"),
+                ("#1e8449", "", "ACKs received"),
+                ("#b7950b", "5,3", &window_note),
+            ],
+        ));
+        (s, plot.bottom + 40.0)
+    }
+
+    // ------------------------------------------------------------------ cwnd, ssthresh, RTO
+
+    fn cwnd_svg(&self) -> (String, f64) {
+        let snd = self.sender();
+        let side = &self.sides[snd];
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            r##"<text x="20" y="16"><tspan font-weight="bold">Congestion window and RTO</tspan><tspan fill="#555" dx="8">of {}, the sender</tspan></text>"##,
+            esc(&side.short())
+        );
+        let times: Vec<Instant> = side
+            .cwnd
+            .iter()
+            .map(|c| c.0)
+            .chain(side.rtt.iter().map(|r| r.0))
+            .chain(side.backoff.iter().map(|b| b.0))
+            .chain(
+                self.sent
+                    .iter()
+                    .filter(|g| g.from == snd && g.len > 0)
+                    .map(|g| g.time),
+            )
+            .collect();
+        let (Some(&t0), Some(&t1)) = (times.iter().min(), times.iter().max()) else {
+            let _ = writeln!(
+                s,
+                r#"<text x="20" y="44">no congestion window, RTT or data recorded for this side</text>"#
+            );
+            return (s, 60.0);
+        };
+        // ssthresh starts "infinite" (RFC 5681: arbitrarily high); such values are left out.
+        const INFINITE: u32 = 1 << 30;
+        let y_max = side
+            .cwnd
+            .iter()
+            .flat_map(|&(_, c, t)| [c, if t >= INFINITE { 0 } else { t }])
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        let top = Plot::new(60.0, W - 30.0, 40.0, 250.0, t0, t1, 0.0, y_max * 1.1);
+        s.push_str(&top.frame("bytes", &fmt_bytes));
+        if side.cwnd.is_empty() {
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no congestion window change recorded</text>"##,
+                (top.left + top.right) / 2.0,
+                (top.top + top.bottom) / 2.0
+            );
+        } else {
+            let cw: Vec<(f64, f64)> = side
+                .cwnd
+                .iter()
+                .map(|&(t, c, _)| (top.x(t), top.y(c as f64)))
+                .collect();
+            s.push_str(&step_line(&cw, top.x(t1), "#1f4e9c", "", "cwnd"));
+            // ssthresh, in runs of finite values.
+            let mut run: Vec<(f64, f64)> = Vec::new();
+            let mut runs = Vec::new();
+            for &(t, _, th) in &side.cwnd {
+                if th >= INFINITE {
+                    if !run.is_empty() {
+                        runs.push((std::mem::take(&mut run), top.x(t)));
+                    }
+                } else {
+                    run.push((top.x(t), top.y(th as f64)));
+                }
+            }
+            if !run.is_empty() {
+                runs.push((run, top.x(t1)));
+            }
+            for (pts, end) in runs {
+                s.push_str(&step_line(&pts, end, "#c0392b", "6,3", "ssthresh"));
+            }
+            for &(t, c, th) in &side.cwnd {
+                let th = if th >= INFINITE {
+                    "∞".to_string()
+                } else {
+                    th.to_string()
+                };
+                let _ = writeln!(
+                    s,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="2" fill="#1f4e9c"><title>cwnd {c} ssthresh {th} at {t}</title></circle>"##,
+                    top.x(t),
+                    top.y(c as f64)
+                );
+            }
+        }
+        s.push_str(&legend(
+            top.left + 10.0,
+            top.top + 8.0,
+            &[
+                ("#1f4e9c", "", "cwnd"),
+                ("#c0392b", "6,3", "ssthresh (left out while infinite)"),
+            ],
+        ));
+        // RTO and RTT, in milliseconds.
+        let mut rto: Vec<(Instant, Duration)> = side
+            .rtt
+            .iter()
+            .map(|&(t, _, _, r)| (t, r))
+            .chain(side.backoff.iter().copied())
+            .collect();
+        rto.sort_by_key(|&(t, _)| t);
+        let ms = |d: Duration| d.as_millis_f64();
+        let r_max = rto
+            .iter()
+            .map(|&(_, r)| ms(r))
+            .chain(side.rtt.iter().map(|&(_, r, _, _)| ms(r)))
+            .fold(1.0, f64::max);
+        let low = Plot::new(60.0, W - 30.0, 290.0, 450.0, t0, t1, 0.0, r_max * 1.1);
+        s.push_str(&low.frame("milliseconds", &|v| format_num(v)));
+        if rto.is_empty() {
+            let _ = writeln!(
+                s,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no RTT sample recorded</text>"##,
+                (low.left + low.right) / 2.0,
+                (low.top + low.bottom) / 2.0
+            );
+        } else {
+            let pts: Vec<(f64, f64)> = rto.iter().map(|&(t, r)| (low.x(t), low.y(ms(r)))).collect();
+            s.push_str(&step_line(&pts, low.x(t1), "#7d3c98", "", "RTO"));
+            let srtt: Vec<(f64, f64)> = side
+                .rtt
+                .iter()
+                .map(|&(t, _, sr, _)| (low.x(t), low.y(ms(sr))))
+                .collect();
+            s.push_str(&step_line(&srtt, low.x(t1), "#117a65", "4,2", "srtt"));
+            for &(t, r, sr, o) in &side.rtt {
+                let _ = writeln!(
+                    s,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="none" stroke="#117a65"><title>RTT sample {r} (srtt {sr}, RTO {o}) at {t}</title></circle>"##,
+                    low.x(t),
+                    low.y(ms(r))
+                );
+            }
+            for &(t, r) in &side.backoff {
+                let _ = writeln!(
+                    s,
+                    r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#7d3c98"><title>timeout: RTO backed off to {r} at {t}</title></circle>"##,
+                    low.x(t),
+                    low.y(ms(r))
+                );
+            }
+        }
+        s.push_str(&legend(
+            low.left + 10.0,
+            low.top + 8.0,
+            &[
+                ("#7d3c98", "", "RTO"),
+                ("#117a65", "4,2", "smoothed RTT (circles: samples)"),
+            ],
+        ));
+        (s, low.bottom + 40.0)
+    }
+}
+
+/// Width of every picture.
+const W: f64 = 960.0;
+
+fn state_color(s: State) -> &'static str {
+    match s {
+        State::Closed => "#d5d8dc",
+        State::Listen => "#d6eaf8",
+        State::SynSent | State::SynReceived => "#fcf3cf",
+        State::Established => "#d5f5e3",
+        State::FinWait1 | State::FinWait2 | State::Closing => "#fae5d3",
+        State::CloseWait | State::LastAck => "#f5eef8",
+        State::TimeWait => "#f2d7d5",
+    }
+}
+
+/// A short form of a state's name for bands too narrow for it.
+fn abbreviate(s: State) -> &'static str {
+    match s {
+        State::Closed => "CLSD",
+        State::Listen => "LSTN",
+        State::SynSent => "SYNS",
+        State::SynReceived => "SYNR",
+        State::Established => "ESTB",
+        State::FinWait1 => "FW1",
+        State::FinWait2 => "FW2",
+        State::CloseWait => "CLWT",
+        State::Closing => "CLSG",
+        State::LastAck => "LACK",
+        State::TimeWait => "TMWT",
+    }
+}
+
+/// A plot area with a linear time axis and a linear value axis.
+struct Plot {
+    left: f64,
+    right: f64,
+    top: f64,
+    bottom: f64,
+    t0: f64,
+    t1: f64,
+    v0: f64,
+    v1: f64,
+}
+
+impl Plot {
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        left: f64,
+        right: f64,
+        top: f64,
+        bottom: f64,
+        t0: Instant,
+        t1: Instant,
+        v0: f64,
+        v1: f64,
+    ) -> Plot {
+        let (mut a, mut b) = (t0.as_secs_f64(), t1.as_secs_f64());
+        if b - a < 1e-9 {
+            a -= 0.5e-3;
+            b += 0.5e-3;
+        }
+        let pad = (b - a) * 0.03;
+        Plot {
+            left,
+            right,
+            top,
+            bottom,
+            t0: a - pad,
+            t1: b + pad,
+            v0,
+            v1: if v1 > v0 { v1 } else { v0 + 1.0 },
+        }
+    }
+
+    fn x(&self, t: Instant) -> f64 {
+        self.xs(t.as_secs_f64())
+    }
+
+    fn xs(&self, secs: f64) -> f64 {
+        self.left + (secs - self.t0) / (self.t1 - self.t0) * (self.right - self.left)
+    }
+
+    fn y(&self, v: f64) -> f64 {
+        self.bottom - (v - self.v0) / (self.v1 - self.v0) * (self.bottom - self.top)
+    }
+
+    /// Axes, ticks and grid.
+    fn frame(&self, y_label: &str, fmt_y: &dyn Fn(f64) -> String) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="#444"/>"##,
+            self.left,
+            self.top,
+            self.right - self.left,
+            self.bottom - self.top
+        );
+        let (unit, scale) = time_unit(self.t1 - self.t0);
+        for t in nice_ticks(self.t0, self.t1, 8) {
+            let x = self.xs(t);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"##,
+                self.top,
+                self.bottom,
+                self.bottom + 14.0,
+                format_num(t * scale)
+            );
+        }
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="10">time ({unit})</text>"#,
+            self.right,
+            self.bottom + 28.0
+        );
+        for v in nice_ticks(self.v0, self.v1, 6) {
+            let y = self.y(v);
+            let _ = writeln!(
+                s,
+                r##"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="10">{}</text>"##,
+                self.left,
+                self.right,
+                self.left - 4.0,
+                y + 3.0,
+                esc(&fmt_y(v))
+            );
+        }
+        let _ = writeln!(
+            s,
+            r#"<text x="{:.1}" y="{:.1}" font-size="10" transform="rotate(-90 {:.1} {:.1})" text-anchor="middle">{}</text>"#,
+            14.0,
+            (self.top + self.bottom) / 2.0,
+            14.0,
+            (self.top + self.bottom) / 2.0,
+            esc(y_label)
+        );
+        s
+    }
+
+    fn clip(&self, id: &str) -> String {
+        format!(
+            "<defs><clipPath id=\"{id}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/></clipPath></defs>\n",
+            self.left,
+            self.top - 1.0,
+            self.right - self.left,
+            self.bottom - self.top + 2.0
+        )
+    }
+}
+
+/// A step line through `pts` (horizontal to the next x, then vertical), continued to `end_x`.
+fn step_line(pts: &[(f64, f64)], end_x: f64, color: &str, dash: &str, title: &str) -> String {
+    if pts.is_empty() {
+        return String::new();
+    }
+    let mut d = format!("M{:.1},{:.1}", pts[0].0, pts[0].1);
+    for w in pts.windows(2) {
+        let _ = write!(d, " H{:.1} V{:.1}", w[1].0, w[1].1);
+    }
+    let _ = write!(d, " H{:.1}", end_x.max(pts[pts.len() - 1].0));
+    let dash = if dash.is_empty() {
+        String::new()
+    } else {
+        format!(r#" stroke-dasharray="{dash}""#)
+    };
+    format!(
+        "<path d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"{dash}><title>{}</title></path>\n",
+        esc(title)
+    )
+}
+
+fn legend(x: f64, y: f64, items: &[(&str, &str, &str)]) -> String {
+    let mut s = String::new();
+    let h = 16.0 * items.len() as f64 + 6.0;
+    let w = 10.0
+        + items
+            .iter()
+            .map(|(_, _, t)| t.chars().count())
+            .max()
+            .unwrap_or(0) as f64
+            * 6.5
+        + 40.0;
+    let _ = writeln!(
+        s,
+        r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="white" fill-opacity="0.85" stroke="#ccc"/>"##
+    );
+    for (i, (color, dash, text)) in items.iter().enumerate() {
+        let ly = y + 13.0 + 16.0 * i as f64;
+        let dash = if dash.is_empty() {
+            String::new()
+        } else {
+            format!(r#" stroke-dasharray="{dash}""#)
+        };
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{color}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"#,
+            x + 6.0,
+            ly - 4.0,
+            x + 30.0,
+            ly - 4.0,
+            x + 36.0,
+            ly,
+            esc(text)
+        );
+    }
+    s
+}
+
+/// The unit a time span reads best in, and the factor from seconds.
+fn time_unit(span_secs: f64) -> (&'static str, f64) {
+    if span_secs < 2e-3 {
+        ("µs", 1e6)
+    } else if span_secs < 2.0 {
+        ("ms", 1e3)
+    } else {
+        ("s", 1.0)
+    }
+}
+
+/// About `target` round tick values between `lo` and `hi` (1, 2 or 5 times a power of ten).
+fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
+    let span = hi - lo;
+    if span <= 0.0 || !span.is_finite() {
+        return vec![lo];
+    }
+    let raw = span / target.max(1) as f64;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    // Multiples of the step, computed one by one (repeated addition would drift).
+    let first = (lo / step).ceil() as i64;
+    let mut out = Vec::new();
+    for k in first.. {
+        let v = k as f64 * step;
+        if v > hi + step * 1e-9 || out.len() >= 100 {
+            break;
+        }
+        out.push(if k == 0 { 0.0 } else { v });
+    }
+    out
+}
+
+/// A number with no more decimals than it needs (`0.5`, `12`, `1.25`).
+fn format_num(v: f64) -> String {
+    let mut s = format!("{v:.3}");
+    if s.contains('.') {
+        while s.ends_with('0') {
+            s.pop();
+        }
+        if s.ends_with('.') {
+            s.pop();
+        }
+    }
+    if s == "-0" {
+        s = "0".into();
+    }
+    s
+}
+
+fn fmt_bytes(v: f64) -> String {
+    format_num(v)
+}
+
+/// Text for XML content and attribute values.
+fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&apos;"),
+            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => o.push('?'),
+            c => o.push(c),
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(nice_ticks(0.0, 10.0, 5), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        let t: Vec<String> = nice_ticks(0.013, 0.061, 5)
+            .into_iter()
+            .map(format_num)
+            .collect();
+        assert_eq!(t, ["0.02", "0.03", "0.04", "0.05", "0.06"]);
+        assert_eq!(nice_ticks(1.0, 1.0, 5), [1.0]);
+        assert_eq!(format_num(0.25), "0.25");
+        assert_eq!(format_num(12.0), "12");
+    }
+}

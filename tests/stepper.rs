@@ -1,0 +1,544 @@
+//! The stepper (`netlab step`): scripted sessions with their expected transcripts, stepping
+//! back, breakpoints, and commands that must never panic.
+
+mod common;
+
+use netlab::scenario::{self, RunOptions, Scenario};
+use netlab::step::Stepper;
+use netlab::trace::text::TextView;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn load(path: &str) -> Scenario {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    Scenario::load(file.to_str().unwrap()).expect("scenario loads")
+}
+
+/// Runs a session and returns its transcript (each command echoed after a prompt).
+fn session(stepper: &mut Stepper, commands: &str) -> String {
+    let mut out = Vec::new();
+    stepper
+        .run_session(commands.as_bytes(), &mut out, true, false)
+        .unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Every record of a world's trace as a log line.
+fn log(stepper: &Stepper, actions: &[String]) -> Vec<String> {
+    let w = stepper.world();
+    let view = TextView::new(w, actions);
+    w.trace().records().iter().map(|r| view.line(r)).collect()
+}
+
+const PING_COMMANDS: &str = r##"where
+next
+layers
+break filter "icmp to=bob"
+break node bob
+breaks
+delete 2
+continue
+layers
+fields
+show arp alice
+show mac lan1
+back
+where
+until 1.00006s
+frobnicate
+quit
+next
+"##;
+
+const PING_TRANSCRIPT: &str = r##"netlab step: ping-across-router (seed 1): 5 nodes, 4 links, 1 timeline action
+type `help` for the commands
+(netlab) where
+at the start, t=0.000000000: no event has run yet; the first is at 1.000000000
+(netlab) next
+-- event 1 at 1.000000000: timeline action: alice ping bob count=2 as=p1
+   1.000000000  alice      scenario action: alice ping bob count=2 as=p1
+   1.000000000  alice      app      p1: PING 10.0.2.10 56(84) bytes of data.
+   1.000000000  alice      icmp     send ICMP echo request id 1 seq 1 to 10.0.2.10
+   1.000000000  alice      ip       send ICMP to 10.0.2.10, 84 bytes, out eth0 via 10.0.1.254 (route 0.0.0.0/0)
+   1.000000000  alice      phy      tx #1 eth0 → alice--lan1, arrives 1.000010760: 02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), 64 bytes: ARP who-has 10.0.1.254 tell 10.0.1.10
+   1.000000000  alice      arp      eth0: new neighbour 10.0.1.254 (INCOMPLETE: resolving)
+   1.000000000  alice      arp      eth0: who-has 10.0.1.254? broadcast request 1
+(netlab) layers
+layers at alice (host), event 1 at 1.000000000
+out (top-down):
+  app     · action: alice ping bob count=2 as=p1
+  app     · p1: PING 10.0.2.10 56(84) bytes of data.
+  icmp    · send ICMP echo request id 1 seq 1 to 10.0.2.10
+  ip      · send ICMP to 10.0.2.10, 84 bytes, out eth0 via 10.0.1.254 (route 0.0.0.0/0)
+  arp     · eth0: new neighbour 10.0.1.254 (INCOMPLETE: resolving)
+  arp     · eth0: who-has 10.0.1.254? broadcast request 1
+  frame #1 → alice--lan1:
+    arp     ARP who-has 10.0.1.254 tell 10.0.1.10
+    eth     02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, type 0x0806 (ARP), 64 bytes, FCS correct
+    phy     tx on eth0, 64 bytes, last bit arrives 1.000010760
+(netlab) break filter "icmp to=bob"
+breakpoint 1: filter "icmp to=bob"
+(netlab) break node bob
+breakpoint 2: node bob
+(netlab) breaks
+  1  filter "icmp to=bob"
+  2  node bob
+(netlab) delete 2
+deleted breakpoint 2
+(netlab) continue
+ran 4 events
+-- event 5 at 1.000043040: frame #4 arrives at alice on eth0 from alice--lan1
+   1.000043040  alice      phy      rx #4 eth0 ← alice--lan1
+   1.000043040  alice      phy      tx #5 eth0 → alice--lan1, arrives 1.000056840: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:03, ethertype IPv4 (0x0800), 102 bytes: IP 10.0.1.10 > 10.0.2.10: ICMP echo request, id 1, seq 1, length 64
+   1.000043040  alice      arp      eth0: 10.0.1.254 is-at 02:4e:4c:00:00:03: resolved, 1 waiting packet(s) sent
+breakpoint 1 (filter "icmp to=bob") hit
+(netlab) layers
+layers at alice (host), event 5 at 1.000043040
+in (bottom-up): frame #4 on eth0
+  phy     64 bytes arrived
+  eth     02:4e:4c:00:00:03 > 02:4e:4c:00:00:01, type 0x0806 (ARP), 64 bytes, FCS correct
+          · destination 02:4e:4c:00:00:01 is this interface's address: accepted
+  arp     ARP 10.0.1.254 is-at 02:4e:4c:00:00:03
+          · eth0: 10.0.1.254 is-at 02:4e:4c:00:00:03: resolved, 1 waiting packet(s) sent
+out (top-down):
+  frame #5 → alice--lan1:
+    icmp    echo request id 1 seq 1, 56 data bytes
+    ip      10.0.1.10 > 10.0.2.10, TTL 64, protocol 1 (ICMP), id 1, 84 bytes, DF, header checksum correct
+    eth     02:4e:4c:00:00:01 > 02:4e:4c:00:00:03, type 0x0800 (IPv4), 102 bytes, FCS correct
+    phy     tx on eth0, 102 bytes, last bit arrives 1.000056840
+(netlab) fields
+frame #4, 64 bytes as alice received them on eth0:
+Ethernet II
+    Destination  02:4e:4c:00:00:01
+    Source       02:4e:4c:00:00:03
+    Type         0x0806 (ARP)
+    Padding      18 bytes
+    FCS          0x1982b27d (correct)
+Address Resolution Protocol
+    Hardware type  1 (Ethernet)
+    Protocol type  0x0800 (IPv4)
+    Hardware size  6
+    Protocol size  4
+    Opcode         2 (reply)
+    Sender MAC     02:4e:4c:00:00:03
+    Sender IP      10.0.1.254
+    Target MAC     02:4e:4c:00:00:01
+    Target IP      10.0.1.10
+(netlab) show arp alice
+at t=1.000043040
+alice (interface eth0):
+Address          HWaddress          State       Expires   Queued
+10.0.1.254       02:4e:4c:00:00:03  REACHABLE   30s       0
+(netlab) show mac lan1
+at t=1.000043040
+lan1:
+Port   MAC address        Age
+1      02:4e:4c:00:00:01  32.28us
+2      02:4e:4c:00:00:03  10.76us
+(netlab) back
+back one event (re-ran the scenario from t=0):
+-- event 4 at 1.000032280: frame #3 arrives at lan1 on port 2 from r1--lan1
+   1.000032280  lan1       phy      rx #3 port 2 ← r1--lan1
+   1.000032280  lan1       switch   learned 02:4e:4c:00:00:03 on port 2
+   1.000032280  lan1       switch   #3 from port 2: forward to port 1 (known address)
+   1.000032280  lan1       phy      tx #4 port 1 → alice--lan1, arrives 1.000043040: 02:4e:4c:00:00:03 > 02:4e:4c:00:00:01, ethertype ARP (0x0806), 64 bytes: ARP 10.0.1.254 is-at 02:4e:4c:00:00:03
+(netlab) where
+t=1.000032280, event 4 (4 events run so far)
+-- event 4 at 1.000032280: frame #3 arrives at lan1 on port 2 from r1--lan1
+   1.000032280  lan1       phy      rx #3 port 2 ← r1--lan1
+   1.000032280  lan1       switch   learned 02:4e:4c:00:00:03 on port 2
+   1.000032280  lan1       switch   #3 from port 2: forward to port 1 (known address)
+   1.000032280  lan1       phy      tx #4 port 1 → alice--lan1, arrives 1.000043040: 02:4e:4c:00:00:03 > 02:4e:4c:00:00:01, ethertype ARP (0x0806), 64 bytes: ARP 10.0.1.254 is-at 02:4e:4c:00:00:03
+(netlab) until 1.00006s
+ran 1 event
+-- event 5 at 1.000043040: frame #4 arrives at alice on eth0 from alice--lan1
+   1.000043040  alice      phy      rx #4 eth0 ← alice--lan1
+   1.000043040  alice      phy      tx #5 eth0 → alice--lan1, arrives 1.000056840: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:03, ethertype IPv4 (0x0800), 102 bytes: IP 10.0.1.10 > 10.0.2.10: ICMP echo request, id 1, seq 1, length 64
+   1.000043040  alice      arp      eth0: 10.0.1.254 is-at 02:4e:4c:00:00:03: resolved, 1 waiting packet(s) sent
+breakpoint 1 (filter "icmp to=bob") hit
+(netlab) frobnicate
+unknown command `frobnicate`: type `help` for the list
+(netlab) quit
+"##;
+
+/// A learner's session on the routed ping: the layers of a send and of an arrival, a frame
+/// field by field, breakpoints, tables, stepping back, an unknown command.
+#[test]
+fn a_ping_across_a_router_step_by_step() {
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    let t = session(&mut st, PING_COMMANDS);
+    if t != PING_TRANSCRIPT {
+        for (i, (a, b)) in t.lines().zip(PING_TRANSCRIPT.lines()).enumerate() {
+            assert_eq!(a, b, "line {} differs", i + 1);
+        }
+        assert_eq!(t, PING_TRANSCRIPT);
+    }
+}
+
+const TCP_COMMANDS: &str = "next state
+next state
+layers
+fields
+break state TIME_WAIT
+continue
+show sockets alice
+show sockets bob
+quit
+";
+
+const TCP_TRANSCRIPT: &str = r##"netlab step: tcp-pair (seed 1): 2 nodes, 1 links, 2 timeline actions
+type `help` for the commands
+(netlab) next state
+ran 2 events
+-- event 2 at 0.001000000: timeline action: alice send-frame to=bob text="start"
+   0.001000000  alice      scenario action: alice send-frame to=bob text="start"
+   0.001000000  alice      phy      tx #1 eth0 → alice--bob, arrives 0.002057600: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype experimental (0x88b5), 64 bytes: "start"
+   0.001000000  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: CLOSED -> SYN_SENT (UserConnect)
+   0.001000000  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer Retransmit armed for 1.001000000
+   0.001000000  alice      ip       send TCP to 10.0.0.2, 48 bytes, out eth0 (route 10.0.0.0/24)
+   0.001000000  alice      phy      tx #2 eth0 → alice--bob (queued behind 1, starts 0.001067200), arrives 0.002124800: 02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), 64 bytes: ARP who-has 10.0.0.2 tell 10.0.0.1
+   0.001000000  alice      arp      eth0: new neighbour 10.0.0.2 (INCOMPLETE: resolving)
+   0.001000000  alice      arp      eth0: who-has 10.0.0.2? broadcast request 1
+(netlab) next state
+ran 4 events
+-- event 6 at 0.004241600: frame #4 arrives at bob on eth0 from alice--bob
+   0.004241600  bob        phy      rx #4 eth0 ← alice--bob
+   0.004241600  bob        ip       deliver TCP 10.0.0.1 > 10.0.0.2, 28 bytes
+   0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: LISTEN -> SYN_RECEIVED (RcvSyn)
+   0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004241600
+   0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
+   0.004241600  bob        ip       send TCP to 10.0.0.1, 48 bytes, out eth0 (route 10.0.0.0/24)
+   0.004241600  bob        phy      tx #5 eth0 → alice--bob, arrives 0.005300800: 02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, ethertype IPv4 (0x0800), 66 bytes: IP 10.0.0.2 > 10.0.0.1: TCP 80 > 39690: Flags [S.], seq 3050923829, ack 1857895426, win 65535, options [mss 1460,nop,wscale 2], length 0
+   0.004241600  bob        arp      eth0: 10.0.0.1: STALE → DELAY
+(netlab) layers
+layers at bob (host), event 6 at 0.004241600
+in (bottom-up): frame #4 on eth0
+  phy     66 bytes arrived
+  eth     02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, type 0x0800 (IPv4), 66 bytes, FCS correct
+          · destination 02:4e:4c:00:00:02 is this interface's address: accepted
+  ip      10.0.0.1 > 10.0.0.2, TTL 64, protocol 6 (TCP), id 1, 48 bytes, DF, header checksum correct
+          · deliver TCP 10.0.0.1 > 10.0.0.2, 28 bytes
+  tcp     port 39690 > 80 [S] seq 1857895425 win 65535 len 0 options [mss 1460,nop,wscale 2]
+          · 10.0.0.2:80 > 10.0.0.1:39690: LISTEN -> SYN_RECEIVED (RcvSyn)
+          · 10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004241600
+          · 10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
+out (top-down):
+  ip      · send TCP to 10.0.0.1, 48 bytes, out eth0 (route 10.0.0.0/24)
+  arp     · eth0: 10.0.0.1: STALE → DELAY
+  frame #5 → alice--bob:
+    tcp     port 80 > 39690 [S.] seq 3050923829 ack 1857895426 win 65535 len 0 options [mss 1460,nop,wscale 2]
+    ip      10.0.0.2 > 10.0.0.1, TTL 64, protocol 6 (TCP), id 1, 48 bytes, DF, header checksum correct
+    eth     02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, type 0x0800 (IPv4), 66 bytes, FCS correct
+    phy     tx on eth0, 66 bytes, last bit arrives 0.005300800
+(netlab) fields
+frame #4, 66 bytes as bob received them on eth0:
+Ethernet II
+    Destination  02:4e:4c:00:00:02
+    Source       02:4e:4c:00:00:01
+    Type         0x0800 (IPv4)
+    FCS          0xa8d74dc3 (correct)
+Internet Protocol Version 4
+    Version          4
+    Header length    20 bytes (5)
+    Type of service  0x00 (DSCP 0, ECN 0)
+    Total length     48
+    Identification   0x0001 (1)
+    Flags            0x2 (Don't fragment)
+    Fragment offset  0 (0 bytes)
+    Time to live     64
+    Protocol         6 (TCP)
+    Header checksum  0x26c5 (correct)
+    Source           10.0.0.1
+    Destination      10.0.0.2
+Transmission Control Protocol
+    Source port            39690
+    Destination port       80
+    Sequence number        1857895425
+    Acknowledgment number  0 (not used: ACK not set)
+    Header length          28 bytes (7)
+    Flags                  0x002 (SYN) [S]
+    Window                 65535
+    Checksum               0x2a02 (correct)
+    Urgent pointer         0
+    Options                8 bytes: mss 1460,nop,wscale 2
+    Payload                0 bytes: (none)
+    Segment length         1 (sequence space: payload + SYN + FIN; next sequence number 1857895426)
+(netlab) break state TIME_WAIT
+breakpoint 1: state TIME_WAIT
+(netlab) continue
+ran 30 events
+-- event 36 at 0.024289600: frame #35 arrives at alice on eth0 from alice--bob
+   0.024289600  alice      phy      rx #35 eth0 ← alice--bob
+   0.024289600  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 20 bytes
+   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: peer window 131072
+   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)
+   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer TimeWait armed for 60.024289600
+   0.024289600  alice      ip       send TCP to 10.0.0.2, 40 bytes, out eth0 (route 10.0.0.0/24)
+   0.024289600  alice      phy      tx #36 eth0 → alice--bob, arrives 0.025347200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 64 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 32767, length 0
+breakpoint 1 (state TIME_WAIT) hit
+(netlab) show sockets alice
+at t=0.024289600
+alice:
+Proto Recv-Q Send-Q Local Address         Foreign Address       State
+tcp        0      0 10.0.0.1:39690        10.0.0.2:80           TIME_WAIT
+(netlab) show sockets bob
+at t=0.024289600
+bob:
+Proto Recv-Q Send-Q Local Address         Foreign Address       State
+tcp        0      0 0.0.0.0:80            0.0.0.0:*             LISTEN
+tcp        0      0 10.0.0.2:80           10.0.0.1:39690        LAST_ACK
+(netlab) quit
+"##;
+
+/// An engineer's session on a TCP connection: from state change to state change, the SYN
+/// through bob's layers and field by field, a breakpoint on TIME_WAIT, the sockets tables.
+#[test]
+fn a_tcp_handshake_state_by_state() {
+    let mut st = common::tcp_stepper();
+    let t = session(&mut st, TCP_COMMANDS);
+    if std::env::var_os("NETLAB_BLESS").is_some() {
+        // Regenerating the expected transcript after a deliberate change: review the diff.
+        std::fs::write("/tmp/netlab-tcp-transcript.txt", &t).unwrap();
+    }
+    if t != TCP_TRANSCRIPT {
+        for (i, (a, b)) in t.lines().zip(TCP_TRANSCRIPT.lines()).enumerate() {
+            assert_eq!(a, b, "line {} differs", i + 1);
+        }
+        assert_eq!(t, TCP_TRANSCRIPT);
+    }
+}
+
+/// Stepping is running: a stepped run to the end makes the trace `netlab run` makes.
+#[test]
+fn stepping_to_the_end_gives_the_runs_trace() {
+    for path in [
+        "scenarios/ping-across-router.toml",
+        "scenarios/switch-learning.toml",
+        "scenarios/noisy-link-fcs.toml",
+        "scenarios/mtu-fragmentation.toml",
+    ] {
+        let scn = load(path);
+        let actions = scn.action_texts();
+        let outcome = scenario::run(&scn, &RunOptions::default());
+        let view = TextView::new(&outcome.world, &actions);
+        let expected: Vec<String> = outcome
+            .world
+            .trace()
+            .records()
+            .iter()
+            .map(|r| view.line(r))
+            .collect();
+        let mut st = Stepper::new(scn, None);
+        let reply = st.execute("continue");
+        assert!(
+            reply.text.contains("the run is over"),
+            "{path}: {}",
+            reply.text
+        );
+        assert_eq!(log(&st, &actions), expected, "{path}");
+    }
+}
+
+/// `back` re-runs from the start to the event before: the world is the one that was there.
+#[test]
+fn back_returns_to_exactly_the_previous_event() {
+    let mut st = common::tcp_stepper();
+    let actions = vec![String::new(); 2];
+    st.execute("next 12");
+    let where_12 = st.execute("where").text;
+    let log_12 = log(&st, &actions);
+    let sockets_12 = st.execute("show sockets alice").text;
+    st.execute("next");
+    assert_ne!(st.execute("where").text, where_12);
+    let reply = st.execute("back");
+    assert!(reply.text.starts_with("back one event"), "{}", reply.text);
+    assert_eq!(st.execute("where").text, where_12);
+    assert_eq!(log(&st, &actions), log_12);
+    assert_eq!(st.execute("show sockets alice").text, sockets_12);
+    // Back past the first event: the start.
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    st.execute("next");
+    assert!(st.execute("back").text.starts_with("back at the start"));
+    assert!(st.execute("where").text.starts_with("at the start"));
+    assert_eq!(st.event_index(), 0);
+    assert!(st.execute("back").text.starts_with("already at the start"));
+}
+
+#[test]
+fn breakpoints_stop_where_they_say() {
+    let mut st = common::tcp_stepper();
+    assert_eq!(
+        st.execute("break layer tcp").text,
+        "breakpoint 1: layer tcp\n"
+    );
+    st.execute("continue");
+    assert!(st
+        .current_records()
+        .iter()
+        .any(|r| r.event.layer() == netlab::trace::Layer::Tcp));
+    st.execute("delete 1");
+    st.execute("break filter \"tcp fin from=bob\"");
+    let t = st.execute("continue").text;
+    assert!(
+        t.contains("breakpoint 2 (filter \"tcp fin from=bob\") hit"),
+        "{t}"
+    );
+    assert!(t.contains("Flags [F.]"), "{t}");
+    st.execute("delete");
+    st.execute("break time 30s");
+    let t = st.execute("continue").text;
+    assert!(t.contains("breakpoint 3 (time 30.000000000) hit"), "{t}");
+    assert!(st.execute("where").text.starts_with("t=30.0"));
+    let t = st.execute("next state").text;
+    assert!(t.contains("TIME_WAIT -> CLOSED (TimeWaitExpired)"), "{t}");
+    let t = st.execute("until 100s").text;
+    assert!(t.contains("the run is over: nothing left to do"), "{t}");
+    // At the end, running says so again.
+    for cmd in ["next", "next state", "continue", "until 200s"] {
+        let t = st.execute(cmd).text;
+        assert!(t.contains("the run is over"), "{cmd}: {t}");
+    }
+}
+
+#[test]
+fn a_scenario_stop_time_ends_the_stepped_run() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ping-across-router.toml"),
+    )
+    .unwrap()
+    .replacen("[scenario]\n", "[scenario]\nstop = \"1.5s\"\n", 1);
+    let scn = Scenario::parse("stop.toml", &text).unwrap();
+    assert!(scn.stop.is_some());
+    let mut st = Stepper::new(scn, None);
+    let t = st.execute("continue").text;
+    assert!(
+        t.contains("the run is over: the scenario stops at t=1.500000000"),
+        "{t}"
+    );
+}
+
+/// Whatever is typed, the stepper answers and never panics.
+#[test]
+fn mistakes_get_answers_not_panics() {
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    let at_start = [
+        ("layers", "no event has run yet"),
+        ("fields", "the current event has no frame"),
+        ("fields #99", "no frame #99 has been sent yet"),
+        ("fields x", "is not a frame number"),
+        ("next 0", "is not a number of events"),
+        ("next soon", "is not a number of events"),
+        ("until", "usage: until TIME"),
+        ("until yesterday", "error:"),
+        ("break", "usage: break"),
+        ("break layer nope", "unknown layer `nope`"),
+        ("break node", "usage: break"),
+        ("break filter", "usage: break"),
+        ("break filter \"port=abc\"", "error: filter \"port=abc\""),
+        ("break filter \"tcp", "a quote is not closed"),
+        ("break time soon", "error:"),
+        ("break state LISTENING", "unknown TCP state"),
+        ("delete 7", "no breakpoint 7"),
+        ("delete x", "is not a breakpoint number"),
+        ("show", "usage: show"),
+        ("show arp", "usage: show"),
+        ("show bogus alice", "unknown table `bogus`"),
+        ("show arp nobody", "no node called `nobody`"),
+        ("show mac alice", "is not a switch"),
+        ("show sockets lan1", "it has no IP stack"),
+        ("continue now", "usage: continue"),
+        ("back twice", "usage: back"),
+        ("launch", "unknown command `launch`"),
+    ];
+    for (cmd, want) in at_start {
+        let r = st.execute(cmd);
+        assert!(!r.quit);
+        assert!(r.text.contains(want), "`{cmd}` answered {:?}", r.text);
+    }
+    assert_eq!(st.execute("").text, "");
+    assert_eq!(st.execute("# a comment").text, "");
+    assert!(st.execute("help").text.contains("break state STATE"));
+    st.execute("next 3");
+    assert!(st.execute("until 0.5s").text.contains("is in the past"));
+    assert!(st.execute("quit").quit);
+}
+
+fn netlab_with_stdin(args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("netlab runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_reads_commands_from_stdin_or_a_file() {
+    let scenario = "scenarios/ping-across-router.toml";
+    let (code, out, err) = netlab_with_stdin(&["step", scenario], PING_COMMANDS);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, PING_TRANSCRIPT);
+    // The end of the input ends the session cleanly, without `quit`.
+    let (code, out, _) = netlab_with_stdin(&["step", scenario], "next\nwhere");
+    assert_eq!(code, 0);
+    assert!(out.ends_with("(netlab) where\nt=1.000000000, event 1 (1 events run so far)\n-- event 1 at 1.000000000: timeline action: alice ping bob count=2 as=p1\n   1.000000000  alice      scenario action: alice ping bob count=2 as=p1\n   1.000000000  alice      app      p1: PING 10.0.2.10 56(84) bytes of data.\n   1.000000000  alice      icmp     send ICMP echo request id 1 seq 1 to 10.0.2.10\n   1.000000000  alice      ip       send ICMP to 10.0.2.10, 84 bytes, out eth0 via 10.0.1.254 (route 0.0.0.0/0)\n   1.000000000  alice      phy      tx #1 eth0 → alice--lan1, arrives 1.000010760: 02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), 64 bytes: ARP who-has 10.0.1.254 tell 10.0.1.10\n   1.000000000  alice      arp      eth0: new neighbour 10.0.1.254 (INCOMPLETE: resolving)\n   1.000000000  alice      arp      eth0: who-has 10.0.1.254? broadcast request 1\n"), "{out}");
+    let dir = std::env::temp_dir().join(format!("netlab-step-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("session.txt");
+    std::fs::write(&file, PING_COMMANDS).unwrap();
+    let (code, out, _) = netlab_with_stdin(
+        &["step", scenario, "--commands", file.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out, PING_TRANSCRIPT);
+    let (code, _, err) = netlab_with_stdin(&["step", scenario, "--commands", "/nonexistent/x"], "");
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read /nonexistent/x"), "{err}");
+}
+
+/// The lessons' TCP program: a breakpoint on TIME_WAIT, the sockets then, one state further.
+#[test]
+fn the_simplest_server_to_time_wait() {
+    let mut st = Stepper::new(load("scenarios/lessons/simplest-server.toml"), None);
+    st.execute("break state TIME_WAIT");
+    let t = st.execute("continue").text;
+    assert!(t.contains("breakpoint 1 (state TIME_WAIT) hit"), "{t}");
+    assert!(t.contains("CLOSING -> TIME_WAIT (RcvAckOfFin)"), "{t}");
+    let server = st.execute("show sockets server").text;
+    assert!(
+        server.lines().any(|l| l.starts_with("tcp ")
+            && l.contains(" 10.0.0.2:8081 ")
+            && l.contains(" 10.0.0.1:47553 ")
+            && l.ends_with(" TIME_WAIT")),
+        "{server}"
+    );
+    let layers = st.execute("layers").text;
+    assert!(
+        layers.contains("\n  tcp     port 47553 > 8081 [.]"),
+        "{layers}"
+    );
+    let fields = st.execute("fields").text;
+    assert!(
+        fields.contains("Flags                  0x010 (ACK) [.]"),
+        "{fields}"
+    );
+    let t = st.execute("continue").text;
+    assert!(t.contains("breakpoint 1 (state TIME_WAIT) hit"), "{t}");
+    assert!(st.execute("show sockets client").text.contains("TIME_WAIT"));
+}

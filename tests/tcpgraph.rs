@@ -1,0 +1,245 @@
+//! TCP pictures: connections found in the trace, their segments and states, and the SVG they
+//! make (parsed as XML).
+
+mod common;
+
+use netlab::tcp::State;
+use netlab::trace::tcpgraph::{self, Connection, GraphKind};
+use std::process::Command;
+
+/// The fixture's one connection, run to the end.
+fn connection() -> Connection {
+    let mut st = common::tcp_stepper();
+    st.execute("continue");
+    let w = st.world();
+    let mut conns = tcpgraph::connections(w, w.trace().records());
+    assert_eq!(conns.len(), 1, "{conns:#?}");
+    conns.remove(0)
+}
+
+fn states(c: &Connection, side: usize) -> Vec<State> {
+    let s = &c.sides[side];
+    let mut v = vec![s.transitions[0].from];
+    v.extend(s.transitions.iter().map(|t| t.to));
+    v
+}
+
+#[test]
+fn finds_the_connection_its_states_and_segments() {
+    let c = connection();
+    assert_eq!(c.number, 1);
+    assert_eq!(c.sides[0].node.as_deref(), Some("alice"));
+    assert_eq!(c.sides[1].node.as_deref(), Some("bob"));
+    assert_eq!(c.sides[1].addr.to_string(), "10.0.0.2:80");
+    use State::*;
+    assert_eq!(
+        states(&c, 0),
+        [
+            Closed,
+            SynSent,
+            Established,
+            FinWait1,
+            FinWait2,
+            TimeWait,
+            Closed
+        ]
+    );
+    assert_eq!(
+        states(&c, 1),
+        [Listen, SynReceived, Established, CloseWait, LastAck, Closed]
+    );
+    assert_eq!(c.sender(), 0);
+    assert_eq!(c.data_bytes(0), 20000);
+    assert_eq!(c.data_bytes(1), 0);
+    // The fault rule dropped alice's 3rd data segment at her port; it was sent again later.
+    let lost: Vec<_> = c.sent.iter().filter(|g| g.lost_at_sender).collect();
+    assert_eq!(lost.len(), 1);
+    let again: Vec<_> = c.sent.iter().filter(|g| g.retransmission).collect();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].seq, again[0].len), (lost[0].seq, lost[0].len));
+    assert!(again[0].time > lost[0].time);
+    // Each segment is counted once, at its sender: alice's SYN, 14 data segments (the last
+    // with the FIN), the retransmission and the ACK of bob's FIN.
+    assert_eq!(c.sent.iter().filter(|g| g.from == 0).count(), 17);
+    assert!(c.sides[0].isn.is_some() && c.sides[1].isn.is_some());
+    assert!(!c.sides[0].cwnd.is_empty() && !c.sides[0].rtt.is_empty());
+    let summary = c.summary();
+    assert!(
+        summary.contains(
+            "alice  CLOSED → SYN_SENT → ESTABLISHED → FIN_WAIT_1 → FIN_WAIT_2 → TIME_WAIT → CLOSED"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("alice  sent 17 segments, 20000 data bytes, 1 retransmission"),
+        "{summary}"
+    );
+}
+
+fn parse(svg: &str) -> roxmltree::Document<'_> {
+    let doc = roxmltree::Document::parse(svg).expect("the SVG is well-formed XML");
+    assert_eq!(doc.root_element().tag_name().name(), "svg");
+    doc
+}
+
+/// Texts of the `<title>` tooltips.
+fn tooltips(doc: &roxmltree::Document) -> Vec<String> {
+    doc.descendants()
+        .filter(|n| n.has_tag_name("title"))
+        .filter_map(|n| n.text().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_state_timeline_labels_every_transition() {
+    let c = connection();
+    let svg = c.to_svg(GraphKind::States);
+    let doc = parse(&svg);
+    let texts: Vec<&str> = doc.descendants().filter_map(|n| n.text()).collect();
+    for cause in [
+        "UserConnect",
+        "RcvSyn",
+        "RcvSynAck",
+        "RcvAckOfSyn",
+        "UserClose",
+        "RcvFin",
+        "RcvAckOfFin",
+        "TimeWaitExpired",
+    ] {
+        assert!(texts.contains(&cause), "{cause} missing");
+    }
+    // One band per state a side was in, with its times in the tooltip.
+    let bands = tooltips(&doc)
+        .into_iter()
+        .filter(|t| t.contains(" to "))
+        .filter(|t| !t.contains('→'))
+        .count();
+    assert_eq!(bands, 7 + 6);
+    assert!(tooltips(&doc)
+        .iter()
+        .any(|t| t.starts_with("TIME_WAIT: ") && t.ends_with(" to 60.024289600")));
+}
+
+#[test]
+fn the_sequence_graph_marks_retransmissions_and_losses() {
+    let c = connection();
+    let svg = c.to_svg(GraphKind::Seq);
+    let doc = parse(&svg);
+    let tips = tooltips(&doc);
+    let count = |prefix: &str| tips.iter().filter(|t| t.starts_with(prefix)).count();
+    // Everything with sequence space: the SYN and 14 data segments (the last with the FIN), one
+    // of them lost before the wire and sent again.
+    assert_eq!(count("sent "), 14);
+    assert_eq!(count("retransmission "), 1);
+    assert_eq!(count("lost before the wire "), 1);
+    assert!(count("ACK ") >= 10, "{tips:?}");
+    assert!(tips.iter().any(|t| t == "ACKs received by the sender"));
+    // Retransmissions are drawn in their own colour.
+    let red = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("g") && n.attribute("stroke") == Some("#c0392b"))
+        .count();
+    assert_eq!(red, 1);
+}
+
+#[test]
+fn the_congestion_graph_and_all_three_together() {
+    let c = connection();
+    let svg = c.to_svg(GraphKind::Cwnd);
+    let doc = parse(&svg);
+    let tips = tooltips(&doc);
+    assert!(
+        tips.iter().any(|t| t.starts_with("cwnd 16060 ssthresh ∞")),
+        "{tips:?}"
+    );
+    assert!(tips.iter().any(|t| t.starts_with("RTT sample ")));
+    assert!(tips.iter().any(|t| t == "ssthresh"));
+    let all = c.to_svg(GraphKind::All);
+    let doc = parse(&all);
+    let heights: Vec<f64> = [GraphKind::States, GraphKind::Seq, GraphKind::Cwnd]
+        .iter()
+        .map(|k| {
+            parse(&c.to_svg(*k))
+                .root_element()
+                .attribute("height")
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let h: f64 = doc
+        .root_element()
+        .attribute("height")
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(h > heights.iter().cloned().fold(0.0, f64::max));
+    // The same run draws the same picture.
+    assert_eq!(all, connection().to_svg(GraphKind::All));
+}
+
+fn netlab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("netlab runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn cli_says_when_a_run_has_no_tcp() {
+    let (code, out, err) = netlab(&["tcpgraph", "scenarios/ping-across-router.toml"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("no TCP connection in this run"), "{err}");
+    let (code, _, err) = netlab(&[
+        "tcpgraph",
+        "scenarios/ping-across-router.toml",
+        "--kind",
+        "pie",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("states, seq, cwnd, all"), "{err}");
+}
+
+#[test]
+fn cli_draws_the_lesson_connection() {
+    let scenario = "scenarios/lessons/simplest-server.toml";
+    let (code, out, err) = netlab(&["tcpgraph", scenario]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("connection 1: 10.0.0.1:52306 (client) ⇄ 10.0.0.2:8081 (server)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "client  CLOSED → SYN_SENT → ESTABLISHED → FIN_WAIT_1 → CLOSING → TIME_WAIT → CLOSED"
+        ),
+        "{out}"
+    );
+    let dir = std::env::temp_dir().join(format!("netlab-tcpgraph-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    for kind in ["states", "seq", "cwnd", "all"] {
+        let path = dir.join(format!("{kind}.svg"));
+        let (code, _, err) = netlab(&[
+            "tcpgraph",
+            scenario,
+            "--port",
+            "8081",
+            "--kind",
+            kind,
+            "--svg",
+            path.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let svg = std::fs::read_to_string(&path).unwrap();
+        parse(&svg);
+    }
+    let (code, _, err) = netlab(&["tcpgraph", scenario, "--conn", "2", "--svg", "/dev/null"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no connection 2 in this run"), "{err}");
+}
