@@ -181,18 +181,19 @@ impl CallParser<'_, '_, '_> {
                 at: a.at + s + lead,
                 text: raw.trim().to_string(),
             };
-            if let Some(text) = self.string_literal(&piece)? {
-                parts.push(Data::Text(text.into_bytes()));
-            } else if piece.text.ends_with(".encode()")
+            // `.encode(…)` first: `"SB".encode("utf-8")` starts like a string literal.
+            if piece.text.ends_with(".encode()")
                 || piece.text.ends_with(".encode('utf-8')")
                 || piece.text.ends_with(".encode(\"utf-8\")")
             {
                 let inner = Arg {
                     at: piece.at,
-                    text: piece.text[..piece.text.find(".encode").unwrap_or(piece.text.len())]
+                    text: piece.text[..piece.text.rfind(".encode").unwrap_or(piece.text.len())]
                         .to_string(),
                 };
                 parts.push(self.data(&inner)?);
+            } else if let Some(text) = self.string_literal(&piece)? {
+                parts.push(Data::Text(text.into_bytes()));
             } else {
                 parts.push(Data::Var(self.var(&piece)?));
             }
