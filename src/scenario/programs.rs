@@ -382,10 +382,37 @@ pub(crate) fn parse_call(
             }
         }
         "recv" => {
-            p.expect_args(&args, 2..=2, "recv(sock, bufsize)", end)?;
+            p.expect_args(
+                &args,
+                2..=3,
+                "recv(sock, bufsize) or recv(sock, int(header), MSG_WAITALL)",
+                end,
+            )?;
+            // `int(header)`: the size a length header received earlier says.
+            let (max, max_var) = match args[1]
+                .text
+                .strip_prefix("int(")
+                .and_then(|t| t.strip_suffix(')'))
+            {
+                Some(inner) => {
+                    let a = Arg {
+                        at: args[1].at + 4,
+                        text: inner.trim().to_string(),
+                    };
+                    (0, Some(p.var(&a)?))
+                }
+                None => (p.number(&args[1], "a buffer size or int(VARIABLE)")? as usize, None),
+            };
+            let wait_all = match args.get(2) {
+                None => false,
+                Some(a) if a.text.trim_start_matches("socket.") == "MSG_WAITALL" => true,
+                Some(a) => return Err(p.err(a, "the only recv flag netlab knows is MSG_WAITALL")),
+            };
             Call::Recv {
                 sock: p.var(&args[0])?,
-                max: p.number(&args[1], "a buffer size")? as usize,
+                max,
+                max_var,
+                wait_all,
             }
         }
         "sendto" => {
@@ -469,13 +496,23 @@ pub(crate) fn parse_call(
             p.expect_args(&args, 1..=1, "print(data)", end)?;
             Call::Print(p.data(&args[0])?)
         }
+        "inet_aton" | "inet_ntoa" => {
+            max_targets(1)?;
+            p.expect_args(&args, 1..=1, &format!("{fname}(address)"), end)?;
+            let d = p.data(&args[0])?;
+            if fname.ends_with("inet_aton") {
+                Call::InetAton(d)
+            } else {
+                Call::InetNtoa(d)
+            }
+        }
         other => {
             return Err(ctx.err(
                 fname_at..fname_at + other.len(),
                 format!(
                     "unknown call `{other}`: expected socket, bind, listen, accept, connect, send, sendall, recv, \
                      sendto, recvfrom, close, shutdown, setsockopt, getsockname, getpeername, gethostname, \
-                     gethostbyname, sleep or print"
+                     gethostbyname, inet_aton, inet_ntoa, sleep or print"
                 ),
             ))
         }
