@@ -247,6 +247,9 @@ impl Script {
             Data::Text(t) => t.clone(),
             Data::Var(v) => match self.vars.get(v) {
                 Some(Value::Bytes(b)) => b.clone(),
+                // A str is its characters, as print() shows it: no quotes.
+                Some(Value::Text(t)) => t.clone().into_bytes(),
+                Some(Value::Ip(ip)) => ip.to_string().into_bytes(),
                 Some(other) => other.to_string().into_bytes(),
                 None => Vec::new(),
             },
@@ -474,6 +477,11 @@ impl Script {
                     }
                     if matches!(line.call, Call::Sleep(_)) {
                         cx.log(|| format!("{}  … sleeps", line.text));
+                        continue;
+                    }
+                    if matches!(line.call, Call::Print(_)) {
+                        // Its output line is the log line.
+                        self.pc += 1;
                         continue;
                     }
                     cx.log(|| {
