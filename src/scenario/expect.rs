@@ -1103,6 +1103,9 @@ impl Check {
                             let ok = match (want, v) {
                                 (ProgramValue::Bytes(b), Value::Bytes(got)) => b == got,
                                 (ProgramValue::Bytes(b), Value::Text(t)) => b == t.as_bytes(),
+                                (ProgramValue::Bytes(b), Value::Ip(ip)) => {
+                                    *b == ip.to_string().into_bytes()
+                                }
                                 (ProgramValue::Int(n), Value::Int(got)) => n == got,
                                 (ProgramValue::Error(name), Value::Error(e)) => {
                                     e.python_name() == name || e.errno_name() == name
