@@ -526,7 +526,8 @@ pub(crate) fn script_line(at: Instant, targets: Vec<String>, call: Call, text: &
         at,
         targets,
         call,
-        text: text.trim().to_string(),
+        // Without its comment: the log appends the call's result to this.
+        text: text.split(" #").next().unwrap_or(text).trim().to_string(),
     }
 }
 
