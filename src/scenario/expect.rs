@@ -1051,7 +1051,14 @@ impl Check {
                     _ => false,
                 };
                 let detail = match found {
-                    Some(r) => format!("route: {r}"),
+                    // With the interface's own name (`dev eth0`), not its index (`dev if0`).
+                    Some(r) => format!(
+                        "route: {}",
+                        r.to_string().replace(
+                            &format!(" dev if{}", r.iface),
+                            &format!(" dev {}", h.iface_name(r.iface as u16))
+                        )
+                    ),
                     None => format!("no route to {dest}"),
                 };
                 Some((ok, detail))
