@@ -71,6 +71,8 @@ pub enum Call {
         sock: String,
         data: Data,
         to: SocketAddrV4,
+        /// `sendto(s, data, addr)`: the address a variable holds (from recvfrom), not `to`.
+        to_var: Option<String>,
     },
     RecvFrom {
         sock: String,
@@ -374,9 +376,21 @@ impl Script {
                     self.stats.bytes_in += data.len() as u64;
                     vec![Value::Bytes(data)]
                 }
-                Call::SendTo { sock, data, to } => {
+                Call::SendTo {
+                    sock,
+                    data,
+                    to,
+                    to_var,
+                } => {
+                    let to = match to_var {
+                        None => *to,
+                        Some(v) => match self.vars.get(v) {
+                            Some(Value::Addr(a)) => *a,
+                            _ => return Err(SocketError::InvalidArgument),
+                        },
+                    };
                     let bytes = self.bytes(data);
-                    let n = cx.host.sendto(cx.io, self.sock(sock)?, &bytes, *to)?;
+                    let n = cx.host.sendto(cx.io, self.sock(sock)?, &bytes, to)?;
                     self.stats.bytes_out += n as u64;
                     vec![Value::Int(n as i64)]
                 }

@@ -416,11 +416,23 @@ pub(crate) fn parse_call(
             }
         }
         "sendto" => {
-            p.expect_args(&args, 4..=4, "sendto(sock, data, host, port)", end)?;
+            p.expect_args(
+                &args,
+                3..=4,
+                "sendto(sock, data, (host, port)) or sendto(sock, data, addr)",
+                end,
+            )?;
+            let (to, to_var) = if args.len() == 3 {
+                // The address a recvfrom returned: `sendto(s, reply, addr)`.
+                (SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0), Some(p.var(&args[2])?))
+            } else {
+                (SocketAddrV4::new(p.host(&args[2])?, p.port(&args[3])?), None)
+            };
             Call::SendTo {
                 sock: p.var(&args[0])?,
                 data: p.data(&args[1])?,
-                to: SocketAddrV4::new(p.host(&args[2])?, p.port(&args[3])?),
+                to,
+                to_var,
             }
         }
         "recvfrom" => {
