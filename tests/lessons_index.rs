@@ -49,7 +49,9 @@ fn every_scenario_the_index_names_exists_and_passes() {
     for name in index() {
         let path = scenarios_dir().join(&name);
         if !path.is_file() {
-            problems.push(format!("scenarios/README.md names {name}, which does not exist"));
+            problems.push(format!(
+                "scenarios/README.md names {name}, which does not exist"
+            ));
             continue;
         }
         let scn = match Scenario::load(&path.to_string_lossy()) {
