@@ -212,7 +212,7 @@ fn cli_draws_the_lesson_connection() {
     let (code, out, err) = netlab(&["tcpgraph", scenario]);
     assert_eq!(code, 0, "{err}");
     assert!(
-        out.starts_with("connection 1: 10.0.0.1:52306 (client) ⇄ 10.0.0.2:8081 (server)"),
+        out.starts_with("connection 1: 10.0.0.1:47553 (client) ⇄ 10.0.0.2:8081 (server)"),
         "{out}"
     );
     assert!(

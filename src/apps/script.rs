@@ -61,11 +61,18 @@ pub enum Call {
     Recv {
         sock: String,
         max: usize,
+        /// `recv(conn, int(header))`: the size is the number a variable holds (a length
+        /// header received earlier), not `max`.
+        max_var: Option<String>,
+        /// `MSG_WAITALL`: wait until `max` bytes have come (or the peer closed).
+        wait_all: bool,
     },
     SendTo {
         sock: String,
         data: Data,
         to: SocketAddrV4,
+        /// `sendto(s, data, addr)`: the address a variable holds (from recvfrom), not `to`.
+        to_var: Option<String>,
     },
     RecvFrom {
         sock: String,
@@ -96,6 +103,10 @@ pub enum Call {
     },
     Sleep(Duration),
     Print(Data),
+    /// `inet_aton("192.168.1.2")`: the address as 4 bytes, in network byte order.
+    InetAton(Data),
+    /// `inet_ntoa(packed)`: 4 bytes back to dotted decimal.
+    InetNtoa(Data),
 }
 
 /// One line of a script.
@@ -180,6 +191,8 @@ pub struct Script {
     pub status: Status,
     /// A connect or sendall in progress (started, not finished).
     in_progress: Option<usize>,
+    /// What a `recv(…, MSG_WAITALL)` in progress has received so far.
+    partial: Vec<u8>,
     sleep_until: Option<Instant>,
     pub stats: ScriptStats,
 }
@@ -193,6 +206,7 @@ impl Script {
             vars: BTreeMap::new(),
             status: Status::Running,
             in_progress: None,
+            partial: Vec::new(),
             sleep_until: None,
             stats: ScriptStats::default(),
         }
@@ -235,10 +249,38 @@ impl Script {
             Data::Text(t) => t.clone(),
             Data::Var(v) => match self.vars.get(v) {
                 Some(Value::Bytes(b)) => b.clone(),
+                // A str is its characters, as print() shows it: no quotes.
+                Some(Value::Text(t)) => t.clone().into_bytes(),
+                Some(Value::Ip(ip)) => ip.to_string().into_bytes(),
                 Some(other) => other.to_string().into_bytes(),
                 None => Vec::new(),
             },
             Data::Concat(parts) => parts.iter().flat_map(|p| self.bytes(p)).collect(),
+        }
+    }
+
+    /// The text a variable or literal stands for (an address from gethostbyname as written).
+    fn text(&self, d: &Data) -> String {
+        match d {
+            Data::Var(v) => match self.vars.get(v) {
+                Some(Value::Ip(ip)) => ip.to_string(),
+                Some(Value::Text(t)) => t.clone(),
+                _ => String::from_utf8_lossy(&self.bytes(d)).into_owned(),
+            },
+            _ => String::from_utf8_lossy(&self.bytes(d)).into_owned(),
+        }
+    }
+
+    /// `int(var)`: a number, or bytes of decimal digits such as a length header b"0005".
+    fn int_of(&self, var: &str) -> Result<usize, SocketError> {
+        match self.vars.get(var) {
+            Some(Value::Int(n)) => usize::try_from(*n).map_err(|_| SocketError::InvalidArgument),
+            Some(Value::Bytes(b)) => std::str::from_utf8(b)
+                .ok()
+                .and_then(|t| t.trim().parse().ok())
+                .ok_or(SocketError::InvalidArgument),
+            Some(Value::Text(t)) => t.trim().parse().map_err(|_| SocketError::InvalidArgument),
+            _ => Err(SocketError::InvalidArgument),
         }
     }
 
@@ -303,14 +345,52 @@ impl Script {
                     self.in_progress = None;
                     vec![]
                 }
-                Call::Recv { sock, max } => {
-                    let data = cx.host.recv(cx.io, self.sock(sock)?, *max)?;
+                Call::Recv {
+                    sock,
+                    max,
+                    max_var,
+                    wait_all,
+                } => {
+                    let s = self.sock(sock)?;
+                    let max = match max_var {
+                        Some(v) => self.int_of(v)?,
+                        None => *max,
+                    };
+                    let data = if *wait_all {
+                        let mut got = std::mem::take(&mut self.partial);
+                        while got.len() < max {
+                            match cx.host.recv(cx.io, s, max - got.len()) {
+                                Ok(d) if d.is_empty() => break,
+                                Ok(d) => got.extend_from_slice(&d),
+                                Err(SocketError::WouldBlock) => {
+                                    self.partial = got;
+                                    return Err(SocketError::WouldBlock);
+                                }
+                                Err(e) => return Err(e),
+                            }
+                        }
+                        got
+                    } else {
+                        cx.host.recv(cx.io, s, max)?
+                    };
                     self.stats.bytes_in += data.len() as u64;
                     vec![Value::Bytes(data)]
                 }
-                Call::SendTo { sock, data, to } => {
+                Call::SendTo {
+                    sock,
+                    data,
+                    to,
+                    to_var,
+                } => {
+                    let to = match to_var {
+                        None => *to,
+                        Some(v) => match self.vars.get(v) {
+                            Some(Value::Addr(a)) => *a,
+                            _ => return Err(SocketError::InvalidArgument),
+                        },
+                    };
                     let bytes = self.bytes(data);
-                    let n = cx.host.sendto(cx.io, self.sock(sock)?, &bytes, *to)?;
+                    let n = cx.host.sendto(cx.io, self.sock(sock)?, &bytes, to)?;
                     self.stats.bytes_out += n as u64;
                     vec![Value::Int(n as i64)]
                 }
@@ -352,6 +432,15 @@ impl Script {
                     cx.log(|| format!("print: {}", String::from_utf8_lossy(&text)));
                     vec![]
                 }
+                // Python raises OSError("illegal IP address string passed to inet_aton").
+                Call::InetAton(d) => match self.text(d).parse::<Ipv4Addr>() {
+                    Ok(ip) => vec![Value::Bytes(ip.octets().to_vec())],
+                    Err(_) => return Err(SocketError::InvalidArgument),
+                },
+                Call::InetNtoa(d) => match <[u8; 4]>::try_from(self.bytes(d).as_slice()) {
+                    Ok(o) => vec![Value::Text(Ipv4Addr::from(o).to_string())],
+                    Err(_) => return Err(SocketError::InvalidArgument),
+                },
             })
         })();
         match r {
@@ -402,6 +491,11 @@ impl Script {
                     }
                     if matches!(line.call, Call::Sleep(_)) {
                         cx.log(|| format!("{}  … sleeps", line.text));
+                        continue;
+                    }
+                    if matches!(line.call, Call::Print(_)) {
+                        // Its output line is the log line.
+                        self.pc += 1;
                         continue;
                     }
                     cx.log(|| {

@@ -309,12 +309,15 @@ impl Sockets {
         for s in self.slots.iter().flatten() {
             match &s.kind {
                 SockKind::TcpConn(c) if c.state() == state => n += 1,
-                SockKind::TcpListen(l) if state == State::SynReceived => {
-                    n += l
-                        .listeners
-                        .values()
-                        .map(|x| x.syn_queue_len() as u64)
-                        .sum::<u64>();
+                // Half-open connections, and finished ones not accepted yet: they are
+                // ESTABLISHED (or CLOSE_WAIT, …) before any program holds them.
+                SockKind::TcpListen(l) => {
+                    for x in l.listeners.values() {
+                        if state == State::SynReceived {
+                            n += x.syn_queue_len() as u64;
+                        }
+                        n += x.accept_queue().filter(|c| c.state() == state).count() as u64;
+                    }
                 }
                 _ => {}
             }

@@ -100,7 +100,9 @@ pub fn render(frame: &[u8], coding: LineCoding, max_payload: usize) -> String {
                 })
                 .collect::<Vec<_>>()
                 .join(" ");
-            let _ = writeln!(out, "  bits  {digits}");
+            // The bytes in hex too: past the first 16 a payload's bytes are shown nowhere else.
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let _ = writeln!(out, "  bits  {digits:<35}  ({})", hex.join(" "));
             let _ = writeln!(out, "  line  {}", waveform(&bits, coding));
         }
         if shown.len() < bytes.len() {
@@ -157,6 +159,7 @@ mod tests {
             assert!(s.contains(f), "missing {f} in\n{s}");
         }
         assert!(s.contains("more payload bytes not drawn"));
+        assert!(s.contains("  bits  11111111 11111111 11111111 11111111  (ff ff ff ff)"));
         assert!(s.starts_with("72 bytes on the wire (576 bits)"));
     }
 

@@ -904,7 +904,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     let trace_on = trace.on();
     let mut world = World::new(trace);
     world.limits = scn.limits;
-    for n in &scn.nodes {
+    for (index, n) in scn.nodes.iter().enumerate() {
         let (kind, ports) = match &n.kind {
             NodeSpecKind::Host {
                 interfaces,
@@ -934,7 +934,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 };
                 let mut host = Host::with_config(ifs, *forwarding, config);
                 // Each host its own stream (ISNs, ephemeral ports), derived from the seed.
-                host.seed(crate::rng::stream(seed, "host", world.nodes.len() as u64));
+                host.seed(crate::rng::stream(seed, "host", index as u64));
                 for r in routes {
                     // Validated against the same rules when the scenario was loaded.
                     let _ = host.routes.add(*r);

@@ -1051,7 +1051,14 @@ impl Check {
                     _ => false,
                 };
                 let detail = match found {
-                    Some(r) => format!("route: {r}"),
+                    // With the interface's own name (`dev eth0`), not its index (`dev if0`).
+                    Some(r) => format!(
+                        "route: {}",
+                        r.to_string().replace(
+                            &format!(" dev if{}", r.iface),
+                            &format!(" dev {}", h.iface_name(r.iface as u16))
+                        )
+                    ),
                     None => format!("no route to {dest}"),
                 };
                 Some((ok, detail))
@@ -1103,6 +1110,9 @@ impl Check {
                             let ok = match (want, v) {
                                 (ProgramValue::Bytes(b), Value::Bytes(got)) => b == got,
                                 (ProgramValue::Bytes(b), Value::Text(t)) => b == t.as_bytes(),
+                                (ProgramValue::Bytes(b), Value::Ip(ip)) => {
+                                    *b == ip.to_string().into_bytes()
+                                }
                                 (ProgramValue::Int(n), Value::Int(got)) => n == got,
                                 (ProgramValue::Error(name), Value::Error(e)) => {
                                     e.python_name() == name || e.errno_name() == name

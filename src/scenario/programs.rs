@@ -181,18 +181,19 @@ impl CallParser<'_, '_, '_> {
                 at: a.at + s + lead,
                 text: raw.trim().to_string(),
             };
-            if let Some(text) = self.string_literal(&piece)? {
-                parts.push(Data::Text(text.into_bytes()));
-            } else if piece.text.ends_with(".encode()")
+            // `.encode(…)` first: `"SB".encode("utf-8")` starts like a string literal.
+            if piece.text.ends_with(".encode()")
                 || piece.text.ends_with(".encode('utf-8')")
                 || piece.text.ends_with(".encode(\"utf-8\")")
             {
                 let inner = Arg {
                     at: piece.at,
-                    text: piece.text[..piece.text.find(".encode").unwrap_or(piece.text.len())]
+                    text: piece.text[..piece.text.rfind(".encode").unwrap_or(piece.text.len())]
                         .to_string(),
                 };
                 parts.push(self.data(&inner)?);
+            } else if let Some(text) = self.string_literal(&piece)? {
+                parts.push(Data::Text(text.into_bytes()));
             } else {
                 parts.push(Data::Var(self.var(&piece)?));
             }
@@ -381,18 +382,57 @@ pub(crate) fn parse_call(
             }
         }
         "recv" => {
-            p.expect_args(&args, 2..=2, "recv(sock, bufsize)", end)?;
+            p.expect_args(
+                &args,
+                2..=3,
+                "recv(sock, bufsize) or recv(sock, int(header), MSG_WAITALL)",
+                end,
+            )?;
+            // `int(header)`: the size a length header received earlier says.
+            let (max, max_var) = match args[1]
+                .text
+                .strip_prefix("int(")
+                .and_then(|t| t.strip_suffix(')'))
+            {
+                Some(inner) => {
+                    let a = Arg {
+                        at: args[1].at + 4,
+                        text: inner.trim().to_string(),
+                    };
+                    (0, Some(p.var(&a)?))
+                }
+                None => (p.number(&args[1], "a buffer size or int(VARIABLE)")? as usize, None),
+            };
+            let wait_all = match args.get(2) {
+                None => false,
+                Some(a) if a.text.trim_start_matches("socket.") == "MSG_WAITALL" => true,
+                Some(a) => return Err(p.err(a, "the only recv flag netlab knows is MSG_WAITALL")),
+            };
             Call::Recv {
                 sock: p.var(&args[0])?,
-                max: p.number(&args[1], "a buffer size")? as usize,
+                max,
+                max_var,
+                wait_all,
             }
         }
         "sendto" => {
-            p.expect_args(&args, 4..=4, "sendto(sock, data, host, port)", end)?;
+            p.expect_args(
+                &args,
+                3..=4,
+                "sendto(sock, data, (host, port)) or sendto(sock, data, addr)",
+                end,
+            )?;
+            let (to, to_var) = if args.len() == 3 {
+                // The address a recvfrom returned: `sendto(s, reply, addr)`.
+                (SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0), Some(p.var(&args[2])?))
+            } else {
+                (SocketAddrV4::new(p.host(&args[2])?, p.port(&args[3])?), None)
+            };
             Call::SendTo {
                 sock: p.var(&args[0])?,
                 data: p.data(&args[1])?,
-                to: SocketAddrV4::new(p.host(&args[2])?, p.port(&args[3])?),
+                to,
+                to_var,
             }
         }
         "recvfrom" => {
@@ -468,13 +508,23 @@ pub(crate) fn parse_call(
             p.expect_args(&args, 1..=1, "print(data)", end)?;
             Call::Print(p.data(&args[0])?)
         }
+        "inet_aton" | "inet_ntoa" => {
+            max_targets(1)?;
+            p.expect_args(&args, 1..=1, &format!("{fname}(address)"), end)?;
+            let d = p.data(&args[0])?;
+            if fname.ends_with("inet_aton") {
+                Call::InetAton(d)
+            } else {
+                Call::InetNtoa(d)
+            }
+        }
         other => {
             return Err(ctx.err(
                 fname_at..fname_at + other.len(),
                 format!(
                     "unknown call `{other}`: expected socket, bind, listen, accept, connect, send, sendall, recv, \
                      sendto, recvfrom, close, shutdown, setsockopt, getsockname, getpeername, gethostname, \
-                     gethostbyname, sleep or print"
+                     gethostbyname, inet_aton, inet_ntoa, sleep or print"
                 ),
             ))
         }
@@ -488,7 +538,8 @@ pub(crate) fn script_line(at: Instant, targets: Vec<String>, call: Call, text: &
         at,
         targets,
         call,
-        text: text.trim().to_string(),
+        // Without its comment: the log appends the call's result to this.
+        text: text.split(" #").next().unwrap_or(text).trim().to_string(),
     }
 }
 

@@ -80,6 +80,10 @@ impl Listener {
     pub fn accept_queue_len(&self) -> usize {
         self.accept_queue.len()
     }
+    /// The connections waiting for `accept`, oldest first.
+    pub fn accept_queue(&self) -> impl Iterator<Item = &Connection> {
+        self.accept_queue.iter()
+    }
     /// The half-open connection for `remote`, if any.
     pub fn half_open(&self, remote: SocketAddrV4) -> Option<&Connection> {
         self.syn_queue.get(&remote)

@@ -1,7 +1,7 @@
 //! The text log: one line per trace record, `time  node  layer  what happened`.
 
 use super::{describe, AppEvent, IpDrop, PhyDrop, Record, TraceEvent};
-use crate::arp::ArpEvent;
+use crate::arp::{ArpEvent, DropReason as ArpDropReason};
 use crate::sim::{LinkId, NodeId, NodeKind, World};
 use crate::switch::{Forwarding, Learned};
 use crate::time::Duration;
@@ -362,6 +362,11 @@ pub fn arp_event(e: &ArpEvent) -> String {
         ArpEvent::Failed { ip, dropped } => {
             format!("no answer from {ip}: resolution failed, {dropped} waiting packet(s) dropped")
         }
+        // A full queue drops its oldest packet (Linux) to keep the new one: say "a packet".
+        ArpEvent::PacketDropped {
+            ip,
+            reason: ArpDropReason::QueueFull,
+        } => format!("queue of packets waiting for {ip} is full: one dropped"),
         ArpEvent::PacketDropped { ip, reason } => format!("packet for {ip} not queued: {reason:?}"),
         ArpEvent::Removed { ip, state, reason } => format!("{ip} removed ({state}, {reason:?})"),
     }
