@@ -8,42 +8,189 @@
 //! host it reached). With [`LadderOptions::all_nodes`] every node is a column and every hop an
 //! arrow. A frame that got lost ends in `✗` with where and why (`✗ dropped at carol:
 //! not-for-me`): before the receiver's column when a link or switch lost it on the way, at the
-//! column when the receiver's NIC refused it.
+//! column when the receiver's NIC refused it. A datagram that reached a node and was dropped
+//! there by IP (`ttl-expired`, `no-route`, `port-unreachable`…) or by TCP (`out-of-window`,
+//! `syn-queue-full`…) ends the same way, at that node's column: the drop record is matched to
+//! the frame the node was handling (same node, same instant, same addresses).
 //!
 //! Arrows are horizontal rows at the time the frame was sent, like Wireshark's; the arrival time
-//! is in the SVG's tooltips. The label of every arrow comes from [`label`], the one place to
-//! teach it new protocols (it leans on [`describe::frame`]).
+//! is in the SVG's tooltips. The label of every arrow comes from [`label`] (through a [`Labeller`],
+//! which remembers each TCP connection's initial sequence numbers), the one place to teach it new
+//! protocols (it leans on [`describe::frame`]).
 
-use super::{describe, PhyDrop, Record, TraceEvent};
+use super::{describe, IpDrop, PhyDrop, Record, TraceEvent};
 use crate::ethernet::{self, Frame, MacAddr};
+use crate::ip::{IpProtocol, Ipv4Repr};
 use crate::sim::{FrameId, NodeId, NodeKind, World};
 use crate::switch::Forwarding;
+use crate::tcp::{DropReason, ListenDropReason, TcpEvent, TcpRepr};
 use crate::time::Instant;
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// The label of a frame's arrow, short as Wireshark's Info column: what [`describe::frame`]
 /// says after its `ethertype …, N bytes:` header (`ARP who-has …`, `IP a > b: ICMP echo request
 /// …`); a raw test frame is `raw "its text"`, `broadcast raw …` when it went to everyone. A frame
 /// `describe` has nothing more to say about keeps its header, without the MAC addresses the
 /// columns already show. (The full description is in the SVG's tooltips.)
+///
+/// A TCP segment reads as in Wireshark's Info column and Flow Graph: `39690 → 8081 [SYN] Seq=0
+/// Win=65535 Len=0 MSS=1460 WS=4`, then a short preview of printable data. Alone, a frame has
+/// no connection to be relative to: this function gives a SYN `Seq=0` and any other segment
+/// its absolute numbers. [`Labeller::label`] labels a run's frames in order, with sequence and
+/// acknowledgement numbers relative to each connection's initial sequence numbers.
 pub fn label(frame: &[u8]) -> String {
-    let full = describe::frame(frame);
-    let Ok((eth, _)) = ethernet::parse(frame) else {
-        return full;
-    };
-    let prefix = format!("{} > {}, ", eth.src, eth.dst);
-    let rest = full.strip_prefix(&prefix).unwrap_or(&full);
-    match rest.split_once(": ") {
-        Some((_, summary)) if eth.ethertype == ethernet::ethertype::EXPERIMENTAL => {
-            if eth.dst == MacAddr::broadcast() {
-                format!("broadcast raw {summary}")
-            } else {
-                format!("raw {summary}")
+    Labeller::default().label(frame)
+}
+
+/// One direction of a TCP connection, as seen in the frames labelled so far.
+#[derive(Clone, Copy, Debug, Default)]
+struct TcpSide {
+    /// The initial sequence number (from this side's SYN).
+    isn: Option<u32>,
+    /// The window scale shift this side's SYN announced (`Some(None)`: a SYN without one).
+    scale: Option<Option<u8>>,
+}
+
+/// Labels the frames of one run in the order they were sent: TCP sequence numbers relative to
+/// each connection's initial sequence numbers, windows scaled once both SYNs said so, and the
+/// marks of Wireshark's sequence analysis that need no more than that: `[TCP Retransmission]`
+/// on a segment whose sequence space its sender (an interface, by MAC address) already sent,
+/// `[TCP Keep-Alive]` on an empty segment one byte behind it (Linux's zero-window probe),
+/// `[TCP ZeroWindow]` on a window of 0.
+#[derive(Clone, Debug, Default)]
+pub struct Labeller {
+    /// Per direction (source, destination).
+    sides: HashMap<(SocketAddrV4, SocketAddrV4), TcpSide>,
+    /// The highest sequence number sent so far, per sending interface and direction.
+    sent_up_to: HashMap<(MacAddr, SocketAddrV4, SocketAddrV4), u32>,
+}
+
+impl Labeller {
+    /// The label of the next frame of the run: see [`label`].
+    pub fn label(&mut self, frame: &[u8]) -> String {
+        let Ok((eth, payload)) = ethernet::parse(frame) else {
+            return describe::frame(frame);
+        };
+        if eth.ethertype == ethernet::ethertype::IPV4 {
+            if let Ok((ip, body)) = Ipv4Repr::parse(payload) {
+                if ip.protocol == IpProtocol::Tcp && !ip.is_fragment() {
+                    if let Ok(t) = TcpRepr::parse(body, ip.src, ip.dst) {
+                        return self.tcp(eth.src, &ip, &t);
+                    }
+                }
             }
         }
-        Some((_, summary)) => summary.to_string(),
-        None => rest.to_string(),
+        let full = describe::frame(frame);
+        let prefix = format!("{} > {}, ", eth.src, eth.dst);
+        let rest = full.strip_prefix(&prefix).unwrap_or(&full);
+        match rest.split_once(": ") {
+            Some((_, summary)) if eth.ethertype == ethernet::ethertype::EXPERIMENTAL => {
+                if eth.dst == MacAddr::broadcast() {
+                    format!("broadcast raw {summary}")
+                } else {
+                    format!("raw {summary}")
+                }
+            }
+            Some((_, summary)) => summary.to_string(),
+            None => rest.to_string(),
+        }
+    }
+
+    /// `[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important"`.
+    fn tcp(&mut self, mac: MacAddr, ip: &Ipv4Repr, t: &TcpRepr) -> String {
+        let src = SocketAddrV4::new(ip.src, t.src_port);
+        let dst = SocketAddrV4::new(ip.dst, t.dst_port);
+        let seq = t.seq.value();
+        if t.flags.syn() {
+            let side = self.sides.entry((src, dst)).or_default();
+            if side.isn != Some(seq) {
+                // A new connection on these ports (or the first SYN): start afresh.
+                *side = TcpSide {
+                    isn: Some(seq),
+                    scale: Some(t.options.window_scale),
+                };
+                let both = !t.flags.ack();
+                if both {
+                    self.sides.remove(&(dst, src));
+                }
+                self.sent_up_to
+                    .retain(|k, _| !((k.1, k.2) == (src, dst) || both && (k.1, k.2) == (dst, src)));
+            }
+        }
+        let me = self.sides.get(&(src, dst)).copied().unwrap_or_default();
+        let peer = self.sides.get(&(dst, src)).copied().unwrap_or_default();
+
+        let mut s = String::new();
+        // Sequence space this segment takes: data, plus one each for SYN and FIN.
+        let space = t.payload.len() as u32 + u32::from(t.flags.syn()) + u32::from(t.flags.fin());
+        let plain = !t.flags.syn() && !t.flags.fin() && !t.flags.rst();
+        let up_to = self.sent_up_to.get(&(mac, src, dst)).copied();
+        if plain && t.payload.len() <= 1 && up_to == Some(seq.wrapping_add(1)) {
+            // One byte before what was sent: Linux's zero-window probe, or a keep-alive.
+            s.push_str("[TCP Keep-Alive] ");
+        } else if space > 0 {
+            let up_to = self.sent_up_to.entry((mac, src, dst)).or_insert(seq);
+            if (up_to.wrapping_sub(seq) as i32) > 0 {
+                s.push_str("[TCP Retransmission] ");
+            }
+            let end = seq.wrapping_add(space);
+            if (end.wrapping_sub(*up_to) as i32) > 0 {
+                *up_to = end;
+            }
+        }
+        if t.window == 0 && plain {
+            s.push_str("[TCP ZeroWindow] ");
+        }
+        let _ = write!(s, "{} → {} [{}]", t.src_port, t.dst_port, flag_names(t));
+        let rel = |n: u32, base: Option<u32>| n.wrapping_sub(base.unwrap_or(0));
+        let _ = write!(s, " Seq={}", rel(seq, me.isn));
+        if t.flags.ack() {
+            let _ = write!(s, " Ack={}", rel(t.ack.value(), peer.isn));
+        }
+        let window = match (me.scale, peer.scale) {
+            (Some(Some(mine)), Some(Some(_))) if !t.flags.syn() => u32::from(t.window) << mine,
+            _ => u32::from(t.window),
+        };
+        let _ = write!(s, " Win={window}");
+        if t.flags.urg() {
+            let _ = write!(s, " Urg={}", t.urgent);
+        }
+        let _ = write!(s, " Len={}", t.payload.len());
+        let o = &t.options;
+        if let Some(mss) = o.mss {
+            let _ = write!(s, " MSS={mss}");
+        }
+        if let Some(shift) = o.window_scale {
+            let _ = write!(s, " WS={}", 1u32 << shift);
+        }
+        if o.sack_permitted {
+            s.push_str(" SACK_PERM");
+        }
+        if let Some((val, ecr)) = o.timestamps {
+            let _ = write!(s, " TSval={val} TSecr={ecr}");
+        }
+        let printable = |b: &u8| matches!(b, 0x20..=0x7e | b'\n' | b'\r' | b'\t');
+        if !t.payload.is_empty() && t.payload.iter().all(printable) {
+            let _ = write!(s, " {}", describe::quoted_preview(t.payload, 24));
+        }
+        s
+    }
+}
+
+/// Wireshark's names of the flags set, lowest bit first: `SYN, ACK`.
+fn flag_names(t: &TcpRepr) -> String {
+    const NAMES: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
+    let bits = t.flags.bits();
+    let names: Vec<&str> = (0..8)
+        .filter(|i| bits & (1 << i) != 0)
+        .map(|i| NAMES[i])
+        .collect();
+    if names.is_empty() {
+        "<None>".to_string()
+    } else {
+        names.join(", ")
     }
 }
 
@@ -104,6 +251,8 @@ struct Origin {
     from: NodeId,
     sent: Instant,
     frame: Frame,
+    /// Its [`Labeller::label`], given when it was sent.
+    label: String,
     flipped: u32,
     seq: usize,
 }
@@ -114,6 +263,7 @@ struct Builder {
     macs: HashMap<MacAddr, NodeId>,
     /// (sort key: sent, origin seq, push order) and the arrow.
     arrows: Vec<((Instant, usize, usize), Arrow)>,
+    labels: Labeller,
 }
 
 impl Builder {
@@ -143,7 +293,7 @@ impl Builder {
                 arrived,
                 from,
                 to,
-                label: label(&o.frame),
+                label: o.label.clone(),
                 detail: describe::frame(&o.frame),
                 flipped: o.flipped,
                 fate,
@@ -168,10 +318,11 @@ impl Builder {
 }
 
 /// What a node sends at `time`: the frame a relay (switch, hub) received at that instant, or a
-/// new frame from the node itself.
+/// new frame from the node itself (labelled now, in the order frames were sent).
 fn origin_at(
     relay: bool,
     at_relay: &HashMap<NodeId, (Instant, FrameId, Origin)>,
+    labels: &mut Labeller,
     node: NodeId,
     time: Instant,
     frame: &Frame,
@@ -189,6 +340,7 @@ fn origin_at(
         from: node,
         sent: time,
         frame: frame.clone(),
+        label: labels.label(frame),
         flipped: 0,
         seq: *seq,
     }
@@ -226,6 +378,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
         column,
         macs,
         arrows: Vec::new(),
+        labels: Labeller::default(),
     };
 
     let mut in_flight: HashMap<FrameId, Origin> = HashMap::new();
@@ -233,17 +386,21 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
     let mut at_relay: HashMap<NodeId, (Instant, FrameId, Origin)> = HashMap::new();
     // Arrows that ended at a column, by (receiver, hop id): a later NIC drop marks them.
     let mut ended: HashMap<(NodeId, FrameId), usize> = HashMap::new();
+    // The last arrow that ended at each column, with its arrival time: the frame the node is
+    // handling, which an IP or TCP drop record of the same instant is about.
+    let mut handling: HashMap<NodeId, (Instant, usize, Frame)> = HashMap::new();
     let mut seq = 0;
     let name = |n: NodeId| world.node(n).name.clone();
 
     for r in records {
         let Some(node) = r.node else { continue };
         let relay = !b.endpoint[node.0 as usize];
-        let origin_here =
-            |seq: &mut usize, frame: &Frame| origin_at(relay, &at_relay, node, r.time, frame, seq);
+        let origin_here = |seq: &mut usize, labels: &mut Labeller, frame: &Frame| {
+            origin_at(relay, &at_relay, labels, node, r.time, frame, seq)
+        };
         match &r.event {
             TraceEvent::FrameTx { id, frame, .. } => {
-                let o = origin_here(&mut seq, frame);
+                let o = origin_here(&mut seq, &mut b.labels, frame);
                 in_flight.insert(*id, o);
             }
             TraceEvent::FrameDropped {
@@ -256,7 +413,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                 let o = if *reason == PhyDrop::LinkWentDown {
                     in_flight.remove(id)
                 } else {
-                    Some(origin_here(&mut seq, frame))
+                    Some(origin_here(&mut seq, &mut b.labels, frame))
                 };
                 if let Some(o) = o {
                     let l = world.link(*link);
@@ -276,6 +433,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                 if b.endpoint[node.0 as usize] {
                     if let Some(i) = b.push(&o, Some(node), Some(r.time), Fate::Delivered) {
                         ended.insert((node, *id), i);
+                        handling.insert(node, (r.time, i, o.frame.clone()));
                     }
                 } else {
                     at_relay.insert(node, (r.time, *id, o));
@@ -288,6 +446,46 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                         reason: reason.reason().to_string(),
                         reached: true,
                     };
+                }
+                handling.remove(&node);
+            }
+            TraceEvent::IpDropped { src, dst, reason } if ip_drop_of_arrival(reason) => {
+                if let Some((t, i, frame)) = handling.get(&node) {
+                    let arrow = &mut b.arrows[*i].1;
+                    if *t == r.time
+                        && arrow.fate == Fate::Delivered
+                        && carries_ip(frame, *src, *dst)
+                    {
+                        arrow.fate = Fate::Dropped {
+                            at: format!("at {}", name(node)),
+                            reason: reason.reason().to_string(),
+                            reached: true,
+                        };
+                    }
+                }
+            }
+            TraceEvent::Tcp {
+                local,
+                remote,
+                event,
+            } => {
+                let (remote, why) = match *event {
+                    TcpEvent::SegmentDropped { reason } => (*remote, tcp_drop_reason(reason)),
+                    TcpEvent::ListenDrop { remote, reason } => (remote, listen_drop_reason(reason)),
+                    _ => continue,
+                };
+                if let Some((t, i, frame)) = handling.get(&node) {
+                    let arrow = &mut b.arrows[*i].1;
+                    if *t == r.time
+                        && arrow.fate == Fate::Delivered
+                        && carries_tcp(frame, remote, *local)
+                    {
+                        arrow.fate = Fate::Dropped {
+                            at: format!("at {}", name(node)),
+                            reason: why.to_string(),
+                            reached: true,
+                        };
+                    }
                 }
             }
             TraceEvent::Switched {
@@ -319,6 +517,83 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
     Ladder {
         columns: order.iter().map(|&id| name(id)).collect(),
         arrows: arrows.into_iter().map(|(_, a)| a).collect(),
+    }
+}
+
+/// IP drops that are about a datagram the node just received (others happen later, at a timer:
+/// ARP giving up, a reassembly timing out; or to a datagram the node makes itself). An ARP queue
+/// overflow is left out: the datagram it drops may be an older one, waiting.
+fn ip_drop_of_arrival(reason: &IpDrop) -> bool {
+    !matches!(
+        reason,
+        IpDrop::HostUnreachable | IpDrop::ArpQueueFull | IpDrop::ReassemblyTimeout
+    )
+}
+
+/// The IPv4 datagram (or fragment) in `frame`, if it carries one.
+fn ipv4_in(frame: &[u8]) -> Option<(Ipv4Repr, &[u8])> {
+    let (eth, payload) = ethernet::parse(frame).ok()?;
+    if eth.ethertype != ethernet::ethertype::IPV4 {
+        return None;
+    }
+    Ipv4Repr::parse(payload).ok()
+}
+
+/// Whether `frame` carries a datagram from `src` to `dst` (an unspecified pair, the record of a
+/// header too damaged to read, matches any IPv4 frame).
+fn carries_ip(frame: &[u8], src: Ipv4Addr, dst: Ipv4Addr) -> bool {
+    let Ok((eth, _)) = ethernet::parse(frame) else {
+        return false;
+    };
+    if eth.ethertype != ethernet::ethertype::IPV4 {
+        return false;
+    }
+    if src.is_unspecified() && dst.is_unspecified() {
+        return true;
+    }
+    ipv4_in(frame).is_some_and(|(ip, _)| ip.src == src && ip.dst == dst)
+}
+
+/// Whether `frame` carries a TCP segment from `src` to `dst` (`dst`'s address may be unspecified:
+/// a listener on every address).
+fn carries_tcp(frame: &[u8], src: SocketAddrV4, dst: SocketAddrV4) -> bool {
+    let Some((ip, body)) = ipv4_in(frame) else {
+        return false;
+    };
+    if ip.protocol != IpProtocol::Tcp || ip.is_fragment() || body.len() < 4 {
+        return false;
+    }
+    let sport = u16::from_be_bytes([body[0], body[1]]);
+    let dport = u16::from_be_bytes([body[2], body[3]]);
+    ip.src == *src.ip()
+        && sport == src.port()
+        && (ip.dst == *dst.ip() || dst.ip().is_unspecified())
+        && dport == dst.port()
+}
+
+/// Why TCP discarded an arriving segment, as the ladder says it.
+fn tcp_drop_reason(r: DropReason) -> &'static str {
+    match r {
+        DropReason::OutOfWindow => "out-of-window",
+        DropReason::BadRst => "unacceptable-rst",
+        DropReason::BadAck => "unacceptable-ack",
+        DropReason::NoAck => "no-ack-flag",
+        DropReason::NoSyn => "no-syn",
+        DropReason::ReassemblyFull => "reassembly-full",
+        DropReason::NotSynchronized => "not-synchronized",
+        DropReason::WrongPorts => "wrong-ports",
+        DropReason::DataAfterFin => "data-after-fin",
+    }
+}
+
+/// Why a listener discarded an arriving segment.
+fn listen_drop_reason(r: ListenDropReason) -> &'static str {
+    match r {
+        ListenDropReason::AcceptQueueFull | ListenDropReason::AckWhileAcceptQueueFull => {
+            "accept-queue-full"
+        }
+        ListenDropReason::SynQueueFull => "syn-queue-full",
+        ListenDropReason::Unexpected => "unexpected-segment",
     }
 }
 
@@ -616,6 +891,7 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tcp::{TcpFlags, TcpOptions};
 
     #[test]
     fn labels_leave_out_the_addresses() {
@@ -636,6 +912,114 @@ mod tests {
             ..repr
         };
         assert_eq!(label(&with(unknown)), "ethertype 0x1234, 64 bytes");
+    }
+
+    /// A TCP segment from 10.0.0.1:1000 (MAC 1) to 10.0.0.2:80 (MAC 2), or back with `back`.
+    fn seg(
+        back: bool,
+        seq: u32,
+        ack: u32,
+        flags: TcpFlags,
+        win: u16,
+        opts: TcpOptions,
+        data: &[u8],
+    ) -> Frame {
+        use crate::tcp::SeqNumber;
+        let (a, b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
+        let (src, dst, sport, dport, smac, dmac) = if back {
+            (b, a, 80, 1000, 2, 1)
+        } else {
+            (a, b, 1000, 80, 1, 2)
+        };
+        let t = TcpRepr {
+            src_port: sport,
+            dst_port: dport,
+            seq: SeqNumber(seq),
+            ack: SeqNumber(ack),
+            flags,
+            window: win,
+            urgent: 0,
+            options: opts,
+            payload: data,
+        };
+        let mut tcp = vec![0; t.buffer_len()];
+        t.emit(&mut tcp, src, dst).unwrap();
+        let ip = Ipv4Repr::new(src, dst, IpProtocol::Tcp, tcp.len()).to_bytes(&tcp);
+        let eth = ethernet::EthernetRepr {
+            src: ethernet::default_mac(smac),
+            dst: ethernet::default_mac(dmac),
+            ethertype: ethernet::ethertype::IPV4,
+        };
+        ethernet::frame_with_payload(&eth, &ip)
+    }
+
+    #[test]
+    fn tcp_labels_read_like_wiresharks_info_column() {
+        let syn_opts = TcpOptions {
+            mss: Some(1460),
+            window_scale: Some(2),
+            ..TcpOptions::NONE
+        };
+        let (ack, psh, fin) = (TcpFlags::ACK, TcpFlags::PSH, TcpFlags::FIN);
+        let frames = [
+            seg(false, 4000, 0, TcpFlags::SYN, 65535, syn_opts, b""),
+            seg(true, 9000, 4001, TcpFlags::SYN | ack, 65535, syn_opts, b""),
+            seg(false, 4001, 9001, ack, 32768, TcpOptions::NONE, b""),
+            seg(
+                false,
+                4001,
+                9001,
+                psh | ack,
+                32768,
+                TcpOptions::NONE,
+                b"hello",
+            ),
+            seg(
+                false,
+                4001,
+                9001,
+                psh | ack,
+                32768,
+                TcpOptions::NONE,
+                b"hello",
+            ),
+            seg(true, 9001, 4006, ack, 0, TcpOptions::NONE, b""),
+            seg(false, 4005, 9001, ack, 32768, TcpOptions::NONE, b""),
+            seg(
+                true,
+                9001,
+                4006,
+                fin | ack,
+                100,
+                TcpOptions::NONE,
+                b"\x00\x01",
+            ),
+        ];
+        let mut l = Labeller::default();
+        let labels: Vec<String> = frames.iter().map(|f| l.label(f)).collect();
+        assert_eq!(
+            labels,
+            [
+                "1000 → 80 [SYN] Seq=0 Win=65535 Len=0 MSS=1460 WS=4",
+                "80 → 1000 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 WS=4",
+                "1000 → 80 [ACK] Seq=1 Ack=1 Win=131072 Len=0",
+                "1000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=5 \"hello\"",
+                "[TCP Retransmission] 1000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=5 \"hello\"",
+                "[TCP ZeroWindow] 80 → 1000 [ACK] Seq=1 Ack=6 Win=0 Len=0",
+                "[TCP Keep-Alive] 1000 → 80 [ACK] Seq=5 Ack=1 Win=131072 Len=0",
+                "80 → 1000 [FIN, ACK] Seq=1 Ack=6 Win=400 Len=2",
+            ]
+        );
+        // Alone, a segment has nothing to be relative to.
+        assert_eq!(
+            label(&frames[3]),
+            "1000 → 80 [PSH, ACK] Seq=4001 Ack=9001 Win=32768 Len=5 \"hello\""
+        );
+        // A new connection on the same ports starts the numbering again.
+        let again = seg(false, 7000, 0, TcpFlags::SYN, 65535, TcpOptions::NONE, b"");
+        assert_eq!(l.label(&again), "1000 → 80 [SYN] Seq=0 Win=65535 Len=0");
+        let data = seg(false, 7001, 0, psh, 512, TcpOptions::NONE, b"x");
+        assert_eq!(l.label(&data), "1000 → 80 [PSH] Seq=1 Win=512 Len=1 \"x\"");
     }
 
     #[test]
