@@ -390,3 +390,142 @@ fn fault_rules_flip_bits_on_the_wire_after_the_tx_record() {
         .sum();
     assert_eq!(differing, 1);
 }
+
+/// The text ladder of a TCP connection's whole life, as a learner sees it: ARP, the three-way
+/// handshake, a request and its answer, the four-way close, with Wireshark's Info-column labels
+/// and sequence numbers relative to each side's ISN.
+#[test]
+fn ladder_of_a_tcp_connection_snapshot() {
+    let o = run(&load("scenarios/lessons/simplest-server.toml"));
+    let cols = ["client", "server"]
+        .map(|n| o.world.node_id(n).unwrap())
+        .to_vec();
+    let opts = LadderOptions {
+        columns: cols,
+        ..LadderOptions::default()
+    };
+    let text = ladder_of(&o, &opts).to_text();
+    let expected = r#"
+    time (s)       client        server
+                     │             │
+ 1.000000000         ├────────────►│        ARP who-has 10.0.0.2 tell 10.0.0.1
+ 1.001005760         │◄────────────┤        ARP 10.0.0.2 is-at 02:4e:4c:00:00:01
+ 1.002011520         ├────────────►│        47553 → 8081 [SYN] Seq=0 Win=65535 Len=0 MSS=1460 WS=4
+ 1.003017440         │◄────────────┤        8081 → 47553 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 WS=4
+ 1.004023360         ├────────────►│        47553 → 8081 [ACK] Seq=1 Ack=1 Win=131072 Len=0
+ 1.004023360         ├────────────►│        47553 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=5 "hello"
+ 1.005035840         │◄────────────┤        8081 → 47553 [ACK] Seq=1 Ack=6 Win=131064 Len=0
+ 1.005035840         │◄────────────┤        8081 → 47553 [PSH, ACK] Seq=1 Ack=6 Win=131064 Len=7 "helloSB"
+ 1.005035840         │◄────────────┤        8081 → 47553 [FIN, ACK] Seq=8 Ack=6 Win=131064 Len=0
+ 1.006048400         ├────────────►│        47553 → 8081 [ACK] Seq=6 Ack=8 Win=131064 Len=0
+ 1.006048400         ├────────────►│        47553 → 8081 [FIN, ACK] Seq=6 Ack=8 Win=131064 Len=0
+ 1.006055120         ├────────────►│        47553 → 8081 [ACK] Seq=7 Ack=9 Win=131064 Len=0
+ 1.007060880         │◄────────────┤        8081 → 47553 [ACK] Seq=9 Ack=7 Win=131060 Len=0
+ 6.003017440         │◄────────────┤        ARP who-has 10.0.0.1 tell 10.0.0.2
+ 6.004023200         ├────────────►│        ARP 10.0.0.1 is-at 02:4e:4c:00:00:02
+"#;
+    assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
+}
+
+/// The lost segment, then its retransmission marked as Wireshark marks it.
+#[test]
+fn ladder_marks_the_retransmission() {
+    let o = run(&load("scenarios/lessons/retransmission.toml"));
+    let l = ladder_of(&o, &LadderOptions::default());
+    let texts: Vec<String> = l.arrows.iter().map(|a| a.text()).collect();
+    let lost = r#"39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important"  ✗ dropped on client--server: fault"#;
+    let again =
+        r#"[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important""#;
+    let i = texts.iter().position(|t| t == lost).expect(lost);
+    assert_eq!(texts[i + 1], again, "{texts:#?}");
+    assert_eq!(
+        texts
+            .iter()
+            .filter(|t| t.contains("Retransmission"))
+            .count(),
+        1
+    );
+}
+
+/// Where and why each lost frame of a ladder was dropped (`at r2: ttl-expired`), in order.
+fn drops(l: &ladder::Ladder) -> Vec<String> {
+    l.arrows
+        .iter()
+        .filter_map(|a| match &a.fate {
+            Fate::Delivered => None,
+            Fate::Dropped { at, reason, .. } => Some(format!("{at}: {reason}")),
+        })
+        .collect()
+}
+
+#[test]
+fn ladder_ends_a_datagram_where_ip_dropped_it() {
+    let o = run(&load("scenarios/routing-loop-ttl.toml"));
+    let l = ladder_of(&o, &LadderOptions::default());
+    assert_eq!(drops(&l), ["at r2: ttl-expired"]);
+    let a = l.arrows.iter().find(|a| a.fate != Fate::Delivered).unwrap();
+    // The arrow that carried the datagram into r2, from r1: it reached r2's column.
+    assert_eq!(
+        (
+            l.columns[a.from].as_str(),
+            a.to.map(|c| l.columns[c].as_str())
+        ),
+        ("r1", Some("r2"))
+    );
+    assert!(a.arrived.is_some());
+    assert!(
+        a.text().ends_with(
+            "ICMP echo request, id 1, seq 1, length 64 (ttl 1)  ✗ dropped at r2: ttl-expired"
+        ),
+        "{}",
+        a.text()
+    );
+    assert!(l.to_text().contains("├────────────✗│"), "{}", l.to_text());
+
+    // traceroute: each router drops the probes whose TTL ends there, bob the ones for a port
+    // nobody listens on.
+    let o = run(&load("scenarios/traceroute-three-routers.toml"));
+    let l = ladder_of(&o, &LadderOptions::default());
+    let mut got = drops(&l);
+    got.dedup();
+    assert_eq!(
+        got,
+        [
+            "at r1: ttl-expired",
+            "at r2: ttl-expired",
+            "at r3: ttl-expired",
+            "at bob: port-unreachable"
+        ]
+    );
+    assert_eq!(drops(&l).len(), 12);
+    // The same with every hop drawn: the drop is on the last hop, into the router.
+    let all = ladder_of(
+        &o,
+        &LadderOptions {
+            all_nodes: true,
+            ..LadderOptions::default()
+        },
+    );
+    assert_eq!(drops(&all), drops(&l));
+}
+
+#[test]
+fn ladder_ends_a_segment_where_tcp_dropped_it() {
+    // Five forged SYNs fill listen(5)'s SYN queue: the real client's SYN is dropped by the
+    // listener.
+    let o = run(&load("scenarios/lessons/syn-flood.toml"));
+    let l = ladder_of(&o, &LadderOptions::default());
+    let syn_drops: Vec<String> = l
+        .arrows
+        .iter()
+        .filter(|a| matches!(&a.fate, Fate::Dropped { reason, .. } if reason == "syn-queue-full"))
+        .map(|a| a.text())
+        .collect();
+    assert!(!syn_drops.is_empty());
+    assert!(
+        syn_drops
+            .iter()
+            .all(|t| t.contains("[SYN]") && t.ends_with("✗ dropped at server: syn-queue-full")),
+        "{syn_drops:#?}"
+    );
+}
