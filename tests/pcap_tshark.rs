@@ -7,7 +7,14 @@
 //!   (frames that arrived with an FCS netlab's own receiver check rejects), and they are exactly
 //!   the frames whose packet comment says `corrupted by netlab`;
 //! - as many frames as the trace has transmissions (links) or transmissions + receptions
-//!   (nodes) there, at the simulated times to the nanosecond.
+//!   (nodes) there, at the simulated times to the nanosecond;
+//! - every IPv4 header checksum and every outer TCP, UDP and ICMP checksum verified and good
+//!   (tshark's `*.checksum.status == 1`), on all frames but the ones netlab corrupted.
+//!
+//! And tshark's TCP sequence analysis, on a capture at the sending node, agrees with netlab's
+//! trace: retransmissions (however tshark labels them, and counted again from sequence numbers),
+//! duplicate ACKs, zero windows, zero-window probes (tshark: keep-alives) and window updates; and
+//! the ladder's TCP labels read as tshark's Info column.
 //!
 //! Without tshark the tests say so loudly and fail when `CI` is set (CI installs it, see
 //! `.ci/run`); on a developer's machine they pass with the warning.
@@ -15,8 +22,12 @@
 use netlab::ethernet::check_fcs;
 use netlab::scenario::{self, Outcome, RunOptions, Scenario};
 use netlab::sim::LinkId;
+use netlab::sim::NodeId;
+use netlab::tcp::{RetransmitReason, TcpEvent};
+use netlab::trace::ladder::Labeller;
 use netlab::trace::pcap::{self, CapturePoint, PcapOptions};
 use netlab::trace::TraceEvent;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -230,12 +241,77 @@ fn check(o: &Outcome, file: &str, fcs: bool, point: Option<CapturePoint>) -> (us
             "{file}: corrupted frames commented"
         );
     }
+    let (ip, transport) = checksums_verified(&path, &commented);
     eprintln!(
-        "{file}: tshark read {} frames, {} with a bad FCS (netlab's trace: {want_frames} frames, {want_bad} damaged)",
+        "{file}: tshark read {} frames, {} with a bad FCS (netlab's trace: {want_frames} frames, {want_bad} damaged); \
+         checksums verified good: {ip} IPv4 headers, {transport} TCP/UDP/ICMP",
         all.len(),
         bad_fcs.len()
     );
     (all.len(), bad_fcs.len())
+}
+
+/// Checks that tshark verified, and found good, the IPv4 header checksum and the outer TCP, UDP or
+/// ICMP checksum of every frame carrying them, except the frames netlab corrupted (`corrupted`:
+/// their frame numbers). A quoted header inside an ICMP error may be unverifiable (truncated),
+/// never bad. Returns how many IPv4 and transport checksums were verified.
+fn checksums_verified(path: &Path, corrupted: &[String]) -> (usize, usize) {
+    let rows = tshark(
+        path,
+        None,
+        &[
+            "frame.number",
+            "frame.protocols",
+            "ip.checksum.status",
+            "tcp.checksum.status",
+            "udp.checksum.status",
+            "icmp.checksum.status",
+        ],
+    );
+    let (mut ip_ok, mut transport_ok) = (0, 0);
+    for row in rows {
+        let f: Vec<&str> = row.split('|').collect();
+        if corrupted.iter().any(|c| c == f[0]) {
+            continue;
+        }
+        let status = |i: usize| -> Vec<&str> {
+            f[i].split(',')
+                .filter(|x| !x.is_empty())
+                .collect::<Vec<_>>()
+        };
+        for i in 2..6 {
+            assert!(
+                !status(i).contains(&"0"),
+                "{}: bad checksum in frame {row}",
+                path.display()
+            );
+        }
+        let chain: Vec<&str> = f[1].split(':').collect();
+        let Some(at) = chain.iter().position(|p| *p == "ip") else {
+            continue;
+        };
+        assert_eq!(
+            status(2).first(),
+            Some(&"1"),
+            "{}: IPv4 checksum of {row}",
+            path.display()
+        );
+        ip_ok += 1;
+        let col = match chain.get(at + 1) {
+            Some(&"tcp") => 3,
+            Some(&"udp") => 4,
+            Some(&"icmp") => 5,
+            _ => continue, // a fragment after the first: no transport header
+        };
+        assert_eq!(
+            status(col).first(),
+            Some(&"1"),
+            "{}: transport checksum of {row}",
+            path.display()
+        );
+        transport_ok += 1;
+    }
+    (ip_ok, transport_ok)
 }
 
 #[test]
@@ -383,4 +459,407 @@ fn the_cli_writes_a_capture_tshark_reads() {
     assert!(names.iter().all(|n| n == "receiver:eth0"), "{names:?}");
     let bad = tshark(&path, Some("eth.fcs.status == 0"), &["frame.number"]);
     assert_eq!(bad.len(), corrupted);
+}
+
+/// Link and node captures of the IP and TCP scenarios: clean, every checksum verified.
+fn check_scenarios(list: &[(&str, &str)]) {
+    for (f, node) in list {
+        let o = run(&format!("scenarios/{f}.toml"));
+        assert!(o.passed(), "{f} passes");
+        let name = f.replace('/', "-");
+        let (frames, _) = check(&o, &format!("{name}.pcapng"), true, None);
+        assert!(frames > 0, "{f}: no frames");
+        let point = CapturePoint::resolve(&o.world, node).unwrap();
+        check(&o, &format!("{name}-{node}.pcapng"), true, Some(point));
+    }
+}
+
+#[test]
+fn ip_scenarios_give_clean_captures_with_checksums_checked() {
+    if !tshark_available() {
+        return;
+    }
+    check_scenarios(&[
+        ("ping-across-router", "r1"),
+        ("mtu-fragmentation", "r1"),
+        ("traceroute-three-routers", "r2"),
+        ("routing-loop-ttl", "r2"),
+    ]);
+}
+
+#[test]
+fn tcp_scenarios_give_clean_captures_with_checksums_checked() {
+    if !tshark_available() {
+        return;
+    }
+    check_scenarios(&[
+        ("lessons/simplest-server", "client"),
+        ("lessons/retransmission", "client"),
+        ("lessons/tcp-vs-udp-lossy", "tcp_sender"),
+        // One segment corrupted on purpose: a bad FCS (and TCP checksum) there, and only there.
+        ("lessons/tcp-repairs-the-stream", "receiver"),
+    ]);
+}
+
+/// Every scenario file (but the broadcast storm): the capture of all its links has no malformed
+/// frame and no expert error but on frames netlab corrupted (each commented so).
+#[test]
+fn every_scenario_gives_a_capture_without_errors() {
+    if !tshark_available() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files = Vec::new();
+    let mut dirs = vec![root];
+    while let Some(d) = dirs.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else if p.extension().is_some_and(|x| x == "toml") {
+                files.push(p);
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 30, "{files:?}");
+    let mut checked = 0;
+    for f in &files {
+        if f.ends_with("switch-loop-storm.toml") {
+            continue;
+        }
+        let scn = Scenario::load(f.to_str().unwrap()).expect("scenario loads");
+        let o = scenario::run(&scn, &RunOptions::default());
+        let recs = o.world.trace().records();
+        let path = scratch(&format!("all-{checked}.pcapng"));
+        let opts = PcapOptions {
+            fcs: true,
+            points: Vec::new(),
+            comment: None,
+        };
+        let cap = pcap::write_file(&o.world, recs, &opts, &path).expect("pcap written");
+        let bad = tshark(
+            &path,
+            Some("_ws.malformed || _ws.expert.severity >= error"),
+            &["frame.number", "frame.comment"],
+        );
+        assert!(
+            bad.iter().all(|l| l.contains("corrupted by netlab")),
+            "{}: {bad:?}",
+            f.display()
+        );
+        assert_eq!(
+            bad.len(),
+            cap.damaged(),
+            "{}: errors are the corrupted frames",
+            f.display()
+        );
+        checked += 1;
+    }
+    eprintln!("{checked} scenarios: captures clean");
+}
+
+/// What tshark's TCP analysis says about the frames of one connection direction's sender.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Analysis {
+    /// Data segments (or SYN/FIN) tshark flags as retransmission, fast retransmission or
+    /// out-of-order (tshark's name for a retransmission that follows the original closely).
+    retransmissions: usize,
+    /// The same counted from sequence numbers: segments whose sequence space was sent before.
+    resent_by_seq: usize,
+    /// Duplicate ACKs the sender received.
+    dup_acks: usize,
+    /// Zero-window probes the sender sent (tshark: keep-alives, see ORACLES §1.3).
+    probes: usize,
+    /// Times the peer's window closed (runs of zero-window segments) and reopened.
+    windows_closed: usize,
+    windows_reopened: usize,
+}
+
+/// Reads the TCP analysis of a capture at a node, for the segments `sender` sends and the ones
+/// it receives.
+fn tshark_analysis(path: &Path, sender: &str) -> Analysis {
+    let rows = tshark(
+        path,
+        Some("tcp && !icmp"),
+        &[
+            "ip.src",
+            "tcp.seq_raw",
+            "tcp.len",
+            "tcp.flags",
+            "tcp.window_size_value",
+            "tcp.analysis.retransmission",
+            "tcp.analysis.fast_retransmission",
+            "tcp.analysis.out_of_order",
+            "tcp.analysis.duplicate_ack",
+            "tcp.analysis.keep_alive",
+            "tcp.analysis.zero_window",
+            "tcp.analysis.window_update",
+        ],
+    );
+    let mut a = Analysis::default();
+    let mut sent_up_to: Option<u32> = None;
+    let mut closed = false;
+    for row in rows {
+        let f: Vec<&str> = row.split('|').collect();
+        let set = |i: usize| !f[i].is_empty();
+        let flags = u8::from_str_radix(f[3].trim_start_matches("0x"), 16).unwrap() as u32;
+        if f[0] == sender {
+            if set(5) || set(6) || set(7) {
+                a.retransmissions += 1;
+            }
+            a.probes += usize::from(set(9));
+            let seq: u32 = f[1].parse().unwrap();
+            let len: u32 = f[2].parse().unwrap();
+            // SYN and FIN take one sequence number each.
+            let space = len + (flags & 0x02 != 0) as u32 + (flags & 0x01 != 0) as u32;
+            if space > 0 {
+                let up_to = *sent_up_to.get_or_insert(seq);
+                if (up_to.wrapping_sub(seq) as i32) > 0 {
+                    a.resent_by_seq += 1;
+                }
+                let end = seq.wrapping_add(space);
+                if (end.wrapping_sub(up_to) as i32) > 0 {
+                    sent_up_to = Some(end);
+                }
+            }
+        } else {
+            a.dup_acks += usize::from(set(8));
+            let zero = set(10);
+            if zero && !closed {
+                a.windows_closed += 1;
+            }
+            if set(11) && closed {
+                a.windows_reopened += 1;
+            }
+            if flags & 0x04 == 0 {
+                closed = f[4] == "0";
+            }
+        }
+    }
+    a
+}
+
+/// The same, from netlab's trace: the TCP records at `node`.
+fn netlab_analysis(o: &Outcome, node: NodeId) -> Analysis {
+    let mut a = Analysis::default();
+    let mut closed = false;
+    for r in o.world.trace().records() {
+        if r.node != Some(node) {
+            continue;
+        }
+        let TraceEvent::Tcp { event, .. } = &r.event else {
+            continue;
+        };
+        match *event {
+            TcpEvent::Retransmit {
+                reason: RetransmitReason::Probe,
+                ..
+            } => a.probes += 1,
+            TcpEvent::Retransmit { .. } => a.retransmissions += 1,
+            TcpEvent::DupAck { .. } => a.dup_acks += 1,
+            TcpEvent::PeerWindow { window } => {
+                if window == 0 && !closed {
+                    a.windows_closed += 1;
+                }
+                if window > 0 && closed {
+                    a.windows_reopened += 1;
+                }
+                closed = window == 0;
+            }
+            _ => {}
+        }
+    }
+    a.resent_by_seq = a.retransmissions;
+    a
+}
+
+/// Captures a run at `node` and compares tshark's TCP analysis with netlab's trace; also checks
+/// that the ladder's label of every TCP frame reads as tshark's Info column.
+fn compare_analysis(o: &Outcome, file: &str, node: &str, sender: &str) -> Analysis {
+    let id = o.world.node_id(node).unwrap();
+    let point = CapturePoint::Node(id);
+    check(o, file, true, Some(point));
+    let path = scratch(file);
+    let got = tshark_analysis(&path, sender);
+    let want = netlab_analysis(o, id);
+    eprintln!("{file}: tshark {got:?}\n{file}: netlab {want:?}");
+    assert_eq!(got, want, "{file}: tshark's TCP analysis vs netlab's trace");
+    let counter = o.world.node_counter(id, "tcp_retransmits").unwrap() as usize;
+    assert_eq!(
+        counter,
+        want.retransmissions + want.probes,
+        "{file}: tcp_retransmits"
+    );
+    labels_read_as_tsharks_info(o, &path, point);
+    got
+}
+
+/// The ladder's [`Labeller`] and tshark's Info column say the same of every TCP frame: the
+/// same words after the analysis marks, and the marks agree where both have one.
+fn labels_read_as_tsharks_info(o: &Outcome, path: &Path, point: CapturePoint) {
+    let opts = PcapOptions {
+        fcs: true,
+        points: vec![point],
+        comment: None,
+    };
+    let cap = pcap::capture(&o.world, o.world.trace().records(), &opts);
+    let info = tshark(path, None, &["_ws.col.Info"]);
+    assert_eq!(info.len(), cap.packets.len());
+    let strip = |s: &str| -> (BTreeSet<String>, String) {
+        let mut marks = BTreeSet::new();
+        let mut rest = s.trim();
+        while let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']').unwrap();
+            marks.insert(r[..end].to_string());
+            rest = r[end + 1..].trim_start();
+        }
+        (marks, rest.to_string())
+    };
+    let mut labeller = Labeller::default();
+    let mut compared = 0;
+    for (p, info) in cap.packets.iter().zip(&info) {
+        let label = labeller.label(&p.frame);
+        if !label.contains(" → ") {
+            continue; // not TCP
+        }
+        // The ladder adds a preview of printable data; tshark does not.
+        let label = label.split(" \"").next().unwrap();
+        let (mine, words) = strip(label);
+        let (theirs, info_words) = strip(info);
+        assert_eq!(words, info_words, "label {label:?} vs tshark {info:?}");
+        for m in &mine {
+            let agree = match m.as_str() {
+                "TCP Retransmission" => theirs.iter().any(|t| {
+                    [
+                        "TCP Retransmission",
+                        "TCP Fast Retransmission",
+                        "TCP Out-Of-Order",
+                    ]
+                    .contains(&t.as_str())
+                }),
+                other => theirs.contains(other),
+            };
+            assert!(agree, "mark {m:?} of {label:?} vs tshark {info:?}");
+        }
+        compared += 1;
+    }
+    assert!(compared > 0);
+    eprintln!(
+        "{}: {compared} TCP labels read as tshark's Info column",
+        path.display()
+    );
+}
+
+/// A bulk transfer through a switch whose cable to the receiver loses 5 % of frames (both ways):
+/// captured at the sender, every lost segment was on the wire there once before.
+const LOSSY_THROUGH_A_SWITCH: &str = r#"
+[scenario]
+description = "A lossy transfer through a switch: the receiver's cable loses 5 % of frames."
+[link_defaults]
+bandwidth = "10Mbps"
+delay = "5ms"
+[[host]]
+name = "sender"
+ip = "10.0.1.1/24"
+[[host]]
+name = "receiver"
+ip = "10.0.1.2/24"
+[[switch]]
+name = "sw1"
+[[link]]
+between = ["sender", "sw1"]
+[[link]]
+between = ["sw1", "receiver"]
+loss = 0.05
+[timeline]
+steps = '''
+0s receiver bulk-sink port=5001 as=sink
+0s sender ping receiver count=1 as=warm
+1s sender bulk-send to=receiver:5001 bytes=200000 as=tx
+'''
+[expect]
+checks = '''
+end sink.bytes_in == 200000
+end sink.corrupt_bytes == 0
+end sender.tcp_retransmits > 0
+'''
+"#;
+
+#[test]
+fn tshark_counts_the_retransmissions_and_dup_acks_netlab_traced() {
+    if !tshark_available() {
+        return;
+    }
+    let scn = Scenario::parse("lossy-switch.toml", LOSSY_THROUGH_A_SWITCH).unwrap();
+    for seed in [1, 2, 3] {
+        let o = scenario::run(
+            &scn,
+            &RunOptions {
+                seed: Some(seed),
+                ..RunOptions::default()
+            },
+        );
+        assert!(o.passed(), "seed {seed}");
+        let a = compare_analysis(&o, &format!("lossy-{seed}.pcapng"), "sender", "10.0.1.1");
+        assert!(
+            a.retransmissions > 0 && a.dup_acks > 0,
+            "seed {seed}: {a:?}"
+        );
+    }
+}
+
+/// A slow reader: the client's receive buffer is 1000 bytes and it sleeps 3 s before reading
+/// the 4000 bytes the echo server sends back. The window closes; the server probes it.
+fn slow_reader() -> String {
+    let data: String = (0..4000).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+    format!(
+        r#"
+[scenario]
+description = "A slow reader: its window closes, the sender probes it."
+[[host]]
+name = "client"
+ip = "10.0.0.1/24"
+[[host]]
+name = "server"
+ip = "10.0.0.2/24"
+[[switch]]
+name = "sw1"
+[[link]]
+between = ["client", "sw1"]
+delay = "1ms"
+[[link]]
+between = ["sw1", "server"]
+delay = "1ms"
+[timeline]
+steps = '''
+0s server echo-server port=8081 as=echo
+1s client/main c = socket(AF_INET, SOCK_STREAM)
+1s client/main setsockopt(c, SOL_SOCKET, SO_RCVBUF, 1000)
+1s client/main connect(c, ("10.0.0.2", 8081))
+1s client/main sendall(c, "{data}")
+1s client/main sleep(3s)
+1s client/main reply = recv(c, 4000, MSG_WAITALL)
+1s client/main close(c)
+'''
+[expect]
+checks = '''
+end client/main.bytes_in == 4000
+end echo.bytes_in == 4000
+'''
+"#
+    )
+}
+
+#[test]
+fn tshark_sees_the_zero_windows_and_probes_netlab_traced() {
+    if !tshark_available() {
+        return;
+    }
+    let scn = Scenario::parse("slow-reader.toml", &slow_reader()).unwrap();
+    let o = scenario::run(&scn, &RunOptions::default());
+    assert!(o.passed());
+    let a = compare_analysis(&o, "slow-reader.pcapng", "server", "10.0.0.2");
+    assert!(a.windows_closed > 0 && a.probes > 0, "{a:?}");
+    assert_eq!(a.windows_reopened, a.windows_closed);
 }
