@@ -848,13 +848,26 @@ impl Ladder {
                 );
             }
             let text_x = x1.min(x2) + 4.0;
+            // A label is often longer than the gap between two columns: a light backing keeps
+            // the lifelines it crosses from striking through it.
+            let backing = |s: &mut String, text: &str, top: f64, w: f64| {
+                let _ = writeln!(
+                    s,
+                    r#"<rect x="{:.1}" y="{top:.1}" width="{:.1}" height="14" fill="white"/>"#,
+                    text_x - 2.0,
+                    text.chars().count() as f64 * w + 4.0
+                );
+            };
+            let what = a.what();
+            backing(&mut s, &what, y - 16.0, CHAR_W);
             let _ = writeln!(
                 s,
                 r#"<text x="{text_x:.1}" y="{:.1}" fill="{colour}">{}</text>"#,
                 y - 5.0,
-                xml_escape(&a.what())
+                xml_escape(&what)
             );
             if let Some(f) = a.fate_text() {
+                backing(&mut s, &f, y + 4.0, CHAR_W * 11.0 / 12.0);
                 let _ = writeln!(
                     s,
                     r#"<text x="{text_x:.1}" y="{:.1}" fill="{colour}" font-size="11">{}</text>"#,
