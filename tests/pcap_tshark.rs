@@ -863,3 +863,34 @@ fn tshark_sees_the_zero_windows_and_probes_netlab_traced() {
     assert!(a.windows_closed > 0 && a.probes > 0, "{a:?}");
     assert_eq!(a.windows_reopened, a.windows_closed);
 }
+
+/// The limit README.md states: a segment lost before the wire (here by a fault rule on the
+/// client's own cable) is in no capture, so at the sender tshark sees its retransmission as the
+/// first transmission, while netlab's trace counts one retransmission.
+#[test]
+fn a_segment_lost_before_the_wire_is_in_no_capture() {
+    if !tshark_available() {
+        return;
+    }
+    let o = run("scenarios/lessons/retransmission.toml");
+    let client = o.world.node_id("client").unwrap();
+    check(
+        &o,
+        "retx-client.pcapng",
+        true,
+        Some(CapturePoint::Node(client)),
+    );
+    let got = tshark_analysis(&scratch("retx-client.pcapng"), "10.0.0.1");
+    assert_eq!((got.retransmissions, got.resent_by_seq), (0, 0), "{got:?}");
+    assert_eq!(netlab_analysis(&o, client).retransmissions, 1);
+    let data = tshark(
+        &scratch("retx-client.pcapng"),
+        Some("ip.src == 10.0.0.1 && tcp.len == 9"),
+        &["frame.number"],
+    );
+    assert_eq!(
+        data.len(),
+        1,
+        "the 9 data bytes are on the wire once: {data:?}"
+    );
+}
