@@ -75,6 +75,18 @@ impl Names<'_> {
             .find_map(|i| i.addr.map(|c| c.addr()))
     }
 
+    /// The host that has `ip` on one of its interfaces (reverse lookup in the hosts table).
+    pub fn host_with_ip(&self, ip: Ipv4Addr) -> Option<&str> {
+        self.nodes
+            .iter()
+            .find(|n| {
+                host_ifaces(n)
+                    .iter()
+                    .any(|i| i.addr.is_some_and(|c| c.addr() == ip))
+            })
+            .map(|n| n.name.as_str())
+    }
+
     /// A host name or an IPv4 address, as a destination.
     pub fn resolve_ip(&self, text: &str) -> Option<Ipv4Addr> {
         Ipv4Addr::from_str(text)
