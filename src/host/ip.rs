@@ -45,7 +45,13 @@ impl Host {
             .map(|c| c.addr())
     }
 
-    pub(super) fn drop_ip(&mut self, io: &mut NodeIo, src: Ipv4Addr, dst: Ipv4Addr, reason: IpDrop) {
+    pub(super) fn drop_ip(
+        &mut self,
+        io: &mut NodeIo,
+        src: Ipv4Addr,
+        dst: Ipv4Addr,
+        reason: IpDrop,
+    ) {
         self.counters.ip_dropped += 1;
         io.trace(TraceEvent::IpDropped { src, dst, reason });
     }
@@ -815,7 +821,9 @@ fn socket_error_of(kind: IcmpKind) -> Option<crate::socket::SocketError> {
         IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable) => Some(E::ConnectionRefused),
         IcmpKind::Unreachable(DestUnreachableCode::HostUnreachable) => Some(E::HostUnreachable),
         IcmpKind::Unreachable(DestUnreachableCode::NetUnreachable) => Some(E::NetworkUnreachable),
-        IcmpKind::Unreachable(DestUnreachableCode::ProtocolUnreachable) => Some(E::ConnectionRefused),
+        IcmpKind::Unreachable(DestUnreachableCode::ProtocolUnreachable) => {
+            Some(E::ConnectionRefused)
+        }
         _ => None,
     }
 }

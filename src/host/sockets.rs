@@ -144,7 +144,8 @@ impl Sockets {
             SockType::Stream => {
                 self.listening.contains_key(&port)
                     || self.slots.iter().flatten().any(|s| {
-                        matches!(s.kind, SockKind::TcpFresh | SockKind::TcpConn(_)) && s.local.is_some_and(|l| l.port() == port)
+                        matches!(s.kind, SockKind::TcpFresh | SockKind::TcpConn(_))
+                            && s.local.is_some_and(|l| l.port() == port)
                     })
             }
         }
@@ -164,7 +165,11 @@ impl Sockets {
         let span = (EPHEMERAL.end() - EPHEMERAL.start()) as u32 + 1;
         for _ in 0..span {
             let p = self.next_port;
-            self.next_port = if p == *EPHEMERAL.end() { *EPHEMERAL.start() } else { p + 1 };
+            self.next_port = if p == *EPHEMERAL.end() {
+                *EPHEMERAL.start()
+            } else {
+                p + 1
+            };
             if !self.port_in_use(p, ty) {
                 return Some(p);
             }
@@ -222,7 +227,11 @@ impl Sockets {
                 let st = c.state();
                 let connected = failed || !matches!(st, State::SynSent | State::SynReceived);
                 Readiness {
-                    readable: failed || s.read_shut || c.recv_available() > 0 || c.peer_closed() || st == State::Closed,
+                    readable: failed
+                        || s.read_shut
+                        || c.recv_available() > 0
+                        || c.peer_closed()
+                        || st == State::Closed,
                     writable: failed || (connected && c.send_space() > 0) || st == State::Closed,
                     acceptable: false,
                     connected,
@@ -249,7 +258,16 @@ impl Sockets {
 
     /// Every TCP connection and listener, for a `netstat`-like view:
     /// `(local, remote or None, state, recv queue, send queue)`.
-    pub fn netstat(&self) -> Vec<(String, SocketAddrV4, Option<SocketAddrV4>, String, usize, usize)> {
+    pub fn netstat(
+        &self,
+    ) -> Vec<(
+        String,
+        SocketAddrV4,
+        Option<SocketAddrV4>,
+        String,
+        usize,
+        usize,
+    )> {
         let mut rows = Vec::new();
         for s in self.slots.iter().flatten() {
             match &s.kind {
@@ -292,7 +310,11 @@ impl Sockets {
             match &s.kind {
                 SockKind::TcpConn(c) if c.state() == state => n += 1,
                 SockKind::TcpListen(l) if state == State::SynReceived => {
-                    n += l.listeners.values().map(|x| x.syn_queue_len() as u64).sum::<u64>();
+                    n += l
+                        .listeners
+                        .values()
+                        .map(|x| x.syn_queue_len() as u64)
+                        .sum::<u64>();
                 }
                 _ => {}
             }
@@ -309,7 +331,11 @@ impl Host {
         let mut out = std::mem::take(&mut self.sockets.out);
         if io.tracing() {
             for &event in &out.events {
-                io.trace(TraceEvent::Tcp { local, remote, event });
+                io.trace(TraceEvent::Tcp {
+                    local,
+                    remote,
+                    event,
+                });
             }
         }
         for seg in &out.segments {
@@ -333,8 +359,12 @@ impl Host {
 
     /// Removes a connection that reached CLOSED and nobody holds any more.
     fn reap(&mut self, id: SocketId) {
-        let Some(s) = self.sockets.get(id) else { return };
-        let SockKind::TcpConn(c) = &s.kind else { return };
+        let Some(s) = self.sockets.get(id) else {
+            return;
+        };
+        let SockKind::TcpConn(c) = &s.kind else {
+            return;
+        };
         if c.state() != State::Closed || s.owner.is_some() {
             return;
         }
@@ -388,10 +418,10 @@ impl Host {
             {
                 if l.ip.is_unspecified() || l.ip == ip.dst {
                     let backlog = l.backlog;
-                    let listener = l
-                        .listeners
-                        .entry(ip.dst)
-                        .or_insert_with(|| Listener::new(local, backlog, &config).unwrap_or_else(|_| unreachable_listener(local, &config)));
+                    let listener = l.listeners.entry(ip.dst).or_insert_with(|| {
+                        Listener::new(local, backlog, &config)
+                            .unwrap_or_else(|_| unreachable_listener(local, &config))
+                    });
                     listener.on_segment(now, remote, &seg, isn, &mut out);
                     handled = true;
                 }
@@ -414,7 +444,13 @@ impl Host {
     }
 
     /// An ICMP error quoting a TCP or UDP datagram we sent arrived.
-    pub(super) fn on_transport_error(&mut self, io: &mut NodeIo, quoted_ip: &Ipv4Repr, quoted: &[u8], error: SocketError) {
+    pub(super) fn on_transport_error(
+        &mut self,
+        io: &mut NodeIo,
+        quoted_ip: &Ipv4Repr,
+        quoted: &[u8],
+        error: SocketError,
+    ) {
         if quoted.len() < 4 {
             return;
         }
@@ -424,7 +460,9 @@ impl Host {
         let remote = SocketAddrV4::new(quoted_ip.dst, dst_port);
         match quoted_ip.protocol {
             IpProtocol::Tcp => {
-                let Some(&id) = self.sockets.conns.get(&(local, remote)) else { return };
+                let Some(&id) = self.sockets.conns.get(&(local, remote)) else {
+                    return;
+                };
                 let now = io.now;
                 let mut out = std::mem::take(&mut self.sockets.out);
                 let mut aborted = false;
@@ -477,7 +515,11 @@ impl Host {
         {
             // A connected socket only takes datagrams from its peer; a socket bound to one
             // address only those sent to it.
-            if peer.is_some_and(|p| p != from) || local.is_some_and(|l| !l.ip().is_unspecified() && *l.ip() != ip.dst && !ip.dst.is_broadcast()) {
+            if peer.is_some_and(|p| p != from)
+                || local.is_some_and(|l| {
+                    !l.ip().is_unspecified() && *l.ip() != ip.dst && !ip.dst.is_broadcast()
+                })
+            {
                 return false;
             }
             if queue.len() < UDP_QUEUE {
@@ -510,7 +552,10 @@ impl Host {
                     for x in l.listeners.values_mut() {
                         x.on_timer(now, &mut out);
                     }
-                    Some((SocketAddrV4::new(l.ip, l.port), SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)))
+                    Some((
+                        SocketAddrV4::new(l.ip, l.port),
+                        SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+                    ))
                 }
                 _ => None,
             };
@@ -567,10 +612,14 @@ impl Host {
             return Err(SocketError::AddrNotAvailable);
         }
         let port = if addr.port() == 0 {
-            self.sockets.ephemeral_port(ty).ok_or(SocketError::AddrInUse)?
+            self.sockets
+                .ephemeral_port(ty)
+                .ok_or(SocketError::AddrInUse)?
         } else {
             if self.sockets.port_in_use(addr.port(), ty)
-                && !(ty == SockType::Stream && reuse && self.sockets.port_held_only_by_time_wait(addr.port()))
+                && !(ty == SockType::Stream
+                    && reuse
+                    && self.sockets.port_held_only_by_time_wait(addr.port()))
             {
                 return Err(SocketError::AddrInUse);
             }
@@ -647,7 +696,10 @@ impl Host {
         if self.is_local_addr(dst) {
             return Ok(dst);
         }
-        let route = self.routes.lookup(dst).ok_or(SocketError::NetworkUnreachable)?;
+        let route = self
+            .routes
+            .lookup(dst)
+            .ok_or(SocketError::NetworkUnreachable)?;
         self.interfaces
             .get(route.iface)
             .and_then(|i| i.addr)
@@ -657,14 +709,33 @@ impl Host {
 
     /// `connect((ip, port))`. For TCP it starts the handshake and returns at once; wait for
     /// [`Readiness::connected`], then [`Host::connect_result`] says how it went.
-    pub fn connect(&mut self, io: &mut NodeIo, id: SocketId, remote: SocketAddrV4) -> Result<(), SocketError> {
+    pub fn connect(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        remote: SocketAddrV4,
+    ) -> Result<(), SocketError> {
         let ty = self.sock_type(id)?;
         let src = self.source_for(*remote.ip())?;
-        let bound = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?.local;
+        let bound = self
+            .sockets
+            .get(id)
+            .ok_or(SocketError::BadDescriptor)?
+            .local;
         let local = match bound {
-            Some(l) => SocketAddrV4::new(if l.ip().is_unspecified() { src } else { *l.ip() }, l.port()),
+            Some(l) => SocketAddrV4::new(
+                if l.ip().is_unspecified() {
+                    src
+                } else {
+                    *l.ip()
+                },
+                l.port(),
+            ),
             None => {
-                let port = self.sockets.ephemeral_port(ty).ok_or(SocketError::AddrNotAvailable)?;
+                let port = self
+                    .sockets
+                    .ephemeral_port(ty)
+                    .ok_or(SocketError::AddrNotAvailable)?;
                 if ty == SockType::Dgram {
                     self.sockets.udp_ports.insert(port, id);
                 }
@@ -755,7 +826,12 @@ impl Host {
     }
 
     /// `send(data)`: how many bytes the send buffer took (0 would block).
-    pub fn send(&mut self, io: &mut NodeIo, id: SocketId, data: &[u8]) -> Result<usize, SocketError> {
+    pub fn send(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        data: &[u8],
+    ) -> Result<usize, SocketError> {
         if let Some(e) = self.sockets.get(id).and_then(|s| s.soft_error) {
             return Err(e);
         }
@@ -777,7 +853,12 @@ impl Host {
     }
 
     /// `recv(max)`: data, empty on an orderly close, or `WouldBlock`.
-    pub fn recv(&mut self, io: &mut NodeIo, id: SocketId, max: usize) -> Result<Vec<u8>, SocketError> {
+    pub fn recv(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        max: usize,
+    ) -> Result<Vec<u8>, SocketError> {
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         if let Some(e) = s.soft_error.take() {
             return Err(e);
@@ -805,7 +886,13 @@ impl Host {
     }
 
     /// `sendto(data, (ip, port))` on a UDP socket: one datagram, boundaries kept.
-    pub fn sendto(&mut self, io: &mut NodeIo, id: SocketId, data: &[u8], to: SocketAddrV4) -> Result<usize, SocketError> {
+    pub fn sendto(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        data: &[u8],
+        to: SocketAddrV4,
+    ) -> Result<usize, SocketError> {
         if self.sock_type(id)? != SockType::Dgram {
             return Err(SocketError::NotSupported);
         }
@@ -817,12 +904,17 @@ impl Host {
             Some(l) => l.port(),
             None => {
                 self.bind(id, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0))?;
-                self.sockets.get(id).and_then(|s| s.local).map_or(0, |l| l.port())
+                self.sockets
+                    .get(id)
+                    .and_then(|s| s.local)
+                    .map_or(0, |l| l.port())
             }
         };
         let src = match bound {
             Some(l) if !l.ip().is_unspecified() => *l.ip(),
-            _ if to.ip().is_broadcast() => self.primary_addr().ok_or(SocketError::NetworkUnreachable)?,
+            _ if to.ip().is_broadcast() => {
+                self.primary_addr().ok_or(SocketError::NetworkUnreachable)?
+            }
             _ => self.source_for(*to.ip()).or_else(|e| {
                 // A directed broadcast of one of our subnets is routed like a neighbour.
                 self.interfaces
@@ -850,7 +942,11 @@ impl Host {
     }
 
     /// `recvfrom(max)` on a UDP socket: one datagram and its sender.
-    pub fn recvfrom(&mut self, id: SocketId, max: usize) -> Result<(Vec<u8>, SocketAddrV4), SocketError> {
+    pub fn recvfrom(
+        &mut self,
+        id: SocketId,
+        max: usize,
+    ) -> Result<(Vec<u8>, SocketAddrV4), SocketError> {
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         if let Some(e) = s.soft_error.take() {
             return Err(e);
@@ -868,13 +964,20 @@ impl Host {
     }
 
     /// `shutdown(how)`.
-    pub fn shutdown(&mut self, io: &mut NodeIo, id: SocketId, how: Shutdown) -> Result<(), SocketError> {
+    pub fn shutdown(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        how: Shutdown,
+    ) -> Result<(), SocketError> {
         if matches!(how, Shutdown::Read | Shutdown::Both) {
             if let Some(s) = self.sockets.get_mut(id) {
                 s.read_shut = true;
             }
         }
-        if matches!(how, Shutdown::Write | Shutdown::Both) && self.sock_type(id)? == SockType::Stream {
+        if matches!(how, Shutdown::Write | Shutdown::Both)
+            && self.sock_type(id)? == SockType::Stream
+        {
             let r = self.with_conn(io, id, |c, now, out| c.shutdown_write(now, out))?;
             r.map_err(|_| SocketError::NotConnected)?;
         }
@@ -926,7 +1029,12 @@ impl Host {
     }
 
     /// `setsockopt`.
-    pub fn setsockopt(&mut self, id: SocketId, opt: SockOpt, value: u64) -> Result<(), SocketError> {
+    pub fn setsockopt(
+        &mut self,
+        id: SocketId,
+        opt: SockOpt,
+        value: u64,
+    ) -> Result<(), SocketError> {
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         match opt {
             SockOpt::NoDelay => {
@@ -957,7 +1065,9 @@ impl Host {
         let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
         Ok(match &s.kind {
             SockKind::TcpConn(c) => c.local(),
-            _ => s.local.unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
+            _ => s
+                .local
+                .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
         })
     }
 
@@ -981,6 +1091,10 @@ impl Host {
 /// the destination of a segment that reached us, a unicast address of ours); if it ever did, a
 /// listener on the loopback address keeps the host running instead of panicking.
 fn unreachable_listener(local: SocketAddrV4, config: &TcpConfig) -> Listener {
-    Listener::new(SocketAddrV4::new(Ipv4Addr::LOCALHOST, local.port().max(1)), 1, config)
-        .expect("loopback with a nonzero port is a valid listening address")
+    Listener::new(
+        SocketAddrV4::new(Ipv4Addr::LOCALHOST, local.port().max(1)),
+        1,
+        config,
+    )
+    .expect("loopback with a nonzero port is a valid listening address")
 }

@@ -282,7 +282,11 @@ impl<'a> TextView<'a> {
             IcmpOut { dst, kind } => {
                 let _ = write!(s, "send ICMP {} to {dst}", kind.describe());
             }
-            Tcp { local, remote, event } => {
+            Tcp {
+                local,
+                remote,
+                event,
+            } => {
                 let _ = write!(s, "{local} > {remote}: {event}");
             }
             SocketCall { app, call, result } => {
