@@ -1417,6 +1417,34 @@ impl Connection {
         fin: bool,
         out: &mut Output,
     ) {
+        let fin_seq =
+            (fin && !self.fin_received && self.state.can_receive()).then(|| seq + payload.len());
+        // The peer's stream ends at its FIN: nothing after it is data. Keep the earliest FIN
+        // seen, forget out-of-order bytes beyond it and cut this segment there (RFC 9293
+        // §3.10.7.4 ignores text after a FIN; Linux `tcp_fin` purges the out-of-order queue).
+        let end = match (fin_seq, self.pending_fin) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut payload = payload;
+        if let Some(end) = end {
+            if self.rcv_nxt <= end {
+                self.recv_buf
+                    .discard_from(self.rcv_nxt.distance(end) as usize);
+            }
+            let keep = if seq < end {
+                (seq.distance(end) as usize).min(payload.len())
+            } else {
+                0
+            };
+            if keep < payload.len() {
+                payload = &payload[..keep];
+                self.ack_due = true;
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::DataAfterFin,
+                });
+            }
+        }
         if !payload.is_empty() {
             if self.state.can_receive() && !self.fin_received {
                 self.receive_data(now, seq, payload, out);
@@ -1426,8 +1454,7 @@ impl Connection {
                 });
             }
         }
-        if fin && !self.fin_received && self.state.can_receive() {
-            let fin_seq = seq + payload.len();
+        if let Some(fin_seq) = fin_seq.filter(|&f| Some(f) == end) {
             if fin_seq == self.rcv_nxt {
                 self.receive_fin(now, out);
             } else if self.rcv_nxt < fin_seq {
