@@ -1058,7 +1058,8 @@ struct End {
     shut: bool,
     closed: bool,
     trace: Vec<(State, State, TransitionCause)>,
-    retransmits: usize,
+    /// Retransmissions, with when and why.
+    retransmits: Vec<String>,
     stream_seed: u64,
 }
 
@@ -1076,7 +1077,7 @@ impl End {
             shut: false,
             closed: false,
             trace: Vec::new(),
-            retransmits: 0,
+            retransmits: Vec::new(),
             stream_seed,
         }
     }
@@ -1105,6 +1106,9 @@ struct Channel {
 
 impl Channel {
     fn push(&mut self, now: Instant, to_b: bool, seg: &TcpSegment) {
+        if trace_on() {
+            eprintln!("{now} {} {seg}", if to_b { "a>" } else { "<b" });
+        }
         let f = self.faults;
         if self.rng.percent(f.drop) {
             self.dropped += 1;
@@ -1174,14 +1178,24 @@ struct PairRun {
     corrupted: usize,
 }
 
+/// Set `PROP_TCP_TRACE=1` to print every segment and event of the two-ended runs.
+fn trace_on() -> bool {
+    std::env::var_os("PROP_TCP_TRACE").is_some()
+}
+
 /// Longest simulated time a run may take.
 const TIME_BOUND: Duration = Duration::from_secs(1800);
 
-fn record(end: &mut End, out: &mut Output) {
+fn record(end: &mut End, now: Instant, out: &mut Output) {
     for e in &out.events {
+        if trace_on() {
+            eprintln!("{now} event {e}");
+        }
         match *e {
             TcpEvent::StateChanged { from, to, cause } => end.trace.push((from, to, cause)),
-            TcpEvent::Retransmit { .. } => end.retransmits += 1,
+            TcpEvent::Retransmit { seq, len, reason } => end
+                .retransmits
+                .push(format!("{now}: seq {seq} len {len} {reason:?}")),
             _ => {}
         }
     }
@@ -1280,12 +1294,12 @@ fn run_pair(seed: u64, faults: Faults, w: &Workload) -> Result<PairRun, String> 
     loop {
         // Applications act, then whatever they produced goes on the wire.
         app_step(&mut a, now, w, a_first, &mut out);
-        record(&mut a, &mut out);
+        record(&mut a, now, &mut out);
         for seg in out.segments.drain(..) {
             ch.push(now, true, &seg);
         }
         app_step(&mut b, now, w, b_first, &mut out);
-        record(&mut b, &mut out);
+        record(&mut b, now, &mut out);
         for seg in out.segments.drain(..) {
             ch.push(now, false, &seg);
         }
@@ -1347,7 +1361,7 @@ fn run_pair(seed: u64, faults: Faults, w: &Workload) -> Result<PairRun, String> 
                 }
                 None => {}
             }
-            record(end, &mut out);
+            record(end, now, &mut out);
             for seg in out.segments.drain(..) {
                 ch.push(now, from_a, &seg);
             }
@@ -1357,7 +1371,7 @@ fn run_pair(seed: u64, faults: Faults, w: &Workload) -> Result<PairRun, String> 
             if let Some(c) = end.conn.as_mut() {
                 if c.poll_at().is_some_and(|t| t <= now) {
                     c.on_timer(now, &mut out);
-                    record(end, &mut out);
+                    record(end, now, &mut out);
                     for seg in out.segments.drain(..) {
                         ch.push(now, from_a, &seg);
                     }
@@ -1455,12 +1469,43 @@ proptest! {
         let run = run_pair(seed, faults, &w).map_err(TestCaseError::fail)?;
         check_pair(&run, &w).map_err(TestCaseError::fail)?;
         prop_assert_eq!(run.corrupted, 0);
-        prop_assert_eq!(
-            (run.a.retransmits, run.b.retransmits),
-            (0, 0),
-            "retransmissions on a clean channel"
+        prop_assert!(
+            run.a.retransmits.is_empty() && run.b.retransmits.is_empty(),
+            "retransmissions on a clean channel: a {:?}, b {:?}",
+            run.a.retransmits,
+            run.b.retransmits
         );
     }
+}
+
+/// Found by `a_clean_channel_sees_no_retransmission` (80 ms each way, 41-byte writes into a
+/// 1000-byte send buffer): once RTTVAR decayed the RTO fell to its 200 ms clamp, while the
+/// peer's delayed ACK made the round trip 160 + 40 ms, so the timer fired a microsecond before
+/// every delayed ACK arrived and the sender went back to SND.UNA on a path that lost nothing.
+/// The variance term of the RTO now has `min_rto` as its floor, as in Linux.
+#[test]
+fn regression_delayed_ack_on_a_long_clean_path_causes_no_timeout() {
+    let w = Workload {
+        a_bytes: 0,
+        b_bytes: 15001,
+        a_writes: vec![1],
+        b_writes: vec![41],
+        read_chunk: usize::MAX,
+        closer: Closer::A,
+        half_close: false,
+        mss: 1460,
+        recv_buffer: 65536,
+        send_buffer: 1000,
+        nagle: true,
+        window_scaling: false,
+    };
+    let faults = Faults {
+        delay_us: 80001,
+        ..Faults::default()
+    };
+    let run = run_pair(0, faults, &w).unwrap();
+    check_pair(&run, &w).unwrap();
+    assert_eq!(run.b.retransmits, Vec::<String>::new());
 }
 
 /// Every single-bit error in an emitted segment is caught by the checksum (or breaks the

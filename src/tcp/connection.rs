@@ -1379,7 +1379,7 @@ impl Connection {
         });
     }
 
-    /// RFC 6298 §2.2–2.4.
+    /// RFC 6298 §2.2–2.4, with Linux's minimum on the variance term.
     fn rtt_sample(&mut self, rtt: Duration, out: &mut Output) {
         match self.srtt {
             None => {
@@ -1397,8 +1397,12 @@ impl Connection {
             }
         }
         let srtt = self.srtt.unwrap_or(rtt);
-        self.rto =
-            (srtt + self.rttvar.saturating_mul(4)).clamp(self.config.min_rto, self.config.max_rto);
+        // RTO = SRTT + max(G, K*RTTVAR) (RFC 6298 §2.3) with Linux's floor on the variance
+        // term (`tcp_rtt_estimator`'s `mdev_max`): at least `min_rto`. Clamping only the sum
+        // would let a steady path's RTO fall to the RTT itself, and a delayed ACK (40 ms) then
+        // fires the timer on a path that lost nothing.
+        let variance = self.rttvar.saturating_mul(4).max(self.config.min_rto);
+        self.rto = (srtt + variance).clamp(self.config.min_rto, self.config.max_rto);
         out.event(TcpEvent::RttSample {
             rtt,
             srtt,
