@@ -128,6 +128,16 @@ pub(crate) fn parse(
         let mut words = ctx.words()?.into_iter();
         let Some(tw) = words.next() else { continue };
         let time = time_word(&ctx, &tw, previous)?;
+        if let Some(stop) = names.stop.filter(|&stop| time > stop) {
+            return Err(ctx.err_at(
+                &tw,
+                format!(
+                    "this action at {} comes after the run stops (stop = {}): it would never happen",
+                    time.saturating_since(Instant::ZERO),
+                    stop.saturating_since(Instant::ZERO)
+                ),
+            ));
+        }
         previous = time;
         let Some(subject) = words.next() else {
             return Err(ctx.err_end("expected what acts after the time: a node name or `link`"));
