@@ -313,6 +313,16 @@ fn action_after_the_stop_time() {
     );
 }
 
+/// A count is expanded into that many scheduled frames when the file is loaded: before the
+/// bound, `count=4294967295` tried to allocate four billion actions.
+#[test]
+fn send_frame_count_beyond_what_can_be_scheduled() {
+    assert_eq!(
+        broken("text=\"hi\"", "text=\"hi\" count=4294967295"),
+        "bad.toml:21:45: `4294967295` is not a count of 1 to 100000 (each frame is scheduled when the file is loaded)"
+    );
+}
+
 #[test]
 fn ping_count_zero() {
     assert_eq!(

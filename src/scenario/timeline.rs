@@ -243,6 +243,9 @@ pub(crate) fn parse(
     Ok(actions)
 }
 
+/// Most frames one `send-frame` line may schedule.
+const MAX_FRAMES_PER_LINE: u32 = 100_000;
+
 fn parse_count(s: &str) -> Option<u32> {
     s.parse::<u32>().ok().filter(|&n| n >= 1)
 }
@@ -332,8 +335,14 @@ fn send_frame(
             "only hosts send frames; switches and hubs only pass them on",
         ));
     }
+    // Every frame of the line is scheduled when the file is loaded: bound them, or a typo'd
+    // count would exhaust memory before anything runs.
     let count = args
-        .take_parsed("count", "a count of 1 or more", parse_count)?
+        .take_parsed(
+            "count",
+            "a count of 1 to 100000 (each frame is scheduled when the file is loaded)",
+            |s| parse_count(s).filter(|&n| n <= MAX_FRAMES_PER_LINE),
+        )?
         .unwrap_or(1);
     let every = args
         .take_parsed("every", "an interval such as 1ms", |s| {
