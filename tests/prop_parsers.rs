@@ -509,10 +509,8 @@ fn check_accounting(n: &Net, injected: &[Vec<u8>]) -> Result<(), String> {
                 from_injector += (r.node == Some(n.injector) && !sent.contains(&id.0)) as usize;
             }
             TraceEvent::FrameRx { id, frame, .. } => {
-                if arrived
-                    .insert(id.0, (r.node.unwrap(), frame.to_vec()))
-                    .is_some()
-                {
+                let again = arrived.insert(id.0, (r.node.unwrap(), frame.to_vec()));
+                if again.is_some() {
                     return Err(format!("frame #{} arrived twice", id.0));
                 }
             }

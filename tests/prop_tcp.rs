@@ -303,15 +303,16 @@ struct Harness {
 type Check = Result<(), TestCaseError>;
 
 macro_rules! ensure {
-    ($h:expr, $cond:expr, $($fmt:tt)*) => {
-        if !$cond {
+    ($h:expr, $cond:expr, $($fmt:tt)*) => {{
+        let holds: bool = $cond;
+        if !holds {
             return Err(TestCaseError::fail(format!(
                 "{}\n--- steps so far:\n{}",
                 format!($($fmt)*),
                 $h.log.join("\n")
             )));
         }
-    };
+    }};
 }
 
 impl Harness {
