@@ -1389,7 +1389,7 @@ impl Connection {
         });
     }
 
-    /// RFC 6298 §2.2–2.4.
+    /// RFC 6298 §2.2–2.4, with Linux's minimum on the variance term.
     fn rtt_sample(&mut self, rtt: Duration, out: &mut Output) {
         match self.srtt {
             None => {
@@ -1407,8 +1407,12 @@ impl Connection {
             }
         }
         let srtt = self.srtt.unwrap_or(rtt);
-        self.rto =
-            (srtt + self.rttvar.saturating_mul(4)).clamp(self.config.min_rto, self.config.max_rto);
+        // RTO = SRTT + max(G, K*RTTVAR) (RFC 6298 §2.3) with Linux's floor on the variance
+        // term (`tcp_rtt_estimator`'s `mdev_max`): at least `min_rto`. Clamping only the sum
+        // would let a steady path's RTO fall to the RTT itself, and a delayed ACK (40 ms) then
+        // fires the timer on a path that lost nothing.
+        let variance = self.rttvar.saturating_mul(4).max(self.config.min_rto);
+        self.rto = (srtt + variance).clamp(self.config.min_rto, self.config.max_rto);
         out.event(TcpEvent::RttSample {
             rtt,
             srtt,
@@ -1427,6 +1431,34 @@ impl Connection {
         fin: bool,
         out: &mut Output,
     ) {
+        let fin_seq =
+            (fin && !self.fin_received && self.state.can_receive()).then(|| seq + payload.len());
+        // The peer's stream ends at its FIN: nothing after it is data. Keep the earliest FIN
+        // seen, forget out-of-order bytes beyond it and cut this segment there (RFC 9293
+        // §3.10.7.4 ignores text after a FIN; Linux `tcp_fin` purges the out-of-order queue).
+        let end = match (fin_seq, self.pending_fin) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut payload = payload;
+        if let Some(end) = end {
+            if self.rcv_nxt <= end {
+                self.recv_buf
+                    .discard_from(self.rcv_nxt.distance(end) as usize);
+            }
+            let keep = if seq < end {
+                (seq.distance(end) as usize).min(payload.len())
+            } else {
+                0
+            };
+            if keep < payload.len() {
+                payload = &payload[..keep];
+                self.ack_due = true;
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::DataAfterFin,
+                });
+            }
+        }
         if !payload.is_empty() {
             if self.state.can_receive() && !self.fin_received {
                 self.receive_data(now, seq, payload, out);
@@ -1436,8 +1468,7 @@ impl Connection {
                 });
             }
         }
-        if fin && !self.fin_received && self.state.can_receive() {
-            let fin_seq = seq + payload.len();
+        if let Some(fin_seq) = fin_seq.filter(|&f| Some(f) == end) {
             if fin_seq == self.rcv_nxt {
                 self.receive_fin(now, out);
             } else if self.rcv_nxt < fin_seq {
