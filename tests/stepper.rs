@@ -407,13 +407,13 @@ fn a_scenario_stop_time_ends_the_stepped_run() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ping-across-router.toml"),
     )
     .unwrap()
-    .replacen("[scenario]\n", "[scenario]\nstop = \"1.5s\"\n", 1);
+    .replacen("[scenario]\n", "[scenario]\nstop = \"2.5s\"\n", 1);
     let scn = Scenario::parse("stop.toml", &text).unwrap();
     assert!(scn.stop.is_some());
     let mut st = Stepper::new(scn, None);
     let t = st.execute("continue").text;
     assert!(
-        t.contains("the run is over: the scenario stops at t=1.500000000"),
+        t.contains("the run is over: the scenario stops at t=2.500000000"),
         "{t}"
     );
 }
