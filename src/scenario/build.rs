@@ -904,7 +904,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     let trace_on = trace.on();
     let mut world = World::new(trace);
     world.limits = scn.limits;
-    for n in &scn.nodes {
+    for (index, n) in scn.nodes.iter().enumerate() {
         let (kind, ports) = match &n.kind {
             NodeSpecKind::Host {
                 interfaces,
@@ -933,6 +933,8 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     ..HostConfig::default()
                 };
                 let mut host = Host::with_config(ifs, *forwarding, config);
+                // Each host its own stream: ISNs and ephemeral ports differ between hosts.
+                host.seed(crate::rng::stream(seed, "host", index as u64));
                 for r in routes {
                     // Validated against the same rules when the scenario was loaded.
                     let _ = host.routes.add(*r);
