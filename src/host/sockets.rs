@@ -549,13 +549,28 @@ impl Host {
                     Some((c.local(), c.remote()))
                 }
                 Some(SockKind::TcpListen(l)) => {
-                    for x in l.listeners.values_mut() {
-                        x.on_timer(now, &mut out);
+                    // One queued connection at a time, so each one's events carry its own
+                    // addresses (a listener's timers are its half-open connections' timers).
+                    let due: Vec<(Ipv4Addr, SocketAddrV4, SocketAddrV4)> = l
+                        .listeners
+                        .iter()
+                        .flat_map(|(ip, x)| x.due(now).into_iter().map(|r| (*ip, x.local(), r)))
+                        .collect();
+                    self.sockets.out = out;
+                    for (ip, local, remote) in due {
+                        let mut out = std::mem::take(&mut self.sockets.out);
+                        if let Some(SockKind::TcpListen(l)) =
+                            self.sockets.slots[i as usize].as_mut().map(|s| &mut s.kind)
+                        {
+                            if let Some(x) = l.listeners.get_mut(&ip) {
+                                x.on_timer_for(now, remote, &mut out);
+                            }
+                        }
+                        self.sockets.out = out;
+                        self.flush_tcp(io, local, remote);
                     }
-                    Some((
-                        SocketAddrV4::new(l.ip, l.port),
-                        SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
-                    ))
+                    out = std::mem::take(&mut self.sockets.out);
+                    None
                 }
                 _ => None,
             };
