@@ -40,6 +40,10 @@ pub struct Connection {
     /// Reached SYN_RECEIVED from LISTEN (decides where an RST in SYN_RECEIVED leads).
     passive: bool,
     error: Option<ConnError>,
+    /// `error` was returned to the application once. Like Linux's `sk_err`, it is reported
+    /// by the first call that finds it; later sends fail with EPIPE and reads see the end of
+    /// the stream.
+    error_reported: bool,
     /// The application called `close` (as opposed to only `shutdown_write`).
     user_closed: bool,
     nodelay: bool,
@@ -156,6 +160,7 @@ impl Connection {
             remote,
             passive: false,
             error: None,
+            error_reported: false,
             user_closed: false,
             nodelay: !config.nagle,
             iss: isn,
@@ -701,6 +706,9 @@ impl Connection {
         out: &mut Output,
     ) -> Result<usize, SendError> {
         if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Err(SendError::WriteShutdown);
+            }
             return Err(SendError::Failed(err));
         }
         match self.state {
@@ -754,11 +762,14 @@ impl Connection {
     }
 
     /// What a read finding no data means: end of stream, an error, or wait.
-    fn recv_status(&self) -> Result<(), RecvError> {
+    fn recv_status(&mut self) -> Result<(), RecvError> {
         if self.fin_received {
             return Ok(());
         }
         if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Ok(());
+            }
             return Err(RecvError::Failed(err));
         }
         match self.state {
