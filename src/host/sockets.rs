@@ -408,14 +408,24 @@ impl Host {
         }
         if let Some(&id) = self.sockets.listening.get(&seg.dst_port) {
             let isn = self.sockets.isn();
-            let config = self.sockets.config.clone();
+            let mut config = self.sockets.config.clone();
             let mut out = std::mem::take(&mut self.sockets.out);
             let mut handled = false;
             if let Some(Socket {
                 kind: SockKind::TcpListen(l),
+                recv_buf,
+                send_buf,
                 ..
             }) = self.sockets.slots[id.0 as usize].as_mut()
             {
+                // Connections inherit the listening socket's buffer sizes (SO_RCVBUF set
+                // before listen() shapes the window of the SYN-ACK, as in Linux).
+                if let Some(b) = *recv_buf {
+                    config.recv_buffer_size = b;
+                }
+                if let Some(b) = *send_buf {
+                    config.send_buffer_size = b;
+                }
                 if l.ip.is_unspecified() || l.ip == ip.dst {
                     let backlog = l.backlog;
                     let listener = l.listeners.entry(ip.dst).or_insert_with(|| {
