@@ -1742,7 +1742,18 @@ impl Connection {
         } else {
             65535usize << self.rcv_wscale
         };
-        let free = self.recv_buf.window().min(field_max) as u32;
+        let mut free = self.recv_buf.window().min(field_max) as u32;
+        // Offer whole segments, as Linux (`tcp_select_initial_window`, `__tcp_select_window`):
+        // a 4096-byte buffer gives a 2-MSS window, not 2 segments and a sliver the sender's
+        // SWS avoidance would hold back.
+        let mss = if syn {
+            self.config.mss as u32
+        } else {
+            self.rcv_mss
+        };
+        if free > mss {
+            free -= free % mss;
+        }
         let edge_now = self.rcv_nxt + free;
         let current_edge = self.rcv_adv.max(self.rcv_nxt);
         let edge =

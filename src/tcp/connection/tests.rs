@@ -196,7 +196,8 @@ fn connect_sends_syn_with_mss_and_enters_syn_sent() {
     assert_eq!(syn.seq, LOCAL_ISS);
     assert_eq!(syn.options.mss, Some(1460));
     assert_eq!(syn.options.window_scale, None);
-    assert_eq!(syn.window, 65535);
+    // 65535 rounded down to whole segments of 1460 bytes: Linux's SYN window.
+    assert_eq!(syn.window, 64240);
     assert_eq!(
         transitions(&out),
         [(State::Closed, State::SynSent, TransitionCause::UserConnect)]
@@ -1678,8 +1679,9 @@ fn handshake_through_the_wire_reaches_established() {
     let p = Pair::connected(&TcpConfig::default(), &TcpConfig::default());
     assert_eq!(p.a.window_scales(), (2, 2));
     // The SYN-ACK's window is unscaled; the handshake's last ACK already uses the scale.
-    assert_eq!(p.a.snd_wnd(), 65535);
-    assert_eq!(p.b.snd_wnd(), 128 * 1024);
+    // Both in whole segments: 44 and 89 of 1460 bytes.
+    assert_eq!(p.a.snd_wnd(), 64240);
+    assert_eq!(p.b.snd_wnd(), 89 * 1460);
 }
 
 #[test]
