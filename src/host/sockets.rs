@@ -349,8 +349,14 @@ impl Host {
             let _ = self.send_ip(io, repr, &bytes, DfPolicy::Want);
         }
         for e in &out.events {
-            if let tcp::TcpEvent::Retransmit { .. } = e {
-                self.counters.tcp_retransmits += 1;
+            match e {
+                tcp::TcpEvent::Retransmit { .. } => self.counters.tcp_retransmits += 1,
+                tcp::TcpEvent::ListenDrop { reason, .. }
+                    if *reason != tcp::ListenDropReason::Unexpected =>
+                {
+                    self.counters.tcp_listen_drops += 1
+                }
+                _ => {}
             }
         }
         out.clear();
