@@ -404,6 +404,11 @@ impl Script {
                         cx.log(|| format!("{}  … sleeps", line.text));
                         continue;
                     }
+                    if matches!(line.call, Call::Print(_)) {
+                        // Its output is the log line already.
+                        self.pc += 1;
+                        continue;
+                    }
                     cx.log(|| {
                         if shown.is_empty() {
                             line.text.clone()
