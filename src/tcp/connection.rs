@@ -1489,16 +1489,27 @@ impl Connection {
         self.rcv_nxt += 1u32;
         self.fin_received = true;
         self.pending_fin = None;
-        self.ack_due = true;
         match self.state {
             State::Established => {
+                // Linux (`tcp_fin`) delays this ACK, hoping the application closes soon so
+                // that its FIN carries it: a close within the delayed-ACK time takes three
+                // segments, not four.
+                if !self.ack_due && self.delack_at.is_none() {
+                    let deadline = now + self.config.delayed_ack;
+                    self.arm_timer(TimerKind::DelayedAck, deadline, out);
+                }
                 self.set_state(now, State::CloseWait, TransitionCause::RcvFin, out);
             }
-            State::FinWait1 => self.set_state(now, State::Closing, TransitionCause::RcvFin, out),
+            State::SynReceived => self.ack_due = true,
+            State::FinWait1 => {
+                self.ack_due = true;
+                self.set_state(now, State::Closing, TransitionCause::RcvFin, out);
+            }
             State::FinWait2 => {
+                self.ack_due = true;
                 self.set_state(now, State::TimeWait, TransitionCause::RcvFin, out);
             }
-            _ => {}
+            _ => self.ack_due = true,
         }
     }
 

@@ -1452,13 +1452,30 @@ fn peer_fin_enters_close_wait_and_recv_sees_end_of_stream() {
     deliver(&mut c, t0(), &data(0, b"last"));
     let out = deliver(&mut c, t0(), &fin(4));
     assert_eq!(c.state(), State::CloseWait);
-    // The FIN is acknowledged at once.
+    // As Linux, the ACK of a FIN waits for the delayed-ACK timer (or for our own FIN).
+    assert!(out.segments.is_empty());
+    let out = fire_next(&mut c);
     assert_eq!(single(&out).ack, REMOTE_ISS + 6u32);
     assert_eq!(recv_all(&mut c, t0()).0, b"last");
     assert_eq!(recv_all(&mut c, t0()).0, b"");
     let mut buf = [0u8; 8];
     let mut out = Output::new();
     assert_eq!(c.recv_slice(t0(), &mut buf, &mut out), Ok(0));
+}
+
+#[test]
+fn fin_ack_rides_on_our_fin_when_we_close_within_the_delayed_ack_time() {
+    let mut c = conn_established();
+    let out = deliver(&mut c, t0(), &fin(0));
+    assert!(out.segments.is_empty());
+    assert_eq!(c.timer(TimerKind::DelayedAck), Some(ms(50)));
+    let mut out = Output::new();
+    c.close(ms(15), &mut out).unwrap();
+    let f = single(&out);
+    assert!(f.flags.fin() && f.flags.ack());
+    assert_eq!(f.ack, REMOTE_ISS + 2u32);
+    assert_eq!(c.state(), State::LastAck);
+    assert_eq!(c.timer(TimerKind::DelayedAck), None);
 }
 
 #[test]
