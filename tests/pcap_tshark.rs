@@ -384,3 +384,33 @@ fn the_cli_writes_a_capture_tshark_reads() {
     let bad = tshark(&path, Some("eth.fcs.status == 0"), &["frame.number"]);
     assert_eq!(bad.len(), corrupted);
 }
+
+/// TCP scenarios give clean captures (checksums right, nothing malformed), and Wireshark's own
+/// TCP analysis sees in them what the scenarios say happens.
+#[test]
+fn tcp_scenarios_look_right_to_wireshark() {
+    if !tshark_available() {
+        return;
+    }
+    let count =
+        |file: &str, filter: &str| tshark(&scratch(file), Some(filter), &["frame.number"]).len();
+    // `check` also fails on any expert error, which a bad TCP checksum is (CHECKS turns the
+    // checksum validation on).
+    let o = run("scenarios/tcp/handshake-and-close.toml");
+    check(&o, "tcp-handshake-and-close.pcapng", true, None);
+    // The lost segment shows as a gap, the duplicate ACKs and the fast retransmission as such.
+    let o = run("scenarios/tcp/fast-retransmit.toml");
+    check(&o, "tcp-fast-retransmit.pcapng", true, None);
+    let file = "tcp-fast-retransmit.pcapng";
+    assert_eq!(count(file, "tcp.analysis.lost_segment"), 1);
+    assert_eq!(count(file, "tcp.analysis.fast_retransmission"), 1);
+    assert!(count(file, "tcp.analysis.duplicate_ack") >= 3);
+    // Zero windows, and probes Wireshark labels keep-alives, as it does Linux's (ORACLES 1.3).
+    let o = run("scenarios/tcp/zero-window.toml");
+    check(&o, "tcp-zero-window.pcapng", true, None);
+    let file = "tcp-zero-window.pcapng";
+    assert_eq!(count(file, "tcp.analysis.keep_alive"), 4);
+    assert!(count(file, "tcp.analysis.zero_window") >= 5);
+    assert!(count(file, "tcp.analysis.window_update") >= 1);
+    assert_eq!(count(file, "tcp.analysis.retransmission"), 0);
+}

@@ -40,6 +40,10 @@ pub struct Connection {
     /// Reached SYN_RECEIVED from LISTEN (decides where an RST in SYN_RECEIVED leads).
     passive: bool,
     error: Option<ConnError>,
+    /// `error` was returned to the application once. Like Linux's `sk_err`, it is reported
+    /// by the first call that finds it; later sends fail with EPIPE and reads see the end of
+    /// the stream.
+    error_reported: bool,
     /// The application called `close` (as opposed to only `shutdown_write`).
     user_closed: bool,
     nodelay: bool,
@@ -156,6 +160,7 @@ impl Connection {
             remote,
             passive: false,
             error: None,
+            error_reported: false,
             user_closed: false,
             nodelay: !config.nagle,
             iss: isn,
@@ -706,6 +711,9 @@ impl Connection {
         out: &mut Output,
     ) -> Result<usize, SendError> {
         if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Err(SendError::WriteShutdown);
+            }
             return Err(SendError::Failed(err));
         }
         match self.state {
@@ -759,11 +767,14 @@ impl Connection {
     }
 
     /// What a read finding no data means: end of stream, an error, or wait.
-    fn recv_status(&self) -> Result<(), RecvError> {
+    fn recv_status(&mut self) -> Result<(), RecvError> {
         if self.fin_received {
             return Ok(());
         }
         if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Ok(());
+            }
             return Err(RecvError::Failed(err));
         }
         match self.state {
@@ -1519,16 +1530,27 @@ impl Connection {
         self.rcv_nxt += 1u32;
         self.fin_received = true;
         self.pending_fin = None;
-        self.ack_due = true;
         match self.state {
             State::Established => {
+                // Linux (`tcp_fin`) delays this ACK, hoping the application closes soon so
+                // that its FIN carries it: a close within the delayed-ACK time takes three
+                // segments, not four.
+                if !self.ack_due && self.delack_at.is_none() {
+                    let deadline = now + self.config.delayed_ack;
+                    self.arm_timer(TimerKind::DelayedAck, deadline, out);
+                }
                 self.set_state(now, State::CloseWait, TransitionCause::RcvFin, out);
             }
-            State::FinWait1 => self.set_state(now, State::Closing, TransitionCause::RcvFin, out),
+            State::SynReceived => self.ack_due = true,
+            State::FinWait1 => {
+                self.ack_due = true;
+                self.set_state(now, State::Closing, TransitionCause::RcvFin, out);
+            }
             State::FinWait2 => {
+                self.ack_due = true;
                 self.set_state(now, State::TimeWait, TransitionCause::RcvFin, out);
             }
-            _ => {}
+            _ => self.ack_due = true,
         }
     }
 
@@ -1772,7 +1794,18 @@ impl Connection {
         } else {
             65535usize << self.rcv_wscale
         };
-        let free = self.recv_buf.window().min(field_max) as u32;
+        let mut free = self.recv_buf.window().min(field_max) as u32;
+        // Offer whole segments, as Linux (`tcp_select_initial_window`, `__tcp_select_window`):
+        // a 4096-byte buffer gives a 2-MSS window, not 2 segments and a sliver the sender's
+        // SWS avoidance would hold back.
+        let mss = if syn {
+            self.config.mss as u32
+        } else {
+            self.rcv_mss
+        };
+        if free > mss {
+            free -= free % mss;
+        }
         let edge_now = self.rcv_nxt + free;
         let current_edge = self.rcv_adv.max(self.rcv_nxt);
         let edge =

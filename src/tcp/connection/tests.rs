@@ -196,7 +196,8 @@ fn connect_sends_syn_with_mss_and_enters_syn_sent() {
     assert_eq!(syn.seq, LOCAL_ISS);
     assert_eq!(syn.options.mss, Some(1460));
     assert_eq!(syn.options.window_scale, None);
-    assert_eq!(syn.window, 65535);
+    // 65535 rounded down to whole segments of 1460 bytes: Linux's SYN window.
+    assert_eq!(syn.window, 64240);
     assert_eq!(
         transitions(&out),
         [(State::Closed, State::SynSent, TransitionCause::UserConnect)]
@@ -292,10 +293,9 @@ fn syn_sent_rst_with_acceptable_ack_is_refused() {
         c.recv(t0(), 10, &mut out),
         Err(RecvError::Failed(ConnError::Refused))
     );
-    assert_eq!(
-        c.send(t0(), b"x", &mut out),
-        Err(SendError::Failed(ConnError::Refused))
-    );
+    // Reported once, as Linux's sk_err: then the connection is simply shut.
+    assert_eq!(c.send(t0(), b"x", &mut out), Err(SendError::WriteShutdown));
+    assert_eq!(c.recv(t0(), 10, &mut out), Ok(Vec::new()));
 }
 
 #[test]
@@ -1260,6 +1260,8 @@ fn rst_exactly_at_rcv_nxt_resets_the_connection() {
         c.send(t0(), b"x", &mut out),
         Err(SendError::Failed(ConnError::Reset))
     );
+    // The next call finds the error already reported: EPIPE, as Linux.
+    assert_eq!(c.send(t0(), b"x", &mut out), Err(SendError::WriteShutdown));
     assert_eq!(c.poll_at(), None);
 }
 
@@ -1452,13 +1454,30 @@ fn peer_fin_enters_close_wait_and_recv_sees_end_of_stream() {
     deliver(&mut c, t0(), &data(0, b"last"));
     let out = deliver(&mut c, t0(), &fin(4));
     assert_eq!(c.state(), State::CloseWait);
-    // The FIN is acknowledged at once.
+    // As Linux, the ACK of a FIN waits for the delayed-ACK timer (or for our own FIN).
+    assert!(out.segments.is_empty());
+    let out = fire_next(&mut c);
     assert_eq!(single(&out).ack, REMOTE_ISS + 6u32);
     assert_eq!(recv_all(&mut c, t0()).0, b"last");
     assert_eq!(recv_all(&mut c, t0()).0, b"");
     let mut buf = [0u8; 8];
     let mut out = Output::new();
     assert_eq!(c.recv_slice(t0(), &mut buf, &mut out), Ok(0));
+}
+
+#[test]
+fn fin_ack_rides_on_our_fin_when_we_close_within_the_delayed_ack_time() {
+    let mut c = conn_established();
+    let out = deliver(&mut c, t0(), &fin(0));
+    assert!(out.segments.is_empty());
+    assert_eq!(c.timer(TimerKind::DelayedAck), Some(ms(50)));
+    let mut out = Output::new();
+    c.close(ms(15), &mut out).unwrap();
+    let f = single(&out);
+    assert!(f.flags.fin() && f.flags.ack());
+    assert_eq!(f.ack, REMOTE_ISS + 2u32);
+    assert_eq!(c.state(), State::LastAck);
+    assert_eq!(c.timer(TimerKind::DelayedAck), None);
 }
 
 #[test]
@@ -1679,8 +1698,9 @@ fn handshake_through_the_wire_reaches_established() {
     let p = Pair::connected(&TcpConfig::default(), &TcpConfig::default());
     assert_eq!(p.a.window_scales(), (2, 2));
     // The SYN-ACK's window is unscaled; the handshake's last ACK already uses the scale.
-    assert_eq!(p.a.snd_wnd(), 65535);
-    assert_eq!(p.b.snd_wnd(), 128 * 1024);
+    // Both in whole segments: 44 and 89 of 1460 bytes.
+    assert_eq!(p.a.snd_wnd(), 64240);
+    assert_eq!(p.b.snd_wnd(), 89 * 1460);
 }
 
 #[test]
