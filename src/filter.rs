@@ -3,7 +3,8 @@
 //! A filter is a list of words that must all match, in a vocabulary close to tcpdump's:
 //! `arp`, `ip`, `icmp`, `udp`, `tcp`, TCP flags (`syn`, `ack`, `fin`, `rst`, `psh`), `data`
 //! (a TCP or UDP payload), `broadcast`, `ethertype=0x88b5`, `from=NODE|MAC|IP`,
-//! `to=NODE|MAC|IP`, `port=N`, `not-WORD` and `any`. Node names are resolved once, when the
+//! `to=NODE|MAC|IP`, `port=N`, `window=N` (the TCP window field as sent, e.g. `window=0`),
+//! `not-WORD` and `any`. Node names are resolved once, when the
 //! scenario is built, to the node's MAC and IP addresses.
 
 use crate::ethernet::{self, ethertype, MacAddr};
@@ -37,6 +38,8 @@ enum Term {
     From(Endpoint),
     To(Endpoint),
     Port(u16),
+    /// The TCP window field, unscaled, as on the wire.
+    Window(u16),
     Not(Box<Term>),
 }
 
@@ -57,7 +60,7 @@ pub struct FilterError {
 }
 
 const WORDS: &str = "any, arp, ip, icmp, udp, tcp, syn, ack, fin, rst, psh, data, broadcast, \
-ethertype=N, from=X, to=X, port=N, not-WORD";
+ethertype=N, from=X, to=X, port=N, window=N, not-WORD";
 
 /// TCP flag bits (RFC 9293 §3.1).
 pub mod tcp_flag {
@@ -160,6 +163,10 @@ fn parse_term(
                 .parse()
                 .map(Term::Port)
                 .map_err(|_| err(format!("`{value}` is not a port number (0-65535)"))),
+            "window" => value
+                .parse()
+                .map(Term::Window)
+                .map_err(|_| err(format!("`{value}` is not a TCP window (0-65535)"))),
             "ethertype" => {
                 let v = value.trim_start_matches("0x");
                 u16::from_str_radix(v, 16)
@@ -296,6 +303,13 @@ impl<'a> FrameView<'a> {
             Term::From(e) => self.matches_endpoint(e, true),
             Term::To(e) => self.matches_endpoint(e, false),
             Term::Port(p) => self.ports().is_some_and(|(s, d)| s == *p || d == *p),
+            Term::Window(w) => {
+                self.ip_proto() == Some(6)
+                    && self
+                        .transport()
+                        .and_then(TcpPacket::new)
+                        .is_some_and(|p| p.get_window() == *w)
+            }
             Term::Not(inner) => !self.matches(inner),
         }
     }
@@ -372,5 +386,46 @@ mod tests {
         assert!(e.message.contains("`bob` is not a node name"));
         let e = FrameFilter::parse("port=http", &no_names).unwrap_err();
         assert!(e.message.contains("not a port number"));
+        let e = FrameFilter::parse("tcp window=-1", &no_names).unwrap_err();
+        assert!(e.message.contains("not a TCP window"));
+    }
+
+    #[test]
+    fn window_word_reads_the_tcp_window_field() {
+        use crate::tcp::{SeqNumber, TcpFlags, TcpOptions, TcpSegment};
+        let seg = |window| {
+            let s = TcpSegment {
+                src_ip: Ipv4Addr::new(10, 0, 0, 1),
+                dst_ip: Ipv4Addr::new(10, 0, 0, 2),
+                src_port: 1,
+                dst_port: 2,
+                seq: SeqNumber(1),
+                ack: SeqNumber(1),
+                flags: TcpFlags::ACK,
+                window,
+                urgent: 0,
+                options: TcpOptions::NONE,
+                payload: Vec::new(),
+            };
+            let tcp = s.to_bytes();
+            let ip =
+                crate::ip::Ipv4Repr::new(s.src_ip, s.dst_ip, crate::ip::IpProtocol::Tcp, tcp.len());
+            let pkt = ip.to_bytes(&tcp);
+            frame_with_payload(
+                &EthernetRepr {
+                    src: default_mac(1),
+                    dst: default_mac(2),
+                    ethertype: ethertype::IPV4,
+                },
+                &pkt,
+            )
+            .to_vec()
+        };
+        let f = FrameFilter::parse("tcp window=0", &no_names).unwrap();
+        assert!(f.matches(&seg(0)));
+        assert!(!f.matches(&seg(2920)));
+        assert!(FrameFilter::parse("not-window=0", &no_names)
+            .unwrap()
+            .matches(&seg(2920)));
     }
 }

@@ -160,6 +160,13 @@ fn report(e: ScenarioError) -> ExitCode {
 }
 
 fn main() -> ExitCode {
+    // A closed pipe (`netlab run … | head`) ends the program quietly, as it does any Unix
+    // tool, instead of making `println!` panic. Rust ignores SIGPIPE by default.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to the default before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match cli.command {
         Command::Run {

@@ -209,7 +209,7 @@ ran 4 events
    0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004241600
    0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
    0.004241600  bob        ip       send TCP to 10.0.0.1, 48 bytes, out eth0 (route 10.0.0.0/24)
-   0.004241600  bob        phy      tx #5 eth0 → alice--bob, arrives 0.005300800: 02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, ethertype IPv4 (0x0800), 66 bytes: IP 10.0.0.2 > 10.0.0.1: TCP 80 > 39690: Flags [S.], seq 3050923829, ack 1857895426, win 65535, options [mss 1460,nop,wscale 2], length 0
+   0.004241600  bob        phy      tx #5 eth0 → alice--bob, arrives 0.005300800: 02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, ethertype IPv4 (0x0800), 66 bytes: IP 10.0.0.2 > 10.0.0.1: TCP 80 > 39690: Flags [S.], seq 3050923829, ack 1857895426, win 64240, options [mss 1460,nop,wscale 2], length 0
    0.004241600  bob        arp      eth0: 10.0.0.1: STALE → DELAY
 (netlab) layers
 layers at bob (host), event 6 at 0.004241600
@@ -219,7 +219,7 @@ in (bottom-up): frame #4 on eth0
           · destination 02:4e:4c:00:00:02 is this interface's address: accepted
   ip      10.0.0.1 > 10.0.0.2, TTL 64, protocol 6 (TCP), id 1, 48 bytes, DF, header checksum correct
           · deliver TCP 10.0.0.1 > 10.0.0.2, 28 bytes
-  tcp     port 39690 > 80 [S] seq 1857895425 win 65535 len 0 options [mss 1460,nop,wscale 2]
+  tcp     port 39690 > 80 [S] seq 1857895425 win 64240 len 0 options [mss 1460,nop,wscale 2]
           · 10.0.0.2:80 > 10.0.0.1:39690: LISTEN -> SYN_RECEIVED (RcvSyn)
           · 10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004241600
           · 10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
@@ -227,7 +227,7 @@ out (top-down):
   ip      · send TCP to 10.0.0.1, 48 bytes, out eth0 (route 10.0.0.0/24)
   arp     · eth0: 10.0.0.1: STALE → DELAY
   frame #5 → alice--bob:
-    tcp     port 80 > 39690 [S.] seq 3050923829 ack 1857895426 win 65535 len 0 options [mss 1460,nop,wscale 2]
+    tcp     port 80 > 39690 [S.] seq 3050923829 ack 1857895426 win 64240 len 0 options [mss 1460,nop,wscale 2]
     ip      10.0.0.2 > 10.0.0.1, TTL 64, protocol 6 (TCP), id 1, 48 bytes, DF, header checksum correct
     eth     02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, type 0x0800 (IPv4), 66 bytes, FCS correct
     phy     tx on eth0, 66 bytes, last bit arrives 0.005300800
@@ -237,7 +237,7 @@ Ethernet II
     Destination  02:4e:4c:00:00:02
     Source       02:4e:4c:00:00:01
     Type         0x0800 (IPv4)
-    FCS          0xa8d74dc3 (correct)
+    FCS          0xa4b32341 (correct)
 Internet Protocol Version 4
     Version          4
     Header length    20 bytes (5)
@@ -258,8 +258,8 @@ Transmission Control Protocol
     Acknowledgment number  0 (not used: ACK not set)
     Header length          28 bytes (7)
     Flags                  0x002 (SYN) [S]
-    Window                 65535
-    Checksum               0x2a02 (correct)
+    Window                 64240
+    Checksum               0x2f11 (correct)
     Urgent pointer         0
     Options                8 bytes: mss 1460,nop,wscale 2
     Payload                0 bytes: (none)
@@ -271,11 +271,11 @@ ran 30 events
 -- event 36 at 0.024289600: frame #35 arrives at alice on eth0 from alice--bob
    0.024289600  alice      phy      rx #35 eth0 ← alice--bob
    0.024289600  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 20 bytes
-   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: peer window 131072
+   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: peer window 129940
    0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)
    0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer TimeWait armed for 60.024289600
    0.024289600  alice      ip       send TCP to 10.0.0.2, 40 bytes, out eth0 (route 10.0.0.0/24)
-   0.024289600  alice      phy      tx #36 eth0 → alice--bob, arrives 0.025347200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 64 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 32767, length 0
+   0.024289600  alice      phy      tx #36 eth0 → alice--bob, arrives 0.025347200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 64 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 32484, length 0
 breakpoint 1 (state TIME_WAIT) hit
 (netlab) show sockets alice
 at t=0.024289600
@@ -407,13 +407,13 @@ fn a_scenario_stop_time_ends_the_stepped_run() {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/ping-across-router.toml"),
     )
     .unwrap()
-    .replacen("[scenario]\n", "[scenario]\nstop = \"1.5s\"\n", 1);
+    .replacen("[scenario]\n", "[scenario]\nstop = \"2.5s\"\n", 1);
     let scn = Scenario::parse("stop.toml", &text).unwrap();
     assert!(scn.stop.is_some());
     let mut st = Stepper::new(scn, None);
     let t = st.execute("continue").text;
     assert!(
-        t.contains("the run is over: the scenario stops at t=1.500000000"),
+        t.contains("the run is over: the scenario stops at t=2.500000000"),
         "{t}"
     );
 }

@@ -410,17 +410,17 @@ fn ladder_of_a_tcp_connection_snapshot() {
                      │             │
  1.000000000         ├────────────►│        ARP who-has 10.0.0.2 tell 10.0.0.1
  1.001005760         │◄────────────┤        ARP 10.0.0.2 is-at 02:4e:4c:00:00:01
- 1.002011520         ├────────────►│        47553 → 8081 [SYN] Seq=0 Win=65535 Len=0 MSS=1460 WS=4
- 1.003017440         │◄────────────┤        8081 → 47553 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 WS=4
- 1.004023360         ├────────────►│        47553 → 8081 [ACK] Seq=1 Ack=1 Win=131072 Len=0
- 1.004023360         ├────────────►│        47553 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=5 "hello"
- 1.005035840         │◄────────────┤        8081 → 47553 [ACK] Seq=1 Ack=6 Win=131064 Len=0
- 1.005035840         │◄────────────┤        8081 → 47553 [PSH, ACK] Seq=1 Ack=6 Win=131064 Len=7 "helloSB"
- 1.005035840         │◄────────────┤        8081 → 47553 [FIN, ACK] Seq=8 Ack=6 Win=131064 Len=0
- 1.006048400         ├────────────►│        47553 → 8081 [ACK] Seq=6 Ack=8 Win=131064 Len=0
- 1.006048400         ├────────────►│        47553 → 8081 [FIN, ACK] Seq=6 Ack=8 Win=131064 Len=0
- 1.006055120         ├────────────►│        47553 → 8081 [ACK] Seq=7 Ack=9 Win=131064 Len=0
- 1.007060880         │◄────────────┤        8081 → 47553 [ACK] Seq=9 Ack=7 Win=131060 Len=0
+ 1.002011520         ├────────────►│        47553 → 8081 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 WS=4
+ 1.003017440         │◄────────────┤        8081 → 47553 [SYN, ACK] Seq=0 Ack=1 Win=64240 Len=0 MSS=1460 WS=4
+ 1.004023360         ├────────────►│        47553 → 8081 [ACK] Seq=1 Ack=1 Win=129940 Len=0
+ 1.004023360         ├────────────►│        47553 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=129940 Len=5 "hello"
+ 1.005035840         │◄────────────┤        8081 → 47553 [ACK] Seq=1 Ack=6 Win=129940 Len=0
+ 1.005035840         │◄────────────┤        8081 → 47553 [PSH, ACK] Seq=1 Ack=6 Win=129940 Len=7 "helloSB"
+ 1.005035840         │◄────────────┤        8081 → 47553 [FIN, ACK] Seq=8 Ack=6 Win=129940 Len=0
+ 1.006048400         ├────────────►│        47553 → 8081 [ACK] Seq=6 Ack=8 Win=129932 Len=0
+ 1.006048400         ├────────────►│        47553 → 8081 [FIN, ACK] Seq=6 Ack=8 Win=129932 Len=0
+ 1.006055120         ├────────────►│        47553 → 8081 [ACK] Seq=7 Ack=9 Win=129932 Len=0
+ 1.007060880         │◄────────────┤        8081 → 47553 [ACK] Seq=9 Ack=7 Win=129936 Len=0
  6.003017440         │◄────────────┤        ARP who-has 10.0.0.1 tell 10.0.0.2
  6.004023200         ├────────────►│        ARP 10.0.0.1 is-at 02:4e:4c:00:00:02
 "#;
@@ -433,9 +433,9 @@ fn ladder_marks_the_retransmission() {
     let o = run(&load("scenarios/lessons/retransmission.toml"));
     let l = ladder_of(&o, &LadderOptions::default());
     let texts: Vec<String> = l.arrows.iter().map(|a| a.text()).collect();
-    let lost = r#"39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important"  ✗ dropped on client--server: fault"#;
+    let lost = r#"39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=129940 Len=9 "important"  ✗ dropped on client--server: fault"#;
     let again =
-        r#"[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important""#;
+        r#"[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=129940 Len=9 "important""#;
     let i = texts.iter().position(|t| t == lost).expect(lost);
     assert_eq!(texts[i + 1], again, "{texts:#?}");
     assert_eq!(

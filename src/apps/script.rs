@@ -101,6 +101,12 @@ pub enum Call {
         name: String,
         addr: Option<Ipv4Addr>,
     },
+    /// `gethostbyaddr("10.0.0.2")`: the name the hosts table gives that address (resolved when
+    /// the scenario is loaded; every host shares the scenario's table).
+    GetHostByAddr {
+        addr: Ipv4Addr,
+        name: Option<String>,
+    },
     Sleep(Duration),
     Print(Data),
     /// `inet_aton("192.168.1.2")`: the address as 4 bytes, in network byte order.
@@ -421,6 +427,11 @@ impl Script {
                 Call::GetHostByName { addr, .. } => match addr {
                     Some(ip) => vec![Value::Ip(*ip)],
                     // socket.gaierror in Python; the closest errno is "no route to host".
+                    None => return Err(SocketError::HostUnreachable),
+                },
+                Call::GetHostByAddr { name, .. } => match name {
+                    Some(n) => vec![Value::Text(n.clone())],
+                    // socket.herror in Python ("Unknown host").
                     None => return Err(SocketError::HostUnreachable),
                 },
                 Call::Sleep(d) => {

@@ -38,6 +38,35 @@ impl SockCx<'_, '_> {
     pub fn socket(&mut self, ty: SockType) -> SocketId {
         self.host.socket(ty, self.app as u32)
     }
+
+    /// The socket a server keeps in `slot`, made and bound to `port` on every address the
+    /// first time (and listening, for TCP). `None` when the port is taken; `errors` counts it.
+    pub fn server_socket(
+        &mut self,
+        slot: &mut Option<SocketId>,
+        ty: SockType,
+        port: u16,
+        errors: &mut u64,
+    ) -> Option<SocketId> {
+        if let Some(s) = *slot {
+            return Some(s);
+        }
+        let s = self.socket(ty);
+        if self
+            .host
+            .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
+            .is_err()
+        {
+            *errors += 1;
+            let _ = self.host.close(self.io, s);
+            return None;
+        }
+        if ty == SockType::Stream {
+            let _ = self.host.listen(s, 128);
+        }
+        *slot = Some(s);
+        Some(s)
+    }
 }
 
 /// Period of the bulk-transfer pattern: a prime, so no segment size or window (multiples of
@@ -508,22 +537,13 @@ impl BulkSink {
     }
 
     pub fn poll(&mut self, cx: &mut SockCx) {
-        let listen = match self.listen {
-            Some(s) => s,
-            None => {
-                let s = cx.socket(SockType::Stream);
-                if cx
-                    .host
-                    .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, self.port))
-                    .is_err()
-                {
-                    self.stats.errors += 1;
-                    return;
-                }
-                let _ = cx.host.listen(s, 128);
-                self.listen = Some(s);
-                s
-            }
+        let Some(listen) = cx.server_socket(
+            &mut self.listen,
+            SockType::Stream,
+            self.port,
+            &mut self.stats.errors,
+        ) else {
+            return;
         };
         while let Ok((c, _)) = cx.host.accept(listen) {
             self.stats.connections += 1;
@@ -602,21 +622,13 @@ impl UdpEcho {
     }
 
     pub fn poll(&mut self, cx: &mut SockCx) {
-        let s = match self.sock {
-            Some(s) => s,
-            None => {
-                let s = cx.socket(SockType::Dgram);
-                if cx
-                    .host
-                    .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, self.port))
-                    .is_err()
-                {
-                    self.stats.errors += 1;
-                    return;
-                }
-                self.sock = Some(s);
-                s
-            }
+        let Some(s) = cx.server_socket(
+            &mut self.sock,
+            SockType::Dgram,
+            self.port,
+            &mut self.stats.errors,
+        ) else {
+            return;
         };
         while let Ok((data, from)) = cx.host.recvfrom(s, 65535) {
             self.stats.messages_in += 1;
@@ -729,21 +741,13 @@ impl UdpSink {
     }
 
     pub fn poll(&mut self, cx: &mut SockCx) {
-        let s = match self.sock {
-            Some(s) => s,
-            None => {
-                let s = cx.socket(SockType::Dgram);
-                if cx
-                    .host
-                    .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, self.port))
-                    .is_err()
-                {
-                    self.stats.errors += 1;
-                    return;
-                }
-                self.sock = Some(s);
-                s
-            }
+        let Some(s) = cx.server_socket(
+            &mut self.sock,
+            SockType::Dgram,
+            self.port,
+            &mut self.stats.errors,
+        ) else {
+            return;
         };
         while let Ok((data, from)) = cx.host.recvfrom(s, 65535) {
             self.stats.messages_in += 1;

@@ -81,7 +81,10 @@ impl FrameError {
 /// zero padding to the minimum size, FCS. Writing the payload in place avoids a copy.
 pub fn build_frame(repr: &EthernetRepr, payload_len: usize, fill: impl FnOnce(&mut [u8])) -> Frame {
     let body_len = (HEADER_LEN + payload_len).max(MIN_FRAME_LEN - FCS_LEN);
-    let mut buf = vec![0u8; body_len + FCS_LEN];
+    // Allocated once, in place: building in a Vec and converting would copy every frame again.
+    // SAFETY: an all-zero byte is a valid `u8`, so zeroed memory is initialised.
+    let mut frame: Frame = unsafe { Frame::new_zeroed_slice(body_len + FCS_LEN).assume_init() };
+    let buf = Rc::get_mut(&mut frame).expect("a new Rc has no other owner");
     {
         // The buffer is at least the minimum frame, so the view always fits.
         let mut pkt = MutableEthernetPacket::new(&mut buf[..body_len])
@@ -93,7 +96,7 @@ pub fn build_frame(repr: &EthernetRepr, payload_len: usize, fill: impl FnOnce(&m
     fill(&mut buf[HEADER_LEN..HEADER_LEN + payload_len]);
     let fcs = crc32fast::hash(&buf[..body_len]);
     buf[body_len..].copy_from_slice(&fcs.to_le_bytes());
-    Rc::from(buf)
+    frame
 }
 
 /// Builds a frame carrying a copy of `payload`.

@@ -91,6 +91,11 @@ impl Host {
             }
         };
         let Some(my_ip) = self.iface_addr(iface) else {
+            // ARP resolves IP addresses; an interface without one has nothing to answer.
+            io.trace(TraceEvent::ArpIgnored {
+                iface,
+                why: ArpIgnore::NoAddress,
+            });
             return;
         };
         let my_mac = self.interfaces[iface as usize].mac;
@@ -405,7 +410,13 @@ impl Host {
                     });
                     (whole, Cow::Owned(data))
                 }
-                Ok(_) => return,
+                // Held until the rest arrives; the reassembler keeps it.
+                Ok(FragmentOutcome::Waiting) => return,
+                // A fragment we already hold: recorded, not lost silently.
+                Ok(FragmentOutcome::Duplicate) => {
+                    self.drop_ip(io, repr.src, repr.dst, IpDrop::DuplicateFragment);
+                    return;
+                }
                 Err(_) => {
                     self.drop_ip(io, repr.src, repr.dst, IpDrop::ReassemblyFailed);
                     return;

@@ -141,6 +141,9 @@ crate::counters! {
         tcp_rst_tx,
         /// Segments for a port nobody listens on (answered with RST).
         tcp_no_socket,
+        /// SYNs (and handshake-completing ACKs) a listener dropped because its SYN queue or
+        /// accept queue was full (Linux `ListenDrops` in `netstat -s`).
+        tcp_listen_drops,
     }
 }
 

@@ -352,8 +352,14 @@ impl Host {
             let _ = self.send_ip(io, repr, &bytes, DfPolicy::Want);
         }
         for e in &out.events {
-            if let tcp::TcpEvent::Retransmit { .. } = e {
-                self.counters.tcp_retransmits += 1;
+            match e {
+                tcp::TcpEvent::Retransmit { .. } => self.counters.tcp_retransmits += 1,
+                tcp::TcpEvent::ListenDrop { reason, .. }
+                    if *reason != tcp::ListenDropReason::Unexpected =>
+                {
+                    self.counters.tcp_listen_drops += 1
+                }
+                _ => {}
             }
         }
         out.clear();
@@ -411,14 +417,24 @@ impl Host {
         }
         if let Some(&id) = self.sockets.listening.get(&seg.dst_port) {
             let isn = self.sockets.isn();
-            let config = self.sockets.config.clone();
+            let mut config = self.sockets.config.clone();
             let mut out = std::mem::take(&mut self.sockets.out);
             let mut handled = false;
             if let Some(Socket {
                 kind: SockKind::TcpListen(l),
+                recv_buf,
+                send_buf,
                 ..
             }) = self.sockets.slots[id.0 as usize].as_mut()
             {
+                // Connections inherit the listening socket's buffer sizes (SO_RCVBUF set
+                // before listen() shapes the window of the SYN-ACK, as in Linux).
+                if let Some(b) = *recv_buf {
+                    config.recv_buffer_size = b;
+                }
+                if let Some(b) = *send_buf {
+                    config.send_buffer_size = b;
+                }
                 if l.ip.is_unspecified() || l.ip == ip.dst {
                     let backlog = l.backlog;
                     let listener = l.listeners.entry(ip.dst).or_insert_with(|| {
@@ -552,13 +568,28 @@ impl Host {
                     Some((c.local(), c.remote()))
                 }
                 Some(SockKind::TcpListen(l)) => {
-                    for x in l.listeners.values_mut() {
-                        x.on_timer(now, &mut out);
+                    // One queued connection at a time, so each one's events carry its own
+                    // addresses (a listener's timers are its half-open connections' timers).
+                    let due: Vec<(Ipv4Addr, SocketAddrV4, SocketAddrV4)> = l
+                        .listeners
+                        .iter()
+                        .flat_map(|(ip, x)| x.due(now).into_iter().map(|r| (*ip, x.local(), r)))
+                        .collect();
+                    self.sockets.out = out;
+                    for (ip, local, remote) in due {
+                        let mut out = std::mem::take(&mut self.sockets.out);
+                        if let Some(SockKind::TcpListen(l)) =
+                            self.sockets.slots[i as usize].as_mut().map(|s| &mut s.kind)
+                        {
+                            if let Some(x) = l.listeners.get_mut(&ip) {
+                                x.on_timer_for(now, remote, &mut out);
+                            }
+                        }
+                        self.sockets.out = out;
+                        self.flush_tcp(io, local, remote);
                     }
-                    Some((
-                        SocketAddrV4::new(l.ip, l.port),
-                        SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
-                    ))
+                    out = std::mem::take(&mut self.sockets.out);
+                    None
                 }
                 _ => None,
             };

@@ -27,6 +27,8 @@ const RESERVED: &[&str] = &["link", "end", "at", "run", "all", "any", "broadcast
 pub(crate) struct Names<'a> {
     pub nodes: &'a [NodeSpec],
     pub links: &'a [LinkSpec],
+    /// The scenario's stop time: nothing can happen, and nothing can be checked, after it.
+    pub stop: Option<Instant>,
 }
 
 impl Names<'_> {
@@ -73,6 +75,18 @@ impl Names<'_> {
         host_ifaces(&self.nodes[node])
             .iter()
             .find_map(|i| i.addr.map(|c| c.addr()))
+    }
+
+    /// The host that has `ip` on one of its interfaces (reverse lookup in the hosts table).
+    pub fn host_with_ip(&self, ip: Ipv4Addr) -> Option<&str> {
+        self.nodes
+            .iter()
+            .find(|n| {
+                host_ifaces(n)
+                    .iter()
+                    .any(|i| i.addr.is_some_and(|c| c.addr() == ip))
+            })
+            .map(|n| n.name.as_str())
     }
 
     /// A host name or an IPv4 address, as a destination.
@@ -427,6 +441,12 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             match port {
                 Some(p) => {
                     if let Some(other) = used[node].get(&p) {
+                        if other.is_empty() {
+                            // The placeholder of this link's own other end.
+                            return Err(
+                                src.error(l.between.span(), "a link cannot join a port to itself")
+                            );
+                        }
                         return Err(src.error(
                             end.span(),
                             format!(
@@ -496,6 +516,11 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             _ => port_limit[p.node].as_ref().map(|(l, _)| *l),
         };
         if limit.is_some_and(|l| next >= l) {
+            if used[p.node].values().any(|l| *l == links[p.link].name) {
+                // The only free port went to this link's other end.
+                let between = file.link[p.link].get_ref().between.span();
+                return Err(src.error(between, "a link cannot join a port to itself"));
+            }
             let msg = match &node.kind {
                 NodeSpecKind::Host { interfaces, .. } if interfaces.len() == 1 => format!(
                     "host `{}` has one interface, {}, and it is already used by link `{}`",
@@ -527,6 +552,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
     let names_ctx = Names {
         nodes: &nodes,
         links: &links,
+        stop,
     };
     let mut apps = timeline::AppNames::new();
     let actions = match &file.timeline {

@@ -222,7 +222,19 @@ pub(crate) fn parse(
                 let Some(tw) = it.next() else {
                     return Err(ctx.err_end("expected a time after `at`, such as `at 5ms`"));
                 };
-                When::At(time_word(&ctx, &tw, Instant::ZERO)?)
+                let t = time_word(&ctx, &tw, Instant::ZERO)?;
+                if let Some(stop) = names.stop.filter(|&stop| t > stop) {
+                    return Err(ctx.err_at(
+                        &tw,
+                        format!(
+                            "this check at {} comes after the run stops (stop = {}): it could \
+                             never be made",
+                            t.saturating_since(Instant::ZERO),
+                            stop.saturating_since(Instant::ZERO)
+                        ),
+                    ));
+                }
+                When::At(t)
             }
             _ => {
                 return Err(ctx.err_at(&first, "an expectation starts with `end` or `at TIME`"));

@@ -496,6 +496,18 @@ pub(crate) fn parse_call(
             };
             Call::GetHostByName { name, addr }
         }
+        "gethostbyaddr" => {
+            p.expect_args(&args, 1..=1, "gethostbyaddr(\"10.0.0.2\")", end)?;
+            let text = p.string_literal(&args[0])?.unwrap_or_else(|| args[0].text.clone());
+            let addr = Ipv4Addr::from_str(&text)
+                .map_err(|_| p.err(&args[0], format!("`{text}` is not an IPv4 address")))?;
+            let name = if addr.is_loopback() {
+                Some("localhost".to_string())
+            } else {
+                names.host_with_ip(addr).map(str::to_string)
+            };
+            Call::GetHostByAddr { addr, name }
+        }
         "sleep" => {
             p.expect_args(&args, 1..=1, "sleep(duration), such as sleep(1s) or sleep(0.5)", end)?;
             let t = &args[0].text;

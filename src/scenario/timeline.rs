@@ -153,6 +153,16 @@ pub(crate) fn parse(
         let mut head = head.into_iter();
         let Some(tw) = head.next() else { continue };
         let time = time_word(&ctx, &tw, previous)?;
+        if let Some(stop) = names.stop.filter(|&stop| time > stop) {
+            return Err(ctx.err_at(
+                &tw,
+                format!(
+                    "this action at {} comes after the run stops (stop = {}): it would never happen",
+                    time.saturating_since(Instant::ZERO),
+                    stop.saturating_since(Instant::ZERO)
+                ),
+            ));
+        }
         previous = time;
         let Some(subject) = head.next() else {
             return Err(ctx.err_end("expected what acts after the time: a node name or `link`"));
@@ -372,6 +382,9 @@ fn first_words(line: &str, n: usize) -> String {
     line.to_string()
 }
 
+/// Most frames one `send-frame` line may schedule.
+const MAX_FRAMES_PER_LINE: u32 = 100_000;
+
 fn parse_count(s: &str) -> Option<u32> {
     s.parse::<u32>().ok().filter(|&n| n >= 1)
 }
@@ -461,8 +474,14 @@ fn send_frame(
             "only hosts send frames; switches and hubs only pass them on",
         ));
     }
+    // Every frame of the line is scheduled when the file is loaded: bound them, or a typo'd
+    // count would exhaust memory before anything runs.
     let count = args
-        .take_parsed("count", "a count of 1 or more", parse_count)?
+        .take_parsed(
+            "count",
+            "a count of 1 to 100000 (each frame is scheduled when the file is loaded)",
+            |s| parse_count(s).filter(|&n| n <= MAX_FRAMES_PER_LINE),
+        )?
         .unwrap_or(1);
     let every = args
         .take_parsed("every", "an interval such as 1ms", |s| {

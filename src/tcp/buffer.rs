@@ -241,6 +241,15 @@ impl RecvBuffer {
         }
     }
 
+    /// Forgets out-of-order bytes from `offset` (counted from RCV.NXT) on: the peer's FIN
+    /// is there, so they are not part of the stream.
+    pub fn discard_from(&mut self, offset: usize) {
+        self.ooo.retain(|r| r.0 < offset);
+        if let Some(last) = self.ooo.last_mut() {
+            last.1 = last.1.min(offset);
+        }
+    }
+
     /// Drops everything, in order or not.
     pub fn clear(&mut self) {
         self.head = 0;
@@ -325,6 +334,19 @@ mod tests {
         let mut v = Vec::new();
         b.read_to_vec(100, &mut v);
         assert_eq!(v, b"ABCDEFGHIJKLMNOPQRSTUV");
+    }
+
+    #[test]
+    fn recv_buffer_discards_out_of_order_data_from_an_offset() {
+        let mut b = RecvBuffer::new(32);
+        b.write(4, b"efgh");
+        b.write(10, b"klmn");
+        b.discard_from(6);
+        assert_eq!(b.ooo, vec![(4, 6)]);
+        assert_eq!(b.write(0, b"abcd").advanced, 6);
+        let mut v = Vec::new();
+        b.read_to_vec(100, &mut v);
+        assert_eq!(v, b"abcdef");
     }
 
     #[test]

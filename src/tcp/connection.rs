@@ -40,6 +40,10 @@ pub struct Connection {
     /// Reached SYN_RECEIVED from LISTEN (decides where an RST in SYN_RECEIVED leads).
     passive: bool,
     error: Option<ConnError>,
+    /// `error` was returned to the application once. Like Linux's `sk_err`, it is reported
+    /// by the first call that finds it; later sends fail with EPIPE and reads see the end of
+    /// the stream.
+    error_reported: bool,
     /// The application called `close` (as opposed to only `shutdown_write`).
     user_closed: bool,
     nodelay: bool,
@@ -156,6 +160,7 @@ impl Connection {
             remote,
             passive: false,
             error: None,
+            error_reported: false,
             user_closed: false,
             nodelay: !config.nagle,
             iss: isn,
@@ -706,6 +711,9 @@ impl Connection {
         out: &mut Output,
     ) -> Result<usize, SendError> {
         if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Err(SendError::WriteShutdown);
+            }
             return Err(SendError::Failed(err));
         }
         match self.state {
@@ -759,11 +767,14 @@ impl Connection {
     }
 
     /// What a read finding no data means: end of stream, an error, or wait.
-    fn recv_status(&self) -> Result<(), RecvError> {
+    fn recv_status(&mut self) -> Result<(), RecvError> {
         if self.fin_received {
             return Ok(());
         }
         if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Ok(());
+            }
             return Err(RecvError::Failed(err));
         }
         match self.state {
@@ -1389,7 +1400,7 @@ impl Connection {
         });
     }
 
-    /// RFC 6298 §2.2–2.4.
+    /// RFC 6298 §2.2–2.4, with Linux's minimum on the variance term.
     fn rtt_sample(&mut self, rtt: Duration, out: &mut Output) {
         match self.srtt {
             None => {
@@ -1407,8 +1418,12 @@ impl Connection {
             }
         }
         let srtt = self.srtt.unwrap_or(rtt);
-        self.rto =
-            (srtt + self.rttvar.saturating_mul(4)).clamp(self.config.min_rto, self.config.max_rto);
+        // RTO = SRTT + max(G, K*RTTVAR) (RFC 6298 §2.3) with Linux's floor on the variance
+        // term (`tcp_rtt_estimator`'s `mdev_max`): at least `min_rto`. Clamping only the sum
+        // would let a steady path's RTO fall to the RTT itself, and a delayed ACK (40 ms) then
+        // fires the timer on a path that lost nothing.
+        let variance = self.rttvar.saturating_mul(4).max(self.config.min_rto);
+        self.rto = (srtt + variance).clamp(self.config.min_rto, self.config.max_rto);
         out.event(TcpEvent::RttSample {
             rtt,
             srtt,
@@ -1427,6 +1442,34 @@ impl Connection {
         fin: bool,
         out: &mut Output,
     ) {
+        let fin_seq =
+            (fin && !self.fin_received && self.state.can_receive()).then(|| seq + payload.len());
+        // The peer's stream ends at its FIN: nothing after it is data. Keep the earliest FIN
+        // seen, forget out-of-order bytes beyond it and cut this segment there (RFC 9293
+        // §3.10.7.4 ignores text after a FIN; Linux `tcp_fin` purges the out-of-order queue).
+        let end = match (fin_seq, self.pending_fin) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let mut payload = payload;
+        if let Some(end) = end {
+            if self.rcv_nxt <= end {
+                self.recv_buf
+                    .discard_from(self.rcv_nxt.distance(end) as usize);
+            }
+            let keep = if seq < end {
+                (seq.distance(end) as usize).min(payload.len())
+            } else {
+                0
+            };
+            if keep < payload.len() {
+                payload = &payload[..keep];
+                self.ack_due = true;
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::DataAfterFin,
+                });
+            }
+        }
         if !payload.is_empty() {
             if self.state.can_receive() && !self.fin_received {
                 self.receive_data(now, seq, payload, out);
@@ -1436,8 +1479,7 @@ impl Connection {
                 });
             }
         }
-        if fin && !self.fin_received && self.state.can_receive() {
-            let fin_seq = seq + payload.len();
+        if let Some(fin_seq) = fin_seq.filter(|&f| Some(f) == end) {
             if fin_seq == self.rcv_nxt {
                 self.receive_fin(now, out);
             } else if self.rcv_nxt < fin_seq {
@@ -1488,16 +1530,27 @@ impl Connection {
         self.rcv_nxt += 1u32;
         self.fin_received = true;
         self.pending_fin = None;
-        self.ack_due = true;
         match self.state {
             State::Established => {
+                // Linux (`tcp_fin`) delays this ACK, hoping the application closes soon so
+                // that its FIN carries it: a close within the delayed-ACK time takes three
+                // segments, not four.
+                if !self.ack_due && self.delack_at.is_none() {
+                    let deadline = now + self.config.delayed_ack;
+                    self.arm_timer(TimerKind::DelayedAck, deadline, out);
+                }
                 self.set_state(now, State::CloseWait, TransitionCause::RcvFin, out);
             }
-            State::FinWait1 => self.set_state(now, State::Closing, TransitionCause::RcvFin, out),
+            State::SynReceived => self.ack_due = true,
+            State::FinWait1 => {
+                self.ack_due = true;
+                self.set_state(now, State::Closing, TransitionCause::RcvFin, out);
+            }
             State::FinWait2 => {
+                self.ack_due = true;
                 self.set_state(now, State::TimeWait, TransitionCause::RcvFin, out);
             }
-            _ => {}
+            _ => self.ack_due = true,
         }
     }
 
@@ -1741,7 +1794,18 @@ impl Connection {
         } else {
             65535usize << self.rcv_wscale
         };
-        let free = self.recv_buf.window().min(field_max) as u32;
+        let mut free = self.recv_buf.window().min(field_max) as u32;
+        // Offer whole segments, as Linux (`tcp_select_initial_window`, `__tcp_select_window`):
+        // a 4096-byte buffer gives a 2-MSS window, not 2 segments and a sliver the sender's
+        // SWS avoidance would hold back.
+        let mss = if syn {
+            self.config.mss as u32
+        } else {
+            self.rcv_mss
+        };
+        if free > mss {
+            free -= free % mss;
+        }
         let edge_now = self.rcv_nxt + free;
         let current_edge = self.rcv_adv.max(self.rcv_nxt);
         let edge =

@@ -221,22 +221,29 @@ impl Listener {
     /// Runs due timers of queued connections: SYN-ACK retransmissions, and removal of
     /// half-open connections whose retries ran out.
     pub fn on_timer(&mut self, now: Instant, out: &mut Output) {
-        let due: Vec<SocketAddrV4> = self
-            .syn_queue
-            .iter()
-            .filter(|(_, c)| c.poll_at().is_some_and(|t| t <= now))
-            .map(|(r, _)| *r)
-            .collect();
-        for remote in due {
-            if let Some(conn) = self.syn_queue.get_mut(&remote) {
-                conn.on_timer(now, out);
-            }
-            self.settle(remote, out);
+        for remote in self.due(now) {
+            self.on_timer_for(now, remote, out);
         }
-        for conn in self.accept_queue.iter_mut() {
-            if conn.poll_at().is_some_and(|t| t <= now) {
-                conn.on_timer(now, out);
-            }
+    }
+
+    /// The remote addresses of queued connections with a timer due at `now`, so a caller can
+    /// run them one by one (and label each one's events with its own addresses).
+    pub fn due(&self, now: Instant) -> Vec<SocketAddrV4> {
+        self.syn_queue
+            .values()
+            .chain(self.accept_queue.iter())
+            .filter(|c| c.poll_at().is_some_and(|t| t <= now))
+            .map(Connection::remote)
+            .collect()
+    }
+
+    /// Runs the due timers of the queued connection with `remote`, if any.
+    pub fn on_timer_for(&mut self, now: Instant, remote: SocketAddrV4, out: &mut Output) {
+        if let Some(conn) = self.syn_queue.get_mut(&remote) {
+            conn.on_timer(now, out);
+            self.settle(remote, out);
+        } else if let Some(conn) = self.accept_queue.iter_mut().find(|c| c.remote() == remote) {
+            conn.on_timer(now, out);
         }
     }
 

@@ -7,6 +7,7 @@
 //! - `connection`: one connection's state machine.
 //! - `listener`: passive opens with SYN and accept queues.
 //! - `event`: trace events, the output buffer and error types.
+//! - `model`: a reference model of RFC 9293's state diagram, for checking connections.
 //!
 //! Nothing here reads a clock, touches I/O or draws random numbers: callers pass `now`, ISNs
 //! and buffers in, and deliver the segments that come out.
@@ -46,6 +47,7 @@ pub mod config;
 pub mod connection;
 pub mod event;
 pub mod listener;
+pub mod model;
 pub mod seq;
 pub mod state;
 pub mod wire;

@@ -156,6 +156,8 @@ pub enum IpDrop {
     ReassemblyTimeout,
     /// The link's MTU is too small for any fragment.
     CannotFragment,
+    /// A fragment already received (the reassembler keeps the first copy).
+    DuplicateFragment,
 }
 
 impl IpDrop {
@@ -176,6 +178,7 @@ impl IpDrop {
             IpDrop::ReassemblyFailed => "reassembly-failed",
             IpDrop::ReassemblyTimeout => "reassembly-timeout",
             IpDrop::CannotFragment => "cannot-fragment",
+            IpDrop::DuplicateFragment => "duplicate-fragment",
         }
     }
 }
@@ -507,6 +510,7 @@ pub const DROP_REASONS: &[&str] = &[
     "reassembly-failed",
     "reassembly-timeout",
     "cannot-fragment",
+    "duplicate-fragment",
 ];
 
 /// The drop reason of a record, if it records a drop.
@@ -539,6 +543,8 @@ pub enum CallResult {
 pub enum ArpIgnore {
     Malformed(ArpParseError),
     Rejected(ArpInputError),
+    /// It arrived on an interface without an IP address.
+    NoAddress,
 }
 
 /// One trace record: when, where, what.

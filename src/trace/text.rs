@@ -218,6 +218,7 @@ impl<'a> TextView<'a> {
                 let why = match why {
                     super::ArpIgnore::Malformed(e) => e.to_string(),
                     super::ArpIgnore::Rejected(e) => e.to_string(),
+                    super::ArpIgnore::NoAddress => "this interface has no IP address".into(),
                 };
                 let _ = write!(
                     s,
@@ -389,6 +390,7 @@ pub fn ip_drop(d: &IpDrop) -> String {
         IpDrop::ReassemblyFailed => "fragments could not be reassembled".into(),
         IpDrop::ReassemblyTimeout => "fragments missing at reassembly timeout".into(),
         IpDrop::CannotFragment => "cannot be fragmented for the link".into(),
+        IpDrop::DuplicateFragment => "a fragment already received".into(),
     }
 }
 
