@@ -340,3 +340,27 @@ fn unknown_ping_option() {
         "bad.toml:16:18: unknown option `cuont` for ping: expected one of `count`, `interval`, `size`, `ttl`, `df`, `linger`, `as`"
     );
 }
+
+#[test]
+fn unknown_tcp_setting() {
+    let e = routed(
+        "gateway = \"10.0.1.1\"",
+        "gateway = \"10.0.1.1\"\ntcp = { timewait = \"5s\" }",
+    );
+    assert!(
+        e.starts_with("bad.toml:8:9: unknown key `timewait`, expected one of"),
+        "{e}"
+    );
+    assert!(e.contains("`time_wait`"), "{e}");
+}
+
+#[test]
+fn tcp_setting_without_a_unit() {
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ntcp = { min_rto = 200 }"
+        ),
+        "bad.toml:8:19: `200` has no unit: write it as a string with a unit, such as \"200ms\""
+    );
+}

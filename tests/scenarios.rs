@@ -114,3 +114,49 @@ fn the_readme_example_runs_and_passes() {
         .collect();
     assert!(failures.is_empty(), "README example fails: {failures:#?}");
 }
+
+/// TCP constants are settable per host: a 5 s TIME_WAIT and 3 retries instead of Linux's 60 s
+/// and 15.
+#[test]
+fn tcp_settings_per_host_take_effect() {
+    let text = r#"[scenario]
+description = "short TIME_WAIT, few retries"
+[[host]]
+name = "server"
+ip = "10.0.0.2/24"
+[[host]]
+name = "client"
+ip = "10.0.0.1/24"
+tcp = { time_wait = "5s", retries = 3, min_rto = "100ms" }
+[[link]]
+name = "cable"
+between = ["client", "server"]
+[timeline]
+steps = '''
+0s server echo-server port=7
+1s client/main s = socket(tcp)
+1s client/main connect(s, server, 7)
+1s client/main close(s)
+2s client/main t = socket(tcp)
+2s client/main connect(t, server, 7)
+3s link cable down
+3s client/main send(t, "lost")
+3s client/main r = recv(t, 100)
+'''
+[expect]
+checks = '''
+at 1.5s client.tcp_time_wait == 1
+at 6.5s client.tcp_time_wait == 0
+end client.tcp_retransmits == 3
+end client/main r == TimeoutError
+at 5s client/main status == done
+'''
+"#;
+    let scn = Scenario::parse("tcp-settings.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    let outcome = scenario::run(&scn, &RunOptions::default());
+    let failures: Vec<_> = outcome
+        .failures()
+        .map(|r| format!("{} ({})", r.text, r.detail))
+        .collect();
+    assert!(failures.is_empty(), "{failures:#?}");
+}

@@ -299,6 +299,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             h.promiscuous,
             false,
             ttl,
+            tcp_config(src, h.tcp.as_ref())?,
         )?;
         port_limit.push(Some((host_ifaces(&spec).len() as u16, h.name.span())));
         nodes.push(spec);
@@ -323,6 +324,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             false,
             true,
             64,
+            tcp_config(src, r.tcp.as_ref())?,
         )?;
         port_limit.push(Some((host_ifaces(&spec).len() as u16, r.name.span())));
         nodes.push(spec);
@@ -578,6 +580,61 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
     })
 }
 
+/// A host's `tcp = { … }` settings over Linux's defaults.
+fn tcp_config(
+    src: &Src,
+    t: Option<&Sp<model::TcpTable>>,
+) -> Result<crate::tcp::TcpConfig, ScenarioError> {
+    let mut c = crate::tcp::TcpConfig::default();
+    let Some(t) = t else { return Ok(c) };
+    let t = t.get_ref();
+    if let Some(v) = &t.mss {
+        c.mss = positive(src, v, "mss", 64, 65_495)? as u16;
+    }
+    if let Some(v) = &t.send_buffer {
+        c.send_buffer_size = positive(src, v, "send_buffer (bytes)", 1, 1 << 30)? as usize;
+    }
+    if let Some(v) = &t.recv_buffer {
+        c.recv_buffer_size = positive(src, v, "recv_buffer (bytes)", 1, 1 << 30)? as usize;
+    }
+    for (v, field) in [
+        (&t.initial_rto, &mut c.initial_rto),
+        (&t.min_rto, &mut c.min_rto),
+        (&t.max_rto, &mut c.max_rto),
+        (&t.delayed_ack, &mut c.delayed_ack),
+        (&t.time_wait, &mut c.time_wait),
+    ] {
+        if let Some(v) = v {
+            *field = duration(src, v)?;
+        }
+    }
+    if let (Some(lo), Some(hi)) = (&t.min_rto, &t.max_rto) {
+        if c.min_rto > c.max_rto {
+            return Err(src.error(lo.span().start..hi.span().end, "min_rto is above max_rto"));
+        }
+    }
+    for (v, what, field) in [
+        (&t.syn_retries, "syn_retries", &mut c.syn_retries),
+        (&t.synack_retries, "synack_retries", &mut c.synack_retries),
+        (&t.retries, "retries", &mut c.data_retries),
+        (&t.quick_acks, "quick_acks", &mut c.quick_acks),
+    ] {
+        if let Some(v) = v {
+            *field = positive(src, v, what, 0, 255)? as u32;
+        }
+    }
+    if let Some(v) = &t.initial_cwnd {
+        c.initial_cwnd_segments = positive(src, v, "initial_cwnd (segments)", 1, 1000)? as u32;
+    }
+    if let Some(v) = &t.nagle {
+        c.nagle = *v.get_ref();
+    }
+    if let Some(v) = &t.window_scaling {
+        c.window_scaling = *v.get_ref();
+    }
+    Ok(c)
+}
+
 /// One interface as written, before validation.
 struct InterfaceInput<'a> {
     name: Option<&'a Sp<String>>,
@@ -748,6 +805,7 @@ fn build_host(
     promiscuous: bool,
     forwarding: bool,
     ttl: u8,
+    tcp: crate::tcp::TcpConfig,
 ) -> Result<NodeSpec, ScenarioError> {
     let node_name = name.get_ref().clone();
     let mut interfaces: Vec<InterfaceSpec> = Vec::new();
@@ -910,6 +968,7 @@ fn build_host(
             routes: extra,
             forwarding,
             ttl,
+            tcp: Box::new(tcp),
         },
     })
 }
@@ -937,6 +996,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 routes,
                 forwarding,
                 ttl,
+                tcp,
             } => {
                 let ifs = interfaces
                     .iter()
@@ -952,6 +1012,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 let count = ifs.len() as u16;
                 let config = HostConfig {
                     ttl: *ttl,
+                    tcp: (**tcp).clone(),
                     arp: ArpConfig {
                         trace: trace_on,
                         ..ArpConfig::default()

@@ -74,6 +74,8 @@ pub enum NodeSpecKind {
         routes: Vec<crate::ip::Route>,
         forwarding: bool,
         ttl: u8,
+        /// TCP settings (Linux's defaults unless the scenario says otherwise).
+        tcp: Box<crate::tcp::TcpConfig>,
     },
     Switch {
         ports: u16,

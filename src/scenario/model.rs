@@ -80,6 +80,29 @@ pub struct HostTable {
     pub routes: Vec<Sp<String>>,
     /// TTL of the datagrams it sends (default 64).
     pub ttl: Option<Sp<i64>>,
+    /// TCP settings (Linux's defaults otherwise).
+    pub tcp: Option<Sp<TcpTable>>,
+}
+
+/// A host's TCP settings, each optional: `tcp = { time_wait = "5s", min_rto = "1s" }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TcpTable {
+    pub mss: Option<Sp<i64>>,
+    pub send_buffer: Option<Sp<i64>>,
+    pub recv_buffer: Option<Sp<i64>>,
+    pub initial_rto: Option<Sp<toml::Value>>,
+    pub min_rto: Option<Sp<toml::Value>>,
+    pub max_rto: Option<Sp<toml::Value>>,
+    pub syn_retries: Option<Sp<i64>>,
+    pub synack_retries: Option<Sp<i64>>,
+    pub retries: Option<Sp<i64>>,
+    pub delayed_ack: Option<Sp<toml::Value>>,
+    pub quick_acks: Option<Sp<i64>>,
+    pub nagle: Option<Sp<bool>>,
+    pub initial_cwnd: Option<Sp<i64>>,
+    pub time_wait: Option<Sp<toml::Value>>,
+    pub window_scaling: Option<Sp<bool>>,
 }
 
 /// A router: a host with several interfaces that forwards datagrams.
@@ -91,6 +114,7 @@ pub struct RouterTable {
     #[serde(default)]
     pub routes: Vec<Sp<String>>,
     pub gateway: Option<Sp<String>>,
+    pub tcp: Option<Sp<TcpTable>>,
 }
 
 /// One interface of a multi-homed host or a router.
