@@ -179,12 +179,35 @@ impl Host {
     pub fn send_ip(
         &mut self,
         io: &mut NodeIo,
-        mut repr: Ipv4Repr,
+        repr: Ipv4Repr,
         payload: &[u8],
         df: DfPolicy,
     ) -> Result<(), IpDrop> {
+        self.send_ip_payload(io, repr, Payload::Slice(payload), df)
+    }
+
+    /// Like [`Host::send_ip`], for a payload already placed after [`ip::wire::HEADER_LEN`]
+    /// bytes of room in `buf`: the header is written there and `buf` becomes the datagram,
+    /// which saves a copy of every TCP segment.
+    pub(super) fn send_ip_with_room(
+        &mut self,
+        io: &mut NodeIo,
+        repr: Ipv4Repr,
+        buf: Vec<u8>,
+        df: DfPolicy,
+    ) -> Result<(), IpDrop> {
+        self.send_ip_payload(io, repr, Payload::Room(buf), df)
+    }
+
+    fn send_ip_payload(
+        &mut self,
+        io: &mut NodeIo,
+        mut repr: Ipv4Repr,
+        payload: Payload,
+        df: DfPolicy,
+    ) -> Result<(), IpDrop> {
         repr.ident = self.next_ident();
-        repr.payload_len = payload.len();
+        repr.payload_len = payload.bytes().len();
         self.counters.ip_tx += 1;
         let result = self.output(io, repr, payload, Some(df), None);
         if let Err(reason) = result {
@@ -200,7 +223,7 @@ impl Host {
         &mut self,
         io: &mut NodeIo,
         mut repr: Ipv4Repr,
-        payload: &[u8],
+        payload: Payload,
         df: Option<DfPolicy>,
         in_iface: Option<u16>,
     ) -> Result<(), IpDrop> {
@@ -213,7 +236,7 @@ impl Host {
                     repr.dst
                 };
             }
-            let bytes = repr.to_bytes(payload);
+            let bytes = payload.into_datagram(&repr);
             if io.tracing() {
                 io.trace(TraceEvent::IpSend {
                     iface: LOOPBACK_IFACE,
@@ -257,7 +280,7 @@ impl Host {
         if repr.src.is_unspecified() {
             repr.src = out.addr.map_or(Ipv4Addr::UNSPECIFIED, |c| c.addr());
         }
-        let fits = repr.header_len() + payload.len() <= mtu;
+        let fits = repr.header_len() + payload.bytes().len() <= mtu;
         match df {
             Some(DfPolicy::Want) => repr.dont_frag = fits,
             Some(DfPolicy::Do) => repr.dont_frag = true,
@@ -266,7 +289,7 @@ impl Host {
         }
         let broadcast = self.is_broadcast_on(iface, repr.dst);
         if io.tracing() {
-            let len = (repr.header_len() + payload.len()) as u16;
+            let len = (repr.header_len() + payload.bytes().len()) as u16;
             io.trace(match in_iface {
                 None => TraceEvent::IpSend {
                     iface,
@@ -288,7 +311,7 @@ impl Host {
             });
         }
         if fits {
-            let datagram = repr.to_bytes(payload);
+            let datagram = payload.into_datagram(&repr);
             self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
             return Ok(());
         }
@@ -307,7 +330,7 @@ impl Host {
             mtu: mtu as u16,
         });
         for (header, range) in pieces {
-            let datagram = header.to_bytes(&payload[range]);
+            let datagram = header.to_bytes(&payload.bytes()[range.clone()]);
             self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
         }
         Ok(())
@@ -473,7 +496,7 @@ impl Host {
         }
         let mut next = repr;
         next.ttl -= 1;
-        match self.output(io, next, body, None, Some(in_iface)) {
+        match self.output(io, next, Payload::Slice(body), None, Some(in_iface)) {
             Ok(()) => self.counters.ip_forwarded += 1,
             Err(reason) => {
                 self.drop_ip(io, repr.src, repr.dst, reason);
@@ -840,6 +863,37 @@ fn socket_error_of(kind: IcmpKind) -> Option<crate::socket::SocketError> {
             Some(E::ConnectionRefused)
         }
         _ => None,
+    }
+}
+
+/// What follows the IP header of a datagram being sent.
+pub(super) enum Payload<'a> {
+    Slice(&'a [u8]),
+    /// The payload sits after `ip::wire::HEADER_LEN` bytes of room for the header.
+    Room(Vec<u8>),
+}
+
+impl Payload<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Payload::Slice(s) => s,
+            Payload::Room(v) => &v[ip::wire::HEADER_LEN..],
+        }
+    }
+
+    /// The whole datagram, header first.
+    fn into_datagram(self, repr: &Ipv4Repr) -> Vec<u8> {
+        match self {
+            Payload::Slice(s) => repr.to_bytes(s),
+            Payload::Room(mut v) => {
+                let header = Ipv4Repr {
+                    payload_len: v.len() - ip::wire::HEADER_LEN,
+                    ..*repr
+                };
+                header.emit(&mut v[..ip::wire::HEADER_LEN]);
+                v
+            }
+        }
     }
 }
 

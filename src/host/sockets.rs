@@ -346,10 +346,13 @@ impl Host {
             if seg.flags.rst() {
                 self.counters.tcp_rst_tx += 1;
             }
-            let bytes = seg.to_bytes();
-            let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, bytes.len());
+            // The segment goes after room for the IP header, which IP fills in place.
+            let len = seg.buffer_len();
+            let mut buf = vec![0u8; crate::ip::wire::HEADER_LEN + len];
+            let _ = seg.emit(&mut buf[crate::ip::wire::HEADER_LEN..]);
+            let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, len);
             // Linux sets DF on TCP (ORACLES 3.2); send_ip records a failure.
-            let _ = self.send_ip(io, repr, &bytes, DfPolicy::Want);
+            let _ = self.send_ip_with_room(io, repr, buf, DfPolicy::Want);
         }
         for e in &out.events {
             match e {
