@@ -17,8 +17,9 @@ use crate::trace::{IpDrop, TraceEvent};
 use crate::udp::UdpRepr;
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
 /// Linux's ephemeral port range (`ip_local_port_range`).
@@ -91,9 +92,11 @@ impl Sockets {
         Sockets {
             slots: Vec::new(),
             free: Vec::new(),
-            conns: HashMap::new(),
-            listening: HashMap::new(),
-            udp_ports: HashMap::new(),
+            // A fast non-cryptographic hash: the keys come from the simulation itself, and these
+            // maps are looked up per segment (never iterated into output).
+            conns: HashMap::default(),
+            listening: HashMap::default(),
+            udp_ports: HashMap::default(),
             timers: BinaryHeap::new(),
             scheduled: Vec::new(),
             next_port,

@@ -17,6 +17,7 @@ use std::net::Ipv4Addr;
 
 use pnet_packet::ip::IpNextHeaderProtocol;
 use pnet_packet::ipv4::{Ipv4Packet, MutableIpv4Packet};
+use pnet_packet::Packet;
 
 /// Length of a header without options (IHL = 5).
 pub const HEADER_LEN: usize = 20;
@@ -156,7 +157,7 @@ impl Ipv4Repr {
         // Summing the header including its checksum field gives 0xFFFF for a correct header,
         // so the folded complement is 0 (RFC 1071 §1).
         let header = &buf[..header_len];
-        if pnet_packet::util::checksum(header, usize::MAX) != 0 {
+        if super::checksum::finish(super::checksum::add(0, header)) != 0 {
             let view = Ipv4Packet::new(header).ok_or(Ipv4ParseError::Truncated {
                 len: buf.len(),
                 needed: HEADER_LEN,
@@ -272,7 +273,8 @@ impl Ipv4Repr {
         view.set_source(self.src);
         view.set_destination(self.dst);
         view.set_checksum(0);
-        let checksum = pnet_packet::ipv4::checksum(&view.to_immutable());
+        let checksum =
+            super::checksum::finish(super::checksum::add(0, view.to_immutable().packet()));
         view.set_checksum(checksum);
     }
 

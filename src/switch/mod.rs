@@ -6,8 +6,9 @@
 
 use crate::ethernet::{self, MacAddr};
 use crate::time::{Duration, Instant};
+use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 /// Settings of a switch's MAC table.
 #[derive(Clone, Debug, PartialEq)]
