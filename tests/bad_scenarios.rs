@@ -243,24 +243,8 @@ fn missing_file() {
 
 // ---- network layer ----
 
-const ROUTED: &str = r#"[scenario]
-description = "routed"
-
-[[host]]
-name = "alice"
-ip = "10.0.1.10/24"
-gateway = "10.0.1.1"
-[[router]]
-name = "r1"
-interfaces = [{ ip = "10.0.1.1/24" }, { ip = "10.0.2.1/24" }]
-[[link]]
-between = ["alice", "r1:eth0"]
-
-[timeline]
-steps = '''
-1s alice ping r1 count=1
-'''
-"#;
+/// A host behind a router (shared with the other bad-scenario catalogue).
+const ROUTED: &str = include_str!("fixtures/routed.toml");
 
 fn routed(from: &str, to: &str) -> String {
     assert!(ROUTED.contains(from), "routed base has no `{from}`");

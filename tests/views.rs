@@ -24,41 +24,7 @@ fn ladder_of(o: &Outcome, opts: &LadderOptions) -> ladder::Ladder {
 
 /// A fault rule flips one bit of alice's 2nd frame; the hub repeats it damaged to carol and to
 /// the switch, which both drop it.
-const HUB_FAULT: &str = r#"
-[scenario]
-description = "A hub and a switch; the 2nd frame alice sends is damaged on her cable."
-[[host]]
-name = "alice"
-[[host]]
-name = "bob"
-[[host]]
-name = "carol"
-[[hub]]
-name = "hub1"
-[[switch]]
-name = "sw1"
-ports = 4
-[[link]]
-between = ["alice", "hub1"]
-[[link]]
-between = ["carol", "hub1"]
-[[link]]
-between = ["hub1", "sw1"]
-[[link]]
-between = ["bob", "sw1"]
-[timeline]
-steps = '''
-0   link alice--hub1 corrupt bits=200 nth=2
-1ms alice send-frame to=bob text="one"
-2ms alice send-frame to=bob text="two"
-3ms bob send-frame to=alice text="three"
-'''
-[expect]
-checks = '''
-end sw1.fcs_errors == 1
-end carol.fcs_errors == 1
-'''
-"#;
+const HUB_FAULT: &str = include_str!("fixtures/hub_fault.toml");
 
 fn netlab(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_netlab"))

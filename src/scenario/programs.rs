@@ -713,26 +713,8 @@ pub(crate) fn app_action(
         }
         _ => return Err(ctx.err_end(format!("unknown application `{verb}`"))),
     };
-    let name = match args.take("as") {
-        Some(w) => {
-            if names.node(&w.value).is_some()
-                || names.link(&w.value).is_some()
-                || apps.contains_key(&w.value)
-            {
-                return Err(ctx.err(
-                    w.value_span.clone(),
-                    format!("the name `{}` is already used", w.value),
-                ));
-            }
-            w.value
-        }
-        None => (1..)
-            .map(|k| format!("{verb}{k}"))
-            .find(|n| !apps.contains_key(n))
-            .expect("a free name"),
-    };
+    let name = super::timeline::app_name(ctx, names, &mut args, verb, "stream", node, apps)?;
     args.finish(allowed)?;
-    apps.insert(name.clone(), (node, "stream"));
     Ok((name, app))
 }
 

@@ -529,11 +529,14 @@ fn target(
 }
 
 /// The name an application is known by: `as=NAME` or `VERBn`.
-fn app_name(
+/// The name an application goes by: `as=NAME`, or `PREFIX1`, `PREFIX2`… Registers it with its
+/// `kind` (which decides the counters expectations may name).
+pub(crate) fn app_name(
     ctx: &LineCtx,
     names: &Names,
     args: &mut Args,
-    verb: &'static str,
+    prefix: &str,
+    kind: &'static str,
     node: usize,
     apps: &mut AppNames,
 ) -> Result<String, ScenarioError> {
@@ -554,11 +557,11 @@ fn app_name(
             w.value
         }
         None => (1..)
-            .map(|k| format!("{verb}{k}"))
+            .map(|k| format!("{prefix}{k}"))
             .find(|n| !apps.contains_key(n))
             .expect("a free name"),
     };
-    apps.insert(name.clone(), (node, verb));
+    apps.insert(name.clone(), (node, kind));
     Ok(name)
 }
 
@@ -605,7 +608,7 @@ fn ping(
     if let Some(d) = duration_opt(&mut args, "linger")? {
         config.linger = d;
     }
-    let name = app_name(ctx, names, &mut args, "ping", node, apps)?;
+    let name = app_name(ctx, names, &mut args, "ping", "ping", node, apps)?;
     args.finish(PING_OPTS)?;
     Ok(ActionKind::Ping { node, name, config })
 }
@@ -633,7 +636,15 @@ fn traceroute(
     if let Some(d) = duration_opt(&mut args, "wait")? {
         config.wait = d;
     }
-    let name = app_name(ctx, names, &mut args, "traceroute", node, apps)?;
+    let name = app_name(
+        ctx,
+        names,
+        &mut args,
+        "traceroute",
+        "traceroute",
+        node,
+        apps,
+    )?;
     args.finish(TRACEROUTE_OPTS)?;
     Ok(ActionKind::Traceroute { node, name, config })
 }
