@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 use netlab::phy::bits::{self, LineCoding};
 use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
 use netlab::time::{Duration, Instant};
-use netlab::trace::text::TextView;
-use netlab::trace::{Layer, TraceEvent};
+use netlab::trace::writers::TextLog;
+use netlab::trace::{Layer, Subscriber, TraceEvent};
 use std::process::ExitCode;
 
 /// netlab: a deterministic TCP/IP network simulator. Every frame on every wire is real bytes;
@@ -260,11 +260,9 @@ fn cmd_run(
         until: until.map(|d| Instant::ZERO + d),
         show,
     };
-    let outcome = scenario::run(&scn, &opts);
-    let world = &outcome.world;
     let mut wanted_nodes = Vec::new();
     for n in nodes {
-        match world.node_id(n) {
+        match node_index(&scn, n) {
             Some(id) => wanted_nodes.push(id),
             None => {
                 eprintln!("error: no node called `{n}` in {file}");
@@ -272,23 +270,36 @@ fn cmd_run(
             }
         }
     }
+    // The views, fed as the run goes: nothing keeps the run's history.
+    let mut files = match FileViews::open(views, &scn, seed) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     println!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
     for line in scn.description.lines() {
         println!("# {line}");
     }
+    let mut log = TextLog::new(
+        std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        scn.action_texts(),
+    );
+    log.layers = wanted_layers;
+    log.nodes = wanted_nodes;
+    let mut subs: Vec<&mut dyn Subscriber> = Vec::new();
     if !quiet {
-        let texts = scn.action_texts();
-        let view = TextView::new(world, &texts);
-        for r in world.trace().records() {
-            if !wanted_layers.is_empty() && !wanted_layers.contains(&r.event.layer()) {
-                continue;
-            }
-            if !wanted_nodes.is_empty() && !r.node.is_some_and(|n| wanted_nodes.contains(&n)) {
-                continue;
-            }
-            println!("{}", view.line(r));
-        }
+        subs.push(&mut log);
     }
+    if let Some(p) = &mut files.pcap {
+        subs.push(p);
+    }
+    if let Some(j) = &mut files.json {
+        subs.push(j);
+    }
+    let (outcome, written) = scenario::run_streaming(&scn, &opts, &mut subs);
+    let world = &outcome.world;
     println!();
     if let Some(e) = &outcome.run_error {
         println!("run stopped: {e}");
@@ -305,15 +316,22 @@ fn cmd_run(
     }
     println!();
     print_results(&outcome.results);
-    if let Err(e) = write_views(views, &scn, seed, &outcome.world) {
+    if let Err(e) = written {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    files.report();
     if outcome.passed() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     }
+}
+
+/// A node's id by its name in the scenario.
+fn node_index(scn: &Scenario, name: &str) -> Option<netlab::sim::NodeId> {
+    let i = scn.nodes.iter().position(|n| n.name == name)?;
+    Some(netlab::sim::NodeId(i as u32))
 }
 
 /// Parses `TABLE@NODE[@TIME]`.
@@ -458,47 +476,84 @@ struct ViewArgs {
     trace_json: Option<String>,
 }
 
-fn write_views(
-    v: &ViewArgs,
-    scn: &Scenario,
-    seed: Option<u64>,
-    world: &netlab::sim::World,
-) -> Result<(), String> {
-    use netlab::trace::{json, pcap};
-    let records = world.trace().records();
-    if let Some(path) = &v.pcap {
-        let mut points = Vec::new();
-        for name in &v.capture {
-            points.push(pcap::CapturePoint::resolve(world, name)?);
-        }
-        let opts = pcap::PcapOptions {
-            fcs: v.pcap_fcs,
-            points,
-            comment: Some(format!(
-                "netlab run of {} (seed {})",
-                scn.name,
-                seed.unwrap_or(scn.seed)
-            )),
+type FileOut = std::io::BufWriter<std::fs::File>;
+
+/// The files `netlab run` writes as the run goes.
+struct FileViews {
+    pcap: Option<netlab::trace::pcap::PcapStream<FileOut>>,
+    pcap_path: String,
+    json: Option<netlab::trace::writers::JsonLines<FileOut>>,
+    json_path: String,
+}
+
+impl FileViews {
+    fn open(v: &ViewArgs, scn: &Scenario, seed: Option<u64>) -> Result<FileViews, String> {
+        use netlab::trace::{pcap, writers::JsonLines};
+        let create = |path: &str| {
+            std::fs::File::create(path)
+                .map(|f| std::io::BufWriter::with_capacity(1 << 16, f))
+                .map_err(|e| format!("cannot write {path}: {e}"))
         };
-        let cap = pcap::write_file(world, records, &opts, std::path::Path::new(path))
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        let n = cap.interfaces.len();
-        eprintln!(
-            "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {path}",
-            cap.packets.len(),
-            cap.damaged(),
-            if n == 1 { "" } else { "s" }
-        );
+        let mut out = FileViews {
+            pcap: None,
+            pcap_path: v.pcap.clone().unwrap_or_default(),
+            json: None,
+            json_path: v.trace_json.clone().unwrap_or_default(),
+        };
+        if let Some(path) = &v.pcap {
+            let mut points = Vec::new();
+            for name in &v.capture {
+                points.push(capture_point(scn, name)?);
+            }
+            let opts = pcap::PcapOptions {
+                fcs: v.pcap_fcs,
+                points,
+                comment: Some(format!(
+                    "netlab run of {} (seed {})",
+                    scn.name,
+                    seed.unwrap_or(scn.seed)
+                )),
+            };
+            out.pcap = Some(pcap::PcapStream::new(&opts, create(path)?));
+        }
+        if let Some(path) = &v.trace_json {
+            out.json = Some(JsonLines::new(create(path)?, scn.action_texts()));
+        }
+        Ok(out)
     }
-    if let Some(path) = &v.trace_json {
-        let texts = scn.action_texts();
-        let view = TextView::new(world, &texts);
-        let file = std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?;
-        let n = json::write_jsonl(&view, records, std::io::BufWriter::new(file))
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        eprintln!("wrote {n} trace records to {path}");
+
+    /// What was written, on stderr.
+    fn report(&self) {
+        if let Some(p) = &self.pcap {
+            let n = p.interfaces().len();
+            eprintln!(
+                "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {}",
+                p.packets,
+                p.damaged,
+                if n == 1 { "" } else { "s" },
+                self.pcap_path
+            );
+        }
+        if let Some(j) = &self.json {
+            eprintln!("wrote {} trace records to {}", j.written, self.json_path);
+        }
     }
-    Ok(())
+}
+
+/// A capture point by name: a node or a link of the scenario (`alice`, `sw1`, `alice--sw1`).
+fn capture_point(scn: &Scenario, name: &str) -> Result<netlab::trace::pcap::CapturePoint, String> {
+    use netlab::trace::pcap::CapturePoint;
+    if let Some(n) = node_index(scn, name) {
+        return Ok(CapturePoint::Node(n));
+    }
+    if let Some(l) = scn.links.iter().position(|l| l.name == name) {
+        return Ok(CapturePoint::Link(netlab::sim::LinkId(l as u32)));
+    }
+    let links: Vec<&str> = scn.links.iter().map(|l| l.name.as_str()).collect();
+    Err(format!(
+        "no node or link called `{name}` (links: {})",
+        links.join(", ")
+    ))
 }
 
 fn cmd_ladder(
