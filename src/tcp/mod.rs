@@ -44,6 +44,7 @@
 
 mod buffer;
 pub mod config;
+pub mod congestion;
 pub mod connection;
 pub mod event;
 pub mod listener;
