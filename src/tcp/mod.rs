@@ -49,6 +49,8 @@ pub mod connection;
 pub mod event;
 pub mod listener;
 pub mod model;
+pub mod rack;
+pub mod sack;
 pub mod seq;
 pub mod state;
 pub mod wire;

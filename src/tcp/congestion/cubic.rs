@@ -279,7 +279,10 @@ mod tests {
         assert_eq!(above - 100 * MSS as u64, 400);
         // W(0) = cwnd_epoch (K is floored to the nanosecond: within a byte).
         let w0 = c.w_cubic(Duration::ZERO, MSS);
-        assert!((70 * MSS as u64..=70 * MSS as u64 + 1).contains(&w0), "W(0) = {w0}");
+        assert!(
+            (70 * MSS as u64..=70 * MSS as u64 + 1).contains(&w0),
+            "W(0) = {w0}"
+        );
     }
 
     #[test]
@@ -318,8 +321,15 @@ mod tests {
                 at_2s = w.cwnd;
             }
         }
-        assert!(at_2s > 85 * MSS && at_2s < 100 * MSS, "cwnd at 2 s: {at_2s}");
-        assert!(w.cwnd >= 96 * MSS && w.cwnd <= 101 * MSS, "cwnd at 4 s: {}", w.cwnd);
+        assert!(
+            at_2s > 85 * MSS && at_2s < 100 * MSS,
+            "cwnd at 2 s: {at_2s}"
+        );
+        assert!(
+            w.cwnd >= 96 * MSS && w.cwnd <= 101 * MSS,
+            "cwnd at 4 s: {}",
+            w.cwnd
+        );
         // Beyond K it probes above W_max (convex region).
         while t < 8_000 {
             for _ in 0..w.cwnd / MSS {
@@ -351,7 +361,10 @@ mod tests {
             now += Duration::from_micros(50);
         }
         let grown = (w.cwnd - start) / MSS;
-        assert!((9..=11).contains(&grown), "grew {grown} segments in 20 RTTs");
+        assert!(
+            (9..=11).contains(&grown),
+            "grew {grown} segments in 20 RTTs"
+        );
     }
 
     #[test]
