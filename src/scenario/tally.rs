@@ -61,12 +61,10 @@ impl Subscriber for Tally {
         for (c, seen) in self.checks.iter().zip(self.seen.iter_mut()) {
             match (&c.kind, seen) {
                 (CheckKind::Received { node, payload, .. }, Seen::Count(n)) => {
-                    if r.node == Some(NodeId(*node as u32))
+                    let hit = r.node == Some(NodeId(*node as u32))
                         && matches!(&r.event, TraceEvent::RawDelivered { frame, .. }
-                            if crate::ethernet::parse(frame).is_ok_and(|(_, p)| trace::describe::trim_padding(p) == payload.as_slice()))
-                    {
-                        *n += 1;
-                    }
+                            if crate::ethernet::parse(frame).is_ok_and(|(_, p)| trace::describe::trim_padding(p) == payload.as_slice()));
+                    *n += u64::from(hit);
                 }
                 (
                     CheckKind::Seen {
@@ -84,11 +82,9 @@ impl Subscriber for Tally {
                     }
                 }
                 (CheckKind::Dropped { node, reason, .. }, Seen::Count(n)) => {
-                    if node.is_none_or(|x| r.node == Some(NodeId(x as u32)))
-                        && trace::drop_reason(&r.event) == Some(reason.as_str())
-                    {
-                        *n += 1;
-                    }
+                    let hit = node.is_none_or(|x| r.node == Some(NodeId(x as u32)))
+                        && trace::drop_reason(&r.event) == Some(reason.as_str());
+                    *n += u64::from(hit);
                 }
                 (CheckKind::TcpStates { node, port, .. }, Seen::Conns(conns)) => {
                     if r.node != Some(NodeId(*node as u32)) {
