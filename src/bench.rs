@@ -7,7 +7,7 @@
 use crate::ethernet::{self, EthernetRepr};
 use crate::host::{Host, Interface};
 use crate::phy::{Bandwidth, LinkConfig};
-use crate::sim::{NodeId, NodeKind, StepKind, World};
+use crate::sim::{Next, NodeId, NodeKind, StepKind, World};
 use crate::switch::{MacTableConfig, Switch};
 use crate::time::{Duration, Instant};
 use crate::trace::Trace;
@@ -122,7 +122,7 @@ pub fn switched_frames(frames: u64, payload: usize) -> BenchResult {
             h.transmit(io, 0, f);
         });
     };
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { index } = step.kind {
             if index == 0 {
                 send(&mut w, b, &to_a);
@@ -201,7 +201,7 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
         );
     }
     let started = std::time::Instant::now();
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { index } = step.kind {
             let ping = PingConfig {
                 count: 1,
@@ -341,7 +341,7 @@ pub fn bulk_tcp(bytes: u64, loss: f64) -> BenchResult {
     start(&mut w, b, "sink", SocketApp::BulkSink(BulkSink::new(5001)));
     w.schedule_script(Instant::ZERO + Duration::from_millis(100), 0);
     let started = std::time::Instant::now();
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { .. } = step.kind {
             start(
                 &mut w,
@@ -466,7 +466,7 @@ pub fn many_conn(conns: u32) -> BenchResult {
     }
     let started = std::time::Instant::now();
     let mut peak_sockets = 0usize;
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { index } = step.kind {
             let client = ids[(index % clients) as usize];
             start(
