@@ -6,7 +6,33 @@ use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
 use netlab::time::{Duration, Instant};
 use netlab::trace::text::TextView;
 use netlab::trace::{Layer, TraceEvent};
+use std::io::Write;
 use std::process::ExitCode;
+
+/// `println!` for the commands' results: a write that fails (a full disk, `> /dev/full`) ends
+/// the program with a message and exit status 2 instead of `println!`'s panic.
+macro_rules! outln {
+    () => { emit(format_args!("\n")) };
+    ($($t:tt)*) => { emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+/// `print!` for the commands' results (see `outln!`).
+macro_rules! out {
+    ($($t:tt)*) => { emit(format_args!($($t)*)) };
+}
+
+fn emit(args: std::fmt::Arguments) {
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        stdout_failed(e);
+    }
+}
+
+/// Ends the program after a failed write to standard output. (A closed pipe never gets here:
+/// SIGPIPE ends the program quietly first, see `main`.)
+fn stdout_failed(e: std::io::Error) -> ! {
+    eprintln!("error: cannot write the output: {e}");
+    std::process::exit(2)
+}
 
 /// netlab: a deterministic TCP/IP network simulator. Every frame on every wire is real bytes;
 /// the same scenario and seed always give the same result.
@@ -168,7 +194,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    match cli.command {
+    let code = match cli.command {
         Command::Run {
             file,
             seed,
@@ -210,10 +236,19 @@ fn main() -> ExitCode {
             until,
         } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
         Command::Bench { quick, case } => {
-            netlab::bench::run_all(quick, case.as_deref());
+            let stdout = std::io::stdout();
+            if let Err(e) = netlab::bench::run_all(quick, case.as_deref(), &mut stdout.lock()) {
+                stdout_failed(e);
+            }
             ExitCode::SUCCESS
         }
+    };
+    // Output still buffered (a last `print!` without a newline) must reach its file too, or
+    // the failure be reported.
+    if let Err(e) = std::io::stdout().flush() {
+        stdout_failed(e);
     }
+    code
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -272,9 +307,9 @@ fn cmd_run(
             }
         }
     }
-    println!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
+    outln!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
     for line in scn.description.lines() {
-        println!("# {line}");
+        outln!("# {line}");
     }
     if !quiet {
         let texts = scn.action_texts();
@@ -286,24 +321,24 @@ fn cmd_run(
             if !wanted_nodes.is_empty() && !r.node.is_some_and(|n| wanted_nodes.contains(&n)) {
                 continue;
             }
-            println!("{}", view.line(r));
+            outln!("{}", view.line(r));
         }
     }
-    println!();
+    outln!();
     if let Some(e) = &outcome.run_error {
-        println!("run stopped: {e}");
+        outln!("run stopped: {e}");
     } else {
-        println!(
+        outln!(
             "run ended at t={}s after {} events",
             world.now(),
             world.fabric.queue.processed()
         );
     }
     for (t, text) in &outcome.shown {
-        println!("\n# at t={t}s");
-        print!("{text}");
+        outln!("\n# at t={t}s");
+        out!("{text}");
     }
-    println!();
+    outln!();
     print_results(&outcome.results);
     if let Err(e) = write_views(views, &scn, seed, &outcome.world) {
         eprintln!("error: {e}");
@@ -338,11 +373,11 @@ fn parse_show(
 
 fn print_results(results: &[scenario::CheckResult]) {
     if results.is_empty() {
-        println!("no expectations");
+        outln!("no expectations");
         return;
     }
     let failed = results.iter().filter(|r| !r.passed).count();
-    println!(
+    outln!(
         "expectations: {} passed, {} failed",
         results.len() - failed,
         failed
@@ -354,7 +389,7 @@ fn print_results(results: &[scenario::CheckResult]) {
         } else {
             "        ".into()
         };
-        println!("  {mark} {at}  {}    ({})", r.text, r.detail);
+        outln!("  {mark} {at}  {}    ({})", r.text, r.detail);
     }
 }
 
@@ -364,16 +399,16 @@ fn cmd_check(files: &[String]) -> ExitCode {
         match Scenario::load(f) {
             Err(e) => {
                 all_ok = false;
-                println!("ERROR {e}");
+                outln!("ERROR {e}");
             }
             Ok(scn) => {
                 let outcome = scenario::run(&scn, &RunOptions::default());
                 if outcome.passed() {
-                    println!("PASS  {f} ({} expectations)", outcome.results.len());
+                    outln!("PASS  {f} ({} expectations)", outcome.results.len());
                 } else {
                     all_ok = false;
                     for r in outcome.failures() {
-                        println!("FAIL  {f}:{}: {}    ({})", r.line, r.text, r.detail);
+                        outln!("FAIL  {f}:{}: {}    ({})", r.line, r.text, r.detail);
                     }
                 }
             }
@@ -427,8 +462,8 @@ fn cmd_bits(
             payload.as_bytes(),
         )
     };
-    println!("frame: {}", netlab::trace::describe::frame(&frame));
-    print!("{}", bits::render(&frame, coding, max_payload));
+    outln!("frame: {}", netlab::trace::describe::frame(&frame));
+    out!("{}", bits::render(&frame, coding, max_payload));
     ExitCode::SUCCESS
 }
 
@@ -548,7 +583,7 @@ fn cmd_ladder(
                 lad.arrows.len()
             );
         }
-        None => print!("{}", lad.to_text()),
+        None => out!("{}", lad.to_text()),
     }
     ExitCode::SUCCESS
 }
@@ -618,7 +653,7 @@ fn cmd_tcpgraph(
     }
     let Some(path) = svg else {
         for c in &conns {
-            print!("{}", c.summary());
+            out!("{}", c.summary());
         }
         return ExitCode::SUCCESS;
     };
