@@ -349,7 +349,8 @@ fn cmd_run(
     }
     let (outcome, written) = scenario::run_streaming(&scn, &opts, &mut subs);
     if let Err(e) = written {
-        eprintln!("error: {e}");
+        // The files stay unwritten: `streams` drops its temporary files uncommitted.
+        eprintln!("error: cannot write the outputs of the run: {e}");
         return ExitCode::from(2);
     }
     let world = &outcome.world;
