@@ -11,6 +11,7 @@ use crate::ethernet::{default_mac, MacAddr};
 use crate::filter::Endpoint;
 use crate::host::{Host, HostConfig, Interface};
 use crate::ip::{Ipv4Cidr, Route, RoutingTable};
+use crate::tcp::congestion::Algorithm;
 use crate::phy::{Bandwidth, LinkConfig};
 use crate::sim::{Limits, NodeKind, World};
 use crate::switch::{Hub, MacTableConfig, Switch};
@@ -631,6 +632,17 @@ fn tcp_config(
     }
     if let Some(v) = &t.window_scaling {
         c.window_scaling = *v.get_ref();
+    }
+    if let Some(v) = &t.congestion {
+        c.congestion = Algorithm::from_name(v.get_ref()).ok_or_else(|| {
+            src.error(
+                v.span(),
+                format!(
+                    "unknown congestion control `{}`: expected \"cubic\" or \"reno\"",
+                    v.get_ref()
+                ),
+            )
+        })?;
     }
     Ok(c)
 }

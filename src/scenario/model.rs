@@ -103,6 +103,8 @@ pub struct TcpTable {
     pub initial_cwnd: Option<Sp<i64>>,
     pub time_wait: Option<Sp<toml::Value>>,
     pub window_scaling: Option<Sp<bool>>,
+    /// `"cubic"` or `"reno"`.
+    pub congestion: Option<Sp<String>>,
 }
 
 /// A router: a host with several interfaces that forwards datagrams.

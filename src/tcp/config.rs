@@ -1,5 +1,6 @@
 //! Tunables of a TCP connection, defaulting to what a current Linux does.
 
+use super::congestion::Algorithm;
 use crate::time::Duration;
 
 /// Configuration shared by a connection and the listener that spawns it.
@@ -56,6 +57,10 @@ pub struct TcpConfig {
     /// How long TIME_WAIT lasts before the connection is CLOSED. Default 60 s
     /// [`TCP_TIMEWAIT_LEN`], Linux's fixed value for 2*MSL.
     pub time_wait: Duration,
+    /// Congestion-control algorithm. Default CUBIC (RFC 9438), which Linux uses unless told
+    /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default
+    /// to bbr, but ORACLES.md's captures and packetdrill's `defaults.sh` set cubic].
+    pub congestion: Algorithm,
 }
 
 impl Default for TcpConfig {
@@ -76,6 +81,7 @@ impl Default for TcpConfig {
             nagle: true,
             initial_cwnd_segments: 10,
             time_wait: Duration::from_secs(60),
+            congestion: Algorithm::Cubic,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! The fifth step of segment arrival: acknowledgments, the peer's window, and congestion
 //! control driven by them (RFC 5681 with NewReno recovery, RFC 6582).
 
-use super::{Connection, INITIAL_SSTHRESH};
+use super::Connection;
+use crate::tcp::congestion::Ack;
 use crate::tcp::event::{
     CongestionReason, DropReason, Output, RetransmitReason, TcpEvent, TimerKind,
 };
@@ -110,7 +111,7 @@ impl Connection {
             self.dup_acks = 0;
             // Grow only while the window is actually used (Linux `tcp_is_cwnd_limited`).
             if flight_before.saturating_mul(2) >= self.cwnd {
-                self.grow_cwnd(acked, out);
+                self.grow_cwnd(now, acked, out);
             }
         }
     }
@@ -167,7 +168,11 @@ impl Connection {
                 return;
             }
         }
-        self.ssthresh = (self.flight_size() / 2).max(2 * self.snd_mss);
+        // The multiplicative decrease (RFC 6582 §3.2 step 2 for Reno, RFC 9438 §4.6 for CUBIC).
+        let mut w = self.window();
+        let flight = self.flight_size();
+        self.cc.on_congestion_event(now, &mut w, flight, self.snd_mss);
+        self.set_window(w);
         self.recover = Some(self.snd_max);
         self.in_recovery = true;
         self.retransmit_first_unacked(now, RetransmitReason::FastRetransmit, out);
@@ -175,26 +180,20 @@ impl Connection {
         self.congestion_changed(CongestionReason::FastRetransmit, out);
     }
 
-    /// RFC 5681 §3.1 slow start (RFC 3465 byte counting, L = 2 SMSS) and congestion avoidance.
-    pub(super) fn grow_cwnd(&mut self, acked: u32, out: &mut Output) {
-        let reason = if self.cwnd < self.ssthresh {
-            let inc = acked.min(2 * self.snd_mss);
-            self.cwnd = self
-                .cwnd
-                .saturating_add(inc)
-                .min(self.ssthresh.max(self.cwnd));
-            CongestionReason::SlowStart
-        } else {
-            self.bytes_acked = self.bytes_acked.saturating_add(acked);
-            if self.bytes_acked < self.cwnd {
-                return;
-            }
-            self.bytes_acked -= self.cwnd;
-            self.cwnd = self.cwnd.saturating_add(self.snd_mss);
-            CongestionReason::CongestionAvoidance
+    /// Slow start and congestion avoidance, as the connection's congestion controller does
+    /// them (RFC 5681 §3.1 for Reno, RFC 9438 §4 for CUBIC).
+    pub(super) fn grow_cwnd(&mut self, now: Instant, acked: u32, out: &mut Output) {
+        let mut w = self.window();
+        let ack = Ack {
+            acked,
+            mss: self.snd_mss,
+            srtt: self.srtt,
         };
-        self.cwnd = self.cwnd.min(INITIAL_SSTHRESH);
-        self.congestion_changed(reason, out);
+        let reason = self.cc.on_ack(now, &mut w, ack);
+        self.set_window(w);
+        if let Some(reason) = reason {
+            self.congestion_changed(reason, out);
+        }
     }
 
     pub(super) fn congestion_changed(&mut self, reason: CongestionReason, out: &mut Output) {

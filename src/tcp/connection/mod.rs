@@ -40,8 +40,7 @@ use crate::time::{Duration, Instant};
 
 /// MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1, IPv4).
 const DEFAULT_PEER_MSS: u32 = 536;
-/// Linux's initial ssthresh: effectively infinite, so slow start runs until the first loss.
-const INITIAL_SSTHRESH: u32 = 0x7fff_ffff;
+use super::congestion::{CongestionControl, Window, INITIAL_SSTHRESH};
 /// RTO used once data flows if the SYN had to be retransmitted and no RTT was measured
 /// (RFC 6298 §5.7).
 const RTO_AFTER_SYN_LOSS: Duration = Duration::from_secs(3);
@@ -132,8 +131,9 @@ pub struct Connection {
     // Congestion control (RFC 5681, RFC 6582).
     cwnd: u32,
     ssthresh: u32,
-    /// Bytes acknowledged in congestion avoidance since cwnd last grew.
-    bytes_acked: u32,
+    /// The congestion-control algorithm (`TcpConfig::congestion`): how cwnd grows and how
+    /// far it is cut; recovery itself is this connection's.
+    cc: Box<dyn CongestionControl>,
     dup_acks: u32,
     in_recovery: bool,
     /// RFC 6582 `recover`: highest sequence sent when recovery or a timeout began.
@@ -218,7 +218,7 @@ impl Connection {
             syn_retransmitted: false,
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
-            bytes_acked: 0,
+            cc: config.congestion.controller(),
             dup_acks: 0,
             in_recovery: false,
             recover: None,
@@ -304,6 +304,20 @@ impl Connection {
 
     pub fn ssthresh(&self) -> u32 {
         self.ssthresh
+    }
+    /// The congestion-control algorithm this connection runs.
+    pub fn congestion_algorithm(&self) -> super::congestion::Algorithm {
+        self.cc.algorithm()
+    }
+    fn window(&self) -> Window {
+        Window {
+            cwnd: self.cwnd,
+            ssthresh: self.ssthresh,
+        }
+    }
+    fn set_window(&mut self, w: Window) {
+        self.cwnd = w.cwnd;
+        self.ssthresh = w.ssthresh;
     }
 
     pub fn srtt(&self) -> Option<Duration> {

@@ -131,11 +131,12 @@ impl Connection {
 
         // RFC 5681 eq. 4, only for the first timeout of this segment: a segment that was
         // already retransmitted says nothing new about the path.
-        if self.retries == 1 {
-            self.ssthresh = (self.flight_size() / 2).max(2 * self.snd_mss);
-        }
-        self.cwnd = self.snd_mss;
-        self.bytes_acked = 0;
+        // cwnd becomes one segment (RFC 5681 eq. 4 for Reno, RFC 9438 §4.8 for CUBIC).
+        let mut w = self.window();
+        let flight = self.flight_size();
+        self.cc
+            .on_timeout(now, &mut w, flight, self.snd_mss, self.retries == 1);
+        self.set_window(w);
         self.in_recovery = false;
         self.dup_acks = 0;
         // RFC 6582 §3.2: duplicate ACKs for data sent before the timeout must not start a

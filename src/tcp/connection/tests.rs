@@ -81,6 +81,21 @@ fn conn_established() -> Connection {
     conn_established_with(&cfg())
 }
 
+/// An established connection running NewReno (RFC 5681/6582), whose numbers the
+/// congestion tests below check; the default is CUBIC.
+fn conn_reno() -> Connection {
+    conn_established_with(&TcpConfig {
+        congestion: crate::tcp::congestion::Algorithm::Reno,
+        ..cfg()
+    })
+}
+
+fn conn_reno_nodelay() -> Connection {
+    let mut c = conn_reno();
+    c.set_nodelay(true);
+    c
+}
+
 fn conn_nodelay() -> Connection {
     let mut c = conn_established();
     c.set_nodelay(true);
@@ -781,7 +796,7 @@ fn retransmit_backs_off_exponentially() {
 
 #[test]
 fn retransmission_timeout_sets_cwnd_to_one_segment_and_halves_ssthresh() {
-    let mut c = conn_established();
+    let mut c = conn_reno();
     send(&mut c, t0(), &[1; 14_600]);
     let out = fire_next(&mut c);
     assert_eq!(c.cwnd(), 1460);
@@ -798,8 +813,23 @@ fn retransmission_timeout_sets_cwnd_to_one_segment_and_halves_ssthresh() {
 }
 
 #[test]
-fn second_timeout_keeps_ssthresh() {
+fn cubic_timeout_cuts_ssthresh_to_beta_times_cwnd() {
+    // RFC 9438 §4.8 with Linux's β = 717/1024: ssthresh = 0.7 · cwnd (10 segments here),
+    // where NewReno halves the flight.
     let mut c = conn_established();
+    assert_eq!(
+        c.congestion_algorithm(),
+        crate::tcp::congestion::Algorithm::Cubic
+    );
+    send(&mut c, t0(), &[1; 14_600]);
+    fire_next(&mut c);
+    assert_eq!(c.cwnd(), 1460);
+    assert_eq!(c.ssthresh(), 14_600 * 717 / 1024);
+}
+
+#[test]
+fn second_timeout_keeps_ssthresh() {
+    let mut c = conn_reno();
     send(&mut c, t0(), &[1; 14_600]);
     fire_next(&mut c);
     fire_next(&mut c);
@@ -872,7 +902,7 @@ fn timer_fired_early_does_nothing() {
 
 #[test]
 fn three_dup_acks_trigger_fast_retransmit() {
-    let mut c = conn_nodelay();
+    let mut c = conn_reno_nodelay();
     send(&mut c, t0(), &[1; 14_600]);
     for i in 1..=2 {
         let out = deliver(&mut c, ms(20), &peer(0));
@@ -896,7 +926,7 @@ fn three_dup_acks_trigger_fast_retransmit() {
 
 #[test]
 fn dup_acks_inflate_cwnd_during_recovery() {
-    let mut c = conn_nodelay();
+    let mut c = conn_reno_nodelay();
     send(&mut c, t0(), &[1; 14_600]);
     for _ in 0..3 {
         deliver(&mut c, ms(20), &peer(0));
@@ -907,7 +937,7 @@ fn dup_acks_inflate_cwnd_during_recovery() {
 
 #[test]
 fn partial_ack_retransmits_next_hole() {
-    let mut c = conn_nodelay();
+    let mut c = conn_reno_nodelay();
     send(&mut c, t0(), &[1; 14_600]);
     for _ in 0..3 {
         deliver(&mut c, ms(20), &peer(0));
