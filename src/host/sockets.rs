@@ -360,6 +360,9 @@ impl Host {
         for e in &out.events {
             match e {
                 tcp::TcpEvent::Retransmit { .. } => self.counters.tcp_retransmits += 1,
+                tcp::TcpEvent::RtoBackoff { .. } => self.counters.tcp_timeouts += 1,
+                tcp::TcpEvent::LossProbe { .. } => self.counters.tcp_loss_probes += 1,
+                tcp::TcpEvent::SpuriousTimeout => self.counters.tcp_spurious_timeouts += 1,
                 tcp::TcpEvent::ListenDrop { reason, .. }
                     if *reason != tcp::ListenDropReason::Unexpected =>
                 {

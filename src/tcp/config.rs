@@ -61,6 +61,12 @@ pub struct TcpConfig {
     /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default
     /// to bbr, but ORACLES.md's captures and packetdrill's `defaults.sh` set cubic].
     pub congestion: Algorithm,
+    /// With SACK: RACK loss detection and the tail-loss probe (RFC 8985) [`tcp_recovery` = 1,
+    /// `tcp_early_retrans` = 3]. Default true.
+    pub rack_tlp: bool,
+    /// F-RTO after a retransmission timeout (RFC 5682, SACK-enhanced) [`tcp_frto` = 2].
+    /// Default true.
+    pub frto: bool,
 }
 
 impl Default for TcpConfig {
@@ -82,6 +88,8 @@ impl Default for TcpConfig {
             initial_cwnd_segments: 10,
             time_wait: Duration::from_secs(60),
             congestion: Algorithm::Cubic,
+            rack_tlp: true,
+            frto: true,
         }
     }
 }

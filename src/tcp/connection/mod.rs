@@ -23,6 +23,7 @@ mod app;
 mod close;
 mod handshake;
 mod receive;
+mod recovery;
 mod retransmit;
 mod rtt;
 mod segment;
@@ -134,6 +135,10 @@ pub struct Connection {
     /// The congestion-control algorithm (`TcpConfig::congestion`): how cwnd grows and how
     /// far it is cut; recovery itself is this connection's.
     cc: Box<dyn CongestionControl>,
+    /// Both sides offered SACK (RFC 2018 §2): loss recovery reads SACK blocks.
+    sack_ok: bool,
+    /// SACK scoreboard, RACK-TLP and F-RTO state (`recovery`).
+    rec: recovery::Recovery,
     dup_acks: u32,
     in_recovery: bool,
     /// RFC 6582 `recover`: highest sequence sent when recovery or a timeout began.
@@ -145,6 +150,8 @@ pub struct Connection {
 
     // Timers: deadlines, `None` when not running.
     rtx_at: Option<Instant>,
+    tlp_at: Option<Instant>,
+    reorder_at: Option<Instant>,
     delack_at: Option<Instant>,
     persist_at: Option<Instant>,
     time_wait_at: Option<Instant>,
@@ -219,12 +226,16 @@ impl Connection {
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
             cc: config.congestion.controller(),
+            sack_ok: false,
+            rec: recovery::Recovery::new(),
             dup_acks: 0,
             in_recovery: false,
             recover: None,
             persist_backoff: 0,
             probes_out: 0,
             rtx_at: None,
+            tlp_at: None,
+            reorder_at: None,
             delack_at: None,
             persist_at: None,
             time_wait_at: None,
@@ -308,6 +319,14 @@ impl Connection {
     /// The congestion-control algorithm this connection runs.
     pub fn congestion_algorithm(&self) -> super::congestion::Algorithm {
         self.cc.algorithm()
+    }
+    /// The SACK scoreboard (empty without SACK), for tests and views.
+    pub fn sack_scoreboard(&self) -> &super::sack::Scoreboard {
+        &self.rec.board
+    }
+    /// Whether SACK was negotiated (RFC 2018 §2).
+    pub fn sack_ok(&self) -> bool {
+        self.sack_ok
     }
     fn window(&self) -> Window {
         Window {
@@ -403,6 +422,8 @@ impl Connection {
             self.delack_at,
             self.persist_at,
             self.time_wait_at,
+            self.tlp_at,
+            self.reorder_at,
         ]
         .into_iter()
         .flatten()
@@ -416,6 +437,8 @@ impl Connection {
             TimerKind::DelayedAck => self.delack_at,
             TimerKind::Persist => self.persist_at,
             TimerKind::TimeWait => self.time_wait_at,
+            TimerKind::LossProbe => self.tlp_at,
+            TimerKind::Reorder => self.reorder_at,
         }
     }
 
@@ -433,6 +456,9 @@ impl Connection {
                 self.cancel_timer(TimerKind::Retransmit, out);
                 self.cancel_timer(TimerKind::Persist, out);
                 self.cancel_timer(TimerKind::DelayedAck, out);
+                self.cancel_timer(TimerKind::LossProbe, out);
+                self.cancel_timer(TimerKind::Reorder, out);
+                self.rec.board.clear();
                 self.restart_time_wait(now, out);
                 // Everything we sent is acknowledged (our FIN too), so a TIME_WAIT entry keeps
                 // only its addresses, sequence numbers and deadline: a server with thousands of
@@ -446,9 +472,12 @@ impl Connection {
                     TimerKind::DelayedAck,
                     TimerKind::Persist,
                     TimerKind::TimeWait,
+                    TimerKind::LossProbe,
+                    TimerKind::Reorder,
                 ] {
                     self.cancel_timer(kind, out);
                 }
+                self.rec.board.clear();
                 // Nothing queued for transmission survives the end of a connection.
                 self.send_buf.clear();
                 self.ack_due = false;

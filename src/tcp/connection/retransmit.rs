@@ -15,6 +15,8 @@ impl Connection {
             TimerKind::DelayedAck => &mut self.delack_at,
             TimerKind::Persist => &mut self.persist_at,
             TimerKind::TimeWait => &mut self.time_wait_at,
+            TimerKind::LossProbe => &mut self.tlp_at,
+            TimerKind::Reorder => &mut self.reorder_at,
         }
     }
 
@@ -63,6 +65,12 @@ impl Connection {
         if self.take_due(TimerKind::TimeWait, now, out) {
             self.set_state(now, State::Closed, TransitionCause::TimeWaitExpired, out);
             return;
+        }
+        if self.take_due(TimerKind::Reorder, now, out) {
+            self.on_reorder_timeout(now, out);
+        }
+        if self.take_due(TimerKind::LossProbe, now, out) {
+            self.on_loss_probe_timeout(now, out);
         }
         if self.take_due(TimerKind::Retransmit, now, out) {
             self.on_retransmit_timeout(now, out);
@@ -129,10 +137,11 @@ impl Connection {
             return;
         }
 
-        // RFC 5681 eq. 4, only for the first timeout of this segment: a segment that was
+        // cwnd becomes one segment (RFC 5681 eq. 4 for Reno, RFC 9438 §4.8 for CUBIC);
+        // ssthresh is cut only on the first timeout of this segment: a segment that was
         // already retransmitted says nothing new about the path.
-        // cwnd becomes one segment (RFC 5681 eq. 4 for Reno, RFC 9438 §4.8 for CUBIC).
-        let mut w = self.window();
+        let before = self.window();
+        let mut w = before;
         let flight = self.flight_size();
         self.cc
             .on_timeout(now, &mut w, flight, self.snd_mss, self.retries == 1);
@@ -143,6 +152,16 @@ impl Connection {
         // fast retransmit.
         self.recover = Some(self.snd_max);
         self.congestion_changed(CongestionReason::Timeout, out);
+        if self.sack_ok {
+            // With SACK, only what was not SACKed is sent again (Linux `tcp_enter_loss`), and
+            // F-RTO may find the timeout spurious and restore the window as it was.
+            if self.retries == 1 {
+                self.rec.prior = Some(before);
+            }
+            self.cancel_timer(TimerKind::LossProbe, out);
+            self.enter_loss();
+            return;
+        }
         self.snd_nxt = self.snd_una;
         self.resend_reason = RetransmitReason::Rto;
         // `flush` re-sends from SND.UNA and re-arms the timer with the backed-off RTO.

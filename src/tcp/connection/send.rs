@@ -55,6 +55,9 @@ impl Connection {
 
     pub(super) fn send_queued_data(&mut self, now: Instant, out: &mut Output) {
         let mut force = std::mem::take(&mut self.force_send);
+        // With SACK, holes marked lost go first (RFC 6675 §5 step C).
+        self.retransmit_lost(now, out);
+        let mut sent_new = false;
         loop {
             let unsent = self.unsent();
             let fin_pending = self.fin_queued && self.snd_nxt <= self.fin_seq();
@@ -68,8 +71,12 @@ impl Connection {
             } else {
                 0
             };
-            let cwnd_avail = self.cwnd.saturating_sub(in_flight) as usize;
             let mss = self.snd_mss as usize;
+            let mut cwnd_avail = self.cwnd.saturating_sub(self.bytes_in_flight()) as usize;
+            if self.rec.probe_send {
+                // A tail-loss probe goes out whatever cwnd says (Linux `tcp_send_loss_probe`).
+                cwnd_avail = cwnd_avail.max(mss);
+            }
             let retransmitting = self.snd_nxt < self.snd_max;
             let len = unsent.min(mss).min(wnd_avail).min(cwnd_avail);
             let fin = fin_pending && len == unsent && (len > 0 || cwnd_avail > 0);
@@ -114,6 +121,8 @@ impl Connection {
             };
             let flags = if fin { flags | TcpFlags::FIN } else { flags };
             self.emit(out, seq, flags, TcpOptions::NONE, len, true);
+            self.record_sent(now, seq, seq + len + fin as u32);
+            sent_new |= !retransmitting;
             self.snd_nxt = seq + len + fin as u32;
             self.snd_max = self.snd_max.max(self.snd_nxt);
             if len < mss {
@@ -122,9 +131,15 @@ impl Connection {
             if self.rtx_at.is_none() {
                 self.arm_retransmit(now, out);
             }
-            if fin {
+            if fin || self.rec.probe_send {
                 break;
             }
+        }
+        // F-RTO's new data (RFC 5682 §3.1 step 2b) went out, or could not: retransmissions
+        // may follow from the next ACK on.
+        self.rec.frto_send_new = false;
+        if sent_new {
+            self.schedule_loss_probe(now, out);
         }
         // Persist: data waits, nothing is in flight to bring an ACK, so only a probe can learn
         // that the window opened.
