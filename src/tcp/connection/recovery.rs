@@ -90,15 +90,17 @@ impl Connection {
         }
 
         if self.rec.in_loss {
-            if self.recover.is_some_and(|r| r <= self.snd_una) || self.rec.board.is_empty() {
+            let recovered =
+                self.recover.is_some_and(|r| r <= self.snd_una) || self.rec.board.is_empty();
+            if self.rec.frto.is_some() && up.original_delivered {
+                // RFC 5682 §3.1 step 3b (Linux: never-retransmitted data was (S)ACKed): the
+                // timeout was spurious. Undo it.
+                self.undo_timeout(out);
+            } else if recovered {
                 // Everything outstanding at the timeout is acknowledged.
                 self.leave_loss();
             } else if let Some(high) = self.rec.frto {
-                if up.original_delivered {
-                    // RFC 5682 §3.1 step 3b (Linux: never-retransmitted data was (S)ACKed):
-                    // the timeout was spurious. Undo it.
-                    self.undo_timeout(out);
-                } else if high < self.snd_max {
+                if high < self.snd_max {
                     // Step 3a: new data went out and the peer still reports holes.
                     if up.newly_sacked > 0 || duplicate {
                         self.rec.frto = None;
@@ -242,6 +244,8 @@ impl Connection {
         }
         let wnd_edge = self.snd_una + self.snd_wnd;
         let seq = self.snd_nxt;
+        // The episode starts now: no second probe is scheduled by the send below.
+        self.rec.tlp_high = Some(self.snd_max);
         if self.unsent() > 0 && seq < wnd_edge {
             out.event(TcpEvent::LossProbe {
                 seq,
@@ -257,6 +261,7 @@ impl Connection {
             });
             self.retransmit_range(now, last.start, last.end, RetransmitReason::LossProbe, out);
         } else {
+            self.rec.tlp_high = None;
             return;
         }
         self.rec.tlp_high = Some(self.snd_max);

@@ -2063,3 +2063,5 @@ proptest! {
         prop_assert!(p.transfer(&data) == data);
     }
 }
+
+mod recovery;
