@@ -586,9 +586,32 @@ fn tcp_config(
     src: &Src,
     t: Option<&Sp<model::TcpTable>>,
 ) -> Result<crate::tcp::TcpConfig, ScenarioError> {
-    let mut c = crate::tcp::TcpConfig::default();
-    let Some(t) = t else { return Ok(c) };
+    let Some(t) = t else {
+        return Ok(crate::tcp::TcpConfig::default());
+    };
     let t = t.get_ref();
+    let profile = match &t.profile {
+        None => crate::tcp::TcpProfile::Linux,
+        Some(p) => crate::tcp::TcpProfile::from_name(p.get_ref()).ok_or_else(|| {
+            src.error(
+                p.span(),
+                format!(
+                    "unknown TCP profile {:?}: expected \"linux\" or \"textbook\"",
+                    p.get_ref()
+                ),
+            )
+        })?,
+    };
+    let mut c = crate::tcp::TcpConfig::for_profile(profile);
+    if let Some(v) = &t.sack {
+        c.sack = *v.get_ref();
+    }
+    if let Some(v) = &t.timestamps {
+        c.timestamps = *v.get_ref();
+    }
+    if let Some(v) = &t.syn_linear_timeouts {
+        c.syn_linear_timeouts = positive(src, v, "syn_linear_timeouts", 0, 255)? as u32;
+    }
     if let Some(v) = &t.mss {
         c.mss = positive(src, v, "mss", 64, 65_495)? as u16;
     }

@@ -3,6 +3,39 @@
 use super::congestion::Algorithm;
 use crate::time::Duration;
 
+/// A named set of defaults: which TCP a host speaks before per-key overrides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TcpProfile {
+    /// Linux 6.18 as captured on this machine kind (`shared/anchors/ORACLES.md` §3): SACK and
+    /// timestamps offered, window scale from a 32 MiB `tcp_rmem` maximum (shift 10),
+    /// `tcp_syn_linear_timeouts = 4`, IP ID per connection.
+    #[default]
+    Linux,
+    /// TCP as lecture notes teach it (RFC 793/9293 with RFC 5681/6298): no SACK, no
+    /// timestamps, classic exponential SYN backoff, one IP ID counter per host. Window
+    /// scaling stays on (shift from the receive buffer), as netlab always did.
+    Textbook,
+}
+
+impl TcpProfile {
+    /// The name used in scenario files and shown by `show sockets`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpProfile::Linux => "linux",
+            TcpProfile::Textbook => "textbook",
+        }
+    }
+
+    /// Parses `linux` or `textbook`.
+    pub fn from_name(name: &str) -> Option<TcpProfile> {
+        match name {
+            "linux" => Some(TcpProfile::Linux),
+            "textbook" => Some(TcpProfile::Textbook),
+            _ => None,
+        }
+    }
+}
+
 /// Configuration shared by a connection and the listener that spawns it.
 ///
 /// Every default is Linux's (sysctl names in brackets) unless said otherwise. Out-of-range
@@ -57,15 +90,39 @@ pub struct TcpConfig {
     /// How long TIME_WAIT lasts before the connection is CLOSED. Default 60 s
     /// [`TCP_TIMEWAIT_LEN`], Linux's fixed value for 2*MSL.
     pub time_wait: Duration,
-    /// Congestion-control algorithm. Default CUBIC (RFC 9438), which Linux uses unless told
+
+    // Knobs that differ between profiles (see [`TcpProfile`]).
+    /// The profile these values started from (shown by `show sockets`).
+    pub profile: TcpProfile,
+    /// Offer and accept SACK (RFC 2018) [`tcp_sack`]. linux: true, textbook: false.
+    pub sack: bool,
+    /// Offer and accept timestamps (RFC 7323 §3) [`tcp_timestamps`]. linux: true,
+    /// textbook: false.
+    pub timestamps: bool,
+    /// SYN retransmissions sent at the initial RTO before the backoff starts doubling
+    /// [`tcp_syn_linear_timeouts`, Linux ≥ 6.5]; they come on top of `syn_retries`.
+    /// linux: 4 (SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s), textbook: 0.
+    pub syn_linear_timeouts: u32,
+    /// Largest receive buffer the stack may grow to [`tcp_rmem`\[2\]]. Linux picks the window
+    /// scale from it (`tcp_select_initial_window`: `ilog2(max) - 15`), not from the current
+    /// buffer. linux: 32 MiB as on the capture host (shift 10; the stock 6 MiB gives 7).
+    /// textbook: 0, so the shift is the smallest that fits the receive buffer.
+    pub rmem_max: usize,
+    /// The receive buffer was set with `SO_RCVBUF`: Linux then bounds the window scale by this
+    /// buffer (`window_clamp`), so SO_RCVBUF 4096 gives shift 0 (ORACLES.md §3.2 (i)).
+    pub recv_buffer_locked: bool,
+    /// IP identification as Linux: a random start per connection, +1 per packet, 0 on a
+    /// SYN-ACK and on RST. Off (textbook): one counter per host.
+    pub ip_id_per_connection: bool,
+    /// Congestion-control algorithm. linux: CUBIC (RFC 9438), which Linux uses unless told
     /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default
     /// to bbr, but ORACLES.md's captures and packetdrill's `defaults.sh` set cubic].
     pub congestion: Algorithm,
     /// With SACK: RACK loss detection and the tail-loss probe (RFC 8985) [`tcp_recovery` = 1,
-    /// `tcp_early_retrans` = 3]. Default true.
+    /// `tcp_early_retrans` = 3]. linux: true, textbook: false.
     pub rack_tlp: bool,
     /// F-RTO after a retransmission timeout (RFC 5682, SACK-enhanced) [`tcp_frto` = 2].
-    /// Default true.
+    /// linux: true, textbook: false.
     pub frto: bool,
 }
 
@@ -87,6 +144,13 @@ impl Default for TcpConfig {
             nagle: true,
             initial_cwnd_segments: 10,
             time_wait: Duration::from_secs(60),
+            profile: TcpProfile::Linux,
+            sack: true,
+            timestamps: true,
+            syn_linear_timeouts: 4,
+            rmem_max: 32 << 20,
+            recv_buffer_locked: false,
+            ip_id_per_connection: true,
             congestion: Algorithm::Cubic,
             rack_tlp: true,
             frto: true,
@@ -98,6 +162,25 @@ impl Default for TcpConfig {
 pub(crate) const MAX_WINDOW: usize = 65535 << 14;
 
 impl TcpConfig {
+    /// The defaults of a profile.
+    pub fn for_profile(profile: TcpProfile) -> TcpConfig {
+        match profile {
+            TcpProfile::Linux => TcpConfig::default(),
+            TcpProfile::Textbook => TcpConfig {
+                profile,
+                sack: false,
+                timestamps: false,
+                syn_linear_timeouts: 0,
+                rmem_max: 0,
+                ip_id_per_connection: false,
+                congestion: Algorithm::Reno,
+                rack_tlp: false,
+                frto: false,
+                ..TcpConfig::default()
+            },
+        }
+    }
+
     /// A copy with every value brought into a range the connection can work with: MSS at least
     /// 64, buffers at least one byte and at most what a scaled window can advertise, RTO bounds
     /// ordered and non-zero, at least one initial congestion window segment.

@@ -85,6 +85,8 @@ pub enum DropReason {
     WrongPorts,
     /// Data after the peer's FIN.
     DataAfterFin,
+    /// Its timestamp is older than TS.Recent: an old duplicate (PAWS, RFC 7323 §5.3).
+    Paws,
 }
 
 /// Why a challenge ACK (RFC 5961) was sent.

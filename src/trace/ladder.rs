@@ -162,14 +162,15 @@ impl Labeller {
         if let Some(mss) = o.mss {
             let _ = write!(s, " MSS={mss}");
         }
-        if let Some(shift) = o.window_scale {
-            let _ = write!(s, " WS={}", 1u32 << shift);
-        }
+        // Wireshark's order: MSS, SACK_PERM, TSval/TSecr, WS.
         if o.sack_permitted {
             s.push_str(" SACK_PERM");
         }
         if let Some((val, ecr)) = o.timestamps {
             let _ = write!(s, " TSval={val} TSecr={ecr}");
+        }
+        if let Some(shift) = o.window_scale {
+            let _ = write!(s, " WS={}", 1u32 << shift);
         }
         let printable = |b: &u8| matches!(b, 0x20..=0x7e | b'\n' | b'\r' | b'\t');
         if !t.payload.is_empty() && t.payload.iter().all(printable) {
@@ -583,6 +584,7 @@ fn tcp_drop_reason(r: DropReason) -> &'static str {
         DropReason::NotSynchronized => "not-synchronized",
         DropReason::WrongPorts => "wrong-ports",
         DropReason::DataAfterFin => "data-after-fin",
+        DropReason::Paws => "paws",
     }
 }
 

@@ -366,8 +366,13 @@ impl Host {
             let mut buf = vec![0u8; crate::ip::wire::HEADER_LEN + len];
             let _ = seg.emit(&mut buf[crate::ip::wire::HEADER_LEN..]);
             let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, len);
+            // The connection numbers its packets itself in the linux profile; an RST sent
+            // without a connection carries ID 0 there too (ORACLES 3.2 (b)).
+            let ident = seg
+                .ip_id
+                .or((seg.flags.rst() && self.sockets.config.ip_id_per_connection).then_some(0));
             // Linux sets DF on TCP (ORACLES 3.2); send_ip records a failure.
-            let _ = self.send_ip_with_room(io, repr, buf, DfPolicy::Want);
+            let _ = self.send_ip_with_room(io, repr, buf, DfPolicy::Want, ident);
         }
         for e in &out.events {
             match e {
@@ -452,6 +457,7 @@ impl Host {
                 // before listen() shapes the window of the SYN-ACK, as in Linux).
                 if let Some(b) = *recv_buf {
                     config.recv_buffer_size = b;
+                    config.recv_buffer_locked = true;
                 }
                 if let Some(b) = *send_buf {
                     config.send_buffer_size = b;
@@ -828,6 +834,7 @@ impl Host {
         }
         if let Some(b) = s.recv_buf {
             config.recv_buffer_size = b;
+            config.recv_buffer_locked = true;
         }
         if let Some(b) = s.send_buf {
             config.send_buffer_size = b;

@@ -8,7 +8,7 @@ use crate::tcp::event::{
 };
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::wire::TcpRepr;
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 
 impl Connection {
     /// The fifth step for established-like states. Returns false when the segment must be
@@ -146,10 +146,20 @@ impl Connection {
         self.retries = 0;
         self.backoff = 0;
 
+        self.retrans_stamp = None;
         if let Some((timed_seq, sent_at)) = self.rtt_probe {
             if timed_seq < ack {
                 self.rtt_probe = None;
                 self.rtt_sample(now.saturating_since(sent_at), out);
+            }
+        } else if let Some(ecr) = self.seg_tsecr.filter(|&e| self.ts_rtt_pending && e != 0) {
+            // Karn's rule left us without a timed segment; the echoed timestamp names the
+            // transmission that was ACKed, so it measures the RTT anyway (RFC 7323 §4.1; Linux
+            // `tcp_ack_update_rtt` falls back to TSecr the same way).
+            let ms = self.ts_val().wrapping_sub(ecr);
+            if (ms as i32) >= 0 {
+                self.ts_rtt_pending = false;
+                self.rtt_sample(Duration::from_millis(ms as u64), out);
             }
         }
         // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
@@ -225,6 +235,6 @@ impl Connection {
 }
 
 /// The SACK blocks an ACK carries, most recent first.
-fn sack_blocks<'a>(_seg: &'a TcpRepr) -> &'a [(SeqNumber, SeqNumber)] {
-    &[]
+fn sack_blocks<'a>(seg: &'a TcpRepr) -> &'a [(SeqNumber, SeqNumber)] {
+    seg.options.sack_blocks.as_slice()
 }

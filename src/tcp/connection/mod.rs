@@ -135,8 +135,6 @@ pub struct Connection {
     /// The congestion-control algorithm (`TcpConfig::congestion`): how cwnd grows and how
     /// far it is cut; recovery itself is this connection's.
     cc: Box<dyn CongestionControl>,
-    /// Both sides offered SACK (RFC 2018 §2): loss recovery reads SACK blocks.
-    sack_ok: bool,
     /// SACK scoreboard, RACK-TLP and F-RTO state (`recovery`).
     rec: recovery::Recovery,
     dup_acks: u32,
@@ -147,6 +145,37 @@ pub struct Connection {
     // Zero-window probing.
     persist_backoff: u32,
     probes_out: u32,
+
+    /// The time of the call being handled: the clock our TSval reads.
+    now: Instant,
+
+    // Options negotiated at the handshake.
+    /// We put SACK-permitted on our SYN (or SYN-ACK).
+    sack_offered: bool,
+    /// Both sides offered SACK (RFC 2018 §2): ACKs carry SACK blocks.
+    sack_ok: bool,
+    /// We put timestamps on our SYN (or SYN-ACK).
+    ts_offered: bool,
+    /// Both sides offered timestamps (RFC 7323 §3.2): every segment carries them.
+    ts_ok: bool,
+    /// TS.Recent (RFC 7323 §4.3): the peer's TSval to echo.
+    ts_recent: u32,
+    /// Added to the millisecond clock to make our TSval: a per-connection offset, as Linux's
+    /// `ts_off` (RFC 7323 §7.1 recommends one so the clock leaks nothing).
+    ts_offset: u32,
+    /// TSecr of the segment being processed, for an RTT sample.
+    seg_tsecr: Option<u32>,
+    /// An RTT sample was skipped by Karn's rule; the next ACK's TSecr gives it instead.
+    ts_rtt_pending: bool,
+    /// SACK blocks we report (RFC 2018 §4): most recent first, at most four.
+    sack_report: Vec<(SeqNumber, SeqNumber)>,
+    /// A duplicate the next ACK reports as its first block (DSACK, RFC 2883 §4).
+    dsack: Option<(SeqNumber, SeqNumber)>,
+    /// Next IP identification when the profile numbers packets per connection.
+    ip_id: u16,
+    /// When the head segment was first sent, for the give-up time budget (Linux
+    /// `retrans_stamp`).
+    retrans_stamp: Option<Instant>,
 
     // Timers: deadlines, `None` when not running.
     rtx_at: Option<Instant>,
@@ -164,6 +193,36 @@ fn window_shift_for(buffer: usize) -> u8 {
         shift += 1;
     }
     shift
+}
+
+/// Linux's window scale (`tcp_select_initial_window`): from the largest buffer the socket may
+/// grow to (`tcp_rmem[2]`), bounded by an `SO_RCVBUF` the application set; `ilog2 − 15`.
+/// Without an `rmem_max` (textbook) the smallest shift that fits the buffer.
+fn window_shift(config: &TcpConfig) -> u8 {
+    if config.rmem_max == 0 {
+        return window_shift_for(config.recv_buffer_size);
+    }
+    let mut space = config.rmem_max.max(config.recv_buffer_size);
+    // netlab's buffer never grows (Linux autotunes towards tcp_rmem[2]), so a buffer too small
+    // to be advertised with that shift gets the one that fits it, as an SO_RCVBUF clamp does
+    // in Linux; otherwise windows under 1 << shift would round to zero.
+    if config.recv_buffer_locked || config.recv_buffer_size < 65536 {
+        space = config.recv_buffer_size;
+    }
+    let log2 = usize::BITS - 1 - space.max(1).leading_zeros();
+    log2.saturating_sub(15).min(14) as u8
+}
+
+/// A fixed scrambling of 32 bits (the murmur3 finaliser). netlab derives a connection's
+/// TSval offset and IP ID start from its ISN, which comes from the seeded RNG, so they are
+/// as random as the ISN without drawing more numbers from the host's stream. (Linux uses
+/// keyed hashes of the addresses and `get_random_u16`.)
+fn mix32(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x85eb_ca6b);
+    x ^= x >> 13;
+    x = x.wrapping_mul(0xc2b2_ae35);
+    x ^ (x >> 16)
 }
 
 fn valid_endpoint(addr: SocketAddrV4) -> bool {
@@ -226,13 +285,25 @@ impl Connection {
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
             cc: config.congestion.controller(),
-            sack_ok: false,
             rec: recovery::Recovery::new(),
             dup_acks: 0,
             in_recovery: false,
             recover: None,
             persist_backoff: 0,
             probes_out: 0,
+            now: Instant::ZERO,
+            sack_offered: false,
+            sack_ok: false,
+            ts_offered: false,
+            ts_ok: false,
+            ts_recent: 0,
+            ts_offset: mix32(isn.0 ^ 0x7473_6f66),
+            seg_tsecr: None,
+            ts_rtt_pending: false,
+            sack_report: Vec::new(),
+            dsack: None,
+            ip_id: mix32(isn.0 ^ 0x6970_6964) as u16,
+            retrans_stamp: None,
             rtx_at: None,
             tlp_at: None,
             reorder_at: None,
@@ -324,10 +395,6 @@ impl Connection {
     pub fn sack_scoreboard(&self) -> &super::sack::Scoreboard {
         &self.rec.board
     }
-    /// Whether SACK was negotiated (RFC 2018 §2).
-    pub fn sack_ok(&self) -> bool {
-        self.sack_ok
-    }
     fn window(&self) -> Window {
         Window {
             cwnd: self.cwnd,
@@ -353,6 +420,10 @@ impl Connection {
         (self.rcv_wscale, self.snd_wscale)
     }
 
+    /// Options both sides agreed on at the handshake: (SACK, timestamps).
+    pub fn negotiated(&self) -> (bool, bool) {
+        (self.sack_ok, self.ts_ok)
+    }
     pub fn in_fast_recovery(&self) -> bool {
         self.in_recovery
     }
@@ -527,8 +598,11 @@ pub fn reset_for(
         urgent: 0,
         options: TcpOptions::NONE,
         payload: Vec::new(),
+        ip_id: None,
     })
 }
 
+#[cfg(test)]
+mod options_tests;
 #[cfg(test)]
 mod tests;

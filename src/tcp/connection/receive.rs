@@ -5,6 +5,7 @@ use super::Connection;
 use crate::tcp::event::{DropReason, Output, TcpEvent, TimerKind};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::{State, TransitionCause};
+use crate::tcp::wire::SackBlocks;
 use crate::time::Instant;
 
 impl Connection {
@@ -84,6 +85,9 @@ impl Connection {
             });
         }
         self.rcv_nxt += written.advanced;
+        if self.sack_ok {
+            self.update_sack_report((offset > 0).then_some(seq));
+        }
         self.rcv_mss = self
             .rcv_mss
             .max((payload.len() as u32).min(self.config.mss as u32));
@@ -149,7 +153,12 @@ impl Connection {
         // Offer whole segments, as Linux (`tcp_select_initial_window`, `__tcp_select_window`):
         // a 4096-byte buffer gives a 2-MSS window, not 2 segments and a sliver the sender's
         // SWS avoidance would hold back.
-        let mss = if syn {
+        let mss = if syn && self.ts_ok && self.state != State::SynSent {
+            // Linux rounds a SYN-ACK's window to the MSS less the timestamps
+            // (`tcp_openreq_init_rwin`): 65160 = 45 × 1448, where the SYN, sent before the
+            // peer agreed to timestamps, has 64240 = 44 × 1460 (ORACLES.md §3.3).
+            self.config.mss as u32 - 12
+        } else if syn {
             self.config.mss as u32
         } else {
             self.rcv_mss
@@ -172,5 +181,53 @@ impl Connection {
         ((self.recv_buf.capacity() / 2) as u32)
             .min(self.rcv_mss)
             .max(1)
+    }
+
+    /// Keeps the SACK blocks we report in step with the out-of-order data held (RFC 2018
+    /// §4): the block holding the segment that just arrived (`recent`) first, then the others
+    /// in the order they were last reported; blocks now below RCV.NXT disappear.
+    pub(super) fn update_sack_report(&mut self, recent: Option<SeqNumber>) {
+        let held: Vec<(SeqNumber, SeqNumber)> = self
+            .recv_buf
+            .out_of_order()
+            .iter()
+            .map(|&(s, e)| (self.rcv_nxt + s, self.rcv_nxt + e))
+            .collect();
+        let holding = |seq: SeqNumber| held.iter().copied().find(|&(l, r)| l <= seq && seq < r);
+        let mut report = Vec::with_capacity(held.len());
+        let mut add = |block: Option<(SeqNumber, SeqNumber)>| {
+            if let Some(b) = block {
+                if !report.contains(&b) {
+                    report.push(b);
+                }
+            }
+        };
+        add(recent.and_then(holding));
+        for &(left, right) in &self.sack_report {
+            // A reported block may have grown by merging; find what holds any of it.
+            add(holding(left).or_else(|| holding(right - 1u32)));
+        }
+        for &b in &held {
+            add(Some(b));
+        }
+        self.sack_report = report;
+    }
+
+    /// The SACK blocks for the ACK about to be sent: a pending DSACK first (RFC 2883 §4),
+    /// then the reported blocks, at most four, three beside timestamps (RFC 2018 §3: 40
+    /// option bytes).
+    pub(super) fn sack_blocks_to_send(&mut self, with_timestamps: bool) -> SackBlocks {
+        let max = if with_timestamps { 3 } else { 4 };
+        let mut blocks = SackBlocks::NONE;
+        if let Some((left, right)) = self.dsack.take() {
+            blocks.push(left, right);
+        }
+        self.update_sack_report(None);
+        for &(left, right) in &self.sack_report {
+            if blocks.len() < max {
+                blocks.push(left, right);
+            }
+        }
+        blocks
     }
 }

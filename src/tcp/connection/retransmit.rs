@@ -62,6 +62,7 @@ impl Connection {
     /// Handles every timer that is due at `now`. Calling it early or more than once is
     /// harmless: a timer that is not due is left alone.
     pub fn on_timer(&mut self, now: Instant, out: &mut Output) {
+        self.now = now;
         if self.take_due(TimerKind::TimeWait, now, out) {
             self.set_state(now, State::Closed, TransitionCause::TimeWaitExpired, out);
             return;
@@ -91,11 +92,6 @@ impl Connection {
         if !syn_outstanding && self.snd_una == self.snd_nxt {
             return; // nothing in flight: a stale deadline
         }
-        let limit = match self.state {
-            State::SynSent => self.config.syn_retries,
-            _ if syn_outstanding => self.config.synack_retries,
-            _ => self.config.data_retries,
-        };
         if !matches!(
             self.state,
             State::SynSent
@@ -108,7 +104,24 @@ impl Connection {
         ) {
             return;
         }
-        if self.retries >= limit {
+        // Linux gives up on a SYN after a count (`tcp_write_timeout`: tcp_syn_retries, plus
+        // tcp_syn_linear_timeouts in SYN_SENT), on a SYN-ACK after tcp_synack_retries, and on
+        // data after a time budget: the time tcp_retries2 doubling RTOs from the minimum RTO
+        // would take (`retransmits_timed_out`, `tcp_model_timeout`: 924.6 s for 15).
+        let expired = match self.state {
+            State::SynSent => {
+                self.retries >= self.config.syn_retries + self.config.syn_linear_timeouts
+            }
+            _ if syn_outstanding => self.retries >= self.config.synack_retries,
+            _ => {
+                let start = *self.retrans_stamp.get_or_insert(Instant::from_nanos(
+                    now.as_nanos()
+                        .saturating_sub(self.backed_off_rto().as_nanos()),
+                ));
+                now.saturating_since(start) >= self.give_up_budget()
+            }
+        };
+        if expired {
             self.fail(
                 now,
                 ConnError::TimedOut,
@@ -118,12 +131,20 @@ impl Connection {
             return;
         }
         self.retries += 1;
-        self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+        // tcp_syn_linear_timeouts (Linux ≥ 6.5): the first SYN retransmissions keep the
+        // initial RTO; only then does the backoff double (ORACLES.md §3.2 (d): gaps 1, 1, 1,
+        // 1, 1, 2, 4, 8, 16, 33 s).
+        if !(self.state == State::SynSent && self.retries <= self.config.syn_linear_timeouts) {
+            self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+        }
         out.event(TcpEvent::RtoBackoff {
             rto: self.backed_off_rto(),
         });
-        // Karn's rule: a retransmitted segment gives no RTT sample.
-        self.rtt_probe = None;
+        // Karn's rule: a retransmitted segment gives no RTT sample (the timestamps of the
+        // ACK may, RFC 7323 §4).
+        if self.rtt_probe.take().is_some() {
+            self.ts_rtt_pending = self.ts_ok;
+        }
 
         if syn_outstanding {
             self.syn_retransmitted = true;
@@ -238,7 +259,9 @@ impl Connection {
         if len == 0 && !fin {
             return;
         }
-        self.rtt_probe = None;
+        if self.rtt_probe.take().is_some() {
+            self.ts_rtt_pending = self.ts_ok;
+        }
         out.event(TcpEvent::Retransmit {
             seq,
             len: len as u32,
@@ -252,5 +275,22 @@ impl Connection {
         if self.rtx_at.is_none() {
             self.arm_retransmit(now, out);
         }
+    }
+
+    /// Linux's `tcp_model_timeout(tcp_retries2, TCP_RTO_MIN)`: how long `data_retries`
+    /// retransmissions would take with the RTO doubling from the minimum up to the maximum.
+    pub(super) fn give_up_budget(&self) -> Duration {
+        let base = self.config.min_rto.as_nanos().max(1);
+        let max = self.config.max_rto.as_nanos().max(base);
+        let thresh = (max / base).max(1).ilog2();
+        let n = self.config.data_retries;
+        let ns = if n <= thresh {
+            ((2u64 << n) - 1).saturating_mul(base)
+        } else {
+            ((2u64 << thresh) - 1)
+                .saturating_mul(base)
+                .saturating_add(((n - thresh) as u64).saturating_mul(max))
+        };
+        Duration::from_nanos(ns)
     }
 }

@@ -12,6 +12,8 @@ use crate::time::Instant;
 impl Connection {
     /// Processes one arriving segment addressed to this connection.
     pub fn on_segment(&mut self, now: Instant, seg: &TcpRepr, out: &mut Output) {
+        self.now = now;
+        self.seg_tsecr = seg.options.timestamps.map(|(_, ecr)| ecr);
         if seg.src_port != self.remote.port() || seg.dst_port != self.local.port() {
             out.event(TcpEvent::SegmentDropped {
                 reason: DropReason::WrongPorts,
@@ -91,6 +93,20 @@ impl Connection {
             seq = self.rcv_nxt;
         }
 
+        // PAWS (RFC 7323 §5.3 R1), before the acceptability test: a segment whose TSval is
+        // older than TS.Recent is an old duplicate. It is dropped and, unless an RST,
+        // answered with an ACK.
+        if let (true, Some((tsval, _))) = (self.ts_ok, seg.options.timestamps) {
+            if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 && !flags.rst() {
+                self.ack_due = true;
+                self.flush(now, out);
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::Paws,
+                });
+                return;
+            }
+        }
+
         // First: sequence number acceptability.
         let seg_len = seg.payload.len() as u32 + flags.syn() as u32 + flags.fin() as u32;
         let window = self.receive_window();
@@ -98,6 +114,12 @@ impl Connection {
         // §3.10.7.4: with a zero window, ACKs and RSTs at RCV.NXT are still processed.
         let zero_window_allowance = !acceptable && window == 0 && seq == self.rcv_nxt;
         if !acceptable && !zero_window_allowance {
+            if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
+                // Data we already had: report it in the ACK's first SACK block (DSACK,
+                // RFC 2883 §4.1.1).
+                let end = (seq + seg.payload.len()).min(self.rcv_nxt);
+                self.dsack = Some((seq, end));
+            }
             if !flags.rst() {
                 self.ack_due = true;
                 self.flush(now, out);
@@ -106,6 +128,14 @@ impl Connection {
                 reason: DropReason::OutOfWindow,
             });
             return;
+        }
+
+        // RFC 7323 §4.3: remember the TSval to echo, from an acceptable segment that covers
+        // the last ACK we sent (Linux `tcp_replace_ts_recent`).
+        if let (true, Some((tsval, _))) = (self.ts_ok, seg.options.timestamps) {
+            if seq <= self.last_ack_sent && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0 {
+                self.ts_recent = tsval;
+            }
         }
 
         // Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge).
@@ -187,6 +217,12 @@ impl Connection {
         // Sixth (URG) is not supported: urgent data is delivered inline as ordinary data.
         // Seventh and eighth: text and FIN.
         let (data_seq, payload) = self.trim_to_window(seq, seg.payload, flags.syn());
+        if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
+            // Data we already had: report it as a duplicate in the next ACK's first SACK
+            // block (DSACK, RFC 2883 §4.1.1).
+            let end = (seq + seg.payload.len()).min(self.rcv_nxt);
+            self.dsack = Some((seq, end));
+        }
         let fin = flags.fin() && data_seq + payload.len() == seq + seg.payload.len();
         self.process_text_and_fin(now, data_seq, payload, fin, out);
         if !seg.payload.is_empty() && payload.len() < seg.payload.len() {
@@ -271,6 +307,7 @@ impl Connection {
             urgent: 0,
             options: TcpOptions::NONE,
             payload: Vec::new(),
+            ip_id: None,
         });
     }
 }

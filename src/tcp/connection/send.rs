@@ -204,6 +204,28 @@ impl Connection {
         } else {
             SeqNumber(0)
         };
+        let mut options = options;
+        let syn_only = flags.syn() && !flags.ack();
+        if self.ts_ok || (syn_only && self.ts_offered) {
+            // RFC 7323 §3.2: TSecr is 0 on the first SYN, TS.Recent on everything else,
+            // FIN and RST included (Linux `tcp_established_options`).
+            let ecr = if syn_only { 0 } else { self.ts_recent };
+            options.timestamps = Some((self.ts_val(), ecr));
+        }
+        if self.sack_ok && flags.ack() && !flags.syn() && !flags.rst() {
+            options.sack_blocks = self.sack_blocks_to_send(options.timestamps.is_some());
+        }
+        let ip_id = if !self.config.ip_id_per_connection {
+            None
+        } else if flags.rst() || (flags.syn() && flags.ack()) {
+            // Linux sends a SYN-ACK from the request socket and an RST from a control socket,
+            // both with ID 0 (ORACLES.md §3.2 (a), (b)).
+            Some(0)
+        } else {
+            let id = self.ip_id;
+            self.ip_id = self.ip_id.wrapping_add(1);
+            Some(id)
+        };
         out.push(TcpSegment {
             src_ip: *self.local.ip(),
             dst_ip: *self.remote.ip(),
@@ -216,6 +238,13 @@ impl Connection {
             urgent: 0,
             options,
             payload,
+            ip_id,
         });
+    }
+
+    /// Our TSval: a 1 kHz clock with a per-connection offset (RFC 7323 §5.4; Linux ticks in
+    /// milliseconds, ORACLES.md §3.2 (a): 1018 ticks in 1.018 s).
+    pub(super) fn ts_val(&self) -> u32 {
+        ((self.now.as_nanos() / 1_000_000) as u32).wrapping_add(self.ts_offset)
     }
 }

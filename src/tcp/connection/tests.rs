@@ -5,6 +5,7 @@
 //! window field is easy to predict.
 
 use super::*;
+use crate::tcp::config::TcpProfile;
 use crate::tcp::event::{
     AcceptError, ChallengeReason, CloseError, CongestionReason, ConnectError, DropReason,
     RecvError, SendError,
@@ -226,8 +227,11 @@ fn connect_sends_syn_with_mss_and_enters_syn_sent() {
 
 #[test]
 fn connect_offers_window_scale_when_enabled() {
+    // linux: from the 32 MiB tcp_rmem maximum, ilog2(2^25) - 15 = 10 (ORACLES.md §3.3).
     let (_, out) = conn_syn_sent_with(&TcpConfig::default());
-    // 128 KiB is 2^17 bytes: a shift of 2 fits it in 16 bits.
+    assert_eq!(single(&out).options.window_scale, Some(10));
+    // textbook: 128 KiB is 2^17 bytes, a shift of 2 fits it in 16 bits.
+    let (_, out) = conn_syn_sent_with(&TcpConfig::for_profile(TcpProfile::Textbook));
     assert_eq!(single(&out).options.window_scale, Some(2));
 }
 
@@ -348,6 +352,13 @@ fn syn_sent_segment_without_syn_is_dropped() {
 
 #[test]
 fn syn_retransmits_back_off_then_connect_times_out() {
+    // Classic doubling (textbook, or Linux with tcp_syn_linear_timeouts=0): ORACLES.md §3.2
+    // (d), d_syn_no_answer_exponential.pcap.
+    let config = TcpConfig {
+        syn_linear_timeouts: 0,
+        ..cfg()
+    };
+    let conn_syn_sent = || conn_syn_sent_with(&config).0;
     let mut c = conn_syn_sent();
     let mut syn_times = Vec::new();
     while c.state() == State::SynSent {
@@ -407,7 +418,7 @@ fn window_scaling_is_used_only_when_both_offer_it() {
     let mut s = syn_ack();
     s.options.window_scale = Some(7);
     deliver(&mut c, t0(), &s);
-    assert_eq!(c.window_scales(), (2, 7));
+    assert_eq!(c.window_scales(), (10, 7));
     // The SYN-ACK window is unscaled; the next one is scaled by 7.
     assert_eq!(c.snd_wnd(), REMOTE_WIN as u32);
     deliver(&mut c, t0(), &peer(0).window(1000));
@@ -1729,12 +1740,21 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[test]
 fn handshake_through_the_wire_reaches_established() {
-    let p = Pair::connected(&TcpConfig::default(), &TcpConfig::default());
+    let textbook = TcpConfig::for_profile(TcpProfile::Textbook);
+    let p = Pair::connected(&textbook, &textbook);
     assert_eq!(p.a.window_scales(), (2, 2));
     // The SYN-ACK's window is unscaled; the handshake's last ACK already uses the scale.
     // Both in whole segments: 44 and 89 of 1460 bytes.
     assert_eq!(p.a.snd_wnd(), 64240);
     assert_eq!(p.b.snd_wnd(), 89 * 1460);
+    // linux: the SYN-ACK's window is in segments of 1448 (timestamps on): 45 × 1448 = 65160
+    // (ORACLES.md §3.3); the last ACK's is scaled by 2^10.
+    let p = Pair::connected(&TcpConfig::default(), &TcpConfig::default());
+    assert_eq!(p.a.window_scales(), (10, 10));
+    assert_eq!(p.a.negotiated(), (true, true));
+    assert_eq!(p.a.snd_mss(), 1448);
+    assert_eq!(p.a.snd_wnd(), 65160);
+    assert_eq!(p.b.snd_wnd(), (90 * 1448) >> 10 << 10);
 }
 
 #[test]
@@ -1767,8 +1787,32 @@ fn lost_segment_is_repaired_by_fast_retransmit() {
 }
 
 #[test]
-fn lost_tail_segment_is_repaired_by_timeout() {
+fn lost_tail_segment_is_repaired_by_a_loss_probe() {
+    // RFC 8985 §7: with SACK (the linux profile) the tail is probed after about 2·SRTT, long
+    // before the RTO.
     let mut p = Pair::connected(&cfg(), &cfg());
+    let mut dropped_once = false;
+    p.loss = Box::new(move |from_a, seg| {
+        if from_a && seg.payload.len() == 100 && !dropped_once {
+            dropped_once = true;
+            return true;
+        }
+        false
+    });
+    let data = pattern(100);
+    assert!(p.transfer(&data) == data);
+    assert_eq!(p.count_retransmits(RetransmitReason::LossProbe), 1);
+    assert_eq!(p.count_retransmits(RetransmitReason::Rto), 0);
+}
+
+#[test]
+fn lost_tail_segment_is_repaired_by_timeout() {
+    let textbook = TcpConfig {
+        quick_acks: 0,
+        window_scaling: false,
+        ..TcpConfig::for_profile(crate::tcp::config::TcpProfile::Textbook)
+    };
+    let mut p = Pair::connected(&textbook, &textbook);
     let mut dropped_once = false;
     p.loss = Box::new(move |from_a, seg| {
         if from_a && seg.payload.len() == 100 && !dropped_once {
