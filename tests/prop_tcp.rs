@@ -1323,6 +1323,20 @@ fn run_pair(seed: u64, faults: Faults, w: &Workload) -> Result<PairRun, String> 
         for seg in out.segments.drain(..) {
             ch.push(now, false, &seg);
         }
+        // The sender's scoreboard never holds a state RFC 6675 forbids: records in order,
+        // contiguous, within [SND.UNA, SND.MAX], a SACKed one neither lost nor in
+        // retransmission; and there is none without SACK.
+        for (name, e) in [("a", &a), ("b", &b)] {
+            if let Some(c) = e.conn.as_ref() {
+                let board = c.sack_scoreboard();
+                board
+                    .check(c.snd_una(), c.snd_max())
+                    .map_err(|m| format!("{name} at {now}: scoreboard: {m}"))?;
+                if !c.negotiated().0 && !board.is_empty() {
+                    return Err(format!("{name} at {now}: a scoreboard without SACK"));
+                }
+            }
+        }
         let all_closed = [&a, &b]
             .iter()
             .all(|e| e.conn.as_ref().is_some_and(|c| c.state() == State::Closed));
