@@ -111,6 +111,10 @@ pub struct TcpConfig {
     /// The receive buffer was set with `SO_RCVBUF`: Linux then bounds the window scale by this
     /// buffer (`window_clamp`), so SO_RCVBUF 4096 gives shift 0 (ORACLES.md §3.2 (i)).
     pub recv_buffer_locked: bool,
+    /// Linux's receive-window moderation: the offered window starts at the SYN's (64240) and
+    /// grows by two segments per full-sized segment received, up to the buffer
+    /// (`rcv_ssthresh`). Off (textbook): the whole free buffer is offered at once.
+    pub window_moderation: bool,
     /// IP identification as Linux: a random start per connection, +1 per packet, 0 on a
     /// SYN-ACK and on RST. Off (textbook): one counter per host.
     pub ip_id_per_connection: bool,
@@ -150,6 +154,7 @@ impl Default for TcpConfig {
             syn_linear_timeouts: 4,
             rmem_max: 32 << 20,
             recv_buffer_locked: false,
+            window_moderation: true,
             ip_id_per_connection: true,
             congestion: Algorithm::Cubic,
             rack_tlp: true,
@@ -172,6 +177,7 @@ impl TcpConfig {
                 timestamps: false,
                 syn_linear_timeouts: 0,
                 rmem_max: 0,
+                window_moderation: false,
                 ip_id_per_connection: false,
                 congestion: Algorithm::Reno,
                 rack_tlp: false,

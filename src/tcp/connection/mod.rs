@@ -173,6 +173,11 @@ pub struct Connection {
     dsack: Option<(SeqNumber, SeqNumber)>,
     /// Next IP identification when the profile numbers packets per connection.
     ip_id: u16,
+    /// Most we offer while the window grows (Linux `rcv_ssthresh`).
+    rcv_ssthresh: u32,
+    /// Linux would have replaced this socket by a time-wait mini socket (orphaned in
+    /// FIN_WAIT_2, or in TIME_WAIT), whose packets carry IP ID 0.
+    mini_socket: bool,
     /// When the head segment was first sent, for the give-up time budget (Linux
     /// `retrans_stamp`).
     retrans_stamp: Option<Instant>,
@@ -304,6 +309,8 @@ impl Connection {
             dsack: None,
             ip_id: mix32(isn.0 ^ 0x6970_6964) as u16,
             retrans_stamp: None,
+            mini_socket: false,
+            rcv_ssthresh: u32::MAX,
             rtx_at: None,
             tlp_at: None,
             reorder_at: None,

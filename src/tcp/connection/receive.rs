@@ -91,6 +91,15 @@ impl Connection {
         self.rcv_mss = self
             .rcv_mss
             .max((payload.len() as u32).min(self.config.mss as u32));
+        if offset == 0 && payload.len() as u32 >= self.rcv_mss {
+            // Linux `tcp_grow_window`: each full-sized in-order segment lets the offered
+            // window grow by two segments, up to the buffer (small segments do not grow it;
+            // out-of-order ones do not either, so duplicate ACKs keep their window).
+            self.rcv_ssthresh = self
+                .rcv_ssthresh
+                .saturating_add(2 * self.rcv_mss)
+                .min(self.recv_buf.capacity() as u32);
+        }
 
         // RFC 5681 §4.2: out-of-order data and data filling a gap are acknowledged at once.
         if offset > 0 || written.filled_gap {
@@ -150,6 +159,25 @@ impl Connection {
             65535usize << self.rcv_wscale
         };
         let mut free = self.recv_buf.window().min(field_max) as u32;
+        if !syn && self.config.window_moderation {
+            // Linux offers no more than `rcv_ssthresh`, which starts at the SYN's window and
+            // grows as full-sized segments arrive, and rounds up to the scale's unit so the
+            // window is not scaled away (`__tcp_select_window`): 64240 → 63 × 1024 after a
+            // Linux handshake (ORACLES.md §3.2 (a)).
+            free = free.min(self.rcv_ssthresh);
+            if self.rcv_wscale > 0 {
+                let unit = 1u32 << self.rcv_wscale;
+                let up = free.div_ceil(unit).saturating_mul(unit);
+                free = if up <= self.recv_buf.window() as u32 {
+                    up
+                } else {
+                    free - free % unit
+                };
+                // With scaling Linux holds no sliver back here; it only never shrinks.
+                let edge = (self.rcv_nxt + free).max(self.rcv_adv.max(self.rcv_nxt));
+                return self.rcv_nxt.distance(edge);
+            }
+        }
         // Offer whole segments, as Linux (`tcp_select_initial_window`, `__tcp_select_window`):
         // a 4096-byte buffer gives a 2-MSS window, not 2 segments and a sliver the sender's
         // SWS avoidance would hold back.
@@ -166,6 +194,12 @@ impl Connection {
         if free > mss {
             free -= free % mss;
         }
+        self.keep_right_edge(free)
+    }
+
+    /// The window to advertise given `free` bytes offered: the right edge never moves left
+    /// and moves right only by a useful amount (receiver SWS avoidance).
+    fn keep_right_edge(&self, free: u32) -> u32 {
         let edge_now = self.rcv_nxt + free;
         let current_edge = self.rcv_adv.max(self.rcv_nxt);
         let edge =

@@ -63,6 +63,7 @@ impl Connection {
     /// harmless: a timer that is not due is left alone.
     pub fn on_timer(&mut self, now: Instant, out: &mut Output) {
         self.now = now;
+        self.mini_socket |= self.state == State::TimeWait;
         if self.take_due(TimerKind::TimeWait, now, out) {
             self.set_state(now, State::Closed, TransitionCause::TimeWaitExpired, out);
             return;

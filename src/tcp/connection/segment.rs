@@ -13,6 +13,9 @@ impl Connection {
     /// Processes one arriving segment addressed to this connection.
     pub fn on_segment(&mut self, now: Instant, seg: &TcpRepr, out: &mut Output) {
         self.now = now;
+        // What TIME_WAIT sends after the segment that entered it comes from Linux's mini
+        // socket.
+        self.mini_socket |= self.state == State::TimeWait;
         self.seg_tsecr = seg.options.timestamps.map(|(_, ecr)| ecr);
         if seg.src_port != self.remote.port() || seg.dst_port != self.local.port() {
             out.event(TcpEvent::SegmentDropped {
@@ -203,6 +206,9 @@ impl Connection {
         match self.state {
             State::FinWait1 if self.fin_acked() => {
                 self.set_state(now, State::FinWait2, TransitionCause::RcvAckOfFin, out);
+                // An orphaned FIN_WAIT_2 socket becomes a time-wait mini socket at once unless
+                // this segment also brings the FIN (Linux `tcp_rcv_state_process`).
+                self.mini_socket = self.user_closed && !flags.fin();
             }
             State::Closing if self.fin_acked() => {
                 self.set_state(now, State::TimeWait, TransitionCause::RcvAckOfFin, out);

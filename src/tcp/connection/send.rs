@@ -182,8 +182,11 @@ impl Connection {
             self.send_buf.copy_range(offset, data_len, &mut payload);
         }
         let window = if flags.syn() {
-            // A SYN's window is not scaled (RFC 7323 §2.2).
-            self.window_to_advertise(true).min(65535) as u16
+            // A SYN's window is not scaled (RFC 7323 §2.2); it is also where Linux's
+            // `rcv_ssthresh` starts.
+            let w = self.window_to_advertise(true).min(65535);
+            self.rcv_ssthresh = w;
+            w as u16
         } else {
             let win = self.window_to_advertise(false);
             (win >> self.rcv_wscale).min(65535) as u16
@@ -217,9 +220,10 @@ impl Connection {
         }
         let ip_id = if !self.config.ip_id_per_connection {
             None
-        } else if flags.rst() || (flags.syn() && flags.ack()) {
-            // Linux sends a SYN-ACK from the request socket and an RST from a control socket,
-            // both with ID 0 (ORACLES.md §3.2 (a), (b)).
+        } else if flags.rst() || (flags.syn() && flags.ack()) || self.mini_socket {
+            // Linux sends a SYN-ACK from the request socket, an RST from a control socket and
+            // the ACKs of a time-wait mini socket from a control socket, all with ID 0
+            // (ORACLES.md §3.2 (a), (b); e_server_close_first.pcap's last ACK).
             Some(0)
         } else {
             let id = self.ip_id;
