@@ -110,6 +110,8 @@ pub struct TcpTable {
     pub window_scaling: Option<Sp<bool>>,
     /// `"cubic"` or `"reno"`.
     pub congestion: Option<Sp<String>>,
+    pub syncookies: Option<Sp<bool>>,
+    pub fin_timeout: Option<Sp<toml::Value>>,
 }
 
 /// A router: a host with several interfaces that forwards datagrams.

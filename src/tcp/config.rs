@@ -128,6 +128,13 @@ pub struct TcpConfig {
     /// F-RTO after a retransmission timeout (RFC 5682, SACK-enhanced) [`tcp_frto` = 2].
     /// linux: true, textbook: false.
     pub frto: bool,
+    /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
+    /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
+    pub syncookies: bool,
+    /// How long a connection the application closed (orphaned) stays in FIN_WAIT_2 waiting
+    /// for the peer's FIN before it is dropped. Default 60 s [`tcp_fin_timeout`]; a socket's
+    /// `TCP_LINGER2` overrides it.
+    pub fin_timeout: Duration,
 }
 
 impl Default for TcpConfig {
@@ -159,6 +166,8 @@ impl Default for TcpConfig {
             congestion: Algorithm::Cubic,
             rack_tlp: true,
             frto: true,
+            syncookies: true,
+            fin_timeout: Duration::from_secs(60),
         }
     }
 }
