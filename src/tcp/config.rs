@@ -120,6 +120,13 @@ pub struct TcpConfig {
     /// IP identification as Linux: a random start per connection, +1 per packet, 0 on a
     /// SYN-ACK and on RST. Off (textbook): one counter per host.
     pub ip_id_per_connection: bool,
+    /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
+    /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
+    pub syncookies: bool,
+    /// How long a connection the application closed (orphaned) stays in FIN_WAIT_2 waiting
+    /// for the peer's FIN before it is dropped. Default 60 s [`tcp_fin_timeout`]; a socket's
+    /// `TCP_LINGER2` overrides it.
+    pub fin_timeout: Duration,
 }
 
 impl Default for TcpConfig {
@@ -148,6 +155,8 @@ impl Default for TcpConfig {
             recv_buffer_locked: false,
             window_moderation: true,
             ip_id_per_connection: true,
+            syncookies: true,
+            fin_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -168,6 +177,7 @@ impl TcpConfig {
                 rmem_max: 0,
                 window_moderation: false,
                 ip_id_per_connection: false,
+                syncookies: false,
                 ..TcpConfig::default()
             },
         }
