@@ -348,3 +348,14 @@ fn tcp_setting_without_a_unit() {
         "bad.toml:8:19: `200` has no unit: write it as a string with a unit, such as \"200ms\""
     );
 }
+
+#[test]
+fn unknown_tcp_profile() {
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ntcp = { profile = \"bsd\" }"
+        ),
+        "bad.toml:8:19: unknown TCP profile \"bsd\": expected \"linux\" or \"textbook\""
+    );
+}

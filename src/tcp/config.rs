@@ -62,17 +62,20 @@ pub struct TcpConfig {
     /// Upper bound of the RTO, also of backed-off RTOs and persist intervals. Default 120 s
     /// [`TCP_RTO_MAX`].
     pub max_rto: Duration,
-    /// SYN retransmissions before an active open gives up. Default 6 [`tcp_syn_retries`]: with
-    /// a 1 s initial RTO the SYN goes out at 0, 1, 3, 7, 15, 31 and 63 s and the connect fails
-    /// with a timeout at 127 s.
+    /// SYN retransmissions before an active open gives up, after the `syn_linear_timeouts`
+    /// ones (Linux `tcp_write_timeout`). Default 6 [`tcp_syn_retries`]: with a 1 s initial RTO
+    /// and classic doubling the SYN goes out at 0, 1, 3, 7, 15, 31 and 63 s and connect fails
+    /// at 127 s; with Linux's 4 linear timeouts at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and
+    /// fails at 131 s.
     pub syn_retries: u32,
     /// SYN-ACK retransmissions before a half-open connection is dropped. Default 5
     /// [`tcp_synack_retries`].
     pub synack_retries: u32,
-    /// Retransmissions of the same data (or FIN) before the connection is aborted with a
-    /// timeout. Default 15 [`tcp_retries2`]. netlab counts retransmissions; Linux turns the
-    /// number into a time budget (about 924.6 s when the RTO starts at 200 ms). Also bounds the
-    /// number of unanswered zero-window probes.
+    /// How persistent data (or FIN) retransmission is before the connection is aborted with a
+    /// timeout. Default 15 [`tcp_retries2`]. As Linux (`retransmits_timed_out`), it is turned
+    /// into a time budget: the time 15 retransmissions would take with the RTO doubling from
+    /// `min_rto` up to `max_rto` (924.6 s by default), counted from the first timeout. Also
+    /// bounds the number of unanswered zero-window probes.
     pub data_retries: u32,
     /// Longest time an ACK for received data may be delayed (RFC 1122 §4.2.3.2).
     /// Default 40 ms [`TCP_DELACK_MIN`].
@@ -191,6 +194,7 @@ impl TcpConfig {
                 congestion: Algorithm::Reno,
                 rack_tlp: false,
                 frto: false,
+                syncookies: false,
                 ..TcpConfig::default()
             },
         }
