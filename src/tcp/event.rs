@@ -20,6 +20,9 @@ pub enum TimerKind {
     Persist,
     /// 2*MSL timer of TIME_WAIT.
     TimeWait,
+    /// How long an orphaned connection waits in FIN_WAIT_2 for the peer's FIN
+    /// (`tcp_fin_timeout`, `TCP_LINGER2`).
+    FinWait2,
 }
 
 /// Why a segment was sent again.
