@@ -461,6 +461,18 @@ pub(crate) fn parse_call(
                 max: p.number(&args[1], "a buffer size")? as usize,
             }
         }
+        "setblocking" => {
+            p.expect_args(&args, 2..=2, "setblocking(sock, False)", end)?;
+            let blocking = match args[1].text.as_str() {
+                "True" | "1" => true,
+                "False" | "0" => false,
+                _ => return Err(p.err(&args[1], "expected True or False")),
+            };
+            Call::SetBlocking {
+                sock: p.var(&args[0])?,
+                blocking,
+            }
+        }
         "close" => {
             p.expect_args(&args, 1..=1, "close(sock)", end)?;
             Call::Close {
@@ -783,6 +795,7 @@ pub(crate) const CALLS: &[&str] = &[
     "close",
     "shutdown",
     "setsockopt",
+    "setblocking",
     "getsockname",
     "getpeername",
     "gethostname",

@@ -25,6 +25,9 @@ pub enum TimerKind {
     /// RACK reordering timer (RFC 8985 §6.3): when a segment sent before the last delivered
     /// one will have waited RACK.rtt + reo_wnd.
     Reorder,
+    /// How long an orphaned connection waits in FIN_WAIT_2 for the peer's FIN
+    /// (`tcp_fin_timeout`, `TCP_LINGER2`).
+    FinWait2,
 }
 
 /// Why a segment was sent again.

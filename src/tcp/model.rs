@@ -100,7 +100,11 @@ pub fn edge_allowed(from: State, to: State, cause: TransitionCause) -> bool {
         | (Closing, TimeWait, RcvAckOfFin)
         | (CloseWait, LastAck, UserClose)
         | (LastAck, Closed, RcvAckOfFin)
-        | (TimeWait, Closed, TimeWaitExpired) => true,
+        | (TimeWait, Closed, TimeWaitExpired)
+        // Linux's orphan rules, outside the RFC's figure: an application-closed connection
+        // gives up waiting for the peer's FIN, or resets when data arrives for nobody.
+        | (FinWait2, Closed, FinWait2Timeout)
+        | (FinWait1 | FinWait2, Closed, AbortOnData) => true,
         (from, Closed, RcvRst | UserAbort | RetriesExhausted | UserCloseWithUnreadData) => {
             from != Closed
         }

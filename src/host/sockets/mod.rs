@@ -1109,12 +1109,20 @@ impl Host {
         // SO_LINGER on with a zero timeout: close() aborts the connection with a RST and skips
         // TIME_WAIT (Linux's tcp_close: "data was lost, or lingering with zero timeout").
         let linger_zero = s.opts.linger == Some(0);
+        // TCP_LINGER2 > 0: this orphan's FIN_WAIT_2 timeout (0 keeps tcp_fin_timeout;
+        // Linux's negative value, "no FIN_WAIT_2 at all", is not modelled).
+        let linger2 = s.opts.linger2.filter(|v| *v > 0);
         match &mut s.kind {
             SockKind::TcpConn(_) => {
                 if linger_zero {
                     let _ = self.with_conn(io, id, |c, now, out| c.abort(now, out));
                 } else {
-                    let _ = self.with_conn(io, id, |c, now, out| c.close(now, out));
+                    let _ = self.with_conn(io, id, |c, now, out| {
+                        if let Some(v) = linger2 {
+                            c.set_fin_timeout(crate::time::Duration::from_secs(v as u64));
+                        }
+                        c.close(now, out)
+                    });
                 }
                 self.reap(id);
             }

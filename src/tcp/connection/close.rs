@@ -74,7 +74,8 @@ impl Connection {
             State::SynReceived | State::Established => self.queue_fin(State::FinWait1, now, out),
             State::CloseWait => self.queue_fin(State::LastAck, now, out),
             // The write side was already shut with `shutdown_write`; closing the read side
-            // changes nothing on the wire.
+            // changes nothing on the wire, but an orphan in FIN_WAIT_2 waits only so long.
+            State::FinWait2 => self.arm_fin_wait2(now, out),
             _ => {}
         }
         Ok(())

@@ -189,6 +189,8 @@ pub struct Connection {
     delack_at: Option<Instant>,
     persist_at: Option<Instant>,
     time_wait_at: Option<Instant>,
+    /// FIN_WAIT_2 timeout of an orphaned connection (`tcp_fin_timeout`).
+    fin_wait2_at: Option<Instant>,
 }
 
 /// Smallest shift that lets `buffer` bytes be advertised in a 16-bit field (RFC 7323 §2.3).
@@ -317,6 +319,7 @@ impl Connection {
             delack_at: None,
             persist_at: None,
             time_wait_at: None,
+            fin_wait2_at: None,
             config,
         }
     }
@@ -325,6 +328,11 @@ impl Connection {
     /// not know when its SYN-ACK left).
     pub(crate) fn forget_rtt_probe(&mut self) {
         self.rtt_probe = None;
+    }
+
+    /// `TCP_LINGER2`: how long this connection, once orphaned, waits in FIN_WAIT_2.
+    pub fn set_fin_timeout(&mut self, timeout: Duration) {
+        self.config.fin_timeout = timeout;
     }
 
     pub fn state(&self) -> State {
@@ -508,6 +516,7 @@ impl Connection {
             self.time_wait_at,
             self.tlp_at,
             self.reorder_at,
+            self.fin_wait2_at,
         ]
         .into_iter()
         .flatten()
@@ -523,6 +532,7 @@ impl Connection {
             TimerKind::TimeWait => self.time_wait_at,
             TimerKind::LossProbe => self.tlp_at,
             TimerKind::Reorder => self.reorder_at,
+            TimerKind::FinWait2 => self.fin_wait2_at,
         }
     }
 
@@ -536,7 +546,9 @@ impl Connection {
         self.state = to;
         out.event(TcpEvent::StateChanged { from, to, cause });
         match to {
+            State::FinWait2 if self.user_closed => self.arm_fin_wait2(now, out),
             State::TimeWait => {
+                self.cancel_timer(TimerKind::FinWait2, out);
                 self.cancel_timer(TimerKind::Retransmit, out);
                 self.cancel_timer(TimerKind::Persist, out);
                 self.cancel_timer(TimerKind::DelayedAck, out);
@@ -558,6 +570,7 @@ impl Connection {
                     TimerKind::TimeWait,
                     TimerKind::LossProbe,
                     TimerKind::Reorder,
+                    TimerKind::FinWait2,
                 ] {
                     self.cancel_timer(kind, out);
                 }

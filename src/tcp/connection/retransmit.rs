@@ -17,6 +17,7 @@ impl Connection {
             TimerKind::TimeWait => &mut self.time_wait_at,
             TimerKind::LossProbe => &mut self.tlp_at,
             TimerKind::Reorder => &mut self.reorder_at,
+            TimerKind::FinWait2 => &mut self.fin_wait2_at,
         }
     }
 
@@ -59,11 +60,23 @@ impl Connection {
         self.arm_timer(TimerKind::TimeWait, deadline, out);
     }
 
+    /// An orphaned connection in FIN_WAIT_2 waits `tcp_fin_timeout` (or `TCP_LINGER2`) for
+    /// the peer's FIN, not forever (Linux `tcp_close`/`tcp_rcv_state_process`; RFC 9293 has
+    /// no such limit).
+    pub(super) fn arm_fin_wait2(&mut self, now: Instant, out: &mut Output) {
+        let deadline = now + self.config.fin_timeout;
+        self.arm_timer(TimerKind::FinWait2, deadline, out);
+    }
+
     /// Handles every timer that is due at `now`. Calling it early or more than once is
     /// harmless: a timer that is not due is left alone.
     pub fn on_timer(&mut self, now: Instant, out: &mut Output) {
         self.now = now;
         self.mini_socket |= self.state == State::TimeWait;
+        if self.take_due(TimerKind::FinWait2, now, out) && self.state == State::FinWait2 {
+            self.set_state(now, State::Closed, TransitionCause::FinWait2Timeout, out);
+            return;
+        }
         if self.take_due(TimerKind::TimeWait, now, out) {
             self.set_state(now, State::Closed, TransitionCause::TimeWaitExpired, out);
             return;

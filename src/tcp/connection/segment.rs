@@ -220,6 +220,19 @@ impl Connection {
             _ => {}
         }
 
+        // Linux: an orphaned connection (closed by its application) in FIN_WAIT_1/2 that
+        // receives new data answers with RST and is gone — nobody will ever read it
+        // (`tcp_rcv_state_process`, TCPAbortOnData; measured in docs/linux-observations.md).
+        if self.user_closed
+            && matches!(self.state, State::FinWait1 | State::FinWait2)
+            && !seg.payload.is_empty()
+            && seq + seg.payload.len() > self.rcv_nxt
+        {
+            // As `tcp_v4_send_reset` answers a segment with ACK: RST, seq = its ACK number.
+            self.push_reset(seg.ack, None, out);
+            self.set_state(now, State::Closed, TransitionCause::AbortOnData, out);
+            return;
+        }
         // Sixth (URG) is not supported: urgent data is delivered inline as ordinary data.
         // Seventh and eighth: text and FIN.
         let (data_seq, payload) = self.trim_to_window(seq, seg.payload, flags.syn());

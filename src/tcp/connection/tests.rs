@@ -1599,7 +1599,9 @@ fn fin_wait_1_ack_of_fin_enters_fin_wait_2() {
             TransitionCause::RcvAckOfFin
         )]
     );
-    assert_eq!(c.poll_at(), None);
+    // The application closed it: only Linux's FIN_WAIT_2 timeout (tcp_fin_timeout) is left.
+    assert_eq!(c.poll_at(), Some(t0() + Duration::from_secs(60)));
+    assert_eq!(c.timer(TimerKind::FinWait2), c.poll_at());
 }
 
 #[test]
@@ -2110,3 +2112,82 @@ proptest! {
 }
 
 mod recovery;
+/// Linux: an orphaned connection (the application called close) leaves FIN_WAIT_2 after
+/// `tcp_fin_timeout` (60 s by default) without a word; RFC 9293 would wait forever.
+#[test]
+fn orphan_leaves_fin_wait2_after_fin_timeout() {
+    let config = TcpConfig {
+        fin_timeout: Duration::from_secs(3),
+        ..cfg()
+    };
+    let mut p = Pair::connected(&config, &cfg());
+    p.a.close(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.a.state() == State::FinWait2);
+    let entered = p.now;
+    assert_eq!(
+        p.a.timer(TimerKind::FinWait2),
+        Some(entered + Duration::from_secs(3))
+    );
+    let mut out = Output::new();
+    p.a.on_timer(entered + Duration::from_secs(3), &mut out);
+    check_transitions(&out);
+    assert_eq!(p.a.state(), State::Closed);
+    assert!(out.segments.is_empty(), "silently: no RST");
+    assert_eq!(
+        transitions(&out),
+        [(
+            State::FinWait2,
+            State::Closed,
+            TransitionCause::FinWait2Timeout
+        )]
+    );
+}
+
+/// After `shutdown(SHUT_WR)` the application may still read: no timeout until it closes.
+#[test]
+fn half_closed_connection_waits_in_fin_wait2_until_closed() {
+    let mut p = Pair::connected(&cfg(), &cfg());
+    p.a.shutdown_write(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.a.state() == State::FinWait2);
+    assert_eq!(p.a.timer(TimerKind::FinWait2), None);
+    let mut out = Output::new();
+    p.a.close(p.now, &mut out).unwrap();
+    assert_eq!(
+        p.a.timer(TimerKind::FinWait2),
+        Some(p.now + Duration::from_secs(60))
+    );
+}
+
+/// Measured on Linux 6.18 (docs/linux-observations.md, orphan): data for an orphaned
+/// connection in FIN_WAIT_2 draws `RST` with seq = the data's ACK number, and the connection
+/// is gone.
+#[test]
+fn orphan_answers_new_data_with_rst() {
+    let mut p = Pair::connected(&cfg(), &cfg());
+    p.a.close(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.a.state() == State::FinWait2 && p.b.state() == State::CloseWait);
+    p.b.send(p.now, b"late data", &mut p.out).unwrap();
+    let data = p
+        .out
+        .segments
+        .iter()
+        .find(|s| !s.payload.is_empty())
+        .cloned()
+        .expect("b sends its data");
+    p.out.segments.clear();
+    let out = deliver_to(&mut p.a, p.now, &data);
+    let rst = single(&out);
+    assert_eq!(rst.flags, TcpFlags::RST);
+    assert_eq!(rst.seq, data.ack);
+    assert_eq!(p.a.state(), State::Closed);
+    assert!(has_event(&out, |e| matches!(
+        e,
+        TcpEvent::StateChanged {
+            cause: TransitionCause::AbortOnData,
+            ..
+        }
+    )));
+}
