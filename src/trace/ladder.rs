@@ -169,6 +169,15 @@ impl Labeller {
         if let Some((val, ecr)) = o.timestamps {
             let _ = write!(s, " TSval={val} TSecr={ecr}");
         }
+        // SACK blocks as Wireshark's Info shows them, relative to the data sender's ISN.
+        for &(le, re) in o.sack_blocks.as_slice() {
+            let _ = write!(
+                s,
+                " SLE={} SRE={}",
+                rel(le.value(), peer.isn),
+                rel(re.value(), peer.isn)
+            );
+        }
         if let Some(shift) = o.window_scale {
             let _ = write!(s, " WS={}", 1u32 << shift);
         }
