@@ -168,6 +168,36 @@ impl Topology {
         s
     }
 
+    /// A cable between a switch or hub and a host.
+    fn is_member_cable(&self, l: &TopoLink) -> bool {
+        let (a, b) = (self.nodes[l.ends[0].0].shape, self.nodes[l.ends[1].0].shape);
+        let lan = |s: Shape| matches!(s, Shape::Switch | Shape::Hub);
+        (lan(a) && b == Shape::Host) || (lan(b) && a == Shape::Host)
+    }
+
+    /// Per node: the settings its cables to hosts share, for a LAN with two or more of them.
+    fn lan_cables(&self) -> Vec<Option<String>> {
+        (0..self.nodes.len())
+            .map(|n| {
+                let labels: Vec<&str> = self
+                    .links
+                    .iter()
+                    .filter(|l| self.is_member_cable(l) && l.ends.iter().any(|e| e.0 == n))
+                    .map(|l| l.label.as_str())
+                    .collect();
+                let first = *labels.first()?;
+                (labels.len() >= 2
+                    && labels.iter().filter(|x| **x == first).count() * 2 > labels.len())
+                .then(|| first.to_string())
+            })
+            .collect()
+    }
+
+    /// How many lines of text a LAN has under its name (subnets, shared cable settings).
+    fn lan_lines(&self, n: usize) -> usize {
+        self.subnets[n].len() + usize::from(self.lan_cables()[n].is_some())
+    }
+
     /// The picture as a standalone SVG document.
     pub fn to_svg(&self) -> String {
         let (w, h) = (self.layout.width, self.layout.height);
@@ -179,6 +209,8 @@ impl Topology {
         s.push_str(STYLE);
         let _ = writeln!(s, r##"<rect width="100%" height="100%" fill="#ffffff"/>"##);
         s.push_str("<g class=\"links\">\n");
+        // A LAN's cables to its hosts usually share their settings: said once, at the LAN.
+        let lan_cables = self.lan_cables();
         for (i, l) in self.links.iter().enumerate() {
             let (a, b) = (self.layout.pos[l.ends[0].0], self.layout.pos[l.ends[1].0]);
             let _ = writeln!(
@@ -203,14 +235,19 @@ impl Topology {
             let tw = l.label.chars().count() as f64 * 6.3 + 8.0;
             let off = 12.0 + (nx.abs() * tw / 2.0);
             let (mx, my) = ((a.0 + b.0) / 2.0 + nx * off, (a.1 + b.1) / 2.0 + ny * 12.0);
-            let _ = writeln!(
-                s,
-                r#"<rect class="lbg" x="{:.1}" y="{:.1}" width="{tw:.1}" height="15" rx="3"/><text class="ll" x="{mx:.1}" y="{:.1}">{}</text>"#,
-                mx - tw / 2.0,
-                my - 8.0,
-                my + 3.5,
-                esc(&l.label)
-            );
+            let said_at_lan = l.ends.iter().any(|&(n, _)| {
+                lan_cables[n].as_deref() == Some(l.label.as_str()) && self.is_member_cable(l)
+            });
+            if !said_at_lan {
+                let _ = writeln!(
+                    s,
+                    r#"<rect class="lbg" x="{:.1}" y="{:.1}" width="{tw:.1}" height="15" rx="3"/><text class="ll" x="{mx:.1}" y="{:.1}">{}</text>"#,
+                    mx - tw / 2.0,
+                    my - 8.0,
+                    my + 3.5,
+                    esc(&l.label)
+                );
+            }
             // Each end: the interface or port name (and address), a third of the way along.
             for k in 0..2 {
                 let (node, port) = l.ends[k];
@@ -271,7 +308,8 @@ impl Topology {
             // A LAN's members hang below it: its own words go to its right.
             let lan = matches!(n.shape, Shape::Switch | Shape::Hub);
             let (tx, below, anchor) = match n.shape {
-                _ if lan => (42.0, -1.0, "start"),
+                // Above: its hosts hang below it and its other cables go sideways.
+                _ if lan => (0.0, -22.0 - 14.0 * self.lan_lines(i) as f64, "middle"),
                 Shape::Router => (0.0, 38.0, "middle"),
                 _ => (0.0, 36.0, "middle"),
             };
@@ -288,6 +326,9 @@ impl Topology {
             }
             for net in &self.subnets[i] {
                 extra.push(format!("LAN {net}"));
+            }
+            if let Some(c) = &lan_cables[i] {
+                extra.push(format!("cables {c}"));
             }
             for (k, e) in extra.iter().enumerate() {
                 let _ = write!(
