@@ -252,7 +252,9 @@ impl PythonProgram {
 
     /// `client.py:12` for a call made at line 12.
     fn place(&self, at: &str) -> String {
-        if at.contains(':') {
+        if at == "-" || at == "0" {
+            self.file_name().to_string()
+        } else if at.contains(':') {
             at.to_string()
         } else {
             format!("{}:{at}", self.file_name())
@@ -419,11 +421,13 @@ impl PythonProgram {
     /// Handles a message that needs no answer; a request becomes the pending call.
     fn one_way(&mut self, cx: &mut SockCx, msg: Msg) -> Option<State> {
         match msg.op.as_str() {
-            "out" | "eout" | "input" => {
+            "out" | "eout" | "input" | "outp" | "eoutp" => {
                 self.output_bytes += msg.data.len() as u64 + 1;
-                if msg.op == "out" {
+                if msg.op.starts_with("out") {
                     self.stdout.extend_from_slice(&msg.data);
-                    self.stdout.push(b'\n');
+                    if msg.op == "out" {
+                        self.stdout.push(b'\n');
+                    }
                 }
                 if msg.op != "input" {
                     self.stats.lines += 1;
@@ -442,8 +446,8 @@ impl PythonProgram {
                 let place = self.place(&msg.at);
                 let text = String::from_utf8_lossy(&msg.data);
                 let line = match msg.op.as_str() {
-                    "out" => format!("{place} print: {text}"),
-                    "eout" => format!("{place} stderr: {text}"),
+                    "out" | "outp" => format!("{place} print: {text}"),
+                    "eout" | "eoutp" => format!("{place} stderr: {text}"),
                     _ => format!("{place} input() → '{text}'"),
                 };
                 cx.log(|| line);

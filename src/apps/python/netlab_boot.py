@@ -148,8 +148,9 @@ class _Out(io.TextIOBase):
         pass
 
     def _final(self):
+        # The last line, without its newline: "p" marks it partial.
         if self._buf:
-            _oneway(self._op, self._buf.encode("utf-8", "backslashreplace"))
+            _send(self._op + "p", "-", self._buf.encode("utf-8", "backslashreplace"), ())
             self._buf = ""
 
 
