@@ -485,7 +485,8 @@ fn parse_check(
             // `… stdout has "helloSB"`, `… stdout == "…"`
             let (node, _) = apps[name];
             let mut args = Args::new(ctx, name, rest)?;
-            let expected = "expected `status`, `error`, `exit` or `stdout` after the program's name";
+            let expected =
+                "expected `status`, `error`, `exit` or `stdout` after the program's name";
             let Some(var) = args.next_positional() else {
                 return Err(ctx.err_end(expected));
             };
@@ -515,9 +516,11 @@ fn parse_check(
                     }
                 },
                 "error" => ProgramValue::Error(vw.value.clone()),
-                "exit" => ProgramValue::Int(vw.value.parse().map_err(|_| {
-                    ctx.err_at(&vw, "an exit status is a number")
-                })?),
+                "exit" => ProgramValue::Int(
+                    vw.value
+                        .parse()
+                        .map_err(|_| ctx.err_at(&vw, "an exit status is a number"))?,
+                ),
                 _ => {
                     if !vw.quoted {
                         return Err(ctx.err_at(&vw, "expected \"text\""));
@@ -529,7 +532,11 @@ fn parse_check(
             Ok(CheckKind::Python {
                 node,
                 app: name.to_string(),
-                var: if op == "has" { "stdout has".into() } else { var.value },
+                var: if op == "has" {
+                    "stdout has".into()
+                } else {
+                    var.value
+                },
                 equal: op != "!=",
                 want,
             })
@@ -1211,13 +1218,17 @@ impl Check {
                 let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
                     return Some((false, "not a host".into()));
                 };
-                let program = h.apps.iter().find(|a| &a.name == app).and_then(|a| match &a.kind {
-                    crate::apps::AppKind::Socket(s) => match s.as_ref() {
-                        crate::apps::sock::SocketApp::Python(p) => Some(p),
+                let program = h
+                    .apps
+                    .iter()
+                    .find(|a| &a.name == app)
+                    .and_then(|a| match &a.kind {
+                        crate::apps::AppKind::Socket(s) => match s.as_ref() {
+                            crate::apps::sock::SocketApp::Python(p) => Some(p),
+                            _ => None,
+                        },
                         _ => None,
-                    },
-                    _ => None,
-                });
+                    });
                 let Some(p) = program else {
                     return Some((false, format!("{app} never started")));
                 };

@@ -766,7 +766,9 @@ pub(crate) fn python_action(
         })?
         .unwrap_or(Duration::from_secs(10));
     let cost = args
-        .take_parsed("cost", "a duration such as 1us", |s| Duration::from_str(s).ok())?
+        .take_parsed("cost", "a duration such as 1us", |s| {
+            Duration::from_str(s).ok()
+        })?
         .unwrap_or(Duration::from_micros(1));
     let max_output = args
         .take_parsed("max_output", "a size such as 1MB", parse_bytes)?
@@ -778,7 +780,10 @@ pub(crate) fn python_action(
     let short = match args.take("as") {
         Some(w) => {
             if w.value.is_empty()
-                || !w.value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+                || !w
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
                 return Err(ctx.err(
                     w.value_span.clone(),
@@ -789,7 +794,13 @@ pub(crate) fn python_action(
         }
         None => stem
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect(),
     };
     let name = format!("{node_name}/{short}");

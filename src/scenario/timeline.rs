@@ -929,7 +929,8 @@ impl Action {
                     }
                     crate::rng::stream(world.seed, "python", h).random::<u32>() as u64
                 };
-                let program = crate::apps::python::PythonProgram::new(config.clone(), hostname, seed);
+                let program =
+                    crate::apps::python::PythonProgram::new(config.clone(), hostname, seed);
                 world.with_host(id, |host, io| {
                     host.start_app(
                         io,

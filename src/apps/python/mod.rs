@@ -111,7 +111,11 @@ enum State {
         logged_block: bool,
     },
     /// A call answered: the program continues at `at` (after the call's cost).
-    Resume { at: Instant, head: String, data: Vec<u8> },
+    Resume {
+        at: Instant,
+        head: String,
+        data: Vec<u8>,
+    },
     Ended,
 }
 
@@ -289,7 +293,7 @@ impl PythonProgram {
                     let Some(p) = self.proc.0.as_mut() else {
                         return;
                     };
-                    match p.next() {
+                    match p.next_msg() {
                         Err(e) => return self.stop(cx, e),
                         Ok(msg) => {
                             if let Some(next) = self.one_way(cx, msg) {
@@ -321,7 +325,11 @@ impl PythonProgram {
                                     unreachable!("sleep and select end at their deadline");
                                 }
                                 self.stats.errors += 1;
-                                ("to {now}".to_string(), Vec::new(), "raised TimeoutError: timed out".to_string())
+                                (
+                                    "to {now}".to_string(),
+                                    Vec::new(),
+                                    "raised TimeoutError: timed out".to_string(),
+                                )
                             } else {
                                 if !logged_block && !quiet {
                                     let text = self.call_text(&msg);
@@ -350,19 +358,36 @@ impl PythonProgram {
                         }
                         Outcome::Fail(e) => {
                             self.stats.errors += 1;
-                            (format!("err {{now}} {}", errno(e)), Vec::new(), format!("raised {e}"))
+                            (
+                                format!("err {{now}} {}", errno(e)),
+                                Vec::new(),
+                                format!("raised {e}"),
+                            )
                         }
                         Outcome::Errno(n, text) => {
                             self.stats.errors += 1;
-                            (format!("err {{now}} {n}"), Vec::new(), format!("raised {text}"))
+                            (
+                                format!("err {{now}} {n}"),
+                                Vec::new(),
+                                format!("raised {text}"),
+                            )
                         }
                         Outcome::Gai => {
                             self.stats.errors += 1;
-                            ("gai {now} -2".to_string(), Vec::new(), "raised socket.gaierror: [Errno -2] Name or service not known".to_string())
+                            (
+                                "gai {now} -2".to_string(),
+                                Vec::new(),
+                                "raised socket.gaierror: [Errno -2] Name or service not known"
+                                    .to_string(),
+                            )
                         }
                         Outcome::Herr => {
                             self.stats.errors += 1;
-                            ("herr {now} 1".to_string(), Vec::new(), "raised socket.herror: [Errno 1] Unknown host".to_string())
+                            (
+                                "herr {now} 1".to_string(),
+                                Vec::new(),
+                                "raised socket.herror: [Errno 1] Unknown host".to_string(),
+                            )
                         }
                     };
                     self.sent = 0;
@@ -380,7 +405,11 @@ impl PythonProgram {
                             }
                         });
                     }
-                    let cost = if quiet { Duration::ZERO } else { self.config.cost };
+                    let cost = if quiet {
+                        Duration::ZERO
+                    } else {
+                        self.config.cost
+                    };
                     self.state = State::Resume {
                         at: now + cost,
                         head,
@@ -393,7 +422,7 @@ impl PythonProgram {
 
     fn start(&mut self, cx: &mut SockCx) -> Result<(), ProcError> {
         let mut p = Proc::spawn(&self.config.dir, self.config.budget_ms)?;
-        let hello = p.next()?;
+        let hello = p.next_msg()?;
         if hello.op != "hello" {
             return Err(ProcError::Broken(format!(
                 "the bootstrap began with `{}`, not hello",
@@ -604,7 +633,12 @@ impl PythonProgram {
                     "-" => "None".to_string(),
                     ns => Duration::from_nanos(ns.parse().unwrap_or(0)).to_string(),
                 };
-                return format!("select({}, {}, {}, {t})", list(a(1)), list(a(2)), list(a(3)));
+                return format!(
+                    "select({}, {}, {}, {t})",
+                    list(a(1)),
+                    list(a(2)),
+                    list(a(3))
+                );
             }
             "gethostbyname" => {
                 return format!("gethostbyname('{}')", String::from_utf8_lossy(&m.data))

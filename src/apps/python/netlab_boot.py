@@ -89,7 +89,9 @@ def _call(op, *args, data=b"", quiet=False):
 
 
 def _oneway(op, data, *args):
+    # Sent at once: a program that then computes for ever still shows what it printed.
     _send(op, _where(), data, args)
+    _wf.flush()
 
 
 # ---------------------------------------------------------------- configuration
@@ -884,6 +886,11 @@ def _finish(code, exc_name, text):
 def _user_traceback(e):
     te = traceback.TracebackException.from_exception(e)
     keep = [f for f in te.stack if f.filename != _NETLAB and not f.filename.startswith("<frozen runpy")]
+    # The standard library's own frames name it `<python>/…`, not this machine's install path.
+    stdlib = os.path.dirname(os.__file__) + os.sep
+    for f in keep:
+        if f.filename.startswith(stdlib):
+            f.filename = "<python>/" + f.filename[len(stdlib):]
     te.stack = traceback.StackSummary.from_list(keep)
     return "".join(te.format())
 

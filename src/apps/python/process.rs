@@ -136,7 +136,7 @@ impl Proc {
     }
 
     /// Waits for the program's next message (netlab stands still meanwhile).
-    pub fn next(&mut self) -> Result<Msg, ProcError> {
+    pub fn next_msg(&mut self) -> Result<Msg, ProcError> {
         let since = self.watch.start.elapsed().as_millis() as u64 + 1;
         self.watch.waiting_since.store(since, Ordering::SeqCst);
         let r = self.read_msg();
