@@ -85,3 +85,65 @@ fn a_missing_program_file_is_a_located_error() {
         "{shown}"
     );
 }
+
+/// README's ten-line scenario, with the notes' two programs copied into `server.py` and
+/// `client.py` next to it, runs and prints the lines README shows.
+#[test]
+fn the_readme_python_example_runs_as_shown() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("### Real Python programs").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let toml = &section[start..end];
+    assert!(
+        toml.lines().count() <= 12,
+        "the newcomer's scenario stays short"
+    );
+    let out_start = end + section[end..].find("```\n$ netlab run").unwrap() + 4;
+    let out_end = out_start + section[out_start..].find("```").unwrap();
+    let shown: Vec<&str> = section[out_start..out_end]
+        .lines()
+        .skip(1)
+        .filter(|l| *l != "…")
+        .collect();
+
+    let dir = std::env::temp_dir().join(format!("netlab-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        programs_dir().join("simplest_server.py"),
+        dir.join("server.py"),
+    )
+    .unwrap();
+    std::fs::copy(
+        programs_dir().join("simplest_client.py"),
+        dir.join("client.py"),
+    )
+    .unwrap();
+    let path = dir.join("my-first.toml");
+    std::fs::write(&path, toml).unwrap();
+    let scn = Scenario::load(&path.to_string_lossy()).unwrap_or_else(|e| panic!("{e}"));
+    let text = trace_text(&scn);
+    std::fs::remove_dir_all(&dir).ok();
+    for line in shown {
+        assert!(
+            text.contains(line),
+            "README shows a line the run does not print:\n{line}\n\n{text}"
+        );
+    }
+}
+
+/// The stepper stops at a program's calls: `break call recv` lands on the server's recv.
+#[test]
+fn the_stepper_breaks_on_a_python_call() {
+    let path = programs_dir().join("simplest.toml");
+    let scn = Scenario::load(&path.to_string_lossy()).unwrap();
+    let mut s = netlab::step::Stepper::new(scn, None);
+    let out = s.execute("break call recv").text;
+    assert!(out.contains("breakpoint 1: call recv"), "{out}");
+    let out = s.execute("continue").text;
+    assert!(out.contains("breakpoint 1 (call recv) hit"), "{out}");
+    assert!(out.contains("fd5.recv(1024)  … blocks"), "{out}");
+    let out = s.execute("show sockets pc").text;
+    assert!(out.contains("8081"), "{out}");
+}
