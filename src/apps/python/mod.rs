@@ -422,7 +422,7 @@ impl PythonProgram {
 
     fn start(&mut self, cx: &mut SockCx) -> Result<(), ProcError> {
         let mut p = Proc::spawn(&self.config.dir, self.config.budget_ms)?;
-        let hello = p.next_msg()?;
+        let hello = p.first_msg()?;
         if hello.op != "hello" {
             return Err(ProcError::Broken(format!(
                 "the bootstrap began with `{}`, not hello",

@@ -20,12 +20,12 @@
 # call netlab should neither log nor charge, such as the ones repr() makes).
 
 import sys, os, io, builtins, json, errno as _errno, time as _time, random as _random
-import faulthandler, signal, runpy, traceback, threading, _thread
+import faulthandler, runpy, traceback, threading, _thread
 
 _real_stderr = sys.stderr
-# netlab's watchdog sends SIGUSR1 to a program stuck computing: dump where it is, at C level
-# (works inside a tight loop), then netlab kills it.
-faulthandler.register(signal.SIGUSR1, file=_real_stderr, all_threads=False)
+# netlab's watchdog sends SIGABRT to a program stuck computing: faulthandler writes where it
+# is, at C level (inside a tight loop too), and the process dies of the signal.
+faulthandler.enable(file=_real_stderr, all_threads=False)
 
 _R = os.dup(0)
 _W = os.dup(1)

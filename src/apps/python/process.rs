@@ -47,6 +47,8 @@ struct Watch {
     waiting_since: AtomicU64,
     gone: AtomicBool,
     stuck: AtomicBool,
+    /// The wall-clock time the current wait may last.
+    limit_ms: AtomicU64,
     budget_ms: u64,
     start: std::time::Instant,
     pid: i32,
@@ -107,6 +109,7 @@ impl Proc {
             waiting_since: AtomicU64::new(0),
             gone: AtomicBool::new(false),
             stuck: AtomicBool::new(false),
+            limit_ms: AtomicU64::new(budget_ms),
             budget_ms,
             start: std::time::Instant::now(),
             pid: child.id() as i32,
@@ -137,6 +140,17 @@ impl Proc {
 
     /// Waits for the program's next message (netlab stands still meanwhile).
     pub fn next_msg(&mut self) -> Result<Msg, ProcError> {
+        self.next_within(self.watch.budget_ms)
+    }
+
+    /// The first message: starting the interpreter is not the program computing, and takes
+    /// seconds on a loaded machine, so it gets at least a minute.
+    pub fn first_msg(&mut self) -> Result<Msg, ProcError> {
+        self.next_within(self.watch.budget_ms.max(60_000))
+    }
+
+    fn next_within(&mut self, limit_ms: u64) -> Result<Msg, ProcError> {
+        self.watch.limit_ms.store(limit_ms, Ordering::SeqCst);
         let since = self.watch.start.elapsed().as_millis() as u64 + 1;
         self.watch.waiting_since.store(since, Ordering::SeqCst);
         let r = self.read_msg();
@@ -198,6 +212,7 @@ impl Proc {
     /// After the watchdog stopped the program: its line, from the traceback faulthandler
     /// wrote (`File "x.py", line 3 in <module>`), without the bootstrap's frames.
     fn stuck_line(&mut self) -> Option<String> {
+        self.watch.gone.store(true, Ordering::SeqCst);
         let _ = self.child.wait();
         let mut text = String::new();
         self.stderr.take()?.read_to_string(&mut text).ok()?;
@@ -233,17 +248,24 @@ fn watchdog(w: &Watch) {
             continue;
         }
         let now = w.start.elapsed().as_millis() as u64 + 1;
-        if now.saturating_sub(since) < w.budget_ms {
+        if now.saturating_sub(since) < w.limit_ms.load(Ordering::SeqCst) {
             continue;
         }
         w.stuck.store(true, Ordering::SeqCst);
-        // SIGUSR1: faulthandler prints where the program is; then it is killed.
-        // SAFETY: kill(2) with a pid this process spawned and has not reaped (the reader
-        // reaps it only after it sees the pipe close, which happens after the kill).
+        // SIGABRT: faulthandler prints where the program is (at C level, inside any loop),
+        // then the process dies of the signal; the reader sees its pipe close. SIGKILL if it
+        // has not died within 10 s.
+        // SAFETY: kill(2) with a pid this process spawned and has not reaped: the reader
+        // reaps it only after the pipe closed, and marks `gone` first.
         unsafe {
-            libc::kill(w.pid, libc::SIGUSR1);
+            libc::kill(w.pid, libc::SIGABRT);
         }
-        std::thread::sleep(std::time::Duration::from_millis(300));
+        for _ in 0..500 {
+            std::thread::sleep(tick);
+            if w.gone.load(Ordering::SeqCst) {
+                return;
+            }
+        }
         unsafe {
             libc::kill(w.pid, libc::SIGKILL);
         }
