@@ -15,6 +15,7 @@
 pub mod process;
 
 use super::sock::SockCx;
+use crate::socket::api::SocketApi;
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use process::{Msg, Proc, ProcError};
@@ -139,8 +140,6 @@ enum Outcome {
     /// Reply fields, payload, and what the log shows after `→` (empty: nothing).
     Done(String, Vec<u8>, String),
     Fail(SocketError),
-    /// An errno netlab's socket errors do not name (EINPROGRESS), with Python's wording.
-    Errno(i32, &'static str),
     Block,
     /// The name is unknown (socket.gaierror / socket.herror).
     Gai,
@@ -176,27 +175,6 @@ impl Clone for PythonProgram {
 
 const MSG_DONTWAIT: u64 = 0x40;
 const MSG_WAITALL: u64 = 0x100;
-
-/// The Linux errno of a socket error (what Python's OSError carries).
-pub fn errno(e: SocketError) -> i32 {
-    match e {
-        SocketError::ConnectionRefused => 111,
-        SocketError::ConnectionReset => 104,
-        SocketError::TimedOut => 110,
-        SocketError::AddrInUse => 98,
-        SocketError::AddrNotAvailable => 99,
-        SocketError::NotConnected => 107,
-        SocketError::AlreadyConnected => 106,
-        SocketError::BrokenPipe => 32,
-        SocketError::InvalidArgument => 22,
-        SocketError::BadDescriptor => 9,
-        SocketError::NetworkUnreachable => 101,
-        SocketError::HostUnreachable => 113,
-        SocketError::MessageTooLong => 90,
-        SocketError::NotSupported => 95,
-        SocketError::WouldBlock => 11,
-    }
-}
 
 fn fd_of(s: SocketId) -> u32 {
     s.0 + 3
@@ -359,17 +337,9 @@ impl PythonProgram {
                         Outcome::Fail(e) => {
                             self.stats.errors += 1;
                             (
-                                format!("err {{now}} {}", errno(e)),
+                                format!("err {{now}} {}", e.errno()),
                                 Vec::new(),
                                 format!("raised {e}"),
-                            )
-                        }
-                        Outcome::Errno(n, text) => {
-                            self.stats.errors += 1;
-                            (
-                                format!("err {{now}} {n}"),
-                                Vec::new(),
-                                format!("raised {text}"),
                             )
                         }
                         Outcome::Gai => {
@@ -580,7 +550,7 @@ impl PythonProgram {
     /// A process's sockets close when it ends (the kernel closes its descriptors).
     fn close_all(&mut self, cx: &mut SockCx) {
         for s in std::mem::take(&mut self.open) {
-            let _ = cx.host.close(cx.io, s);
+            let _ = cx.close(s);
         }
         self.connecting.clear();
     }
@@ -705,23 +675,23 @@ impl PythonProgram {
                 } else {
                     SockType::Stream
                 };
-                let s = cx.socket(ty);
+                let s = cx.socket(ty)?;
                 self.open.insert(s);
                 done(fd_of(s).to_string(), format!("fd{}", fd_of(s)))
             }
             "bind" => {
                 let s = self.sock(m, 0)?;
-                cx.host.bind(s, Self::endpoint(m, 1)?)?;
+                cx.bind(s, Self::endpoint(m, 1)?)?;
                 done(String::new(), String::new())
             }
             "listen" => {
                 let s = self.sock(m, 0)?;
-                cx.host.listen(s, Self::num(m, 1)? as usize)?;
+                cx.listen(s, Self::num(m, 1)? as usize)?;
                 done(String::new(), String::new())
             }
             "accept" => {
                 let s = self.sock(m, 0)?;
-                let (c, a) = cx.host.accept(s)?;
+                let (c, a) = cx.accept(s)?;
                 self.open.insert(c);
                 done(
                     format!("{} {} {}", fd_of(c), a.ip(), a.port()),
@@ -730,41 +700,44 @@ impl PythonProgram {
             }
             "connect" => {
                 let s = self.sock(m, 0)?;
-                if !self.connecting.contains(&s) {
-                    cx.host.connect(cx.io, s, Self::endpoint(m, 1)?)?;
-                    self.connecting.insert(s);
+                let first = !self.connecting.contains(&s);
+                if first {
+                    match cx.connect(s, Self::endpoint(m, 1)?) {
+                        // UDP: only the peer is fixed.
+                        Ok(()) => return Ok(done(String::new(), String::new())),
+                        Err(SocketError::InProgress) => {
+                            self.connecting.insert(s);
+                        }
+                        Err(e) => return Err(e),
+                    }
                 }
-                if !cx.host.readiness(s).connected {
+                if !cx.connect_done(s) {
+                    // A non-blocking connect: EINPROGRESS the first time, EALREADY after.
                     if nonblocking {
-                        return Ok(Outcome::Errno(
-                            115,
-                            "BlockingIOError: [Errno 115] Operation now in progress",
-                        ));
+                        return Ok(Outcome::Fail(if first {
+                            SocketError::InProgress
+                        } else {
+                            SocketError::Already
+                        }));
                     }
                     return Err(SocketError::WouldBlock);
                 }
                 self.connecting.remove(&s);
-                cx.host.connect_result(s)?;
+                cx.connect_result(s)?;
                 done(String::new(), String::new())
             }
             "soerror" => {
                 let s = self.sock(m, 0)?;
-                let e = if self.connecting.contains(&s) && !cx.host.readiness(s).connected {
-                    0
-                } else {
+                if self.connecting.contains(&s) && cx.connect_done(s) {
                     self.connecting.remove(&s);
-                    match cx.host.connect_result(s) {
-                        Ok(()) => 0,
-                        Err(SocketError::NotConnected) => 0,
-                        Err(e) => errno(e),
-                    }
-                };
+                }
+                let e = cx.getsockopt(s, SockOpt::Error)?;
                 done(e.to_string(), e.to_string())
             }
             "send" => {
                 let s = self.sock(m, 0)?;
                 let nb = nonblocking || Self::num(m, 2)? & MSG_DONTWAIT != 0;
-                let n = cx.host.send(cx.io, s, &m.data)?;
+                let n = cx.send(s, &m.data)?;
                 if n == 0 && !m.data.is_empty() {
                     if nb {
                         return Ok(Outcome::Fail(SocketError::WouldBlock));
@@ -777,7 +750,7 @@ impl PythonProgram {
             "sendall" => {
                 let s = self.sock(m, 0)?;
                 while self.sent < m.data.len() {
-                    match cx.host.send(cx.io, s, &m.data[self.sent..]) {
+                    match cx.send(s, &m.data[self.sent..]) {
                         Ok(0) | Err(SocketError::WouldBlock) => {
                             return Err(SocketError::WouldBlock);
                         }
@@ -796,7 +769,7 @@ impl PythonProgram {
                 let flags = Self::num(m, 3)?;
                 let data = if flags & MSG_WAITALL != 0 {
                     while self.partial.len() < max {
-                        match cx.host.recv(cx.io, s, max - self.partial.len()) {
+                        match cx.recv(s, max - self.partial.len()) {
                             Ok(d) if d.is_empty() => break,
                             Ok(d) => self.partial.extend_from_slice(&d),
                             Err(e) => return Err(e),
@@ -804,7 +777,7 @@ impl PythonProgram {
                     }
                     std::mem::take(&mut self.partial)
                 } else {
-                    match cx.host.recv(cx.io, s, max) {
+                    match cx.recv(s, max) {
                         Err(SocketError::WouldBlock) if flags & MSG_DONTWAIT != 0 => {
                             return Ok(Outcome::Fail(SocketError::WouldBlock))
                         }
@@ -818,11 +791,11 @@ impl PythonProgram {
             "recvfrom" => {
                 let s = self.sock(m, 0)?;
                 let max = Self::num(m, 1)? as usize;
-                let (data, from) = match cx.host.recvfrom(s, max) {
+                let (data, from) = match cx.recvfrom(s, max) {
                     Err(SocketError::NotSupported) => {
                         // On a TCP socket, recvfrom is recv (the address is the peer's).
-                        let d = cx.host.recv(cx.io, s, max)?;
-                        (d, cx.host.getpeername(s)?)
+                        let d = cx.recv(s, max)?;
+                        (d, cx.getpeername(s)?)
                     }
                     r => r?,
                 };
@@ -833,7 +806,7 @@ impl PythonProgram {
             "sendto" => {
                 let s = self.sock(m, 0)?;
                 let to = Self::endpoint(m, 1)?;
-                let n = cx.host.sendto(cx.io, s, &m.data, to)?;
+                let n = cx.sendto(s, &m.data, to)?;
                 self.stats.bytes_out += n as u64;
                 done(n.to_string(), n.to_string())
             }
@@ -844,41 +817,33 @@ impl PythonProgram {
                     1 => Shutdown::Write,
                     _ => Shutdown::Both,
                 };
-                cx.host.shutdown(cx.io, s, how)?;
+                cx.shutdown(s, how)?;
                 done(String::new(), String::new())
             }
             "close" => {
                 let s = self.sock(m, 0)?;
                 self.open.remove(&s);
                 self.connecting.remove(&s);
-                cx.host.close(cx.io, s)?;
+                cx.close(s)?;
                 done(String::new(), String::new())
             }
             "setsockopt" => {
                 let s = self.sock(m, 0)?;
                 let (level, opt, value) = (Self::num(m, 1)?, Self::num(m, 2)?, Self::num(m, 3)?);
-                let o = match (level, opt) {
-                    (6, 1) => Some(SockOpt::NoDelay),
-                    (1, 2) => Some(SockOpt::ReuseAddr),
-                    (1, 8) => Some(SockOpt::RecvBuf),
-                    (1, 7) => Some(SockOpt::SendBuf),
-                    // SO_BROADCAST, SO_KEEPALIVE, SO_REUSEPORT, SO_LINGER: accepted, no effect.
-                    (1, 6) | (1, 9) | (1, 15) | (1, 13) => None,
-                    // ENOPROTOOPT (92) is not among netlab's errors; EINVAL is Linux's answer
-                    // to a bad level.
-                    _ => return Err(SocketError::InvalidArgument),
-                };
-                if let Some(o) = o {
-                    cx.host.setsockopt(s, o, value)?;
+                match SockOpt::from_linux(level as i32, opt as i32) {
+                    Some(o) => cx.setsockopt(s, o, value as i64)?,
+                    // SO_BROADCAST and SO_REUSEPORT: accepted, with no effect here.
+                    None if (level, opt) == (1, 6) || (level, opt) == (1, 15) => {}
+                    None => return Err(SocketError::NoProtoOpt),
                 }
                 done(String::new(), String::new())
             }
             "getsockname" | "getpeername" => {
                 let s = self.sock(m, 0)?;
                 let a = if m.op == "getsockname" {
-                    cx.host.getsockname(s)?
+                    cx.getsockname(s)?
                 } else {
-                    cx.host.getpeername(s)?
+                    cx.getpeername(s)?
                 };
                 done(format!("{} {}", a.ip(), a.port()), addr_text(a))
             }
@@ -924,11 +889,11 @@ impl PythonProgram {
                         if !self.open.contains(&id) {
                             return Err(SocketError::BadDescriptor);
                         }
-                        let r = cx.host.readiness(id);
+                        let r = cx.poll(id);
                         let hit = if k == 0 {
-                            r.readable || r.acceptable
+                            r.input || r.error || r.hangup
                         } else {
-                            r.writable
+                            r.output || r.error
                         };
                         if hit {
                             ready[k].push(fd);
