@@ -857,7 +857,21 @@ for _k, _v in list(globals().items()):
         setattr(_socket_mod, _k, _v)
 _socket_mod.SocketIO = _SocketIO
 _select_mod = _types.ModuleType("select", "netlab's select module: select() in simulated time.")
-_select_mod.select = select
+class _Builtin:
+    # Called like the C function it replaces, and like it not a descriptor: selectors stores
+    # `select.select` as a class attribute, which must not turn into a bound method.
+    __slots__ = ("_f", "__name__", "__doc__")
+
+    def __init__(self, f):
+        self._f = f
+        self.__name__ = f.__name__
+        self.__doc__ = f.__doc__
+
+    def __call__(self, *args, **kwargs):
+        return self._f(*args, **kwargs)
+
+
+_select_mod.select = _Builtin(select)
 _select_mod.error = OSError
 sys.modules["socket"] = _socket_mod
 sys.modules["select"] = _select_mod
