@@ -678,6 +678,12 @@ fn tcp_config(
     if let Some(v) = &t.window_scaling {
         c.window_scaling = *v.get_ref();
     }
+    if let Some(v) = &t.syncookies {
+        c.syncookies = *v.get_ref();
+    }
+    if let Some(v) = &t.fin_timeout {
+        c.fin_timeout = duration(src, v)?;
+    }
     Ok(c)
 }
 
