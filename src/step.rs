@@ -46,6 +46,21 @@ pub enum Breakpoint {
     Filter(FrameFilter),
     /// The first event at or after this time.
     Time(Instant),
+    /// A program's socket call by name (`recv`, `accept`, `sendto`…), when it blocks or returns:
+    /// a Python program's `fd3.recv(1024)` or a scripted line's `data = recv(conn, 1024)`.
+    Call(String),
+}
+
+/// Whether an application log line is a call of `name`: `name(` not preceded by a letter,
+/// digit or `_` (so `recv` is not `recvfrom`, and `fd3.recv(` or `= recv(` both are).
+fn is_call_of(text: &str, name: &str) -> bool {
+    let pat = format!("{name}(");
+    text.match_indices(&pat).any(|(i, _)| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    }) && !text.contains(" print: ")
 }
 
 /// How the run ended.
@@ -130,6 +145,7 @@ commands:
   break state STATE    stop when a TCP connection enters STATE (e.g. TIME_WAIT)
   break filter \"WORDS\" stop when a matching frame is sent or arrives (e.g. \"tcp syn\")
   break time TIME      stop at the first event at or after TIME
+  break call NAME      stop when a program's call NAME (recv, accept…) blocks or returns
   breaks               list the breakpoints
   delete [N]           delete breakpoint N (all without N)
   help                 this list
@@ -351,7 +367,8 @@ impl Stepper {
         let before = self.previous_time();
         self.breaks
             .iter()
-            .filter(|(_, b)| match b {
+            .filter(|(_, b)| {
+                match b {
                 Breakpoint::Node(n) => records.iter().any(|r| r.node == Some(*n)),
                 Breakpoint::Layer(l) => records.iter().any(|r| r.event.layer() == *l),
                 Breakpoint::State(s) => records.iter().any(|r| {
@@ -367,6 +384,10 @@ impl Stepper {
                     _ => false,
                 }),
                 Breakpoint::Time(t) => cur.step.time >= *t && before.is_none_or(|b| b < *t),
+                Breakpoint::Call(name) => records.iter().any(|r| {
+                    matches!(&r.event, TraceEvent::AppLog { text, .. } if is_call_of(text, name))
+                }),
+            }
             })
             .map(|(id, _)| *id)
             .collect()
@@ -700,12 +721,13 @@ impl Stepper {
             Breakpoint::State(s) => format!("state {s}"),
             Breakpoint::Filter(f) => format!("filter \"{f}\""),
             Breakpoint::Time(t) => format!("time {t}"),
+            Breakpoint::Call(c) => format!("call {c}"),
         }
     }
 
     fn cmd_break(&mut self, args: &[&str]) -> String {
         const USAGE: &str =
-            "usage: break node NAME | layer NAME | state STATE | filter \"WORDS\" | time TIME";
+            "usage: break node NAME | layer NAME | state STATE | filter \"WORDS\" | time TIME | call NAME";
         let Some((&what, rest)) = args.split_first() else {
             return USAGE.into();
         };
@@ -749,6 +771,12 @@ impl Stepper {
                 Ok(d) => Breakpoint::Time(Instant::ZERO + d),
                 Err(e) => return format!("error: {e}"),
             },
+            ("call", [name])
+                if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                Breakpoint::Call(name.to_string())
+            }
             _ => return USAGE.into(),
         };
         let id = self.next_break;

@@ -199,3 +199,79 @@ fn linger_zero_close_sends_rst_and_skips_time_wait() {
     let time_wait = w.with_host(alice, |h, _| h.sockets.count_state(State::TimeWait));
     assert_eq!(time_wait, Some(0));
 }
+
+/// Measured on Linux 6.18 (docs/linux-observations.md, `shut_rd`): after `shutdown(SHUT_RD)`
+/// `recv` answers end-of-file instead of blocking, yet data that arrives later is readable.
+#[test]
+fn shut_rd_reads_eof_when_empty_and_later_data_still() {
+    let mut w = world();
+    let l = listener(&mut w);
+    let s = on(&mut w, "alice", |cx| {
+        let s = cx.socket(SockType::Stream).unwrap();
+        let _ = cx.connect(s, BOB_80);
+        s
+    });
+    advance(&mut w, Duration::from_millis(10));
+    let c = on(&mut w, "bob", |cx| {
+        let c = cx.accept(l).unwrap().0;
+        cx.shutdown(c, netlab::socket::Shutdown::Read).unwrap();
+        assert_eq!(cx.recv(c, 100), Ok(vec![]));
+        assert!(cx.poll(c).read_hangup);
+        c
+    });
+    on(&mut w, "alice", |cx| {
+        assert_eq!(cx.send(s, b"after"), Ok(5))
+    });
+    advance(&mut w, Duration::from_millis(10));
+    on(&mut w, "bob", |cx| {
+        assert_eq!(cx.recv(c, 100).unwrap(), b"after");
+        assert_eq!(cx.recv(c, 100), Ok(vec![]));
+    });
+}
+
+/// Measured on Linux 6.18 (docs/linux-observations.md, `reuseaddr`): a bind over a port held
+/// by a TIME_WAIT connection succeeds only when both the old and the new socket set
+/// `SO_REUSEADDR` (an accepted connection inherits its listener's flag).
+#[test]
+fn reuseaddr_over_time_wait_needs_both_sockets_to_set_it() {
+    for (old, new, ok) in [(0, 0, false), (0, 1, false), (1, 0, false), (1, 1, true)] {
+        let mut w = world();
+        let l = on(&mut w, "bob", |cx| {
+            let l = cx.socket(SockType::Stream).unwrap();
+            cx.setsockopt(l, SockOpt::ReuseAddr, old).unwrap();
+            cx.bind(l, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80))
+                .unwrap();
+            cx.listen(l, 8).unwrap();
+            l
+        });
+        let s = on(&mut w, "alice", |cx| {
+            let s = cx.socket(SockType::Stream).unwrap();
+            let _ = cx.connect(s, BOB_80);
+            s
+        });
+        advance(&mut w, Duration::from_millis(10));
+        // The server closes first, so its side of the connection ends in TIME_WAIT.
+        on(&mut w, "bob", |cx| {
+            let c = cx.accept(l).unwrap().0;
+            cx.close(c).unwrap();
+            cx.close(l).unwrap();
+        });
+        advance(&mut w, Duration::from_millis(10));
+        on(&mut w, "alice", |cx| cx.close(s).unwrap());
+        advance(&mut w, Duration::from_millis(10));
+        let bob = w.node_id("bob").unwrap();
+        let tw = w.with_host(bob, |h, _| h.sockets.count_state(State::TimeWait));
+        assert_eq!(tw, Some(1));
+        let r = on(&mut w, "bob", |cx| {
+            let n = cx.socket(SockType::Stream).unwrap();
+            cx.setsockopt(n, SockOpt::ReuseAddr, new).unwrap();
+            cx.bind(n, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 80))
+        });
+        let want = if ok {
+            Ok(())
+        } else {
+            Err(SocketError::AddrInUse)
+        };
+        assert_eq!(r, want, "old SO_REUSEADDR={old}, new={new}");
+    }
+}

@@ -678,6 +678,12 @@ fn tcp_config(
     if let Some(v) = &t.window_scaling {
         c.window_scaling = *v.get_ref();
     }
+    if let Some(v) = &t.syncookies {
+        c.syncookies = *v.get_ref();
+    }
+    if let Some(v) = &t.fin_timeout {
+        c.fin_timeout = duration(src, v)?;
+    }
     Ok(c)
 }
 
@@ -1035,6 +1041,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     let trace_on = trace.on();
     let mut world = World::new(trace);
     world.limits = scn.limits;
+    world.seed = seed;
     for (index, n) in scn.nodes.iter().enumerate() {
         let (kind, ports) = match &n.kind {
             NodeSpecKind::Host {

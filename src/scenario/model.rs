@@ -103,6 +103,8 @@ pub struct TcpTable {
     pub initial_cwnd: Option<Sp<i64>>,
     pub time_wait: Option<Sp<toml::Value>>,
     pub window_scaling: Option<Sp<bool>>,
+    pub syncookies: Option<Sp<bool>>,
+    pub fin_timeout: Option<Sp<toml::Value>>,
 }
 
 /// A router: a host with several interfaces that forwards datagrams.

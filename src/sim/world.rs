@@ -453,6 +453,8 @@ pub struct World {
     pub nodes: Vec<Node>,
     pub fabric: Fabric,
     pub limits: Limits,
+    /// The scenario's seed (programs derive their `random` seed from it).
+    pub seed: u64,
     /// The earliest wake scheduled for each node (later ones may be stale and are skipped).
     wake_at: Vec<Option<Instant>>,
     /// Scratch for switch aging reports.
@@ -484,6 +486,7 @@ impl World {
                 next_frame_id: 1,
             },
             limits: Limits::default(),
+            seed: 0,
             wake_at: Vec::new(),
             aged: Vec::new(),
             housekeeping_queued: 0,

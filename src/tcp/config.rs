@@ -56,6 +56,13 @@ pub struct TcpConfig {
     /// How long TIME_WAIT lasts before the connection is CLOSED. Default 60 s
     /// [`TCP_TIMEWAIT_LEN`], Linux's fixed value for 2*MSL.
     pub time_wait: Duration,
+    /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
+    /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
+    pub syncookies: bool,
+    /// How long a connection the application closed (orphaned) stays in FIN_WAIT_2 waiting
+    /// for the peer's FIN before it is dropped. Default 60 s [`tcp_fin_timeout`]; a socket's
+    /// `TCP_LINGER2` overrides it.
+    pub fin_timeout: Duration,
 }
 
 impl Default for TcpConfig {
@@ -76,6 +83,8 @@ impl Default for TcpConfig {
             nagle: true,
             initial_cwnd_segments: 10,
             time_wait: Duration::from_secs(60),
+            syncookies: true,
+            fin_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -110,6 +110,9 @@ pub enum ConnError {
     /// RST on a synchronized connection [ECONNRESET].
     #[error("connection reset by peer")]
     Reset,
+    /// RST after the peer's FIN, in CLOSE_WAIT [EPIPE] (Linux `tcp_reset`).
+    #[error("broken pipe")]
+    BrokenPipe,
     /// Retransmission limit reached [ETIMEDOUT].
     #[error("connection timed out")]
     TimedOut,
@@ -188,6 +191,16 @@ pub enum TcpEvent {
     Queued {
         remote: SocketAddrV4,
     },
+    /// The SYN queue was full: the listener answered `remote`'s SYN with a SYN cookie and
+    /// kept nothing (Linux logs "Possible SYN flooding on port …. Sending cookies.").
+    SynCookieSent {
+        remote: SocketAddrV4,
+    },
+    /// `remote`'s ACK carried a valid SYN cookie: the connection was re-created from it.
+    SynCookieAccepted {
+        remote: SocketAddrV4,
+        mss: u16,
+    },
 }
 
 impl fmt::Display for TcpEvent {
@@ -229,6 +242,15 @@ impl fmt::Display for TcpEvent {
                 write!(f, "half-open connection from {remote} dropped")
             }
             TcpEvent::Queued { remote } => write!(f, "connection from {remote} ready to accept"),
+            TcpEvent::SynCookieSent { remote } => {
+                write!(f, "SYN queue full: SYN cookie sent to {remote}")
+            }
+            TcpEvent::SynCookieAccepted { remote, mss } => {
+                write!(
+                    f,
+                    "valid SYN cookie from {remote}: connection rebuilt (MSS {mss})"
+                )
+            }
         }
     }
 }

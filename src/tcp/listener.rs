@@ -2,10 +2,14 @@
 //!
 //! A SYN creates a half-open connection (SYN_RECEIVED) in the SYN queue; when the handshake
 //! completes it moves to the accept queue until the application calls [`Listener::accept`].
-//! As in Linux without SYN cookies, a SYN that finds either queue full is dropped silently, so
-//! the client's SYN retransmission timer makes it try again later; an ACK completing a
-//! handshake while the accept queue is full is dropped too (`tcp_abort_on_overflow` = 0),
-//! leaving the half-open entry to retransmit its SYN-ACK.
+//! A SYN that finds the accept queue full is dropped silently, so the client's SYN
+//! retransmission timer makes it try again later; an ACK completing a handshake while the
+//! accept queue is full is dropped too (`tcp_abort_on_overflow` = 0), leaving the half-open
+//! entry to retransmit its SYN-ACK. A SYN that finds the SYN queue full is answered with a
+//! SYN cookie (`cookie.rs`) when `syncookies` is on (Linux's default), else dropped (the
+//! textbook SYN flood).
+
+mod cookie;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddrV4;
@@ -15,7 +19,7 @@ use super::connection::{reset_for, Connection};
 use super::event::{ListenDropReason, Output, TcpEvent};
 use super::seq::SeqNumber;
 use super::state::State;
-use super::wire::TcpRepr;
+use super::wire::{TcpFlags, TcpOptions, TcpRepr};
 use crate::time::Instant;
 
 /// Why a listener could not be created.
@@ -36,6 +40,9 @@ pub struct Listener {
     syn_queue: BTreeMap<SocketAddrV4, Connection>,
     /// Connections whose handshake completed, oldest first.
     accept_queue: VecDeque<Connection>,
+    /// The key of this listener's SYN cookies: the first ISN the host drew for it (random per
+    /// host and seed; taking it costs no extra draw, so traces without cookies are unchanged).
+    cookie_key: Option<u64>,
 }
 
 impl Listener {
@@ -57,6 +64,7 @@ impl Listener {
             open: true,
             syn_queue: BTreeMap::new(),
             accept_queue: VecDeque::new(),
+            cookie_key: None,
         })
     }
 
@@ -148,9 +156,23 @@ impl Listener {
             }
             return;
         }
+        let key = *self.cookie_key.get_or_insert(isn.0 as u64);
         // §3.10.7.2 LISTEN: ignore RST, answer any ACK with RST, take a SYN.
         if seg.flags.rst() {
             return;
+        }
+        if seg.flags.ack() && !seg.flags.syn() && self.config.syncookies {
+            if let Some(mss) = cookie::check(
+                key,
+                now,
+                self.local,
+                remote,
+                (seg.seq - 1u32).0,
+                (seg.ack - 1u32).0,
+            ) {
+                self.accept_cookie(now, remote, seg, mss, out);
+                return;
+            }
         }
         if seg.flags.ack() {
             if let Some(rst) = reset_for(*remote.ip(), *self.local.ip(), seg) {
@@ -172,6 +194,10 @@ impl Listener {
         } else {
             None
         };
+        if full == Some(ListenDropReason::SynQueueFull) && self.config.syncookies {
+            self.send_cookie(now, remote, seg, key, out);
+            return;
+        }
         if let Some(reason) = full {
             out.event(TcpEvent::ListenDrop { remote, reason });
             return;
@@ -185,6 +211,97 @@ impl Listener {
                 remote,
                 reason: ListenDropReason::Unexpected,
             }),
+        }
+    }
+
+    /// Answers `syn` with a SYN-ACK whose ISN is a cookie, keeping nothing (Linux
+    /// `tcp_conn_request` with `want_cookie`): only the MSS is offered, window scaling and
+    /// SACK being lost without timestamps to carry them.
+    fn send_cookie(
+        &mut self,
+        now: Instant,
+        remote: SocketAddrV4,
+        syn: &TcpRepr,
+        key: u64,
+        out: &mut Output,
+    ) {
+        let client_mss = syn.options.mss.unwrap_or(536);
+        let isn = cookie::make(key, now, self.local, remote, syn.seq.0, client_mss);
+        let bare = TcpRepr {
+            options: TcpOptions {
+                mss: syn.options.mss,
+                ..TcpOptions::NONE
+            },
+            ..*syn
+        };
+        // A throw-away connection writes the SYN-ACK; its events and timers are not kept.
+        let mut scratch = Output::new();
+        if Connection::accept_syn(
+            now,
+            self.local,
+            remote,
+            &bare,
+            SeqNumber(isn),
+            &self.config,
+            &mut scratch,
+        )
+        .is_ok()
+        {
+            out.event(TcpEvent::SynCookieSent { remote });
+            if let Some(syn_ack) = scratch.segments.into_iter().find(|s| s.flags.syn()) {
+                out.push(syn_ack);
+            }
+        }
+    }
+
+    /// Re-creates the connection a valid cookie ACK stands for (Linux `cookie_v4_check`):
+    /// straight to ESTABLISHED and the accept queue, or dropped if that queue is full.
+    fn accept_cookie(
+        &mut self,
+        now: Instant,
+        remote: SocketAddrV4,
+        ack: &TcpRepr,
+        mss: u16,
+        out: &mut Output,
+    ) {
+        if self.accept_queue_full() {
+            out.event(TcpEvent::ListenDrop {
+                remote,
+                reason: ListenDropReason::AcceptQueueFull,
+            });
+            return;
+        }
+        let syn = TcpRepr {
+            seq: ack.seq - 1u32,
+            ack: SeqNumber(0),
+            flags: TcpFlags::SYN,
+            window: ack.window,
+            options: TcpOptions {
+                mss: Some(mss),
+                ..TcpOptions::NONE
+            },
+            payload: &[],
+            ..*ack
+        };
+        let mut scratch = Output::new();
+        let Ok(mut conn) = Connection::accept_syn(
+            now,
+            self.local,
+            remote,
+            &syn,
+            ack.ack - 1u32,
+            &self.config,
+            &mut scratch,
+        ) else {
+            return;
+        };
+        // No handshake RTT to measure: the SYN-ACK's sending time was not kept.
+        conn.forget_rtt_probe();
+        out.event(TcpEvent::SynCookieAccepted { remote, mss });
+        conn.on_segment(now, ack, out);
+        if !matches!(conn.state(), State::SynReceived | State::Closed) {
+            out.event(TcpEvent::Queued { remote });
+            self.accept_queue.push_back(conn);
         }
     }
 
@@ -247,12 +364,14 @@ impl Listener {
         }
     }
 
-    /// Stops listening: half-open and not-yet-accepted connections are aborted with RST
-    /// (Linux `inet_csk_listen_stop`). Later segments get the no-connection RST.
+    /// Stops listening (Linux `inet_csk_listen_stop`): connections that finished their
+    /// handshake but were never accepted are reset (`inet_child_forget` → `tcp_disconnect`
+    /// sends RST); half-open ones (SYN_RECEIVED) are only request socks in Linux and vanish
+    /// silently, their client's next segment drawing the no-connection RST.
     pub fn close(&mut self, now: Instant, out: &mut Output) {
         self.open = false;
-        for (_, mut conn) in std::mem::take(&mut self.syn_queue) {
-            let _ = conn.abort(now, out);
+        for (remote, _) in std::mem::take(&mut self.syn_queue) {
+            out.event(TcpEvent::HalfOpenDropped { remote });
         }
         for mut conn in self.accept_queue.drain(..) {
             let _ = conn.abort(now, out);

@@ -107,6 +107,9 @@ pub enum TransitionCause {
     /// CLOSE with received data the application never read: RST instead of FIN, → CLOSED
     /// (RFC 2525 §2.17, Linux `tcp_close`).
     UserCloseWithUnreadData,
+    /// Data arrived after the application closed the socket: RST, FIN_WAIT_1/2 → CLOSED
+    /// (RFC 1122 §4.2.2.13, Linux's TCPAbortOnData).
+    RcvDataAfterClose,
     /// The application's ABORT (§3.10.5): any state → CLOSED.
     UserAbort,
     /// An acceptable RST arrived: → CLOSED, or SYN_RECEIVED → LISTEN when passively opened.

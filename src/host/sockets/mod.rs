@@ -166,11 +166,17 @@ impl Sockets {
         }
     }
 
-    /// Only connections in TIME_WAIT hold the port (what `SO_REUSEADDR` lets a server rebind).
+    /// Only connections in TIME_WAIT hold the port, and each of them had `SO_REUSEADDR` set:
+    /// what lets a socket with `SO_REUSEADDR` rebind it. Linux's `inet_csk_bind_conflict`
+    /// wants both sides to set it (`sk->sk_reuse && sk2->sk_reuse`; a TIME_WAIT socket keeps
+    /// its owner's flag, an accepted one inherits the listener's), as measured in
+    /// docs/linux-observations.md.
     fn port_held_only_by_time_wait(&self, port: u16) -> bool {
         !self.listening.contains_key(&port)
             && self.slots.iter().flatten().all(|s| match &s.kind {
-                SockKind::TcpConn(c) => c.local().port() != port || c.state() == State::TimeWait,
+                SockKind::TcpConn(c) => {
+                    c.local().port() != port || (c.state() == State::TimeWait && s.reuse_addr)
+                }
                 SockKind::TcpFresh => s.local.is_none_or(|l| l.port() != port),
                 _ => true,
             })
@@ -925,9 +931,10 @@ impl Host {
         if let Some(e) = s.soft_error.take() {
             return Err(e);
         }
-        if s.read_shut {
-            return Ok(Vec::new());
-        }
+        // After shutdown(SHUT_RD) Linux still hands out what is queued, data arriving later
+        // included, and answers 0 (end of file) instead of blocking when nothing is there
+        // (measured: docs/linux-observations.md).
+        let read_shut = s.read_shut;
         if let SockKind::Udp { queue, .. } = &mut s.kind {
             return match queue.pop_front() {
                 Some((_, mut data)) => {
@@ -939,7 +946,11 @@ impl Host {
             };
         }
         let r = self.with_conn(io, id, |c, now, out| c.recv(now, max, out))?;
-        r.map_err(|e| match e {
+        r.or_else(|e| match e {
+            tcp::RecvError::WouldBlock if read_shut => Ok(Vec::new()),
+            e => Err(e),
+        })
+        .map_err(|e| match e {
             tcp::RecvError::WouldBlock => SocketError::WouldBlock,
             tcp::RecvError::NotConnected => SocketError::NotConnected,
             tcp::RecvError::Failed(e) => e.into(),
@@ -957,11 +968,13 @@ impl Host {
         if let Some(e) = s.soft_error.take() {
             return Err(e);
         }
-        if s.read_shut {
-            return Ok(0);
-        }
+        let read_shut = s.read_shut;
         let r = self.with_conn(io, id, |c, now, out| c.recv_slice(now, buf, out))?;
-        r.map_err(|e| match e {
+        r.or_else(|e| match e {
+            tcp::RecvError::WouldBlock if read_shut => Ok(0),
+            e => Err(e),
+        })
+        .map_err(|e| match e {
             tcp::RecvError::WouldBlock => SocketError::WouldBlock,
             tcp::RecvError::NotConnected => SocketError::NotConnected,
             tcp::RecvError::Failed(e) => e.into(),

@@ -232,6 +232,12 @@ impl Connection {
         }
     }
 
+    /// Drops the handshake's RTT measurement (a connection rebuilt from a SYN cookie does
+    /// not know when its SYN-ACK left).
+    pub(crate) fn forget_rtt_probe(&mut self) {
+        self.rtt_probe = None;
+    }
+
     pub fn state(&self) -> State {
         self.state
     }

@@ -47,6 +47,16 @@ impl Connection {
             }
         }
         if !payload.is_empty() {
+            if self.user_closed && matches!(self.state, State::FinWait1 | State::FinWait2) {
+                // New data for a socket the application has closed cannot be delivered: Linux
+                // answers with RST and drops the connection (`tcp_rcv_state_process`,
+                // TCPAbortOnData; RFC 1122 §4.2.2.13), so the sender learns it was lost. The
+                // RST carries the segment's acknowledgement number as its sequence number.
+                self.recv_buf.clear();
+                self.push_reset(self.snd_max, None, out);
+                self.set_state(now, State::Closed, TransitionCause::RcvDataAfterClose, out);
+                return;
+            }
             if self.state.can_receive() && !self.fin_received {
                 self.receive_data(now, seq, payload, out);
             } else {

@@ -124,8 +124,12 @@ fn listener_drops_syn_when_backlog_full() {
 }
 
 #[test]
-fn syn_flood_fills_syn_queue_then_drops() {
-    let mut l = listener(8);
+fn syn_flood_fills_syn_queue_then_drops_without_cookies() {
+    let textbook = TcpConfig {
+        syncookies: false,
+        ..cfg()
+    };
+    let mut l = Listener::new(REMOTE, 8, &textbook).unwrap();
     let mut dropped = 0;
     for n in 0..20 {
         let c = client(n);
@@ -148,6 +152,52 @@ fn syn_flood_fills_syn_queue_then_drops() {
         .syn_queue
         .values()
         .all(|c| c.state() == State::SynReceived));
+}
+
+/// `tcp_syncookies` = 1 (Linux's default, ORACLES 3.1 sysctls): a full SYN queue answers
+/// with cookie SYN-ACKs (MSS only, keeping nothing), and the ACK of a cookie rebuilds the
+/// connection straight into the accept queue (syncookies.c `cookie_v4_check`).
+#[test]
+fn syn_flood_is_answered_with_cookies_and_a_cookie_ack_connects() {
+    let mut l = listener(8);
+    let mut cookies = Vec::new();
+    for n in 0..20 {
+        let c = client(n);
+        let out = feed(&mut l, ms(0), c, &syn_from(c, 1000 + n as u32));
+        let syn_ack = single(&out);
+        assert_eq!(syn_ack.flags, TcpFlags::SYN | TcpFlags::ACK);
+        if has_event(&out, |e| matches!(e, TcpEvent::SynCookieSent { .. })) {
+            // Only the MSS survives a cookie without timestamps.
+            assert_eq!(syn_ack.options.mss, Some(1460));
+            assert_eq!(syn_ack.options.window_scale, None);
+            assert!(!syn_ack.options.sack_permitted);
+            cookies.push((c, 1000 + n as u32, syn_ack.seq));
+        }
+    }
+    assert_eq!(l.syn_queue_len(), 8, "cookies keep no state");
+    assert_eq!(cookies.len(), 12);
+    // A legitimate client among the flood answers its cookie SYN-ACK.
+    let (c, isn, cookie) = cookies[3];
+    let mut ack = Seg::new(TcpFlags::NONE, SeqNumber(isn + 1)).ack(cookie + 1u32);
+    ack.src_port = c.port();
+    ack.dst_port = REMOTE.port();
+    let out = feed(&mut l, ms(5), c, &ack);
+    assert!(has_event(&out, |e| matches!(
+        e,
+        TcpEvent::SynCookieAccepted { mss: 1460, .. }
+    )));
+    assert!(out.segments.is_empty(), "the ACK completes it silently");
+    let conn = l.accept().expect("the cookie connection is accepted");
+    assert_eq!(conn.state(), State::Established);
+    assert_eq!(conn.remote(), c);
+    assert_eq!(conn.snd_mss(), 1460);
+    // An ACK with a wrong cookie is what it always was: answered with RST.
+    let (c, isn, cookie) = cookies[4];
+    let mut bad = Seg::new(TcpFlags::NONE, SeqNumber(isn + 1)).ack(cookie + 1_000_000u32);
+    bad.src_port = c.port();
+    bad.dst_port = REMOTE.port();
+    let out = feed(&mut l, ms(5), c, &bad);
+    assert_eq!(single(&out).flags, TcpFlags::RST);
 }
 
 #[test]
@@ -251,16 +301,30 @@ fn listener_ignores_early_timer_calls() {
     assert_eq!(l.poll_at(), Some(secs(1)));
 }
 
+/// Linux `inet_csk_listen_stop` (issue #10 item 10, checked on Linux 6.18: docs/linux-observations.md):
+/// closing a listener resets the established connections nobody accepted and drops the
+/// half-open ones without a word.
 #[test]
-fn closed_listener_resets_half_open_and_answers_with_rst() {
+fn closed_listener_resets_unaccepted_and_drops_half_open_silently() {
     let mut l = listener(5);
-    let c = client(1);
-    feed(&mut l, ms(0), c, &syn_from(c, 100));
+    handshake(&mut l, 1);
+    let half = client(2);
+    feed(&mut l, ms(0), half, &syn_from(half, 500));
+    assert_eq!((l.accept_queue_len(), l.syn_queue_len()), (1, 1));
     let mut out = Output::new();
     l.close(ms(1), &mut out);
-    assert!(out.segments.iter().all(|s| s.flags.rst()));
-    assert_eq!(out.segments.len(), 1);
-    let out = feed(&mut l, ms(2), c, &syn_from(c, 100));
+    assert_eq!(
+        out.segments.len(),
+        1,
+        "one RST, for the established child only"
+    );
+    assert!(out.segments[0].flags.rst());
+    assert_eq!(out.segments[0].dst_port, client(1).port());
+    assert!(out
+        .events
+        .contains(&TcpEvent::HalfOpenDropped { remote: half }));
+    // Later segments (here the half-open client's SYN again) get the no-connection RST.
+    let out = feed(&mut l, ms(2), half, &syn_from(half, 500));
     assert_eq!(single(&out).flags, TcpFlags::RST | TcpFlags::ACK);
 }
 
