@@ -545,6 +545,16 @@ fn cmd_bits(
         }
     } else {
         let payload = text.unwrap_or_else(|| "hello".into());
+        // An Ethernet frame carries at most 1500 bytes (the MTU, IEEE 802.3): a longer text
+        // would draw a frame no NIC sends.
+        if payload.len() > 1500 {
+            eprintln!(
+                "error: --text: {} bytes do not fit in one Ethernet frame, which carries at most \
+                 1500 bytes (the MTU)",
+                payload.len()
+            );
+            return ExitCode::from(2);
+        }
         ethernet::frame_with_payload(
             &EthernetRepr {
                 dst: MacAddr::broadcast(),

@@ -291,7 +291,7 @@ impl Stepper {
             return Stop::Ended;
         }
         loop {
-            let Some(next) = self.world.fabric.queue.peek_time() else {
+            let Some(next) = self.world.next_event_time(self.stop_time()) else {
                 self.ended = Some(Ended::Quiet);
                 return Stop::Ended;
             };
