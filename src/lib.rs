@@ -24,3 +24,4 @@ pub mod tcp;
 pub mod time;
 pub mod trace;
 pub mod udp;
+pub mod view;

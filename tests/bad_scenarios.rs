@@ -136,7 +136,7 @@ fn unknown_host_in_the_timeline() {
 fn unknown_action() {
     assert_eq!(
         broken("send-frame to=bob", "send-frme to=bob"),
-        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, or a socket call such as `s = socket(tcp)`"
+        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, python, or a socket call such as `s = socket(tcp)`"
     );
 }
 

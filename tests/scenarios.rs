@@ -104,7 +104,18 @@ fn a_different_seed_changes_only_what_randomness_touches() {
 fn the_readme_example_runs_and_passes() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let start = readme.find("```toml\n").expect("README has a toml example") + "```toml\n".len();
+    // The first example that is not the Python one (tests/python.rs runs that).
+    let start = readme
+        .match_indices("```toml\n")
+        .map(|(i, m)| i + m.len())
+        .find(|&i| {
+            !readme[i..]
+                .split("```")
+                .next()
+                .unwrap()
+                .contains(" python ")
+        })
+        .expect("README has a toml example");
     let end = start + readme[start..].find("```").unwrap();
     let scn = Scenario::parse("README.md", &readme[start..end]).unwrap_or_else(|e| panic!("{e}"));
     let outcome = scenario::run(&scn, &RunOptions::default());

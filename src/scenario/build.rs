@@ -1076,6 +1076,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     let trace_on = trace.on();
     let mut world = World::new(trace);
     world.limits = scn.limits;
+    world.seed = seed;
     for (index, n) in scn.nodes.iter().enumerate() {
         let (kind, ports) = match &n.kind {
             NodeSpecKind::Host {

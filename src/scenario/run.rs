@@ -90,7 +90,7 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
     let mut run_error = None;
 
     loop {
-        let next = world.fabric.queue.peek_time();
+        let next = world.next_event_time(stop);
         // A check at time t sees the world after every event at t: judge it once the next event
         // is later than t (or nothing is left).
         while let Some(&(t, i)) = timed.get(next_timed) {

@@ -124,6 +124,9 @@ pub enum ConnError {
     /// RST on a synchronized connection [ECONNRESET].
     #[error("connection reset by peer")]
     Reset,
+    /// RST after the peer's FIN, in CLOSE_WAIT [EPIPE] (Linux `tcp_reset`).
+    #[error("broken pipe")]
+    BrokenPipe,
     /// Retransmission limit reached [ETIMEDOUT].
     #[error("connection timed out")]
     TimedOut,

@@ -246,6 +246,8 @@ pub struct Arrow {
     /// Bits netlab flipped on the way.
     pub flipped: u32,
     pub fate: Fate,
+    /// The frame as its sender handed it over: the id of its first hop.
+    pub frame: FrameId,
 }
 
 /// A ladder: named columns and arrows in time order.
@@ -265,6 +267,7 @@ struct Origin {
     label: String,
     flipped: u32,
     seq: usize,
+    id: FrameId,
 }
 
 struct Builder {
@@ -307,6 +310,7 @@ impl Builder {
                 detail: describe::frame(&o.frame),
                 flipped: o.flipped,
                 fate,
+                frame: o.id,
             },
         ));
         Some(i)
@@ -329,6 +333,7 @@ impl Builder {
 
 /// What a node sends at `time`: the frame a relay (switch, hub) received at that instant, or a
 /// new frame from the node itself (labelled now, in the order frames were sent).
+#[allow(clippy::too_many_arguments)] // the closure at its one call site keeps them together
 fn origin_at(
     relay: bool,
     at_relay: &HashMap<NodeId, (Instant, FrameId, Origin)>,
@@ -336,6 +341,7 @@ fn origin_at(
     node: NodeId,
     time: Instant,
     frame: &Frame,
+    id: FrameId,
     seq: &mut usize,
 ) -> Origin {
     if relay {
@@ -353,6 +359,7 @@ fn origin_at(
         label: labels.label(frame),
         flipped: 0,
         seq: *seq,
+        id,
     }
 }
 
@@ -405,12 +412,12 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
     for r in records {
         let Some(node) = r.node else { continue };
         let relay = !b.endpoint[node.0 as usize];
-        let origin_here = |seq: &mut usize, labels: &mut Labeller, frame: &Frame| {
-            origin_at(relay, &at_relay, labels, node, r.time, frame, seq)
+        let origin_here = |seq: &mut usize, labels: &mut Labeller, frame: &Frame, id: FrameId| {
+            origin_at(relay, &at_relay, labels, node, r.time, frame, id, seq)
         };
         match &r.event {
             TraceEvent::FrameTx { id, frame, .. } => {
-                let o = origin_here(&mut seq, &mut b.labels, frame);
+                let o = origin_here(&mut seq, &mut b.labels, frame, *id);
                 in_flight.insert(*id, o);
             }
             TraceEvent::FrameDropped {
@@ -423,7 +430,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                 let o = if *reason == PhyDrop::LinkWentDown {
                     in_flight.remove(id)
                 } else {
-                    Some(origin_here(&mut seq, &mut b.labels, frame))
+                    Some(origin_here(&mut seq, &mut b.labels, frame, *id))
                 };
                 if let Some(o) = o {
                     let l = world.link(*link);

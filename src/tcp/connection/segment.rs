@@ -158,6 +158,11 @@ impl Connection {
                     self.fail(now, ConnError::Refused, TransitionCause::RcvRst, out);
                 }
                 State::TimeWait => self.set_state(now, State::Closed, TransitionCause::RcvRst, out),
+                // The peer had closed its side (we got its FIN): Linux's `tcp_reset` records
+                // EPIPE, not ECONNRESET, so the next send raises BrokenPipeError.
+                State::CloseWait => {
+                    self.fail(now, ConnError::BrokenPipe, TransitionCause::RcvRst, out)
+                }
                 _ => self.fail(now, ConnError::Reset, TransitionCause::RcvRst, out),
             }
             return;

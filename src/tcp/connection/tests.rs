@@ -2191,3 +2191,24 @@ fn orphan_answers_new_data_with_rst() {
         }
     )));
 }
+
+/// Linux answers data for a closed socket with RST (TCPAbortOnData, RFC 1122 §4.2.2.13); an
+/// RST after the peer's FIN is EPIPE (`tcp_reset` in CLOSE_WAIT), so send raises BrokenPipeError.
+#[test]
+fn data_after_close_is_answered_with_rst_and_rst_in_close_wait_is_epipe() {
+    let mut p = Pair::connected(&cfg(), &cfg());
+    p.a.close(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.b.state() == State::CloseWait && p.a.state() == State::FinWait2);
+    p.b.send(p.now, b"SB", &mut p.out).unwrap();
+    p.ship(false);
+    p.run_until(|p| p.b.state() == State::Closed);
+    assert_eq!(p.a.state(), State::Closed);
+    assert!(p.trace.contains(&(
+        true,
+        State::FinWait2,
+        State::Closed,
+        TransitionCause::AbortOnData
+    )));
+    assert_eq!(p.b.error(), Some(ConnError::BrokenPipe));
+}
