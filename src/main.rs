@@ -1,5 +1,7 @@
 //! The `netlab` command line.
 
+mod cli_packetdrill;
+
 use clap::{Parser, Subcommand};
 use netlab::phy::bits::{self, LineCoding};
 use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
@@ -138,6 +140,11 @@ enum Command {
         #[arg(long, value_parser = parse_duration)]
         until: Option<Duration>,
     },
+    /// Run packetdrill scripts against netlab's TCP in simulated time: PASS, FAIL (with the
+    /// script's line:column, expected and actual, and the time) or UNSUPPORTED (with the reason).
+    ///
+    /// Exit status 0 only if every script ran and passed.
+    Packetdrill(cli_packetdrill::PacketdrillArgs),
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
         /// A shorter run, for a smoke test
@@ -209,6 +216,7 @@ fn main() -> ExitCode {
             seed,
             until,
         } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
+        Command::Packetdrill(a) => cli_packetdrill::cmd_packetdrill(&a),
         Command::Bench { quick, case } => {
             netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS
