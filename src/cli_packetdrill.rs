@@ -97,7 +97,10 @@ pub fn cmd_packetdrill(a: &PacketdrillArgs) -> ExitCode {
         .filter(|r| matches!(r.outcome.verdict, Verdict::Pass))
         .count();
     if reports.len() > 1 {
-        let unsupported = reports.iter().filter(|r| r.status() == "UNSUPPORTED").count();
+        let unsupported = reports
+            .iter()
+            .filter(|r| r.status() == "UNSUPPORTED")
+            .count();
         println!(
             "{passed} passed, {} failed, {unsupported} unsupported, of {}",
             reports.len() - passed - unsupported,
@@ -131,7 +134,10 @@ pub fn table(reports: &[Report]) -> String {
 fn write_views(a: &PacketdrillArgs, r: &Report) -> Result<(), String> {
     use netlab::trace::{json, ladder, pcap, text::TextView};
     let Some(net) = &r.outcome.net else {
-        return Err(format!("{}: the script did not run, nothing to write", r.path));
+        return Err(format!(
+            "{}: the script did not run, nothing to write",
+            r.path
+        ));
     };
     let world = &net.world;
     let records = world.trace().records();

@@ -99,7 +99,10 @@ pub enum TcpOpt {
     Wscale(u8),
     SackOk,
     Sack(Vec<(u32, u32)>),
-    Ts { val: u32, ecr: u32 },
+    Ts {
+        val: u32,
+        ecr: u32,
+    },
     /// An option netlab's runner recognises by name only (md5, FO, FOEXP, ECN…).
     Unsupported(String),
 }

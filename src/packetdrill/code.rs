@@ -50,7 +50,11 @@ fn value(r: &Runner, name: &str) -> Option<i64> {
 
 pub(super) fn evaluate(r: &Runner, src: &str) -> CodeResult {
     let mut checked = 0;
-    for stmt in src.split([';', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+    for stmt in src
+        .split([';', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
         let Some(rest) = stmt.strip_prefix("assert ") else {
             return CodeResult::Skipped(format!("'{stmt}' is not a plain assertion"));
         };
@@ -77,7 +81,9 @@ pub(super) fn evaluate(r: &Runner, src: &str) -> CodeResult {
             _ => live > want,
         };
         if !ok {
-            return CodeResult::Failed(format!("assertion failed: {cond} (netlab: {lhs} = {live})"));
+            return CodeResult::Failed(format!(
+                "assertion failed: {cond} (netlab: {lhs} = {live})"
+            ));
         }
         checked += 1;
     }

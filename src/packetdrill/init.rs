@@ -44,7 +44,7 @@ pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Res
             .map_err(|_| format!("--{name}: '{}' is not a number", v.unwrap_or("")))
     };
     match name {
-        "tolerance_usecs" => cfg.tolerance_us = num(value)? as u64,
+        "tolerance_usecs" => cfg.tolerance_us = (num(value)? as u64).min(3_600_000_000),
         "tolerance_percent" => cfg.tolerance_percent = num(value)?,
         "tcp_ts_tick_usecs" => cfg.ts_tick_us = num(value)? as u64,
         "strict_segments" => cfg.strict_segments = true,
@@ -133,7 +133,12 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
             // No TSO/GSO/GRO and no qdisc in netlab: segments are sent as the stack cuts them.
             "ethtool" | "tc" => {}
             b if b.starts_with("sysctl_restore") => {}
-            _ => return Err(format!("init command '{}' is not one netlab knows", line.trim())),
+            _ => {
+                return Err(format!(
+                    "init command '{}' is not one netlab knows",
+                    line.trim()
+                ))
+            }
         }
     }
     Ok(())

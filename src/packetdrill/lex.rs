@@ -93,7 +93,11 @@ pub fn lex(src: &str) -> Result<(Vec<Token>, Vec<FailureNote>), LexError> {
             }
         }};
     }
-    let at = |i: usize, s: &str| s.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c));
+    let at = |i: usize, s: &str| {
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| chars.get(i + k) == Some(&c))
+    };
     while i < chars.len() {
         let c = chars[i];
         let pos = Pos { line, col };
@@ -260,7 +264,10 @@ pub fn lex(src: &str) -> Result<(Vec<Token>, Vec<FailureNote>), LexError> {
                 }
             }
             // A number runs straight into letters only in a word like `0abc`: take it whole.
-            if chars.get(j).is_some_and(|&c| c.is_ascii_alphabetic() || c == '_') {
+            if chars
+                .get(j)
+                .is_some_and(|&c| c.is_ascii_alphabetic() || c == '_')
+            {
                 while j < chars.len() && word_char(chars[j]) {
                     j += 1;
                 }

@@ -5,8 +5,9 @@
 //! runners pin with `--local_ip`), cabled to a one-port hub that stands for `tun0`: nothing
 //! comes back from the hub by itself. The runner writes the remote side's datagrams onto that
 //! cable and reads the host's datagrams from the trace (`FrameTx` at the host), stamped with the
-//! simulated instant the host sent them. The cable is 100 Gbit/s with no propagation delay,
-//! so an injected segment reaches the host within a fraction of a microsecond; the remote
+//! simulated instant the host sent them. The cable is as fast as netlab can make one (a frame takes
+//! 1 ns) with no propagation delay, and the runner lets an injected segment arrive before the
+//! script's next event; the remote
 //! address 192.0.2.1 is reached through a gateway with a static neighbour entry, so no ARP
 //! exchange sits between the script and the stack.
 
@@ -56,9 +57,16 @@ impl Net {
         let _ = h.routes.add(Route::default_via(GATEWAY_IP, 0));
         h.arp[0].add_static(Instant::ZERO, GATEWAY_IP, tun_mac);
         let host = world.add_node("netlab", NodeKind::Host(Box::new(h)), 1);
-        let tun = world.add_node("tun0", NodeKind::Hub(Hub { ports: 1, repeated: 0 }), 1);
+        let tun = world.add_node(
+            "tun0",
+            NodeKind::Hub(Hub {
+                ports: 1,
+                repeated: 0,
+            }),
+            1,
+        );
         let link = LinkConfig {
-            bandwidth: Bandwidth::from_bps(100_000_000_000),
+            bandwidth: Bandwidth::from_bps(u64::MAX),
             delay: Duration::ZERO,
             queue_frames: 100_000,
             ..LinkConfig::default()
@@ -85,8 +93,8 @@ impl Net {
         self.world.now()
     }
 
-    /// Writes a datagram from the remote side onto the cable now.
-    pub fn inject(&mut self, protocol: IpProtocol, payload: &[u8], tos: u8) {
+    /// Writes a datagram from the remote side onto the cable now; returns when it arrives.
+    pub fn inject(&mut self, protocol: IpProtocol, payload: &[u8], tos: u8) -> Instant {
         let mut repr = Ipv4Repr::new(REMOTE_IP, LOCAL_IP, protocol, payload.len());
         repr.tos = tos;
         let ip = repr.to_bytes(payload);
@@ -99,6 +107,11 @@ impl Net {
             &ip,
         );
         self.world.fabric.send(self.tun, 0, frame);
+        // When it reaches the host: the script's next event must see its effect.
+        match self.world.trace().records().last().map(|r| &r.event) {
+            Some(TraceEvent::FrameTx { arrival, .. }) => *arrival,
+            _ => self.world.now(),
+        }
     }
 
     /// The time of the next event, if any.

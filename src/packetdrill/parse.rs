@@ -15,6 +15,9 @@ pub struct ParseError {
     pub msg: String,
 }
 
+/// Longest time a script may name: a day, far beyond any TCP timer a script waits for.
+const MAX_TIME_US: u64 = 86_400 * 1_000_000;
+
 /// Parses a script; `defines` are `-D SYM=VAL` (a bare word equal to SYM becomes VAL).
 pub fn parse(src: &str, defines: &BTreeMap<String, String>) -> Result<Script, ParseError> {
     let (tokens, notes) = lex(src).map_err(|e| ParseError {
@@ -149,12 +152,15 @@ impl Parser {
     fn seconds(&mut self) -> R<u64> {
         let pos = self.pos();
         match self.next().map(|t| t.tok) {
-            Some(Tok::Num(text)) if !text.starts_with("0x") => {
-                secs_to_us(&text).ok_or(ParseError {
+            Some(Tok::Num(text)) if !text.starts_with("0x") => secs_to_us(&text)
+                .filter(|&t| t <= MAX_TIME_US)
+                .ok_or(ParseError {
                     pos,
-                    msg: format!("time '{text}' is too large"),
-                })
-            }
+                    msg: format!(
+                        "time '{text}' is too large (at most {} s)",
+                        MAX_TIME_US / 1_000_000
+                    ),
+                }),
             other => {
                 self.i -= 1;
                 let f = other.map_or("the end of the script".into(), |t| t.to_string());
@@ -176,7 +182,9 @@ impl Parser {
             if self.eat_punct('~') {
                 let rel2 = self.eat_punct('+');
                 if rel2 != rel {
-                    return self.err("both ends of a time range must be relative (+a~+b) or both absolute (a~b)");
+                    return self.err(
+                        "both ends of a time range must be relative (+a~+b) or both absolute (a~b)",
+                    );
                 }
                 let hi = self.seconds()?;
                 if hi < t {
@@ -254,7 +262,10 @@ impl Parser {
                     msg: format!("{what}: '{text}' is not a whole number that fits"),
                 })
             }
-            _ => self.err(format!("expected {what} (a number), found {}", self.found())),
+            _ => self.err(format!(
+                "expected {what} (a number), found {}",
+                self.found()
+            )),
         }
     }
 
@@ -268,7 +279,11 @@ impl Parser {
     }
 
     fn packet(&mut self) -> R<Packet> {
-        let dir = if self.eat_punct('<') { Dir::In } else { Dir::Out };
+        let dir = if self.eat_punct('<') {
+            Dir::In
+        } else {
+            Dir::Out
+        };
         self.i += usize::from(dir == Dir::Out);
         let mut ip_info = None;
         for (open, close) in [('(', ')'), ('[', ']')] {
@@ -388,7 +403,10 @@ impl Parser {
             }
         }
         let start = self.u32("the start sequence number")?;
-        self.expect_punct(':', "between start and end sequence numbers (START:END(LEN))")?;
+        self.expect_punct(
+            ':',
+            "between start and end sequence numbers (START:END(LEN))",
+        )?;
         let end = self.u32("the end sequence number")?;
         self.expect_punct('(', "before the payload length (START:END(LEN))")?;
         let len_pos = self.pos();
@@ -483,12 +501,16 @@ impl Parser {
                 }
                 "TS" => {
                     if !self.is_word("val") {
-                        return self.err(format!("expected 'val' after 'TS', found {}", self.found()));
+                        return self
+                            .err(format!("expected 'val' after 'TS', found {}", self.found()));
                     }
                     self.i += 1;
                     let val = self.u32("the TS value")?;
                     if !self.is_word("ecr") {
-                        return self.err(format!("expected 'ecr' after the TS value, found {}", self.found()));
+                        return self.err(format!(
+                            "expected 'ecr' after the TS value, found {}",
+                            self.found()
+                        ));
                     }
                     self.i += 1;
                     let ecr = self.u32("the TS echo reply")?;
@@ -543,7 +565,10 @@ impl Parser {
         let ret = if neg { -ret } else { ret };
         let mut errno = None;
         if let Some(Tok::Word(w)) = self.peek().cloned() {
-            if w.starts_with('E') && w.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            if w.starts_with('E')
+                && w.chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            {
                 errno = Some(w);
                 self.i += 1;
             }
@@ -677,7 +702,9 @@ impl Parser {
                 let f = other.map_or("the end of the script".into(), |t| t.to_string());
                 Err(ParseError {
                     pos,
-                    msg: format!("expected an argument (number, symbol, '...', [..], {{..}}), found {f}"),
+                    msg: format!(
+                        "expected an argument (number, symbol, '...', [..], {{..}}), found {f}"
+                    ),
                 })
             }
         }
@@ -701,7 +728,12 @@ fn secs_to_us(text: &str) -> Option<u64> {
     let (int, frac) = text.split_once('.').unwrap_or((text, ""));
     let whole: u64 = if int.is_empty() { 0 } else { int.parse().ok()? };
     let mut us = 0u64;
-    for (k, c) in frac.chars().chain(std::iter::repeat('0')).take(6).enumerate() {
+    for (k, c) in frac
+        .chars()
+        .chain(std::iter::repeat('0'))
+        .take(6)
+        .enumerate()
+    {
         let _ = k;
         us = us * 10 + c.to_digit(10)? as u64;
     }
@@ -744,10 +776,16 @@ mod tests {
         assert_eq!(s.init.as_ref().unwrap().0, "../common/defaults.sh");
         assert_eq!(s.cleanup.as_ref().unwrap().0, "/tmp/x.sh");
         assert_eq!(s.events.len(), 8);
-        let Action::Syscall(c) = &s.events[2].action else { panic!() };
+        let Action::Syscall(c) = &s.events[2].action else {
+            panic!()
+        };
         assert_eq!((c.ret, c.errno.as_deref()), (-1, Some("EINPROGRESS")));
-        let Action::Packet(pk) = &s.events[3].action else { panic!() };
-        let PacketBody::Tcp(t) = &pk.body else { panic!() };
+        let Action::Packet(pk) = &s.events[3].action else {
+            panic!()
+        };
+        let PacketBody::Tcp(t) = &pk.body else {
+            panic!()
+        };
         assert_eq!(t.flags, 0x02);
         assert_eq!(
             t.options,
@@ -759,11 +797,25 @@ mod tests {
                 TcpOpt::Wscale(8)
             ]))
         );
-        assert_eq!(s.events[5].time, Time::Range { lo: 100_000, hi: 400_000, relative: true });
+        assert_eq!(
+            s.events[5].time,
+            Time::Range {
+                lo: 100_000,
+                hi: 400_000,
+                relative: true
+            }
+        );
         assert_eq!(s.events[6].end, Some(200_000));
-        let Action::Packet(pk) = &s.events[7].action else { panic!() };
-        let PacketBody::Tcp(t) = &pk.body else { panic!() };
-        assert_eq!(t.options.as_ref().unwrap().as_ref().unwrap()[0], TcpOpt::Sack(vec![(2001, 3001), (4001, 5001)]));
+        let Action::Packet(pk) = &s.events[7].action else {
+            panic!()
+        };
+        let PacketBody::Tcp(t) = &pk.body else {
+            panic!()
+        };
+        assert_eq!(
+            t.options.as_ref().unwrap().as_ref().unwrap()[0],
+            TcpOpt::Sack(vec![(2001, 3001), (4001, 5001)])
+        );
     }
 
     #[test]
@@ -788,7 +840,9 @@ mod tests {
         let mut d = BTreeMap::new();
         d.insert("PORT".to_string(), "8080".to_string());
         let s = parse("0 bind(3, PORT, ...) = 0", &d).unwrap();
-        let Action::Syscall(c) = &s.events[0].action else { panic!() };
+        let Action::Syscall(c) = &s.events[0].action else {
+            panic!()
+        };
         assert_eq!(c.args[1], Expr::Int(8080));
     }
 }

@@ -37,7 +37,10 @@ pub enum Verdict {
     Pass,
     Fail(Failure),
     /// The script needs something netlab does not model; nothing was judged after `pos`.
-    Unsupported { pos: Option<Pos>, reason: String },
+    Unsupported {
+        pos: Option<Pos>,
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -104,7 +107,11 @@ pub(super) struct Runner {
 
 /// Runs a script's source. `cli` are command-line `--name=value` options (they win over the
 /// script's own).
-pub fn run_source(src: &str, cli: &[(String, Option<String>)], defines: &BTreeMap<String, String>) -> Outcome {
+pub fn run_source(
+    src: &str,
+    cli: &[(String, Option<String>)],
+    defines: &BTreeMap<String, String>,
+) -> Outcome {
     let script = match super::parse::parse(src, defines) {
         Ok(s) => s,
         Err(e) => {
@@ -178,8 +185,9 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
     }
 }
 
+/// Microseconds as a duration, saturating (a mutated script may write absurd times).
 fn us(t: u64) -> Duration {
-    Duration::from_micros(t)
+    Duration::from_nanos(t.saturating_mul(1000))
 }
 
 /// Seconds with microseconds, as packetdrill prints times.
@@ -280,13 +288,11 @@ impl Runner {
                         Some(e) => self.tolerance(us(e)),
                         None => tol,
                     };
-                    let done = syscall::start(self, ev.pos, call, end, tol_end)?;
+                    let done = syscall::start(self, call.name_pos, call, end, tol_end)?;
                     base = if blocking { at } else { done.unwrap_or(at) };
-                    if !blocking {
-                        if self.pending.is_some() {
-                            // A call written without `...` that blocks stalls the script.
-                            base = self.finish_pending(ev.pos)?;
-                        }
+                    if !blocking && self.pending.is_some() {
+                        // A call written without `...` that blocks stalls the script.
+                        base = self.finish_pending(ev.pos)?;
                     }
                 }
                 Action::Shell(cmd) => {
@@ -309,9 +315,7 @@ impl Runner {
                     self.advance_to(at)?;
                     match code::evaluate(self, src) {
                         code::CodeResult::Passed => {}
-                        code::CodeResult::Failed(msg) => {
-                            return fail(ev.pos, self.net.now(), msg)
-                        }
+                        code::CodeResult::Failed(msg) => return fail(ev.pos, self.net.now(), msg),
                         code::CodeResult::Skipped(why) => self.skipped.push((ev.pos, why)),
                     }
                     base = at;
@@ -355,7 +359,8 @@ impl Runner {
                 let now = self.net.now();
                 syscall::check_result(self, p.pos, &p.call, ret)?;
                 if let Some(end) = p.expected_end {
-                    let lo = Instant::from_nanos(end.as_nanos().saturating_sub(p.tolerance.as_nanos()));
+                    let lo =
+                        Instant::from_nanos(end.as_nanos().saturating_sub(p.tolerance.as_nanos()));
                     if now < lo || now > end + p.tolerance {
                         return fail(
                             p.pos,
@@ -408,22 +413,36 @@ impl Runner {
     fn inject(&mut self, pos: Pos, t: &TcpPacket) -> Res<()> {
         let now = self.net.now();
         if t.ae || t.urg.is_some() {
-            return unsupported(pos, "the AE flag and urgent data are not modelled by netlab");
+            return unsupported(
+                pos,
+                "the AE flag and urgent data are not modelled by netlab",
+            );
         }
         let Some(dst_port) = self.local_port.or_else(|| self.listen_port()) else {
-            return fail(pos, now, "inbound packet before any socket is listening or connecting");
+            return fail(
+                pos,
+                now,
+                "inbound packet before any socket is listening or connecting",
+            );
         };
         let has_ack = t.flags & 0x10 != 0;
-        let ack = match (t.ack, self.local_isn) {
-            (Some(a), Some(isn)) => a.wrapping_add(isn),
-            (Some(_), None) => {
-                return fail(pos, now, "inbound 'ack' before the host sent its SYN or SYN-ACK (its ISN is unknown)")
-            }
-            (None, _) if has_ack => {
-                return fail(pos, now, "inbound packet has the ACK flag but no 'ack' number")
-            }
-            (None, _) => 0,
-        };
+        let ack =
+            match (t.ack, self.local_isn) {
+                (Some(a), Some(isn)) => a.wrapping_add(isn),
+                (Some(_), None) => return fail(
+                    pos,
+                    now,
+                    "inbound 'ack' before the host sent its SYN or SYN-ACK (its ISN is unknown)",
+                ),
+                (None, _) if has_ack => {
+                    return fail(
+                        pos,
+                        now,
+                        "inbound packet has the ACK flag but no 'ack' number",
+                    )
+                }
+                (None, _) => 0,
+            };
         let mut options = Vec::new();
         if let Some(Some(list)) = &t.options {
             for o in list {
@@ -464,7 +483,10 @@ impl Runner {
             return fail(pos, now, "'<...>' is only meaningful on outbound packets");
         }
         if t.len > 1460 {
-            return unsupported(pos, "inbound segments larger than the MTU (GRO, --mss) are not modelled");
+            return unsupported(
+                pos,
+                "inbound segments larger than the MTU (GRO, --mss) are not modelled",
+            );
         }
         let seg = Seg {
             src_port: self.remote_port,
@@ -478,8 +500,8 @@ impl Runner {
             payload_len: t.len,
         };
         let bytes = build_tcp(&seg, REMOTE_IP, LOCAL_IP);
-        self.net.inject(IpProtocol::Tcp, &bytes, 0);
-        Ok(())
+        let arrival = self.net.inject(IpProtocol::Tcp, &bytes, 0);
+        self.advance_to(arrival)
     }
 
     fn listen_port(&self) -> Option<u16> {
@@ -524,9 +546,14 @@ impl Runner {
         gap: Duration,
     ) -> Res<Instant> {
         if exp.ae || exp.urg.is_some() {
-            return unsupported(pos, "the AE flag and urgent pointer are not modelled by netlab");
+            return unsupported(
+                pos,
+                "the AE flag and urgent pointer are not modelled by netlab",
+            );
         }
-        let deadline = hi.map_or(self.net.now() + Duration::from_secs(600), |h| h + gap + SNIFF_SLACK);
+        let deadline = hi.map_or(self.net.now() + Duration::from_secs(600), |h| {
+            h + gap + SNIFF_SLACK
+        });
         let Some((first, mut seg)) = self.next_sent(deadline)? else {
             self.net.advance_clock(deadline);
             return fail(
@@ -549,13 +576,19 @@ impl Runner {
         let mut total = seg.payload_len;
         if !self.cfg.strict_segments {
             while total < exp.len {
-                let Some(s) = self.net.sent.front() else { break };
+                let Some(s) = self.net.sent.front() else {
+                    break;
+                };
                 if s.time != at {
                     break;
                 }
                 let ihl = (s.ip[0] & 0x0f) as usize * 4;
-                let Ok(next) = parse_tcp(&s.ip[ihl.min(s.ip.len())..]) else { break };
-                if next.seq != seg.seq.wrapping_add(total) || next.flags & !0x09 != seg.flags & !0x09 {
+                let Ok(next) = parse_tcp(&s.ip[ihl.min(s.ip.len())..]) else {
+                    break;
+                };
+                if next.seq != seg.seq.wrapping_add(total)
+                    || next.flags & !0x09 != seg.flags & !0x09
+                {
                     break;
                 }
                 self.net.sent.pop_front();
@@ -584,7 +617,10 @@ impl Runner {
         }
         let rel_seq = seg.seq.wrapping_sub(isn);
         if rel_seq != exp.start {
-            return mismatch(format!("live packet has seq {rel_seq}, script expects {}", exp.start));
+            return mismatch(format!(
+                "live packet has seq {rel_seq}, script expects {}",
+                exp.start
+            ));
         }
         if seg.payload_len != exp.len {
             return mismatch(format!(
@@ -594,12 +630,18 @@ impl Runner {
         }
         if let Some(a) = exp.ack {
             if seg.ack != a {
-                return mismatch(format!("live packet has ack {}, script expects {a}", seg.ack));
+                return mismatch(format!(
+                    "live packet has ack {}, script expects {a}",
+                    seg.ack
+                ));
             }
         }
         if let Some(w) = exp.win {
             if u32::from(seg.window) != w {
-                return mismatch(format!("live packet has win {}, script expects {w}", seg.window));
+                return mismatch(format!(
+                    "live packet has win {}, script expects {w}",
+                    seg.window
+                ));
             }
         }
         match &exp.options {
@@ -666,7 +708,12 @@ impl Runner {
                         return Err("live packet's SACK blocks differ".into());
                     }
                 }
-                (e, a) if e != a => return Err(format!("live option '{}' differs", OptsText(std::slice::from_ref(a)))),
+                (e, a) if e != a => {
+                    return Err(format!(
+                        "live option '{}' differs",
+                        OptsText(std::slice::from_ref(a))
+                    ))
+                }
                 _ => {}
             }
         }

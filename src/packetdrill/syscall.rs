@@ -35,6 +35,9 @@ pub struct Call {
 /// What a call returned: a value or an errno name.
 pub type Ret = Result<i64, &'static str>;
 
+/// Largest read or write the runner makes (it allocates the buffer).
+const MAX_IO: i64 = 1 << 26;
+
 /// Linux's values of the symbols scripts use.
 fn symbol(name: &str) -> Option<i64> {
     Some(match name {
@@ -127,17 +130,25 @@ fn int(pos: Pos, e: &Expr) -> Res<i64> {
         Expr::Or(v) => v.iter().try_fold(0i64, |acc, x| Ok(acc | int(pos, x)?)),
         Expr::List(v) if v.len() == 1 => int(pos, &v[0]),
         Expr::Call(f, a) if f == "htons" && a.len() == 1 => int(pos, &a[0]),
-        _ => unsupported(pos, format!("argument {e:?} is not a number netlab's runner understands")),
+        _ => unsupported(
+            pos,
+            format!("argument {e:?} is not a number netlab's runner understands"),
+        ),
     }
 }
 
-fn arg<'a>(pos: Pos, c: &'a Syscall, i: usize) -> Res<&'a Expr> {
+fn arg(pos: Pos, c: &Syscall, i: usize) -> Res<&Expr> {
     match c.args.get(i) {
         Some(a) => Ok(a),
         None => Err(super::run::Stop::Fail(super::run::Failure {
             pos,
             at: None,
-            msg: format!("{}() needs at least {} arguments, the script gives {}", c.name, i + 1, c.args.len()),
+            msg: format!(
+                "{}() needs at least {} arguments, the script gives {}",
+                c.name,
+                i + 1,
+                c.args.len()
+            ),
         })),
     }
 }
@@ -184,7 +195,12 @@ pub(super) fn start(
                     return fail(
                         pos,
                         now,
-                        format!("timing error: {} expected to return at {}, returned at {}", sys.name, super::run::secs(e), super::run::secs(now)),
+                        format!(
+                            "timing error: {} expected to return at {}, returned at {}",
+                            sys.name,
+                            super::run::secs(e),
+                            super::run::secs(now)
+                        ),
                     );
                 }
             }
@@ -216,7 +232,10 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
         let ty = match (ty, proto) {
             (1, 0) | (1, 6) => SockType::Stream,
             (2, 0) | (2, 17) => {
-                return unsupported(pos, "UDP sockets in scripts are not supported by netlab's runner")
+                return unsupported(
+                    pos,
+                    "UDP sockets in scripts are not supported by netlab's runner",
+                )
             }
             // Linux: a protocol that does not go with the type.
             (1 | 2, _) => return Ok(Some(Err("EPROTONOSUPPORT"))),
@@ -228,16 +247,24 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     let Some(f) = sock(r, c.fd) else {
         return match name {
             "bind" | "listen" | "accept" | "connect" | "write" | "send" | "sendto" | "read"
-            | "recv" | "recvfrom" | "close" | "shutdown" | "setsockopt" | "getsockopt" | "fcntl"
-            | "ioctl" => Ok(Some(Err("EBADF"))),
-            _ => unsupported(pos, format!("system call {name}() is not modelled by netlab's runner")),
+            | "recv" | "recvfrom" | "close" | "shutdown" | "setsockopt" | "getsockopt"
+            | "fcntl" | "ioctl" => Ok(Some(Err("EBADF"))),
+            _ => unsupported(
+                pos,
+                format!("system call {name}() is not modelled by netlab's runner"),
+            ),
         };
     };
     let id = f.sock;
     match name {
         "bind" => {
             let addr = SocketAddrV4::new(LOCAL_IP, r.cfg.bind_port);
-            Ok(Some(r.net.with_host(|h, _| h.bind(id, addr)).map(|_| 0).map_err(errno_of)))
+            Ok(Some(
+                r.net
+                    .with_host(|h, _| h.bind(id, addr))
+                    .map(|_| 0)
+                    .map_err(errno_of),
+            ))
         }
         "listen" => {
             let backlog = int(pos, arg(pos, &sys, 1)?)?;
@@ -263,23 +290,42 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             buffer(pos, &sys, 1)?;
             let n = int(pos, arg(pos, &sys, 2)?)?;
             if name != "write" && int(pos, arg(pos, &sys, 3)?)? != 0 {
-                return unsupported(pos, format!("{name}() flags are not modelled by netlab's runner"));
+                return unsupported(
+                    pos,
+                    format!("{name}() flags are not modelled by netlab's runner"),
+                );
+            }
+            if n > MAX_IO {
+                return unsupported(
+                    pos,
+                    format!("{name}() of {n} bytes: the runner writes at most {MAX_IO}"),
+                );
             }
             c.remaining = n.max(0) as usize;
             retry_call(r, c)
         }
         "read" | "recv" | "recvfrom" => {
             buffer(pos, &sys, 1)?;
-            int(pos, arg(pos, &sys, 2)?)?;
+            if int(pos, arg(pos, &sys, 2)?)? > MAX_IO {
+                return unsupported(pos, format!("{name}() of more than {MAX_IO} bytes"));
+            }
             if name != "read" && int(pos, arg(pos, &sys, 3)?)? != 0 {
-                return unsupported(pos, format!("{name}() flags are not modelled by netlab's runner"));
+                return unsupported(
+                    pos,
+                    format!("{name}() flags are not modelled by netlab's runner"),
+                );
             }
             retry_call(r, c)
         }
         "accept" => retry_call(r, c),
         "close" => {
             r.fds.remove(&c.fd);
-            Ok(Some(r.net.with_host(|h, io| h.close(io, id)).map(|_| 0).map_err(errno_of)))
+            Ok(Some(
+                r.net
+                    .with_host(|h, io| h.close(io, id))
+                    .map(|_| 0)
+                    .map_err(errno_of),
+            ))
         }
         "shutdown" => {
             let how = match int(pos, arg(pos, &sys, 1)?)? {
@@ -288,7 +334,12 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 2 => Shutdown::Both,
                 _ => return Ok(Some(Err("EINVAL"))),
             };
-            Ok(Some(r.net.with_host(|h, io| h.shutdown(io, id, how)).map(|_| 0).map_err(errno_of)))
+            Ok(Some(
+                r.net
+                    .with_host(|h, io| h.shutdown(io, id, how))
+                    .map(|_| 0)
+                    .map_err(errno_of),
+            ))
         }
         "fcntl" => {
             let cmd = int(pos, arg(pos, &sys, 1)?)?;
@@ -312,11 +363,16 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 return unsupported(pos, format!("ioctl request {req:#x} is not modelled"));
             }
             let n = r.net.host().tcp_connection(id).map(|c| c.recv_available());
-            let Some(n) = n else { return Ok(Some(Err("EINVAL"))) };
+            let Some(n) = n else {
+                return Ok(Some(Err("EINVAL")));
+            };
             compare_out(r, pos, &sys, 2, n as i64)?;
             Ok(Some(Ok(0)))
         }
-        _ => unsupported(pos, format!("system call {name}() is not modelled by netlab's runner")),
+        _ => unsupported(
+            pos,
+            format!("system call {name}() is not modelled by netlab's runner"),
+        ),
     }
 }
 
@@ -327,7 +383,11 @@ fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i64) -> Res<
         return fail(
             pos,
             r.net.now(),
-            format!("{}: expected value {want} in argument {}, netlab gives {live}", sys.name, i + 1),
+            format!(
+                "{}: expected value {want} in argument {}, netlab gives {live}",
+                sys.name,
+                i + 1
+            ),
         );
     }
     Ok(())
@@ -376,13 +436,19 @@ fn getsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Opti
     match (level, name) {
         (6, 2) => {
             let Some(c) = r.net.host().tcp_connection(id) else {
-                return unsupported(pos, "getsockopt TCP_MAXSEG before a connection exists is not modelled");
+                return unsupported(
+                    pos,
+                    "getsockopt TCP_MAXSEG before a connection exists is not modelled",
+                );
             };
             let mss = c.snd_mss() as i64;
             compare_out(r, pos, sys, 3, mss)?;
             Ok(Some(Ok(0)))
         }
-        _ => unsupported(pos, "this getsockopt option is not supported by netlab's runner yet"),
+        _ => unsupported(
+            pos,
+            "this getsockopt option is not supported by netlab's runner yet",
+        ),
     }
 }
 
@@ -404,7 +470,9 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
             if !r.net.host().readiness(id).connected {
                 return Ok(None);
             }
-            Ok(Some(r.net.host().connect_result(id).map(|_| 0).map_err(errno_of)))
+            Ok(Some(
+                r.net.host().connect_result(id).map(|_| 0).map_err(errno_of),
+            ))
         }
         "accept" => match r.net.with_host(|h, _| h.accept(id)) {
             Ok((new, _)) => Ok(Some(Ok(-1 - i64::from(new.0)))),
@@ -458,7 +526,7 @@ pub(super) fn check_result(r: &mut Runner, pos: Pos, c: &Call, ret: Ret) -> Res<
     let sys = &c.sys;
     let returns_fd = matches!(sys.name.as_str(), "socket" | "accept");
     let got = |ret: &Ret| match ret {
-        Ok(v) if returns_fd => "a new fd".to_string().replace("a new fd", &format!("fd {v}")),
+        Ok(v) if returns_fd => format!("fd {v}"),
         Ok(v) => v.to_string(),
         Err(e) => {
             let (n, text) = errno_info(e);
@@ -484,7 +552,14 @@ pub(super) fn check_result(r: &mut Runner, pos: Pos, c: &Call, ret: Ret) -> Res<
         (Ok(_), want) if returns_fd => fail(
             pos,
             now,
-            format!("runtime error in {} call: Expected result {want} but got a new fd", sys.name),
+            format!(
+                "runtime error in {} call: Expected result {want}{} but got a new fd",
+                sys.name,
+                sys.errno
+                    .as_ref()
+                    .map(|e| format!(" {e}"))
+                    .unwrap_or_default()
+            ),
         ),
         (Err(_), want) if returns_fd && want >= 0 => fail(
             pos,

@@ -75,7 +75,10 @@ pub fn build_tcp(seg: &Seg, src: Ipv4Addr, dst: Ipv4Addr) -> Vec<u8> {
 /// Reads a TCP segment's header and its options in wire order (trailing EOL padding dropped).
 pub fn parse_tcp(b: &[u8]) -> Result<Seg, String> {
     if b.len() < 20 {
-        return Err(format!("TCP segment of {} bytes is shorter than a header", b.len()));
+        return Err(format!(
+            "TCP segment of {} bytes is shorter than a header",
+            b.len()
+        ));
     }
     let hlen = (b[12] >> 4) as usize * 4;
     if hlen < 20 || hlen > b.len() {
