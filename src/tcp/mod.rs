@@ -44,10 +44,13 @@
 
 mod buffer;
 pub mod config;
+pub mod congestion;
 pub mod connection;
 pub mod event;
 pub mod listener;
 pub mod model;
+pub mod rack;
+pub mod sack;
 pub mod seq;
 pub mod state;
 pub mod wire;

@@ -5,6 +5,10 @@
 //! window field is easy to predict.
 
 use super::*;
+use crate::tcp::event::{
+    AcceptError, ChallengeReason, CloseError, CongestionReason, ConnectError, DropReason,
+    RecvError, SendError,
+};
 use crate::tcp::testutil::*;
 use proptest::prelude::*;
 

@@ -1,0 +1,207 @@
+//! The fifth step of segment arrival: acknowledgments, the peer's window, and congestion
+//! control driven by them (RFC 5681 with NewReno recovery, RFC 6582).
+
+use super::{Connection, INITIAL_SSTHRESH};
+use crate::tcp::event::{
+    CongestionReason, DropReason, Output, RetransmitReason, TcpEvent, TimerKind,
+};
+use crate::tcp::seq::SeqNumber;
+use crate::tcp::wire::TcpRepr;
+use crate::time::Instant;
+
+impl Connection {
+    /// The fifth step for established-like states. Returns false when the segment must be
+    /// dropped.
+    pub(super) fn process_ack(
+        &mut self,
+        now: Instant,
+        seq: SeqNumber,
+        seg: &TcpRepr,
+        out: &mut Output,
+    ) -> bool {
+        let ack = seg.ack;
+        if ack > self.snd_max {
+            // Acknowledges something never sent.
+            self.send_ack(out);
+            out.event(TcpEvent::SegmentDropped {
+                reason: DropReason::BadAck,
+            });
+            return false;
+        }
+        // RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is suspicious.
+        let oldest = self.snd_una - self.max_snd_wnd.max(1);
+        if ack < oldest {
+            self.send_ack(out);
+            out.event(TcpEvent::SegmentDropped {
+                reason: DropReason::BadAck,
+            });
+            return false;
+        }
+        self.probes_out = 0;
+        let window = (seg.window as u32) << self.snd_wscale;
+
+        if self.snd_una < ack {
+            self.on_new_ack(now, ack, out);
+        } else if ack == self.snd_una
+            && seg.payload.is_empty()
+            && !seg.flags.fin()
+            && window == self.snd_wnd
+            && self.snd_nxt != self.snd_una
+        {
+            // A duplicate ACK in the sense of RFC 5681 §2.
+            self.on_dup_ack(now, ack, out);
+        }
+
+        // Window update (§3.10.7.4 fifth step): only from an ACK at or above SND.UNA, and
+        // guarded against reordered older segments by WL1/WL2.
+        if self.snd_una <= ack
+            && (self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack))
+        {
+            if window != self.snd_wnd {
+                out.event(TcpEvent::PeerWindow { window });
+                if self.snd_wnd == 0 && window > 0 {
+                    self.persist_backoff = 0;
+                }
+            }
+            self.snd_wnd = window;
+            self.max_snd_wnd = self.max_snd_wnd.max(window);
+            self.snd_wl1 = seq;
+            self.snd_wl2 = ack;
+        }
+        true
+    }
+
+    /// SND.UNA advances to `ack`: release acknowledged data, take an RTT sample, manage the
+    /// timer and grow or repair the congestion window.
+    pub(super) fn on_new_ack(&mut self, now: Instant, ack: SeqNumber, out: &mut Output) {
+        let acked = self.snd_una.distance(ack);
+        let flight_before = self.flight_size();
+        self.ack_advances(now, ack, out);
+
+        if let Some(recover) = self.recover {
+            if recover < ack && !self.in_recovery {
+                self.recover = None;
+            }
+        }
+        if self.in_recovery {
+            let recover = self.recover.unwrap_or(ack);
+            if ack >= recover {
+                // Full ACK (RFC 6582 §3.2 step 4, first option).
+                self.cwnd = self
+                    .ssthresh
+                    .min(self.flight_size().max(self.snd_mss) + self.snd_mss);
+                self.in_recovery = false;
+                self.dup_acks = 0;
+                if recover < ack {
+                    self.recover = None;
+                }
+                self.congestion_changed(CongestionReason::RecoveryExit, out);
+            } else {
+                // Partial ACK (step 5): the next hole is lost too. Retransmit it and deflate.
+                self.retransmit_first_unacked(now, RetransmitReason::FastRetransmit, out);
+                self.cwnd = self.cwnd.saturating_sub(acked);
+                if acked >= self.snd_mss {
+                    self.cwnd += self.snd_mss;
+                }
+                self.cwnd = self.cwnd.max(self.snd_mss);
+                self.congestion_changed(CongestionReason::PartialAck, out);
+            }
+        } else {
+            self.dup_acks = 0;
+            // Grow only while the window is actually used (Linux `tcp_is_cwnd_limited`).
+            if flight_before.saturating_mul(2) >= self.cwnd {
+                self.grow_cwnd(acked, out);
+            }
+        }
+    }
+
+    /// Updates SND.UNA and everything keyed to it.
+    pub(super) fn ack_advances(&mut self, now: Instant, ack: SeqNumber, out: &mut Output) {
+        if !(self.snd_una < ack && ack <= self.snd_max) {
+            return;
+        }
+        // Release acknowledged data (not the SYN or FIN octets).
+        if self.buf_seq < ack {
+            let n = (self.buf_seq.distance(ack) as usize).min(self.send_buf.len());
+            self.send_buf.consume(n);
+            self.buf_seq += n;
+        }
+        self.snd_una = ack;
+        self.snd_nxt = self.snd_nxt.max(ack);
+        self.retries = 0;
+        self.backoff = 0;
+
+        if let Some((timed_seq, sent_at)) = self.rtt_probe {
+            if timed_seq < ack {
+                self.rtt_probe = None;
+                self.rtt_sample(now.saturating_since(sent_at), out);
+            }
+        }
+        // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
+        if self.snd_una == self.snd_nxt {
+            self.cancel_timer(TimerKind::Retransmit, out);
+        } else {
+            self.arm_retransmit(now, out);
+        }
+    }
+
+    pub(super) fn on_dup_ack(&mut self, now: Instant, ack: SeqNumber, out: &mut Output) {
+        self.dup_acks = self.dup_acks.saturating_add(1);
+        out.event(TcpEvent::DupAck {
+            ack,
+            count: self.dup_acks,
+        });
+        if self.in_recovery {
+            // Each further duplicate means a segment left the network (RFC 5681 §3.2 step 4).
+            self.cwnd = self.cwnd.saturating_add(self.snd_mss);
+            self.congestion_changed(CongestionReason::RecoveryInflation, out);
+            return;
+        }
+        if self.dup_acks != 3 {
+            return;
+        }
+        // RFC 6582 §3.2 step 2: not when these duplicates may answer data sent before the
+        // last recovery or timeout.
+        if let Some(recover) = self.recover {
+            if ack <= recover {
+                return;
+            }
+        }
+        self.ssthresh = (self.flight_size() / 2).max(2 * self.snd_mss);
+        self.recover = Some(self.snd_max);
+        self.in_recovery = true;
+        self.retransmit_first_unacked(now, RetransmitReason::FastRetransmit, out);
+        self.cwnd = self.ssthresh.saturating_add(3 * self.snd_mss);
+        self.congestion_changed(CongestionReason::FastRetransmit, out);
+    }
+
+    /// RFC 5681 §3.1 slow start (RFC 3465 byte counting, L = 2 SMSS) and congestion avoidance.
+    pub(super) fn grow_cwnd(&mut self, acked: u32, out: &mut Output) {
+        let reason = if self.cwnd < self.ssthresh {
+            let inc = acked.min(2 * self.snd_mss);
+            self.cwnd = self
+                .cwnd
+                .saturating_add(inc)
+                .min(self.ssthresh.max(self.cwnd));
+            CongestionReason::SlowStart
+        } else {
+            self.bytes_acked = self.bytes_acked.saturating_add(acked);
+            if self.bytes_acked < self.cwnd {
+                return;
+            }
+            self.bytes_acked -= self.cwnd;
+            self.cwnd = self.cwnd.saturating_add(self.snd_mss);
+            CongestionReason::CongestionAvoidance
+        };
+        self.cwnd = self.cwnd.min(INITIAL_SSTHRESH);
+        self.congestion_changed(reason, out);
+    }
+
+    pub(super) fn congestion_changed(&mut self, reason: CongestionReason, out: &mut Output) {
+        out.event(TcpEvent::CongestionChanged {
+            cwnd: self.cwnd,
+            ssthresh: self.ssthresh,
+            reason,
+        });
+    }
+}

@@ -1,0 +1,116 @@
+//! Application calls that move data: send, receive, and the window update reading may earn.
+
+use super::Connection;
+use crate::tcp::event::{Output, RecvError, SendError};
+use crate::tcp::state::State;
+use crate::time::Instant;
+
+impl Connection {
+    /// Queues `data` for sending and sends what the windows and Nagle allow. Returns how many
+    /// bytes were taken: fewer than offered when the send buffer fills.
+    pub fn send(
+        &mut self,
+        now: Instant,
+        data: &[u8],
+        out: &mut Output,
+    ) -> Result<usize, SendError> {
+        if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Err(SendError::WriteShutdown);
+            }
+            return Err(SendError::Failed(err));
+        }
+        match self.state {
+            State::Closed | State::Listen => return Err(SendError::NotConnected),
+            _ if self.fin_queued => return Err(SendError::WriteShutdown),
+            State::SynSent | State::SynReceived | State::Established | State::CloseWait => {}
+            _ => return Err(SendError::WriteShutdown),
+        }
+        if data.is_empty() {
+            return Ok(0);
+        }
+        let taken = self.send_buf.push(data);
+        if taken == 0 {
+            return Err(SendError::WouldBlock);
+        }
+        self.flush(now, out);
+        Ok(taken)
+    }
+
+    /// Reads up to `max` bytes. An empty vector means end of stream (the peer's FIN);
+    /// `Err(WouldBlock)` means no data yet. Reading may open the window enough that a window
+    /// update is sent.
+    pub fn recv(
+        &mut self,
+        now: Instant,
+        max: usize,
+        out: &mut Output,
+    ) -> Result<Vec<u8>, RecvError> {
+        let mut data = Vec::new();
+        if self.recv_buf.len() > 0 {
+            self.recv_buf.read_to_vec(max, &mut data);
+            self.after_read(now, out);
+            return Ok(data);
+        }
+        self.recv_status().map(|()| data)
+    }
+
+    /// Reads into `buf`. `Ok(0)` for a non-empty `buf` means end of stream.
+    pub fn recv_slice(
+        &mut self,
+        now: Instant,
+        buf: &mut [u8],
+        out: &mut Output,
+    ) -> Result<usize, RecvError> {
+        if self.recv_buf.len() > 0 && !buf.is_empty() {
+            let n = self.recv_buf.read(buf);
+            self.after_read(now, out);
+            return Ok(n);
+        }
+        self.recv_status().map(|()| 0)
+    }
+
+    /// What a read finding no data means: end of stream, an error, or wait.
+    pub(super) fn recv_status(&mut self) -> Result<(), RecvError> {
+        if self.fin_received {
+            return Ok(());
+        }
+        if let Some(err) = self.error {
+            if std::mem::replace(&mut self.error_reported, true) {
+                return Ok(());
+            }
+            return Err(RecvError::Failed(err));
+        }
+        match self.state {
+            State::Closed | State::Listen => Err(RecvError::NotConnected),
+            _ => Err(RecvError::WouldBlock),
+        }
+    }
+
+    /// Sends a window update if reading opened the window substantially: the Linux rule of
+    /// `tcp_cleanup_rbuf` (new window at least twice what the peer may still send) combined
+    /// with receiver SWS avoidance (RFC 1122 §4.2.3.3).
+    pub(super) fn after_read(&mut self, now: Instant, out: &mut Output) {
+        // Once the peer's FIN has come and everything is read, nothing more arrives: give the
+        // receive ring back.
+        if self.fin_received {
+            self.recv_buf.release_if_empty();
+        }
+        if !self.state.can_receive() || self.state == State::SynReceived {
+            return;
+        }
+        let current = if self.rcv_nxt < self.rcv_adv {
+            self.rcv_nxt.distance(self.rcv_adv)
+        } else {
+            0
+        };
+        let new = self.window_to_advertise(false);
+        if new > current
+            && new - current >= self.sws_threshold()
+            && new >= current.saturating_mul(2)
+        {
+            self.ack_due = true;
+            self.flush(now, out);
+        }
+    }
+}

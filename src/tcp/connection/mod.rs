@@ -1,0 +1,491 @@
+//! One TCP connection: the transmission control block and everything that acts on it.
+//!
+//! Sans-IO: every entry point takes the current virtual time and an [`Output`] to append
+//! segments and trace events to. The connection never reads a clock; it says when it next needs
+//! attention with [`Connection::poll_at`], and the caller then calls [`Connection::on_timer`].
+//!
+//! Segment processing follows the steps of RFC 9293 §3.10.7 in order; congestion control is
+//! RFC 5681 with NewReno recovery (RFC 6582); the retransmission timer is RFC 6298.
+//!
+//! This file holds the TCB itself, its queries and the one place the state changes; the code
+//! acting on it is split by concern:
+//! - `handshake`: opens, the peer's SYN, our SYN or SYN,ACK;
+//! - `segment`: segment arrival, the checks of RFC 9293 §3.10.7.4 in order;
+//! - `ack`: acknowledgments, the peer's window, congestion control;
+//! - `rtt`: the RTT estimator;
+//! - `receive`: storing data and FIN, ACK decisions, the advertised window;
+//! - `send`: segmentation, Nagle, SWS avoidance, building segments;
+//! - `retransmit`: the timers (retransmission, persist, delayed ACK, TIME_WAIT);
+//! - `app`: send and receive calls; `close`: shutdown, close and abort.
+
+mod ack;
+mod app;
+mod close;
+mod handshake;
+mod receive;
+mod retransmit;
+mod rtt;
+mod segment;
+mod send;
+
+use std::net::SocketAddrV4;
+
+use super::buffer::{RecvBuffer, SendBuffer};
+use super::config::{TcpConfig, MAX_WINDOW};
+use super::event::{ConnError, Output, RetransmitReason, TcpEvent, TimerKind};
+use super::seq::SeqNumber;
+use super::state::{State, TransitionCause};
+use super::wire::{TcpFlags, TcpOptions, TcpRepr, TcpSegment};
+use crate::time::{Duration, Instant};
+
+/// MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1, IPv4).
+const DEFAULT_PEER_MSS: u32 = 536;
+/// Linux's initial ssthresh: effectively infinite, so slow start runs until the first loss.
+const INITIAL_SSTHRESH: u32 = 0x7fff_ffff;
+/// RTO used once data flows if the SYN had to be retransmitted and no RTT was measured
+/// (RFC 6298 §5.7).
+const RTO_AFTER_SYN_LOSS: Duration = Duration::from_secs(3);
+/// Cap on the backoff exponent; the RTO is clamped to `max_rto` long before this.
+const MAX_BACKOFF: u32 = 24;
+
+/// A TCP connection (the TCB of RFC 9293 §3.3.1).
+#[derive(Debug)]
+pub struct Connection {
+    config: TcpConfig,
+    state: State,
+    local: SocketAddrV4,
+    remote: SocketAddrV4,
+    /// Reached SYN_RECEIVED from LISTEN (decides where an RST in SYN_RECEIVED leads).
+    passive: bool,
+    error: Option<ConnError>,
+    /// `error` was returned to the application once. Like Linux's `sk_err`, it is reported
+    /// by the first call that finds it; later sends fail with EPIPE and reads see the end of
+    /// the stream.
+    error_reported: bool,
+    /// The application called `close` (as opposed to only `shutdown_write`).
+    user_closed: bool,
+    nodelay: bool,
+
+    // Send sequence space.
+    iss: SeqNumber,
+    snd_una: SeqNumber,
+    /// Next sequence number to send. After a timeout it goes back to SND.UNA (go-back-N),
+    /// so it can be below `snd_max`.
+    snd_nxt: SeqNumber,
+    /// One past the highest sequence number ever sent; ACKs up to here are acceptable.
+    snd_max: SeqNumber,
+    /// Peer's window in bytes, already scaled.
+    snd_wnd: u32,
+    max_snd_wnd: u32,
+    snd_wl1: SeqNumber,
+    snd_wl2: SeqNumber,
+    snd_mss: u32,
+    /// Shift applied to the peer's window field (RFC 7323); 0 without window scaling.
+    snd_wscale: u8,
+    send_buf: SendBuffer,
+    /// Sequence number of the first byte in `send_buf`.
+    buf_seq: SeqNumber,
+    /// The write side is shut: a FIN follows the last byte of `send_buf`.
+    fin_queued: bool,
+    /// Label for segments re-sent below `snd_max` by the normal send path.
+    resend_reason: RetransmitReason,
+    /// Send one segment even if Nagle or sender SWS avoidance would hold it (persist expiry).
+    force_send: bool,
+    /// End of the last segment sent shorter than the MSS (Minshall's Nagle variant, as Linux
+    /// `snd_sml`).
+    snd_sml: SeqNumber,
+
+    // Receive sequence space.
+    irs: SeqNumber,
+    rcv_nxt: SeqNumber,
+    /// Right edge of the window we last advertised; never moved left (RFC 9293 §3.8.6).
+    rcv_adv: SeqNumber,
+    /// Shift we apply to our window field; 0 without window scaling.
+    rcv_wscale: u8,
+    /// We offered window scaling in our SYN.
+    wscale_offered: bool,
+    recv_buf: RecvBuffer,
+    fin_received: bool,
+    /// Sequence number of a FIN that arrived ahead of missing data.
+    pending_fin: Option<SeqNumber>,
+    /// Largest segment the peer is expected to send; "full-sized" for delayed ACKs.
+    rcv_mss: u32,
+    /// RCV.NXT as of the last ACK we sent.
+    last_ack_sent: SeqNumber,
+    /// An ACK must go out at the end of the current call.
+    ack_due: bool,
+    quick_acks_left: u32,
+
+    // Round-trip time estimation (RFC 6298).
+    srtt: Option<Duration>,
+    rttvar: Duration,
+    /// RTO from the estimator, before backoff.
+    rto: Duration,
+    backoff: u32,
+    /// The segment being timed: its sequence number and send time. Cleared on retransmission
+    /// (Karn's rule).
+    rtt_probe: Option<(SeqNumber, Instant)>,
+    /// Consecutive timeouts without forward progress.
+    retries: u32,
+    syn_retransmitted: bool,
+
+    // Congestion control (RFC 5681, RFC 6582).
+    cwnd: u32,
+    ssthresh: u32,
+    /// Bytes acknowledged in congestion avoidance since cwnd last grew.
+    bytes_acked: u32,
+    dup_acks: u32,
+    in_recovery: bool,
+    /// RFC 6582 `recover`: highest sequence sent when recovery or a timeout began.
+    recover: Option<SeqNumber>,
+
+    // Zero-window probing.
+    persist_backoff: u32,
+    probes_out: u32,
+
+    // Timers: deadlines, `None` when not running.
+    rtx_at: Option<Instant>,
+    delack_at: Option<Instant>,
+    persist_at: Option<Instant>,
+    time_wait_at: Option<Instant>,
+}
+
+/// Smallest shift that lets `buffer` bytes be advertised in a 16-bit field (RFC 7323 §2.3).
+fn window_shift_for(buffer: usize) -> u8 {
+    let mut shift = 0;
+    while shift < 14 && (buffer >> shift) > 65535 {
+        shift += 1;
+    }
+    shift
+}
+
+fn valid_endpoint(addr: SocketAddrV4) -> bool {
+    addr.port() != 0 && !addr.ip().is_unspecified() && !addr.ip().is_broadcast()
+}
+
+impl Connection {
+    fn new_closed(
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        isn: SeqNumber,
+        config: &TcpConfig,
+    ) -> Connection {
+        let config = config.sanitized();
+        let mss = config.mss as u32;
+        Connection {
+            state: State::Closed,
+            local,
+            remote,
+            passive: false,
+            error: None,
+            error_reported: false,
+            user_closed: false,
+            nodelay: !config.nagle,
+            iss: isn,
+            snd_una: isn,
+            snd_nxt: isn,
+            snd_max: isn,
+            snd_wnd: 0,
+            max_snd_wnd: 0,
+            snd_wl1: SeqNumber(0),
+            snd_wl2: isn,
+            snd_mss: mss.min(DEFAULT_PEER_MSS),
+            snd_wscale: 0,
+            send_buf: SendBuffer::new(config.send_buffer_size),
+            buf_seq: isn + 1u32,
+            fin_queued: false,
+            resend_reason: RetransmitReason::Rto,
+            force_send: false,
+            snd_sml: isn,
+            irs: SeqNumber(0),
+            rcv_nxt: SeqNumber(0),
+            rcv_adv: SeqNumber(0),
+            rcv_wscale: 0,
+            wscale_offered: false,
+            recv_buf: RecvBuffer::new(config.recv_buffer_size),
+            fin_received: false,
+            pending_fin: None,
+            rcv_mss: mss.min(DEFAULT_PEER_MSS),
+            last_ack_sent: SeqNumber(0),
+            ack_due: false,
+            quick_acks_left: config.quick_acks,
+            srtt: None,
+            rttvar: Duration::ZERO,
+            rto: config.initial_rto,
+            backoff: 0,
+            rtt_probe: None,
+            retries: 0,
+            syn_retransmitted: false,
+            cwnd: mss.saturating_mul(config.initial_cwnd_segments),
+            ssthresh: INITIAL_SSTHRESH,
+            bytes_acked: 0,
+            dup_acks: 0,
+            in_recovery: false,
+            recover: None,
+            persist_backoff: 0,
+            probes_out: 0,
+            rtx_at: None,
+            delack_at: None,
+            persist_at: None,
+            time_wait_at: None,
+            config,
+        }
+    }
+
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    pub fn local(&self) -> SocketAddrV4 {
+        self.local
+    }
+
+    pub fn remote(&self) -> SocketAddrV4 {
+        self.remote
+    }
+
+    /// The error that ended the connection, if one did.
+    pub fn error(&self) -> Option<ConnError> {
+        self.error
+    }
+
+    pub fn config(&self) -> &TcpConfig {
+        &self.config
+    }
+
+    /// True when this connection came from a passive open (a listener).
+    pub fn is_passive(&self) -> bool {
+        self.passive
+    }
+
+    pub fn iss(&self) -> SeqNumber {
+        self.iss
+    }
+
+    pub fn irs(&self) -> SeqNumber {
+        self.irs
+    }
+
+    pub fn snd_una(&self) -> SeqNumber {
+        self.snd_una
+    }
+
+    pub fn snd_nxt(&self) -> SeqNumber {
+        self.snd_nxt
+    }
+
+    /// One past the highest sequence number sent so far.
+    pub fn snd_max(&self) -> SeqNumber {
+        self.snd_max
+    }
+
+    /// The peer's receive window in bytes (scaled).
+    pub fn snd_wnd(&self) -> u32 {
+        self.snd_wnd
+    }
+
+    /// MSS used for sending: the smaller of ours and the peer's.
+    pub fn snd_mss(&self) -> u32 {
+        self.snd_mss
+    }
+
+    pub fn rcv_nxt(&self) -> SeqNumber {
+        self.rcv_nxt
+    }
+
+    /// Receive window: free space in the receive buffer.
+    pub fn rcv_wnd(&self) -> u32 {
+        self.recv_buf.window() as u32
+    }
+
+    pub fn cwnd(&self) -> u32 {
+        self.cwnd
+    }
+
+    pub fn ssthresh(&self) -> u32 {
+        self.ssthresh
+    }
+
+    pub fn srtt(&self) -> Option<Duration> {
+        self.srtt
+    }
+
+    /// Current retransmission timeout, including backoff.
+    pub fn rto(&self) -> Duration {
+        self.backed_off_rto()
+    }
+
+    /// Window scale shifts in use: (ours applied to what we advertise, the peer's).
+    pub fn window_scales(&self) -> (u8, u8) {
+        (self.rcv_wscale, self.snd_wscale)
+    }
+
+    pub fn in_fast_recovery(&self) -> bool {
+        self.in_recovery
+    }
+
+    /// Received data is waiting beyond a gap for missing segments.
+    pub fn has_out_of_order_data(&self) -> bool {
+        self.recv_buf.has_out_of_order()
+    }
+
+    /// Bytes the application can read now.
+    pub fn recv_available(&self) -> usize {
+        self.recv_buf.len()
+    }
+
+    /// Bytes `send` would accept now.
+    pub fn send_space(&self) -> usize {
+        if self.state.can_send() && !self.fin_queued {
+            self.send_buf.free()
+        } else {
+            0
+        }
+    }
+
+    /// Bytes in the send buffer: unacknowledged plus not yet sent.
+    pub fn send_queued(&self) -> usize {
+        self.send_buf.len()
+    }
+
+    /// The peer's FIN has been received and all data before it.
+    pub fn peer_closed(&self) -> bool {
+        self.fin_received
+    }
+
+    pub fn nodelay(&self) -> bool {
+        self.nodelay
+    }
+
+    /// Turns Nagle's algorithm off (`true`) or on (`false`), like `TCP_NODELAY`.
+    pub fn set_nodelay(&mut self, nodelay: bool) {
+        self.nodelay = nodelay;
+    }
+
+    /// Resizes the send buffer. Data already queued is kept even if it exceeds the new size.
+    pub fn set_send_buffer_size(&mut self, bytes: usize) {
+        self.send_buf.set_capacity(bytes.clamp(1, MAX_WINDOW));
+    }
+
+    /// Resizes the receive buffer. The advertised window never shrinks (RFC 9293 §3.8.6), so a
+    /// smaller buffer takes effect as data is read. The window scale was fixed at the
+    /// handshake and limits what can be advertised.
+    pub fn set_recv_buffer_size(&mut self, bytes: usize) {
+        self.recv_buf.set_capacity(bytes.clamp(1, MAX_WINDOW));
+    }
+
+    pub fn send_buffer_size(&self) -> usize {
+        self.send_buf.capacity()
+    }
+
+    pub fn recv_buffer_size(&self) -> usize {
+        self.recv_buf.capacity()
+    }
+
+    /// The next time `on_timer` must be called, if any timer runs.
+    pub fn poll_at(&self) -> Option<Instant> {
+        [
+            self.rtx_at,
+            self.delack_at,
+            self.persist_at,
+            self.time_wait_at,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Deadline of one timer, for tests and traces.
+    pub fn timer(&self, kind: TimerKind) -> Option<Instant> {
+        match kind {
+            TimerKind::Retransmit => self.rtx_at,
+            TimerKind::DelayedAck => self.delack_at,
+            TimerKind::Persist => self.persist_at,
+            TimerKind::TimeWait => self.time_wait_at,
+        }
+    }
+
+    /// The one place the state changes. Records the transition and does what entering the new
+    /// state implies for timers.
+    fn set_state(&mut self, now: Instant, to: State, cause: TransitionCause, out: &mut Output) {
+        let from = self.state;
+        if from == to {
+            return;
+        }
+        self.state = to;
+        out.event(TcpEvent::StateChanged { from, to, cause });
+        match to {
+            State::TimeWait => {
+                self.cancel_timer(TimerKind::Retransmit, out);
+                self.cancel_timer(TimerKind::Persist, out);
+                self.cancel_timer(TimerKind::DelayedAck, out);
+                self.restart_time_wait(now, out);
+                // Everything we sent is acknowledged (our FIN too), so a TIME_WAIT entry keeps
+                // only its addresses, sequence numbers and deadline: a server with thousands of
+                // them stays small. Unread received data stays readable.
+                self.send_buf.release();
+                self.recv_buf.release_if_empty();
+            }
+            State::Closed | State::Listen => {
+                for kind in [
+                    TimerKind::Retransmit,
+                    TimerKind::DelayedAck,
+                    TimerKind::Persist,
+                    TimerKind::TimeWait,
+                ] {
+                    self.cancel_timer(kind, out);
+                }
+                // Nothing queued for transmission survives the end of a connection.
+                self.send_buf.clear();
+                self.ack_due = false;
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the connection with an error the application will see.
+    fn fail(&mut self, now: Instant, error: ConnError, cause: TransitionCause, out: &mut Output) {
+        self.error = Some(error);
+        out.event(TcpEvent::Error(error));
+        self.set_state(now, State::Closed, cause, out);
+    }
+}
+
+/// The reset answering a segment for which no connection exists (RFC 9293 §3.10.7.1):
+/// `<SEQ=SEG.ACK><CTL=RST>` if the segment has ACK, else
+/// `<SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>`; nothing answers an RST. `src_ip`/`dst_ip` are
+/// those of the arriving segment; the reset goes the other way. Window 0, as Linux sends.
+pub fn reset_for(
+    src_ip: std::net::Ipv4Addr,
+    dst_ip: std::net::Ipv4Addr,
+    seg: &TcpRepr,
+) -> Option<TcpSegment> {
+    if seg.flags.rst() {
+        return None;
+    }
+    let (seq, ack, flags) = if seg.flags.ack() {
+        (seg.ack, SeqNumber(0), TcpFlags::RST)
+    } else {
+        (
+            SeqNumber(0),
+            seg.seq + seg.seg_len(),
+            TcpFlags::RST | TcpFlags::ACK,
+        )
+    };
+    Some(TcpSegment {
+        src_ip: dst_ip,
+        dst_ip: src_ip,
+        src_port: seg.dst_port,
+        dst_port: seg.src_port,
+        seq,
+        ack,
+        flags,
+        window: 0,
+        urgent: 0,
+        options: TcpOptions::NONE,
+        payload: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

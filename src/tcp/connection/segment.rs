@@ -1,0 +1,276 @@
+//! Segment arrival in the synchronized states: the checks of RFC 9293 §3.10.7.4 in order.
+
+use super::{reset_for, Connection};
+use crate::tcp::event::{
+    ChallengeReason, ConnError, DropReason, Output, RetransmitReason, TcpEvent,
+};
+use crate::tcp::seq::SeqNumber;
+use crate::tcp::state::{State, TransitionCause};
+use crate::tcp::wire::{TcpFlags, TcpOptions, TcpRepr, TcpSegment};
+use crate::time::Instant;
+
+impl Connection {
+    /// Processes one arriving segment addressed to this connection.
+    pub fn on_segment(&mut self, now: Instant, seg: &TcpRepr, out: &mut Output) {
+        if seg.src_port != self.remote.port() || seg.dst_port != self.local.port() {
+            out.event(TcpEvent::SegmentDropped {
+                reason: DropReason::WrongPorts,
+            });
+            return;
+        }
+        match self.state {
+            State::Closed => {
+                // §3.10.7.1: as if no TCB existed.
+                if let Some(rst) = reset_for(*self.remote.ip(), *self.local.ip(), seg) {
+                    out.push(rst);
+                }
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::NotSynchronized,
+                });
+            }
+            State::Listen => out.event(TcpEvent::SegmentDropped {
+                reason: DropReason::NotSynchronized,
+            }),
+            State::SynSent => self.on_segment_syn_sent(now, seg, out),
+            _ => self.on_segment_synchronized(now, seg, out),
+        }
+    }
+
+    /// §3.10.7.4: SYN-RECEIVED and the synchronized states.
+    pub(super) fn on_segment_synchronized(
+        &mut self,
+        now: Instant,
+        seg: &TcpRepr,
+        out: &mut Output,
+    ) {
+        let flags = seg.flags;
+
+        // The peer retransmitted its SYN: our SYN,ACK was probably lost (Linux
+        // `tcp_check_req`).
+        if self.state == State::SynReceived
+            && flags.syn()
+            && !flags.ack()
+            && !flags.rst()
+            && seg.seq == self.irs
+        {
+            out.event(TcpEvent::Retransmit {
+                seq: self.iss,
+                len: 0,
+                reason: RetransmitReason::DuplicateSyn,
+            });
+            self.send_syn(out);
+            return;
+        }
+
+        // A retransmitted FIN in TIME_WAIT is acknowledged again and restarts the 2*MSL timer
+        // (§3.10.7.4 eighth step, Linux `tcp_timewait_state_process`).
+        if self.state == State::TimeWait
+            && flags.fin()
+            && !flags.rst()
+            && !flags.syn()
+            && seg.seq + seg.seg_len() == self.rcv_nxt
+        {
+            self.restart_time_wait(now, out);
+            self.send_ack(out);
+            return;
+        }
+
+        // Simultaneous open: the peer's SYN,ACK acknowledging our SYN while we are in
+        // SYN_RECEIVED. Its SYN is old news; take it as the ACK of our SYN (Linux
+        // `tcp_validate_incoming`, the RFC 5961 §4.2 exception).
+        let mut flags = flags;
+        let mut seq = seg.seq;
+        if self.state == State::SynReceived
+            && !self.passive
+            && flags.syn()
+            && flags.ack()
+            && seq + 1u32 == self.rcv_nxt
+            && seg.ack == self.snd_max
+        {
+            flags = TcpFlags::from_bits(flags.bits() & !TcpFlags::SYN.bits());
+            seq = self.rcv_nxt;
+        }
+
+        // First: sequence number acceptability.
+        let seg_len = seg.payload.len() as u32 + flags.syn() as u32 + flags.fin() as u32;
+        let window = self.receive_window();
+        let acceptable = self.acceptable(seq, seg_len, window);
+        // §3.10.7.4: with a zero window, ACKs and RSTs at RCV.NXT are still processed.
+        let zero_window_allowance = !acceptable && window == 0 && seq == self.rcv_nxt;
+        if !acceptable && !zero_window_allowance {
+            if !flags.rst() {
+                self.ack_due = true;
+                self.flush(now, out);
+            }
+            out.event(TcpEvent::SegmentDropped {
+                reason: DropReason::OutOfWindow,
+            });
+            return;
+        }
+
+        // Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge).
+        if flags.rst() {
+            if seq != self.rcv_nxt {
+                out.event(TcpEvent::ChallengeAck {
+                    reason: ChallengeReason::RstInWindow,
+                });
+                self.send_ack(out);
+                return;
+            }
+            match self.state {
+                State::SynReceived if self.passive => {
+                    self.set_state(now, State::Listen, TransitionCause::RcvRst, out);
+                }
+                State::SynReceived => {
+                    self.fail(now, ConnError::Refused, TransitionCause::RcvRst, out);
+                }
+                State::TimeWait => self.set_state(now, State::Closed, TransitionCause::RcvRst, out),
+                _ => self.fail(now, ConnError::Reset, TransitionCause::RcvRst, out),
+            }
+            return;
+        }
+
+        // Fourth: SYN.
+        if flags.syn() {
+            if self.state == State::SynReceived && self.passive {
+                self.set_state(now, State::Listen, TransitionCause::RcvSyn, out);
+                return;
+            }
+            // RFC 5961 §4.2: whatever its sequence number, answer with a challenge ACK.
+            out.event(TcpEvent::ChallengeAck {
+                reason: ChallengeReason::Syn,
+            });
+            self.send_ack(out);
+            return;
+        }
+
+        // Fifth: ACK.
+        if !flags.ack() {
+            out.event(TcpEvent::SegmentDropped {
+                reason: DropReason::NoAck,
+            });
+            return;
+        }
+        if self.state == State::SynReceived {
+            if self.snd_una < seg.ack && seg.ack <= self.snd_max {
+                self.set_state(now, State::Established, TransitionCause::RcvAckOfSyn, out);
+                self.after_handshake();
+                self.snd_wnd = (seg.window as u32) << self.snd_wscale;
+                self.max_snd_wnd = self.max_snd_wnd.max(self.snd_wnd);
+                self.snd_wl1 = seq;
+                self.snd_wl2 = seg.ack;
+            } else {
+                self.push_reset(seg.ack, None, out);
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::BadAck,
+                });
+                return;
+            }
+        }
+        if !self.process_ack(now, seq, seg, out) {
+            return;
+        }
+        match self.state {
+            State::FinWait1 if self.fin_acked() => {
+                self.set_state(now, State::FinWait2, TransitionCause::RcvAckOfFin, out);
+            }
+            State::Closing if self.fin_acked() => {
+                self.set_state(now, State::TimeWait, TransitionCause::RcvAckOfFin, out);
+            }
+            State::LastAck if self.fin_acked() => {
+                self.set_state(now, State::Closed, TransitionCause::RcvAckOfFin, out);
+                return;
+            }
+            _ => {}
+        }
+
+        // Sixth (URG) is not supported: urgent data is delivered inline as ordinary data.
+        // Seventh and eighth: text and FIN.
+        let (data_seq, payload) = self.trim_to_window(seq, seg.payload, flags.syn());
+        let fin = flags.fin() && data_seq + payload.len() == seq + seg.payload.len();
+        self.process_text_and_fin(now, data_seq, payload, fin, out);
+        if !seg.payload.is_empty() && payload.len() < seg.payload.len() {
+            // Part of the segment was old or beyond the window: tell the peer where we are.
+            self.ack_due = true;
+        }
+        self.flush(now, out);
+    }
+
+    /// The receive window used for the acceptability test: what we advertised, or more if the
+    /// buffer has room for more.
+    pub(super) fn receive_window(&self) -> u32 {
+        let free = self.recv_buf.window() as u32;
+        let advertised = if self.rcv_nxt < self.rcv_adv {
+            self.rcv_nxt.distance(self.rcv_adv)
+        } else {
+            0
+        };
+        free.max(advertised)
+    }
+
+    /// The four cases of the acceptability test (§3.10.7.4, first check).
+    pub(super) fn acceptable(&self, seq: SeqNumber, seg_len: u32, window: u32) -> bool {
+        let rcv_end = self.rcv_nxt + window;
+        match (seg_len, window) {
+            (0, 0) => seq == self.rcv_nxt,
+            (0, _) => seq.in_range(self.rcv_nxt, rcv_end),
+            (_, 0) => false,
+            (len, _) => {
+                seq.in_range(self.rcv_nxt, rcv_end)
+                    || (seq + (len - 1)).in_range(self.rcv_nxt, rcv_end)
+            }
+        }
+    }
+
+    /// Cuts off the parts of a payload before RCV.NXT and beyond the window; returns the new
+    /// start sequence number and the bytes left.
+    pub(super) fn trim_to_window<'p>(
+        &self,
+        seq: SeqNumber,
+        payload: &'p [u8],
+        syn: bool,
+    ) -> (SeqNumber, &'p [u8]) {
+        let mut seq = seq;
+        if syn {
+            seq += 1u32;
+        }
+        let mut payload = payload;
+        if seq < self.rcv_nxt {
+            let skip = (seq.distance(self.rcv_nxt) as usize).min(payload.len());
+            payload = &payload[skip..];
+            seq += skip;
+        }
+        let window = self.recv_buf.window();
+        let offset = if self.rcv_nxt < seq {
+            self.rcv_nxt.distance(seq) as usize
+        } else {
+            0
+        };
+        let room = window.saturating_sub(offset);
+        if payload.len() > room {
+            payload = &payload[..room];
+        }
+        (seq, payload)
+    }
+
+    /// `<SEQ=seq><CTL=RST>` (with ACK if given) answering a bad segment.
+    pub(super) fn push_reset(&mut self, seq: SeqNumber, ack: Option<SeqNumber>, out: &mut Output) {
+        let mut flags = TcpFlags::RST;
+        if ack.is_some() {
+            flags |= TcpFlags::ACK;
+        }
+        out.push(TcpSegment {
+            src_ip: *self.local.ip(),
+            dst_ip: *self.remote.ip(),
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq,
+            ack: ack.unwrap_or(SeqNumber(0)),
+            flags,
+            window: 0,
+            urgent: 0,
+            options: TcpOptions::NONE,
+            payload: Vec::new(),
+        });
+    }
+}

@@ -1,0 +1,206 @@
+//! The send path: segmentation under the peer's window and cwnd, Nagle and sender SWS
+//! avoidance, and building every outgoing segment.
+
+use super::Connection;
+use crate::tcp::event::{Output, TcpEvent, TimerKind};
+use crate::tcp::seq::SeqNumber;
+use crate::tcp::state::State;
+use crate::tcp::wire::{TcpFlags, TcpOptions, TcpSegment};
+use crate::time::Instant;
+
+impl Connection {
+    pub(super) fn fin_seq(&self) -> SeqNumber {
+        self.buf_seq + self.send_buf.len()
+    }
+
+    pub(super) fn fin_acked(&self) -> bool {
+        self.fin_queued && self.fin_seq() < self.snd_una
+    }
+
+    /// Bytes in flight: sent and not acknowledged, as RFC 5681 FlightSize.
+    pub(super) fn flight_size(&self) -> u32 {
+        self.snd_una.distance(self.snd_max)
+    }
+
+    /// Queued bytes not yet sent from SND.NXT on.
+    pub(super) fn unsent(&self) -> usize {
+        let offset = if self.buf_seq < self.snd_nxt {
+            self.buf_seq.distance(self.snd_nxt) as usize
+        } else {
+            0
+        };
+        self.send_buf.len().saturating_sub(offset)
+    }
+
+    /// Sends everything the state, windows, Nagle and SWS avoidance allow, then a bare ACK if
+    /// one is still owed, and keeps the persist timer in step.
+    pub(super) fn flush(&mut self, now: Instant, out: &mut Output) {
+        let may_send_data = self.syn_acked()
+            && matches!(
+                self.state,
+                State::Established
+                    | State::FinWait1
+                    | State::CloseWait
+                    | State::Closing
+                    | State::LastAck
+            );
+        if may_send_data {
+            self.send_queued_data(now, out);
+        }
+        if self.ack_due && self.state.is_synchronized() {
+            self.send_ack(out);
+        }
+        self.ack_due = false;
+    }
+
+    pub(super) fn send_queued_data(&mut self, now: Instant, out: &mut Output) {
+        let mut force = std::mem::take(&mut self.force_send);
+        loop {
+            let unsent = self.unsent();
+            let fin_pending = self.fin_queued && self.snd_nxt <= self.fin_seq();
+            if unsent == 0 && !fin_pending {
+                break;
+            }
+            let in_flight = self.snd_una.distance(self.snd_nxt);
+            let wnd_edge = self.snd_una + self.snd_wnd;
+            let wnd_avail = if self.snd_nxt < wnd_edge {
+                self.snd_nxt.distance(wnd_edge) as usize
+            } else {
+                0
+            };
+            let cwnd_avail = self.cwnd.saturating_sub(in_flight) as usize;
+            let mss = self.snd_mss as usize;
+            let retransmitting = self.snd_nxt < self.snd_max;
+            let len = unsent.min(mss).min(wnd_avail).min(cwnd_avail);
+            let fin = fin_pending && len == unsent && (len > 0 || cwnd_avail > 0);
+            if len == 0 && !fin {
+                break;
+            }
+            if len < mss && !retransmitting && !force && !fin {
+                if len == unsent {
+                    // Nagle (RFC 1122 §4.2.3.4) in Minshall's form, as Linux: hold a small
+                    // segment only while an earlier small segment is unacknowledged.
+                    let small_in_flight =
+                        self.snd_una < self.snd_sml && self.snd_sml <= self.snd_nxt;
+                    if !self.nodelay && in_flight > 0 && small_in_flight {
+                        break;
+                    }
+                } else if wnd_avail <= cwnd_avail {
+                    // Sender SWS avoidance: a sliver of window is not worth a segment unless
+                    // it is half the largest window the peer ever offered.
+                    if (len as u32) < self.max_snd_wnd / 2 {
+                        break;
+                    }
+                } else {
+                    // Congestion-limited: ACKs for data in flight will open cwnd.
+                    break;
+                }
+            }
+            force = false;
+            let seq = self.snd_nxt;
+            if retransmitting {
+                out.event(TcpEvent::Retransmit {
+                    seq,
+                    len: len as u32,
+                    reason: self.resend_reason,
+                });
+            } else if self.rtt_probe.is_none() {
+                self.rtt_probe = Some((seq, now));
+            }
+            let flags = if len == unsent && len > 0 {
+                TcpFlags::ACK | TcpFlags::PSH
+            } else {
+                TcpFlags::ACK
+            };
+            let flags = if fin { flags | TcpFlags::FIN } else { flags };
+            self.emit(out, seq, flags, TcpOptions::NONE, len, true);
+            self.snd_nxt = seq + len + fin as u32;
+            self.snd_max = self.snd_max.max(self.snd_nxt);
+            if len < mss {
+                self.snd_sml = self.snd_nxt;
+            }
+            if self.rtx_at.is_none() {
+                self.arm_retransmit(now, out);
+            }
+            if fin {
+                break;
+            }
+        }
+        // Persist: data waits, nothing is in flight to bring an ACK, so only a probe can learn
+        // that the window opened.
+        let blocked = self.unsent() > 0 && self.snd_nxt == self.snd_una;
+        if blocked {
+            if self.persist_at.is_none() {
+                let deadline = now + self.persist_interval();
+                self.arm_timer(TimerKind::Persist, deadline, out);
+            }
+        } else {
+            self.cancel_timer(TimerKind::Persist, out);
+        }
+    }
+
+    /// A bare ACK. Its sequence number is the highest we sent, which the peer accepts even
+    /// while we re-send older data after a timeout.
+    pub(super) fn send_ack(&mut self, out: &mut Output) {
+        let seq = self.snd_max;
+        self.emit(out, seq, TcpFlags::ACK, TcpOptions::NONE, 0, false);
+    }
+
+    /// Builds and queues one segment. `data_len` bytes are copied from the send buffer at
+    /// `seq` when `with_data`. Every segment with ACK carries RCV.NXT and a fresh window.
+    pub(super) fn emit(
+        &mut self,
+        out: &mut Output,
+        seq: SeqNumber,
+        flags: TcpFlags,
+        options: TcpOptions,
+        data_len: usize,
+        with_data: bool,
+    ) {
+        let mut payload = out.take_payload();
+        if with_data && data_len > 0 {
+            let offset = if self.buf_seq < seq {
+                self.buf_seq.distance(seq) as usize
+            } else {
+                0
+            };
+            self.send_buf.copy_range(offset, data_len, &mut payload);
+        }
+        let window = if flags.syn() {
+            // A SYN's window is not scaled (RFC 7323 §2.2).
+            self.window_to_advertise(true).min(65535) as u16
+        } else {
+            let win = self.window_to_advertise(false);
+            (win >> self.rcv_wscale).min(65535) as u16
+        };
+        let ack = if flags.ack() {
+            self.last_ack_sent = self.rcv_nxt;
+            let shift = if flags.syn() { 0 } else { self.rcv_wscale };
+            let edge = self.rcv_nxt + ((window as u32) << shift);
+            self.rcv_adv = self.rcv_adv.max(edge);
+            if self.rcv_adv < self.rcv_nxt {
+                self.rcv_adv = edge;
+            }
+            self.ack_due = false;
+            if self.delack_at.is_some() {
+                self.cancel_timer(TimerKind::DelayedAck, out);
+            }
+            self.rcv_nxt
+        } else {
+            SeqNumber(0)
+        };
+        out.push(TcpSegment {
+            src_ip: *self.local.ip(),
+            dst_ip: *self.remote.ip(),
+            src_port: self.local.port(),
+            dst_port: self.remote.port(),
+            seq,
+            ack,
+            flags,
+            window,
+            urgent: 0,
+            options,
+            payload,
+        });
+    }
+}

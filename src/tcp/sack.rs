@@ -1,0 +1,536 @@
+//! The sender's SACK scoreboard (RFC 2018, RFC 6675 §3–4) with DSACK awareness (RFC 2883).
+//!
+//! One record per segment sent and not yet cumulatively acknowledged, in sequence order, as
+//! Linux keeps its retransmission queue: where it starts and ends, when it was last sent,
+//! whether the receiver SACKed it, whether it is considered lost and whether a retransmission
+//! of it is in flight. RACK (`super::rack`) reads the send times; the RFC 6675 rules read the
+//! SACKed ranges above a segment.
+//!
+//! Everything here is sans-IO and checks its input: a SACK block outside
+//! `(SND.UNA, SND.MAX]`, inverted or empty, is ignored (and counted), never trusted.
+
+use std::collections::VecDeque;
+
+use super::seq::SeqNumber;
+use crate::time::Instant;
+
+/// RFC 6675 §2 DupThresh (Linux `tcp_reordering` = 3).
+pub const DUP_THRESH: u32 = 3;
+
+/// One segment sent and not yet cumulatively acknowledged.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct SentSegment {
+    pub start: SeqNumber,
+    /// One past the last octet (a FIN counts as an octet).
+    pub end: SeqNumber,
+    /// Time of the last (re)transmission.
+    pub sent_at: Instant,
+    /// The receiver reported it in a SACK block.
+    pub sacked: bool,
+    /// Considered lost (RFC 6675 IsLost, RACK, or a timeout), not yet retransmitted since.
+    pub lost: bool,
+    /// A retransmission of it is in flight.
+    pub retrans: bool,
+    /// It was retransmitted at least once (its RTT is ambiguous: Karn).
+    pub ever_retrans: bool,
+}
+
+impl SentSegment {
+    pub fn len(&self) -> u32 {
+        self.start.distance(self.end)
+    }
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+    /// Counted in the pipe (RFC 6675 §4 SetPipe, in Linux's form `packets_out − sacked_out −
+    /// lost_out + retrans_out`): not SACKed, and either not lost or retransmitted since.
+    pub fn in_flight(&self) -> bool {
+        !self.sacked && (!self.lost || self.retrans)
+    }
+}
+
+/// What one ACK did to the scoreboard.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct AckUpdate {
+    /// Bytes newly SACKed by this ACK.
+    pub newly_sacked: u32,
+    /// The first block reported a duplicate (RFC 2883 §4).
+    pub dsack: bool,
+    /// Blocks ignored as impossible (outside the window, inverted, empty).
+    pub invalid_blocks: u32,
+    /// The most recently sent of the segments this ACK delivered (cumulatively or by SACK),
+    /// for RACK (RFC 8985 §6.2 step 2): its send time, end and whether it was retransmitted.
+    pub latest_delivered: Option<(Instant, SeqNumber, bool)>,
+    /// A segment delivered by this ACK lies below one delivered earlier and was never
+    /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
+    pub reordering: bool,
+}
+
+/// The scoreboard of one connection.
+#[derive(Clone, Debug, Default)]
+pub struct Scoreboard {
+    segs: VecDeque<SentSegment>,
+    /// Highest sequence number SACKed or cumulatively acknowledged so far (RACK.fack).
+    fack: Option<SeqNumber>,
+    dsacks: u64,
+}
+
+impl Scoreboard {
+    pub fn new() -> Scoreboard {
+        Scoreboard::default()
+    }
+
+    pub fn segments(&self) -> impl Iterator<Item = &SentSegment> {
+        self.segs.iter()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.segs.is_empty()
+    }
+
+    /// DSACK reports seen so far.
+    pub fn dsacks(&self) -> u64 {
+        self.dsacks
+    }
+
+    /// Bytes SACKed above SND.UNA.
+    pub fn sacked_bytes(&self) -> u32 {
+        self.segs.iter().filter(|s| s.sacked).map(|s| s.len()).sum()
+    }
+
+    /// Segments SACKed above SND.UNA (Linux `sacked_out`).
+    pub fn sacked_segments(&self) -> u32 {
+        self.segs.iter().filter(|s| s.sacked).count() as u32
+    }
+
+    /// End of the highest SACKed segment, if any.
+    pub fn highest_sacked(&self) -> Option<SeqNumber> {
+        self.segs.iter().rev().find(|s| s.sacked).map(|s| s.end)
+    }
+
+    /// Bytes considered in the network (RFC 6675 `pipe`).
+    pub fn pipe(&self) -> u32 {
+        self.segs
+            .iter()
+            .filter(|s| s.in_flight())
+            .map(|s| s.len())
+            .sum()
+    }
+
+    /// Bytes marked lost and not yet retransmitted.
+    pub fn lost_bytes(&self) -> u32 {
+        self.segs
+            .iter()
+            .filter(|s| s.lost && !s.retrans && !s.sacked)
+            .map(|s| s.len())
+            .sum()
+    }
+
+    /// Cuts the record containing `seq` in two so that a record starts at `seq`.
+    fn split_at(&mut self, seq: SeqNumber) {
+        let Some(i) = self.segs.iter().position(|s| s.start < seq && seq < s.end) else {
+            return;
+        };
+        let mut tail = self.segs[i];
+        tail.start = seq;
+        self.segs[i].end = seq;
+        self.segs.insert(i + 1, tail);
+    }
+
+    /// Records a transmission of `[start, end)` at `now`: new data beyond the last record is
+    /// appended, a range already recorded is a retransmission.
+    pub fn on_sent(&mut self, start: SeqNumber, end: SeqNumber, now: Instant) {
+        if end <= start {
+            return;
+        }
+        let last_end = self.segs.back().map(|s| s.end);
+        match last_end {
+            Some(last) if start < last => {
+                self.split_at(start);
+                self.split_at(end.min(last));
+                for s in self.segs.iter_mut() {
+                    if start <= s.start && s.end <= end {
+                        s.sent_at = now;
+                        s.retrans = !s.sacked;
+                        s.ever_retrans = true;
+                        s.lost = s.lost && s.sacked;
+                    }
+                }
+                if last < end {
+                    self.push_new(last, end, now);
+                }
+            }
+            _ => self.push_new(last_end.map_or(start, |l| l.max(start)), end, now),
+        }
+    }
+
+    fn push_new(&mut self, start: SeqNumber, end: SeqNumber, now: Instant) {
+        if start < end {
+            self.segs.push_back(SentSegment {
+                start,
+                end,
+                sent_at: now,
+                sacked: false,
+                lost: false,
+                retrans: false,
+                ever_retrans: false,
+            });
+        }
+    }
+
+    /// Applies an ACK: the cumulative acknowledgement `snd_una` and the SACK blocks, most
+    /// recent first as the receiver writes them (RFC 2018 §4). `snd_max` bounds what may be
+    /// acknowledged.
+    pub fn on_ack(
+        &mut self,
+        snd_una: SeqNumber,
+        snd_max: SeqNumber,
+        blocks: &[(SeqNumber, SeqNumber)],
+    ) -> AckUpdate {
+        let mut up = AckUpdate::default();
+        let fack_before = self.fack;
+        let note = |s: &SentSegment, up: &mut AckUpdate| {
+            let newer = match up.latest_delivered {
+                None => true,
+                Some((t, end, _)) => s.sent_at > t || (s.sent_at == t && end < s.end),
+            };
+            if newer {
+                up.latest_delivered = Some((s.sent_at, s.end, s.ever_retrans));
+            }
+            if !s.ever_retrans && fack_before.is_some_and(|f| s.end < f) {
+                up.reordering = true;
+            }
+        };
+        // Cumulative part.
+        self.split_at(snd_una);
+        while let Some(s) = self.segs.front() {
+            if s.end > snd_una {
+                break;
+            }
+            let s = self.segs.pop_front().expect("front exists");
+            if !s.sacked {
+                note(&s, &mut up);
+            }
+        }
+        // RFC 2883 §4: the first block is a DSACK if it lies below the cumulative ACK or
+        // inside the second block.
+        if let Some(&(l, r)) = blocks.first() {
+            let below = r <= snd_una && l < r;
+            let inside = blocks
+                .get(1)
+                .is_some_and(|&(l2, r2)| l2 <= l && r <= r2 && l < r);
+            if below || inside {
+                up.dsack = true;
+                self.dsacks += 1;
+            }
+        }
+        for (i, &(l, r)) in blocks.iter().enumerate() {
+            if i == 0 && up.dsack {
+                continue;
+            }
+            if !(l < r && snd_una <= l && r <= snd_max) {
+                up.invalid_blocks += 1;
+                continue;
+            }
+            self.split_at(l);
+            self.split_at(r);
+            for k in 0..self.segs.len() {
+                let s = self.segs[k];
+                if l <= s.start && s.end <= r && !s.sacked {
+                    up.newly_sacked += s.len();
+                    note(&s, &mut up);
+                    let s = &mut self.segs[k];
+                    s.sacked = true;
+                    s.lost = false;
+                    s.retrans = false;
+                }
+            }
+        }
+        let top = self.highest_sacked().unwrap_or(snd_una).max(snd_una);
+        self.fack = Some(self.fack.map_or(top, |f| f.max(top)));
+        up
+    }
+
+    /// RFC 6675 §4 IsLost for every record: marks lost each un-SACKed segment with at least
+    /// DupThresh SACKed segments, or more than (DupThresh − 1)·SMSS SACKed bytes, above it.
+    /// Returns the bytes newly marked.
+    pub fn mark_lost_by_dupthresh(&mut self, mss: u32) -> u32 {
+        let mut sacked_bytes = 0u32;
+        let mut sacked_segs = 0u32;
+        let mut marked = 0;
+        for s in self.segs.iter_mut().rev() {
+            if s.sacked {
+                sacked_bytes = sacked_bytes.saturating_add(s.len());
+                sacked_segs += 1;
+                continue;
+            }
+            let is_lost =
+                sacked_segs >= DUP_THRESH || sacked_bytes > (DUP_THRESH - 1).saturating_mul(mss);
+            if is_lost && !s.lost && !s.retrans {
+                s.lost = true;
+                marked += s.len();
+            }
+        }
+        marked
+    }
+
+    /// Marks lost every un-SACKed segment sent before `sent_before` (at the same instant: ending
+    /// at or below `end_before`) whose deadline `sent_at + wait` has passed at `now` — RACK's
+    /// rule (RFC 8985 §6.2 step 5). Returns the bytes newly marked and, for the segments not
+    /// yet due, the earliest time one will be.
+    pub fn mark_lost_by_time(
+        &mut self,
+        sent_before: Instant,
+        end_before: SeqNumber,
+        wait: crate::time::Duration,
+        now: Instant,
+    ) -> (u32, Option<Instant>) {
+        let mut marked = 0;
+        let mut next: Option<Instant> = None;
+        for s in self.segs.iter_mut() {
+            if s.sacked || (s.lost && !s.retrans) {
+                continue;
+            }
+            let earlier =
+                s.sent_at < sent_before || (s.sent_at == sent_before && s.end <= end_before);
+            if !earlier {
+                continue;
+            }
+            let deadline = s.sent_at + wait;
+            if deadline <= now {
+                s.lost = true;
+                s.retrans = false;
+                marked += s.len();
+            } else {
+                next = Some(next.map_or(deadline, |n| n.min(deadline)));
+            }
+        }
+        (marked, next)
+    }
+
+    /// After a retransmission timeout every un-SACKed segment is lost (Linux
+    /// `tcp_enter_loss`; RFC 6675 §5.1 keeps the SACK information).
+    pub fn mark_all_lost(&mut self) {
+        for s in self.segs.iter_mut().filter(|s| !s.sacked) {
+            s.lost = true;
+            s.retrans = false;
+        }
+    }
+
+    /// RFC 6675 §4 NextSeg rule 1: the first segment that is lost and not yet retransmitted.
+    pub fn next_lost(&self) -> Option<(SeqNumber, SeqNumber)> {
+        self.segs
+            .iter()
+            .find(|s| s.lost && !s.retrans && !s.sacked)
+            .map(|s| (s.start, s.end))
+    }
+
+    /// The last segment sent, for a tail-loss probe with nothing new to send (RFC 8985
+    /// §7.3).
+    pub fn last(&self) -> Option<&SentSegment> {
+        self.segs.back()
+    }
+
+    /// Forgets everything (the connection ends, or the peer reneged and we fall back).
+    pub fn clear(&mut self) {
+        self.segs.clear();
+        self.fack = None;
+    }
+
+    /// Checks the invariants RFC 6675 and this representation rely on, for tests: records in
+    /// order, contiguous, non-empty, within `[snd_una, snd_max]`; a SACKed record is neither
+    /// lost nor in retransmission.
+    pub fn check(&self, snd_una: SeqNumber, snd_max: SeqNumber) -> Result<(), String> {
+        let mut prev: Option<SeqNumber> = None;
+        for s in &self.segs {
+            if s.end <= s.start {
+                return Err(format!("empty or inverted record {s:?}"));
+            }
+            if s.start < snd_una || snd_max < s.end {
+                return Err(format!("record {s:?} outside [{snd_una}, {snd_max}]"));
+            }
+            if let Some(p) = prev {
+                if p != s.start {
+                    return Err(format!("gap or overlap before {s:?} (previous end {p})"));
+                }
+            }
+            if s.sacked && (s.lost || s.retrans) {
+                return Err(format!(
+                    "SACKed record also lost or in retransmission: {s:?}"
+                ));
+            }
+            prev = Some(s.end);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MSS: u32 = 100;
+
+    fn t(us: u64) -> Instant {
+        Instant::from_nanos(us * 1000)
+    }
+
+    fn seq(n: u32) -> SeqNumber {
+        SeqNumber(1000 + n)
+    }
+
+    /// Ten segments of 100 bytes sent 1 µs apart: [1000, 2000).
+    fn ten() -> Scoreboard {
+        let mut sb = Scoreboard::new();
+        for i in 0..10 {
+            sb.on_sent(seq(i * MSS), seq((i + 1) * MSS), t(i as u64));
+        }
+        sb
+    }
+
+    fn blk(a: u32, b: u32) -> (SeqNumber, SeqNumber) {
+        (seq(a), seq(b))
+    }
+
+    #[test]
+    fn sack_blocks_mark_segments_and_split_partial_ones() {
+        let mut sb = ten();
+        // RFC 2018 §3: a block covering segments 3 and 4 and half of 5.
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(300, 550)]);
+        assert_eq!(up.newly_sacked, 250);
+        assert_eq!(sb.sacked_bytes(), 250);
+        assert_eq!(sb.highest_sacked(), Some(seq(550)));
+        assert!(sb.check(seq(0), seq(1000)).is_ok());
+        // The same block again adds nothing.
+        assert_eq!(
+            sb.on_ack(seq(0), seq(1000), &[blk(300, 550)]).newly_sacked,
+            0
+        );
+        // The cumulative ACK swallows SACKed records too.
+        sb.on_ack(seq(600), seq(1000), &[]);
+        assert_eq!(sb.sacked_bytes(), 0);
+        assert_eq!(sb.segments().next().map(|s| s.start), Some(seq(600)));
+    }
+
+    #[test]
+    fn impossible_blocks_are_ignored() {
+        let mut sb = ten();
+        let up = sb.on_ack(
+            seq(0),
+            seq(1000),
+            &[blk(500, 1200), blk(300, 300), blk(400, 200)],
+        );
+        assert_eq!(up.invalid_blocks, 3);
+        assert_eq!(sb.sacked_bytes(), 0);
+    }
+
+    #[test]
+    fn is_lost_needs_dupthresh_sacked_segments_above() {
+        // RFC 6675 §4 IsLost: two SACKed segments above a hole are not enough, three are.
+        let mut sb = ten();
+        sb.on_ack(seq(0), seq(1000), &[blk(100, 300)]);
+        assert_eq!(sb.mark_lost_by_dupthresh(MSS), 0);
+        sb.on_ack(seq(0), seq(1000), &[blk(100, 400)]);
+        assert_eq!(sb.mark_lost_by_dupthresh(MSS), 100);
+        assert_eq!(sb.next_lost(), Some((seq(0), seq(100))));
+        // pipe: 10 segments, 3 SACKed, 1 lost → 6 in flight.
+        assert_eq!(sb.pipe(), 600);
+    }
+
+    #[test]
+    fn is_lost_counts_bytes_too() {
+        // More than (DupThresh − 1)·SMSS bytes SACKed above, even in two records.
+        let mut sb = Scoreboard::new();
+        sb.on_sent(seq(0), seq(100), t(0));
+        sb.on_sent(seq(100), seq(250), t(1));
+        sb.on_sent(seq(250), seq(400), t(2));
+        sb.on_ack(seq(0), seq(400), &[blk(100, 400)]);
+        assert_eq!(sb.mark_lost_by_dupthresh(MSS), 100);
+    }
+
+    #[test]
+    fn retransmission_puts_a_lost_segment_back_in_the_pipe() {
+        let mut sb = ten();
+        sb.on_ack(seq(0), seq(1000), &[blk(100, 400)]);
+        sb.mark_lost_by_dupthresh(MSS);
+        assert_eq!(sb.pipe(), 600);
+        let (a, b) = sb.next_lost().unwrap();
+        sb.on_sent(a, b, t(50));
+        assert_eq!(sb.pipe(), 700);
+        assert_eq!(sb.next_lost(), None);
+        let first = sb.segments().next().unwrap();
+        assert!(first.retrans && first.ever_retrans && !first.lost);
+        assert_eq!(first.sent_at, t(50));
+    }
+
+    #[test]
+    fn dsack_below_the_cumulative_ack_or_inside_the_second_block() {
+        // RFC 2883 §4.1.1: a duplicate of acknowledged data.
+        let mut sb = ten();
+        sb.on_ack(seq(200), seq(1000), &[]);
+        let up = sb.on_ack(seq(200), seq(1000), &[blk(100, 200)]);
+        assert!(up.dsack);
+        assert_eq!(up.invalid_blocks, 0);
+        // §4.1.2: a duplicate inside a SACKed block, reported first.
+        let up = sb.on_ack(seq(200), seq(1000), &[blk(500, 600), blk(400, 700)]);
+        assert!(up.dsack);
+        assert_eq!(sb.sacked_bytes(), 300);
+        assert_eq!(sb.dsacks(), 2);
+    }
+
+    #[test]
+    fn rack_time_rule_marks_older_segments_only_after_the_wait() {
+        let mut sb = ten();
+        // Segment 5 (sent at 5 µs) is SACKed; 0..5 were sent before it.
+        sb.on_ack(seq(0), seq(1000), &[blk(500, 600)]);
+        let wait = crate::time::Duration::from_micros(10);
+        // At 12 µs: those sent at 0, 1, 2 are due (0+10 ≤ 12 …), 3 and 4 are not yet.
+        let (marked, next) = sb.mark_lost_by_time(t(5), seq(600), wait, t(12));
+        assert_eq!(marked, 300);
+        assert_eq!(next, Some(t(13)));
+        // Segments sent after the delivered one are never marked.
+        let (marked, next) = sb.mark_lost_by_time(t(5), seq(600), wait, t(1000));
+        assert_eq!(marked, 200);
+        assert_eq!(next, None);
+        assert_eq!(sb.lost_bytes(), 500);
+    }
+
+    #[test]
+    fn latest_delivered_and_reordering_for_rack() {
+        let mut sb = ten();
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(700, 800)]);
+        assert_eq!(up.latest_delivered, Some((t(7), seq(800), false)));
+        assert!(!up.reordering);
+        // Segment 2 arrives after 7 was delivered, and was never retransmitted: reordering.
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(200, 300), blk(700, 800)]);
+        assert!(up.reordering);
+    }
+
+    #[test]
+    fn timeout_marks_every_unsacked_segment_lost() {
+        let mut sb = ten();
+        sb.on_ack(seq(0), seq(1000), &[blk(300, 500)]);
+        sb.mark_all_lost();
+        assert_eq!(sb.lost_bytes(), 800);
+        assert_eq!(sb.pipe(), 0);
+        assert!(sb.check(seq(0), seq(1000)).is_ok());
+    }
+
+    #[test]
+    fn sending_past_the_end_and_across_it_appends() {
+        let mut sb = Scoreboard::new();
+        sb.on_sent(seq(0), seq(100), t(0));
+        // A retransmission that also carries new bytes (repacketised) is split.
+        sb.on_sent(seq(50), seq(180), t(1));
+        let v: Vec<_> = sb.segments().map(|s| (s.start, s.end, s.retrans)).collect();
+        assert_eq!(
+            v,
+            vec![
+                (seq(0), seq(50), false),
+                (seq(50), seq(100), true),
+                (seq(100), seq(180), false)
+            ]
+        );
+        assert!(sb.check(seq(0), seq(180)).is_ok());
+    }
+}
