@@ -171,3 +171,105 @@ fn write_views(a: &PacketdrillArgs, r: &Report) -> Result<(), String> {
     }
     Ok(())
 }
+
+#[derive(clap::Args)]
+pub struct ReplayArgs {
+    /// A capture (pcap or pcapng) holding the TCP conversation
+    capture: String,
+    /// The side netlab plays; the other side's segments are injected at their captured times
+    #[arg(long = "as", value_enum)]
+    side: ReplaySide,
+    /// Which TCP conversation of the capture (1 = the first; the listing shows them)
+    #[arg(long, default_value_t = 1)]
+    conn: usize,
+    /// Write the conversation as a packetdrill script instead of replaying it
+    #[arg(long, value_name = "OUT.pkt")]
+    emit_pkt: Option<String>,
+}
+
+#[derive(Copy, Clone, clap::ValueEnum)]
+enum ReplaySide {
+    Client,
+    Server,
+}
+
+pub fn cmd_replay(a: &ReplayArgs) -> ExitCode {
+    use netlab::packetdrill::{pcapread, replay};
+    let bytes = match std::fs::read(&a.capture) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: cannot read {}: {e}", a.capture);
+            return ExitCode::from(2);
+        }
+    };
+    let pkts = match pcapread::read(&bytes) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}: {e}", a.capture);
+            return ExitCode::from(2);
+        }
+    };
+    let convs = replay::conversations(&pkts);
+    for (i, c) in convs.iter().enumerate() {
+        eprintln!(
+            "conversation {}: client {} → server {}, {} segments",
+            i + 1,
+            c.client,
+            c.server,
+            c.segs.len()
+        );
+    }
+    let Some(c) = a.conn.checked_sub(1).and_then(|i| convs.get(i)) else {
+        eprintln!(
+            "error: {} has {} TCP conversation(s), no number {}",
+            a.capture,
+            convs.len(),
+            a.conn
+        );
+        return ExitCode::from(2);
+    };
+    let side = match a.side {
+        ReplaySide::Client => replay::Side::Client,
+        ReplaySide::Server => replay::Side::Server,
+    };
+    let title = format!("{} conversation {}", a.capture, a.conn);
+    if let Some(path) = &a.emit_pkt {
+        return match replay::to_script(c, side, &title) {
+            Ok((s, _)) => match std::fs::write(path, s) {
+                Ok(()) => {
+                    eprintln!("wrote {path}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write {path}: {e}");
+                    ExitCode::from(2)
+                }
+            },
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    match replay::replay(c, side, &title) {
+        Ok((r, _, _)) => {
+            println!(
+                "replay of {title}, netlab as the {}:",
+                match a.side {
+                    ReplaySide::Client => "client",
+                    ReplaySide::Server => "server",
+                }
+            );
+            print!("{}", r.text);
+            if r.differed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

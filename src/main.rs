@@ -145,6 +145,12 @@ enum Command {
     ///
     /// Exit status 0 only if every script ran and passed.
     Packetdrill(cli_packetdrill::PacketdrillArgs),
+    /// Replay one TCP conversation of a capture (pcap/pcapng) against netlab: the other side's
+    /// segments at their captured times, netlab's segments compared with the captured side's
+    /// (flags, relative seq/ack, window, options in order, length, timing).
+    ///
+    /// Exit status 0 when every segment agrees, 1 when one differs, 2 on a bad capture.
+    Replay(cli_packetdrill::ReplayArgs),
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
         /// A shorter run, for a smoke test
@@ -217,6 +223,7 @@ fn main() -> ExitCode {
             until,
         } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
         Command::Packetdrill(a) => cli_packetdrill::cmd_packetdrill(&a),
+        Command::Replay(a) => cli_packetdrill::cmd_replay(&a),
         Command::Bench { quick, case } => {
             netlab::bench::run_all(quick, case.as_deref());
             ExitCode::SUCCESS

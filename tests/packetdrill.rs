@@ -397,3 +397,51 @@ mod mutated {
         }
     }
 }
+
+/// `netlab replay` on every Linux capture of the shared anchors: each TCP conversation replays
+/// from either side to the end with a report, its `--emit-pkt` script parses back, and the
+/// closed-port reset agrees with Linux on every field.
+#[test]
+fn replays_of_the_linux_captures() {
+    use netlab::packetdrill::{parse, pcapread, replay};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/anchors/linux");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "{} is missing under CI",
+            dir.display()
+        );
+        eprintln!("skipping: {} not found (outside CI)", dir.display());
+        return;
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pcap"))
+        // The two 1 MiB transfers take long in a debug build; the CLI replays them.
+        .filter(|p| !p.to_string_lossy().contains("1MB"))
+        .collect();
+    files.sort();
+    let mut conversations = 0;
+    for f in &files {
+        let pkts = pcapread::read(&std::fs::read(f).unwrap()).unwrap();
+        for c in replay::conversations(&pkts) {
+            conversations += 1;
+            for side in [replay::Side::Client, replay::Side::Server] {
+                let (report, _, script) = replay::replay(&c, side, "test")
+                    .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
+                assert!(report.text.contains("segments agree"), "{}", report.text);
+                parse::parse(&script, &BTreeMap::new())
+                    .unwrap_or_else(|e| panic!("{}: emitted script: {e}\n{script}", f.display()));
+            }
+        }
+    }
+    assert!(
+        conversations >= 9,
+        "found {conversations} TCP conversations"
+    );
+    let pkts = pcapread::read(&std::fs::read(dir.join("b_closed_port_rst.pcap")).unwrap()).unwrap();
+    let c = &replay::conversations(&pkts)[0];
+    let (r, _, _) = replay::replay(c, replay::Side::Server, "rst").unwrap();
+    assert_eq!((r.agreed, r.differed), (1, 0), "{}", r.text);
+}

@@ -16,6 +16,8 @@ pub struct RunConfig {
     /// `--tcp_ts_tick_usecs`: check outbound TS val at this tick (0: not checked).
     pub ts_tick_us: u64,
     pub strict_segments: bool,
+    /// packetdrill's `--non_fatal=packet,syscall`: record mismatches and go on (replays).
+    pub non_fatal: bool,
     pub bind_port: u16,
     pub connect_port: u16,
     pub host: HostConfig,
@@ -28,6 +30,7 @@ impl Default for RunConfig {
             tolerance_percent: 12.5,
             ts_tick_us: 0,
             strict_segments: false,
+            non_fatal: false,
             bind_port: 8080,
             connect_port: 8080,
             host: HostConfig::default(),
@@ -56,7 +59,8 @@ pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Res
         "local_ip" if value == Some("192.168.0.1") => {}
         "remote_ip" if value == Some("192.0.2.1") => {}
         "gateway_ip" | "netmask_ip" | "speed" | "init_scripts" | "verbose" | "v" | "debug"
-        | "dry_run" | "non_fatal" => {}
+        | "dry_run" => {}
+        "non_fatal" => cfg.non_fatal = true,
         _ => {
             return Err(format!(
                 "option --{name}{} is not supported by netlab's runner",

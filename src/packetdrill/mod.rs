@@ -19,6 +19,8 @@ pub mod init;
 pub mod lex;
 pub mod net;
 pub mod parse;
+pub mod pcapread;
+pub mod replay;
 pub mod run;
 pub mod syscall;
 pub mod wire;
@@ -122,6 +124,8 @@ pub fn run_file(
                         msg: format!("cannot read the script: {e}"),
                     }),
                     skipped: Vec::new(),
+                    diffs: Vec::new(),
+                    matched: Vec::new(),
                     net: None,
                 },
                 expected_failures: Vec::new(),

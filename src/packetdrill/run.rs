@@ -56,6 +56,11 @@ pub struct Failure {
 pub struct Outcome {
     pub verdict: Verdict,
     pub skipped: Vec<(Pos, String)>,
+    /// In non-fatal mode: every failed event (the verdict is then Pass or the first error
+    /// that is not a mismatch).
+    pub diffs: Vec<Failure>,
+    /// Outbound lines that matched, and when their packet was sent.
+    pub matched: Vec<(Pos, Instant)>,
     pub net: Option<Net>,
 }
 
@@ -103,6 +108,10 @@ pub(super) struct Runner {
     /// The fd of the connection under test (for `%{ }%` blocks).
     pub conn_fd: Option<i64>,
     skipped: Vec<(Pos, String)>,
+    /// Failures recorded in non-fatal mode.
+    diffs: Vec<Failure>,
+    /// Outbound lines matched, with the live time of their packet.
+    matched: Vec<(Pos, Instant)>,
 }
 
 /// Runs a script's source. `cli` are command-line `--name=value` options (they win over the
@@ -122,6 +131,8 @@ pub fn run_source(
                     msg: format!("syntax error: {}", e.msg),
                 }),
                 skipped: Vec::new(),
+                diffs: Vec::new(),
+                matched: Vec::new(),
                 net: None,
             }
         }
@@ -134,6 +145,8 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
     let unsup = |pos: Option<Pos>, reason: String| Outcome {
         verdict: Verdict::Unsupported { pos, reason },
         skipped: Vec::new(),
+        diffs: Vec::new(),
+        matched: Vec::new(),
         net: None,
     };
     for (name, value, pos) in &script.options {
@@ -172,6 +185,8 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
         pending: None,
         conn_fd: None,
         skipped: Vec::new(),
+        diffs: Vec::new(),
+        matched: Vec::new(),
     };
     let verdict = match r.run(script) {
         Ok(()) => Verdict::Pass,
@@ -181,6 +196,8 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
     Outcome {
         verdict,
         skipped: r.skipped,
+        diffs: r.diffs,
+        matched: r.matched,
         net: Some(r.net),
     }
 }
@@ -207,119 +224,133 @@ impl Runner {
         let mut base = Instant::ZERO;
         let mut prev_script = 0u64;
         for (k, ev) in script.events.iter().enumerate() {
-            if k == 0 && !matches!(ev.time, Time::Absolute(0) | Time::Relative(0)) {
-                return fail(ev.pos, Instant::ZERO, "the first event must be at time 0");
-            }
-            let (expected, gap) = match ev.time {
-                Time::Absolute(t) => {
-                    let gap = t.saturating_sub(prev_script);
-                    prev_script = t;
-                    (Some(Instant::ZERO + us(t)), us(gap))
+            // Non-fatal mode (replays): a failed event is recorded and the script goes on.
+            #[allow(clippy::redundant_closure_call)]
+            let r = (|| -> Res<()> {
+                if k == 0 && !matches!(ev.time, Time::Absolute(0) | Time::Relative(0)) {
+                    return fail(ev.pos, Instant::ZERO, "the first event must be at time 0");
                 }
-                Time::Relative(d) => {
-                    prev_script += d;
-                    (Some(base + us(d)), us(d))
-                }
-                Time::Any => (None, Duration::ZERO),
-                Time::Range { lo, hi, relative } => {
-                    let (lo_t, hi_t) = if relative {
-                        (base + us(lo), base + us(hi))
-                    } else {
-                        (Instant::ZERO + us(lo), Instant::ZERO + us(hi))
-                    };
-                    prev_script = if relative { prev_script + lo } else { lo };
-                    let _ = hi_t;
-                    (Some(lo_t), us(hi.saturating_sub(lo)))
-                }
-            };
-            let tol = self.tolerance(gap);
-            match &ev.action {
-                Action::Packet(p) => {
-                    if let Some(info) = &p.ip_info {
-                        return unsupported(
-                            ev.pos,
-                            format!("IP header details ({info}) are not checked or set by netlab's runner"),
-                        );
+                let (expected, gap) = match ev.time {
+                    Time::Absolute(t) => {
+                        let gap = t.saturating_sub(prev_script);
+                        prev_script = t;
+                        (Some(Instant::ZERO + us(t)), us(gap))
                     }
-                    match (&p.body, p.dir) {
-                        (PacketBody::Tcp(t), Dir::In) => {
-                            let at = expected.expect("inbound lines have a time");
-                            self.advance_to(at)?;
-                            self.inject(ev.pos, t)?;
-                            base = at;
-                        }
-                        (PacketBody::Tcp(t), Dir::Out) => {
-                            let window = match ev.time {
-                                Time::Any => (base, None),
-                                Time::Range { lo, hi, relative } => {
-                                    let b = if relative { base } else { Instant::ZERO };
-                                    (b + us(lo.saturating_sub(tol.as_nanos() / 1000)), Some(b + us(hi) + tol))
-                                }
-                                _ => {
-                                    let e = expected.expect("timed");
-                                    (
-                                        Instant::from_nanos(e.as_nanos().saturating_sub(tol.as_nanos())),
-                                        Some(e + tol),
-                                    )
-                                }
-                            };
-                            base = self.expect_outbound(ev.pos, t, expected, window, gap)?;
-                        }
-                        (PacketBody::Icmp { .. }, _) | (PacketBody::Udp { .. }, _) => {
+                    Time::Relative(d) => {
+                        prev_script += d;
+                        (Some(base + us(d)), us(d))
+                    }
+                    Time::Any => (None, Duration::ZERO),
+                    Time::Range { lo, hi, relative } => {
+                        let (lo_t, hi_t) = if relative {
+                            (base + us(lo), base + us(hi))
+                        } else {
+                            (Instant::ZERO + us(lo), Instant::ZERO + us(hi))
+                        };
+                        prev_script = if relative { prev_script + lo } else { lo };
+                        let _ = hi_t;
+                        (Some(lo_t), us(hi.saturating_sub(lo)))
+                    }
+                };
+                let tol = self.tolerance(gap);
+                match &ev.action {
+                    Action::Packet(p) => {
+                        if let Some(info) = &p.ip_info {
                             return unsupported(
                                 ev.pos,
-                                "ICMP and UDP script packets are not implemented by netlab's runner yet",
-                            )
+                                format!("IP header details ({info}) are not checked or set by netlab's runner"),
+                            );
+                        }
+                        match (&p.body, p.dir) {
+                            (PacketBody::Tcp(t), Dir::In) => {
+                                let at = expected.expect("inbound lines have a time");
+                                self.advance_to(at)?;
+                                self.inject(ev.pos, t)?;
+                                base = at;
+                            }
+                            (PacketBody::Tcp(t), Dir::Out) => {
+                                let window = match ev.time {
+                                    Time::Any => (base, None),
+                                    Time::Range { lo, hi, relative } => {
+                                        let b = if relative { base } else { Instant::ZERO };
+                                        (b + us(lo.saturating_sub(tol.as_nanos() / 1000)), Some(b + us(hi) + tol))
+                                    }
+                                    _ => {
+                                        let e = expected.expect("timed");
+                                        (
+                                            Instant::from_nanos(e.as_nanos().saturating_sub(tol.as_nanos())),
+                                            Some(e + tol),
+                                        )
+                                    }
+                                };
+                                base = self.expect_outbound(ev.pos, t, expected, window, gap)?;
+                            }
+                            (PacketBody::Icmp { .. }, _) | (PacketBody::Udp { .. }, _) => {
+                                return unsupported(
+                                    ev.pos,
+                                    "ICMP and UDP script packets are not implemented by netlab's runner yet",
+                                )
+                            }
                         }
                     }
+                    Action::Syscall(call) => {
+                        let at = expected.expect("syscalls have a time");
+                        self.advance_to(at)?;
+                        if self.pending.is_some() {
+                            self.finish_pending(ev.pos)?;
+                        }
+                        let end = ev.end.map(|e| match ev.time {
+                            Time::Relative(_) => base + us(e),
+                            _ => Instant::ZERO + us(e),
+                        });
+                        let blocking = ev.end.is_some();
+                        let tol_end = match ev.end {
+                            Some(e) => self.tolerance(us(e)),
+                            None => tol,
+                        };
+                        let done = syscall::start(self, call.name_pos, call, end, tol_end)?;
+                        base = if blocking { at } else { done.unwrap_or(at) };
+                        if !blocking && self.pending.is_some() {
+                            // A call written without `...` that blocks stalls the script.
+                            base = self.finish_pending(ev.pos)?;
+                        }
+                    }
+                    Action::Shell(cmd) => {
+                        let at = expected.expect("timed");
+                        self.advance_to(at)?;
+                        let mut c = self.cfg.clone();
+                        if let Err(e) = apply_init(&mut c, cmd) {
+                            return unsupported(ev.pos, format!("shell command event: {e}"));
+                        }
+                        if c.host.tcp != self.cfg.host.tcp {
+                            return unsupported(
+                                ev.pos,
+                                "a sysctl in the middle of a script: netlab's settings are fixed once the host exists",
+                            );
+                        }
+                        base = at;
+                    }
+                    Action::Code(src) => {
+                        let at = expected.expect("timed");
+                        self.advance_to(at)?;
+                        match code::evaluate(self, src) {
+                            code::CodeResult::Passed => {}
+                            code::CodeResult::Failed(msg) => {
+                                return fail(ev.pos, self.net.now(), msg)
+                            }
+                            code::CodeResult::Skipped(why) => self.skipped.push((ev.pos, why)),
+                        }
+                        base = at;
+                    }
                 }
-                Action::Syscall(call) => {
-                    let at = expected.expect("syscalls have a time");
-                    self.advance_to(at)?;
-                    if self.pending.is_some() {
-                        self.finish_pending(ev.pos)?;
-                    }
-                    let end = ev.end.map(|e| match ev.time {
-                        Time::Relative(_) => base + us(e),
-                        _ => Instant::ZERO + us(e),
-                    });
-                    let blocking = ev.end.is_some();
-                    let tol_end = match ev.end {
-                        Some(e) => self.tolerance(us(e)),
-                        None => tol,
-                    };
-                    let done = syscall::start(self, call.name_pos, call, end, tol_end)?;
-                    base = if blocking { at } else { done.unwrap_or(at) };
-                    if !blocking && self.pending.is_some() {
-                        // A call written without `...` that blocks stalls the script.
-                        base = self.finish_pending(ev.pos)?;
-                    }
+                Ok(())
+            })();
+            match r {
+                Err(Stop::Fail(f)) if self.cfg.non_fatal => {
+                    self.diffs.push(f);
+                    base = base.max(self.net.now());
                 }
-                Action::Shell(cmd) => {
-                    let at = expected.expect("timed");
-                    self.advance_to(at)?;
-                    let mut c = self.cfg.clone();
-                    if let Err(e) = apply_init(&mut c, cmd) {
-                        return unsupported(ev.pos, format!("shell command event: {e}"));
-                    }
-                    if c.host.tcp != self.cfg.host.tcp {
-                        return unsupported(
-                            ev.pos,
-                            "a sysctl in the middle of a script: netlab's settings are fixed once the host exists",
-                        );
-                    }
-                    base = at;
-                }
-                Action::Code(src) => {
-                    let at = expected.expect("timed");
-                    self.advance_to(at)?;
-                    match code::evaluate(self, src) {
-                        code::CodeResult::Passed => {}
-                        code::CodeResult::Failed(msg) => return fail(ev.pos, self.net.now(), msg),
-                        code::CodeResult::Skipped(why) => self.skipped.push((ev.pos, why)),
-                    }
-                    base = at;
-                }
+                r => r?,
             }
         }
         if self.pending.is_some() {
@@ -462,6 +493,8 @@ impl Runner {
                         } else {
                             match self.ts_map.get(ecr) {
                                 Some(v) => *v,
+                                // A replay goes on: the host sent no such TS val (or none).
+                                None if self.cfg.non_fatal => 0,
                                 None => {
                                     return fail(
                                         pos,
@@ -551,11 +584,14 @@ impl Runner {
                 "the AE flag and urgent pointer are not modelled by netlab",
             );
         }
-        let deadline = hi.map_or(self.net.now() + Duration::from_secs(600), |h| {
-            h + gap + SNIFF_SLACK
-        });
+        let deadline = match hi {
+            // A replay goes on after a missing packet: wait no longer than the line allows.
+            Some(h) if self.cfg.non_fatal => h,
+            Some(h) => h + gap + SNIFF_SLACK,
+            None => self.net.now() + Duration::from_secs(600),
+        };
         let Some((first, mut seg)) = self.next_sent(deadline)? else {
-            self.net.advance_clock(deadline);
+            self.advance_to(deadline)?;
             return fail(
                 pos,
                 self.net.now(),
@@ -601,15 +637,10 @@ impl Runner {
         let isn = self.local_isn.unwrap_or(0);
         let actual = self.actual_text(&seg, isn);
         let expected_line = self.expected_text(exp);
-        let mismatch = |what: String| -> Res<Instant> {
-            fail(
-                pos,
-                at,
-                format!("{what}\n    expected: {expected_line}\n    actual:   {actual}"),
-            )
-        };
+        // Every field that differs is named (a replay reports them all).
+        let mut errs: Vec<String> = Vec::new();
         if seg.flags != exp.flags {
-            return mismatch(format!(
+            errs.push(format!(
                 "live packet has flags {}, script expects {}",
                 flags_text(seg.flags),
                 flags_text(exp.flags)
@@ -617,20 +648,20 @@ impl Runner {
         }
         let rel_seq = seg.seq.wrapping_sub(isn);
         if rel_seq != exp.start {
-            return mismatch(format!(
+            errs.push(format!(
                 "live packet has seq {rel_seq}, script expects {}",
                 exp.start
             ));
         }
         if seg.payload_len != exp.len {
-            return mismatch(format!(
+            errs.push(format!(
                 "live packet carries {} bytes, script expects {}",
                 seg.payload_len, exp.len
             ));
         }
         if let Some(a) = exp.ack {
             if seg.ack != a {
-                return mismatch(format!(
+                errs.push(format!(
                     "live packet has ack {}, script expects {a}",
                     seg.ack
                 ));
@@ -638,7 +669,7 @@ impl Runner {
         }
         if let Some(w) = exp.win {
             if u32::from(seg.window) != w {
-                return mismatch(format!(
+                errs.push(format!(
                     "live packet has win {}, script expects {w}",
                     seg.window
                 ));
@@ -647,14 +678,24 @@ impl Runner {
         match &exp.options {
             Some(None) => {}
             None if !seg.options.is_empty() => {
-                return mismatch("live packet has TCP options, the script line expects none".into())
+                errs.push("live packet has TCP options, the script line expects none".into());
             }
             None => {}
             Some(Some(list)) => {
                 if let Err(e) = self.compare_options(list, &seg.options, isn) {
-                    return mismatch(e);
+                    errs.push(e);
                 }
             }
+        }
+        if !errs.is_empty() {
+            return fail(
+                pos,
+                at,
+                format!(
+                    "{}\n    expected: {expected_line}\n    actual:   {actual}",
+                    errs.join("; ")
+                ),
+            );
         }
         // Remember TS vals for mapping inbound ecr and checking later ones.
         if let Some(Some(list)) = &exp.options {
@@ -678,6 +719,7 @@ impl Runner {
                 ),
             );
         }
+        self.matched.push((pos, at));
         Ok(at)
     }
 
