@@ -17,7 +17,9 @@
 //! variable ends the program, as an uncaught exception would.
 
 use super::sock::SockCx;
-use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
+use crate::socket::{
+    api::would_block, Shutdown, SockOpt, SockType, SocketApi, SocketError, SocketId,
+};
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
 use std::fmt;
@@ -88,7 +90,7 @@ pub enum Call {
     SetSockOpt {
         sock: String,
         opt: SockOpt,
-        value: u64,
+        value: i64,
     },
     GetSockName {
         sock: String,
@@ -293,35 +295,40 @@ impl Script {
     fn exec(&mut self, cx: &mut SockCx, call: &Call) -> Outcome {
         let r: Result<Vec<Value>, SocketError> = (|| {
             Ok(match call {
-                Call::Socket(ty) => vec![Value::Sock(cx.socket(*ty))],
+                Call::Socket(ty) => vec![Value::Sock(cx.socket(*ty)?)],
                 Call::Bind { sock, addr } => {
-                    cx.host.bind(self.sock(sock)?, *addr)?;
+                    cx.bind(self.sock(sock)?, *addr)?;
                     vec![]
                 }
                 Call::Listen { sock, backlog } => {
-                    cx.host.listen(self.sock(sock)?, *backlog)?;
+                    cx.listen(self.sock(sock)?, *backlog)?;
                     vec![]
                 }
                 Call::Accept { sock } => {
-                    let (c, a) = cx.host.accept(self.sock(sock)?)?;
+                    let (c, a) = cx.accept(self.sock(sock)?)?;
                     vec![Value::Sock(c), Value::Addr(a)]
                 }
                 Call::Connect { sock, to } => {
                     let s = self.sock(sock)?;
+                    // A blocking connect: EINPROGRESS, wait until writable, then SO_ERROR
+                    // (what the kernel, and CPython with a timeout, do).
                     if self.in_progress.is_none() {
-                        cx.host.connect(cx.io, s, *to)?;
-                        self.in_progress = Some(0);
+                        match cx.connect(s, *to) {
+                            Ok(()) => return Ok(vec![]),
+                            Err(e) if would_block(&e) => self.in_progress = Some(0),
+                            Err(e) => return Err(e),
+                        }
                     }
-                    if !cx.host.readiness(s).connected {
+                    if !cx.connect_done(s) {
                         return Err(SocketError::WouldBlock);
                     }
                     self.in_progress = None;
-                    cx.host.connect_result(s)?;
+                    cx.connect_result(s)?;
                     vec![]
                 }
                 Call::Send { sock, data } => {
                     let bytes = self.bytes(data);
-                    let n = cx.host.send(cx.io, self.sock(sock)?, &bytes)?;
+                    let n = cx.send(self.sock(sock)?, &bytes)?;
                     if n == 0 && !bytes.is_empty() {
                         return Err(SocketError::WouldBlock);
                     }
@@ -333,7 +340,7 @@ impl Script {
                     let s = self.sock(sock)?;
                     let mut done = self.in_progress.unwrap_or(0);
                     while done < bytes.len() {
-                        match cx.host.send(cx.io, s, &bytes[done..]) {
+                        match cx.send(s, &bytes[done..]) {
                             Ok(0) | Err(SocketError::WouldBlock) => {
                                 self.in_progress = Some(done);
                                 return Err(SocketError::WouldBlock);
@@ -365,7 +372,7 @@ impl Script {
                     let data = if *wait_all {
                         let mut got = std::mem::take(&mut self.partial);
                         while got.len() < max {
-                            match cx.host.recv(cx.io, s, max - got.len()) {
+                            match cx.recv(s, max - got.len()) {
                                 Ok(d) if d.is_empty() => break,
                                 Ok(d) => got.extend_from_slice(&d),
                                 Err(SocketError::WouldBlock) => {
@@ -377,7 +384,7 @@ impl Script {
                         }
                         got
                     } else {
-                        cx.host.recv(cx.io, s, max)?
+                        cx.recv(s, max)?
                     };
                     self.stats.bytes_in += data.len() as u64;
                     vec![Value::Bytes(data)]
@@ -396,32 +403,32 @@ impl Script {
                         },
                     };
                     let bytes = self.bytes(data);
-                    let n = cx.host.sendto(cx.io, self.sock(sock)?, &bytes, to)?;
+                    let n = cx.sendto(self.sock(sock)?, &bytes, to)?;
                     self.stats.bytes_out += n as u64;
                     vec![Value::Int(n as i64)]
                 }
                 Call::RecvFrom { sock, max } => {
-                    let (data, from) = cx.host.recvfrom(self.sock(sock)?, *max)?;
+                    let (data, from) = cx.recvfrom(self.sock(sock)?, *max)?;
                     self.stats.bytes_in += data.len() as u64;
                     vec![Value::Bytes(data), Value::Addr(from)]
                 }
                 Call::Close { sock } => {
-                    cx.host.close(cx.io, self.sock(sock)?)?;
+                    cx.close(self.sock(sock)?)?;
                     vec![]
                 }
                 Call::Shutdown { sock, how } => {
-                    cx.host.shutdown(cx.io, self.sock(sock)?, *how)?;
+                    cx.shutdown(self.sock(sock)?, *how)?;
                     vec![]
                 }
                 Call::SetSockOpt { sock, opt, value } => {
-                    cx.host.setsockopt(self.sock(sock)?, *opt, *value)?;
+                    cx.setsockopt(self.sock(sock)?, *opt, *value)?;
                     vec![]
                 }
                 Call::GetSockName { sock } => {
-                    vec![Value::Addr(cx.host.getsockname(self.sock(sock)?)?)]
+                    vec![Value::Addr(cx.getsockname(self.sock(sock)?)?)]
                 }
                 Call::GetPeerName { sock } => {
-                    vec![Value::Addr(cx.host.getpeername(self.sock(sock)?)?)]
+                    vec![Value::Addr(cx.getpeername(self.sock(sock)?)?)]
                 }
                 Call::GetHostName => vec![Value::Text(self.hostname.clone())],
                 Call::GetHostByName { addr, .. } => match addr {

@@ -5,37 +5,24 @@
 //! or its own timer is due. A poll makes socket calls through [`SockCx`] until a call would
 //! block, exactly as a program with blocking calls would run, but without threads.
 
-use crate::host::Host;
-use crate::sim::NodeIo;
-use crate::socket::{SockType, SocketError, SocketId};
+use crate::socket::{api::would_block, SockOpt, SockType, SocketApi, SocketError, SocketId};
 use crate::time::{Duration, Instant};
-use crate::trace::TraceEvent;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-/// What an application sees while it runs: its host's sockets, the time, and a log.
-pub struct SockCx<'a, 'b> {
-    pub host: &'a mut Host,
-    pub io: &'a mut NodeIo<'b>,
-    pub app: u16,
+pub use crate::host::SockCx;
+
+/// `EINPROGRESS` from `connect` is the handshake starting, not a failure.
+fn ignore_in_progress(e: SocketError) -> Result<(), SocketError> {
+    if would_block(&e) {
+        Ok(())
+    } else {
+        Err(e)
+    }
 }
 
 impl SockCx<'_, '_> {
-    pub fn now(&self) -> Instant {
-        self.io.now
-    }
-
-    /// A line of the application's own output (what its `print` would show).
-    pub fn log(&mut self, text: impl FnOnce() -> String) {
-        if self.io.tracing() {
-            let text = text();
-            self.io.trace(TraceEvent::AppLog {
-                app: self.app,
-                text,
-            });
-        }
-    }
-
-    pub fn socket(&mut self, ty: SockType) -> SocketId {
+    /// `socket(ty)` owned by this application (making a socket cannot fail in netlab).
+    pub fn new_socket(&mut self, ty: SockType) -> SocketId {
         self.host.socket(ty, self.app as u32)
     }
 
@@ -51,18 +38,17 @@ impl SockCx<'_, '_> {
         if let Some(s) = *slot {
             return Some(s);
         }
-        let s = self.socket(ty);
+        let s = self.new_socket(ty);
         if self
-            .host
             .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
             .is_err()
         {
             *errors += 1;
-            let _ = self.host.close(self.io, s);
+            let _ = self.close(s);
             return None;
         }
         if ty == SockType::Stream {
-            let _ = self.host.listen(s, 128);
+            let _ = self.listen(s, 128);
         }
         *slot = Some(s);
         Some(s)
@@ -176,8 +162,8 @@ impl EchoServer {
         let listen = match self.listen {
             Some(s) => s,
             None => {
-                let s = cx.socket(SockType::Stream);
-                let _ = cx.host.setsockopt(s, crate::socket::SockOpt::ReuseAddr, 1);
+                let s = cx.new_socket(SockType::Stream);
+                let _ = cx.setsockopt(s, SockOpt::ReuseAddr, 1);
                 if let Err(e) = cx
                     .host
                     .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, self.port))
@@ -186,7 +172,7 @@ impl EchoServer {
                     cx.log(|| format!("bind failed: {e}"));
                     return;
                 }
-                let _ = cx.host.listen(s, self.backlog);
+                let _ = cx.listen(s, self.backlog);
                 let port = self.port;
                 cx.log(|| format!("listening on port {port}"));
                 self.listen = Some(s);
@@ -196,7 +182,7 @@ impl EchoServer {
         loop {
             // Connection loop: take a client when free (or always, if concurrent).
             if self.concurrent || self.current.is_empty() {
-                match cx.host.accept(listen) {
+                match cx.accept(listen) {
                     Ok((c, addr)) => {
                         self.stats.connections += 1;
                         cx.log(|| format!("connection from {addr}"));
@@ -215,10 +201,10 @@ impl EchoServer {
             let mut k = 0;
             while k < self.current.len() {
                 let c = self.current[k];
-                match cx.host.recv(cx.io, c, 1024) {
+                match cx.recv(c, 1024) {
                     Ok(data) if data.is_empty() => {
                         cx.log(|| "client closed the connection".to_string());
-                        let _ = cx.host.close(cx.io, c);
+                        let _ = cx.close(c);
                         self.current.remove(k);
                         progressed = true;
                         continue;
@@ -234,7 +220,7 @@ impl EchoServer {
                         });
                         let mut reply = data;
                         reply.extend_from_slice(&self.suffix);
-                        match cx.host.send(cx.io, c, &reply) {
+                        match cx.send(c, &reply) {
                             Ok(n) => {
                                 self.stats.bytes_out += n as u64;
                                 self.stats.messages_out += 1;
@@ -251,7 +237,7 @@ impl EchoServer {
                             self.stats.errors += 1;
                         }
                         cx.log(|| format!("{e}: back to accept"));
-                        let _ = cx.host.close(cx.io, c);
+                        let _ = cx.close(c);
                         self.current.remove(k);
                         progressed = true;
                         continue;
@@ -316,10 +302,13 @@ impl LineClient {
         if let Some(s) = self.sock.take() {
             if self.abort {
                 // Closing with unread data… or simply vanishing: a RST tells the server.
-                let _ = cx.host.abort(cx.io, s);
+                // SO_LINGER {on, 0}: close() sends a RST, as a killed process's
+                // lingering-zero socket does.
+                let _ = cx.setsockopt(s, SockOpt::Linger, 0);
+                let _ = cx.close(s);
                 cx.log(|| "vanished (connection aborted)".to_string());
             } else {
-                let _ = cx.host.close(cx.io, s);
+                let _ = cx.close(s);
                 cx.log(|| "closed the connection".to_string());
             }
         }
@@ -332,9 +321,9 @@ impl LineClient {
         let s = match self.sock {
             Some(s) => s,
             None => {
-                let s = cx.socket(SockType::Stream);
+                let s = cx.new_socket(SockType::Stream);
                 self.sock = Some(s);
-                if let Err(e) = cx.host.connect(cx.io, s, self.to) {
+                if let Err(e) = cx.connect(s, self.to).or_else(ignore_in_progress) {
                     self.stats.errors += 1;
                     cx.log(|| format!("connect failed: {e}"));
                     self.finish(cx);
@@ -343,14 +332,14 @@ impl LineClient {
             }
         };
         if !self.connected {
-            if !cx.host.readiness(s).connected {
+            if !cx.connect_done(s) {
                 return;
             }
-            if let Err(e) = cx.host.connect_result(s) {
+            if let Err(e) = cx.connect_result(s) {
                 self.stats.errors += 1;
                 cx.log(|| format!("connect failed: {e}"));
                 self.sock = None;
-                let _ = cx.host.close(cx.io, s);
+                let _ = cx.close(s);
                 self.finish(cx);
                 return;
             }
@@ -361,7 +350,7 @@ impl LineClient {
         }
         loop {
             if self.waiting_reply {
-                match cx.host.recv(cx.io, s, 1024) {
+                match cx.recv(s, 1024) {
                     Ok(data) if data.is_empty() => {
                         cx.log(|| "server closed the connection".to_string());
                         self.finish(cx);
@@ -400,7 +389,7 @@ impl LineClient {
                 return;
             }
             let msg = self.messages[self.next].clone();
-            match cx.host.send(cx.io, s, &msg) {
+            match cx.send(s, &msg) {
                 Ok(n) => {
                     self.stats.bytes_out += n as u64;
                     self.stats.messages_out += 1;
@@ -457,9 +446,9 @@ impl BulkSend {
         let s = match self.sock {
             Some(s) => s,
             None => {
-                let s = cx.socket(SockType::Stream);
+                let s = cx.new_socket(SockType::Stream);
                 self.sock = Some(s);
-                if let Err(e) = cx.host.connect(cx.io, s, self.to) {
+                if let Err(e) = cx.connect(s, self.to).or_else(ignore_in_progress) {
                     self.stats.errors += 1;
                     cx.log(|| format!("connect failed: {e}"));
                     self.finished = true;
@@ -468,10 +457,10 @@ impl BulkSend {
             }
         };
         if !self.connected {
-            if !cx.host.readiness(s).connected {
+            if !cx.connect_done(s) {
                 return;
             }
-            if let Err(e) = cx.host.connect_result(s) {
+            if let Err(e) = cx.connect_result(s) {
                 self.stats.errors += 1;
                 cx.log(|| format!("connect failed: {e}"));
                 self.finished = true;
@@ -487,7 +476,7 @@ impl BulkSend {
                 fill_pattern(&mut self.buf, self.sent);
                 self.pos = 0;
             }
-            match cx.host.send(cx.io, s, &self.buf[self.pos..]) {
+            match cx.send(s, &self.buf[self.pos..]) {
                 Ok(0) | Err(SocketError::WouldBlock) => return,
                 Ok(k) => {
                     self.pos += k;
@@ -502,7 +491,7 @@ impl BulkSend {
                 }
             }
         }
-        let _ = cx.host.close(cx.io, s);
+        let _ = cx.close(s);
         self.finished = true;
         self.stats.done = 1;
         let sent = self.sent;
@@ -545,7 +534,7 @@ impl BulkSink {
         ) else {
             return;
         };
-        while let Ok((c, _)) = cx.host.accept(listen) {
+        while let Ok((c, _)) = cx.accept(listen) {
             self.stats.connections += 1;
             self.first.get_or_insert(cx.now());
             self.conns.push((c, 0));
@@ -555,7 +544,7 @@ impl BulkSink {
             let (c, mut offset) = self.conns[k];
             let mut closed = false;
             loop {
-                match cx.host.recv_into(cx.io, c, &mut self.buf) {
+                match cx.recv_into(c, &mut self.buf) {
                     Ok(0) => {
                         closed = true;
                         break;
@@ -581,7 +570,7 @@ impl BulkSink {
             }
             self.conns[k].1 = offset;
             if closed {
-                let _ = cx.host.close(cx.io, c);
+                let _ = cx.close(c);
                 self.conns.remove(k);
                 self.stats.done = 1;
                 if let (Some(a), Some(b)) = (self.first, self.last) {
@@ -630,7 +619,7 @@ impl UdpEcho {
         ) else {
             return;
         };
-        while let Ok((data, from)) = cx.host.recvfrom(s, 65535) {
+        while let Ok((data, from)) = cx.recvfrom(s, 65535) {
             self.stats.messages_in += 1;
             self.stats.bytes_in += data.len() as u64;
             cx.log(|| {
@@ -639,7 +628,7 @@ impl UdpEcho {
                     crate::trace::describe::quoted_preview(&data, 60)
                 )
             });
-            if cx.host.sendto(cx.io, s, &data, from).is_ok() {
+            if cx.sendto(s, &data, from).is_ok() {
                 self.stats.messages_out += 1;
                 self.stats.bytes_out += data.len() as u64;
             }
@@ -681,12 +670,12 @@ impl UdpSend {
         let s = match self.sock {
             Some(s) => s,
             None => {
-                let s = cx.socket(SockType::Dgram);
+                let s = cx.new_socket(SockType::Dgram);
                 self.sock = Some(s);
                 s
             }
         };
-        while let Ok((data, from)) = cx.host.recvfrom(s, 65535) {
+        while let Ok((data, from)) = cx.recvfrom(s, 65535) {
             self.stats.messages_in += 1;
             self.stats.bytes_in += data.len() as u64;
             cx.log(|| {
@@ -702,7 +691,7 @@ impl UdpSend {
                 self.stats.done = 1;
                 break;
             };
-            match cx.host.sendto(cx.io, s, msg, self.to) {
+            match cx.sendto(s, msg, self.to) {
                 Ok(n) => {
                     self.stats.messages_out += 1;
                     self.stats.bytes_out += n as u64;
@@ -749,7 +738,7 @@ impl UdpSink {
         ) else {
             return;
         };
-        while let Ok((data, from)) = cx.host.recvfrom(s, 65535) {
+        while let Ok((data, from)) = cx.recvfrom(s, 65535) {
             self.stats.messages_in += 1;
             self.stats.bytes_in += data.len() as u64;
             cx.log(|| format!("datagram from {from}: {} bytes", data.len()));

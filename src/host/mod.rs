@@ -13,9 +13,8 @@
 mod ip;
 mod sockets;
 
-pub use sockets::Sockets;
+pub use sockets::{SockCx, SockOpts, Sockets};
 
-use crate::apps::sock::SockCx;
 use crate::apps::{App, AppKind, AppOut};
 use crate::arp::{ArpCache, ArpConfig, ArpTimerAction};
 use crate::ethernet::{self, EthernetRepr, Frame, MacAddr};

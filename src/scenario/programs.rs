@@ -462,17 +462,27 @@ pub(crate) fn parse_call(
         }
         "setsockopt" => {
             p.expect_args(&args, 3..=3, "setsockopt(sock, OPTION, value)", end)?;
-            let opt = match args[1].text.trim_start_matches("socket.") {
-                "TCP_NODELAY" => SockOpt::NoDelay,
-                "SO_REUSEADDR" => SockOpt::ReuseAddr,
-                "SO_RCVBUF" => SockOpt::RecvBuf,
-                "SO_SNDBUF" => SockOpt::SendBuf,
-                _ => return Err(p.err(&args[1], "expected TCP_NODELAY, SO_REUSEADDR, SO_RCVBUF or SO_SNDBUF")),
+            let name = args[1].text.trim_start_matches("socket.");
+            let opt = match SockOpt::from_name(name) {
+                Some(o) if !o.read_only() => o,
+                _ => {
+                    let known: Vec<&str> = SockOpt::ALL
+                        .iter()
+                        .filter(|o| !o.read_only())
+                        .map(|o| o.name())
+                        .collect();
+                    return Err(p.err(&args[1], format!("expected one of {}", known.join(", "))));
+                }
+            };
+            // SO_LINGER takes the seconds to linger (0: close sends a RST); -1 turns it off.
+            let value = match args[2].text.parse::<i64>() {
+                Ok(v) => v,
+                Err(_) => return Err(p.err(&args[2], format!("expected a number, found `{}`", args[2].text))),
             };
             Call::SetSockOpt {
                 sock: p.var(&args[0])?,
                 opt,
-                value: p.number(&args[2], "a number")?,
+                value,
             }
         }
         "getsockname" | "getpeername" => {

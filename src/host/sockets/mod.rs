@@ -6,11 +6,17 @@
 //! §3.10.7.1). Each socket's timers are kept in one heap of `(deadline, socket)` with stale
 //! entries skipped, so a host with ten thousand connections pays O(log n) per timer, not O(n).
 
+mod api;
+mod options;
+
+pub use api::SockCx;
+pub use options::SockOpts;
+
 use super::Host;
 use crate::apps::DfPolicy;
 use crate::ip::{IpProtocol, Ipv4Repr};
 use crate::sim::NodeIo;
-use crate::socket::{Readiness, Shutdown, SockOpt, SockType, SocketError, SocketId};
+use crate::socket::{BlockMode, Readiness, Shutdown, SockType, SocketError, SocketId};
 use crate::tcp::{self, Connection, Listener, Output, SeqNumber, State, TcpConfig, TcpRepr};
 use crate::time::Instant;
 use crate::trace::{IpDrop, TraceEvent};
@@ -64,6 +70,12 @@ pub(super) struct Socket {
     read_shut: bool,
     /// An error reported by ICMP (EHOSTUNREACH, ECONNREFUSED on connected UDP).
     soft_error: Option<SocketError>,
+    /// The connection's error was read through `SO_ERROR` (Linux clears `sk_err` then).
+    err_taken: bool,
+    /// `O_NONBLOCK` / Python's timeout (runners read it; calls never wait).
+    mode: BlockMode,
+    /// The other options (`SO_KEEPALIVE`, `SO_LINGER`, `TCP_*`).
+    opts: SockOpts,
 }
 
 /// All sockets of a host and the tables that find them.
@@ -630,6 +642,9 @@ impl Host {
             send_buf: None,
             read_shut: false,
             soft_error: None,
+            err_taken: false,
+            mode: BlockMode::Blocking,
+            opts: SockOpts::default(),
         })
     }
 
@@ -703,6 +718,10 @@ impl Host {
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         let owner = s.owner;
         let (nodelay, recv_buf, send_buf) = (s.nodelay, s.recv_buf, s.send_buf);
+        // Linux's accepted socket is a clone of the listener: it inherits the options
+        // (sk_clone_lock), but not O_NONBLOCK (a file flag; CPython's accept makes the new
+        // socket blocking).
+        let (reuse_addr, opts) = (s.reuse_addr, s.opts);
         let SockKind::TcpListen(l) = &mut s.kind else {
             return Err(SocketError::InvalidArgument);
         };
@@ -716,11 +735,14 @@ impl Host {
             local: Some(local),
             owner,
             nodelay,
-            reuse_addr: false,
+            reuse_addr,
             recv_buf,
             send_buf,
             read_shut: false,
             soft_error: None,
+            err_taken: false,
+            mode: BlockMode::Blocking,
+            opts,
         });
         self.sockets.conns.insert((local, remote), new);
         self.sockets.rearm(new);
@@ -1061,9 +1083,16 @@ impl Host {
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         s.owner = None;
         let local = s.local;
+        // SO_LINGER on with a zero timeout: close() aborts the connection with a RST and skips
+        // TIME_WAIT (Linux's tcp_close: "data was lost, or lingering with zero timeout").
+        let linger_zero = s.opts.linger == Some(0);
         match &mut s.kind {
             SockKind::TcpConn(_) => {
-                let _ = self.with_conn(io, id, |c, now, out| c.close(now, out));
+                if linger_zero {
+                    let _ = self.with_conn(io, id, |c, now, out| c.abort(now, out));
+                } else {
+                    let _ = self.with_conn(io, id, |c, now, out| c.close(now, out));
+                }
                 self.reap(id);
             }
             SockKind::TcpListen(l) => {
@@ -1097,38 +1126,6 @@ impl Host {
         self.sockets.slots[id.0 as usize] = None;
         self.sockets.scheduled[id.0 as usize] = None;
         self.sockets.free.push(id.0);
-    }
-
-    /// `setsockopt`.
-    pub fn setsockopt(
-        &mut self,
-        id: SocketId,
-        opt: SockOpt,
-        value: u64,
-    ) -> Result<(), SocketError> {
-        let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
-        match opt {
-            SockOpt::NoDelay => {
-                s.nodelay = value != 0;
-                if let SockKind::TcpConn(c) = &mut s.kind {
-                    c.set_nodelay(value != 0);
-                }
-            }
-            SockOpt::ReuseAddr => s.reuse_addr = value != 0,
-            SockOpt::RecvBuf => {
-                s.recv_buf = Some(value as usize);
-                if let SockKind::TcpConn(c) = &mut s.kind {
-                    c.set_recv_buffer_size(value as usize);
-                }
-            }
-            SockOpt::SendBuf => {
-                s.send_buf = Some(value as usize);
-                if let SockKind::TcpConn(c) = &mut s.kind {
-                    c.set_send_buffer_size(value as usize);
-                }
-            }
-        }
-        Ok(())
     }
 
     /// `getsockname()`.
