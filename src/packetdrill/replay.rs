@@ -162,7 +162,7 @@ pub fn to_script(
     for (k, (t, from_client, seg)) in c.segs.iter().enumerate() {
         let t = secs(t - t0);
         let mine = *from_client == ours_is_client;
-        let (my_isn, peer_isn) = if *from_client == true {
+        let (my_isn, peer_isn) = if *from_client {
             (client_isn, server_isn.unwrap_or(0))
         } else {
             (server_isn.unwrap_or(0), client_isn)
