@@ -73,14 +73,8 @@ const UPSTREAM: &[(&str, &str)] = &[
     ("tcp/fast_retransmit/fr-4pkt.pkt", "FAIL"),
     ("tcp/ioctl/ioctl-siocinq-fin.pkt", "FAIL"),
     ("tcp/mss/mss-getsockopt-tcp_maxseg-server.pkt", "FAIL"),
-    (
-        "tcp/mss/mss-setsockopt-tcp_maxseg-client.pkt",
-        "UNSUPPORTED",
-    ),
-    (
-        "tcp/mss/mss-setsockopt-tcp_maxseg-server.pkt",
-        "UNSUPPORTED",
-    ),
+    ("tcp/mss/mss-setsockopt-tcp_maxseg-client.pkt", "FAIL"),
+    ("tcp/mss/mss-setsockopt-tcp_maxseg-server.pkt", "FAIL"),
     ("tcp/nagle/https_client.pkt", "UNSUPPORTED"),
     ("tcp/sack/sack-route-refresh-ip-tos.pkt", "FAIL"),
     ("tcp/shutdown/shutdown-rd-close.pkt", "FAIL"),
