@@ -513,7 +513,13 @@ pub fn many_conn(conns: u32) -> BenchResult {
 }
 
 /// Runs every case (or those whose name contains `only`) and prints a table.
-pub fn run_all(quick: bool, only: Option<&str>) {
+/// Runs the cases and writes their table to `out` (an error writing it is returned, so the CLI
+/// can say so instead of panicking).
+pub fn run_all(
+    quick: bool,
+    only: Option<&str>,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
     let scale = if quick { 20_000 } else { 1_000_000 };
     let lan = if quick { 300 } else { 1000 };
     let all: Vec<(String, Box<dyn Fn() -> BenchResult>)> = vec![
@@ -562,7 +568,8 @@ pub fn run_all(quick: bool, only: Option<&str>) {
         })
         .map(|(_, run)| run())
         .collect();
-    println!(
+    writeln!(
+        out,
         "{:<32} {:>12} {:>12} {:>10} {:>14} {:>14} {:>14} {:>10}",
         "case",
         "frames",
@@ -572,7 +579,7 @@ pub fn run_all(quick: bool, only: Option<&str>) {
         "events/wall s",
         "work/wall s",
         "sim s*"
-    );
+    )?;
     for r in &cases {
         let work = if r.bytes > 0 {
             format!("{:.1} MB", r.bytes as f64 / r.wall.as_secs_f64() / 1e6)
@@ -581,7 +588,8 @@ pub fn run_all(quick: bool, only: Option<&str>) {
         } else {
             "-".into()
         };
-        println!(
+        writeln!(
+            out,
             "{:<32} {:>12} {:>12} {:>10.3} {:>14.0} {:>14.0} {:>14} {:>10.3}",
             r.name,
             r.frames,
@@ -595,21 +603,23 @@ pub fn run_all(quick: bool, only: Option<&str>) {
             } else {
                 r.sim_time.as_secs_f64()
             },
-        );
+        )?;
         if r.peak_sockets > 0 {
             // (many-conn's simulated end includes the 60 s TIME_WAIT of the last connections)
             let per = r
                 .rss_growth_kib
                 .map(|k| k as f64 * 1024.0 / r.peak_sockets as f64);
-            println!(
+            writeln!(
+                out,
                 "{:<32} peak sockets {} (client sockets, most in TIME_WAIT), peak RSS growth {} KiB{}",
                 "",
                 r.peak_sockets,
                 r.rss_growth_kib.map_or("?".into(), |k| k.to_string()),
                 per.map_or(String::new(), |b| format!(", about {b:.0} bytes per socket"))
-            );
+            )?;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

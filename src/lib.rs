@@ -11,6 +11,7 @@ pub mod filter;
 pub mod host;
 pub mod icmp;
 pub mod ip;
+pub mod outfile;
 pub mod packetdrill;
 pub mod phy;
 pub mod rng;

@@ -3,12 +3,39 @@
 mod cli_packetdrill;
 
 use clap::{Parser, Subcommand};
+use netlab::outfile::OutFile;
 use netlab::phy::bits::{self, LineCoding};
 use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
 use netlab::time::{Duration, Instant};
 use netlab::trace::text::TextView;
 use netlab::trace::{Layer, TraceEvent};
+use std::io::Write;
 use std::process::ExitCode;
+
+/// `println!` for the commands' results: a write that fails (a full disk, `> /dev/full`) ends
+/// the program with a message and exit status 2 instead of `println!`'s panic.
+macro_rules! outln {
+    () => { emit(format_args!("\n")) };
+    ($($t:tt)*) => { emit(format_args!("{}\n", format_args!($($t)*))) };
+}
+
+/// `print!` for the commands' results (see `outln!`).
+macro_rules! out {
+    ($($t:tt)*) => { emit(format_args!($($t)*)) };
+}
+
+fn emit(args: std::fmt::Arguments) {
+    if let Err(e) = std::io::stdout().lock().write_fmt(args) {
+        stdout_failed(e);
+    }
+}
+
+/// Ends the program after a failed write to standard output. (A closed pipe never gets here:
+/// SIGPIPE ends the program quietly first, see `main`.)
+fn stdout_failed(e: std::io::Error) -> ! {
+    eprintln!("error: cannot write the output: {e}");
+    std::process::exit(2)
+}
 
 /// netlab: a deterministic TCP/IP network simulator. Every frame on every wire is real bytes;
 /// the same scenario and seed always give the same result.
@@ -34,10 +61,12 @@ enum Command {
         /// Stop at this simulated time, e.g. 10ms (overrides the file's `stop`)
         #[arg(long, value_parser = parse_duration)]
         until: Option<Duration>,
-        /// Print only the expectations' results, not the event log
+        /// Print only the expectations' results (and tables asked for with --show): no
+        /// description, no event log
         #[arg(long, short)]
         quiet: bool,
-        /// Show only these layers (comma-separated: phy, eth, switch, scenario)
+        /// Show only these layers (comma-separated: phy, eth, switch, arp, ip, icmp, udp, tcp,
+        /// socket, app, scenario)
         #[arg(long, value_delimiter = ',')]
         layer: Vec<String>,
         /// Show only events at these nodes (comma-separated names)
@@ -50,7 +79,10 @@ enum Command {
         #[command(flatten)]
         views: ViewArgs,
     },
-    /// Run scenarios silently and print PASS or FAIL for each (exit status 1 if any fails).
+    /// Run scenarios silently and print PASS or FAIL for each.
+    ///
+    /// Exit status: 0 when every expectation of every file holds, 1 when one fails, 2 when a
+    /// file has a mistake.
     Check {
         /// Scenario files
         #[arg(required = true)]
@@ -181,7 +213,7 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    match cli.command {
+    let code = match cli.command {
         Command::Run {
             file,
             seed,
@@ -225,10 +257,19 @@ fn main() -> ExitCode {
         Command::Packetdrill(a) => cli_packetdrill::cmd_packetdrill(&a),
         Command::Replay(a) => cli_packetdrill::cmd_replay(&a),
         Command::Bench { quick, case } => {
-            netlab::bench::run_all(quick, case.as_deref());
+            let stdout = std::io::stdout();
+            if let Err(e) = netlab::bench::run_all(quick, case.as_deref(), &mut stdout.lock()) {
+                stdout_failed(e);
+            }
             ExitCode::SUCCESS
         }
+    };
+    // Output still buffered (a last `print!` without a newline) must reach its file too, or
+    // the failure be reported.
+    if let Err(e) = std::io::stdout().flush() {
+        stdout_failed(e);
     }
+    code
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -246,9 +287,10 @@ fn cmd_run(
         Ok(s) => s,
         Err(e) => return report(e),
     };
+    let stop = until.map(|d| Instant::ZERO + d).or(scn.stop);
     let mut show = Vec::new();
     for spec in shows {
-        match parse_show(&scn, spec) {
+        match parse_show(&scn, spec, stop) {
             Ok(s) => show.push(s),
             Err(e) => {
                 eprintln!("error: --show {spec}: {e}");
@@ -270,6 +312,21 @@ fn cmd_run(
             }
         }
     }
+    // Names and output files are checked before the run, which may take minutes.
+    let wanted_nodes = match node_ids(&scn, nodes) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("error: --node: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let outputs = match OpenViews::open(views, &scn) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = RunOptions {
         seed,
         until: until.map(|d| Instant::ZERO + d),
@@ -277,21 +334,11 @@ fn cmd_run(
     };
     let outcome = scenario::run(&scn, &opts);
     let world = &outcome.world;
-    let mut wanted_nodes = Vec::new();
-    for n in nodes {
-        match world.node_id(n) {
-            Some(id) => wanted_nodes.push(id),
-            None => {
-                eprintln!("error: no node called `{n}` in {file}");
-                return ExitCode::from(2);
-            }
-        }
-    }
-    println!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
-    for line in scn.description.lines() {
-        println!("# {line}");
-    }
     if !quiet {
+        outln!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
+        for line in scn.description.lines() {
+            outln!("# {line}");
+        }
         let texts = scn.action_texts();
         let view = TextView::new(world, &texts);
         for r in world.trace().records() {
@@ -301,26 +348,26 @@ fn cmd_run(
             if !wanted_nodes.is_empty() && !r.node.is_some_and(|n| wanted_nodes.contains(&n)) {
                 continue;
             }
-            println!("{}", view.line(r));
+            outln!("{}", view.line(r));
         }
+        outln!();
     }
-    println!();
     if let Some(e) = &outcome.run_error {
-        println!("run stopped: {e}");
+        outln!("run stopped: {e}");
     } else {
-        println!(
+        outln!(
             "run ended at t={}s after {} events",
             world.now(),
             world.fabric.queue.processed()
         );
     }
     for (t, text) in &outcome.shown {
-        println!("\n# at t={t}s");
-        print!("{text}");
+        outln!("\n# at t={t}s");
+        out!("{text}");
     }
-    println!();
+    outln!();
     print_results(&outcome.results);
-    if let Err(e) = write_views(views, &scn, seed, &outcome.world) {
+    if let Err(e) = outputs.write(&scn, seed, &outcome.world) {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
@@ -335,29 +382,41 @@ fn cmd_run(
 fn parse_show(
     scn: &Scenario,
     spec: &str,
+    stop: Option<Instant>,
 ) -> Result<(Option<Instant>, netlab::sim::NodeId, netlab::show::Table), String> {
     let mut parts = spec.split('@');
     let table: netlab::show::Table = parts.next().unwrap_or("").parse()?;
     let node = parts
         .next()
         .ok_or("expected TABLE@NODE, such as arp@alice")?;
-    let Some(index) = scn.nodes.iter().position(|n| n.name == node) else {
-        return Err(format!("no node called `{node}`"));
+    let Some(id) = scn.node_id(node) else {
+        return Err(format!(
+            "no node called `{node}`: the nodes are {}",
+            scn.node_names()
+        ));
     };
     let at = match parts.next() {
         Some(t) => Some(Instant::ZERO + t.parse::<Duration>().map_err(|e| e.to_string())?),
         None => None,
     };
-    Ok((at, netlab::sim::NodeId(index as u32), table))
+    // A table after the run's end would silently never be printed.
+    if let (Some(at), Some(stop)) = (at, stop) {
+        if at > stop {
+            return Err(format!(
+                "{at}s is after the end of the run ({stop}s, the file's `stop` or --until)"
+            ));
+        }
+    }
+    Ok((at, id, table))
 }
 
 fn print_results(results: &[scenario::CheckResult]) {
     if results.is_empty() {
-        println!("no expectations");
+        outln!("no expectations");
         return;
     }
     let failed = results.iter().filter(|r| !r.passed).count();
-    println!(
+    outln!(
         "expectations: {} passed, {} failed",
         results.len() - failed,
         failed
@@ -369,35 +428,38 @@ fn print_results(results: &[scenario::CheckResult]) {
         } else {
             "        ".into()
         };
-        println!("  {mark} {at}  {}    ({})", r.text, r.detail);
+        outln!("  {mark} {at}  {}    ({})", r.text, r.detail);
     }
 }
 
 fn cmd_check(files: &[String]) -> ExitCode {
-    let mut all_ok = true;
+    let (mut failed, mut broken) = (false, false);
     for f in files {
         match Scenario::load(f) {
             Err(e) => {
-                all_ok = false;
-                println!("ERROR {e}");
+                broken = true;
+                outln!("ERROR {e}");
             }
             Ok(scn) => {
                 let outcome = scenario::run(&scn, &RunOptions::default());
                 if outcome.passed() {
-                    println!("PASS  {f} ({} expectations)", outcome.results.len());
+                    outln!("PASS  {f} ({} expectations)", outcome.results.len());
                 } else {
-                    all_ok = false;
+                    failed = true;
                     for r in outcome.failures() {
-                        println!("FAIL  {f}:{}: {}    ({})", r.line, r.text, r.detail);
+                        outln!("FAIL  {f}:{}: {}    ({})", r.line, r.text, r.detail);
                     }
                 }
             }
         }
     }
-    if all_ok {
-        ExitCode::SUCCESS
-    } else {
+    // As `netlab run`: 2 for a file with a mistake, before 1 for a failed expectation.
+    if broken {
+        ExitCode::from(2)
+    } else if failed {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -442,8 +504,8 @@ fn cmd_bits(
             payload.as_bytes(),
         )
     };
-    println!("frame: {}", netlab::trace::describe::frame(&frame));
-    print!("{}", bits::render(&frame, coding, max_payload));
+    outln!("frame: {}", netlab::trace::describe::frame(&frame));
+    out!("{}", bits::render(&frame, coding, max_payload));
     ExitCode::SUCCESS
 }
 
@@ -473,47 +535,102 @@ struct ViewArgs {
     trace_json: Option<String>,
 }
 
-fn write_views(
-    v: &ViewArgs,
-    scn: &Scenario,
-    seed: Option<u64>,
-    world: &netlab::sim::World,
-) -> Result<(), String> {
-    use netlab::trace::{json, pcap};
-    let records = world.trace().records();
-    if let Some(path) = &v.pcap {
+/// The nodes called `names` (for --node, --hosts), or an error listing the valid names.
+fn node_ids(scn: &Scenario, names: &[String]) -> Result<Vec<netlab::sim::NodeId>, String> {
+    names
+        .iter()
+        .map(|n| {
+            scn.node_id(n).ok_or_else(|| {
+                format!(
+                    "no node called `{n}` in {}: the nodes are {}",
+                    scn.path,
+                    scn.node_names()
+                )
+            })
+        })
+        .collect()
+}
+
+/// The files `netlab run` writes, opened (and their capture points resolved) before the run.
+struct OpenViews<'a> {
+    args: &'a ViewArgs,
+    pcap: Option<(OutFile, Vec<netlab::trace::pcap::CapturePoint>)>,
+    json: Option<OutFile>,
+}
+
+impl<'a> OpenViews<'a> {
+    fn open(args: &'a ViewArgs, scn: &Scenario) -> Result<OpenViews<'a>, String> {
+        use netlab::trace::pcap::CapturePoint;
         let mut points = Vec::new();
-        for name in &v.capture {
-            points.push(pcap::CapturePoint::resolve(world, name)?);
+        for name in &args.capture {
+            let point = if let Some(n) = scn.node_id(name) {
+                CapturePoint::Node(n)
+            } else if let Some(l) = scn.link_id(name) {
+                CapturePoint::Link(l)
+            } else {
+                return Err(format!(
+                    "--capture: no node or link called `{name}`: the nodes are {}; the links are {}",
+                    scn.node_names(),
+                    scn.link_names()
+                ));
+            };
+            points.push(point);
         }
-        let opts = pcap::PcapOptions {
-            fcs: v.pcap_fcs,
-            points,
-            comment: Some(format!(
-                "netlab run of {} (seed {})",
-                scn.name,
-                seed.unwrap_or(scn.seed)
-            )),
+        let pcap = match &args.pcap {
+            Some(path) => Some((OutFile::create(path)?, points)),
+            None => None,
         };
-        let cap = pcap::write_file(world, records, &opts, std::path::Path::new(path))
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        let n = cap.interfaces.len();
-        eprintln!(
-            "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {path}",
-            cap.packets.len(),
-            cap.damaged(),
-            if n == 1 { "" } else { "s" }
-        );
+        let json = match &args.trace_json {
+            Some(path) => Some(OutFile::create(path)?),
+            None => None,
+        };
+        Ok(OpenViews { args, pcap, json })
     }
-    if let Some(path) = &v.trace_json {
-        let texts = scn.action_texts();
-        let view = TextView::new(world, &texts);
-        let file = std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?;
-        let n = json::write_jsonl(&view, records, std::io::BufWriter::new(file))
-            .map_err(|e| format!("cannot write {path}: {e}"))?;
-        eprintln!("wrote {n} trace records to {path}");
+
+    /// Writes the run's views, each whole or not at all.
+    fn write(
+        self,
+        scn: &Scenario,
+        seed: Option<u64>,
+        world: &netlab::sim::World,
+    ) -> Result<(), String> {
+        use netlab::trace::{json, pcap};
+        let records = world.trace().records();
+        if let Some((out, points)) = self.pcap {
+            let path = out.path().display().to_string();
+            let opts = pcap::PcapOptions {
+                fcs: self.args.pcap_fcs,
+                points,
+                comment: Some(format!(
+                    "netlab run of {} (seed {})",
+                    scn.name,
+                    seed.unwrap_or(scn.seed)
+                )),
+            };
+            let cap = pcap::write_file(world, records, &opts, out.write_path())
+                .and_then(|cap| out.commit().map(|()| cap))
+                .map_err(|e| format!("cannot write {path}: {e}"))?;
+            let n = cap.interfaces.len();
+            eprintln!(
+                "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {path}",
+                cap.packets.len(),
+                cap.damaged(),
+                if n == 1 { "" } else { "s" }
+            );
+        }
+        if let Some(out) = self.json {
+            let path = out.path().display().to_string();
+            let texts = scn.action_texts();
+            let view = TextView::new(world, &texts);
+            let n = out
+                .file()
+                .and_then(|f| json::write_jsonl(&view, records, std::io::BufWriter::new(f)))
+                .and_then(|n| out.commit().map(|()| n))
+                .map_err(|e| format!("cannot write {path}: {e}"))?;
+            eprintln!("wrote {n} trace records to {path}");
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 fn cmd_ladder(
@@ -529,6 +646,21 @@ fn cmd_ladder(
         Ok(s) => s,
         Err(e) => return report(e),
     };
+    // Names and the output file are checked before the run.
+    let columns = match node_ids(&scn, hosts) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: --hosts: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = match svg.map(OutFile::create).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = RunOptions {
         seed,
         until: until.map(|d| Instant::ZERO + d),
@@ -536,24 +668,15 @@ fn cmd_ladder(
     };
     let outcome = scenario::run(&scn, &opts);
     let world = &outcome.world;
-    let mut columns = Vec::new();
-    for h in hosts {
-        match world.node_id(h) {
-            Some(id) => columns.push(id),
-            None => {
-                eprintln!("error: no node called `{h}` in {file}");
-                return ExitCode::from(2);
-            }
-        }
-    }
     let lad = ladder::build(
         world,
         world.trace().records(),
         &ladder::LadderOptions { all_nodes, columns },
     );
-    match svg {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, lad.to_svg()) {
+    match out {
+        Some(out) => {
+            let path = out.path().display().to_string();
+            if let Err(e) = write_whole(out, lad.to_svg().as_bytes()) {
                 eprintln!("error: cannot write {path}: {e}");
                 return ExitCode::from(2);
             }
@@ -563,9 +686,15 @@ fn cmd_ladder(
                 lad.arrows.len()
             );
         }
-        None => print!("{}", lad.to_text()),
+        None => out!("{}", lad.to_text()),
     }
     ExitCode::SUCCESS
+}
+
+/// Writes `bytes` to `out` and puts the file in place.
+fn write_whole(out: OutFile, bytes: &[u8]) -> std::io::Result<()> {
+    out.file()?.write_all(bytes)?;
+    out.commit()
 }
 
 // ---- the stepper (netlab step) ----
@@ -620,6 +749,14 @@ fn cmd_tcpgraph(
         Ok(s) => s,
         Err(e) => return report(e),
     };
+    // The output file is checked before the run.
+    let out = match svg.map(OutFile::create).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let opts = RunOptions {
         seed,
         until: until.map(|d| Instant::ZERO + d),
@@ -631,9 +768,9 @@ fn cmd_tcpgraph(
         eprintln!("{file}: no TCP connection in this run");
         return ExitCode::from(1);
     }
-    let Some(path) = svg else {
+    let Some(out) = out else {
         for c in &conns {
-            print!("{}", c.summary());
+            out!("{}", c.summary());
         }
         return ExitCode::SUCCESS;
     };
@@ -653,7 +790,8 @@ fn cmd_tcpgraph(
         );
         return ExitCode::from(2);
     };
-    if let Err(e) = std::fs::write(path, c.to_svg(kind)) {
+    let path = out.path().display().to_string();
+    if let Err(e) = write_whole(out, c.to_svg(kind).as_bytes()) {
         eprintln!("error: cannot write {path}: {e}");
         return ExitCode::from(2);
     }

@@ -348,7 +348,7 @@ fn interface_that_does_not_exist_in_the_timeline() {
 fn expectation_about_a_node_that_does_not_exist() {
     assert_eq!(
         broken("end bob.raw_delivered == 1", "end carol.rx_frames == 1"),
-        "bad.toml:26:5: no node or link called `carol`; the nodes are `alice`, `bob`, `sw1`, the links `alice--sw1`, `bob--sw1`"
+        "bad.toml:26:5: no node or link called `carol`; the nodes are `alice`, `bob`, `sw1`; the links are `alice--sw1`, `bob--sw1`"
     );
 }
 

@@ -38,6 +38,21 @@ impl Host {
                 .is_some_and(|c| c.broadcast() == Some(addr))
     }
 
+    /// Whether `addr` is a broadcast address of any interface (limited or directed).
+    fn is_broadcast_anywhere(&self, addr: Ipv4Addr) -> bool {
+        (0..self.interfaces.len()).any(|i| self.is_broadcast_on(i as u16, addr))
+    }
+
+    /// Whether a datagram from `src` to `dst` arriving on `iface` has a source address no host
+    /// can have (RFC 1122 §3.2.1.3). 0.0.0.0 is allowed only to the limited broadcast (a host
+    /// that does not know its address yet, as DHCP's first message; Linux lets that through
+    /// too).
+    fn is_invalid_source(&self, iface: u16, src: Ipv4Addr, dst: Ipv4Addr) -> bool {
+        src.is_multicast()
+            || self.is_broadcast_on(iface, src)
+            || (src.is_unspecified() && dst != LIMITED_BROADCAST)
+    }
+
     fn iface_addr(&self, iface: u16) -> Option<Ipv4Addr> {
         self.interfaces
             .get(iface as usize)
@@ -397,6 +412,10 @@ impl Host {
                 return;
             }
         };
+        if self.is_invalid_source(iface, repr.src, repr.dst) {
+            self.drop_ip(io, repr.src, repr.dst, IpDrop::InvalidSource);
+            return;
+        }
         let to_us = self.is_local_addr(repr.dst) || self.is_broadcast_on(iface, repr.dst);
         if !to_us {
             if !self.forwarding {
@@ -461,6 +480,7 @@ impl Host {
             IpProtocol::Icmp => self.on_icmp(io, iface, &repr, &data, broadcast),
             IpProtocol::Udp => self.on_udp(io, iface, &repr, &data, broadcast),
             IpProtocol::Tcp if !broadcast => self.on_tcp(io, &repr, &data),
+            IpProtocol::Tcp => self.drop_ip(io, repr.src, repr.dst, IpDrop::TcpNotUnicast),
             other => {
                 self.drop_ip(
                     io,
@@ -533,14 +553,17 @@ impl Host {
         for t in expired {
             self.drop_ip(io, t.key.src, t.key.dst, IpDrop::ReassemblyTimeout);
             if let Some((header, data)) = t.first_fragment {
-                // RFC 792: time exceeded, code 1, only when the first fragment arrived.
+                // RFC 792: time exceeded, code 1, only when the first fragment arrived; never
+                // about a datagram to a broadcast address (RFC 1122 §3.2.2), the subnet's
+                // included.
+                let broadcast = self.is_broadcast_anywhere(header.dst);
                 let offending = icmp::quote_from_parts(&header, &data);
                 self.send_icmp_error(
                     io,
                     TimeExceededCode::FragmentReassembly.into(),
                     &offending,
                     0,
-                    false,
+                    broadcast,
                 );
             }
         }

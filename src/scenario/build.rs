@@ -40,14 +40,22 @@ impl Names<'_> {
         self.links.iter().position(|l| l.name == name)
     }
 
-    pub fn node_list(&self) -> String {
+    /// "the nodes are `a`, `b`", for an error about a name that is none of them.
+    pub fn the_nodes(&self) -> String {
+        if self.nodes.is_empty() {
+            return "the file has no nodes ([[host]], [[switch]], [[hub]])".into();
+        }
         let v: Vec<_> = self.nodes.iter().map(|n| format!("`{}`", n.name)).collect();
-        v.join(", ")
+        format!("the nodes are {}", v.join(", "))
     }
 
-    pub fn link_list(&self) -> String {
+    /// "the links are `a--b`", for an error about a name that is none of them.
+    pub fn the_links(&self) -> String {
+        if self.links.is_empty() {
+            return "the file has no links ([[link]])".into();
+        }
         let v: Vec<_> = self.links.iter().map(|l| format!("`{}`", l.name)).collect();
-        v.join(", ")
+        format!("the links are {}", v.join(", "))
     }
 
     /// The addresses a node name stands for in a frame filter.
@@ -220,6 +228,9 @@ fn check_name(
 }
 
 /// Validates the whole file.
+/// The most ports a switch or hub may have (`ports = …`, or the highest port a link names).
+const MAX_PORTS: u16 = 4096;
+
 pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, ScenarioError> {
     let meta = file.scenario.get_ref();
     let name = match &meta.name {
@@ -340,7 +351,10 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             table.capacity = positive(src, t, "table_size", 1, 1 << 24)? as usize;
         }
         let limit = match &s.ports {
-            Some(p) => Some((positive(src, p, "ports", 1, 4096)? as u16, p.span())),
+            Some(p) => Some((
+                positive(src, p, "ports", 1, i64::from(MAX_PORTS))? as u16,
+                p.span(),
+            )),
             None => None,
         };
         nodes.push(NodeSpec {
@@ -353,7 +367,10 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         let h = h.get_ref();
         check_name(src, &h.name, &mut names)?;
         let limit = match &h.ports {
-            Some(p) => Some((positive(src, p, "ports", 1, 4096)? as u16, p.span())),
+            Some(p) => Some((
+                positive(src, p, "ports", 1, i64::from(MAX_PORTS))? as u16,
+                p.span(),
+            )),
             None => None,
         };
         nodes.push(NodeSpec {
@@ -398,12 +415,14 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             };
             let Some(node) = nodes.iter().position(|n| n.name == node_name) else {
                 let known: Vec<_> = nodes.iter().map(|n| format!("`{}`", n.name)).collect();
+                let the_nodes = if known.is_empty() {
+                    "the file has no nodes ([[host]], [[switch]], [[hub]])".to_string()
+                } else {
+                    format!("the nodes are {}", known.join(", "))
+                };
                 return Err(src.error(
                     end.span(),
-                    format!(
-                        "no node called `{node_name}`; the nodes are {}",
-                        known.join(", ")
-                    ),
+                    format!("no node called `{node_name}`; {the_nodes}"),
                 ));
             };
             resolved[side].0 = node;
@@ -428,6 +447,14 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                                     format!("`{node_name}` has ports 1 to {limit}; there is no port {n}"),
                                 ));
                             }
+                        } else if n > MAX_PORTS {
+                            // Without `ports`, a switch has as many ports as its highest one
+                            // used: the same bound as `ports` keeps a typo from making a
+                            // 65,535-port switch.
+                            return Err(src.error(
+                                end.span(),
+                                format!("a switch or hub has at most {MAX_PORTS} ports; there is no port {n}"),
+                            ));
                         }
                         Some(n - 1)
                     }
@@ -538,6 +565,25 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         }
         used[p.node].insert(next, links[p.link].name.clone());
         links[p.link].ends[p.side].1 = next;
+    }
+    // A host plugged into nothing can only talk to itself: fine when it is alone (the loopback
+    // lessons), a forgotten [[link]] otherwise, which would show only at run time as "No route
+    // to host".
+    if nodes.len() > 1 {
+        for (i, n) in nodes.iter().enumerate() {
+            if let (NodeSpecKind::Host { .. }, true, Some((_, span))) =
+                (&n.kind, used[i].is_empty(), &port_limit[i])
+            {
+                return Err(src.error(
+                    span.clone(),
+                    format!(
+                        "`{0}` is plugged into no link: add a [[link]] with between = [\"{0}\", …] \
+                         (only a host alone in its scenario may have none)",
+                        n.name
+                    ),
+                ));
+            }
+        }
     }
     // Port counts of switches and hubs: as declared, or as many as used.
     for (i, n) in nodes.iter_mut().enumerate() {

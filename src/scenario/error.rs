@@ -50,7 +50,26 @@ impl ScenarioError {
     pub fn line_col(&self) -> (usize, usize) {
         line_col(&self.source, self.span.start)
     }
+
+    /// Whether the CLI may draw the offending line under the message. A line longer than a
+    /// screenful (a 1 MB `text=` value) is no help to draw, and miette's renderer panics on a
+    /// column past 65,535 (Rust's format width is 16 bits), so such an error gets the
+    /// `FILE:LINE:COL: message` line alone.
+    fn drawable(&self) -> bool {
+        if self.source.is_empty() {
+            return false;
+        }
+        let start = floor_char_boundary(&self.source, self.span.start.min(self.source.len()));
+        let line_start = self.source[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = self.source[start..]
+            .find('\n')
+            .map_or(self.source.len(), |i| start + i);
+        line_end - line_start <= MAX_DRAWN_LINE
+    }
 }
+
+/// The longest line (in bytes) an error is drawn with; see `ScenarioError::drawable`.
+const MAX_DRAWN_LINE: usize = 1000;
 
 /// 1-based line and column (in characters, so CJK text counts one per character) of a byte
 /// offset.
@@ -96,7 +115,7 @@ impl miette::Diagnostic for ScenarioError {
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        if self.source.is_empty() {
+        if !self.drawable() {
             None
         } else {
             Some(&self.source as &dyn miette::SourceCode)
@@ -104,7 +123,7 @@ impl miette::Diagnostic for ScenarioError {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        if self.source.is_empty() {
+        if !self.drawable() {
             return None;
         }
         let len = self.span.len().max(1);

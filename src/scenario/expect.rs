@@ -302,9 +302,9 @@ fn counter_ref(
         return Err(ctx.err(
             w.value_span.start..w.value_span.start + name.len(),
             format!(
-                "no node or link called `{name}`; the nodes are {}, the links {}",
-                names.node_list(),
-                names.link_list()
+                "no node or link called `{name}`; {}; {}",
+                names.the_nodes(),
+                names.the_links()
             ),
         ));
     };
@@ -406,11 +406,7 @@ fn parse_check(
                 Some(w) => Some(names.link(&w.value).ok_or_else(|| {
                     ctx.err(
                         w.value_span.clone(),
-                        format!(
-                            "no link called `{}`; the links are {}",
-                            w.value,
-                            names.link_list()
-                        ),
+                        format!("no link called `{}`; {}", w.value, names.the_links()),
                     )
                 })?),
             };
@@ -828,11 +824,7 @@ fn take_node(
         Some(w) => Ok(Some(names.node(&w.value).ok_or_else(|| {
             ctx.err(
                 w.value_span.clone(),
-                format!(
-                    "no node called `{}`; the nodes are {}",
-                    w.value,
-                    names.node_list()
-                ),
+                format!("no node called `{}`; {}", w.value, names.the_nodes()),
             )
         })?)),
     }

@@ -142,8 +142,20 @@ impl Src {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let bytes = std::fs::read(path).map_err(|e| {
             ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            // Located at the first bad byte: the text before it is valid and shown as is.
+            let at = e.utf8_error().valid_up_to();
+            let bad = e.as_bytes()[at];
+            let shown: Arc<str> = Arc::from(String::from_utf8_lossy(e.as_bytes()).as_ref());
+            ScenarioError::new(
+                path,
+                shown,
+                at..at + 1,
+                format!("byte 0x{bad:02x} is not UTF-8: a scenario file must be UTF-8 text"),
+            )
         })?;
         Scenario::parse(path, &text)
     }
@@ -163,6 +175,30 @@ impl Scenario {
         self.actions.iter().map(|a| a.text.clone()).collect()
     }
 
+    /// The id the node called `name` gets in this scenario's world.
+    pub fn node_id(&self, name: &str) -> Option<crate::sim::NodeId> {
+        let i = self.nodes.iter().position(|n| n.name == name)?;
+        Some(crate::sim::NodeId(i as u32))
+    }
+
+    /// The id the link called `name` gets in this scenario's world.
+    pub fn link_id(&self, name: &str) -> Option<crate::sim::LinkId> {
+        let i = self.links.iter().position(|l| l.name == name)?;
+        Some(crate::sim::LinkId(i as u32))
+    }
+
+    /// The node names, for an error about a name that is not one: "alice, bob, sw1".
+    pub fn node_names(&self) -> String {
+        let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
+        names.join(", ")
+    }
+
+    /// The link names, for an error about a name that is not one.
+    pub fn link_names(&self) -> String {
+        let names: Vec<&str> = self.links.iter().map(|l| l.name.as_str()).collect();
+        names.join(", ")
+    }
+
     /// A fresh world for this scenario. `seed` overrides the file's seed.
     pub fn instantiate(&self, seed: Option<u64>, trace: crate::trace::Trace) -> World {
         build::instantiate(self, seed.unwrap_or(self.seed), trace)
@@ -179,8 +215,31 @@ fn toml_error(src: &Src, e: &toml::de::Error) -> ScenarioError {
         format!("unknown key{rest}")
     } else if let Some(rest) = raw.strip_prefix("missing field") {
         format!("missing key{rest}")
+    } else if raw == "duplicate key" {
+        // The span covers the key written the second time.
+        let key = src.text.get(span.clone()).unwrap_or("").trim();
+        format!("duplicate key `{key}`: each key may be given once per table")
+    } else if let Some(rest) = raw.strip_prefix("invalid type: ") {
+        // Name the key, and say "array"/"table" as TOML does, not serde's "sequence"/"map".
+        let rest = rest.replace("sequence", "array").replace(" map", " table");
+        match key_before(&src.text, span.start) {
+            Some(key) => format!("`{key}` has the wrong type: found {rest}"),
+            None => format!("wrong type: found {rest}"),
+        }
     } else {
         raw
     };
     src.error(span, message)
+}
+
+/// The key of the `key = value` line whose value starts at `offset`, if there is one.
+fn key_before(text: &str, offset: usize) -> Option<&str> {
+    let before = text.get(..offset)?;
+    let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+    let key = line.split_once('=')?.0.trim();
+    let ok = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_alphanumeric() || "_-.\"' ".contains(c));
+    ok.then_some(key)
 }

@@ -236,8 +236,8 @@ impl CallParser<'_, '_, '_> {
             self.err(
                 a,
                 format!(
-                    "`{name}` is neither an IPv4 address nor a host with one; the nodes are {}",
-                    self.names.node_list()
+                    "`{name}` is neither an IPv4 address nor a host with one; {}",
+                    self.names.the_nodes()
                 ),
             )
         })
@@ -332,12 +332,19 @@ pub(crate) fn parse_call(
             let ty = match args.first().map(|a| a.text.trim_start_matches("socket.")) {
                 None | Some("tcp") | Some("SOCK_STREAM") => SockType::Stream,
                 Some("udp") | Some("SOCK_DGRAM") => SockType::Dgram,
-                Some(_) => return Err(p.err(&args[0], "expected tcp (SOCK_STREAM) or udp (SOCK_DGRAM)")),
+                Some(_) => {
+                    return Err(p.err(&args[0], "expected tcp (SOCK_STREAM) or udp (SOCK_DGRAM)"))
+                }
             };
             Call::Socket(ty)
         }
         "bind" => {
-            p.expect_args(&args, 2..=3, "bind(sock, port) or bind(sock, host, port)", end)?;
+            p.expect_args(
+                &args,
+                2..=3,
+                "bind(sock, port) or bind(sock, host, port)",
+                end,
+            )?;
             let sock = p.var(&args[0])?;
             let (ip, port) = if args.len() == 3 {
                 (p.host(&args[1])?, p.port(&args[2])?)
@@ -362,7 +369,9 @@ pub(crate) fn parse_call(
         "accept" => {
             max_targets(2)?;
             p.expect_args(&args, 1..=1, "accept(sock)", end)?;
-            Call::Accept { sock: p.var(&args[0])? }
+            Call::Accept {
+                sock: p.var(&args[0])?,
+            }
         }
         "connect" => {
             p.expect_args(&args, 3..=3, "connect(sock, host, port)", end)?;
@@ -401,7 +410,10 @@ pub(crate) fn parse_call(
                     };
                     (0, Some(p.var(&a)?))
                 }
-                None => (p.number(&args[1], "a buffer size or int(VARIABLE)")? as usize, None),
+                None => (
+                    p.number(&args[1], "a buffer size or int(VARIABLE)")? as usize,
+                    None,
+                ),
             };
             let wait_all = match args.get(2) {
                 None => false,
@@ -424,9 +436,15 @@ pub(crate) fn parse_call(
             )?;
             let (to, to_var) = if args.len() == 3 {
                 // The address a recvfrom returned: `sendto(s, reply, addr)`.
-                (SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0), Some(p.var(&args[2])?))
+                (
+                    SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+                    Some(p.var(&args[2])?),
+                )
             } else {
-                (SocketAddrV4::new(p.host(&args[2])?, p.port(&args[3])?), None)
+                (
+                    SocketAddrV4::new(p.host(&args[2])?, p.port(&args[3])?),
+                    None,
+                )
             };
             Call::SendTo {
                 sock: p.var(&args[0])?,
@@ -445,7 +463,9 @@ pub(crate) fn parse_call(
         }
         "close" => {
             p.expect_args(&args, 1..=1, "close(sock)", end)?;
-            Call::Close { sock: p.var(&args[0])? }
+            Call::Close {
+                sock: p.var(&args[0])?,
+            }
         }
         "shutdown" => {
             p.expect_args(&args, 2..=2, "shutdown(sock, SHUT_WR)", end)?;
@@ -477,7 +497,12 @@ pub(crate) fn parse_call(
             // SO_LINGER takes the seconds to linger (0: close sends a RST); -1 turns it off.
             let value = match args[2].text.parse::<i64>() {
                 Ok(v) => v,
-                Err(_) => return Err(p.err(&args[2], format!("expected a number, found `{}`", args[2].text))),
+                Err(_) => {
+                    return Err(p.err(
+                        &args[2],
+                        format!("expected a number, found `{}`", args[2].text),
+                    ))
+                }
             };
             Call::SetSockOpt {
                 sock: p.var(&args[0])?,
@@ -498,7 +523,9 @@ pub(crate) fn parse_call(
         "gethostname" => Call::GetHostName,
         "gethostbyname" => {
             p.expect_args(&args, 1..=1, "gethostbyname(name)", end)?;
-            let name = p.string_literal(&args[0])?.unwrap_or_else(|| args[0].text.clone());
+            let name = p
+                .string_literal(&args[0])?
+                .unwrap_or_else(|| args[0].text.clone());
             let addr = if name == "localhost" {
                 Some(Ipv4Addr::LOCALHOST)
             } else {
@@ -508,7 +535,9 @@ pub(crate) fn parse_call(
         }
         "gethostbyaddr" => {
             p.expect_args(&args, 1..=1, "gethostbyaddr(\"10.0.0.2\")", end)?;
-            let text = p.string_literal(&args[0])?.unwrap_or_else(|| args[0].text.clone());
+            let text = p
+                .string_literal(&args[0])?
+                .unwrap_or_else(|| args[0].text.clone());
             let addr = Ipv4Addr::from_str(&text)
                 .map_err(|_| p.err(&args[0], format!("`{text}` is not an IPv4 address")))?;
             let name = if addr.is_loopback() {
@@ -519,11 +548,21 @@ pub(crate) fn parse_call(
             Call::GetHostByAddr { addr, name }
         }
         "sleep" => {
-            p.expect_args(&args, 1..=1, "sleep(duration), such as sleep(1s) or sleep(0.5)", end)?;
+            p.expect_args(
+                &args,
+                1..=1,
+                "sleep(duration), such as sleep(1s) or sleep(0.5)",
+                end,
+            )?;
             let t = &args[0].text;
             let d = Duration::from_str(t)
                 .or_else(|_| Duration::from_str(&format!("{t}s")))
-                .map_err(|_| p.err(&args[0], format!("expected a duration such as 1s, found `{t}`")))?;
+                .map_err(|_| {
+                    p.err(
+                        &args[0],
+                        format!("expected a duration such as 1s, found `{t}`"),
+                    )
+                })?;
             Call::Sleep(d)
         }
         "print" => {
@@ -544,9 +583,9 @@ pub(crate) fn parse_call(
             return Err(ctx.err(
                 fname_at..fname_at + other.len(),
                 format!(
-                    "unknown call `{other}`: expected socket, bind, listen, accept, connect, send, sendall, recv, \
-                     sendto, recvfrom, close, shutdown, setsockopt, getsockname, getpeername, gethostname, \
-                     gethostbyname, inet_aton, inet_ntoa, sleep or print"
+                    "unknown call `{other}`: expected {} or {}",
+                    CALLS[..CALLS.len() - 1].join(", "),
+                    CALLS[CALLS.len() - 1]
                 ),
             ))
         }
@@ -727,6 +766,33 @@ pub(crate) fn app_action(
     args.finish(allowed)?;
     Ok((name, app))
 }
+
+/// Every call a program may make, in the order errors list them (a test checks that each is
+/// one the parser knows, and the parser's `match` that no other is).
+pub(crate) const CALLS: &[&str] = &[
+    "socket",
+    "bind",
+    "listen",
+    "accept",
+    "connect",
+    "send",
+    "sendall",
+    "recv",
+    "sendto",
+    "recvfrom",
+    "close",
+    "shutdown",
+    "setsockopt",
+    "getsockname",
+    "getpeername",
+    "gethostname",
+    "gethostbyname",
+    "gethostbyaddr",
+    "inet_aton",
+    "inet_ntoa",
+    "sleep",
+    "print",
+];
 
 #[cfg(test)]
 mod tests {

@@ -194,9 +194,9 @@ pub(crate) fn parse(
             return Err(ctx.err(
                 subject.span.start..subject.span.start + node_name.len(),
                 format!(
-                    "no node called `{}`; the nodes are {} (or write `link NAME …`)",
+                    "no node called `{}`; {} (or write `link NAME …`)",
                     node_name,
-                    names.node_list()
+                    names.the_nodes()
                 ),
             ));
         };
@@ -419,9 +419,9 @@ fn send_frame(
         return Err(ctx.err(
             to.value_span.clone(),
             format!(
-                "`{}` is not a node, a MAC address or `broadcast`; the nodes are {}",
+                "`{}` is not a node, a MAC address or `broadcast`; {}",
                 to.value,
-                names.node_list()
+                names.the_nodes()
             ),
         ));
     };
@@ -520,9 +520,9 @@ fn target(
         ctx.err_at(
             &w,
             format!(
-                "`{}` is neither an IPv4 address nor a host with one; the nodes are {}",
+                "`{}` is neither an IPv4 address nor a host with one; {}",
                 w.value,
-                names.node_list()
+                names.the_nodes()
             ),
         )
     })
@@ -705,18 +705,14 @@ fn link_action(
     let mut words = words.into_iter();
     let Some(name) = words.next() else {
         return Err(ctx.err_end(format!(
-            "expected a link name after `link`; the links are {}",
-            names.link_list()
+            "expected a link name after `link`; {}",
+            names.the_links()
         )));
     };
     let Some(link) = names.link(&name.value) else {
         return Err(ctx.err_at(
             &name,
-            format!(
-                "no link called `{}`; the links are {}",
-                name.value,
-                names.link_list()
-            ),
+            format!("no link called `{}`; {}", name.value, names.the_links()),
         ));
     };
     let Some(verb) = words.next() else {

@@ -158,6 +158,14 @@ pub enum IpDrop {
     CannotFragment,
     /// A fragment already received (the reassembler keeps the first copy).
     DuplicateFragment,
+    /// The source address is one no host can have: a broadcast (limited, or the receiving
+    /// subnet's), multicast, or 0.0.0.0 to anything but the limited broadcast (RFC 1122
+    /// §3.2.1.3: silently discarded; Linux's "martian source", `IP_INVALID_SOURCE`).
+    InvalidSource,
+    /// A TCP segment in a link-layer broadcast frame or to a broadcast address: TCP is
+    /// unicast only (RFC 1122 §4.2.3.10; Linux's `tcp_v4_rcv` discards any segment whose
+    /// frame was not addressed to this host).
+    TcpNotUnicast,
 }
 
 impl IpDrop {
@@ -179,6 +187,8 @@ impl IpDrop {
             IpDrop::ReassemblyTimeout => "reassembly-timeout",
             IpDrop::CannotFragment => "cannot-fragment",
             IpDrop::DuplicateFragment => "duplicate-fragment",
+            IpDrop::InvalidSource => "invalid-source",
+            IpDrop::TcpNotUnicast => "tcp-not-unicast",
         }
     }
 }
@@ -511,6 +521,8 @@ pub const DROP_REASONS: &[&str] = &[
     "reassembly-timeout",
     "cannot-fragment",
     "duplicate-fragment",
+    "invalid-source",
+    "tcp-not-unicast",
 ];
 
 /// The drop reason of a record, if it records a drop.

@@ -391,6 +391,8 @@ pub fn ip_drop(d: &IpDrop) -> String {
         IpDrop::ReassemblyTimeout => "fragments missing at reassembly timeout".into(),
         IpDrop::CannotFragment => "cannot be fragmented for the link".into(),
         IpDrop::DuplicateFragment => "a fragment already received".into(),
+        IpDrop::InvalidSource => "a source address no host can have (RFC 1122 §3.2.1.3)".into(),
+        IpDrop::TcpNotUnicast => "a TCP segment in a broadcast (TCP is unicast only)".into(),
     }
 }
 
