@@ -12,6 +12,7 @@ pub mod host;
 pub mod icmp;
 pub mod ip;
 pub mod outfile;
+pub mod packetdrill;
 pub mod phy;
 pub mod rng;
 pub mod scenario;

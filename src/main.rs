@@ -1,5 +1,7 @@
 //! The `netlab` command line.
 
+mod cli_packetdrill;
+
 use clap::{Parser, Subcommand};
 use netlab::outfile::OutFile;
 use netlab::phy::bits::{self, LineCoding};
@@ -213,6 +215,17 @@ enum Command {
         #[arg(long, default_value_t = 100_000)]
         max_events: usize,
     },
+    /// Run packetdrill scripts against netlab's TCP in simulated time: PASS, FAIL (with the
+    /// script's line:column, expected and actual, and the time) or UNSUPPORTED (with the reason).
+    ///
+    /// Exit status 0 only if every script ran and passed.
+    Packetdrill(cli_packetdrill::PacketdrillArgs),
+    /// Replay one TCP conversation of a capture (pcap/pcapng) against netlab: the other side's
+    /// segments at their captured times, netlab's segments compared with the captured side's
+    /// (flags, relative seq/ack, window, options in order, length, timing).
+    ///
+    /// Exit status 0 when every segment agrees, 1 when one differs, 2 on a bad capture.
+    Replay(cli_packetdrill::ReplayArgs),
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
         /// A shorter run, for a smoke test
@@ -306,6 +319,8 @@ fn main() -> ExitCode {
             };
             cmd_view(&file, out.as_deref(), opts, filter.as_deref())
         }
+        Command::Packetdrill(a) => cli_packetdrill::cmd_packetdrill(&a),
+        Command::Replay(a) => cli_packetdrill::cmd_replay(&a),
         Command::Bench { quick, case } => {
             let stdout = std::io::stdout();
             if let Err(e) = netlab::bench::run_all(quick, case.as_deref(), &mut stdout.lock()) {

@@ -1184,6 +1184,15 @@ impl Host {
     pub fn readiness(&self, id: SocketId) -> Readiness {
         self.sockets.readiness(id)
     }
+
+    /// The TCP connection behind socket `id`, read-only: what `TCP_INFO`, `SIOCINQ` and
+    /// `TCP_MAXSEG` report (the packetdrill runner reads them).
+    pub fn tcp_connection(&self, id: SocketId) -> Option<&Connection> {
+        match &self.sockets.get(id)?.kind {
+            SockKind::TcpConn(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// A listener for an address that `Listener::new` refused cannot happen here (the address is
