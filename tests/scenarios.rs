@@ -127,7 +127,8 @@ fn the_readme_example_runs_and_passes() {
 }
 
 /// TCP constants are settable per host: a 5 s TIME_WAIT and 3 retries instead of Linux's 60 s
-/// and 15.
+/// and 15. The linux profile sends a tail-loss probe before the first timeout, as Linux does
+/// (it counts among the retransmissions, as in Linux's `tcpi_total_retrans`).
 #[test]
 fn tcp_settings_per_host_take_effect() {
     let text = r#"[scenario]
@@ -158,7 +159,9 @@ steps = '''
 checks = '''
 at 1.5s client.tcp_time_wait == 1
 at 6.5s client.tcp_time_wait == 0
-end client.tcp_retransmits == 3
+end client.tcp_timeouts == 3
+end client.tcp_loss_probes == 1
+end client.tcp_retransmits == 4
 end client/main r == TimeoutError
 at 5s client/main status == done
 '''

@@ -267,8 +267,8 @@ Transmission Control Protocol
 (netlab) break state TIME_WAIT
 breakpoint 1: state TIME_WAIT
 (netlab) continue
-ran 30 events
--- event 36 at 0.024452800: frame #35 arrives at alice on eth0 from alice--bob
+ran 33 events
+-- event 39 at 0.024452800: frame #35 arrives at alice on eth0 from alice--bob
    0.024452800  alice      phy      rx #35 eth0 ← alice--bob
    0.024452800  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 32 bytes
    0.024452800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)

@@ -75,9 +75,11 @@ pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Res
 /// it sets (tcp_frto, tcp_fack, pacing ratios, fastopen, ecn…) have no netlab counterpart:
 /// netlab behaves as those defaults say or does not implement the mechanism at all.
 fn load_defaults(host: &mut HostConfig) {
-    // defaults.sh: tcp_syn_retries=5, tcp_synack_retries=5.
+    // defaults.sh: tcp_syn_retries=5, tcp_synack_retries=5, tcp_rmem="4096 540000 15728640"
+    // (the maximum sets the window-scale shift: 8, where the 32 MiB of this machine gives 10).
     host.tcp.syn_retries = 5;
     host.tcp.synack_retries = 5;
+    host.tcp.rmem_max = 15_728_640;
 }
 
 /// One sysctl: a knob netlab has, or an error naming it.
@@ -93,6 +95,15 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
         "tcp_synack_retries" => host.tcp.synack_retries = int()? as u32,
         "tcp_retries2" => host.tcp.data_retries = int()? as u32,
         "tcp_window_scaling" => host.tcp.window_scaling = int()? != 0,
+        "tcp_timestamps" => host.tcp.timestamps = int()? != 0,
+        "tcp_sack" => host.tcp.sack = int()? != 0,
+        "tcp_syn_linear_timeouts" => host.tcp.syn_linear_timeouts = int()? as u32,
+        // "min default max": the maximum is what netlab's window-scale choice reads.
+        "tcp_rmem" => {
+            let max = value.split_whitespace().nth(2).and_then(|m| m.parse().ok());
+            host.tcp.rmem_max =
+                max.ok_or(format!("sysctl tcp_rmem={value}: want three numbers"))?;
+        }
         // Settings whose value is what netlab does anyway.
         "tcp_invalid_ratelimit" | "tcp_min_tso_segs" | "tcp_tso_win_divisor" => {}
         _ => {

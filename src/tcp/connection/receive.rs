@@ -129,8 +129,15 @@ impl Connection {
             State::Established => {
                 // Linux (`tcp_fin`) delays this ACK, hoping the application closes soon so
                 // that its FIN carries it: a close within the delayed-ACK time takes three
-                // segments, not four.
-                if !self.ack_due && self.delack_at.is_none() {
+                // segments, not four (e_server_close_first.pcap: ACK 42 ms after the FIN).
+                // Its delayed-ACK timeout is `icsk_ack.ato`, which stays 0 until the first
+                // data arrives: a connection that never received data ACKs the FIN within a
+                // jiffy (packetdrill's close-remote-fin-then-close.pkt), so netlab at once.
+                // `rcv_nxt` has already counted the FIN here.
+                let received_data = self.irs + 2u32 != self.rcv_nxt;
+                if !received_data {
+                    self.ack_due = true;
+                } else if !self.ack_due && self.delack_at.is_none() {
                     let deadline = now + self.config.delayed_ack;
                     self.arm_timer(TimerKind::DelayedAck, deadline, out);
                 }

@@ -134,9 +134,15 @@ impl Connection {
         }
 
         // RFC 7323 §4.3: remember the TSval to echo, from an acceptable segment that covers
-        // the last ACK we sent (Linux `tcp_replace_ts_recent`).
+        // the last ACK we sent (Linux `tcp_replace_ts_recent`). Linux does it inside `tcp_ack`,
+        // after refusing an ACK of data never sent, so such a segment leaves TS.Recent alone
+        // (packetdrill's ts_recent/invalid_ack.pkt).
+        let acks_unsent = flags.ack() && seg.ack > self.snd_max;
         if let (true, Some((tsval, _))) = (self.ts_ok, seg.options.timestamps) {
-            if seq <= self.last_ack_sent && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0 {
+            if seq <= self.last_ack_sent
+                && !acks_unsent
+                && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0
+            {
                 self.ts_recent = tsval;
             }
         }

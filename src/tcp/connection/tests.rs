@@ -1351,10 +1351,22 @@ fn syn_in_established_gets_challenge_ack() {
 }
 
 #[test]
-fn ack_of_unsent_data_is_acked_and_dropped() {
-    let mut c = conn_established();
+fn ack_of_unsent_data_is_acked_and_dropped_in_the_textbook() {
+    let mut c = conn_established_with(&TcpConfig {
+        profile: crate::tcp::config::TcpProfile::Textbook,
+        ..cfg()
+    });
     let out = deliver(&mut c, t0(), &data(0, b"x").ack(LOCAL_ISS + 500u32));
     assert_eq!(single(&out).ack, REMOTE_ISS + 1u32);
+    assert_eq!(c.recv_available(), 0);
+    assert_eq!(c.snd_una(), LOCAL_ISS + 1u32);
+}
+
+#[test]
+fn ack_of_unsent_data_is_dropped_silently_by_linux() {
+    let mut c = conn_established();
+    let out = deliver(&mut c, t0(), &data(0, b"x").ack(LOCAL_ISS + 500u32));
+    assert!(out.segments.is_empty());
     assert_eq!(c.recv_available(), 0);
     assert_eq!(c.snd_una(), LOCAL_ISS + 1u32);
 }
@@ -1513,15 +1525,28 @@ fn peer_fin_enters_close_wait_and_recv_sees_end_of_stream() {
 #[test]
 fn fin_ack_rides_on_our_fin_when_we_close_within_the_delayed_ack_time() {
     let mut c = conn_established();
-    let out = deliver(&mut c, t0(), &fin(0));
+    deliver(&mut c, t0(), &data(0, b"x"));
+    fire_next(&mut c);
+    assert_eq!(recv_all(&mut c, t0()).0, b"x");
+    let out = deliver(&mut c, t0(), &fin(1));
     assert!(out.segments.is_empty());
     assert_eq!(c.timer(TimerKind::DelayedAck), Some(ms(50)));
     let mut out = Output::new();
     c.close(ms(15), &mut out).unwrap();
     let f = single(&out);
     assert!(f.flags.fin() && f.flags.ack());
-    assert_eq!(f.ack, REMOTE_ISS + 2u32);
+    assert_eq!(f.ack, REMOTE_ISS + 3u32);
     assert_eq!(c.state(), State::LastAck);
+    assert_eq!(c.timer(TimerKind::DelayedAck), None);
+}
+
+#[test]
+fn a_fin_on_a_connection_that_never_received_data_is_acked_at_once() {
+    // Linux's delayed-ACK timeout (`icsk_ack.ato`) is 0 until data arrives.
+    let mut c = conn_established();
+    let out = deliver(&mut c, t0(), &fin(0));
+    assert_eq!(single(&out).ack, REMOTE_ISS + 2u32);
+    assert_eq!(c.state(), State::CloseWait);
     assert_eq!(c.timer(TimerKind::DelayedAck), None);
 }
 
