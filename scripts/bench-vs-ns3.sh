@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
 # Times netlab and ns-3 on the same work, back to back, on this machine, and prints the ratio.
-# Needs ns-3 3.37 (Debian: apt-get install libns3-dev) and the anchor programs in
-# ../shared/anchors/ns3 (built here into target/ns3). Usage: scripts/bench-vs-ns3.sh [RUNS]
+# Needs ns-3 3.37 (Debian: apt-get install libns3-dev); the ns-3 programs are this repository's
+# own, in bench/ns3 (built here into target/ns3). Usage: scripts/bench-vs-ns3.sh [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-anchors=../shared/anchors/ns3
 out=target/ns3
-if [ ! -x "$out/lan_ping" ]; then
-    mkdir -p "$out"
-    for prog in lan_ping bulk_tcp many_conn; do
-        g++ -O2 -std=c++17 -DNDEBUG -o "$out/$prog" "$anchors/src/$prog.cc" \
-            -lns3-internet-apps -lns3-applications -lns3-bridge -lns3-csma -lns3-point-to-point \
-            -lns3-internet -lns3-traffic-control -lns3-network -lns3-stats -lns3-core
-    done
-fi
+for prog in lan_ping bulk_tcp many_conn; do
+    if [ ! -x "$out/$prog" ] || [ "bench/ns3/$prog.cc" -nt "$out/$prog" ] \
+        || [ bench/ns3/measure.h -nt "$out/$prog" ]; then
+        bench/ns3/build.sh "$out"
+        break
+    fi
+done
 cargo build --release --quiet
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1+$2}'; }

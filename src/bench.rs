@@ -30,6 +30,8 @@ pub struct BenchResult {
     pub rss_growth_kib: Option<u64>,
     /// Simulated time from the first connection to the last byte (bulk cases), µs.
     pub transfer_us: u64,
+    /// Calls answered (the Python bridge case).
+    pub calls: u64,
 }
 
 impl BenchResult {
@@ -296,6 +298,59 @@ fn app_counter(w: &World, node: NodeId, name: &str) -> u64 {
     }
 }
 
+/// Socket calls per wall second through the Python bridge: one program on one host sends `n`
+/// UDP datagrams to itself over 127.0.0.1 and reads each back (2 calls per round). The wall
+/// time includes starting `python3` (tens of milliseconds).
+pub fn python_calls(n: u64) -> BenchResult {
+    use crate::apps::python::{PythonConfig, PythonProgram};
+    use crate::apps::sock::SocketApp;
+    let dir = std::env::temp_dir().join(format!("netlab-bench-py-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    std::fs::write(
+        dir.join("calls.py"),
+        "import socket, sys\n\
+         n = int(sys.argv[1])\n\
+         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n\
+         s.bind(('127.0.0.1', 9000))\n\
+         for i in range(n):\n    \
+             s.sendto(b'x', ('127.0.0.1', 9000))\n    \
+             s.recvfrom(100)\n",
+    )
+    .expect("a temporary file");
+    let mut w = World::new(Trace::off());
+    w.limits.max_events = u64::MAX;
+    let ip = std::net::Ipv4Addr::new(10, 0, 0, 1);
+    let a = w.add_node("pc", NodeKind::Host(Box::new(tcp_host(1, ip, 24, None))), 1);
+    let config = std::sync::Arc::new(PythonConfig {
+        file: "calls.py".into(),
+        dir: dir.clone(),
+        stdin: String::new(),
+        argv: vec![n.to_string()],
+        budget_ms: 30_000,
+        cost: Duration::from_micros(1),
+        max_output: 1 << 20,
+        hosts: Default::default(),
+    });
+    let program = PythonProgram::new(config, "pc".into(), 1);
+    let t0 = std::time::Instant::now();
+    start(&mut w, a, "calls", SocketApp::Python(Box::new(program)));
+    w.run().expect("the program ends");
+    let wall = t0.elapsed();
+    std::fs::remove_dir_all(&dir).ok();
+    let calls = app_counter(&w, a, "calls");
+    assert_eq!(app_counter(&w, a, "done"), 1, "the program ended");
+    assert_eq!(calls, 2 * n + 2, "every call was answered");
+    BenchResult {
+        name: format!("python socket calls {}", 2 * n + 2),
+        frames: 0,
+        events: w.fabric.queue.processed(),
+        wall,
+        sim_time: w.now(),
+        calls,
+        ..Default::default()
+    }
+}
+
 /// Peak resident memory of this process, from /proc (Linux), in KiB.
 pub fn peak_rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -554,6 +609,10 @@ pub fn run_all(
         ),
         ("many-conn 1000".into(), Box::new(|| many_conn(1000))),
         (
+            "python socket calls".into(),
+            Box::new(move || python_calls(if quick { 5_000 } else { 50_000 })),
+        ),
+        (
             "many-conn 10000".into(),
             Box::new(move || many_conn(if quick { 2000 } else { 10_000 })),
         ),
@@ -583,6 +642,8 @@ pub fn run_all(
     for r in &cases {
         let work = if r.bytes > 0 {
             format!("{:.1} MB", r.bytes as f64 / r.wall.as_secs_f64() / 1e6)
+        } else if r.calls > 0 {
+            format!("{:.0} calls", r.calls as f64 / r.wall.as_secs_f64())
         } else if r.count > 0 {
             format!("{:.0} conn", r.count as f64 / r.wall.as_secs_f64())
         } else {
@@ -633,6 +694,11 @@ mod tests {
         assert!(clean.bytes == 300_000);
         let lossy = bulk_tcp(300_000, 0.02);
         assert!(lossy.transfer_us > clean.transfer_us, "losses cost time");
+    }
+
+    #[test]
+    fn python_bridge_answers_every_call() {
+        assert_eq!(python_calls(100).calls, 202);
     }
 
     #[test]

@@ -406,6 +406,7 @@ mod tests {
                 urgent: 0,
                 options: TcpOptions::NONE,
                 payload: Vec::new(),
+                ip_id: None,
             };
             let tcp = s.to_bytes();
             let ip =

@@ -1,5 +1,7 @@
 //! The `netlab` command line.
 
+mod cli_packetdrill;
+
 use clap::{Parser, Subcommand};
 use netlab::outfile::OutFile;
 use netlab::phy::bits::{self, LineCoding};
@@ -170,6 +172,60 @@ enum Command {
         #[arg(long, value_parser = parse_duration)]
         until: Option<Duration>,
     },
+    /// Draw the network: hosts, routers, switches and hubs with their names, interfaces and
+    /// addresses, LANs with their subnets, cables with bandwidth, delay and losses.
+    ///
+    /// Without --svg, prints the nodes and cables as text.
+    Topo {
+        /// The scenario file (TOML)
+        file: String,
+        /// Write the picture to this SVG file
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<String>,
+    },
+    /// Replay a run in the browser: one self-contained HTML file (no server, no network).
+    ///
+    /// The page shows the network with frames moving along the cables (play, pause, step,
+    /// step back, speed, time slider), the event list with filters, each frame's layers and
+    /// fields with its bytes, the nodes' tables at any time, the ladder, the TCP graphs and the
+    /// expectations. Long runs: at most --max-events events; narrow with --from/--to or --filter.
+    View {
+        /// The scenario file (TOML)
+        file: String,
+        /// The HTML file to write (default: the scenario's name with .html, here)
+        #[arg(short = 'o', long = "out", value_name = "OUT.html")]
+        out: Option<String>,
+        /// Seed for every random choice (overrides the file's `seed`)
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Stop at this simulated time, e.g. 10ms (overrides the file's `stop`)
+        #[arg(long, value_parser = parse_duration)]
+        until: Option<Duration>,
+        /// Only events from this time on, e.g. 1.5s
+        #[arg(long, value_parser = parse_duration)]
+        from: Option<Duration>,
+        /// Only events up to this time (the run is not simulated further)
+        #[arg(long, value_parser = parse_duration)]
+        to: Option<Duration>,
+        /// Only events about frames matching these filter words (e.g. "tcp syn", "arp"), plus
+        /// socket, application and scenario events
+        #[arg(long)]
+        filter: Option<String>,
+        /// At most this many events in the page
+        #[arg(long, default_value_t = 100_000)]
+        max_events: usize,
+    },
+    /// Run packetdrill scripts against netlab's TCP in simulated time: PASS, FAIL (with the
+    /// script's line:column, expected and actual, and the time) or UNSUPPORTED (with the reason).
+    ///
+    /// Exit status 0 only if every script ran and passed.
+    Packetdrill(cli_packetdrill::PacketdrillArgs),
+    /// Replay one TCP conversation of a capture (pcap/pcapng) against netlab: the other side's
+    /// segments at their captured times, netlab's segments compared with the captured side's
+    /// (flags, relative seq/ack, window, options in order, length, timing).
+    ///
+    /// Exit status 0 when every segment agrees, 1 when one differs, 2 on a bad capture.
+    Replay(cli_packetdrill::ReplayArgs),
     /// Measure simulation speed (frames and events per wall-clock second).
     Bench {
         /// A shorter run, for a smoke test
@@ -241,6 +297,30 @@ fn main() -> ExitCode {
             seed,
             until,
         } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
+        Command::Topo { file, svg } => cmd_topo(&file, svg.as_deref()),
+        Command::View {
+            file,
+            out,
+            seed,
+            until,
+            from,
+            to,
+            filter,
+            max_events,
+        } => {
+            let at = |d: Option<Duration>| d.map(|d| Instant::ZERO + d);
+            let opts = netlab::view::ViewOptions {
+                seed,
+                until: at(until),
+                from: at(from),
+                to: at(to),
+                filter: None,
+                max_events,
+            };
+            cmd_view(&file, out.as_deref(), opts, filter.as_deref())
+        }
+        Command::Packetdrill(a) => cli_packetdrill::cmd_packetdrill(&a),
+        Command::Replay(a) => cli_packetdrill::cmd_replay(&a),
         Command::Bench { quick, case } => {
             let stdout = std::io::stdout();
             if let Err(e) = netlab::bench::run_all(quick, case.as_deref(), &mut stdout.lock()) {
@@ -500,6 +580,16 @@ fn cmd_bits(
         }
     } else {
         let payload = text.unwrap_or_else(|| "hello".into());
+        // An Ethernet frame carries at most 1500 bytes (the MTU, IEEE 802.3): a longer text
+        // would draw a frame no NIC sends.
+        if payload.len() > 1500 {
+            eprintln!(
+                "error: --text: {} bytes do not fit in one Ethernet frame, which carries at most \
+                 1500 bytes (the MTU)",
+                payload.len()
+            );
+            return ExitCode::from(2);
+        }
         ethernet::frame_with_payload(
             &EthernetRepr {
                 dst: MacAddr::broadcast(),
@@ -712,6 +802,76 @@ fn cmd_ladder(
         None => out!("{}", lad.to_text()),
     }
     ExitCode::SUCCESS
+}
+
+// ---- pictures for the browser (netlab topo, netlab view) ----
+
+fn cmd_topo(file: &str, svg: Option<&str>) -> ExitCode {
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let world = scn.instantiate(None, netlab::trace::Trace::off());
+    let topo = netlab::view::Topology::of(&world);
+    match svg {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, topo.to_svg()) {
+                eprintln!("error: cannot write {path}: {e}");
+                return ExitCode::from(2);
+            }
+            eprintln!(
+                "wrote a picture of {} nodes and {} cables to {path}",
+                topo.nodes.len(),
+                topo.links.len()
+            );
+        }
+        None => print!("{}", topo.to_text()),
+    }
+    ExitCode::SUCCESS
+}
+
+fn cmd_view(
+    file: &str,
+    out: Option<&str>,
+    mut opts: netlab::view::ViewOptions,
+    filter: Option<&str>,
+) -> ExitCode {
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    if let Some(words) = filter {
+        let world = scn.instantiate(opts.seed, netlab::trace::Trace::off());
+        match netlab::filter::FrameFilter::parse(words, &|n| netlab::step::endpoint(&world, n)) {
+            Ok(f) => opts.filter = Some(f),
+            Err(e) => {
+                eprintln!("error: --filter \"{words}\": {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let path = match out {
+        Some(p) => p.to_string(),
+        None => {
+            let stem = std::path::Path::new(file)
+                .file_stem()
+                .map_or("view".into(), |s| s.to_string_lossy().into_owned());
+            format!("{stem}.html")
+        }
+    };
+    let data = netlab::view::collect(&scn, &opts);
+    let page = netlab::view::page::html(&scn.name, &data.json);
+    if let Err(e) = std::fs::write(&path, &page) {
+        eprintln!("error: cannot write {path}: {e}");
+        return ExitCode::from(2);
+    }
+    eprintln!("wrote {path} ({} kB): {}", page.len() / 1024, data.summary);
+    eprintln!("open it in a browser: file://{}", abs(&path));
+    ExitCode::SUCCESS
+}
+
+fn abs(path: &str) -> String {
+    std::fs::canonicalize(path).map_or_else(|_| path.to_string(), |p| p.display().to_string())
 }
 
 /// Writes `bytes` to `out` and puts the file in place.

@@ -58,6 +58,17 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         }
         (Table::Sockets, NodeKind::Host(h)) => {
             let _ = writeln!(out, "{}:", n.name);
+            let c = &h.sockets.config;
+            let on = |b: bool| if b { "on" } else { "off" };
+            let _ = writeln!(
+                out,
+                "TCP profile {}: sack {}, timestamps {}, window scaling {}, syn_linear_timeouts {}",
+                c.profile.name(),
+                on(c.sack),
+                on(c.timestamps),
+                on(c.window_scaling),
+                c.syn_linear_timeouts
+            );
             let _ = write!(out, "{}", sockets_table(&h.sockets.netstat()));
         }
         (Table::Counters, _) => {

@@ -48,6 +48,21 @@ pub enum Breakpoint {
     Filter(FrameFilter),
     /// The first event at or after this time.
     Time(Instant),
+    /// A program's socket call by name (`recv`, `accept`, `sendto`…), when it blocks or returns:
+    /// a Python program's `fd3.recv(1024)` or a scripted line's `data = recv(conn, 1024)`.
+    Call(String),
+}
+
+/// Whether an application log line is a call of `name`: `name(` not preceded by a letter,
+/// digit or `_` (so `recv` is not `recvfrom`, and `fd3.recv(` or `= recv(` both are).
+fn is_call_of(text: &str, name: &str) -> bool {
+    let pat = format!("{name}(");
+    text.match_indices(&pat).any(|(i, _)| {
+        text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    }) && !text.contains(" print: ")
 }
 
 /// How the run ended.
@@ -144,6 +159,7 @@ commands:
   break state STATE    stop when a TCP connection enters STATE (e.g. TIME_WAIT)
   break filter \"WORDS\" stop when a matching frame is sent or arrives (e.g. \"tcp syn\")
   break time TIME      stop at the first event at or after TIME
+  break call NAME      stop when a program's call NAME (recv, accept…) blocks or returns
   breaks               list the breakpoints
   delete [N]           delete breakpoint N (all without N)
   help                 this list
@@ -350,7 +366,8 @@ impl Stepper {
         let before = self.previous_time();
         self.breaks
             .iter()
-            .filter(|(_, b)| match b {
+            .filter(|(_, b)| {
+                match b {
                 Breakpoint::Node(n) => records.iter().any(|r| r.node == Some(*n)),
                 Breakpoint::Layer(l) => records.iter().any(|r| r.event.layer() == *l),
                 Breakpoint::State(s) => records.iter().any(|r| {
@@ -366,6 +383,10 @@ impl Stepper {
                     _ => false,
                 }),
                 Breakpoint::Time(t) => cur.step.time >= *t && before.is_none_or(|b| b < *t),
+                Breakpoint::Call(name) => records.iter().any(|r| {
+                    matches!(&r.event, TraceEvent::AppLog { text, .. } if is_call_of(text, name))
+                }),
+            }
             })
             .map(|(id, _)| *id)
             .collect()
@@ -699,12 +720,13 @@ impl Stepper {
             Breakpoint::State(s) => format!("state {s}"),
             Breakpoint::Filter(f) => format!("filter \"{f}\""),
             Breakpoint::Time(t) => format!("time {t}"),
+            Breakpoint::Call(c) => format!("call {c}"),
         }
     }
 
     fn cmd_break(&mut self, args: &[&str]) -> String {
         const USAGE: &str =
-            "usage: break node NAME | layer NAME | state STATE | filter \"WORDS\" | time TIME";
+            "usage: break node NAME | layer NAME | state STATE | filter \"WORDS\" | time TIME | call NAME";
         let Some((&what, rest)) = args.split_first() else {
             return USAGE.into();
         };
@@ -748,6 +770,12 @@ impl Stepper {
                 Ok(d) => Breakpoint::Time(Instant::ZERO + d),
                 Err(e) => return format!("error: {e}"),
             },
+            ("call", [name])
+                if !name.is_empty()
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                Breakpoint::Call(name.to_string())
+            }
             _ => return USAGE.into(),
         };
         let id = self.next_break;
@@ -887,250 +915,272 @@ impl Stepper {
         let Some(cur) = &self.current else {
             return "no event has run yet".into();
         };
-        let records = self.current_records();
-        let view = TextView::new(&self.world, &self.actions);
-        let node = match cur.step.kind {
-            StepKind::Frame { to, .. } => Some(to),
-            StepKind::Wake { node } => Some(node),
-            StepKind::Script { .. } => records.iter().find_map(|r| r.node),
-        };
-        let Some(node) = node else {
-            let mut s = String::from("a timeline action on the network, not at a device:\n");
-            for r in records {
-                let _ = writeln!(s, "  {}", view.what(r));
-            }
-            return s;
-        };
-        let kind = &self.world.node(node).kind;
-        let mut s = format!(
-            "layers at {} ({}), event {} at {}\n",
-            view.node_name(node),
-            kind.kind_name(),
+        layers_text(
+            &self.world,
+            &self.actions,
             cur.index,
-            cur.step.time
-        );
-        let rx = records.iter().find_map(|r| match &r.event {
-            TraceEvent::FrameRx {
-                id, port, frame, ..
-            } if r.node == Some(node) => Some((*id, *port, frame.clone())),
-            _ => None,
-        });
-        let mine = |r: &&Record| r.node == Some(node);
-        // The layers the arriving frame went up through, each with what its header says.
-        let mut in_rows: Vec<(Layer, String)> = Vec::new();
-        let mut accepted_note = None;
-        if let Some((id, _, frame)) = &rx {
-            let damaged = self.flipped.get(id).copied();
-            in_rows.push((
-                Layer::Phy,
-                format!(
-                    "{} bytes arrived{}",
-                    frame.len(),
-                    match damaged {
-                        Some(n) => format!(
-                            ", {n} bit{} flipped on the wire",
-                            if n == 1 { "" } else { "s" }
-                        ),
-                        None => String::new(),
-                    }
-                ),
-            ));
-            let sections = dissect::dissect(frame);
-            if !matches!(kind, NodeKind::Hub(_)) {
-                let eth = sections
-                    .first()
-                    .map(|x| x.summary.clone())
-                    .unwrap_or_default();
-                in_rows.push((Layer::Ethernet, eth));
-            }
-            if let NodeKind::Host(h) = kind {
-                let nic_drop = records
-                    .iter()
-                    .filter(mine)
-                    .any(|r| matches!(r.event, TraceEvent::NicDrop { .. }));
-                if !nic_drop {
-                    let port = rx.as_ref().map_or(0, |x| x.1);
-                    if let (Some(iface), Some(dst)) = (
-                        h.interfaces.get(port as usize),
-                        crate::ethernet::dst_of(frame),
-                    ) {
-                        let why = if dst == iface.mac {
-                            "is this interface's address"
-                        } else if dst.is_broadcast() {
-                            "is broadcast"
-                        } else {
-                            "was taken in promiscuous mode"
-                        };
-                        accepted_note = Some(format!("destination {dst} {why}: accepted"));
-                    }
-                    let delivered = records
-                        .iter()
-                        .filter(mine)
-                        .any(|r| matches!(r.event, TraceEvent::IpDeliver { .. }));
-                    for sec in sections.iter().skip(1) {
-                        let transport = matches!(sec.layer, Layer::Icmp | Layer::Udp | Layer::Tcp);
-                        if (transport && !delivered) || sec.layer == Layer::Ethernet {
-                            break;
-                        }
-                        in_rows.push((sec.layer, sec.summary.clone()));
-                    }
-                    if delivered {
-                        in_rows.push((Layer::Socket, String::new()));
-                        in_rows.push((Layer::App, String::new()));
-                    }
-                }
-            }
+            &cur.step,
+            &cur.records,
+            &|id| self.flipped.get(&id).copied(),
+        )
+    }
+}
+
+/// The `layers` view of one event: how its frame went up through the device's layers and what
+/// went out, top-down. `index` and `step` are the event's number and step, `records` the records
+/// it made, `flipped` the bits flipped on the wire of a frame (from earlier `BitErrors` records,
+/// which the caller remembers as they pass). The stepper prints it; `netlab view` keeps it per
+/// event.
+pub fn layers_text(
+    world: &World,
+    actions: &[String],
+    index: u64,
+    step: &Step,
+    records: &[Record],
+    flipped: &dyn Fn(FrameId) -> Option<u32>,
+) -> String {
+    let view = TextView::new(world, actions);
+    let node = match step.kind {
+        StepKind::Frame { to, .. } => Some(to),
+        StepKind::Wake { node } => Some(node),
+        StepKind::Script { .. } => records.iter().find_map(|r| r.node),
+    };
+    let Some(node) = node else {
+        let mut s = String::from("a timeline action on the network, not at a device:\n");
+        for r in records {
+            let _ = writeln!(s, "  {}", view.what(r));
         }
-        // Records of the receive path go with the layers the frame went up through; the rest
-        // with the layers going down.
-        let is_in = |e: &TraceEvent| {
-            in_rows.iter().any(|(l, _)| *l == row_layer(e))
-                && match e {
-                    TraceEvent::Arp { event, .. } => {
-                        !matches!(event, crate::arp::ArpEvent::RequestSent { .. })
-                    }
-                    TraceEvent::NicDrop { .. }
-                    | TraceEvent::RawDelivered { .. }
-                    | TraceEvent::MacLearned { .. }
-                    | TraceEvent::Switched { .. }
-                    | TraceEvent::HubRepeated { .. }
-                    | TraceEvent::ArpIgnored { .. }
-                    | TraceEvent::IpDeliver { .. }
-                    | TraceEvent::IpForward { .. }
-                    | TraceEvent::IpDropped { .. }
-                    | TraceEvent::IpReassembled { .. }
-                    | TraceEvent::Tcp { .. }
-                    | TraceEvent::SocketCall { .. }
-                    | TraceEvent::App { .. } => true,
-                    _ => false,
+        return s;
+    };
+    let kind = &world.node(node).kind;
+    let mut s = format!(
+        "layers at {} ({}), event {} at {}\n",
+        view.node_name(node),
+        kind.kind_name(),
+        index,
+        step.time
+    );
+    let rx = records.iter().find_map(|r| match &r.event {
+        TraceEvent::FrameRx {
+            id, port, frame, ..
+        } if r.node == Some(node) => Some((*id, *port, frame.clone())),
+        _ => None,
+    });
+    let mine = |r: &&Record| r.node == Some(node);
+    // The layers the arriving frame went up through, each with what its header says.
+    let mut in_rows: Vec<(Layer, String)> = Vec::new();
+    let mut accepted_note = None;
+    if let Some((id, _, frame)) = &rx {
+        let damaged = flipped(*id);
+        in_rows.push((
+            Layer::Phy,
+            format!(
+                "{} bytes arrived{}",
+                frame.len(),
+                match damaged {
+                    Some(n) => format!(
+                        ", {n} bit{} flipped on the wire",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                    None => String::new(),
                 }
-        };
-        let notes = |layer: Layer, inbound: bool| -> Vec<String> {
-            records
+            ),
+        ));
+        let sections = dissect::dissect(frame);
+        if !matches!(kind, NodeKind::Hub(_)) {
+            let eth = sections
+                .first()
+                .map(|x| x.summary.clone())
+                .unwrap_or_default();
+            in_rows.push((Layer::Ethernet, eth));
+        }
+        if let NodeKind::Host(h) = kind {
+            let nic_drop = records
                 .iter()
                 .filter(mine)
-                .filter(|r| {
-                    !matches!(
-                        r.event,
-                        TraceEvent::FrameRx { .. } | TraceEvent::FrameTx { .. }
-                    )
-                })
-                .filter(|r| is_in(&r.event) == inbound && row_layer(&r.event) == layer)
-                .map(|r| view.what(r))
-                .collect()
-        };
-        if let Some((id, port, _)) = &rx {
-            let _ = writeln!(
-                s,
-                "in (bottom-up): frame {id} on {}",
-                view.port_name(node, *port)
-            );
-            for (layer, text) in &in_rows {
-                let mut n = notes(*layer, true);
-                if *layer == Layer::Ethernet {
-                    if let Some(a) = &accepted_note {
-                        n.insert(0, a.clone());
+                .any(|r| matches!(r.event, TraceEvent::NicDrop { .. }));
+            if !nic_drop {
+                let port = rx.as_ref().map_or(0, |x| x.1);
+                if let (Some(iface), Some(dst)) = (
+                    h.interfaces.get(port as usize),
+                    crate::ethernet::dst_of(frame),
+                ) {
+                    let why = if dst == iface.mac {
+                        "is this interface's address"
+                    } else if dst.is_broadcast() {
+                        "is broadcast"
+                    } else {
+                        "was taken in promiscuous mode"
+                    };
+                    accepted_note = Some(format!("destination {dst} {why}: accepted"));
+                }
+                let delivered = records
+                    .iter()
+                    .filter(mine)
+                    .any(|r| matches!(r.event, TraceEvent::IpDeliver { .. }));
+                for sec in sections.iter().skip(1) {
+                    let transport = matches!(sec.layer, Layer::Icmp | Layer::Udp | Layer::Tcp);
+                    if (transport && !delivered) || sec.layer == Layer::Ethernet {
+                        break;
                     }
+                    in_rows.push((sec.layer, sec.summary.clone()));
                 }
-                let name = layer.name();
-                if !text.is_empty() {
-                    let _ = writeln!(s, "  {name:<7} {text}");
-                } else if !n.is_empty() {
-                    let _ = writeln!(s, "  {name:<7} {}", n[0]);
-                }
-                let skip = usize::from(text.is_empty() && !n.is_empty());
-                for note in n.iter().skip(skip) {
-                    let _ = writeln!(s, "  {:<7} · {note}", "");
+                if delivered {
+                    in_rows.push((Layer::Socket, String::new()));
+                    in_rows.push((Layer::App, String::new()));
                 }
             }
         }
-        let sent: Vec<&Record> = records
+    }
+    // Records of the receive path go with the layers the frame went up through; the rest
+    // with the layers going down.
+    let is_in = |e: &TraceEvent| {
+        in_rows.iter().any(|(l, _)| *l == row_layer(e))
+            && match e {
+                TraceEvent::Arp { event, .. } => {
+                    !matches!(event, crate::arp::ArpEvent::RequestSent { .. })
+                }
+                TraceEvent::NicDrop { .. }
+                | TraceEvent::RawDelivered { .. }
+                | TraceEvent::MacLearned { .. }
+                | TraceEvent::Switched { .. }
+                | TraceEvent::HubRepeated { .. }
+                | TraceEvent::ArpIgnored { .. }
+                | TraceEvent::IpDeliver { .. }
+                | TraceEvent::IpForward { .. }
+                | TraceEvent::IpDropped { .. }
+                | TraceEvent::IpReassembled { .. }
+                | TraceEvent::Tcp { .. }
+                | TraceEvent::SocketCall { .. }
+                | TraceEvent::App { .. } => true,
+                _ => false,
+            }
+    };
+    let notes = |layer: Layer, inbound: bool| -> Vec<String> {
+        records
             .iter()
             .filter(mine)
-            .filter(|r| matches!(r.event, TraceEvent::FrameTx { .. }))
-            .collect();
-        let mut out_notes = Vec::new();
-        for layer in Layer::ALL.iter().rev() {
-            for n in notes(*layer, false) {
-                // The same line again (a window of segments going out): counted, not repeated.
-                match out_notes.last_mut() {
-                    Some((l, prev, k)) if *l == *layer && *prev == n => *k += 1,
-                    _ => out_notes.push((*layer, n, 1)),
+            .filter(|r| {
+                !matches!(
+                    r.event,
+                    TraceEvent::FrameRx { .. } | TraceEvent::FrameTx { .. }
+                )
+            })
+            .filter(|r| is_in(&r.event) == inbound && row_layer(&r.event) == layer)
+            .map(|r| view.what(r))
+            .collect()
+    };
+    if let Some((id, port, _)) = &rx {
+        let _ = writeln!(
+            s,
+            "in (bottom-up): frame {id} on {}",
+            view.port_name(node, *port)
+        );
+        for (layer, text) in &in_rows {
+            let mut n = notes(*layer, true);
+            if *layer == Layer::Ethernet {
+                if let Some(a) = &accepted_note {
+                    n.insert(0, a.clone());
                 }
             }
-        }
-        if !sent.is_empty() || !out_notes.is_empty() {
-            s.push_str("out (top-down):\n");
-        }
-        for (layer, n, k) in &out_notes {
-            let times = if *k > 1 {
-                format!(" ({k} times)")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(s, "  {:<7} · {n}{times}", layer.name());
-        }
-        for r in sent {
-            let TraceEvent::FrameTx {
-                link,
-                port,
-                id,
-                frame,
-                start,
-                arrival,
-                queued_behind,
-            } = &r.event
-            else {
-                continue;
-            };
-            let _ = writeln!(s, "  frame {id} → {}:", view.link_name(*link));
-            // The layers this device works at: a switch stops at Ethernet, a hub at the wire,
-            // a router passing a datagram on at IP.
-            let top = match kind {
-                NodeKind::Switch(_) => Layer::Switch,
-                NodeKind::Hub(_) => Layer::Phy,
-                NodeKind::Host(h) => {
-                    let forwarded = dissect::ipv4_addresses(frame).is_some_and(|(src, _)| {
-                        !h.interfaces
-                            .iter()
-                            .any(|i| i.addr.is_some_and(|c| c.addr() == src))
-                    });
-                    if forwarded {
-                        Layer::Ip
-                    } else {
-                        Layer::App
-                    }
-                }
-            };
-            let sections = dissect::dissect(frame);
-            for sec in sections.iter().rev().filter(|sec| sec.layer <= top) {
-                let name = if sec.title.starts_with("Data") {
-                    "data"
-                } else {
-                    sec.layer.name()
-                };
-                let _ = writeln!(s, "    {name:<7} {}", sec.summary);
+            let name = layer.name();
+            if !text.is_empty() {
+                let _ = writeln!(s, "  {name:<7} {text}");
+            } else if !n.is_empty() {
+                let _ = writeln!(s, "  {name:<7} {}", n[0]);
             }
-            let mut phy = format!(
-                "tx on {}, {} bytes",
-                view.port_name(node, *port),
-                frame.len()
-            );
-            if *queued_behind > 0 {
-                let _ = write!(phy, ", queued behind {queued_behind}, starts {start}");
-            }
-            let _ = write!(phy, ", last bit arrives {arrival}");
-            let _ = writeln!(s, "    {:<7} {phy}", "phy");
-        }
-        let others: Vec<&Record> = records.iter().filter(|r| r.node != Some(node)).collect();
-        if !others.is_empty() {
-            s.push_str("elsewhere:\n");
-            for r in others {
-                let _ = writeln!(s, "  {}", view.line(r).trim_start());
+            let skip = usize::from(text.is_empty() && !n.is_empty());
+            for note in n.iter().skip(skip) {
+                let _ = writeln!(s, "  {:<7} · {note}", "");
             }
         }
-        s
     }
+    let sent: Vec<&Record> = records
+        .iter()
+        .filter(mine)
+        .filter(|r| matches!(r.event, TraceEvent::FrameTx { .. }))
+        .collect();
+    let mut out_notes = Vec::new();
+    for layer in Layer::ALL.iter().rev() {
+        for n in notes(*layer, false) {
+            // The same line again (a window of segments going out): counted, not repeated.
+            match out_notes.last_mut() {
+                Some((l, prev, k)) if *l == *layer && *prev == n => *k += 1,
+                _ => out_notes.push((*layer, n, 1)),
+            }
+        }
+    }
+    if !sent.is_empty() || !out_notes.is_empty() {
+        s.push_str("out (top-down):\n");
+    }
+    for (layer, n, k) in &out_notes {
+        let times = if *k > 1 {
+            format!(" ({k} times)")
+        } else {
+            String::new()
+        };
+        let _ = writeln!(s, "  {:<7} · {n}{times}", layer.name());
+    }
+    for r in sent {
+        let TraceEvent::FrameTx {
+            link,
+            port,
+            id,
+            frame,
+            start,
+            arrival,
+            queued_behind,
+        } = &r.event
+        else {
+            continue;
+        };
+        let _ = writeln!(s, "  frame {id} → {}:", view.link_name(*link));
+        // The layers this device works at: a switch stops at Ethernet, a hub at the wire,
+        // a router passing a datagram on at IP.
+        let top = match kind {
+            NodeKind::Switch(_) => Layer::Switch,
+            NodeKind::Hub(_) => Layer::Phy,
+            NodeKind::Host(h) => {
+                let forwarded = dissect::ipv4_addresses(frame).is_some_and(|(src, _)| {
+                    !h.interfaces
+                        .iter()
+                        .any(|i| i.addr.is_some_and(|c| c.addr() == src))
+                });
+                if forwarded {
+                    Layer::Ip
+                } else {
+                    Layer::App
+                }
+            }
+        };
+        let sections = dissect::dissect(frame);
+        for sec in sections.iter().rev().filter(|sec| sec.layer <= top) {
+            let name = if sec.title.starts_with("Data") {
+                "data"
+            } else {
+                sec.layer.name()
+            };
+            let _ = writeln!(s, "    {name:<7} {}", sec.summary);
+        }
+        let mut phy = format!(
+            "tx on {}, {} bytes",
+            view.port_name(node, *port),
+            frame.len()
+        );
+        if *queued_behind > 0 {
+            let _ = write!(phy, ", queued behind {queued_behind}, starts {start}");
+        }
+        let _ = write!(phy, ", last bit arrives {arrival}");
+        let _ = writeln!(s, "    {:<7} {phy}", "phy");
+    }
+    let others: Vec<&Record> = records.iter().filter(|r| r.node != Some(node)).collect();
+    if !others.is_empty() {
+        s.push_str("elsewhere:\n");
+        for r in others {
+            let _ = writeln!(s, "  {}", view.line(r).trim_start());
+        }
+    }
+    s
 }
 
 /// The row of the `layers` view a record belongs to: switching decisions go with Ethernet.
@@ -1145,7 +1195,8 @@ fn row_layer(e: &TraceEvent) -> Layer {
 }
 
 /// The addresses a node name stands for in a frame filter (`from=alice`).
-fn endpoint(world: &World, name: &str) -> Option<Endpoint> {
+/// The addresses a node name stands for in filter words (`from=alice`): its MACs and IPs.
+pub fn endpoint(world: &World, name: &str) -> Option<Endpoint> {
     let id = world.node_id(name)?;
     match &world.node(id).kind {
         NodeKind::Host(h) => Some(Endpoint {

@@ -136,7 +136,7 @@ fn unknown_host_in_the_timeline() {
 fn unknown_action() {
     assert_eq!(
         broken("send-frame to=bob", "send-frme to=bob"),
-        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, or a socket call such as `s = socket(tcp)`"
+        "bad.toml:20:11: unknown action `send-frme` for a node: expected one of send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, python, or a socket call such as `s = socket(tcp)`"
     );
 }
 
@@ -346,5 +346,16 @@ fn tcp_setting_without_a_unit() {
             "gateway = \"10.0.1.1\"\ntcp = { min_rto = 200 }"
         ),
         "bad.toml:8:19: `200` has no unit: write it as a string with a unit, such as \"200ms\""
+    );
+}
+
+#[test]
+fn unknown_tcp_profile() {
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ntcp = { profile = \"bsd\" }"
+        ),
+        "bad.toml:8:19: unknown TCP profile \"bsd\": expected \"linux\" or \"textbook\""
     );
 }

@@ -390,3 +390,39 @@ fn help_lists_every_layer_and_quiet_is_quiet() {
     assert!(out.starts_with("run ended at t="), "{out}");
     assert!(out.contains("expectations: 6 passed, 0 failed"), "{out}");
 }
+
+/// Item 11: `bits --text` drew a 131 KB "Ethernet frame" without a word about the MTU.
+#[test]
+fn bits_refuses_a_text_longer_than_the_mtu() {
+    let long = "x".repeat(1501);
+    let (code, out, err) = netlab(&["bits", "--text", &long]);
+    assert_eq!(code, 2, "{out:.300}");
+    assert!(
+        err.contains("error: --text: 1501 bytes do not fit in one Ethernet frame, which carries at most 1500 bytes (the MTU)"),
+        "{err}"
+    );
+    let (code, _, _) = netlab(&["bits", "--text", &long[..1500]]);
+    assert_eq!(code, 0);
+}
+
+/// Item 22: a run "until quiet" went on to ~306 s because a switch's MAC aging timers kept it
+/// alive, so `--show mac@sw1` at the end showed an empty table.
+#[test]
+fn housekeeping_timers_do_not_keep_a_run_alive() {
+    let (code, out, _) = netlab(&[
+        "run",
+        "scenarios/ping-one-lan.toml",
+        "--quiet",
+        "--show",
+        "mac@sw1",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    let end: f64 = out
+        .split_once("run ended at t=")
+        .and_then(|(_, r)| r.split_once('s'))
+        .and_then(|(t, _)| t.parse().ok())
+        .expect("the end time");
+    assert!(end < 300.0, "the run went on to {end} s:\n{out}");
+    assert!(out.contains("1      02:4e:4c:00:00:01"), "{out}");
+    assert!(out.contains("2      02:4e:4c:00:00:02"), "{out}");
+}

@@ -562,6 +562,7 @@ fn tshark_analysis(path: &Path, sender: &str) -> Analysis {
             "tcp.analysis.keep_alive",
             "tcp.analysis.zero_window",
             "tcp.analysis.window_update",
+            "tcp.ack_raw",
         ],
     );
     let mut a = Analysis::default();
@@ -591,7 +592,12 @@ fn tshark_analysis(path: &Path, sender: &str) -> Analysis {
                 }
             }
         } else {
-            a.dup_acks += usize::from(set(8));
+            // tshark flags any repeated pure ACK; RFC 5681 §2 (and netlab) call it a duplicate
+            // only while the sender has data outstanding. The difference shows when the peer
+            // in LAST_ACK answers a retransmitted FIN that reaches it after all is acknowledged.
+            let ack: u32 = f[12].parse().unwrap_or(0);
+            let outstanding = sent_up_to.is_some_and(|up_to| (up_to.wrapping_sub(ack) as i32) > 0);
+            a.dup_acks += usize::from(set(8) && outstanding);
             let zero = set(10);
             if zero && !closed {
                 a.windows_closed += 1;

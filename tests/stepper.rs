@@ -199,59 +199,59 @@ ran 2 events
    0.001000000  alice      phy      tx #1 eth0 → alice--bob, arrives 0.002057600: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype experimental (0x88b5), 64 bytes: "start"
    0.001000000  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: CLOSED -> SYN_SENT (UserConnect)
    0.001000000  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer Retransmit armed for 1.001000000
-   0.001000000  alice      ip       send TCP to 10.0.0.2, 48 bytes, out eth0 (route 10.0.0.0/24)
+   0.001000000  alice      ip       send TCP to 10.0.0.2, 60 bytes, out eth0 (route 10.0.0.0/24)
    0.001000000  alice      phy      tx #2 eth0 → alice--bob (queued behind 1, starts 0.001067200), arrives 0.002124800: 02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806), 64 bytes: ARP who-has 10.0.0.2 tell 10.0.0.1
    0.001000000  alice      arp      eth0: new neighbour 10.0.0.2 (INCOMPLETE: resolving)
    0.001000000  alice      arp      eth0: who-has 10.0.0.2? broadcast request 1
 (netlab) next state
 ran 4 events
--- event 6 at 0.004241600: frame #4 arrives at bob on eth0 from alice--bob
-   0.004241600  bob        phy      rx #4 eth0 ← alice--bob
-   0.004241600  bob        ip       deliver TCP 10.0.0.1 > 10.0.0.2, 28 bytes
-   0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: LISTEN -> SYN_RECEIVED (RcvSyn)
-   0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004241600
-   0.004241600  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
-   0.004241600  bob        ip       send TCP to 10.0.0.1, 48 bytes, out eth0 (route 10.0.0.0/24)
-   0.004241600  bob        phy      tx #5 eth0 → alice--bob, arrives 0.005300800: 02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, ethertype IPv4 (0x0800), 66 bytes: IP 10.0.0.2 > 10.0.0.1: TCP 80 > 39690: Flags [S.], seq 3050923829, ack 1857895426, win 64240, options [mss 1460,nop,wscale 2], length 0
-   0.004241600  bob        arp      eth0: 10.0.0.1: STALE → DELAY
+-- event 6 at 0.004251200: frame #4 arrives at bob on eth0 from alice--bob
+   0.004251200  bob        phy      rx #4 eth0 ← alice--bob
+   0.004251200  bob        ip       deliver TCP 10.0.0.1 > 10.0.0.2, 40 bytes
+   0.004251200  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: LISTEN -> SYN_RECEIVED (RcvSyn)
+   0.004251200  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004251200
+   0.004251200  bob        tcp      10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
+   0.004251200  bob        ip       send TCP to 10.0.0.1, 60 bytes, out eth0 (route 10.0.0.0/24)
+   0.004251200  bob        phy      tx #5 eth0 → alice--bob, arrives 0.005320000: 02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, ethertype IPv4 (0x0800), 78 bytes: IP 10.0.0.2 > 10.0.0.1: TCP 80 > 39690: Flags [S.], seq 3050923829, ack 1857895426, win 65160, options [mss 1460,sackOK,TS val 2410948684 ecr 4033895731,nop,wscale 10], length 0
+   0.004251200  bob        arp      eth0: 10.0.0.1: STALE → DELAY
 (netlab) layers
-layers at bob (host), event 6 at 0.004241600
+layers at bob (host), event 6 at 0.004251200
 in (bottom-up): frame #4 on eth0
-  phy     66 bytes arrived
-  eth     02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, type 0x0800 (IPv4), 66 bytes, FCS correct
+  phy     78 bytes arrived
+  eth     02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, type 0x0800 (IPv4), 78 bytes, FCS correct
           · destination 02:4e:4c:00:00:02 is this interface's address: accepted
-  ip      10.0.0.1 > 10.0.0.2, TTL 64, protocol 6 (TCP), id 1, 48 bytes, DF, header checksum correct
-          · deliver TCP 10.0.0.1 > 10.0.0.2, 28 bytes
-  tcp     port 39690 > 80 [S] seq 1857895425 win 64240 len 0 options [mss 1460,nop,wscale 2]
+  ip      10.0.0.1 > 10.0.0.2, TTL 64, protocol 6 (TCP), id 51826, 60 bytes, DF, header checksum correct
+          · deliver TCP 10.0.0.1 > 10.0.0.2, 40 bytes
+  tcp     port 39690 > 80 [S] seq 1857895425 win 64240 len 0 options [mss 1460,sackOK,TS val 4033895731 ecr 0,nop,wscale 10]
           · 10.0.0.2:80 > 10.0.0.1:39690: LISTEN -> SYN_RECEIVED (RcvSyn)
-          · 10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004241600
+          · 10.0.0.2:80 > 10.0.0.1:39690: timer Retransmit armed for 1.004251200
           · 10.0.0.2:80 > 10.0.0.1:39690: half-open connection from 10.0.0.1:39690
 out (top-down):
-  ip      · send TCP to 10.0.0.1, 48 bytes, out eth0 (route 10.0.0.0/24)
+  ip      · send TCP to 10.0.0.1, 60 bytes, out eth0 (route 10.0.0.0/24)
   arp     · eth0: 10.0.0.1: STALE → DELAY
   frame #5 → alice--bob:
-    tcp     port 80 > 39690 [S.] seq 3050923829 ack 1857895426 win 64240 len 0 options [mss 1460,nop,wscale 2]
-    ip      10.0.0.2 > 10.0.0.1, TTL 64, protocol 6 (TCP), id 1, 48 bytes, DF, header checksum correct
-    eth     02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, type 0x0800 (IPv4), 66 bytes, FCS correct
-    phy     tx on eth0, 66 bytes, last bit arrives 0.005300800
+    tcp     port 80 > 39690 [S.] seq 3050923829 ack 1857895426 win 65160 len 0 options [mss 1460,sackOK,TS val 2410948684 ecr 4033895731,nop,wscale 10]
+    ip      10.0.0.2 > 10.0.0.1, TTL 64, protocol 6 (TCP), id 0, 60 bytes, DF, header checksum correct
+    eth     02:4e:4c:00:00:02 > 02:4e:4c:00:00:01, type 0x0800 (IPv4), 78 bytes, FCS correct
+    phy     tx on eth0, 78 bytes, last bit arrives 0.005320000
 (netlab) fields
-frame #4, 66 bytes as bob received them on eth0:
+frame #4, 78 bytes as bob received them on eth0:
 Ethernet II
     Destination  02:4e:4c:00:00:02
     Source       02:4e:4c:00:00:01
     Type         0x0800 (IPv4)
-    FCS          0xa4b32341 (correct)
+    FCS          0x2c490558 (correct)
 Internet Protocol Version 4
     Version          4
     Header length    20 bytes (5)
     Type of service  0x00 (DSCP 0, ECN 0)
-    Total length     48
-    Identification   0x0001 (1)
+    Total length     60
+    Identification   0xca72 (51826)
     Flags            0x2 (Don't fragment)
     Fragment offset  0 (0 bytes)
     Time to live     64
     Protocol         6 (TCP)
-    Header checksum  0x26c5 (correct)
+    Header checksum  0x5c47 (correct)
     Source           10.0.0.1
     Destination      10.0.0.2
 Transmission Control Protocol
@@ -259,35 +259,36 @@ Transmission Control Protocol
     Destination port       80
     Sequence number        1857895425
     Acknowledgment number  0 (not used: ACK not set)
-    Header length          28 bytes (7)
+    Header length          40 bytes (10)
     Flags                  0x002 (SYN) [S]
     Window                 64240
-    Checksum               0x2f11 (correct)
+    Checksum               0xa54c (correct)
     Urgent pointer         0
-    Options                8 bytes: mss 1460,nop,wscale 2
+    Options                20 bytes: mss 1460,sackOK,TS val 4033895731 ecr 0,nop,wscale 10
     Payload                0 bytes: (none)
     Segment length         1 (sequence space: payload + SYN + FIN; next sequence number 1857895426)
 (netlab) break state TIME_WAIT
 breakpoint 1: state TIME_WAIT
 (netlab) continue
-ran 30 events
--- event 36 at 0.024289600: frame #35 arrives at alice on eth0 from alice--bob
-   0.024289600  alice      phy      rx #35 eth0 ← alice--bob
-   0.024289600  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 20 bytes
-   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: peer window 129940
-   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)
-   0.024289600  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer TimeWait armed for 60.024289600
-   0.024289600  alice      ip       send TCP to 10.0.0.2, 40 bytes, out eth0 (route 10.0.0.0/24)
-   0.024289600  alice      phy      tx #36 eth0 → alice--bob, arrives 0.025347200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 64 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 32484, length 0
+ran 33 events
+-- event 39 at 0.024452800: frame #35 arrives at alice on eth0 from alice--bob
+   0.024452800  alice      phy      rx #35 eth0 ← alice--bob
+   0.024452800  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 32 bytes
+   0.024452800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)
+   0.024452800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer TimeWait armed for 60.024452800
+   0.024452800  alice      ip       send TCP to 10.0.0.2, 52 bytes, out eth0 (route 10.0.0.0/24)
+   0.024452800  alice      phy      tx #36 eth0 → alice--bob, arrives 0.025515200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 70 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 63, options [nop,nop,TS val 4033895754 ecr 2410948703], length 0
 breakpoint 1 (state TIME_WAIT) hit
 (netlab) show sockets alice
-at t=0.024289600
+at t=0.024452800
 alice:
+TCP profile linux: sack on, timestamps on, window scaling on, syn_linear_timeouts 4
 Proto Recv-Q Send-Q Local Address         Foreign Address       State
 tcp        0      0 10.0.0.1:39690        10.0.0.2:80           TIME_WAIT
 (netlab) show sockets bob
-at t=0.024289600
+at t=0.024452800
 bob:
+TCP profile linux: sack on, timestamps on, window scaling on, syn_linear_timeouts 4
 Proto Recv-Q Send-Q Local Address         Foreign Address       State
 tcp        0      0 0.0.0.0:80            0.0.0.0:*             LISTEN
 tcp        0      0 10.0.0.2:80           10.0.0.1:39690        LAST_ACK

@@ -376,19 +376,19 @@ fn ladder_of_a_tcp_connection_snapshot() {
                      │             │
  1.000000000         ├────────────►│        ARP who-has 10.0.0.2 tell 10.0.0.1
  1.001005760         │◄────────────┤        ARP 10.0.0.2 is-at 02:4e:4c:00:00:01
- 1.002011520         ├────────────►│        47553 → 8081 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 WS=4
- 1.003017440         │◄────────────┤        8081 → 47553 [SYN, ACK] Seq=0 Ack=1 Win=64240 Len=0 MSS=1460 WS=4
- 1.004023360         ├────────────►│        47553 → 8081 [ACK] Seq=1 Ack=1 Win=129940 Len=0
- 1.004023360         ├────────────►│        47553 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=129940 Len=5 "hello"
- 1.005035840         │◄────────────┤        8081 → 47553 [ACK] Seq=1 Ack=6 Win=129940 Len=0
- 1.005035840         │◄────────────┤        8081 → 47553 [PSH, ACK] Seq=1 Ack=6 Win=129940 Len=7 "helloSB"
- 1.005035840         │◄────────────┤        8081 → 47553 [FIN, ACK] Seq=8 Ack=6 Win=129940 Len=0
- 1.006048400         ├────────────►│        47553 → 8081 [ACK] Seq=6 Ack=8 Win=129932 Len=0
- 1.006048400         ├────────────►│        47553 → 8081 [FIN, ACK] Seq=6 Ack=8 Win=129932 Len=0
- 1.006055120         ├────────────►│        47553 → 8081 [ACK] Seq=7 Ack=9 Win=129932 Len=0
- 1.007060880         │◄────────────┤        8081 → 47553 [ACK] Seq=9 Ack=7 Win=129936 Len=0
- 6.003017440         │◄────────────┤        ARP who-has 10.0.0.1 tell 10.0.0.2
- 6.004023200         ├────────────►│        ARP 10.0.0.1 is-at 02:4e:4c:00:00:02
+ 1.002011520         ├────────────►│        47553 → 8081 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM TSval=2410949680 TSecr=0 WS=1024
+ 1.003018400         │◄────────────┤        8081 → 47553 [SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 MSS=1460 SACK_PERM TSval=4033896733 TSecr=2410949680 WS=1024
+ 1.004025280         ├────────────►│        47553 → 8081 [ACK] Seq=1 Ack=1 Win=64512 Len=0 TSval=2410949684 TSecr=4033896733
+ 1.004025280         ├────────────►│        47553 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=64512 Len=5 TSval=2410949684 TSecr=4033896733 "hello"
+ 1.005039120         │◄────────────┤        8081 → 47553 [ACK] Seq=1 Ack=6 Win=65536 Len=0 TSval=4033896735 TSecr=2410949684
+ 1.005039120         │◄────────────┤        8081 → 47553 [PSH, ACK] Seq=1 Ack=6 Win=65536 Len=7 TSval=4033896735 TSecr=2410949684 "helloSB"
+ 1.005039120         │◄────────────┤        8081 → 47553 [FIN, ACK] Seq=8 Ack=6 Win=65536 Len=0 TSval=4033896735 TSecr=2410949684
+ 1.006053120         ├────────────►│        47553 → 8081 [ACK] Seq=6 Ack=8 Win=64512 Len=0 TSval=2410949686 TSecr=4033896735
+ 1.006053120         ├────────────►│        47553 → 8081 [FIN, ACK] Seq=6 Ack=8 Win=64512 Len=0 TSval=2410949686 TSecr=4033896735
+ 1.006060320         ├────────────►│        47553 → 8081 [ACK] Seq=7 Ack=9 Win=64512 Len=0 TSval=2410949686 TSecr=4033896735
+ 1.007066560         │◄────────────┤        8081 → 47553 [ACK] Seq=9 Ack=7 Win=65536 Len=0 TSval=4033896737 TSecr=2410949686
+ 6.003018400         │◄────────────┤        ARP who-has 10.0.0.1 tell 10.0.0.2
+ 6.004024160         ├────────────►│        ARP 10.0.0.1 is-at 02:4e:4c:00:00:02
 "#;
     assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
 }
@@ -399,9 +399,10 @@ fn ladder_marks_the_retransmission() {
     let o = run(&load("scenarios/lessons/retransmission.toml"));
     let l = ladder_of(&o, &LadderOptions::default());
     let texts: Vec<String> = l.arrows.iter().map(|a| a.text()).collect();
-    let lost = r#"39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=129940 Len=9 "important"  ✗ dropped on client--server: fault"#;
-    let again =
-        r#"[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=129940 Len=9 "important""#;
+    let lost = r#"39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=64512 Len=9 TSval=4033896734 TSecr=2410949683 "important"  ✗ dropped on client--server: fault"#;
+    // Linux marks PSH when it sends the tail of a write, not on the retransmitted copy (seen in
+    // ../shared/anchors/linux/c2_data_rto_backoff.pcap: segment 13033 first with PSH, again without).
+    let again = r#"[TCP Retransmission] 39690 → 8081 [ACK] Seq=1 Ack=1 Win=64512 Len=9 TSval=4033896938 TSecr=2410949683 "important""#;
     let i = texts.iter().position(|t| t == lost).expect(lost);
     assert_eq!(texts[i + 1], again, "{texts:#?}");
     assert_eq!(

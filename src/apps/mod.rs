@@ -5,6 +5,7 @@
 //! deadline. The host carries the packets out.
 
 pub mod ping;
+pub mod python;
 pub mod script;
 pub mod sock;
 pub mod traceroute;
@@ -99,6 +100,7 @@ impl App {
             }
             "traceroute" => TracerouteStats::NAMES.to_vec(),
             "script" => script::ScriptStats::NAMES.to_vec(),
+            "python" => python::PythonStats::NAMES.to_vec(),
             "stream" => sock::StreamStats::NAMES.to_vec(),
             _ => vec![],
         }

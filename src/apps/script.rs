@@ -18,7 +18,7 @@
 
 use super::sock::SockCx;
 use crate::socket::{
-    api::would_block, Shutdown, SockOpt, SockType, SocketApi, SocketError, SocketId,
+    api::would_block, BlockMode, Shutdown, SockOpt, SockType, SocketApi, SocketError, SocketId,
 };
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
@@ -82,6 +82,12 @@ pub enum Call {
     },
     Close {
         sock: String,
+    },
+    /// `sock.setblocking(False)`: calls that would block fail with `BlockingIOError` instead
+    /// (`O_NONBLOCK`), and `send` may take part of the data.
+    SetBlocking {
+        sock: String,
+        blocking: bool,
     },
     Shutdown {
         sock: String,
@@ -292,6 +298,22 @@ impl Script {
         }
     }
 
+    /// Whether `call` is on a socket the program made non-blocking.
+    fn nonblocking(&self, cx: &SockCx, call: &Call) -> bool {
+        let sock = match call {
+            Call::Accept { sock }
+            | Call::Connect { sock, .. }
+            | Call::Send { sock, .. }
+            | Call::SendAll { sock, .. }
+            | Call::Recv { sock, .. }
+            | Call::RecvFrom { sock, .. } => sock,
+            _ => return false,
+        };
+        self.sock(sock)
+            .and_then(|s| cx.block_mode(s))
+            .is_ok_and(|m| m == BlockMode::NonBlocking)
+    }
+
     fn exec(&mut self, cx: &mut SockCx, call: &Call) -> Outcome {
         let r: Result<Vec<Value>, SocketError> = (|| {
             Ok(match call {
@@ -310,6 +332,11 @@ impl Script {
                 }
                 Call::Connect { sock, to } => {
                     let s = self.sock(sock)?;
+                    // Non-blocking: Linux's answer as it is (EINPROGRESS, EALREADY, EISCONN).
+                    if cx.block_mode(s)? == BlockMode::NonBlocking {
+                        cx.connect(s, *to)?;
+                        return Ok(vec![]);
+                    }
                     // A blocking connect: EINPROGRESS, wait until writable, then SO_ERROR
                     // (what the kernel, and CPython with a timeout, do).
                     if self.in_progress.is_none() {
@@ -328,12 +355,35 @@ impl Script {
                 }
                 Call::Send { sock, data } => {
                     let bytes = self.bytes(data);
-                    let n = cx.send(self.sock(sock)?, &bytes)?;
-                    if n == 0 && !bytes.is_empty() {
-                        return Err(SocketError::WouldBlock);
+                    let s = self.sock(sock)?;
+                    // A non-blocking socket takes what fits and says how much. A blocking
+                    // one waits until every byte is queued (Linux's tcp_sendmsg sleeps for
+                    // room), so a blocking send returns the whole length: partial counts come
+                    // from non-blocking sockets and timeouts, not from full buffers.
+                    if cx.block_mode(s)? != BlockMode::Blocking {
+                        let n = cx.send(s, &bytes)?;
+                        self.stats.bytes_out += n as u64;
+                        return Ok(vec![Value::Int(n as i64)]);
                     }
-                    self.stats.bytes_out += n as u64;
-                    vec![Value::Int(n as i64)]
+                    let mut done = self.in_progress.unwrap_or(0);
+                    while done < bytes.len() {
+                        match cx.send(s, &bytes[done..]) {
+                            Ok(0) | Err(SocketError::WouldBlock) => {
+                                self.in_progress = Some(done);
+                                return Err(SocketError::WouldBlock);
+                            }
+                            Ok(n) => {
+                                done += n;
+                                self.stats.bytes_out += n as u64;
+                            }
+                            Err(e) => {
+                                self.in_progress = None;
+                                return Err(e);
+                            }
+                        }
+                    }
+                    self.in_progress = None;
+                    vec![Value::Int(bytes.len() as i64)]
                 }
                 Call::SendAll { sock, data } => {
                     let bytes = self.bytes(data);
@@ -412,6 +462,15 @@ impl Script {
                     self.stats.bytes_in += data.len() as u64;
                     vec![Value::Bytes(data), Value::Addr(from)]
                 }
+                Call::SetBlocking { sock, blocking } => {
+                    let mode = if *blocking {
+                        BlockMode::Blocking
+                    } else {
+                        BlockMode::NonBlocking
+                    };
+                    cx.set_block_mode(self.sock(sock)?, mode)?;
+                    vec![]
+                }
                 Call::Close { sock } => {
                     cx.close(self.sock(sock)?)?;
                     vec![]
@@ -463,6 +522,12 @@ impl Script {
         })();
         match r {
             Ok(v) => Outcome::Ready(v),
+            // On a non-blocking socket the program sees BlockingIOError (EAGAIN,
+            // EINPROGRESS) instead of waiting.
+            Err(e) if would_block(&e) && self.nonblocking(cx, call) => {
+                self.in_progress = None;
+                Outcome::Fail(e)
+            }
             Err(SocketError::WouldBlock) => Outcome::Block,
             Err(e) => Outcome::Fail(e),
         }

@@ -775,6 +775,7 @@ pub enum SocketApp {
     UdpSend(UdpSend),
     UdpSink(UdpSink),
     Script(super::script::Script),
+    Python(Box<super::python::PythonProgram>),
 }
 
 impl SocketApp {
@@ -788,6 +789,7 @@ impl SocketApp {
             SocketApp::UdpSend(a) => a.poll(cx),
             SocketApp::UdpSink(a) => a.poll(cx),
             SocketApp::Script(a) => a.poll(cx),
+            SocketApp::Python(a) => a.poll(cx),
         }
     }
 
@@ -796,6 +798,7 @@ impl SocketApp {
             SocketApp::LineClient(a) => a.poll_at(),
             SocketApp::UdpSend(a) => a.poll_at(),
             SocketApp::Script(a) => a.poll_at(),
+            SocketApp::Python(a) => a.poll_at(),
             _ => None,
         }
     }
@@ -810,6 +813,7 @@ impl SocketApp {
             SocketApp::UdpSend(a) => a.stats.get(name),
             SocketApp::UdpSink(a) => a.stats.get(name),
             SocketApp::Script(a) => a.counter(name),
+            SocketApp::Python(a) => a.counter(name),
         }
     }
 }

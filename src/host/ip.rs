@@ -198,20 +198,22 @@ impl Host {
         payload: &[u8],
         df: DfPolicy,
     ) -> Result<(), IpDrop> {
-        self.send_ip_payload(io, repr, Payload::Slice(payload), df)
+        self.send_ip_payload(io, repr, Payload::Slice(payload), df, None)
     }
 
     /// Like [`Host::send_ip`], for a payload already placed after [`ip::wire::HEADER_LEN`]
     /// bytes of room in `buf`: the header is written there and `buf` becomes the datagram,
-    /// which saves a copy of every TCP segment.
+    /// which saves a copy of every TCP segment. `ident` overrides the host's IP ID counter
+    /// (a TCP connection numbering its own packets, as Linux).
     pub(super) fn send_ip_with_room(
         &mut self,
         io: &mut NodeIo,
         repr: Ipv4Repr,
         buf: Vec<u8>,
         df: DfPolicy,
+        ident: Option<u16>,
     ) -> Result<(), IpDrop> {
-        self.send_ip_payload(io, repr, Payload::Room(buf), df)
+        self.send_ip_payload(io, repr, Payload::Room(buf), df, ident)
     }
 
     fn send_ip_payload(
@@ -220,8 +222,12 @@ impl Host {
         mut repr: Ipv4Repr,
         payload: Payload,
         df: DfPolicy,
+        ident: Option<u16>,
     ) -> Result<(), IpDrop> {
-        repr.ident = self.next_ident();
+        repr.ident = match ident {
+            Some(id) => id,
+            None => self.next_ident(),
+        };
         repr.payload_len = payload.bytes().len();
         self.counters.ip_tx += 1;
         let result = self.output(io, repr, payload, Some(df), None);

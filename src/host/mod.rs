@@ -136,6 +136,12 @@ crate::counters! {
         tcp_tx,
         /// TCP segments sent again (timeout, fast retransmit, probes).
         tcp_retransmits,
+        /// Retransmission timeouts, of SYNs and data (Linux `TCPTimeouts` in `nstat`).
+        tcp_timeouts,
+        /// Tail-loss probes sent (RFC 8985; Linux `TCPLossProbes`).
+        tcp_loss_probes,
+        /// Timeouts F-RTO found spurious (RFC 5682; Linux `TCPSpuriousRTOs`).
+        tcp_spurious_timeouts,
         /// RSTs sent.
         tcp_rst_tx,
         /// Segments for a port nobody listens on (answered with RST).

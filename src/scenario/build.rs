@@ -14,6 +14,7 @@ use crate::ip::{Ipv4Cidr, Route, RoutingTable};
 use crate::phy::{Bandwidth, LinkConfig};
 use crate::sim::{Limits, NodeKind, World};
 use crate::switch::{Hub, MacTableConfig, Switch};
+use crate::tcp::congestion::Algorithm;
 use crate::time::{Duration, Instant};
 use crate::trace::Trace;
 use std::collections::BTreeMap;
@@ -631,9 +632,32 @@ fn tcp_config(
     src: &Src,
     t: Option<&Sp<model::TcpTable>>,
 ) -> Result<crate::tcp::TcpConfig, ScenarioError> {
-    let mut c = crate::tcp::TcpConfig::default();
-    let Some(t) = t else { return Ok(c) };
+    let Some(t) = t else {
+        return Ok(crate::tcp::TcpConfig::default());
+    };
     let t = t.get_ref();
+    let profile = match &t.profile {
+        None => crate::tcp::TcpProfile::Linux,
+        Some(p) => crate::tcp::TcpProfile::from_name(p.get_ref()).ok_or_else(|| {
+            src.error(
+                p.span(),
+                format!(
+                    "unknown TCP profile {:?}: expected \"linux\" or \"textbook\"",
+                    p.get_ref()
+                ),
+            )
+        })?,
+    };
+    let mut c = crate::tcp::TcpConfig::for_profile(profile);
+    if let Some(v) = &t.sack {
+        c.sack = *v.get_ref();
+    }
+    if let Some(v) = &t.timestamps {
+        c.timestamps = *v.get_ref();
+    }
+    if let Some(v) = &t.syn_linear_timeouts {
+        c.syn_linear_timeouts = positive(src, v, "syn_linear_timeouts", 0, 255)? as u32;
+    }
     if let Some(v) = &t.mss {
         c.mss = positive(src, v, "mss", 64, 65_495)? as u16;
     }
@@ -677,6 +701,17 @@ fn tcp_config(
     }
     if let Some(v) = &t.window_scaling {
         c.window_scaling = *v.get_ref();
+    }
+    if let Some(v) = &t.congestion {
+        c.congestion = Algorithm::from_name(v.get_ref()).ok_or_else(|| {
+            src.error(
+                v.span(),
+                format!(
+                    "unknown congestion control `{}`: expected \"cubic\" or \"reno\"",
+                    v.get_ref()
+                ),
+            )
+        })?;
     }
     if let Some(v) = &t.syncookies {
         c.syncookies = *v.get_ref();
@@ -1041,6 +1076,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     let trace_on = trace.on();
     let mut world = World::new(trace);
     world.limits = scn.limits;
+    world.seed = seed;
     for (index, n) in scn.nodes.iter().enumerate() {
         let (kind, ports) = match &n.kind {
             NodeSpecKind::Host {

@@ -166,6 +166,14 @@ pub enum CheckKind {
         equal: bool,
         want: ProgramValue,
     },
+    /// A Python program's status, uncaught exception, exit status or output.
+    Python {
+        node: usize,
+        app: String,
+        var: String,
+        equal: bool,
+        want: ProgramValue,
+    },
     /// The states a TCP connection went through (the `nth` one involving `port`).
     TcpStates {
         node: usize,
@@ -468,6 +476,67 @@ fn parse_check(
             };
             args.finish(&["error"])?;
             Ok(CheckKind::RunEnds { error })
+        }
+        name if apps.get(name).is_some_and(|(_, k)| *k == "python") => {
+            // `NODE/PROGRAM status == failed`, `… error == EOFError`, `… exit == 0`,
+            // `… stdout has "helloSB"`, `… stdout == "…"`
+            let (node, _) = apps[name];
+            let mut args = Args::new(ctx, name, rest)?;
+            let expected =
+                "expected `status`, `error`, `exit` or `stdout` after the program's name";
+            let Some(var) = args.next_positional() else {
+                return Err(ctx.err_end(expected));
+            };
+            if !["status", "error", "exit", "stdout"].contains(&var.value.as_str()) {
+                return Err(ctx.err_at(&var, expected));
+            }
+            let op = match args.next_positional() {
+                Some(w) if w.value == "==" => "==",
+                Some(w) if w.value == "!=" => "!=",
+                Some(w) if w.value == "has" && var.value == "stdout" => "has",
+                Some(w) => return Err(ctx.err_at(&w, "expected == or != (or `has`, for stdout)")),
+                None => return Err(ctx.err_end("expected == or != and a value")),
+            };
+            let Some(vw) = args.next_positional() else {
+                return Err(ctx.err_end("expected a value"));
+            };
+            let want = match var.value.as_str() {
+                "status" => match vw.value.as_str() {
+                    "done" | "blocked" | "failed" | "running" => {
+                        ProgramValue::Status(vw.value.clone())
+                    }
+                    _ => {
+                        return Err(ctx.err_at(
+                            &vw,
+                            "a program's status is done, blocked, failed or running",
+                        ))
+                    }
+                },
+                "error" => ProgramValue::Error(vw.value.clone()),
+                "exit" => ProgramValue::Int(
+                    vw.value
+                        .parse()
+                        .map_err(|_| ctx.err_at(&vw, "an exit status is a number"))?,
+                ),
+                _ => {
+                    if !vw.quoted {
+                        return Err(ctx.err_at(&vw, "expected \"text\""));
+                    }
+                    ProgramValue::Bytes(vw.value.clone().into_bytes())
+                }
+            };
+            args.finish(&[])?;
+            Ok(CheckKind::Python {
+                node,
+                app: name.to_string(),
+                var: if op == "has" {
+                    "stdout has".into()
+                } else {
+                    var.value
+                },
+                equal: op != "!=",
+                want,
+            })
         }
         name if apps.get(name).is_some_and(|(_, k)| *k == "script") => {
             // `NODE/PROGRAM VAR == "text"`, `… err == ConnectionResetError`, `… status == blocked`
@@ -949,6 +1018,7 @@ impl Check {
             | CheckKind::Routes { .. }
             | CheckKind::Path { .. }
             | CheckKind::Program { .. }
+            | CheckKind::Python { .. }
             | CheckKind::TcpStates { .. } => (false, "not a trace check".into()),
             CheckKind::RunEnds { error } => {
                 let how = match run_error {
@@ -1099,6 +1169,77 @@ impl Check {
                     }
                 };
                 Some((matches == *equal, found))
+            }
+            CheckKind::Python {
+                node,
+                app,
+                var,
+                equal,
+                want,
+            } => {
+                use crate::apps::python::PyStatus;
+                let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
+                    return Some((false, "not a host".into()));
+                };
+                let program = h
+                    .apps
+                    .iter()
+                    .find(|a| &a.name == app)
+                    .and_then(|a| match &a.kind {
+                        crate::apps::AppKind::Socket(s) => match s.as_ref() {
+                            crate::apps::sock::SocketApp::Python(p) => Some(p),
+                            _ => None,
+                        },
+                        _ => None,
+                    });
+                let Some(p) = program else {
+                    return Some((false, format!("{app} never started")));
+                };
+                let (ok, found) = match (var.as_str(), want) {
+                    ("status", ProgramValue::Status(w)) => {
+                        let st = match &p.status {
+                            PyStatus::Running => "running".to_string(),
+                            PyStatus::Blocked(since) => format!("blocked (since {since}s)"),
+                            PyStatus::Done => "done".to_string(),
+                            PyStatus::Failed(e) => format!("failed ({e})"),
+                        };
+                        (st.starts_with(w.as_str()), format!("status is {st}"))
+                    }
+                    ("error", ProgramValue::Error(w)) => {
+                        let e = p.error().unwrap_or("none");
+                        (e == w, format!("error is {e}"))
+                    }
+                    ("exit", ProgramValue::Int(n)) => {
+                        let code = match &p.status {
+                            PyStatus::Done => Some(0),
+                            PyStatus::Failed(_) => Some(1),
+                            _ => None,
+                        };
+                        (
+                            code == Some(*n),
+                            code.map_or("the program has not ended".into(), |c| {
+                                format!("exit status is {c}")
+                            }),
+                        )
+                    }
+                    (v, ProgramValue::Bytes(b)) => {
+                        let out = &p.stdout;
+                        let ok = if v == "stdout has" {
+                            out.windows(b.len().max(1)).any(|w| w == b.as_slice())
+                        } else {
+                            out == b
+                        };
+                        (
+                            ok,
+                            format!(
+                                "stdout is {}",
+                                crate::trace::describe::quoted_preview(out, 80)
+                            ),
+                        )
+                    }
+                    _ => (false, "?".into()),
+                };
+                Some((ok == *equal, found))
             }
             CheckKind::TcpStates {
                 port, nth, states, ..

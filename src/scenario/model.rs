@@ -88,6 +88,11 @@ pub struct HostTable {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TcpTable {
+    /// `linux` (the default) or `textbook`: the defaults the other keys override.
+    pub profile: Option<Sp<String>>,
+    pub sack: Option<Sp<bool>>,
+    pub timestamps: Option<Sp<bool>>,
+    pub syn_linear_timeouts: Option<Sp<i64>>,
     pub mss: Option<Sp<i64>>,
     pub send_buffer: Option<Sp<i64>>,
     pub recv_buffer: Option<Sp<i64>>,
@@ -103,6 +108,8 @@ pub struct TcpTable {
     pub initial_cwnd: Option<Sp<i64>>,
     pub time_wait: Option<Sp<toml::Value>>,
     pub window_scaling: Option<Sp<bool>>,
+    /// `"cubic"` or `"reno"`.
+    pub congestion: Option<Sp<String>>,
     pub syncookies: Option<Sp<bool>>,
     pub fin_timeout: Option<Sp<toml::Value>>,
 }

@@ -461,6 +461,18 @@ pub(crate) fn parse_call(
                 max: p.number(&args[1], "a buffer size")? as usize,
             }
         }
+        "setblocking" => {
+            p.expect_args(&args, 2..=2, "setblocking(sock, False)", end)?;
+            let blocking = match args[1].text.as_str() {
+                "True" | "1" => true,
+                "False" | "0" => false,
+                _ => return Err(p.err(&args[1], "expected True or False")),
+            };
+            Call::SetBlocking {
+                sock: p.var(&args[0])?,
+                blocking,
+            }
+        }
         "close" => {
             p.expect_args(&args, 1..=1, "close(sock)", end)?;
             Call::Close {
@@ -767,6 +779,125 @@ pub(crate) fn app_action(
     Ok((name, app))
 }
 
+/// `python FILE [stdin="…"] [args="a b"] [as=NAME] [budget=5s] [cost=1us] [max_output=1MB]`:
+/// a real Python program, the file relative to the scenario's folder.
+pub(crate) fn python_action(
+    ctx: &LineCtx,
+    names: &Names,
+    node: usize,
+    words: Vec<Word>,
+    apps: &mut AppNames,
+) -> Result<(String, crate::apps::python::PythonConfig), ScenarioError> {
+    use crate::apps::python::{HostsTable, PythonConfig};
+    let node_name = names.nodes[node].name.clone();
+    let mut args = Args::new(ctx, "python", words)?;
+    let Some(file) = args.next_positional() else {
+        return Err(ctx.err_end(
+            "python needs the program's file, relative to the scenario: `python programs/server.py`",
+        ));
+    };
+    let dir = std::path::Path::new(&ctx.src.path)
+        .parent()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                std::path::PathBuf::from(".")
+            } else {
+                p.to_path_buf()
+            }
+        })
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    if !dir.join(&file.value).is_file() {
+        return Err(ctx.err_at(
+            &file,
+            format!(
+                "no program file `{}` in {} (files are relative to the scenario's folder)",
+                file.value,
+                dir.display()
+            ),
+        ));
+    }
+    let stdin = args.take("stdin").map(|w| w.value).unwrap_or_default();
+    let argv: Vec<String> = args
+        .take("args")
+        .map(|w| w.value.split_whitespace().map(str::to_string).collect())
+        .unwrap_or_default();
+    let budget = args
+        .take_parsed("budget", "a wall-clock duration such as 5s", |s| {
+            Duration::from_str(s).ok().filter(|d| !d.is_zero())
+        })?
+        .unwrap_or(Duration::from_secs(10));
+    let cost = args
+        .take_parsed("cost", "a duration such as 1us", |s| {
+            Duration::from_str(s).ok()
+        })?
+        .unwrap_or(Duration::from_micros(1));
+    let max_output = args
+        .take_parsed("max_output", "a size such as 1MB", parse_bytes)?
+        .unwrap_or(1 << 20);
+    let stem = std::path::Path::new(&file.value)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let short = match args.take("as") {
+        Some(w) => {
+            if w.value.is_empty()
+                || !w
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(ctx.err(
+                    w.value_span.clone(),
+                    "a program's name has letters, digits, `-` and `_`",
+                ));
+            }
+            w.value
+        }
+        None => stem
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect(),
+    };
+    let name = format!("{node_name}/{short}");
+    if apps.contains_key(&name) {
+        return Err(ctx.err_end(format!(
+            "the name `{name}` is already used: give this program another with as=NAME"
+        )));
+    }
+    args.finish(&["stdin", "args", "as", "budget", "cost", "max_output"])?;
+    apps.insert(name.clone(), (node, "python"));
+    let hosts = HostsTable(
+        (0..names.nodes.len())
+            .filter_map(|n| {
+                let ips: Vec<Ipv4Addr> = super::host_ifaces(&names.nodes[n])
+                    .iter()
+                    .filter_map(|i| i.addr.map(|c| c.addr()))
+                    .collect();
+                (!ips.is_empty()).then(|| (names.nodes[n].name.clone(), ips))
+            })
+            .collect(),
+    );
+    Ok((
+        name,
+        PythonConfig {
+            file: file.value,
+            dir,
+            stdin,
+            argv,
+            budget_ms: budget.as_nanos() / 1_000_000,
+            cost,
+            max_output,
+            hosts: std::sync::Arc::new(hosts),
+        },
+    ))
+}
+
 /// Every call a program may make, in the order errors list them (a test checks that each is
 /// one the parser knows, and the parser's `match` that no other is).
 pub(crate) const CALLS: &[&str] = &[
@@ -783,6 +914,7 @@ pub(crate) const CALLS: &[&str] = &[
     "close",
     "shutdown",
     "setsockopt",
+    "setblocking",
     "getsockname",
     "getpeername",
     "gethostname",

@@ -144,7 +144,7 @@ fn run_with(
     let mut next_timed = 0;
 
     let end = loop {
-        let next = world.fabric.queue.peek_time();
+        let next = world.next_event_time(stop);
         // A check at time t sees the world after every event at t: judge it once the next event
         // is later than t (or nothing is left).
         while let Some(&(t, i)) = timed.get(next_timed) {

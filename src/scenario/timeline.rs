@@ -87,6 +87,12 @@ pub enum ActionKind {
         name: String,
         lines: Vec<ScriptLine>,
     },
+    /// Start a Python program.
+    StartPython {
+        node: usize,
+        name: String,
+        config: std::sync::Arc<crate::apps::python::PythonConfig>,
+    },
     /// Start a ready-made socket application.
     StartApp {
         node: usize,
@@ -107,6 +113,7 @@ impl ActionKind {
             | ActionKind::ArpFlush { node }
             | ActionKind::InterfaceUp { node, .. }
             | ActionKind::StartScript { node, .. }
+            | ActionKind::StartPython { node, .. }
             | ActionKind::StartApp { node, .. } => Some(*node),
             ActionKind::LinkUp { .. } | ActionKind::Fault { .. } => None,
         }
@@ -128,7 +135,8 @@ const PING_OPTS: &[&str] = &["count", "interval", "size", "ttl", "df", "linger",
 const TRACEROUTE_OPTS: &[&str] = &["max_hops", "probes", "wait", "as"];
 const NODE_VERBS: &str =
     "send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, \
-bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, or a socket call such as `s = socket(tcp)`";
+bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, python, or a socket call such as \
+`s = socket(tcp)`";
 
 /// Applications the timeline starts, by name: (node, kind).
 pub(crate) type AppNames = BTreeMap<String, (usize, &'static str)>;
@@ -168,8 +176,9 @@ pub(crate) fn parse(
             return Err(ctx.err_end("expected what acts after the time: a node name or `link`"));
         };
         let after_subject = &ctx.text[subject.span.end..];
-        let is_program =
-            subject.value.contains('/') || super::programs::looks_like_call(after_subject);
+        let is_python = after_subject.trim_start().starts_with("python ");
+        let is_program = !is_python
+            && (subject.value.contains('/') || super::programs::looks_like_call(after_subject));
         let rest: Vec<_> = if is_program {
             Vec::new()
         } else {
@@ -281,6 +290,15 @@ pub(crate) fn parse(
                 continue;
             }
             "ping" => ping(&ctx, names, node, rest.collect(), apps)?,
+            "python" => {
+                let (name, config) =
+                    super::programs::python_action(&ctx, names, node, rest.collect(), apps)?;
+                ActionKind::StartPython {
+                    node,
+                    name,
+                    config: std::sync::Arc::new(config),
+                }
+            }
             v if super::programs::APP_VERBS.contains(&v) => {
                 let (name, app) =
                     super::programs::app_action(&ctx, names, node, v, time, rest.collect(), apps)?;
@@ -891,6 +909,30 @@ impl Action {
                         App {
                             name: name.clone(),
                             kind: AppKind::Socket(Box::new(SocketApp::Script(script))),
+                        },
+                    );
+                });
+            }
+            ActionKind::StartPython { node, name, config } => {
+                let id = NodeId(*node as u32);
+                let hostname = world.node(id).name.clone();
+                // Each program its own `random` seed, from the scenario's seed and its name.
+                let seed = {
+                    use rand::RngExt;
+                    let mut h: u64 = 0;
+                    for b in name.bytes() {
+                        h = h.wrapping_mul(131).wrapping_add(b as u64);
+                    }
+                    crate::rng::stream(world.seed, "python", h).random::<u32>() as u64
+                };
+                let program =
+                    crate::apps::python::PythonProgram::new(config.clone(), hostname, seed);
+                world.with_host(id, |host, io| {
+                    host.start_app(
+                        io,
+                        App {
+                            name: name.clone(),
+                            kind: AppKind::Socket(Box::new(SocketApp::Python(Box::new(program)))),
                         },
                     );
                 });

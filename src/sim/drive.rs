@@ -39,7 +39,8 @@ impl World {
     /// goes until quiet, and an event later than `limits.max_time` ends it with
     /// [`RunError::TimeLimit`]. `limits.max_events` ends any run with [`RunError::EventLimit`].
     pub fn next(&mut self, stop: Option<Instant>, pause: Option<Instant>) -> Next {
-        let Some(next) = self.fabric.queue.peek_time() else {
+        // Without a stop time, housekeeping alone (MAC aging) does not keep a run going.
+        let Some(next) = self.next_event_time(stop) else {
             return Next::Over(End::Quiet);
         };
         match stop {

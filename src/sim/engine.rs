@@ -86,6 +86,11 @@ impl<E> EventQueue<E> {
         self.heap.len() == self.cancelled.len()
     }
 
+    /// Events waiting that will run (cancelled ones not counted).
+    pub fn live_len(&self) -> usize {
+        self.heap.len() - self.cancelled.len()
+    }
+
     /// Schedules `event` at `at`. A time in the past means "now": time never runs backwards.
     pub fn schedule(&mut self, at: Instant, event: E) {
         self.push(at, event);

@@ -453,10 +453,15 @@ pub struct World {
     pub nodes: Vec<Node>,
     pub fabric: Fabric,
     pub limits: Limits,
+    /// The scenario's seed (programs derive their `random` seed from it).
+    pub seed: u64,
     /// The earliest wake scheduled for each node (later ones may be stale and are skipped).
     wake_at: Vec<Option<Instant>>,
     /// Scratch for switch aging reports.
     aged: Vec<(crate::ethernet::MacAddr, u16)>,
+    /// Wakes in the queue that only do housekeeping (a switch aging its MAC table), stale ones
+    /// included: they alone do not keep a run "until quiet" going.
+    housekeeping_queued: usize,
 }
 
 impl fmt::Debug for World {
@@ -481,9 +486,22 @@ impl World {
                 next_frame_id: 1,
             },
             limits: Limits::default(),
+            seed: 0,
             wake_at: Vec::new(),
             aged: Vec::new(),
+            housekeeping_queued: 0,
         }
+    }
+
+    /// The time of the next event that keeps a run going. With a `stop` time every event does
+    /// (the run goes on to it); without one the run ends when nothing but housekeeping is left:
+    /// a switch's MAC aging timers would otherwise carry every switched run on to 300 s and
+    /// empty the tables a user looks at with `--show mac@sw1` at the end.
+    pub fn next_event_time(&mut self, stop: Option<Instant>) -> Option<Instant> {
+        if stop.is_none() && self.fabric.queue.live_len() == self.housekeeping_queued {
+            return None;
+        }
+        self.fabric.queue.peek_time()
     }
 
     pub fn now(&self) -> Instant {
@@ -679,6 +697,9 @@ impl World {
                 StepKind::Frame { link, to: node }
             }
             Event::Wake { node } => {
+                if self.is_switch(node) {
+                    self.housekeeping_queued -= 1;
+                }
                 if self.wake_at[node.0 as usize] == Some(now) {
                     self.wake_at[node.0 as usize] = None;
                     self.wake(now, node);
@@ -832,6 +853,11 @@ impl World {
         }
     }
 
+    /// A switch's only timers are its MAC table's aging (housekeeping).
+    fn is_switch(&self, node: NodeId) -> bool {
+        matches!(self.nodes[node.0 as usize].kind, NodeKind::Switch(_))
+    }
+
     /// Asks a node for its next deadline and schedules a wake if it is earlier than the one
     /// already scheduled. Later deadlines need nothing: the earlier wake will find the node not
     /// yet due, and reschedule.
@@ -849,6 +875,9 @@ impl World {
             if slot.is_none_or(|w| due < w) {
                 *slot = Some(due);
                 self.fabric.queue.schedule(due, Event::Wake { node });
+                if self.is_switch(node) {
+                    self.housekeeping_queued += 1;
+                }
             }
         }
     }

@@ -361,6 +361,7 @@ impl From<crate::tcp::ConnError> for SocketError {
             crate::tcp::ConnError::Refused => SocketError::ConnectionRefused,
             crate::tcp::ConnError::Reset => SocketError::ConnectionReset,
             crate::tcp::ConnError::TimedOut => SocketError::TimedOut,
+            crate::tcp::ConnError::BrokenPipe => SocketError::BrokenPipe,
         }
     }
 }

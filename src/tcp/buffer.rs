@@ -131,6 +131,11 @@ impl RecvBuffer {
         !self.ooo.is_empty()
     }
 
+    /// The out-of-order ranges `[start, end)` held, as offsets from RCV.NXT, in order.
+    pub fn out_of_order(&self) -> &[(usize, usize)] {
+        &self.ooo
+    }
+
     /// Changes the capacity, keeping the readable bytes in order. The new capacity is raised if
     /// needed to keep every byte already held, in order or not.
     pub fn set_capacity(&mut self, capacity: usize) {

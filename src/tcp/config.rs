@@ -1,6 +1,40 @@
 //! Tunables of a TCP connection, defaulting to what a current Linux does.
 
+use super::congestion::Algorithm;
 use crate::time::Duration;
+
+/// A named set of defaults: which TCP a host speaks before per-key overrides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum TcpProfile {
+    /// Linux 6.18 as captured on this machine kind (`shared/anchors/ORACLES.md` §3): SACK and
+    /// timestamps offered, window scale from a 32 MiB `tcp_rmem` maximum (shift 10),
+    /// `tcp_syn_linear_timeouts = 4`, IP ID per connection.
+    #[default]
+    Linux,
+    /// TCP as lecture notes teach it (RFC 793/9293 with RFC 5681/6298): no SACK, no
+    /// timestamps, classic exponential SYN backoff, one IP ID counter per host. Window
+    /// scaling stays on (shift from the receive buffer), as netlab always did.
+    Textbook,
+}
+
+impl TcpProfile {
+    /// The name used in scenario files and shown by `show sockets`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TcpProfile::Linux => "linux",
+            TcpProfile::Textbook => "textbook",
+        }
+    }
+
+    /// Parses `linux` or `textbook`.
+    pub fn from_name(name: &str) -> Option<TcpProfile> {
+        match name {
+            "linux" => Some(TcpProfile::Linux),
+            "textbook" => Some(TcpProfile::Textbook),
+            _ => None,
+        }
+    }
+}
 
 /// Configuration shared by a connection and the listener that spawns it.
 ///
@@ -28,17 +62,20 @@ pub struct TcpConfig {
     /// Upper bound of the RTO, also of backed-off RTOs and persist intervals. Default 120 s
     /// [`TCP_RTO_MAX`].
     pub max_rto: Duration,
-    /// SYN retransmissions before an active open gives up. Default 6 [`tcp_syn_retries`]: with
-    /// a 1 s initial RTO the SYN goes out at 0, 1, 3, 7, 15, 31 and 63 s and the connect fails
-    /// with a timeout at 127 s.
+    /// SYN retransmissions before an active open gives up, after the `syn_linear_timeouts`
+    /// ones (Linux `tcp_write_timeout`). Default 6 [`tcp_syn_retries`]: with a 1 s initial RTO
+    /// and classic doubling the SYN goes out at 0, 1, 3, 7, 15, 31 and 63 s and connect fails
+    /// at 127 s; with Linux's 4 linear timeouts at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and
+    /// fails at 131 s.
     pub syn_retries: u32,
     /// SYN-ACK retransmissions before a half-open connection is dropped. Default 5
     /// [`tcp_synack_retries`].
     pub synack_retries: u32,
-    /// Retransmissions of the same data (or FIN) before the connection is aborted with a
-    /// timeout. Default 15 [`tcp_retries2`]. netlab counts retransmissions; Linux turns the
-    /// number into a time budget (about 924.6 s when the RTO starts at 200 ms). Also bounds the
-    /// number of unanswered zero-window probes.
+    /// How persistent data (or FIN) retransmission is before the connection is aborted with a
+    /// timeout. Default 15 [`tcp_retries2`]. As Linux (`retransmits_timed_out`), it is turned
+    /// into a time budget: the time 15 retransmissions would take with the RTO doubling from
+    /// `min_rto` up to `max_rto` (924.6 s by default), counted from the first timeout. Also
+    /// bounds the number of unanswered zero-window probes.
     pub data_retries: u32,
     /// Longest time an ACK for received data may be delayed (RFC 1122 §4.2.3.2).
     /// Default 40 ms [`TCP_DELACK_MIN`].
@@ -56,6 +93,44 @@ pub struct TcpConfig {
     /// How long TIME_WAIT lasts before the connection is CLOSED. Default 60 s
     /// [`TCP_TIMEWAIT_LEN`], Linux's fixed value for 2*MSL.
     pub time_wait: Duration,
+
+    // Knobs that differ between profiles (see [`TcpProfile`]).
+    /// The profile these values started from (shown by `show sockets`).
+    pub profile: TcpProfile,
+    /// Offer and accept SACK (RFC 2018) [`tcp_sack`]. linux: true, textbook: false.
+    pub sack: bool,
+    /// Offer and accept timestamps (RFC 7323 §3) [`tcp_timestamps`]. linux: true,
+    /// textbook: false.
+    pub timestamps: bool,
+    /// SYN retransmissions sent at the initial RTO before the backoff starts doubling
+    /// [`tcp_syn_linear_timeouts`, Linux ≥ 6.5]; they come on top of `syn_retries`.
+    /// linux: 4 (SYNs at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s), textbook: 0.
+    pub syn_linear_timeouts: u32,
+    /// Largest receive buffer the stack may grow to [`tcp_rmem`\[2\]]. Linux picks the window
+    /// scale from it (`tcp_select_initial_window`: `ilog2(max) - 15`), not from the current
+    /// buffer. linux: 32 MiB as on the capture host (shift 10; the stock 6 MiB gives 7).
+    /// textbook: 0, so the shift is the smallest that fits the receive buffer.
+    pub rmem_max: usize,
+    /// The receive buffer was set with `SO_RCVBUF`: Linux then bounds the window scale by this
+    /// buffer (`window_clamp`), so SO_RCVBUF 4096 gives shift 0 (ORACLES.md §3.2 (i)).
+    pub recv_buffer_locked: bool,
+    /// Linux's receive-window moderation: the offered window starts at the SYN's (64240) and
+    /// grows by two segments per full-sized segment received, up to the buffer
+    /// (`rcv_ssthresh`). Off (textbook): the whole free buffer is offered at once.
+    pub window_moderation: bool,
+    /// IP identification as Linux: a random start per connection, +1 per packet, 0 on a
+    /// SYN-ACK and on RST. Off (textbook): one counter per host.
+    pub ip_id_per_connection: bool,
+    /// Congestion-control algorithm. linux: CUBIC (RFC 9438), which Linux uses unless told
+    /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default
+    /// to bbr, but ORACLES.md's captures and packetdrill's `defaults.sh` set cubic].
+    pub congestion: Algorithm,
+    /// With SACK: RACK loss detection and the tail-loss probe (RFC 8985) [`tcp_recovery` = 1,
+    /// `tcp_early_retrans` = 3]. linux: true, textbook: false.
+    pub rack_tlp: bool,
+    /// F-RTO after a retransmission timeout (RFC 5682, SACK-enhanced) [`tcp_frto` = 2].
+    /// linux: true, textbook: false.
+    pub frto: bool,
     /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
     /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
     pub syncookies: bool,
@@ -83,6 +158,17 @@ impl Default for TcpConfig {
             nagle: true,
             initial_cwnd_segments: 10,
             time_wait: Duration::from_secs(60),
+            profile: TcpProfile::Linux,
+            sack: true,
+            timestamps: true,
+            syn_linear_timeouts: 4,
+            rmem_max: 32 << 20,
+            recv_buffer_locked: false,
+            window_moderation: true,
+            ip_id_per_connection: true,
+            congestion: Algorithm::Cubic,
+            rack_tlp: true,
+            frto: true,
             syncookies: true,
             fin_timeout: Duration::from_secs(60),
         }
@@ -93,6 +179,27 @@ impl Default for TcpConfig {
 pub(crate) const MAX_WINDOW: usize = 65535 << 14;
 
 impl TcpConfig {
+    /// The defaults of a profile.
+    pub fn for_profile(profile: TcpProfile) -> TcpConfig {
+        match profile {
+            TcpProfile::Linux => TcpConfig::default(),
+            TcpProfile::Textbook => TcpConfig {
+                profile,
+                sack: false,
+                timestamps: false,
+                syn_linear_timeouts: 0,
+                rmem_max: 0,
+                window_moderation: false,
+                ip_id_per_connection: false,
+                congestion: Algorithm::Reno,
+                rack_tlp: false,
+                frto: false,
+                syncookies: false,
+                ..TcpConfig::default()
+            },
+        }
+    }
+
     /// A copy with every value brought into a range the connection can work with: MSS at least
     /// 64, buffers at least one byte and at most what a scaled window can advertise, RTO bounds
     /// ordered and non-zero, at least one initial congestion window segment.

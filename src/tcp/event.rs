@@ -20,6 +20,14 @@ pub enum TimerKind {
     Persist,
     /// 2*MSL timer of TIME_WAIT.
     TimeWait,
+    /// Tail-loss probe timer (RFC 8985 §7.2), with SACK only.
+    LossProbe,
+    /// RACK reordering timer (RFC 8985 §6.3): when a segment sent before the last delivered
+    /// one will have waited RACK.rtt + reo_wnd.
+    Reorder,
+    /// How long an orphaned connection waits in FIN_WAIT_2 for the peer's FIN
+    /// (`tcp_fin_timeout`, `TCP_LINGER2`).
+    FinWait2,
 }
 
 /// Why a segment was sent again.
@@ -34,6 +42,8 @@ pub enum RetransmitReason {
     Probe,
     /// The peer retransmitted its SYN, so our SYN-ACK was probably lost.
     DuplicateSyn,
+    /// A tail-loss probe with no new data to send re-sent the last segment (RFC 8985 §7.3).
+    LossProbe,
 }
 
 /// Why the congestion window or slow-start threshold changed.
@@ -53,6 +63,8 @@ pub enum CongestionReason {
     RecoveryExit,
     /// A retransmission timeout: cwnd back to one segment (RFC 5681 §3.1 eq. 4).
     Timeout,
+    /// A timeout found spurious by F-RTO (RFC 5682 §3.1 step 3b): the window restored.
+    Undo,
 }
 
 /// Why an arriving segment was discarded (besides being answered, where the RFC says so).
@@ -76,6 +88,8 @@ pub enum DropReason {
     WrongPorts,
     /// Data after the peer's FIN.
     DataAfterFin,
+    /// Its timestamp is older than TS.Recent: an old duplicate (PAWS, RFC 7323 §5.3).
+    Paws,
 }
 
 /// Why a challenge ACK (RFC 5961) was sent.
@@ -110,6 +124,9 @@ pub enum ConnError {
     /// RST on a synchronized connection [ECONNRESET].
     #[error("connection reset by peer")]
     Reset,
+    /// RST after the peer's FIN, in CLOSE_WAIT [EPIPE] (Linux `tcp_reset`).
+    #[error("broken pipe")]
+    BrokenPipe,
     /// Retransmission limit reached [ETIMEDOUT].
     #[error("connection timed out")]
     TimedOut,
@@ -171,6 +188,14 @@ pub enum TcpEvent {
     ChallengeAck {
         reason: ChallengeReason,
     },
+    /// A tail-loss probe (RFC 8985 §7.3) went out: new data at `seq`, or the last segment
+    /// again.
+    LossProbe {
+        seq: SeqNumber,
+        new_data: bool,
+    },
+    /// F-RTO (RFC 5682) found the last retransmission timeout spurious.
+    SpuriousTimeout,
     /// The listener dropped a segment from `remote`.
     ListenDrop {
         remote: SocketAddrV4,
@@ -231,6 +256,15 @@ impl fmt::Display for TcpEvent {
             TcpEvent::PeerWindow { window } => write!(f, "peer window {window}"),
             TcpEvent::SegmentDropped { reason } => write!(f, "segment dropped ({reason:?})"),
             TcpEvent::ChallengeAck { reason } => write!(f, "challenge ack ({reason:?})"),
+            TcpEvent::LossProbe { seq, new_data } => {
+                let what = if new_data {
+                    "new data"
+                } else {
+                    "last segment again"
+                };
+                write!(f, "tail loss probe seq {seq} ({what})")
+            }
+            TcpEvent::SpuriousTimeout => write!(f, "timeout was spurious (F-RTO): window restored"),
             TcpEvent::ListenDrop { remote, reason } => {
                 write!(f, "listener dropped segment from {remote} ({reason:?})")
             }

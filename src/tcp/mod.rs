@@ -58,7 +58,7 @@ pub mod wire;
 #[cfg(test)]
 mod testutil;
 
-pub use config::TcpConfig;
+pub use config::{TcpConfig, TcpProfile};
 pub use connection::{reset_for, Connection};
 pub use event::{
     AcceptError, ChallengeReason, CloseError, CongestionReason, ConnError, ConnectError,
@@ -68,4 +68,6 @@ pub use event::{
 pub use listener::{ListenError, Listener};
 pub use seq::SeqNumber;
 pub use state::{State, TransitionCause};
-pub use wire::{TcpEmitError, TcpFlags, TcpOptions, TcpParseError, TcpRepr, TcpSegment};
+pub use wire::{
+    SackBlocks, TcpEmitError, TcpFlags, TcpOptions, TcpParseError, TcpRepr, TcpSegment,
+};

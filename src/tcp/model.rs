@@ -100,7 +100,11 @@ pub fn edge_allowed(from: State, to: State, cause: TransitionCause) -> bool {
         | (Closing, TimeWait, RcvAckOfFin)
         | (CloseWait, LastAck, UserClose)
         | (LastAck, Closed, RcvAckOfFin)
-        | (TimeWait, Closed, TimeWaitExpired) => true,
+        | (TimeWait, Closed, TimeWaitExpired)
+        // Linux's orphan rules, outside the RFC's figure: an application-closed connection
+        // gives up waiting for the peer's FIN, or resets when data arrives for nobody.
+        | (FinWait2, Closed, FinWait2Timeout)
+        | (FinWait1 | FinWait2, Closed, AbortOnData) => true,
         (from, Closed, RcvRst | UserAbort | RetriesExhausted | UserCloseWithUnreadData) => {
             from != Closed
         }
@@ -178,8 +182,16 @@ pub fn causes(event: &Event) -> &'static [TransitionCause] {
         Event::ShutdownWrite => &[UserClose],
         Event::Close { .. } => &[UserClose, UserCloseWithUnreadData],
         Event::Abort => &[UserAbort],
-        Event::Segment(_) => &[RcvSyn, RcvSynAck, RcvAckOfSyn, RcvFin, RcvAckOfFin, RcvRst],
-        Event::Timeout => &[TimeWaitExpired, RetriesExhausted],
+        Event::Segment(_) => &[
+            RcvSyn,
+            RcvSynAck,
+            RcvAckOfSyn,
+            RcvFin,
+            RcvAckOfFin,
+            RcvRst,
+            AbortOnData,
+        ],
+        Event::Timeout => &[TimeWaitExpired, RetriesExhausted, FinWait2Timeout],
     }
 }
 
@@ -272,7 +284,19 @@ fn after_fin(s: State) -> State {
     }
 }
 
+/// RFC 1122 §4.2.2.13: data arriving after the application's CLOSE may be answered with RST
+/// and the connection dropped (Linux does; the model cannot tell CLOSE from a half-close, so
+/// it allows CLOSED after any data in FIN_WAIT_1/2).
 fn segment_arrives(tcb: &Tcb, seg: &Arrival) -> StateSet {
+    let out = segment_arrives_rfc(tcb, seg);
+    if seg.len > 0 && matches!(tcb.state, State::FinWait1 | State::FinWait2) {
+        out.with(State::Closed)
+    } else {
+        out
+    }
+}
+
+fn segment_arrives_rfc(tcb: &Tcb, seg: &Arrival) -> StateSet {
     use State::*;
     let s = tcb.state;
     let same = StateSet::from(s);

@@ -64,6 +64,9 @@ pub struct AckUpdate {
     /// A segment delivered by this ACK lies below one delivered earlier and was never
     /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
     pub reordering: bool,
+    /// A segment never retransmitted was delivered (Linux `FLAG_ORIG_SACK_ACKED`; what
+    /// F-RTO's step 3b looks for, RFC 5682 §3.1).
+    pub original_delivered: bool,
 }
 
 /// The scoreboard of one connection.
@@ -197,8 +200,11 @@ impl Scoreboard {
             if newer {
                 up.latest_delivered = Some((s.sent_at, s.end, s.ever_retrans));
             }
-            if !s.ever_retrans && fack_before.is_some_and(|f| s.end < f) {
-                up.reordering = true;
+            if !s.ever_retrans {
+                up.original_delivered = true;
+                if fack_before.is_some_and(|f| s.end < f) {
+                    up.reordering = true;
+                }
             }
         };
         // Cumulative part.
@@ -314,6 +320,13 @@ impl Scoreboard {
         for s in self.segs.iter_mut().filter(|s| !s.sacked) {
             s.lost = true;
             s.retrans = false;
+        }
+    }
+
+    /// Forgets the loss marks (a timeout found spurious, RFC 5682 §3.1 step 3b).
+    pub fn unmark_lost(&mut self) {
+        for s in self.segs.iter_mut() {
+            s.lost = false;
         }
     }
 

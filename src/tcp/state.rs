@@ -116,6 +116,12 @@ pub enum TransitionCause {
     /// Retransmissions (SYN, SYN-ACK, data, FIN or window probes) went unanswered too often:
     /// → CLOSED with a timeout.
     RetriesExhausted,
+    /// An orphaned connection (its application closed it) waited `tcp_fin_timeout` in
+    /// FIN_WAIT_2 for the peer's FIN: FIN_WAIT_2 → CLOSED, silently (Linux).
+    FinWait2Timeout,
+    /// An orphaned connection in FIN_WAIT_1/2 received new data nobody will read: it answers
+    /// with RST, → CLOSED (Linux `TCPAbortOnData`).
+    AbortOnData,
 }
 
 impl fmt::Display for TransitionCause {

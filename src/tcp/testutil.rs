@@ -192,6 +192,8 @@ pub struct Pair {
     pub retransmits: Vec<RetransmitReason>,
     /// Every state transition either side made: (is `a`, from, to, cause).
     pub trace: Vec<(bool, State, State, TransitionCause)>,
+    /// Every segment either side sent, lost ones included: (is `a`, time, segment).
+    pub sent: Vec<(bool, Instant, TcpSegment)>,
 }
 
 impl Pair {
@@ -227,6 +229,7 @@ impl Pair {
             dropped: 0,
             retransmits: Vec::new(),
             trace: Vec::new(),
+            sent: Vec::new(),
         };
         // The SYN already reached b; put b's SYN-ACK on the path.
         let synack = out.segments[1].clone();
@@ -258,6 +261,7 @@ impl Pair {
             dropped: 0,
             retransmits: Vec::new(),
             trace: Vec::new(),
+            sent: Vec::new(),
         };
         pair.ship(true);
         pair.out = out_b;
@@ -279,6 +283,7 @@ impl Pair {
         }
         let segments = std::mem::take(&mut self.out.segments);
         for seg in segments {
+            self.sent.push((from_a, self.now, seg.clone()));
             if (self.loss)(from_a, &seg) {
                 self.dropped += 1;
                 continue;

@@ -107,17 +107,59 @@ impl fmt::Debug for TcpFlags {
     }
 }
 
+/// Up to four SACK blocks `[left, right)` (RFC 2018 §3), most recent first as sent.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct SackBlocks {
+    len: u8,
+    blocks: [(SeqNumber, SeqNumber); 4],
+}
+
+impl SackBlocks {
+    pub const NONE: SackBlocks = SackBlocks {
+        len: 0,
+        blocks: [(SeqNumber(0), SeqNumber(0)); 4],
+    };
+
+    /// Appends a block; a fifth one is ignored (40 option bytes hold at most four).
+    pub fn push(&mut self, left: SeqNumber, right: SeqNumber) {
+        if (self.len as usize) < self.blocks.len() {
+            self.blocks[self.len as usize] = (left, right);
+            self.len += 1;
+        }
+    }
+
+    pub fn as_slice(&self) -> &[(SeqNumber, SeqNumber)] {
+        &self.blocks[..self.len as usize]
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// The TCP options netlab understands. Anything else on the wire is skipped when parsing.
+///
+/// They are written in the order and with the padding Linux uses (`tcp_options_write`), so a
+/// SYN with everything is `mss,sackOK,TS,nop,wscale` (20 bytes), a SYN-ACK to a peer that
+/// offered SACK and window scaling but no timestamps `mss,nop,nop,sackOK,nop,wscale`, and a
+/// data segment `nop,nop,TS` then `nop,nop,sack …` (PACKETDRILL.md §4, ORACLES.md §3.2).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct TcpOptions {
     /// Maximum segment size (kind 2, RFC 9293 §3.7.1); only meaningful on SYNs.
     pub mss: Option<u16>,
     /// Window scale shift (kind 3, RFC 7323 §2); only meaningful on SYNs.
     pub window_scale: Option<u8>,
-    /// SACK permitted (kind 4, RFC 2018). Parsed and emitted, but SACK itself is not used.
+    /// SACK permitted (kind 4, RFC 2018 §2); only meaningful on SYNs.
     pub sack_permitted: bool,
-    /// Timestamps `(TSval, TSecr)` (kind 8, RFC 7323 §3). Parsed and emitted, not used.
+    /// Timestamps `(TSval, TSecr)` (kind 8, RFC 7323 §3).
     pub timestamps: Option<(u32, u32)>,
+    /// SACK blocks (kind 5, RFC 2018 §3). The receiver writes them; the parsed blocks of an
+    /// arriving ACK are what a sender's scoreboard reads.
+    pub sack_blocks: SackBlocks,
 }
 
 impl TcpOptions {
@@ -126,6 +168,7 @@ impl TcpOptions {
         window_scale: None,
         sack_permitted: false,
         timestamps: None,
+        sack_blocks: SackBlocks::NONE,
     };
 
     /// Bytes these options take on the wire, padded to a multiple of four.
@@ -134,14 +177,16 @@ impl TcpOptions {
         if self.mss.is_some() {
             len += 4;
         }
+        if self.timestamps.is_some() {
+            len += 12; // sackOK + TS, or 2 NOPs + TS
+        } else if self.sack_permitted {
+            len += 4; // 2 NOPs + sackOK
+        }
         if self.window_scale.is_some() {
             len += 4; // NOP + 3-byte option keeps the next one aligned
         }
-        if self.sack_permitted {
-            len += 4; // 2-byte option + 2 NOPs
-        }
-        if self.timestamps.is_some() {
-            len += 12; // 2 NOPs + 10-byte option
+        if !self.sack_blocks.is_empty() {
+            len += 4 + 8 * self.sack_blocks.len(); // 2 NOPs + kind, length, blocks
         }
         len
     }
@@ -150,25 +195,37 @@ impl TcpOptions {
         *self == TcpOptions::NONE
     }
 
-    /// Writes the options into `buf`, which must be `wire_len()` long.
+    /// Writes the options into `buf`, which must be `wire_len()` long, in Linux's order.
     fn write(&self, buf: &mut [u8]) {
         let mut i = 0;
         if let Some(mss) = self.mss {
             buf[i..i + 4].copy_from_slice(&[2, 4, (mss >> 8) as u8, mss as u8]);
             i += 4;
         }
+        if let Some((val, ecr)) = self.timestamps {
+            // SACK-permitted takes the place of the two NOPs that align TS.
+            let lead = if self.sack_permitted { [4, 2] } else { [1, 1] };
+            buf[i..i + 4].copy_from_slice(&[lead[0], lead[1], 8, 10]);
+            buf[i + 4..i + 8].copy_from_slice(&val.to_be_bytes());
+            buf[i + 8..i + 12].copy_from_slice(&ecr.to_be_bytes());
+            i += 12;
+        } else if self.sack_permitted {
+            buf[i..i + 4].copy_from_slice(&[1, 1, 4, 2]);
+            i += 4;
+        }
         if let Some(shift) = self.window_scale {
             buf[i..i + 4].copy_from_slice(&[1, 3, 3, shift]);
             i += 4;
         }
-        if self.sack_permitted {
-            buf[i..i + 4].copy_from_slice(&[4, 2, 1, 1]);
+        if !self.sack_blocks.is_empty() {
+            let n = self.sack_blocks.len();
+            buf[i..i + 4].copy_from_slice(&[1, 1, 5, (2 + 8 * n) as u8]);
             i += 4;
-        }
-        if let Some((val, ecr)) = self.timestamps {
-            buf[i..i + 4].copy_from_slice(&[1, 1, 8, 10]);
-            buf[i + 4..i + 8].copy_from_slice(&val.to_be_bytes());
-            buf[i + 8..i + 12].copy_from_slice(&ecr.to_be_bytes());
+            for &(left, right) in self.sack_blocks.as_slice() {
+                buf[i..i + 4].copy_from_slice(&left.0.to_be_bytes());
+                buf[i + 4..i + 8].copy_from_slice(&right.0.to_be_bytes());
+                i += 8;
+            }
         }
     }
 
@@ -196,6 +253,13 @@ impl TcpOptions {
                 // RFC 7323 §2.3: a shift above 14 is treated as 14.
                 (3, 1) => opts.window_scale = Some(body[0].min(14)),
                 (4, 0) => opts.sack_permitted = true,
+                (5, n) if n > 0 && n % 8 == 0 => {
+                    for b in body.chunks_exact(8) {
+                        let left = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+                        let right = u32::from_be_bytes([b[4], b[5], b[6], b[7]]);
+                        opts.sack_blocks.push(SeqNumber(left), SeqNumber(right));
+                    }
+                }
                 (8, 8) => {
                     let val = u32::from_be_bytes([body[0], body[1], body[2], body[3]]);
                     let ecr = u32::from_be_bytes([body[4], body[5], body[6], body[7]]);
@@ -210,21 +274,39 @@ impl TcpOptions {
 }
 
 impl fmt::Display for TcpOptions {
-    /// tcpdump's option list body: `mss 1460,nop,wscale 7`.
+    /// tcpdump's option list body in wire order: `mss 1460,sackOK,TS val 1 ecr 0,nop,wscale 7`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut parts: Vec<String> = Vec::new();
         if let Some(mss) = self.mss {
             parts.push(format!("mss {mss}"));
         }
+        if let Some((val, ecr)) = self.timestamps {
+            if self.sack_permitted {
+                parts.push("sackOK".into());
+            } else {
+                parts.push("nop".into());
+                parts.push("nop".into());
+            }
+            parts.push(format!("TS val {val} ecr {ecr}"));
+        } else if self.sack_permitted {
+            parts.push("nop".into());
+            parts.push("nop".into());
+            parts.push("sackOK".into());
+        }
         if let Some(shift) = self.window_scale {
             parts.push("nop".into());
             parts.push(format!("wscale {shift}"));
         }
-        if self.sack_permitted {
-            parts.push("sackOK".into());
-        }
-        if let Some((val, ecr)) = self.timestamps {
-            parts.push(format!("TS val {val} ecr {ecr}"));
+        if !self.sack_blocks.is_empty() {
+            parts.push("nop".into());
+            parts.push("nop".into());
+            let blocks: Vec<String> = self
+                .sack_blocks
+                .as_slice()
+                .iter()
+                .map(|(l, r)| format!("{{{}:{}}}", l.0, r.0))
+                .collect();
+            parts.push(format!("sack {} {}", blocks.len(), blocks.join("")));
         }
         f.write_str(&parts.join(","))
     }
@@ -382,6 +464,7 @@ impl<'a> TcpRepr<'a> {
             urgent: self.urgent,
             options: self.options,
             payload: self.payload.to_vec(),
+            ip_id: None,
         }
     }
 }
@@ -422,6 +505,9 @@ pub struct TcpSegment {
     pub urgent: u16,
     pub options: TcpOptions,
     pub payload: Vec<u8>,
+    /// The IP identification the connection wants (Linux: a per-connection counter, 0 on a
+    /// SYN-ACK and RST); `None` leaves it to the host's counter.
+    pub ip_id: Option<u16>,
 }
 
 impl TcpSegment {
@@ -511,12 +597,112 @@ mod tests {
             window_scale: Some(7),
             sack_permitted: true,
             timestamps: Some((1, 2)),
+            sack_blocks: SackBlocks::NONE,
         };
         repr.payload = b"hello";
         let mut buf = vec![0u8; repr.buffer_len()];
         assert_eq!(repr.emit(&mut buf, A, B), Ok(buf.len()));
-        assert_eq!(repr.header_len(), 20 + 24);
+        // Linux's SYN: 20 option bytes (ORACLES.md §3.2 (a)).
+        assert_eq!(repr.header_len(), 20 + 20);
         assert_eq!(TcpRepr::parse(&buf, A, B), Ok(repr));
+    }
+
+    /// The option bytes `opts` are written as, after the 20-byte header.
+    fn option_bytes(opts: TcpOptions) -> Vec<u8> {
+        let mut repr = syn_ack();
+        repr.options = opts;
+        let mut buf = vec![0u8; repr.buffer_len()];
+        repr.emit(&mut buf, A, B).unwrap();
+        assert_eq!(TcpRepr::parse(&buf, A, B).unwrap().options, opts);
+        buf[20..].to_vec()
+    }
+
+    /// Every SYN/SYN-ACK layout of PACKETDRILL.md §4 and ORACLES.md §3.2 (a), byte for byte.
+    #[test]
+    fn options_are_laid_out_as_linux_writes_them() {
+        let mss = TcpOptions {
+            mss: Some(1460),
+            ..TcpOptions::NONE
+        };
+        let ts = Some((0x0102_0304, 0x0506_0708));
+        let ts_bytes = [8, 10, 1, 2, 3, 4, 5, 6, 7, 8];
+        // <mss 1460>
+        assert_eq!(option_bytes(mss), [2, 4, 5, 0xb4]);
+        // <mss 1460,nop,nop,sackOK>
+        let sack = TcpOptions {
+            sack_permitted: true,
+            ..mss
+        };
+        assert_eq!(option_bytes(sack), [2, 4, 5, 0xb4, 1, 1, 4, 2]);
+        // <mss 1460,nop,wscale 8>
+        let ws = TcpOptions {
+            window_scale: Some(8),
+            ..mss
+        };
+        assert_eq!(option_bytes(ws), [2, 4, 5, 0xb4, 1, 3, 3, 8]);
+        // <mss 1460,sackOK,TS val ecr>
+        let sack_ts = TcpOptions {
+            timestamps: ts,
+            ..sack
+        };
+        let mut want = vec![2, 4, 5, 0xb4, 4, 2];
+        want.extend(ts_bytes);
+        assert_eq!(option_bytes(sack_ts), want);
+        // <mss 1460,sackOK,TS val ecr,nop,wscale 10>: Linux's SYN.
+        let all = TcpOptions {
+            window_scale: Some(10),
+            ..sack_ts
+        };
+        want.extend([1, 3, 3, 10]);
+        assert_eq!(option_bytes(all), want);
+        assert_eq!(
+            all.to_string(),
+            "mss 1460,sackOK,TS val 16909060 ecr 84281096,nop,wscale 10"
+        );
+        // <mss 1460,nop,nop,sackOK,nop,wscale 8>: SACK and WS without timestamps.
+        let sack_ws = TcpOptions {
+            window_scale: Some(8),
+            ..sack
+        };
+        assert_eq!(
+            option_bytes(sack_ws),
+            [2, 4, 5, 0xb4, 1, 1, 4, 2, 1, 3, 3, 8]
+        );
+        // <nop,nop,TS val ecr>: every segment once timestamps are on.
+        let data = TcpOptions {
+            timestamps: ts,
+            ..TcpOptions::NONE
+        };
+        let mut want = vec![1, 1];
+        want.extend(ts_bytes);
+        assert_eq!(option_bytes(data), want);
+        // <nop,nop,TS,nop,nop,sack 1 {a:b}>: SACK blocks after timestamps (RFC 2018 §3).
+        let mut blocks = SackBlocks::NONE;
+        blocks.push(SeqNumber(100), SeqNumber(200));
+        let sacked = TcpOptions {
+            sack_blocks: blocks,
+            ..data
+        };
+        want.extend([1, 1, 5, 10, 0, 0, 0, 100, 0, 0, 0, 200]);
+        assert_eq!(option_bytes(sacked), want);
+        assert_eq!(
+            sacked.to_string(),
+            "nop,nop,TS val 16909060 ecr 84281096,nop,nop,sack 1 {100:200}"
+        );
+    }
+
+    #[test]
+    fn four_sack_blocks_fit_and_a_fifth_is_ignored() {
+        let mut blocks = SackBlocks::NONE;
+        for i in 0..5u32 {
+            blocks.push(SeqNumber(i * 10), SeqNumber(i * 10 + 5));
+        }
+        assert_eq!(blocks.len(), 4);
+        let opts = TcpOptions {
+            sack_blocks: blocks,
+            ..TcpOptions::NONE
+        };
+        assert_eq!(option_bytes(opts).len(), 4 + 32);
     }
 
     #[test]
@@ -649,7 +835,7 @@ mod tests {
             let repr = TcpRepr {
                 src_port: sp, dst_port: dp, seq: SeqNumber(seq), ack: SeqNumber(ack),
                 flags: TcpFlags::from_bits(flags), window, urgent,
-                options: TcpOptions { mss, window_scale: ws, sack_permitted: sack, timestamps: ts },
+                options: TcpOptions { mss, window_scale: ws, sack_permitted: sack, timestamps: ts, sack_blocks: SackBlocks::NONE },
                 payload: &payload,
             };
             let mut buf = vec![0u8; repr.buffer_len()];

@@ -128,6 +128,145 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     out
 }
 
+/// Where each field of [`dissect`]'s sections lies in the frame: per section, per field, the
+/// byte range `start..end` (`None` for a field that is a conclusion, not bytes, such as TCP's
+/// segment length). `netlab view` highlights these bytes under the field the pointer is on.
+/// Offsets are those of the headers' RFCs (Ethernet II, RFC 826, 791, 792, 768, 9293 §3.1).
+pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize, usize)>>> {
+    let body_end = frame.len().saturating_sub(ethernet::FCS_LEN);
+    let eth_hdr = ethernet::HEADER_LEN;
+    // The IPv4 header length and the datagram's end, for the transport header's place.
+    let ip = frame.get(eth_hdr..body_end).and_then(Ipv4Packet::new);
+    let ihl = ip
+        .as_ref()
+        .map_or(20, |v| v.get_header_length() as usize * 4);
+    let ip_end = ip.as_ref().map_or(body_end, |v| {
+        (eth_hdr + v.get_total_length() as usize).min(body_end)
+    });
+    let l4 = eth_hdr + ihl;
+    let tcp_hdr = frame
+        .get(l4..body_end)
+        .and_then(TcpPacket::new)
+        .map_or(20, |t| t.get_data_offset() as usize * 4);
+    sections
+        .iter()
+        .map(|sec| {
+            sec.fields
+                .iter()
+                .map(|(name, _)| {
+                    let (base, a, b) = match (sec.layer, name.as_str()) {
+                        (Layer::Ethernet, "Destination") => (0, 0, 6),
+                        (Layer::Ethernet, "Source") => (0, 6, 12),
+                        (Layer::Ethernet, "Type") => (0, 12, 14),
+                        (Layer::Ethernet, "FCS") => (0, body_end, frame.len()),
+                        (Layer::Ethernet, "Padding") => {
+                            let pad = sec
+                                .fields
+                                .iter()
+                                .find(|f| f.0 == "Padding")
+                                .and_then(|f| f.1.split(' ').next()?.parse::<usize>().ok())
+                                .unwrap_or(0);
+                            (0, body_end.saturating_sub(pad), body_end)
+                        }
+                        (Layer::Ethernet, "Data") => {
+                            (0, eth_hdr, body_end.min(eth_hdr + data_len(&sec.fields)))
+                        }
+                        (Layer::Arp, f) => {
+                            let r = match f {
+                                "Hardware type" => (0, 2),
+                                "Protocol type" => (2, 4),
+                                "Hardware size" => (4, 5),
+                                "Protocol size" => (5, 6),
+                                "Opcode" => (6, 8),
+                                "Sender MAC" => (8, 14),
+                                "Sender IP" => (14, 18),
+                                "Target MAC" => (18, 24),
+                                "Target IP" => (24, 28),
+                                _ => return None,
+                            };
+                            (eth_hdr, r.0, r.1)
+                        }
+                        (Layer::Ip, f) => {
+                            let r = match f {
+                                "Version" | "Header length" => (0, 1),
+                                "Type of service" => (1, 2),
+                                "Total length" => (2, 4),
+                                "Identification" => (4, 6),
+                                "Flags" => (6, 7),
+                                "Fragment offset" => (6, 8),
+                                "Time to live" => (8, 9),
+                                "Protocol" => (9, 10),
+                                "Header checksum" => (10, 12),
+                                "Source" => (12, 16),
+                                "Destination" => (16, 20),
+                                "Options" => (20, ihl),
+                                "Data" => (ihl, ip_end - eth_hdr),
+                                _ => return None,
+                            };
+                            (eth_hdr, r.0, r.1)
+                        }
+                        (Layer::Icmp, f) => {
+                            let end = ip_end - l4;
+                            let r = match f {
+                                "Type" => (0, 1),
+                                "Code" => (1, 2),
+                                "Checksum" => (2, 4),
+                                "Identifier" => (4, 6),
+                                "Sequence number" | "Next-hop MTU" => (6, 8),
+                                "Unused" => (4, 8),
+                                "Data" | "Quoted datagram" => (8, end),
+                                "Rest" => (4, end),
+                                _ => return None,
+                            };
+                            (l4, r.0, r.1)
+                        }
+                        (Layer::Udp, f) => {
+                            let r = match f {
+                                "Source port" => (0, 2),
+                                "Destination port" => (2, 4),
+                                "Length" => (4, 6),
+                                "Checksum" => (6, 8),
+                                "Data" => (8, ip_end - l4),
+                                _ => return None,
+                            };
+                            (l4, r.0, r.1)
+                        }
+                        (Layer::Tcp, f) => {
+                            let r = match f {
+                                "Source port" => (0, 2),
+                                "Destination port" => (2, 4),
+                                "Sequence number" => (4, 8),
+                                "Acknowledgment number" => (8, 12),
+                                "Header length" | "Reserved" => (12, 13),
+                                "Flags" => (12, 14),
+                                "Window" => (14, 16),
+                                "Checksum" => (16, 18),
+                                "Urgent pointer" => (18, 20),
+                                "Options" => (20, tcp_hdr),
+                                "Payload" => (tcp_hdr, ip_end - l4),
+                                _ => return None,
+                            };
+                            (l4, r.0, r.1)
+                        }
+                        _ => return None,
+                    };
+                    let (start, end) = ((base + a).min(frame.len()), (base + b).min(frame.len()));
+                    (start < end).then_some((start, end))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The byte count a `Data` field's value starts with (`5 bytes: "hello"`).
+fn data_len(fields: &[(String, String)]) -> usize {
+    fields
+        .iter()
+        .find(|f| f.0 == "Data")
+        .and_then(|f| f.1.split(' ').next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// The source and destination of the IPv4 datagram a frame carries, if it carries one.
 pub fn ipv4_addresses(frame: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
     let (eth, payload) = ethernet::parse(frame).ok()?;
@@ -679,6 +818,30 @@ mod tests {
         assert_eq!(field(&secs, Layer::Tcp, "Header length"), "28 bytes (7)");
         // 14 + 20 + 28 bytes: above the 60-byte minimum, so no padding.
         assert!(!secs[0].fields.iter().any(|(n, _)| n == "Padding"));
+    }
+
+    #[test]
+    fn every_header_field_has_its_bytes() {
+        let frame = syn();
+        let secs = dissect(&frame);
+        let spans = field_spans(&frame, &secs);
+        let at = |layer: Layer, name: &str| {
+            let (i, sec) = secs
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.layer == layer)
+                .unwrap();
+            let k = sec.fields.iter().position(|f| f.0 == name).unwrap();
+            let (a, b) = spans[i][k].expect(name);
+            &frame[a..b]
+        };
+        assert_eq!(at(Layer::Ethernet, "Type"), &[0x08, 0x00]);
+        assert_eq!(at(Layer::Ip, "Protocol"), &[6]);
+        assert_eq!(at(Layer::Ip, "Source"), &[10, 0, 0, 1]);
+        assert_eq!(at(Layer::Tcp, "Sequence number"), &1000u32.to_be_bytes());
+        assert_eq!(at(Layer::Tcp, "Flags")[1], 0x02);
+        assert_eq!(at(Layer::Ethernet, "FCS").len(), 4);
+        assert_eq!(at(Layer::Tcp, "Options").len(), 8);
     }
 
     #[test]

@@ -162,14 +162,24 @@ impl Labeller {
         if let Some(mss) = o.mss {
             let _ = write!(s, " MSS={mss}");
         }
-        if let Some(shift) = o.window_scale {
-            let _ = write!(s, " WS={}", 1u32 << shift);
-        }
+        // Wireshark's order: MSS, SACK_PERM, TSval/TSecr, WS.
         if o.sack_permitted {
             s.push_str(" SACK_PERM");
         }
         if let Some((val, ecr)) = o.timestamps {
             let _ = write!(s, " TSval={val} TSecr={ecr}");
+        }
+        // SACK blocks as Wireshark's Info shows them, relative to the data sender's ISN.
+        for &(le, re) in o.sack_blocks.as_slice() {
+            let _ = write!(
+                s,
+                " SLE={} SRE={}",
+                rel(le.value(), peer.isn),
+                rel(re.value(), peer.isn)
+            );
+        }
+        if let Some(shift) = o.window_scale {
+            let _ = write!(s, " WS={}", 1u32 << shift);
         }
         let printable = |b: &u8| matches!(b, 0x20..=0x7e | b'\n' | b'\r' | b'\t');
         if !t.payload.is_empty() && t.payload.iter().all(printable) {
@@ -236,6 +246,8 @@ pub struct Arrow {
     /// Bits netlab flipped on the way.
     pub flipped: u32,
     pub fate: Fate,
+    /// The frame as its sender handed it over: the id of its first hop.
+    pub frame: FrameId,
 }
 
 /// A ladder: named columns and arrows in time order.
@@ -255,6 +267,7 @@ struct Origin {
     label: String,
     flipped: u32,
     seq: usize,
+    id: FrameId,
 }
 
 struct Builder {
@@ -297,6 +310,7 @@ impl Builder {
                 detail: describe::frame(&o.frame),
                 flipped: o.flipped,
                 fate,
+                frame: o.id,
             },
         ));
         Some(i)
@@ -319,6 +333,7 @@ impl Builder {
 
 /// What a node sends at `time`: the frame a relay (switch, hub) received at that instant, or a
 /// new frame from the node itself (labelled now, in the order frames were sent).
+#[allow(clippy::too_many_arguments)] // the closure at its one call site keeps them together
 fn origin_at(
     relay: bool,
     at_relay: &HashMap<NodeId, (Instant, FrameId, Origin)>,
@@ -326,6 +341,7 @@ fn origin_at(
     node: NodeId,
     time: Instant,
     frame: &Frame,
+    id: FrameId,
     seq: &mut usize,
 ) -> Origin {
     if relay {
@@ -343,6 +359,7 @@ fn origin_at(
         label: labels.label(frame),
         flipped: 0,
         seq: *seq,
+        id,
     }
 }
 
@@ -395,12 +412,12 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
     for r in records {
         let Some(node) = r.node else { continue };
         let relay = !b.endpoint[node.0 as usize];
-        let origin_here = |seq: &mut usize, labels: &mut Labeller, frame: &Frame| {
-            origin_at(relay, &at_relay, labels, node, r.time, frame, seq)
+        let origin_here = |seq: &mut usize, labels: &mut Labeller, frame: &Frame, id: FrameId| {
+            origin_at(relay, &at_relay, labels, node, r.time, frame, id, seq)
         };
         match &r.event {
             TraceEvent::FrameTx { id, frame, .. } => {
-                let o = origin_here(&mut seq, &mut b.labels, frame);
+                let o = origin_here(&mut seq, &mut b.labels, frame, *id);
                 in_flight.insert(*id, o);
             }
             TraceEvent::FrameDropped {
@@ -413,7 +430,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                 let o = if *reason == PhyDrop::LinkWentDown {
                     in_flight.remove(id)
                 } else {
-                    Some(origin_here(&mut seq, &mut b.labels, frame))
+                    Some(origin_here(&mut seq, &mut b.labels, frame, *id))
                 };
                 if let Some(o) = o {
                     let l = world.link(*link);
@@ -583,6 +600,7 @@ fn tcp_drop_reason(r: DropReason) -> &'static str {
         DropReason::NotSynchronized => "not-synchronized",
         DropReason::WrongPorts => "wrong-ports",
         DropReason::DataAfterFin => "data-after-fin",
+        DropReason::Paws => "paws",
     }
 }
 

@@ -372,12 +372,20 @@ impl Host {
             let mut buf = vec![0u8; crate::ip::wire::HEADER_LEN + len];
             let _ = seg.emit(&mut buf[crate::ip::wire::HEADER_LEN..]);
             let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, len);
+            // The connection numbers its packets itself in the linux profile; an RST sent
+            // without a connection carries ID 0 there too (ORACLES 3.2 (b)).
+            let ident = seg
+                .ip_id
+                .or((seg.flags.rst() && self.sockets.config.ip_id_per_connection).then_some(0));
             // Linux sets DF on TCP (ORACLES 3.2); send_ip records a failure.
-            let _ = self.send_ip_with_room(io, repr, buf, DfPolicy::Want);
+            let _ = self.send_ip_with_room(io, repr, buf, DfPolicy::Want, ident);
         }
         for e in &out.events {
             match e {
                 tcp::TcpEvent::Retransmit { .. } => self.counters.tcp_retransmits += 1,
+                tcp::TcpEvent::RtoBackoff { .. } => self.counters.tcp_timeouts += 1,
+                tcp::TcpEvent::LossProbe { .. } => self.counters.tcp_loss_probes += 1,
+                tcp::TcpEvent::SpuriousTimeout => self.counters.tcp_spurious_timeouts += 1,
                 tcp::TcpEvent::ListenDrop { reason, .. }
                     if *reason != tcp::ListenDropReason::Unexpected =>
                 {
@@ -455,6 +463,7 @@ impl Host {
                 // before listen() shapes the window of the SYN-ACK, as in Linux).
                 if let Some(b) = *recv_buf {
                     config.recv_buffer_size = b;
+                    config.recv_buffer_locked = true;
                 }
                 if let Some(b) = *send_buf {
                     config.send_buffer_size = b;
@@ -831,6 +840,7 @@ impl Host {
         }
         if let Some(b) = s.recv_buf {
             config.recv_buffer_size = b;
+            config.recv_buffer_locked = true;
         }
         if let Some(b) = s.send_buf {
             config.send_buffer_size = b;
@@ -1099,12 +1109,20 @@ impl Host {
         // SO_LINGER on with a zero timeout: close() aborts the connection with a RST and skips
         // TIME_WAIT (Linux's tcp_close: "data was lost, or lingering with zero timeout").
         let linger_zero = s.opts.linger == Some(0);
+        // TCP_LINGER2 > 0: this orphan's FIN_WAIT_2 timeout (0 keeps tcp_fin_timeout;
+        // Linux's negative value, "no FIN_WAIT_2 at all", is not modelled).
+        let linger2 = s.opts.linger2.filter(|v| *v > 0);
         match &mut s.kind {
             SockKind::TcpConn(_) => {
                 if linger_zero {
                     let _ = self.with_conn(io, id, |c, now, out| c.abort(now, out));
                 } else {
-                    let _ = self.with_conn(io, id, |c, now, out| c.close(now, out));
+                    let _ = self.with_conn(io, id, |c, now, out| {
+                        if let Some(v) = linger2 {
+                            c.set_fin_timeout(crate::time::Duration::from_secs(v as u64));
+                        }
+                        c.close(now, out)
+                    });
                 }
                 self.reap(id);
             }
@@ -1165,6 +1183,15 @@ impl Host {
     /// What socket `id` is ready for.
     pub fn readiness(&self, id: SocketId) -> Readiness {
         self.sockets.readiness(id)
+    }
+
+    /// The TCP connection behind socket `id`, read-only: what `TCP_INFO`, `SIOCINQ` and
+    /// `TCP_MAXSEG` report (the packetdrill runner reads them).
+    pub fn tcp_connection(&self, id: SocketId) -> Option<&Connection> {
+        match &self.sockets.get(id)?.kind {
+            SockKind::TcpConn(c) => Some(c),
+            _ => None,
+        }
     }
 }
 

@@ -28,11 +28,10 @@ pub const INITIAL_SSTHRESH: u32 = 0x7fff_ffff;
 
 /// Which congestion-control algorithm a host runs (`congestion = "cubic" | "reno"` in a host's
 /// `tcp` table; Linux's `TCP_CONGESTION` socket option / `tcp_congestion_control` sysctl).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
 pub enum Algorithm {
     /// RFC 5681 slow start and congestion avoidance with the RFC 6582 NewReno decrease
     /// (ssthresh = FlightSize / 2).
-    #[default]
     Reno,
     /// RFC 9438 CUBIC with Linux's constants (β = 0.7, C = 0.4, fast convergence on).
     Cubic,

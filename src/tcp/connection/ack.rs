@@ -1,13 +1,15 @@
 //! The fifth step of segment arrival: acknowledgments, the peer's window, and congestion
 //! control driven by them (RFC 5681 with NewReno recovery, RFC 6582).
 
-use super::{Connection, INITIAL_SSTHRESH};
+use super::Connection;
+use crate::tcp::config::TcpProfile;
+use crate::tcp::congestion::Ack;
 use crate::tcp::event::{
     CongestionReason, DropReason, Output, RetransmitReason, TcpEvent, TimerKind,
 };
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::wire::TcpRepr;
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 
 impl Connection {
     /// The fifth step for established-like states. Returns false when the segment must be
@@ -21,8 +23,12 @@ impl Connection {
     ) -> bool {
         let ack = seg.ack;
         if ack > self.snd_max {
-            // Acknowledges something never sent.
-            self.send_ack(out);
+            // Acknowledges something never sent. RFC 9293 §3.10.7.4 answers with an ACK;
+            // Linux (`tcp_ack`, "ack of unsent data") drops the segment silently
+            // (packetdrill's ts_recent/invalid_ack.pkt sees no answer).
+            if self.config.profile == TcpProfile::Textbook {
+                self.send_ack(out);
+            }
             out.event(TcpEvent::SegmentDropped {
                 reason: DropReason::BadAck,
             });
@@ -40,16 +46,21 @@ impl Connection {
         self.probes_out = 0;
         let window = (seg.window as u32) << self.snd_wscale;
 
-        if self.snd_una < ack {
-            self.on_new_ack(now, ack, out);
-        } else if ack == self.snd_una
+        let advanced = self.snd_una < ack;
+        let duplicate = !advanced
+            && ack == self.snd_una
             && seg.payload.is_empty()
             && !seg.flags.fin()
             && window == self.snd_wnd
-            && self.snd_nxt != self.snd_una
-        {
+            && self.snd_nxt != self.snd_una;
+        if advanced {
+            self.on_new_ack(now, ack, out);
+        } else if duplicate {
             // A duplicate ACK in the sense of RFC 5681 §2.
             self.on_dup_ack(now, ack, out);
+        }
+        if self.sack_ok {
+            self.on_ack_with_sack(now, sack_blocks(seg), advanced, duplicate, out);
         }
 
         // Window update (§3.10.7.4 fifth step): only from an ACK at or above SND.UNA, and
@@ -79,9 +90,18 @@ impl Connection {
         self.ack_advances(now, ack, out);
 
         if let Some(recover) = self.recover {
-            if recover < ack && !self.in_recovery {
+            if recover < ack && !self.in_recovery && !self.rec.in_loss {
                 self.recover = None;
             }
+        }
+        if self.sack_ok {
+            // Recovery with SACK is `on_ack_with_sack`'s; cwnd grows outside fast recovery
+            // (in the timeout's Loss state too: slow start from one segment).
+            self.dup_acks = 0;
+            if !self.in_recovery && flight_before.saturating_mul(2) >= self.cwnd {
+                self.grow_cwnd(now, acked, out);
+            }
+            return;
         }
         if self.in_recovery {
             let recover = self.recover.unwrap_or(ack);
@@ -110,7 +130,7 @@ impl Connection {
             self.dup_acks = 0;
             // Grow only while the window is actually used (Linux `tcp_is_cwnd_limited`).
             if flight_before.saturating_mul(2) >= self.cwnd {
-                self.grow_cwnd(acked, out);
+                self.grow_cwnd(now, acked, out);
             }
         }
     }
@@ -131,10 +151,20 @@ impl Connection {
         self.retries = 0;
         self.backoff = 0;
 
+        self.retrans_stamp = None;
         if let Some((timed_seq, sent_at)) = self.rtt_probe {
             if timed_seq < ack {
                 self.rtt_probe = None;
                 self.rtt_sample(now.saturating_since(sent_at), out);
+            }
+        } else if let Some(ecr) = self.seg_tsecr.filter(|&e| self.ts_rtt_pending && e != 0) {
+            // Karn's rule left us without a timed segment; the echoed timestamp names the
+            // transmission that was ACKed, so it measures the RTT anyway (RFC 7323 §4.1; Linux
+            // `tcp_ack_update_rtt` falls back to TSecr the same way).
+            let ms = self.ts_val().wrapping_sub(ecr);
+            if (ms as i32) >= 0 {
+                self.ts_rtt_pending = false;
+                self.rtt_sample(Duration::from_millis(ms as u64), out);
             }
         }
         // RFC 6298 §5.2/5.3: stop the timer when all is acknowledged, else restart it.
@@ -151,6 +181,10 @@ impl Connection {
             ack,
             count: self.dup_acks,
         });
+        if self.sack_ok {
+            // With SACK the scoreboard, not the count, decides what is lost (RFC 6675 §5).
+            return;
+        }
         if self.in_recovery {
             // Each further duplicate means a segment left the network (RFC 5681 §3.2 step 4).
             self.cwnd = self.cwnd.saturating_add(self.snd_mss);
@@ -167,7 +201,12 @@ impl Connection {
                 return;
             }
         }
-        self.ssthresh = (self.flight_size() / 2).max(2 * self.snd_mss);
+        // The multiplicative decrease (RFC 6582 §3.2 step 2 for Reno, RFC 9438 §4.6 for CUBIC).
+        let mut w = self.window();
+        let flight = self.flight_size();
+        self.cc
+            .on_congestion_event(now, &mut w, flight, self.snd_mss);
+        self.set_window(w);
         self.recover = Some(self.snd_max);
         self.in_recovery = true;
         self.retransmit_first_unacked(now, RetransmitReason::FastRetransmit, out);
@@ -175,26 +214,20 @@ impl Connection {
         self.congestion_changed(CongestionReason::FastRetransmit, out);
     }
 
-    /// RFC 5681 §3.1 slow start (RFC 3465 byte counting, L = 2 SMSS) and congestion avoidance.
-    pub(super) fn grow_cwnd(&mut self, acked: u32, out: &mut Output) {
-        let reason = if self.cwnd < self.ssthresh {
-            let inc = acked.min(2 * self.snd_mss);
-            self.cwnd = self
-                .cwnd
-                .saturating_add(inc)
-                .min(self.ssthresh.max(self.cwnd));
-            CongestionReason::SlowStart
-        } else {
-            self.bytes_acked = self.bytes_acked.saturating_add(acked);
-            if self.bytes_acked < self.cwnd {
-                return;
-            }
-            self.bytes_acked -= self.cwnd;
-            self.cwnd = self.cwnd.saturating_add(self.snd_mss);
-            CongestionReason::CongestionAvoidance
+    /// Slow start and congestion avoidance, as the connection's congestion controller does
+    /// them (RFC 5681 §3.1 for Reno, RFC 9438 §4 for CUBIC).
+    pub(super) fn grow_cwnd(&mut self, now: Instant, acked: u32, out: &mut Output) {
+        let mut w = self.window();
+        let ack = Ack {
+            acked,
+            mss: self.snd_mss,
+            srtt: self.srtt,
         };
-        self.cwnd = self.cwnd.min(INITIAL_SSTHRESH);
-        self.congestion_changed(reason, out);
+        let reason = self.cc.on_ack(now, &mut w, ack);
+        self.set_window(w);
+        if let Some(reason) = reason {
+            self.congestion_changed(reason, out);
+        }
     }
 
     pub(super) fn congestion_changed(&mut self, reason: CongestionReason, out: &mut Output) {
@@ -204,4 +237,9 @@ impl Connection {
             reason,
         });
     }
+}
+
+/// The SACK blocks an ACK carries, most recent first.
+fn sack_blocks<'a>(seg: &'a TcpRepr) -> &'a [(SeqNumber, SeqNumber)] {
+    seg.options.sack_blocks.as_slice()
 }

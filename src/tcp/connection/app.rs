@@ -14,6 +14,7 @@ impl Connection {
         data: &[u8],
         out: &mut Output,
     ) -> Result<usize, SendError> {
+        self.now = now;
         if let Some(err) = self.error {
             if std::mem::replace(&mut self.error_reported, true) {
                 return Err(SendError::WriteShutdown);
@@ -46,6 +47,7 @@ impl Connection {
         max: usize,
         out: &mut Output,
     ) -> Result<Vec<u8>, RecvError> {
+        self.now = now;
         let mut data = Vec::new();
         if self.recv_buf.len() > 0 {
             self.recv_buf.read_to_vec(max, &mut data);
@@ -62,6 +64,7 @@ impl Connection {
         buf: &mut [u8],
         out: &mut Output,
     ) -> Result<usize, RecvError> {
+        self.now = now;
         if self.recv_buf.len() > 0 && !buf.is_empty() {
             let n = self.recv_buf.read(buf);
             self.after_read(now, out);

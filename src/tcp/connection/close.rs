@@ -9,6 +9,7 @@ use crate::time::Instant;
 impl Connection {
     /// Half-close (`shutdown(SHUT_WR)`): queue a FIN after the data already queued.
     pub fn shutdown_write(&mut self, now: Instant, out: &mut Output) -> Result<(), CloseError> {
+        self.now = now;
         match self.state {
             State::Closed | State::Listen => Err(CloseError::NotConnected),
             // Linux `tcp_shutdown`: a connection still in SYN_SENT is simply closed.
@@ -38,6 +39,7 @@ impl Connection {
     /// application never read, send RST instead and drop the connection (RFC 2525 §2.17, as
     /// Linux does), so the peer learns the data was not consumed.
     pub fn close(&mut self, now: Instant, out: &mut Output) -> Result<(), CloseError> {
+        self.now = now;
         match self.state {
             State::Closed => return Err(CloseError::NotConnected),
             State::Listen | State::SynSent => {
@@ -72,7 +74,8 @@ impl Connection {
             State::SynReceived | State::Established => self.queue_fin(State::FinWait1, now, out),
             State::CloseWait => self.queue_fin(State::LastAck, now, out),
             // The write side was already shut with `shutdown_write`; closing the read side
-            // changes nothing on the wire.
+            // changes nothing on the wire, but an orphan in FIN_WAIT_2 waits only so long.
+            State::FinWait2 => self.arm_fin_wait2(now, out),
             _ => {}
         }
         Ok(())
@@ -80,6 +83,7 @@ impl Connection {
 
     /// ABORT (RFC 9293 §3.10.5): send RST where the peer has state, drop everything, CLOSED.
     pub fn abort(&mut self, now: Instant, out: &mut Output) -> Result<(), CloseError> {
+        self.now = now;
         match self.state {
             State::Closed => return Err(CloseError::NotConnected),
             State::SynReceived

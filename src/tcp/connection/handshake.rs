@@ -3,7 +3,7 @@
 
 use std::net::SocketAddrV4;
 
-use super::{valid_endpoint, window_shift_for, Connection, DEFAULT_PEER_MSS, RTO_AFTER_SYN_LOSS};
+use super::{valid_endpoint, window_shift, Connection, DEFAULT_PEER_MSS, RTO_AFTER_SYN_LOSS};
 use crate::tcp::config::TcpConfig;
 use crate::tcp::event::{AcceptError, ConnError, ConnectError, DropReason, Output, TcpEvent};
 use crate::tcp::seq::SeqNumber;
@@ -27,10 +27,13 @@ impl Connection {
             return Err(ConnectError::InvalidAddress);
         }
         let mut conn = Connection::new_closed(local, remote, isn, config);
+        conn.now = now;
         if conn.config.window_scaling {
             conn.wscale_offered = true;
-            conn.rcv_wscale = window_shift_for(conn.config.recv_buffer_size);
+            conn.rcv_wscale = window_shift(&conn.config);
         }
+        conn.sack_offered = conn.config.sack;
+        conn.ts_offered = conn.config.timestamps;
         conn.set_state(now, State::SynSent, TransitionCause::UserConnect, out);
         conn.snd_nxt = isn + 1u32;
         conn.snd_max = conn.snd_nxt;
@@ -59,6 +62,7 @@ impl Connection {
             return Err(AcceptError::InvalidAddress);
         }
         let mut conn = Connection::new_closed(local, remote, isn, config);
+        conn.now = now;
         conn.state = State::Listen;
         conn.passive = true;
         conn.take_peer_syn(syn);
@@ -76,8 +80,26 @@ impl Connection {
         Ok(conn)
     }
 
-    /// Records what the peer's SYN tells us: its ISN, MSS and window scale.
+    /// Records what the peer's SYN tells us: its ISN, MSS, window scale, SACK-permitted and
+    /// timestamps. On a passive open we answer what the peer offered and we allow; on an
+    /// active one an option is on when both SYNs carried it (RFC 7323 §1.3, §3.2; RFC 2018 §2).
     pub(super) fn take_peer_syn(&mut self, syn: &TcpRepr) {
+        if self.passive {
+            self.sack_offered = self.config.sack;
+            self.ts_offered = self.config.timestamps;
+        }
+        self.sack_ok = self.sack_offered && syn.options.sack_permitted;
+        self.sack_offered = self.sack_ok;
+        match syn.options.timestamps {
+            Some((val, _)) if self.ts_offered => {
+                self.ts_ok = true;
+                self.ts_recent = val;
+            }
+            _ => {
+                self.ts_ok = false;
+                self.ts_offered = false;
+            }
+        }
         self.irs = syn.seq;
         self.rcv_nxt = syn.seq + 1u32;
         self.last_ack_sent = self.rcv_nxt;
@@ -88,13 +110,18 @@ impl Connection {
             .map_or(DEFAULT_PEER_MSS, |m| m as u32)
             .max(64);
         self.snd_mss = peer_mss.min(self.config.mss as u32);
+        if self.ts_ok {
+            // Every segment carries 12 bytes of timestamps, taken from the payload: 1448 of
+            // 1460 (Linux `tcp_sync_mss`, ORACLES.md §3.2 (c)).
+            self.snd_mss = (self.snd_mss - 12).max(64);
+        }
         self.rcv_mss = self.snd_mss;
         match syn.options.window_scale {
             Some(shift) if self.config.window_scaling => {
                 self.snd_wscale = shift.min(14);
                 if !self.wscale_offered {
                     self.wscale_offered = true;
-                    self.rcv_wscale = window_shift_for(self.config.recv_buffer_size);
+                    self.rcv_wscale = window_shift(&self.config);
                 }
             }
             _ => {
@@ -174,11 +201,13 @@ impl Connection {
         self.retries = 0;
     }
 
-    /// Our SYN (SYN_SENT) or SYN,ACK (otherwise), with options.
+    /// Our SYN (SYN_SENT) or SYN,ACK (otherwise), with options; a SYN-ACK answers only the
+    /// options the peer offered. `emit` adds the timestamps.
     pub(super) fn send_syn(&mut self, out: &mut Output) {
         let options = TcpOptions {
             mss: Some(self.config.mss),
             window_scale: self.wscale_offered.then_some(self.rcv_wscale),
+            sack_permitted: self.sack_offered,
             ..TcpOptions::NONE
         };
         let flags = if self.state == State::SynSent {

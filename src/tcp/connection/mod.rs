@@ -23,6 +23,7 @@ mod app;
 mod close;
 mod handshake;
 mod receive;
+mod recovery;
 mod retransmit;
 mod rtt;
 mod segment;
@@ -40,8 +41,7 @@ use crate::time::{Duration, Instant};
 
 /// MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1, IPv4).
 const DEFAULT_PEER_MSS: u32 = 536;
-/// Linux's initial ssthresh: effectively infinite, so slow start runs until the first loss.
-const INITIAL_SSTHRESH: u32 = 0x7fff_ffff;
+use super::congestion::{CongestionControl, Window, INITIAL_SSTHRESH};
 /// RTO used once data flows if the SYN had to be retransmitted and no RTT was measured
 /// (RFC 6298 §5.7).
 const RTO_AFTER_SYN_LOSS: Duration = Duration::from_secs(3);
@@ -132,8 +132,11 @@ pub struct Connection {
     // Congestion control (RFC 5681, RFC 6582).
     cwnd: u32,
     ssthresh: u32,
-    /// Bytes acknowledged in congestion avoidance since cwnd last grew.
-    bytes_acked: u32,
+    /// The congestion-control algorithm (`TcpConfig::congestion`): how cwnd grows and how
+    /// far it is cut; recovery itself is this connection's.
+    cc: Box<dyn CongestionControl>,
+    /// SACK scoreboard, RACK-TLP and F-RTO state (`recovery`).
+    rec: recovery::Recovery,
     dup_acks: u32,
     in_recovery: bool,
     /// RFC 6582 `recover`: highest sequence sent when recovery or a timeout began.
@@ -143,11 +146,51 @@ pub struct Connection {
     persist_backoff: u32,
     probes_out: u32,
 
+    /// The time of the call being handled: the clock our TSval reads.
+    now: Instant,
+
+    // Options negotiated at the handshake.
+    /// We put SACK-permitted on our SYN (or SYN-ACK).
+    sack_offered: bool,
+    /// Both sides offered SACK (RFC 2018 §2): ACKs carry SACK blocks.
+    sack_ok: bool,
+    /// We put timestamps on our SYN (or SYN-ACK).
+    ts_offered: bool,
+    /// Both sides offered timestamps (RFC 7323 §3.2): every segment carries them.
+    ts_ok: bool,
+    /// TS.Recent (RFC 7323 §4.3): the peer's TSval to echo.
+    ts_recent: u32,
+    /// Added to the millisecond clock to make our TSval: a per-connection offset, as Linux's
+    /// `ts_off` (RFC 7323 §7.1 recommends one so the clock leaks nothing).
+    ts_offset: u32,
+    /// TSecr of the segment being processed, for an RTT sample.
+    seg_tsecr: Option<u32>,
+    /// An RTT sample was skipped by Karn's rule; the next ACK's TSecr gives it instead.
+    ts_rtt_pending: bool,
+    /// SACK blocks we report (RFC 2018 §4): most recent first, at most four.
+    sack_report: Vec<(SeqNumber, SeqNumber)>,
+    /// A duplicate the next ACK reports as its first block (DSACK, RFC 2883 §4).
+    dsack: Option<(SeqNumber, SeqNumber)>,
+    /// Next IP identification when the profile numbers packets per connection.
+    ip_id: u16,
+    /// Most we offer while the window grows (Linux `rcv_ssthresh`).
+    rcv_ssthresh: u32,
+    /// Linux would have replaced this socket by a time-wait mini socket (orphaned in
+    /// FIN_WAIT_2, or in TIME_WAIT), whose packets carry IP ID 0.
+    mini_socket: bool,
+    /// When the head segment was first sent, for the give-up time budget (Linux
+    /// `retrans_stamp`).
+    retrans_stamp: Option<Instant>,
+
     // Timers: deadlines, `None` when not running.
     rtx_at: Option<Instant>,
+    tlp_at: Option<Instant>,
+    reorder_at: Option<Instant>,
     delack_at: Option<Instant>,
     persist_at: Option<Instant>,
     time_wait_at: Option<Instant>,
+    /// FIN_WAIT_2 timeout of an orphaned connection (`tcp_fin_timeout`).
+    fin_wait2_at: Option<Instant>,
 }
 
 /// Smallest shift that lets `buffer` bytes be advertised in a 16-bit field (RFC 7323 §2.3).
@@ -157,6 +200,36 @@ fn window_shift_for(buffer: usize) -> u8 {
         shift += 1;
     }
     shift
+}
+
+/// Linux's window scale (`tcp_select_initial_window`): from the largest buffer the socket may
+/// grow to (`tcp_rmem[2]`), bounded by an `SO_RCVBUF` the application set; `ilog2 − 15`.
+/// Without an `rmem_max` (textbook) the smallest shift that fits the buffer.
+fn window_shift(config: &TcpConfig) -> u8 {
+    if config.rmem_max == 0 {
+        return window_shift_for(config.recv_buffer_size);
+    }
+    let mut space = config.rmem_max.max(config.recv_buffer_size);
+    // netlab's buffer never grows (Linux autotunes towards tcp_rmem[2]), so a buffer too small
+    // to be advertised with that shift gets the one that fits it, as an SO_RCVBUF clamp does
+    // in Linux; otherwise windows under 1 << shift would round to zero.
+    if config.recv_buffer_locked || config.recv_buffer_size < 65536 {
+        space = config.recv_buffer_size;
+    }
+    let log2 = usize::BITS - 1 - space.max(1).leading_zeros();
+    log2.saturating_sub(15).min(14) as u8
+}
+
+/// A fixed scrambling of 32 bits (the murmur3 finaliser). netlab derives a connection's
+/// TSval offset and IP ID start from its ISN, which comes from the seeded RNG, so they are
+/// as random as the ISN without drawing more numbers from the host's stream. (Linux uses
+/// keyed hashes of the addresses and `get_random_u16`.)
+fn mix32(mut x: u32) -> u32 {
+    x ^= x >> 16;
+    x = x.wrapping_mul(0x85eb_ca6b);
+    x ^= x >> 13;
+    x = x.wrapping_mul(0xc2b2_ae35);
+    x ^ (x >> 16)
 }
 
 fn valid_endpoint(addr: SocketAddrV4) -> bool {
@@ -218,16 +291,35 @@ impl Connection {
             syn_retransmitted: false,
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
-            bytes_acked: 0,
+            cc: config.congestion.controller(),
+            rec: recovery::Recovery::new(),
             dup_acks: 0,
             in_recovery: false,
             recover: None,
             persist_backoff: 0,
             probes_out: 0,
+            now: Instant::ZERO,
+            sack_offered: false,
+            sack_ok: false,
+            ts_offered: false,
+            ts_ok: false,
+            ts_recent: 0,
+            ts_offset: mix32(isn.0 ^ 0x7473_6f66),
+            seg_tsecr: None,
+            ts_rtt_pending: false,
+            sack_report: Vec::new(),
+            dsack: None,
+            ip_id: mix32(isn.0 ^ 0x6970_6964) as u16,
+            retrans_stamp: None,
+            mini_socket: false,
+            rcv_ssthresh: u32::MAX,
             rtx_at: None,
+            tlp_at: None,
+            reorder_at: None,
             delack_at: None,
             persist_at: None,
             time_wait_at: None,
+            fin_wait2_at: None,
             config,
         }
     }
@@ -236,6 +328,11 @@ impl Connection {
     /// not know when its SYN-ACK left).
     pub(crate) fn forget_rtt_probe(&mut self) {
         self.rtt_probe = None;
+    }
+
+    /// `TCP_LINGER2`: how long this connection, once orphaned, waits in FIN_WAIT_2.
+    pub fn set_fin_timeout(&mut self, timeout: Duration) {
+        self.config.fin_timeout = timeout;
     }
 
     pub fn state(&self) -> State {
@@ -311,6 +408,24 @@ impl Connection {
     pub fn ssthresh(&self) -> u32 {
         self.ssthresh
     }
+    /// The congestion-control algorithm this connection runs.
+    pub fn congestion_algorithm(&self) -> super::congestion::Algorithm {
+        self.cc.algorithm()
+    }
+    /// The SACK scoreboard (empty without SACK), for tests and views.
+    pub fn sack_scoreboard(&self) -> &super::sack::Scoreboard {
+        &self.rec.board
+    }
+    fn window(&self) -> Window {
+        Window {
+            cwnd: self.cwnd,
+            ssthresh: self.ssthresh,
+        }
+    }
+    fn set_window(&mut self, w: Window) {
+        self.cwnd = w.cwnd;
+        self.ssthresh = w.ssthresh;
+    }
 
     pub fn srtt(&self) -> Option<Duration> {
         self.srtt
@@ -326,6 +441,10 @@ impl Connection {
         (self.rcv_wscale, self.snd_wscale)
     }
 
+    /// Options both sides agreed on at the handshake: (SACK, timestamps).
+    pub fn negotiated(&self) -> (bool, bool) {
+        (self.sack_ok, self.ts_ok)
+    }
     pub fn in_fast_recovery(&self) -> bool {
         self.in_recovery
     }
@@ -395,6 +514,9 @@ impl Connection {
             self.delack_at,
             self.persist_at,
             self.time_wait_at,
+            self.tlp_at,
+            self.reorder_at,
+            self.fin_wait2_at,
         ]
         .into_iter()
         .flatten()
@@ -408,6 +530,9 @@ impl Connection {
             TimerKind::DelayedAck => self.delack_at,
             TimerKind::Persist => self.persist_at,
             TimerKind::TimeWait => self.time_wait_at,
+            TimerKind::LossProbe => self.tlp_at,
+            TimerKind::Reorder => self.reorder_at,
+            TimerKind::FinWait2 => self.fin_wait2_at,
         }
     }
 
@@ -421,10 +546,15 @@ impl Connection {
         self.state = to;
         out.event(TcpEvent::StateChanged { from, to, cause });
         match to {
+            State::FinWait2 if self.user_closed => self.arm_fin_wait2(now, out),
             State::TimeWait => {
+                self.cancel_timer(TimerKind::FinWait2, out);
                 self.cancel_timer(TimerKind::Retransmit, out);
                 self.cancel_timer(TimerKind::Persist, out);
                 self.cancel_timer(TimerKind::DelayedAck, out);
+                self.cancel_timer(TimerKind::LossProbe, out);
+                self.cancel_timer(TimerKind::Reorder, out);
+                self.rec.board.clear();
                 self.restart_time_wait(now, out);
                 // Everything we sent is acknowledged (our FIN too), so a TIME_WAIT entry keeps
                 // only its addresses, sequence numbers and deadline: a server with thousands of
@@ -438,9 +568,13 @@ impl Connection {
                     TimerKind::DelayedAck,
                     TimerKind::Persist,
                     TimerKind::TimeWait,
+                    TimerKind::LossProbe,
+                    TimerKind::Reorder,
+                    TimerKind::FinWait2,
                 ] {
                     self.cancel_timer(kind, out);
                 }
+                self.rec.board.clear();
                 // Nothing queued for transmission survives the end of a connection.
                 self.send_buf.clear();
                 self.ack_due = false;
@@ -490,8 +624,11 @@ pub fn reset_for(
         urgent: 0,
         options: TcpOptions::NONE,
         payload: Vec::new(),
+        ip_id: None,
     })
 }
 
+#[cfg(test)]
+mod options_tests;
 #[cfg(test)]
 mod tests;

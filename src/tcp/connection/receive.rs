@@ -5,6 +5,7 @@ use super::Connection;
 use crate::tcp::event::{DropReason, Output, TcpEvent, TimerKind};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::{State, TransitionCause};
+use crate::tcp::wire::SackBlocks;
 use crate::time::Instant;
 
 impl Connection {
@@ -84,9 +85,21 @@ impl Connection {
             });
         }
         self.rcv_nxt += written.advanced;
+        if self.sack_ok {
+            self.update_sack_report((offset > 0).then_some(seq));
+        }
         self.rcv_mss = self
             .rcv_mss
             .max((payload.len() as u32).min(self.config.mss as u32));
+        if offset == 0 && payload.len() as u32 >= self.rcv_mss {
+            // Linux `tcp_grow_window`: each full-sized in-order segment lets the offered
+            // window grow by two segments, up to the buffer (small segments do not grow it;
+            // out-of-order ones do not either, so duplicate ACKs keep their window).
+            self.rcv_ssthresh = self
+                .rcv_ssthresh
+                .saturating_add(2 * self.rcv_mss)
+                .min(self.recv_buf.capacity() as u32);
+        }
 
         // RFC 5681 §4.2: out-of-order data and data filling a gap are acknowledged at once.
         if offset > 0 || written.filled_gap {
@@ -116,8 +129,15 @@ impl Connection {
             State::Established => {
                 // Linux (`tcp_fin`) delays this ACK, hoping the application closes soon so
                 // that its FIN carries it: a close within the delayed-ACK time takes three
-                // segments, not four.
-                if !self.ack_due && self.delack_at.is_none() {
+                // segments, not four (e_server_close_first.pcap: ACK 42 ms after the FIN).
+                // Its delayed-ACK timeout is `icsk_ack.ato`, which stays 0 until the first
+                // data arrives: a connection that never received data ACKs the FIN within a
+                // jiffy (packetdrill's close-remote-fin-then-close.pkt), so netlab at once.
+                // `rcv_nxt` has already counted the FIN here.
+                let received_data = self.irs + 2u32 != self.rcv_nxt;
+                if !received_data {
+                    self.ack_due = true;
+                } else if !self.ack_due && self.delack_at.is_none() {
                     let deadline = now + self.config.delayed_ack;
                     self.arm_timer(TimerKind::DelayedAck, deadline, out);
                 }
@@ -146,10 +166,34 @@ impl Connection {
             65535usize << self.rcv_wscale
         };
         let mut free = self.recv_buf.window().min(field_max) as u32;
+        if !syn && self.config.window_moderation {
+            // Linux offers no more than `rcv_ssthresh`, which starts at the SYN's window and
+            // grows as full-sized segments arrive, and rounds up to the scale's unit so the
+            // window is not scaled away (`__tcp_select_window`): 64240 → 63 × 1024 after a
+            // Linux handshake (ORACLES.md §3.2 (a)).
+            free = free.min(self.rcv_ssthresh);
+            if self.rcv_wscale > 0 {
+                let unit = 1u32 << self.rcv_wscale;
+                let up = free.div_ceil(unit).saturating_mul(unit);
+                free = if up <= self.recv_buf.window() as u32 {
+                    up
+                } else {
+                    free - free % unit
+                };
+                // With scaling Linux holds no sliver back here; it only never shrinks.
+                let edge = (self.rcv_nxt + free).max(self.rcv_adv.max(self.rcv_nxt));
+                return self.rcv_nxt.distance(edge);
+            }
+        }
         // Offer whole segments, as Linux (`tcp_select_initial_window`, `__tcp_select_window`):
         // a 4096-byte buffer gives a 2-MSS window, not 2 segments and a sliver the sender's
         // SWS avoidance would hold back.
-        let mss = if syn {
+        let mss = if syn && self.ts_ok && self.state != State::SynSent {
+            // Linux rounds a SYN-ACK's window to the MSS less the timestamps
+            // (`tcp_openreq_init_rwin`): 65160 = 45 × 1448, where the SYN, sent before the
+            // peer agreed to timestamps, has 64240 = 44 × 1460 (ORACLES.md §3.3).
+            self.config.mss as u32 - 12
+        } else if syn {
             self.config.mss as u32
         } else {
             self.rcv_mss
@@ -157,6 +201,12 @@ impl Connection {
         if free > mss {
             free -= free % mss;
         }
+        self.keep_right_edge(free)
+    }
+
+    /// The window to advertise given `free` bytes offered: the right edge never moves left
+    /// and moves right only by a useful amount (receiver SWS avoidance).
+    fn keep_right_edge(&self, free: u32) -> u32 {
         let edge_now = self.rcv_nxt + free;
         let current_edge = self.rcv_adv.max(self.rcv_nxt);
         let edge =
@@ -172,5 +222,53 @@ impl Connection {
         ((self.recv_buf.capacity() / 2) as u32)
             .min(self.rcv_mss)
             .max(1)
+    }
+
+    /// Keeps the SACK blocks we report in step with the out-of-order data held (RFC 2018
+    /// §4): the block holding the segment that just arrived (`recent`) first, then the others
+    /// in the order they were last reported; blocks now below RCV.NXT disappear.
+    pub(super) fn update_sack_report(&mut self, recent: Option<SeqNumber>) {
+        let held: Vec<(SeqNumber, SeqNumber)> = self
+            .recv_buf
+            .out_of_order()
+            .iter()
+            .map(|&(s, e)| (self.rcv_nxt + s, self.rcv_nxt + e))
+            .collect();
+        let holding = |seq: SeqNumber| held.iter().copied().find(|&(l, r)| l <= seq && seq < r);
+        let mut report = Vec::with_capacity(held.len());
+        let mut add = |block: Option<(SeqNumber, SeqNumber)>| {
+            if let Some(b) = block {
+                if !report.contains(&b) {
+                    report.push(b);
+                }
+            }
+        };
+        add(recent.and_then(holding));
+        for &(left, right) in &self.sack_report {
+            // A reported block may have grown by merging; find what holds any of it.
+            add(holding(left).or_else(|| holding(right - 1u32)));
+        }
+        for &b in &held {
+            add(Some(b));
+        }
+        self.sack_report = report;
+    }
+
+    /// The SACK blocks for the ACK about to be sent: a pending DSACK first (RFC 2883 §4),
+    /// then the reported blocks, at most four, three beside timestamps (RFC 2018 §3: 40
+    /// option bytes).
+    pub(super) fn sack_blocks_to_send(&mut self, with_timestamps: bool) -> SackBlocks {
+        let max = if with_timestamps { 3 } else { 4 };
+        let mut blocks = SackBlocks::NONE;
+        if let Some((left, right)) = self.dsack.take() {
+            blocks.push(left, right);
+        }
+        self.update_sack_report(None);
+        for &(left, right) in &self.sack_report {
+            if blocks.len() < max {
+                blocks.push(left, right);
+            }
+        }
+        blocks
     }
 }

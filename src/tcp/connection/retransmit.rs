@@ -15,6 +15,9 @@ impl Connection {
             TimerKind::DelayedAck => &mut self.delack_at,
             TimerKind::Persist => &mut self.persist_at,
             TimerKind::TimeWait => &mut self.time_wait_at,
+            TimerKind::LossProbe => &mut self.tlp_at,
+            TimerKind::Reorder => &mut self.reorder_at,
+            TimerKind::FinWait2 => &mut self.fin_wait2_at,
         }
     }
 
@@ -57,12 +60,32 @@ impl Connection {
         self.arm_timer(TimerKind::TimeWait, deadline, out);
     }
 
+    /// An orphaned connection in FIN_WAIT_2 waits `tcp_fin_timeout` (or `TCP_LINGER2`) for
+    /// the peer's FIN, not forever (Linux `tcp_close`/`tcp_rcv_state_process`; RFC 9293 has
+    /// no such limit).
+    pub(super) fn arm_fin_wait2(&mut self, now: Instant, out: &mut Output) {
+        let deadline = now + self.config.fin_timeout;
+        self.arm_timer(TimerKind::FinWait2, deadline, out);
+    }
+
     /// Handles every timer that is due at `now`. Calling it early or more than once is
     /// harmless: a timer that is not due is left alone.
     pub fn on_timer(&mut self, now: Instant, out: &mut Output) {
+        self.now = now;
+        self.mini_socket |= self.state == State::TimeWait;
+        if self.take_due(TimerKind::FinWait2, now, out) && self.state == State::FinWait2 {
+            self.set_state(now, State::Closed, TransitionCause::FinWait2Timeout, out);
+            return;
+        }
         if self.take_due(TimerKind::TimeWait, now, out) {
             self.set_state(now, State::Closed, TransitionCause::TimeWaitExpired, out);
             return;
+        }
+        if self.take_due(TimerKind::Reorder, now, out) {
+            self.on_reorder_timeout(now, out);
+        }
+        if self.take_due(TimerKind::LossProbe, now, out) {
+            self.on_loss_probe_timeout(now, out);
         }
         if self.take_due(TimerKind::Retransmit, now, out) {
             self.on_retransmit_timeout(now, out);
@@ -83,11 +106,6 @@ impl Connection {
         if !syn_outstanding && self.snd_una == self.snd_nxt {
             return; // nothing in flight: a stale deadline
         }
-        let limit = match self.state {
-            State::SynSent => self.config.syn_retries,
-            _ if syn_outstanding => self.config.synack_retries,
-            _ => self.config.data_retries,
-        };
         if !matches!(
             self.state,
             State::SynSent
@@ -100,7 +118,24 @@ impl Connection {
         ) {
             return;
         }
-        if self.retries >= limit {
+        // Linux gives up on a SYN after a count (`tcp_write_timeout`: tcp_syn_retries, plus
+        // tcp_syn_linear_timeouts in SYN_SENT), on a SYN-ACK after tcp_synack_retries, and on
+        // data after a time budget: the time tcp_retries2 doubling RTOs from the minimum RTO
+        // would take (`retransmits_timed_out`, `tcp_model_timeout`: 924.6 s for 15).
+        let expired = match self.state {
+            State::SynSent => {
+                self.retries >= self.config.syn_retries + self.config.syn_linear_timeouts
+            }
+            _ if syn_outstanding => self.retries >= self.config.synack_retries,
+            _ => {
+                let start = *self.retrans_stamp.get_or_insert(Instant::from_nanos(
+                    now.as_nanos()
+                        .saturating_sub(self.backed_off_rto().as_nanos()),
+                ));
+                now.saturating_since(start) >= self.give_up_budget()
+            }
+        };
+        if expired {
             self.fail(
                 now,
                 ConnError::TimedOut,
@@ -110,12 +145,20 @@ impl Connection {
             return;
         }
         self.retries += 1;
-        self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+        // tcp_syn_linear_timeouts (Linux ≥ 6.5): the first SYN retransmissions keep the
+        // initial RTO; only then does the backoff double (ORACLES.md §3.2 (d): gaps 1, 1, 1,
+        // 1, 1, 2, 4, 8, 16, 33 s).
+        if !(self.state == State::SynSent && self.retries <= self.config.syn_linear_timeouts) {
+            self.backoff = (self.backoff + 1).min(MAX_BACKOFF);
+        }
         out.event(TcpEvent::RtoBackoff {
             rto: self.backed_off_rto(),
         });
-        // Karn's rule: a retransmitted segment gives no RTT sample.
-        self.rtt_probe = None;
+        // Karn's rule: a retransmitted segment gives no RTT sample (the timestamps of the
+        // ACK may, RFC 7323 §4).
+        if self.rtt_probe.take().is_some() {
+            self.ts_rtt_pending = self.ts_ok;
+        }
 
         if syn_outstanding {
             self.syn_retransmitted = true;
@@ -129,19 +172,31 @@ impl Connection {
             return;
         }
 
-        // RFC 5681 eq. 4, only for the first timeout of this segment: a segment that was
+        // cwnd becomes one segment (RFC 5681 eq. 4 for Reno, RFC 9438 §4.8 for CUBIC);
+        // ssthresh is cut only on the first timeout of this segment: a segment that was
         // already retransmitted says nothing new about the path.
-        if self.retries == 1 {
-            self.ssthresh = (self.flight_size() / 2).max(2 * self.snd_mss);
-        }
-        self.cwnd = self.snd_mss;
-        self.bytes_acked = 0;
+        let before = self.window();
+        let mut w = before;
+        let flight = self.flight_size();
+        self.cc
+            .on_timeout(now, &mut w, flight, self.snd_mss, self.retries == 1);
+        self.set_window(w);
         self.in_recovery = false;
         self.dup_acks = 0;
         // RFC 6582 §3.2: duplicate ACKs for data sent before the timeout must not start a
         // fast retransmit.
         self.recover = Some(self.snd_max);
         self.congestion_changed(CongestionReason::Timeout, out);
+        if self.sack_ok {
+            // With SACK, only what was not SACKed is sent again (Linux `tcp_enter_loss`), and
+            // F-RTO may find the timeout spurious and restore the window as it was.
+            if self.retries == 1 {
+                self.rec.prior = Some(before);
+            }
+            self.cancel_timer(TimerKind::LossProbe, out);
+            self.enter_loss();
+            return;
+        }
         self.snd_nxt = self.snd_una;
         self.resend_reason = RetransmitReason::Rto;
         // `flush` re-sends from SND.UNA and re-arms the timer with the backed-off RTO.
@@ -218,7 +273,9 @@ impl Connection {
         if len == 0 && !fin {
             return;
         }
-        self.rtt_probe = None;
+        if self.rtt_probe.take().is_some() {
+            self.ts_rtt_pending = self.ts_ok;
+        }
         out.event(TcpEvent::Retransmit {
             seq,
             len: len as u32,
@@ -232,5 +289,22 @@ impl Connection {
         if self.rtx_at.is_none() {
             self.arm_retransmit(now, out);
         }
+    }
+
+    /// Linux's `tcp_model_timeout(tcp_retries2, TCP_RTO_MIN)`: how long `data_retries`
+    /// retransmissions would take with the RTO doubling from the minimum up to the maximum.
+    pub(super) fn give_up_budget(&self) -> Duration {
+        let base = self.config.min_rto.as_nanos().max(1);
+        let max = self.config.max_rto.as_nanos().max(base);
+        let thresh = (max / base).max(1).ilog2();
+        let n = self.config.data_retries;
+        let ns = if n <= thresh {
+            ((2u64 << n) - 1).saturating_mul(base)
+        } else {
+            ((2u64 << thresh) - 1)
+                .saturating_mul(base)
+                .saturating_add(((n - thresh) as u64).saturating_mul(max))
+        };
+        Duration::from_nanos(ns)
     }
 }

@@ -12,6 +12,11 @@ use crate::time::Instant;
 impl Connection {
     /// Processes one arriving segment addressed to this connection.
     pub fn on_segment(&mut self, now: Instant, seg: &TcpRepr, out: &mut Output) {
+        self.now = now;
+        // What TIME_WAIT sends after the segment that entered it comes from Linux's mini
+        // socket.
+        self.mini_socket |= self.state == State::TimeWait;
+        self.seg_tsecr = seg.options.timestamps.map(|(_, ecr)| ecr);
         if seg.src_port != self.remote.port() || seg.dst_port != self.local.port() {
             out.event(TcpEvent::SegmentDropped {
                 reason: DropReason::WrongPorts,
@@ -91,6 +96,20 @@ impl Connection {
             seq = self.rcv_nxt;
         }
 
+        // PAWS (RFC 7323 §5.3 R1), before the acceptability test: a segment whose TSval is
+        // older than TS.Recent is an old duplicate. It is dropped and, unless an RST,
+        // answered with an ACK.
+        if let (true, Some((tsval, _))) = (self.ts_ok, seg.options.timestamps) {
+            if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 && !flags.rst() {
+                self.ack_due = true;
+                self.flush(now, out);
+                out.event(TcpEvent::SegmentDropped {
+                    reason: DropReason::Paws,
+                });
+                return;
+            }
+        }
+
         // First: sequence number acceptability.
         let seg_len = seg.payload.len() as u32 + flags.syn() as u32 + flags.fin() as u32;
         let window = self.receive_window();
@@ -98,6 +117,12 @@ impl Connection {
         // §3.10.7.4: with a zero window, ACKs and RSTs at RCV.NXT are still processed.
         let zero_window_allowance = !acceptable && window == 0 && seq == self.rcv_nxt;
         if !acceptable && !zero_window_allowance {
+            if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
+                // Data we already had: report it in the ACK's first SACK block (DSACK,
+                // RFC 2883 §4.1.1).
+                let end = (seq + seg.payload.len()).min(self.rcv_nxt);
+                self.dsack = Some((seq, end));
+            }
             if !flags.rst() {
                 self.ack_due = true;
                 self.flush(now, out);
@@ -106,6 +131,20 @@ impl Connection {
                 reason: DropReason::OutOfWindow,
             });
             return;
+        }
+
+        // RFC 7323 §4.3: remember the TSval to echo, from an acceptable segment that covers
+        // the last ACK we sent (Linux `tcp_replace_ts_recent`). Linux does it inside `tcp_ack`,
+        // after refusing an ACK of data never sent, so such a segment leaves TS.Recent alone
+        // (packetdrill's ts_recent/invalid_ack.pkt).
+        let acks_unsent = flags.ack() && seg.ack > self.snd_max;
+        if let (true, Some((tsval, _))) = (self.ts_ok, seg.options.timestamps) {
+            if seq <= self.last_ack_sent
+                && !acks_unsent
+                && (tsval.wrapping_sub(self.ts_recent) as i32) >= 0
+            {
+                self.ts_recent = tsval;
+            }
         }
 
         // Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge).
@@ -125,6 +164,11 @@ impl Connection {
                     self.fail(now, ConnError::Refused, TransitionCause::RcvRst, out);
                 }
                 State::TimeWait => self.set_state(now, State::Closed, TransitionCause::RcvRst, out),
+                // The peer had closed its side (we got its FIN): Linux's `tcp_reset` records
+                // EPIPE, not ECONNRESET, so the next send raises BrokenPipeError.
+                State::CloseWait => {
+                    self.fail(now, ConnError::BrokenPipe, TransitionCause::RcvRst, out)
+                }
                 _ => self.fail(now, ConnError::Reset, TransitionCause::RcvRst, out),
             }
             return;
@@ -173,6 +217,9 @@ impl Connection {
         match self.state {
             State::FinWait1 if self.fin_acked() => {
                 self.set_state(now, State::FinWait2, TransitionCause::RcvAckOfFin, out);
+                // An orphaned FIN_WAIT_2 socket becomes a time-wait mini socket at once unless
+                // this segment also brings the FIN (Linux `tcp_rcv_state_process`).
+                self.mini_socket = self.user_closed && !flags.fin();
             }
             State::Closing if self.fin_acked() => {
                 self.set_state(now, State::TimeWait, TransitionCause::RcvAckOfFin, out);
@@ -184,9 +231,28 @@ impl Connection {
             _ => {}
         }
 
+        // Linux: an orphaned connection (closed by its application) in FIN_WAIT_1/2 that
+        // receives new data answers with RST and is gone — nobody will ever read it
+        // (`tcp_rcv_state_process`, TCPAbortOnData; measured in docs/linux-observations.md).
+        if self.user_closed
+            && matches!(self.state, State::FinWait1 | State::FinWait2)
+            && !seg.payload.is_empty()
+            && seq + seg.payload.len() > self.rcv_nxt
+        {
+            // As `tcp_v4_send_reset` answers a segment with ACK: RST, seq = its ACK number.
+            self.push_reset(seg.ack, None, out);
+            self.set_state(now, State::Closed, TransitionCause::AbortOnData, out);
+            return;
+        }
         // Sixth (URG) is not supported: urgent data is delivered inline as ordinary data.
         // Seventh and eighth: text and FIN.
         let (data_seq, payload) = self.trim_to_window(seq, seg.payload, flags.syn());
+        if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
+            // Data we already had: report it as a duplicate in the next ACK's first SACK
+            // block (DSACK, RFC 2883 §4.1.1).
+            let end = (seq + seg.payload.len()).min(self.rcv_nxt);
+            self.dsack = Some((seq, end));
+        }
         let fin = flags.fin() && data_seq + payload.len() == seq + seg.payload.len();
         self.process_text_and_fin(now, data_seq, payload, fin, out);
         if !seg.payload.is_empty() && payload.len() < seg.payload.len() {
@@ -271,6 +337,7 @@ impl Connection {
             urgent: 0,
             options: TcpOptions::NONE,
             payload: Vec::new(),
+            ip_id: None,
         });
     }
 }

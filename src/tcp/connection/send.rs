@@ -55,6 +55,9 @@ impl Connection {
 
     pub(super) fn send_queued_data(&mut self, now: Instant, out: &mut Output) {
         let mut force = std::mem::take(&mut self.force_send);
+        // With SACK, holes marked lost go first (RFC 6675 §5 step C).
+        self.retransmit_lost(now, out);
+        let mut sent_new = false;
         loop {
             let unsent = self.unsent();
             let fin_pending = self.fin_queued && self.snd_nxt <= self.fin_seq();
@@ -68,8 +71,12 @@ impl Connection {
             } else {
                 0
             };
-            let cwnd_avail = self.cwnd.saturating_sub(in_flight) as usize;
             let mss = self.snd_mss as usize;
+            let mut cwnd_avail = self.cwnd.saturating_sub(self.bytes_in_flight()) as usize;
+            if self.rec.probe_send {
+                // A tail-loss probe goes out whatever cwnd says (Linux `tcp_send_loss_probe`).
+                cwnd_avail = cwnd_avail.max(mss);
+            }
             let retransmitting = self.snd_nxt < self.snd_max;
             let len = unsent.min(mss).min(wnd_avail).min(cwnd_avail);
             let fin = fin_pending && len == unsent && (len > 0 || cwnd_avail > 0);
@@ -114,6 +121,8 @@ impl Connection {
             };
             let flags = if fin { flags | TcpFlags::FIN } else { flags };
             self.emit(out, seq, flags, TcpOptions::NONE, len, true);
+            self.record_sent(now, seq, seq + len + fin as u32);
+            sent_new |= !retransmitting;
             self.snd_nxt = seq + len + fin as u32;
             self.snd_max = self.snd_max.max(self.snd_nxt);
             if len < mss {
@@ -122,9 +131,15 @@ impl Connection {
             if self.rtx_at.is_none() {
                 self.arm_retransmit(now, out);
             }
-            if fin {
+            if fin || self.rec.probe_send {
                 break;
             }
+        }
+        // F-RTO's new data (RFC 5682 §3.1 step 2b) went out, or could not: retransmissions
+        // may follow from the next ACK on.
+        self.rec.frto_send_new = false;
+        if sent_new {
+            self.schedule_loss_probe(now, out);
         }
         // Persist: data waits, nothing is in flight to bring an ACK, so only a probe can learn
         // that the window opened.
@@ -167,8 +182,11 @@ impl Connection {
             self.send_buf.copy_range(offset, data_len, &mut payload);
         }
         let window = if flags.syn() {
-            // A SYN's window is not scaled (RFC 7323 §2.2).
-            self.window_to_advertise(true).min(65535) as u16
+            // A SYN's window is not scaled (RFC 7323 §2.2); it is also where Linux's
+            // `rcv_ssthresh` starts.
+            let w = self.window_to_advertise(true).min(65535);
+            self.rcv_ssthresh = w;
+            w as u16
         } else {
             let win = self.window_to_advertise(false);
             (win >> self.rcv_wscale).min(65535) as u16
@@ -189,6 +207,29 @@ impl Connection {
         } else {
             SeqNumber(0)
         };
+        let mut options = options;
+        let syn_only = flags.syn() && !flags.ack();
+        if self.ts_ok || (syn_only && self.ts_offered) {
+            // RFC 7323 §3.2: TSecr is 0 on the first SYN, TS.Recent on everything else,
+            // FIN and RST included (Linux `tcp_established_options`).
+            let ecr = if syn_only { 0 } else { self.ts_recent };
+            options.timestamps = Some((self.ts_val(), ecr));
+        }
+        if self.sack_ok && flags.ack() && !flags.syn() && !flags.rst() {
+            options.sack_blocks = self.sack_blocks_to_send(options.timestamps.is_some());
+        }
+        let ip_id = if !self.config.ip_id_per_connection {
+            None
+        } else if flags.rst() || (flags.syn() && flags.ack()) || self.mini_socket {
+            // Linux sends a SYN-ACK from the request socket, an RST from a control socket and
+            // the ACKs of a time-wait mini socket from a control socket, all with ID 0
+            // (ORACLES.md §3.2 (a), (b); e_server_close_first.pcap's last ACK).
+            Some(0)
+        } else {
+            let id = self.ip_id;
+            self.ip_id = self.ip_id.wrapping_add(1);
+            Some(id)
+        };
         out.push(TcpSegment {
             src_ip: *self.local.ip(),
             dst_ip: *self.remote.ip(),
@@ -201,6 +242,13 @@ impl Connection {
             urgent: 0,
             options,
             payload,
+            ip_id,
         });
+    }
+
+    /// Our TSval: a 1 kHz clock with a per-connection offset (RFC 7323 §5.4; Linux ticks in
+    /// milliseconds, ORACLES.md §3.2 (a): 1018 ticks in 1.018 s).
+    pub(super) fn ts_val(&self) -> u32 {
+        ((self.now.as_nanos() / 1_000_000) as u32).wrapping_add(self.ts_offset)
     }
 }

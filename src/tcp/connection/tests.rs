@@ -5,6 +5,7 @@
 //! window field is easy to predict.
 
 use super::*;
+use crate::tcp::config::TcpProfile;
 use crate::tcp::event::{
     AcceptError, ChallengeReason, CloseError, CongestionReason, ConnectError, DropReason,
     RecvError, SendError,
@@ -79,6 +80,21 @@ fn conn_established_with(config: &TcpConfig) -> Connection {
 
 fn conn_established() -> Connection {
     conn_established_with(&cfg())
+}
+
+/// An established connection running NewReno (RFC 5681/6582), whose numbers the
+/// congestion tests below check; the default is CUBIC.
+fn conn_reno() -> Connection {
+    conn_established_with(&TcpConfig {
+        congestion: crate::tcp::congestion::Algorithm::Reno,
+        ..cfg()
+    })
+}
+
+fn conn_reno_nodelay() -> Connection {
+    let mut c = conn_reno();
+    c.set_nodelay(true);
+    c
 }
 
 fn conn_nodelay() -> Connection {
@@ -211,8 +227,11 @@ fn connect_sends_syn_with_mss_and_enters_syn_sent() {
 
 #[test]
 fn connect_offers_window_scale_when_enabled() {
+    // linux: from the 32 MiB tcp_rmem maximum, ilog2(2^25) - 15 = 10 (ORACLES.md §3.3).
     let (_, out) = conn_syn_sent_with(&TcpConfig::default());
-    // 128 KiB is 2^17 bytes: a shift of 2 fits it in 16 bits.
+    assert_eq!(single(&out).options.window_scale, Some(10));
+    // textbook: 128 KiB is 2^17 bytes, a shift of 2 fits it in 16 bits.
+    let (_, out) = conn_syn_sent_with(&TcpConfig::for_profile(TcpProfile::Textbook));
     assert_eq!(single(&out).options.window_scale, Some(2));
 }
 
@@ -333,6 +352,13 @@ fn syn_sent_segment_without_syn_is_dropped() {
 
 #[test]
 fn syn_retransmits_back_off_then_connect_times_out() {
+    // Classic doubling (textbook, or Linux with tcp_syn_linear_timeouts=0): ORACLES.md §3.2
+    // (d), d_syn_no_answer_exponential.pcap.
+    let config = TcpConfig {
+        syn_linear_timeouts: 0,
+        ..cfg()
+    };
+    let conn_syn_sent = || conn_syn_sent_with(&config).0;
     let mut c = conn_syn_sent();
     let mut syn_times = Vec::new();
     while c.state() == State::SynSent {
@@ -392,7 +418,7 @@ fn window_scaling_is_used_only_when_both_offer_it() {
     let mut s = syn_ack();
     s.options.window_scale = Some(7);
     deliver(&mut c, t0(), &s);
-    assert_eq!(c.window_scales(), (2, 7));
+    assert_eq!(c.window_scales(), (10, 7));
     // The SYN-ACK window is unscaled; the next one is scaled by 7.
     assert_eq!(c.snd_wnd(), REMOTE_WIN as u32);
     deliver(&mut c, t0(), &peer(0).window(1000));
@@ -781,7 +807,7 @@ fn retransmit_backs_off_exponentially() {
 
 #[test]
 fn retransmission_timeout_sets_cwnd_to_one_segment_and_halves_ssthresh() {
-    let mut c = conn_established();
+    let mut c = conn_reno();
     send(&mut c, t0(), &[1; 14_600]);
     let out = fire_next(&mut c);
     assert_eq!(c.cwnd(), 1460);
@@ -798,8 +824,23 @@ fn retransmission_timeout_sets_cwnd_to_one_segment_and_halves_ssthresh() {
 }
 
 #[test]
-fn second_timeout_keeps_ssthresh() {
+fn cubic_timeout_cuts_ssthresh_to_beta_times_cwnd() {
+    // RFC 9438 §4.8 with Linux's β = 717/1024: ssthresh = 0.7 · cwnd (10 segments here),
+    // where NewReno halves the flight.
     let mut c = conn_established();
+    assert_eq!(
+        c.congestion_algorithm(),
+        crate::tcp::congestion::Algorithm::Cubic
+    );
+    send(&mut c, t0(), &[1; 14_600]);
+    fire_next(&mut c);
+    assert_eq!(c.cwnd(), 1460);
+    assert_eq!(c.ssthresh(), 14_600 * 717 / 1024);
+}
+
+#[test]
+fn second_timeout_keeps_ssthresh() {
+    let mut c = conn_reno();
     send(&mut c, t0(), &[1; 14_600]);
     fire_next(&mut c);
     fire_next(&mut c);
@@ -872,7 +913,7 @@ fn timer_fired_early_does_nothing() {
 
 #[test]
 fn three_dup_acks_trigger_fast_retransmit() {
-    let mut c = conn_nodelay();
+    let mut c = conn_reno_nodelay();
     send(&mut c, t0(), &[1; 14_600]);
     for i in 1..=2 {
         let out = deliver(&mut c, ms(20), &peer(0));
@@ -896,7 +937,7 @@ fn three_dup_acks_trigger_fast_retransmit() {
 
 #[test]
 fn dup_acks_inflate_cwnd_during_recovery() {
-    let mut c = conn_nodelay();
+    let mut c = conn_reno_nodelay();
     send(&mut c, t0(), &[1; 14_600]);
     for _ in 0..3 {
         deliver(&mut c, ms(20), &peer(0));
@@ -907,7 +948,7 @@ fn dup_acks_inflate_cwnd_during_recovery() {
 
 #[test]
 fn partial_ack_retransmits_next_hole() {
-    let mut c = conn_nodelay();
+    let mut c = conn_reno_nodelay();
     send(&mut c, t0(), &[1; 14_600]);
     for _ in 0..3 {
         deliver(&mut c, ms(20), &peer(0));
@@ -1310,10 +1351,22 @@ fn syn_in_established_gets_challenge_ack() {
 }
 
 #[test]
-fn ack_of_unsent_data_is_acked_and_dropped() {
-    let mut c = conn_established();
+fn ack_of_unsent_data_is_acked_and_dropped_in_the_textbook() {
+    let mut c = conn_established_with(&TcpConfig {
+        profile: crate::tcp::config::TcpProfile::Textbook,
+        ..cfg()
+    });
     let out = deliver(&mut c, t0(), &data(0, b"x").ack(LOCAL_ISS + 500u32));
     assert_eq!(single(&out).ack, REMOTE_ISS + 1u32);
+    assert_eq!(c.recv_available(), 0);
+    assert_eq!(c.snd_una(), LOCAL_ISS + 1u32);
+}
+
+#[test]
+fn ack_of_unsent_data_is_dropped_silently_by_linux() {
+    let mut c = conn_established();
+    let out = deliver(&mut c, t0(), &data(0, b"x").ack(LOCAL_ISS + 500u32));
+    assert!(out.segments.is_empty());
     assert_eq!(c.recv_available(), 0);
     assert_eq!(c.snd_una(), LOCAL_ISS + 1u32);
 }
@@ -1472,15 +1525,28 @@ fn peer_fin_enters_close_wait_and_recv_sees_end_of_stream() {
 #[test]
 fn fin_ack_rides_on_our_fin_when_we_close_within_the_delayed_ack_time() {
     let mut c = conn_established();
-    let out = deliver(&mut c, t0(), &fin(0));
+    deliver(&mut c, t0(), &data(0, b"x"));
+    fire_next(&mut c);
+    assert_eq!(recv_all(&mut c, t0()).0, b"x");
+    let out = deliver(&mut c, t0(), &fin(1));
     assert!(out.segments.is_empty());
     assert_eq!(c.timer(TimerKind::DelayedAck), Some(ms(50)));
     let mut out = Output::new();
     c.close(ms(15), &mut out).unwrap();
     let f = single(&out);
     assert!(f.flags.fin() && f.flags.ack());
-    assert_eq!(f.ack, REMOTE_ISS + 2u32);
+    assert_eq!(f.ack, REMOTE_ISS + 3u32);
     assert_eq!(c.state(), State::LastAck);
+    assert_eq!(c.timer(TimerKind::DelayedAck), None);
+}
+
+#[test]
+fn a_fin_on_a_connection_that_never_received_data_is_acked_at_once() {
+    // Linux's delayed-ACK timeout (`icsk_ack.ato`) is 0 until data arrives.
+    let mut c = conn_established();
+    let out = deliver(&mut c, t0(), &fin(0));
+    assert_eq!(single(&out).ack, REMOTE_ISS + 2u32);
+    assert_eq!(c.state(), State::CloseWait);
     assert_eq!(c.timer(TimerKind::DelayedAck), None);
 }
 
@@ -1558,7 +1624,9 @@ fn fin_wait_1_ack_of_fin_enters_fin_wait_2() {
             TransitionCause::RcvAckOfFin
         )]
     );
-    assert_eq!(c.poll_at(), None);
+    // The application closed it: only Linux's FIN_WAIT_2 timeout (tcp_fin_timeout) is left.
+    assert_eq!(c.poll_at(), Some(t0() + Duration::from_secs(60)));
+    assert_eq!(c.timer(TimerKind::FinWait2), c.poll_at());
 }
 
 #[test]
@@ -1699,12 +1767,22 @@ fn pattern(len: usize) -> Vec<u8> {
 
 #[test]
 fn handshake_through_the_wire_reaches_established() {
-    let p = Pair::connected(&TcpConfig::default(), &TcpConfig::default());
+    let textbook = TcpConfig::for_profile(TcpProfile::Textbook);
+    let p = Pair::connected(&textbook, &textbook);
     assert_eq!(p.a.window_scales(), (2, 2));
     // The SYN-ACK's window is unscaled; the handshake's last ACK already uses the scale.
     // Both in whole segments: 44 and 89 of 1460 bytes.
     assert_eq!(p.a.snd_wnd(), 64240);
     assert_eq!(p.b.snd_wnd(), 89 * 1460);
+    // linux: the SYN-ACK's window is in segments of 1448 (timestamps on): 45 × 1448 = 65160
+    // (ORACLES.md §3.3); the last ACK offers the SYN's 64240 rounded up to the 2^10 unit: 63
+    // (64512), as the capture's third ACK.
+    let p = Pair::connected(&TcpConfig::default(), &TcpConfig::default());
+    assert_eq!(p.a.window_scales(), (10, 10));
+    assert_eq!(p.a.negotiated(), (true, true));
+    assert_eq!(p.a.snd_mss(), 1448);
+    assert_eq!(p.a.snd_wnd(), 65160);
+    assert_eq!(p.b.snd_wnd(), 63 << 10);
 }
 
 #[test]
@@ -1737,8 +1815,32 @@ fn lost_segment_is_repaired_by_fast_retransmit() {
 }
 
 #[test]
-fn lost_tail_segment_is_repaired_by_timeout() {
+fn lost_tail_segment_is_repaired_by_a_loss_probe() {
+    // RFC 8985 §7: with SACK (the linux profile) the tail is probed after about 2·SRTT, long
+    // before the RTO.
     let mut p = Pair::connected(&cfg(), &cfg());
+    let mut dropped_once = false;
+    p.loss = Box::new(move |from_a, seg| {
+        if from_a && seg.payload.len() == 100 && !dropped_once {
+            dropped_once = true;
+            return true;
+        }
+        false
+    });
+    let data = pattern(100);
+    assert!(p.transfer(&data) == data);
+    assert_eq!(p.count_retransmits(RetransmitReason::LossProbe), 1);
+    assert_eq!(p.count_retransmits(RetransmitReason::Rto), 0);
+}
+
+#[test]
+fn lost_tail_segment_is_repaired_by_timeout() {
+    let textbook = TcpConfig {
+        quick_acks: 0,
+        window_scaling: false,
+        ..TcpConfig::for_profile(crate::tcp::config::TcpProfile::Textbook)
+    };
+    let mut p = Pair::connected(&textbook, &textbook);
     let mut dropped_once = false;
     p.loss = Box::new(move |from_a, seg| {
         if from_a && seg.payload.len() == 100 && !dropped_once {
@@ -2032,4 +2134,106 @@ proptest! {
         let data = pattern(len);
         prop_assert!(p.transfer(&data) == data);
     }
+}
+
+mod recovery;
+/// Linux: an orphaned connection (the application called close) leaves FIN_WAIT_2 after
+/// `tcp_fin_timeout` (60 s by default) without a word; RFC 9293 would wait forever.
+#[test]
+fn orphan_leaves_fin_wait2_after_fin_timeout() {
+    let config = TcpConfig {
+        fin_timeout: Duration::from_secs(3),
+        ..cfg()
+    };
+    let mut p = Pair::connected(&config, &cfg());
+    p.a.close(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.a.state() == State::FinWait2);
+    let entered = p.now;
+    assert_eq!(
+        p.a.timer(TimerKind::FinWait2),
+        Some(entered + Duration::from_secs(3))
+    );
+    let mut out = Output::new();
+    p.a.on_timer(entered + Duration::from_secs(3), &mut out);
+    check_transitions(&out);
+    assert_eq!(p.a.state(), State::Closed);
+    assert!(out.segments.is_empty(), "silently: no RST");
+    assert_eq!(
+        transitions(&out),
+        [(
+            State::FinWait2,
+            State::Closed,
+            TransitionCause::FinWait2Timeout
+        )]
+    );
+}
+
+/// After `shutdown(SHUT_WR)` the application may still read: no timeout until it closes.
+#[test]
+fn half_closed_connection_waits_in_fin_wait2_until_closed() {
+    let mut p = Pair::connected(&cfg(), &cfg());
+    p.a.shutdown_write(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.a.state() == State::FinWait2);
+    assert_eq!(p.a.timer(TimerKind::FinWait2), None);
+    let mut out = Output::new();
+    p.a.close(p.now, &mut out).unwrap();
+    assert_eq!(
+        p.a.timer(TimerKind::FinWait2),
+        Some(p.now + Duration::from_secs(60))
+    );
+}
+
+/// Measured on Linux 6.18 (docs/linux-observations.md, orphan): data for an orphaned
+/// connection in FIN_WAIT_2 draws `RST` with seq = the data's ACK number, and the connection
+/// is gone.
+#[test]
+fn orphan_answers_new_data_with_rst() {
+    let mut p = Pair::connected(&cfg(), &cfg());
+    p.a.close(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.a.state() == State::FinWait2 && p.b.state() == State::CloseWait);
+    p.b.send(p.now, b"late data", &mut p.out).unwrap();
+    let data = p
+        .out
+        .segments
+        .iter()
+        .find(|s| !s.payload.is_empty())
+        .cloned()
+        .expect("b sends its data");
+    p.out.segments.clear();
+    let out = deliver_to(&mut p.a, p.now, &data);
+    let rst = single(&out);
+    assert_eq!(rst.flags, TcpFlags::RST);
+    assert_eq!(rst.seq, data.ack);
+    assert_eq!(p.a.state(), State::Closed);
+    assert!(has_event(&out, |e| matches!(
+        e,
+        TcpEvent::StateChanged {
+            cause: TransitionCause::AbortOnData,
+            ..
+        }
+    )));
+}
+
+/// Linux answers data for a closed socket with RST (TCPAbortOnData, RFC 1122 §4.2.2.13); an
+/// RST after the peer's FIN is EPIPE (`tcp_reset` in CLOSE_WAIT), so send raises BrokenPipeError.
+#[test]
+fn data_after_close_is_answered_with_rst_and_rst_in_close_wait_is_epipe() {
+    let mut p = Pair::connected(&cfg(), &cfg());
+    p.a.close(p.now, &mut p.out).unwrap();
+    p.ship(true);
+    p.run_until(|p| p.b.state() == State::CloseWait && p.a.state() == State::FinWait2);
+    p.b.send(p.now, b"SB", &mut p.out).unwrap();
+    p.ship(false);
+    p.run_until(|p| p.b.state() == State::Closed);
+    assert_eq!(p.a.state(), State::Closed);
+    assert!(p.trace.contains(&(
+        true,
+        State::FinWait2,
+        State::Closed,
+        TransitionCause::AbortOnData
+    )));
+    assert_eq!(p.b.error(), Some(ConnError::BrokenPipe));
 }

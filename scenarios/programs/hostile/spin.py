@@ -1,0 +1,2 @@
+print('thinking...')
+while True: pass

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Replays every TCP conversation of the Linux captures in ../shared/anchors/linux against
+# netlab, once as the client and once as the server, and prints the README's table: how many of
+# the replayed side's segments agree with the capture, and which fields differ where not.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dir="${1:-../shared/anchors/linux}"
+if [ ! -d "$dir" ]; then
+  echo "error: $dir not found (the shared anchors go beside the clone)" >&2
+  exit 2
+fi
+cargo build --release --quiet
+echo "| capture | netlab as client | netlab as server |"
+echo "| --- | --- | --- |"
+for f in "$dir"/*.pcap; do
+  row="| $(basename "$f" .pcap) |"
+  for side in client server; do
+    summary=$(./target/release/netlab replay "$f" --as "$side" 2>&1 | tail -1 || true)
+    case "$summary" in
+      *"has 0 TCP conversation"*) continue 2 ;;   # ICMP/UDP/ARP captures
+      "0 of 0 segments"*) summary="—" ;;          # that side sent nothing
+    esac
+    summary=$(echo "$summary" | sed 's/^ *//; s/ segments agree with the capture/ agree/')
+    row="$row $summary |"
+  done
+  echo "$row"
+done

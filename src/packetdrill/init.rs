@@ -1,0 +1,186 @@
+//! Script options (`--name=value`) and the init command whitelist.
+//!
+//! packetdrill runs the first backquoted command with `system(3)`; netlab runs no shell.
+//! Instead each line of it is recognised: `defaults.sh` loads the Linux settings it sets,
+//! `set_sysctls.py /proc/sys/net/ipv4/K=V` and `sysctl -q net.ipv4.K=V` set known knobs,
+//! `ethtool`, `tc` and the sysctl restore script change nothing netlab models (no TSO/GSO, no
+//! qdisc) and are no-ops; anything else makes the script UNSUPPORTED, naming the command.
+
+use crate::host::HostConfig;
+
+/// Settings of one run: packetdrill's command-line options and what the init command set.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub tolerance_us: u64,
+    pub tolerance_percent: f64,
+    /// `--tcp_ts_tick_usecs`: check outbound TS val at this tick (0: not checked).
+    pub ts_tick_us: u64,
+    pub strict_segments: bool,
+    /// packetdrill's `--non_fatal=packet,syscall`: record mismatches and go on (replays).
+    pub non_fatal: bool,
+    pub bind_port: u16,
+    pub connect_port: u16,
+    pub host: HostConfig,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            tolerance_us: 4000,
+            tolerance_percent: 12.5,
+            ts_tick_us: 0,
+            strict_segments: false,
+            non_fatal: false,
+            bind_port: 8080,
+            connect_port: 8080,
+            host: HostConfig::default(),
+        }
+    }
+}
+
+/// Applies `--name[=value]`; an option that changes what netlab would have to model (another
+/// IP version, wire mode, a shared object) is unsupported, with the reason.
+pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Result<(), String> {
+    let num = |v: Option<&str>| -> Result<f64, String> {
+        v.ok_or(format!("--{name} needs a value"))?
+            .parse::<f64>()
+            .map_err(|_| format!("--{name}: '{}' is not a number", v.unwrap_or("")))
+    };
+    match name {
+        "tolerance_usecs" => cfg.tolerance_us = (num(value)? as u64).min(3_600_000_000),
+        "tolerance_percent" => cfg.tolerance_percent = num(value)?,
+        "tcp_ts_tick_usecs" => cfg.ts_tick_us = num(value)? as u64,
+        "strict_segments" => cfg.strict_segments = true,
+        "bind_port" => cfg.bind_port = num(value)? as u16,
+        "connect_port" => cfg.connect_port = num(value)? as u16,
+        "ip_version" if value == Some("ipv4") => {}
+        "mtu" if value == Some("1500") => {}
+        // Addresses netlab pins itself (192.168.0.1/16, remote 192.0.2.1): only those values.
+        "local_ip" if value == Some("192.168.0.1") => {}
+        "remote_ip" if value == Some("192.0.2.1") => {}
+        "gateway_ip" | "netmask_ip" | "speed" | "init_scripts" | "verbose" | "v" | "debug"
+        | "dry_run" => {}
+        "non_fatal" => cfg.non_fatal = true,
+        _ => {
+            return Err(format!(
+                "option --{name}{} is not supported by netlab's runner",
+                value.map(|v| format!("={v}")).unwrap_or_default()
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Linux's settings from packetdrill's `defaults.sh` that netlab has a knob for. The others
+/// it sets (tcp_frto, tcp_fack, pacing ratios, fastopen, ecn…) have no netlab counterpart:
+/// netlab behaves as those defaults say or does not implement the mechanism at all.
+fn load_defaults(host: &mut HostConfig) {
+    // defaults.sh: tcp_syn_retries=5, tcp_synack_retries=5, tcp_rmem="4096 540000 15728640"
+    // (the maximum sets the window-scale shift: 8, where the 32 MiB of this machine gives 10).
+    host.tcp.syn_retries = 5;
+    host.tcp.synack_retries = 5;
+    host.tcp.rmem_max = 15_728_640;
+}
+
+/// One sysctl: a knob netlab has, or an error naming it.
+fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), String> {
+    let int = || {
+        value
+            .trim()
+            .parse::<u64>()
+            .map_err(|_| format!("sysctl {knob}={value}: not a number"))
+    };
+    match knob {
+        "tcp_syn_retries" => host.tcp.syn_retries = int()? as u32,
+        "tcp_synack_retries" => host.tcp.synack_retries = int()? as u32,
+        "tcp_retries2" => host.tcp.data_retries = int()? as u32,
+        "tcp_window_scaling" => host.tcp.window_scaling = int()? != 0,
+        "tcp_timestamps" => host.tcp.timestamps = int()? != 0,
+        "tcp_sack" => host.tcp.sack = int()? != 0,
+        "tcp_syn_linear_timeouts" => host.tcp.syn_linear_timeouts = int()? as u32,
+        // "min default max": the maximum is what netlab's window-scale choice reads.
+        "tcp_rmem" => {
+            let max = value.split_whitespace().nth(2).and_then(|m| m.parse().ok());
+            host.tcp.rmem_max =
+                max.ok_or(format!("sysctl tcp_rmem={value}: want three numbers"))?;
+        }
+        // Settings whose value is what netlab does anyway.
+        "tcp_invalid_ratelimit" | "tcp_min_tso_segs" | "tcp_tso_win_divisor" => {}
+        _ => {
+            return Err(format!(
+                "sysctl {knob}={value}: netlab has no such setting yet"
+            ))
+        }
+    }
+    Ok(())
+}
+
+/// Runs the init command's lines through the whitelist.
+pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
+    for line in cmd.lines().flat_map(|l| l.split(';')) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let Some(first) = words.first() else { continue };
+        let base = first.rsplit('/').next().unwrap_or(first);
+        match base {
+            "defaults.sh" => load_defaults(&mut cfg.host),
+            "set_sysctls.py" => {
+                for w in &words[1..] {
+                    let (path, value) = w
+                        .split_once('=')
+                        .ok_or(format!("set_sysctls.py argument '{w}' has no '='"))?;
+                    let knob = path
+                        .strip_prefix("/proc/sys/net/ipv4/")
+                        .ok_or(format!("sysctl {path}: only net.ipv4 knobs are known"))?;
+                    apply_sysctl(&mut cfg.host, knob, value)?;
+                }
+            }
+            "sysctl" => {
+                for w in words[1..].iter().filter(|w| !w.starts_with('-')) {
+                    let (path, value) = w
+                        .split_once('=')
+                        .ok_or(format!("sysctl argument '{w}' has no '='"))?;
+                    let knob = path
+                        .strip_prefix("net.ipv4.")
+                        .ok_or(format!("sysctl {path}: only net.ipv4 knobs are known"))?;
+                    apply_sysctl(&mut cfg.host, knob, value)?;
+                }
+            }
+            // No TSO/GSO/GRO and no qdisc in netlab: segments are sent as the stack cuts them.
+            "ethtool" | "tc" => {}
+            b if b.starts_with("sysctl_restore") => {}
+            _ => {
+                return Err(format!(
+                    "init command '{}' is not one netlab knows",
+                    line.trim()
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whitelist() {
+        let mut c = RunConfig::default();
+        apply_init(
+            &mut c,
+            "../common/defaults.sh\nethtool -K tun0 tso off gso off\n\
+             ../common/set_sysctls.py /proc/sys/net/ipv4/tcp_syn_retries=1",
+        )
+        .unwrap();
+        assert_eq!(c.host.tcp.syn_retries, 1);
+        apply_init(&mut c, "sysctl -q net.ipv4.tcp_synack_retries=2").unwrap();
+        assert_eq!(c.host.tcp.synack_retries, 2);
+        let e = apply_init(&mut c, "ip route change 192.0.2.1 mtu 640").unwrap_err();
+        assert!(e.contains("ip route change"), "{e}");
+        let e = apply_init(&mut c, "sysctl -q net.ipv4.tcp_bogus=1").unwrap_err();
+        assert!(e.contains("tcp_bogus"), "{e}");
+        assert!(apply_option(&mut c, "wire_client", None).is_err());
+        apply_option(&mut c, "tolerance_usecs", Some("10000")).unwrap();
+        assert_eq!(c.tolerance_us, 10000);
+    }
+}

@@ -1,0 +1,368 @@
+//! `netlab replay`: one TCP conversation of a real capture, replayed against netlab.
+//!
+//! The conversation becomes a packetdrill script: the other side's segments are inbound
+//! lines at their captured times, the captured side's segments outbound lines to compare, and
+//! the captured side's application is inferred from what it sent (connect at its SYN, listen
+//! before the peer's SYN and accept after the handshake, a write just before each segment
+//! carrying new data, close just before its FIN, a read of every segment of data that arrives;
+//! fds are non-blocking so an inferred call never stalls the replay). The script runs with
+//! packetdrill's `--non_fatal`: every outbound line is judged and the replay goes on.
+//! Sequence numbers are relative to each side's ISN, as packetdrill writes them.
+
+use super::ast::TcpOpt;
+use super::pcapread::Packet;
+use super::run::{self, Outcome};
+use super::wire::{flags_text, parse_tcp, OptsText, Seg};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+/// A TCP conversation: its two ends and its segments in capture order.
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub client: SocketAddrV4,
+    pub server: SocketAddrV4,
+    /// (time in ns, sent by the client, segment with its true payload length)
+    pub segs: Vec<(u64, bool, Seg)>,
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// The TCP conversations of a capture, in order of their first packet. The client is the
+/// sender of the first SYN without ACK (else of the first packet).
+pub fn conversations(pkts: &[Packet]) -> Vec<Conversation> {
+    let mut out: Vec<Conversation> = Vec::new();
+    let mut index: BTreeMap<(SocketAddrV4, SocketAddrV4), usize> = BTreeMap::new();
+    for p in pkts {
+        let ip = &p.ip;
+        if ip.len() < 20 || ip[9] != 6 {
+            continue;
+        }
+        let ihl = (ip[0] & 0x0f) as usize * 4;
+        let total = u16::from_be_bytes([ip[2], ip[3]]) as usize;
+        let Some(tcp) = ip.get(ihl..) else { continue };
+        // A capture cut at its snap length still says how long the segment was.
+        let mut head = tcp.to_vec();
+        let Some(&off) = head.get(12) else { continue };
+        let hlen = (off >> 4) as usize * 4;
+        if head.len() < hlen {
+            continue;
+        }
+        head.truncate(hlen);
+        let Ok(mut seg) = parse_tcp(&head) else {
+            continue;
+        };
+        seg.payload_len = total.saturating_sub(ihl + hlen) as u32;
+        let src = SocketAddrV4::new(Ipv4Addr::new(ip[12], ip[13], ip[14], ip[15]), seg.src_port);
+        let dst = SocketAddrV4::new(Ipv4Addr::new(ip[16], ip[17], ip[18], ip[19]), seg.dst_port);
+        let key = if src < dst { (src, dst) } else { (dst, src) };
+        let i = *index.entry(key).or_insert_with(|| {
+            let syn_only = seg.flags & 0x12 == 0x02;
+            let (client, server) = if syn_only || seg.flags & 0x02 == 0 {
+                (src, dst)
+            } else {
+                (dst, src)
+            };
+            out.push(Conversation {
+                client,
+                server,
+                segs: Vec::new(),
+            });
+            out.len() - 1
+        });
+        let from_client = src == out[i].client;
+        out[i].segs.push((p.time_ns, from_client, seg));
+    }
+    out
+}
+
+fn secs(ns: u64) -> String {
+    format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000)
+}
+
+/// The conversation as a packetdrill script, netlab playing `side`. Also returns, for each
+/// outbound line, its line number and the capture's packet number (1-based, in the conversation).
+pub fn to_script(
+    c: &Conversation,
+    side: Side,
+    title: &str,
+) -> Result<(String, Vec<(u32, usize)>), String> {
+    let first = c.segs.first().ok_or("the conversation has no segments")?;
+    let t0 = first.0;
+    let isn_of = |client: bool| {
+        c.segs
+            .iter()
+            .find(|(_, fc, s)| *fc == client && s.flags & 0x02 != 0)
+            .map(|(_, _, s)| s.seq)
+    };
+    let client_isn = isn_of(true).ok_or(
+        "the conversation does not start with the client's SYN (capture it from the start)",
+    )?;
+    let server_isn = isn_of(false);
+    let ours_is_client = side == Side::Client;
+    let (ours, theirs) = if ours_is_client {
+        (c.client, c.server)
+    } else {
+        (c.server, c.client)
+    };
+    let mut s = String::new();
+    let _ = writeln!(s, "// {title}");
+    let _ = writeln!(
+        s,
+        "// netlab plays the {} {ours}; the script injects what {theirs} sent.",
+        if ours_is_client { "client" } else { "server" }
+    );
+    let _ = writeln!(
+        s,
+        "// Written by `netlab replay --emit-pkt`; system calls are inferred from what was sent."
+    );
+    let port = c.server.port();
+    if ours_is_client {
+        let _ = writeln!(s, "--connect_port={port}");
+    } else {
+        let _ = writeln!(s, "--bind_port={port}");
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut outbound = Vec::new();
+    let fd = if ours_is_client { 3 } else { 4 };
+    let line_no = |lines: &Vec<String>, s: &str| (s.lines().count() + lines.len() + 1) as u32;
+    let header = s.clone();
+    let mut established = false;
+    let mut max_sent: u32 = 0;
+    let mut fin_sent = false;
+    let server_answers = c
+        .segs
+        .iter()
+        .any(|(_, fc, sg)| !*fc && sg.flags & 0x12 == 0x12);
+    if ours_is_client {
+        lines.push(format!(
+            "{} socket(..., SOCK_STREAM, IPPROTO_TCP) = 3",
+            secs(0)
+        ));
+        lines.push(format!(
+            "{} fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0",
+            secs(0)
+        ));
+    } else if server_answers {
+        lines.push(format!(
+            "{} socket(..., SOCK_STREAM, IPPROTO_TCP) = 3",
+            secs(0)
+        ));
+        lines.push(format!(
+            "{} setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0",
+            secs(0)
+        ));
+        lines.push(format!("{} bind(3, ..., ...) = 0", secs(0)));
+        lines.push(format!("{} listen(3, 1) = 0", secs(0)));
+    }
+    for (k, (t, from_client, seg)) in c.segs.iter().enumerate() {
+        let t = secs(t - t0);
+        let mine = *from_client == ours_is_client;
+        let (my_isn, peer_isn) = if *from_client {
+            (client_isn, server_isn.unwrap_or(0))
+        } else {
+            (server_isn.unwrap_or(0), client_isn)
+        };
+        let rel = seg.seq.wrapping_sub(my_isn);
+        let syn = seg.flags & 0x02 != 0;
+        let fin = seg.flags & 0x01 != 0;
+        if mine {
+            if syn && ours_is_client && seg.flags & 0x10 == 0 && k == 0 {
+                lines.push(format!(
+                    "{t} connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)"
+                ));
+            }
+            let end = rel.wrapping_add(seg.payload_len);
+            if seg.payload_len > 0 && end > max_sent {
+                let new = end - max_sent.max(rel);
+                lines.push(format!("{t} write({fd}, ..., {new}) = {new}"));
+            }
+            if seg.payload_len > 0 {
+                max_sent = max_sent.max(end);
+            }
+            if fin && !fin_sent {
+                fin_sent = true;
+                lines.push(format!("{t} close({fd}) = 0"));
+            }
+        }
+        let mut l = format!(
+            "{t} {} {} {}:{}({})",
+            if mine { ">" } else { "<" },
+            flags_text(seg.flags),
+            rel,
+            rel.wrapping_add(seg.payload_len),
+            seg.payload_len
+        );
+        if seg.flags & 0x10 != 0 {
+            let _ = write!(l, " ack {}", seg.ack.wrapping_sub(peer_isn));
+        }
+        let _ = write!(l, " win {}", seg.window);
+        if !seg.options.is_empty() {
+            let opts: Vec<TcpOpt> = seg
+                .options
+                .iter()
+                .map(|o| match o {
+                    // SACK blocks are in the other side's sequence space.
+                    TcpOpt::Sack(b) => TcpOpt::Sack(
+                        b.iter()
+                            .map(|(a, z)| (a.wrapping_sub(peer_isn), z.wrapping_sub(peer_isn)))
+                            .collect(),
+                    ),
+                    o => o.clone(),
+                })
+                .collect();
+            if opts.iter().any(|o| matches!(o, TcpOpt::Unsupported(_))) {
+                l += " <...>";
+            } else {
+                let _ = write!(l, " <{}>", OptsText(&opts));
+            }
+        }
+        if mine {
+            outbound.push((line_no(&lines, &header), k + 1));
+        }
+        lines.push(l);
+        if !mine {
+            if !ours_is_client && !established && seg.flags & 0x12 == 0x10 && server_answers {
+                established = true;
+                lines.push(format!("{t} accept(3, ..., ...) = 4"));
+                lines.push(format!("{t} fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0"));
+            }
+            if seg.payload_len > 0 {
+                lines.push(format!("{t} read({fd}, ..., {0}) = {0}", seg.payload_len));
+            }
+        }
+    }
+    s += &lines.join("\n");
+    s.push('\n');
+    Ok((s, outbound))
+}
+
+/// A replay's report: per captured segment of the replayed side, whether netlab agreed.
+pub struct ReplayReport {
+    pub text: String,
+    pub agreed: usize,
+    pub differed: usize,
+}
+
+/// Replays `c` against netlab playing `side`.
+pub fn replay(
+    c: &Conversation,
+    side: Side,
+    title: &str,
+) -> Result<(ReplayReport, Outcome, String), String> {
+    let (script, outbound) = to_script(c, side, title)?;
+    let cli = vec![("non_fatal".to_string(), None)];
+    let out = run::run_source(&script, &cli, &BTreeMap::new());
+    if let run::Verdict::Fail(f) = &out.verdict {
+        return Err(format!(
+            "the replay stopped at script line {}: {}",
+            f.pos, f.msg
+        ));
+    }
+    let lines: Vec<&str> = script.lines().collect();
+    let mut text = String::new();
+    let (mut agreed, mut differed) = (0, 0);
+    let mut kinds: BTreeMap<&'static str, usize> = BTreeMap::new();
+    for (line, pkt) in &outbound {
+        let written = lines.get(*line as usize - 1).copied().unwrap_or("").trim();
+        let diff = out.diffs.iter().find(|d| d.pos.line == *line);
+        match diff {
+            None if out.matched.iter().any(|(p, _)| p.line == *line) => {
+                agreed += 1;
+                let _ = writeln!(text, "  #{pkt:<4} {written}\n        same");
+            }
+            None => {
+                differed += 1;
+                let _ = writeln!(
+                    text,
+                    "  #{pkt:<4} {written}\n        not judged (the replay stopped before it)"
+                );
+            }
+            Some(d) => {
+                differed += 1;
+                let first = d.msg.lines().next().unwrap_or("");
+                let kind_of = |part: &str| {
+                    if part.contains("Timed out") {
+                        "missing (netlab sent nothing then)"
+                    } else if part.contains("timing") {
+                        "timing"
+                    } else if part.contains("option") {
+                        "options"
+                    } else if part.contains("win ") {
+                        "window"
+                    } else if part.contains("flags") {
+                        "flags"
+                    } else if part.contains("seq") || part.contains("ack") || part.contains("bytes")
+                    {
+                        "sequence/ack/length"
+                    } else {
+                        "other"
+                    }
+                };
+                let mut found: Vec<&'static str> = first.split("; ").map(kind_of).collect();
+                found.dedup();
+                for k in &found {
+                    *kinds.entry(k).or_default() += 1;
+                }
+                let kind = found.join(", ");
+                let netlab = d
+                    .msg
+                    .lines()
+                    .find_map(|l| l.trim().strip_prefix("actual:"))
+                    .map(str::trim);
+                let _ = writeln!(
+                    text,
+                    "  #{pkt:<4} {written}\n        differs ({kind}): {first}"
+                );
+                if let Some(n) = netlab {
+                    let _ = writeln!(text, "        netlab: {n}");
+                }
+            }
+        }
+    }
+    let others: Vec<String> = out
+        .diffs
+        .iter()
+        .filter(|d| !outbound.iter().any(|(l, _)| *l == d.pos.line))
+        .map(|d| {
+            format!(
+                "  script line {}: {}",
+                d.pos,
+                d.msg.lines().next().unwrap_or("")
+            )
+        })
+        .collect();
+    let mut summary = format!(
+        "{} of {} segments agree with the capture",
+        agreed,
+        agreed + differed
+    );
+    if !kinds.is_empty() {
+        let k: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+        let _ = write!(summary, "; differences: {}", k.join(", "));
+    }
+    if !others.is_empty() {
+        let _ = write!(
+            summary,
+            "\n  other events that differed:\n{}",
+            others.join("\n")
+        );
+    }
+    if let run::Verdict::Unsupported { reason, .. } = &out.verdict {
+        let _ = write!(summary, "\n  the replay stopped: {reason}");
+    }
+    text = format!("{text}{summary}\n");
+    Ok((
+        ReplayReport {
+            text,
+            agreed,
+            differed,
+        },
+        out,
+        script,
+    ))
+}

@@ -1,0 +1,800 @@
+//! The runner: executes a parsed script's events in simulated time against the host in
+//! [`Net`], as packetdrill executes them in real time against a kernel (semantics from
+//! packetdrill's README and `syntax.md`, summarised in the shared anchors' PACKETDRILL.md §1).
+//!
+//! - Events run in order. A relative time `+t` counts from the live time at which the
+//!   previous event completed (an outbound packet: when it was sent; a blocking call written
+//!   `+t...e`: when it started, since the script goes on while it blocks).
+//! - Inbound packets are injected at their time. Sequence numbers: the remote side's are
+//!   injected as written; inbound `ack` and SACK blocks are shifted by the host's live ISN,
+//!   learned from its SYN or SYN-ACK; outbound seq/ack/SACK are mapped back. An inbound TS ecr
+//!   becomes the live TS val of the outbound packet whose script TS val it names.
+//! - An outbound line takes the oldest packet the host sent that was not yet matched, waiting
+//!   for one if needed, and compares flags, seq, ack, window (if written), options (kinds,
+//!   order and values; TS val only with `--tcp_ts_tick_usecs`; `<...>` skips them; no list means
+//!   none), payload length (segments sent back to back are joined, as packetdrill joins TSO
+//!   bursts, unless `--strict_segments`) and time (±max(tolerance, 12.5 % of the gap)).
+
+use super::ast::*;
+use super::code;
+use super::init::{apply_init, apply_option, RunConfig};
+use super::lex::Pos;
+use super::net::{Net, Sent, LOCAL_IP, REMOTE_IP};
+use super::syscall::{self, Call, Fd};
+use super::wire::{build_tcp, flags_text, parse_tcp, OptsText, Seg};
+use crate::ip::IpProtocol;
+use crate::time::{Duration, Instant};
+use std::collections::BTreeMap;
+
+/// The remote side's port for connections it opens (packetdrill picks an ephemeral one).
+const REMOTE_PORT: u16 = 40000;
+/// How long past its expected time an outbound packet is waited for (packetdrill: 2 s).
+const SNIFF_SLACK: Duration = Duration::from_secs(2);
+
+/// How a script ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    Pass,
+    Fail(Failure),
+    /// The script needs something netlab does not model; nothing was judged after `pos`.
+    Unsupported {
+        pos: Option<Pos>,
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Failure {
+    pub pos: Pos,
+    /// Simulated time of the failure, when the run got that far.
+    pub at: Option<Instant>,
+    pub msg: String,
+}
+
+/// The result of a run: the verdict, the `%{ }%` blocks not evaluated, and the world (for
+/// `--pcap` and `--trace-json`).
+pub struct Outcome {
+    pub verdict: Verdict,
+    pub skipped: Vec<(Pos, String)>,
+    /// In non-fatal mode: every failed event (the verdict is then Pass or the first error
+    /// that is not a mismatch).
+    pub diffs: Vec<Failure>,
+    /// Outbound lines that matched, and when their packet was sent.
+    pub matched: Vec<(Pos, Instant)>,
+    pub net: Option<Net>,
+}
+
+/// What stops a run early.
+pub(super) enum Stop {
+    Fail(Failure),
+    Unsupported(Option<Pos>, String),
+}
+
+pub(super) type Res<T> = Result<T, Stop>;
+
+pub(super) fn fail<T>(pos: Pos, at: Instant, msg: impl Into<String>) -> Res<T> {
+    Err(Stop::Fail(Failure {
+        pos,
+        at: Some(at),
+        msg: msg.into(),
+    }))
+}
+
+pub(super) fn unsupported<T>(pos: Pos, msg: impl Into<String>) -> Res<T> {
+    Err(Stop::Unsupported(Some(pos), msg.into()))
+}
+
+/// A blocking call in progress.
+pub(super) struct Pending {
+    pub call: Call,
+    pub pos: Pos,
+    pub expected_end: Option<Instant>,
+    pub tolerance: Duration,
+}
+
+pub(super) struct Runner {
+    pub cfg: RunConfig,
+    pub net: Net,
+    pub fds: BTreeMap<i64, Fd>,
+    /// The host's ISN, learned from its first SYN or SYN-ACK.
+    pub local_isn: Option<u32>,
+    /// The host's port on the connection under test.
+    pub local_port: Option<u16>,
+    pub remote_port: u16,
+    /// Script TS val → live TS val of outbound packets.
+    ts_map: BTreeMap<u32, u32>,
+    ts_offset: Option<i64>,
+    pub pending: Option<Pending>,
+    /// The fd of the connection under test (for `%{ }%` blocks).
+    pub conn_fd: Option<i64>,
+    skipped: Vec<(Pos, String)>,
+    /// Failures recorded in non-fatal mode.
+    diffs: Vec<Failure>,
+    /// Outbound lines matched, with the live time of their packet.
+    matched: Vec<(Pos, Instant)>,
+}
+
+/// Runs a script's source. `cli` are command-line `--name=value` options (they win over the
+/// script's own).
+pub fn run_source(
+    src: &str,
+    cli: &[(String, Option<String>)],
+    defines: &BTreeMap<String, String>,
+) -> Outcome {
+    let script = match super::parse::parse(src, defines) {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome {
+                verdict: Verdict::Fail(Failure {
+                    pos: e.pos,
+                    at: None,
+                    msg: format!("syntax error: {}", e.msg),
+                }),
+                skipped: Vec::new(),
+                diffs: Vec::new(),
+                matched: Vec::new(),
+                net: None,
+            }
+        }
+    };
+    run_script(&script, cli)
+}
+
+pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome {
+    let mut cfg = RunConfig::default();
+    let unsup = |pos: Option<Pos>, reason: String| Outcome {
+        verdict: Verdict::Unsupported { pos, reason },
+        skipped: Vec::new(),
+        diffs: Vec::new(),
+        matched: Vec::new(),
+        net: None,
+    };
+    for (name, value, pos) in &script.options {
+        if cli.iter().any(|(n, _)| n == name) {
+            continue;
+        }
+        if let Err(e) = apply_option(&mut cfg, name, value.as_deref()) {
+            return unsup(Some(*pos), e);
+        }
+    }
+    for (name, value) in cli {
+        if let Err(e) = apply_option(&mut cfg, name, value.as_deref()) {
+            return unsup(None, e);
+        }
+    }
+    if let Some((cmd, pos)) = &script.init {
+        if let Err(e) = apply_init(&mut cfg, cmd) {
+            return unsup(Some(*pos), e);
+        }
+    }
+    if let Some((cmd, pos)) = &script.cleanup {
+        if let Err(e) = apply_init(&mut RunConfig::default(), cmd) {
+            return unsup(Some(*pos), format!("cleanup: {e}"));
+        }
+    }
+    let net = Net::new(cfg.host.clone());
+    let mut r = Runner {
+        cfg,
+        net,
+        fds: BTreeMap::new(),
+        local_isn: None,
+        local_port: None,
+        remote_port: REMOTE_PORT,
+        ts_map: BTreeMap::new(),
+        ts_offset: None,
+        pending: None,
+        conn_fd: None,
+        skipped: Vec::new(),
+        diffs: Vec::new(),
+        matched: Vec::new(),
+    };
+    let verdict = match r.run(script) {
+        Ok(()) => Verdict::Pass,
+        Err(Stop::Fail(f)) => Verdict::Fail(f),
+        Err(Stop::Unsupported(pos, reason)) => Verdict::Unsupported { pos, reason },
+    };
+    Outcome {
+        verdict,
+        skipped: r.skipped,
+        diffs: r.diffs,
+        matched: r.matched,
+        net: Some(r.net),
+    }
+}
+
+/// Microseconds as a duration, saturating (a mutated script may write absurd times).
+fn us(t: u64) -> Duration {
+    Duration::from_nanos(t.saturating_mul(1000))
+}
+
+/// Seconds with microseconds, as packetdrill prints times.
+pub fn secs(t: Instant) -> String {
+    let n = t.as_nanos();
+    format!("{}.{:06}", n / 1_000_000_000, (n % 1_000_000_000) / 1000)
+}
+
+impl Runner {
+    fn tolerance(&self, gap: Duration) -> Duration {
+        let pct = (gap.as_nanos() as f64 * self.cfg.tolerance_percent / 100.0) as u64;
+        us(self.cfg.tolerance_us).max(Duration::from_nanos(pct))
+    }
+
+    fn run(&mut self, script: &Script) -> Res<()> {
+        // Live time at which the previous event completed, and the previous script time.
+        let mut base = Instant::ZERO;
+        let mut prev_script = 0u64;
+        for (k, ev) in script.events.iter().enumerate() {
+            // Non-fatal mode (replays): a failed event is recorded and the script goes on.
+            #[allow(clippy::redundant_closure_call)]
+            let r = (|| -> Res<()> {
+                if k == 0 && !matches!(ev.time, Time::Absolute(0) | Time::Relative(0)) {
+                    return fail(ev.pos, Instant::ZERO, "the first event must be at time 0");
+                }
+                let (expected, gap) = match ev.time {
+                    Time::Absolute(t) => {
+                        let gap = t.saturating_sub(prev_script);
+                        prev_script = t;
+                        (Some(Instant::ZERO + us(t)), us(gap))
+                    }
+                    Time::Relative(d) => {
+                        prev_script += d;
+                        (Some(base + us(d)), us(d))
+                    }
+                    Time::Any => (None, Duration::ZERO),
+                    Time::Range { lo, hi, relative } => {
+                        let (lo_t, hi_t) = if relative {
+                            (base + us(lo), base + us(hi))
+                        } else {
+                            (Instant::ZERO + us(lo), Instant::ZERO + us(hi))
+                        };
+                        prev_script = if relative { prev_script + lo } else { lo };
+                        let _ = hi_t;
+                        (Some(lo_t), us(hi.saturating_sub(lo)))
+                    }
+                };
+                let tol = self.tolerance(gap);
+                match &ev.action {
+                    Action::Packet(p) => {
+                        if let Some(info) = &p.ip_info {
+                            return unsupported(
+                                ev.pos,
+                                format!("IP header details ({info}) are not checked or set by netlab's runner"),
+                            );
+                        }
+                        match (&p.body, p.dir) {
+                            (PacketBody::Tcp(t), Dir::In) => {
+                                let at = expected.expect("inbound lines have a time");
+                                self.advance_to(at)?;
+                                self.inject(ev.pos, t)?;
+                                base = at;
+                            }
+                            (PacketBody::Tcp(t), Dir::Out) => {
+                                let window = match ev.time {
+                                    Time::Any => (base, None),
+                                    Time::Range { lo, hi, relative } => {
+                                        let b = if relative { base } else { Instant::ZERO };
+                                        (b + us(lo.saturating_sub(tol.as_nanos() / 1000)), Some(b + us(hi) + tol))
+                                    }
+                                    _ => {
+                                        let e = expected.expect("timed");
+                                        (
+                                            Instant::from_nanos(e.as_nanos().saturating_sub(tol.as_nanos())),
+                                            Some(e + tol),
+                                        )
+                                    }
+                                };
+                                base = self.expect_outbound(ev.pos, t, expected, window, gap)?;
+                            }
+                            (PacketBody::Icmp { .. }, _) | (PacketBody::Udp { .. }, _) => {
+                                return unsupported(
+                                    ev.pos,
+                                    "ICMP and UDP script packets are not implemented by netlab's runner yet",
+                                )
+                            }
+                        }
+                    }
+                    Action::Syscall(call) => {
+                        let at = expected.expect("syscalls have a time");
+                        self.advance_to(at)?;
+                        if self.pending.is_some() {
+                            self.finish_pending(ev.pos)?;
+                        }
+                        let end = ev.end.map(|e| match ev.time {
+                            Time::Relative(_) => base + us(e),
+                            _ => Instant::ZERO + us(e),
+                        });
+                        let blocking = ev.end.is_some();
+                        let tol_end = match ev.end {
+                            Some(e) => self.tolerance(us(e)),
+                            None => tol,
+                        };
+                        let done = syscall::start(self, call.name_pos, call, end, tol_end)?;
+                        base = if blocking { at } else { done.unwrap_or(at) };
+                        if !blocking && self.pending.is_some() {
+                            // A call written without `...` that blocks stalls the script.
+                            base = self.finish_pending(ev.pos)?;
+                        }
+                    }
+                    Action::Shell(cmd) => {
+                        let at = expected.expect("timed");
+                        self.advance_to(at)?;
+                        let mut c = self.cfg.clone();
+                        if let Err(e) = apply_init(&mut c, cmd) {
+                            return unsupported(ev.pos, format!("shell command event: {e}"));
+                        }
+                        if c.host.tcp != self.cfg.host.tcp {
+                            return unsupported(
+                                ev.pos,
+                                "a sysctl in the middle of a script: netlab's settings are fixed once the host exists",
+                            );
+                        }
+                        base = at;
+                    }
+                    Action::Code(src) => {
+                        let at = expected.expect("timed");
+                        self.advance_to(at)?;
+                        match code::evaluate(self, src) {
+                            code::CodeResult::Passed => {}
+                            code::CodeResult::Failed(msg) => {
+                                return fail(ev.pos, self.net.now(), msg)
+                            }
+                            code::CodeResult::Skipped(why) => self.skipped.push((ev.pos, why)),
+                        }
+                        base = at;
+                    }
+                }
+                Ok(())
+            })();
+            match r {
+                Err(Stop::Fail(f)) if self.cfg.non_fatal => {
+                    self.diffs.push(f);
+                    base = base.max(self.net.now());
+                }
+                r => r?,
+            }
+        }
+        if self.pending.is_some() {
+            let pos = self.pending.as_ref().map(|p| p.pos).unwrap_or_default();
+            self.finish_pending(pos)?;
+        }
+        Ok(())
+    }
+
+    /// Runs the world up to `t` (everything due at `t` included), completing a blocking call
+    /// the moment it can return.
+    pub(super) fn advance_to(&mut self, t: Instant) -> Res<()> {
+        loop {
+            self.poll_pending()?;
+            match self.net.next_time() {
+                Some(n) if n <= t => {
+                    self.net.step();
+                }
+                _ => break,
+            }
+        }
+        self.net.advance_clock(t);
+        self.poll_pending()
+    }
+
+    /// Tries the pending blocking call; checks its result and time when it returns.
+    fn poll_pending(&mut self) -> Res<()> {
+        let Some(mut p) = self.pending.take() else {
+            return Ok(());
+        };
+        match syscall::retry(self, &mut p)? {
+            None => {
+                self.pending = Some(p);
+                Ok(())
+            }
+            Some(ret) => {
+                let now = self.net.now();
+                syscall::check_result(self, p.pos, &p.call, ret)?;
+                if let Some(end) = p.expected_end {
+                    let lo =
+                        Instant::from_nanos(end.as_nanos().saturating_sub(p.tolerance.as_nanos()));
+                    if now < lo || now > end + p.tolerance {
+                        return fail(
+                            p.pos,
+                            now,
+                            format!(
+                                "timing error: {} expected to return at {} (±{} ms), returned at {}",
+                                p.call.name,
+                                secs(end),
+                                p.tolerance.as_millis_f64(),
+                                secs(now)
+                            ),
+                        );
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// Runs the world until the pending call returns; the time it returned.
+    fn finish_pending(&mut self, pos: Pos) -> Res<Instant> {
+        let limit = self
+            .pending
+            .as_ref()
+            .and_then(|p| p.expected_end)
+            .unwrap_or(self.net.now())
+            + SNIFF_SLACK
+            + Duration::from_secs(60);
+        while self.pending.is_some() {
+            match self.net.next_time() {
+                Some(n) if n <= limit => {
+                    self.net.step();
+                    self.poll_pending()?;
+                }
+                _ => {
+                    let p = self.pending.take().expect("checked");
+                    return fail(
+                        p.pos.max(pos),
+                        self.net.now(),
+                        format!("{} blocked and never returned", p.call.name),
+                    );
+                }
+            }
+        }
+        Ok(self.net.now())
+    }
+
+    // ------------------------------------------------------------------ packets
+
+    fn inject(&mut self, pos: Pos, t: &TcpPacket) -> Res<()> {
+        let now = self.net.now();
+        if t.ae || t.urg.is_some() {
+            return unsupported(
+                pos,
+                "the AE flag and urgent data are not modelled by netlab",
+            );
+        }
+        let Some(dst_port) = self.local_port.or_else(|| self.listen_port()) else {
+            return fail(
+                pos,
+                now,
+                "inbound packet before any socket is listening or connecting",
+            );
+        };
+        let has_ack = t.flags & 0x10 != 0;
+        let ack =
+            match (t.ack, self.local_isn) {
+                (Some(a), Some(isn)) => a.wrapping_add(isn),
+                (Some(_), None) => return fail(
+                    pos,
+                    now,
+                    "inbound 'ack' before the host sent its SYN or SYN-ACK (its ISN is unknown)",
+                ),
+                (None, _) if has_ack => {
+                    return fail(
+                        pos,
+                        now,
+                        "inbound packet has the ACK flag but no 'ack' number",
+                    )
+                }
+                (None, _) => 0,
+            };
+        let mut options = Vec::new();
+        if let Some(Some(list)) = &t.options {
+            for o in list {
+                options.push(match o {
+                    TcpOpt::Sack(blocks) => {
+                        let isn = self.local_isn.unwrap_or(0);
+                        TcpOpt::Sack(
+                            blocks
+                                .iter()
+                                .map(|(l, r)| (l.wrapping_add(isn), r.wrapping_add(isn)))
+                                .collect(),
+                        )
+                    }
+                    TcpOpt::Ts { val, ecr } => {
+                        let live = if *ecr == 0 {
+                            0
+                        } else {
+                            match self.ts_map.get(ecr) {
+                                Some(v) => *v,
+                                // A replay goes on: the host sent no such TS val (or none).
+                                None if self.cfg.non_fatal => 0,
+                                None => {
+                                    return fail(
+                                        pos,
+                                        now,
+                                        format!("inbound TS ecr {ecr} names no TS val of an earlier outbound packet"),
+                                    )
+                                }
+                            }
+                        };
+                        TcpOpt::Ts { val: *val, ecr: live }
+                    }
+                    TcpOpt::Unsupported(n) => {
+                        return unsupported(pos, format!("TCP option '{n}' is not modelled by netlab"))
+                    }
+                    o => o.clone(),
+                });
+            }
+        } else if t.options == Some(None) {
+            return fail(pos, now, "'<...>' is only meaningful on outbound packets");
+        }
+        if t.len > 1460 {
+            return unsupported(
+                pos,
+                "inbound segments larger than the MTU (GRO, --mss) are not modelled",
+            );
+        }
+        let seg = Seg {
+            src_port: self.remote_port,
+            dst_port,
+            seq: t.start,
+            ack,
+            flags: t.flags,
+            window: t.win.unwrap_or(65535).min(65535) as u16,
+            urgent: 0,
+            options,
+            payload_len: t.len,
+        };
+        let bytes = build_tcp(&seg, REMOTE_IP, LOCAL_IP);
+        let arrival = self.net.inject(IpProtocol::Tcp, &bytes, 0);
+        self.advance_to(arrival)
+    }
+
+    fn listen_port(&self) -> Option<u16> {
+        Some(self.cfg.bind_port)
+    }
+
+    /// Takes the next packet the host sent to the remote side, waiting until `deadline`.
+    fn next_sent(&mut self, deadline: Instant) -> Res<Option<(Sent, Seg)>> {
+        loop {
+            while let Some(s) = self.net.sent.pop_front() {
+                if s.ip.len() < 20 || s.ip[9] != 6 {
+                    continue; // not TCP: ICMP lines are not supported, other traffic ignored
+                }
+                let ihl = (s.ip[0] & 0x0f) as usize * 4;
+                match parse_tcp(&s.ip[ihl.min(s.ip.len())..]) {
+                    Ok(seg) => {
+                        if self.local_port.is_some_and(|p| p != seg.src_port) {
+                            continue; // another connection: not the socket under test
+                        }
+                        return Ok(Some((s, seg)));
+                    }
+                    Err(_) => continue,
+                }
+            }
+            self.poll_pending()?;
+            match self.net.next_time() {
+                Some(n) if n <= deadline => {
+                    self.net.step();
+                }
+                _ => return Ok(None),
+            }
+        }
+    }
+
+    /// Matches an outbound line; returns the live time of the (first) packet.
+    fn expect_outbound(
+        &mut self,
+        pos: Pos,
+        exp: &TcpPacket,
+        expected: Option<Instant>,
+        (lo, hi): (Instant, Option<Instant>),
+        gap: Duration,
+    ) -> Res<Instant> {
+        if exp.ae || exp.urg.is_some() {
+            return unsupported(
+                pos,
+                "the AE flag and urgent pointer are not modelled by netlab",
+            );
+        }
+        let deadline = match hi {
+            // A replay goes on after a missing packet: wait no longer than the line allows.
+            Some(h) if self.cfg.non_fatal => h,
+            Some(h) => h + gap + SNIFF_SLACK,
+            None => self.net.now() + Duration::from_secs(600),
+        };
+        let Some((first, mut seg)) = self.next_sent(deadline)? else {
+            self.advance_to(deadline)?;
+            return fail(
+                pos,
+                self.net.now(),
+                format!(
+                    "Timed out waiting for packet: expected {} at {}",
+                    self.expected_text(exp),
+                    expected.map_or("any time".into(), secs)
+                ),
+            );
+        };
+        let at = first.time;
+        // The host's ISN and port come from its first SYN (connect) or SYN-ACK (accept).
+        if self.local_isn.is_none() && seg.flags & 0x02 != 0 {
+            self.local_isn = Some(seg.seq.wrapping_sub(exp.start));
+            self.local_port = Some(seg.src_port);
+        }
+        // Join back-to-back segments up to the expected length (packetdrill's TSO handling).
+        let mut total = seg.payload_len;
+        if !self.cfg.strict_segments {
+            while total < exp.len {
+                let Some(s) = self.net.sent.front() else {
+                    break;
+                };
+                if s.time != at {
+                    break;
+                }
+                let ihl = (s.ip[0] & 0x0f) as usize * 4;
+                let Ok(next) = parse_tcp(&s.ip[ihl.min(s.ip.len())..]) else {
+                    break;
+                };
+                if next.seq != seg.seq.wrapping_add(total)
+                    || next.flags & !0x09 != seg.flags & !0x09
+                {
+                    break;
+                }
+                self.net.sent.pop_front();
+                total += next.payload_len;
+                // PSH and FIN are judged on the aggregate.
+                seg.flags |= next.flags & 0x09;
+            }
+            seg.payload_len = total;
+        }
+        let isn = self.local_isn.unwrap_or(0);
+        let actual = self.actual_text(&seg, isn);
+        let expected_line = self.expected_text(exp);
+        // Every field that differs is named (a replay reports them all).
+        let mut errs: Vec<String> = Vec::new();
+        if seg.flags != exp.flags {
+            errs.push(format!(
+                "live packet has flags {}, script expects {}",
+                flags_text(seg.flags),
+                flags_text(exp.flags)
+            ));
+        }
+        let rel_seq = seg.seq.wrapping_sub(isn);
+        if rel_seq != exp.start {
+            errs.push(format!(
+                "live packet has seq {rel_seq}, script expects {}",
+                exp.start
+            ));
+        }
+        if seg.payload_len != exp.len {
+            errs.push(format!(
+                "live packet carries {} bytes, script expects {}",
+                seg.payload_len, exp.len
+            ));
+        }
+        if let Some(a) = exp.ack {
+            if seg.ack != a {
+                errs.push(format!(
+                    "live packet has ack {}, script expects {a}",
+                    seg.ack
+                ));
+            }
+        }
+        if let Some(w) = exp.win {
+            if u32::from(seg.window) != w {
+                errs.push(format!(
+                    "live packet has win {}, script expects {w}",
+                    seg.window
+                ));
+            }
+        }
+        match &exp.options {
+            Some(None) => {}
+            None if !seg.options.is_empty() => {
+                errs.push("live packet has TCP options, the script line expects none".into());
+            }
+            None => {}
+            Some(Some(list)) => {
+                if let Err(e) = self.compare_options(list, &seg.options, isn) {
+                    errs.push(e);
+                }
+            }
+        }
+        if !errs.is_empty() {
+            return fail(
+                pos,
+                at,
+                format!(
+                    "{}\n    expected: {expected_line}\n    actual:   {actual}",
+                    errs.join("; ")
+                ),
+            );
+        }
+        // Remember TS vals for mapping inbound ecr and checking later ones.
+        if let Some(Some(list)) = &exp.options {
+            for (e, a) in list.iter().zip(&seg.options) {
+                if let (TcpOpt::Ts { val: sv, .. }, TcpOpt::Ts { val: lv, .. }) = (e, a) {
+                    self.ts_map.insert(*sv, *lv);
+                }
+            }
+        }
+        if at < lo || hi.is_some_and(|h| at > h) {
+            return fail(
+                pos,
+                at,
+                format!(
+                    "timing error: expected {} at {} (window {} to {}), sent at {}",
+                    self.expected_text(exp),
+                    expected.map_or("any time".into(), secs),
+                    secs(lo),
+                    hi.map_or("any time".into(), secs),
+                    secs(at)
+                ),
+            );
+        }
+        self.matched.push((pos, at));
+        Ok(at)
+    }
+
+    fn compare_options(&mut self, exp: &[TcpOpt], live: &[TcpOpt], isn: u32) -> Result<(), String> {
+        let kinds = |v: &[TcpOpt]| v.iter().map(|o| o.kind()).collect::<Vec<_>>();
+        if kinds(exp) != kinds(live) {
+            return Err("live packet's TCP options differ in kinds or order".into());
+        }
+        for (e, a) in exp.iter().zip(live) {
+            match (e, a) {
+                (TcpOpt::Ts { val: sv, .. }, TcpOpt::Ts { val: lv, .. }) => {
+                    if self.cfg.ts_tick_us == 0 {
+                        continue;
+                    }
+                    let off = *self.ts_offset.get_or_insert(*lv as i64 - *sv as i64);
+                    let want = *sv as i64 + off;
+                    let slack = (self.cfg.tolerance_us / self.cfg.ts_tick_us.max(1)) as i64 + 1;
+                    if (*lv as i64 - want).abs() > slack {
+                        return Err(format!(
+                            "live TS val is {} ticks from the script's {sv} (tolerance {slack})",
+                            *lv as i64 - want
+                        ));
+                    }
+                }
+                (TcpOpt::Sack(eb), TcpOpt::Sack(lb)) => {
+                    let _ = isn;
+                    if eb != lb {
+                        return Err("live packet's SACK blocks differ".into());
+                    }
+                }
+                (e, a) if e != a => {
+                    return Err(format!(
+                        "live option '{}' differs",
+                        OptsText(std::slice::from_ref(a))
+                    ))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn expected_text(&self, t: &TcpPacket) -> String {
+        let mut s = format!("{} {}:{}({})", flags_text(t.flags), t.start, t.end, t.len);
+        if let Some(a) = t.ack {
+            s += &format!(" ack {a}");
+        }
+        if let Some(w) = t.win {
+            s += &format!(" win {w}");
+        }
+        match &t.options {
+            Some(Some(o)) => s += &format!(" <{}>", OptsText(o)),
+            Some(None) => s += " <...>",
+            None => {}
+        }
+        s
+    }
+
+    /// A live segment in script space.
+    fn actual_text(&self, seg: &Seg, isn: u32) -> String {
+        let rel = seg.seq.wrapping_sub(isn);
+        let mut s = format!(
+            "{} {}:{}({})",
+            flags_text(seg.flags),
+            rel,
+            rel.wrapping_add(seg.payload_len),
+            seg.payload_len
+        );
+        if seg.flags & 0x10 != 0 {
+            s += &format!(" ack {}", seg.ack);
+        }
+        s += &format!(" win {}", seg.window);
+        if !seg.options.is_empty() {
+            s += &format!(" <{}>", OptsText(&seg.options));
+        }
+        s
+    }
+}

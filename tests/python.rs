@@ -1,0 +1,149 @@
+//! Real Python programs on simulated hosts (`scenarios/programs/`): they need `python3`, and
+//! fail (never skip) without it; `.ci/run` installs it.
+
+use netlab::scenario::{self, RunOptions, Scenario};
+use netlab::trace::text::TextView;
+use std::path::PathBuf;
+
+fn programs_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/programs")
+}
+
+fn program_scenarios() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(programs_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    assert!(v.len() >= 6, "the program scenarios are missing");
+    v
+}
+
+fn trace_text(scn: &Scenario) -> String {
+    let outcome = scenario::run(scn, &RunOptions::default());
+    let texts = scn.action_texts();
+    let view = TextView::new(&outcome.world, &texts);
+    let mut s = String::new();
+    for r in outcome.world.trace().records() {
+        s.push_str(&view.line(r));
+        s.push('\n');
+    }
+    s
+}
+
+#[test]
+fn python3_is_installed() {
+    let python = netlab::apps::python::process::interpreter();
+    let ok = std::process::Command::new(&python)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "`{python}` is missing: the program scenarios need Python 3 (apt-get install python3)"
+    );
+}
+
+/// Each program scenario twice: the same trace, byte for byte, although real processes ran
+/// (the stuck program is stopped on wall time, but its record is at its simulated time).
+#[test]
+fn every_program_scenario_gives_the_same_trace_twice() {
+    for f in program_scenarios() {
+        let scn = Scenario::load(&f.to_string_lossy()).unwrap_or_else(|e| panic!("{e}"));
+        let a = trace_text(&scn);
+        let b = trace_text(&scn);
+        assert!(a.contains("python3 "), "{} ran no program", f.display());
+        assert_eq!(a, b, "{} is not deterministic", f.display());
+    }
+}
+
+#[test]
+fn a_stuck_program_is_stopped_with_its_line() {
+    let scn = Scenario::load(&programs_dir().join("hostile.toml").to_string_lossy()).unwrap();
+    let text = trace_text(&scn);
+    assert!(
+        text.contains("hostile/spin.py made no call for 1s of wall-clock time")
+            && text.contains("stopped at \"hostile/spin.py\", line 2"),
+        "{text}"
+    );
+    assert!(text.contains("PermissionError: netlab: os.fork is not available"));
+    assert!(text.contains("ImportError: netlab: the real _socket module is not available"));
+    assert!(text.contains("printed more than 100000 bytes"));
+}
+
+/// A missing file is a located scenario error, not a failure at run time.
+#[test]
+fn a_missing_program_file_is_a_located_error() {
+    let text = "[scenario]\ndescription = \"x\"\n[[host]]\nname = \"pc\"\nip = \"10.0.0.1/24\"\n\
+                [timeline]\nsteps = '''\n0s pc python nowhere.py\n'''\n";
+    let path = programs_dir().join("inline.toml");
+    let e = Scenario::parse(&path.to_string_lossy(), text).unwrap_err();
+    let shown = format!("{e}");
+    assert!(
+        shown.contains(":8:") && shown.contains("no program file `nowhere.py`"),
+        "{shown}"
+    );
+}
+
+/// README's ten-line scenario, with the notes' two programs copied into `server.py` and
+/// `client.py` next to it, runs and prints the lines README shows.
+#[test]
+fn the_readme_python_example_runs_as_shown() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = &readme[readme.find("### Real Python programs").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let end = start + section[start..].find("```").unwrap();
+    let toml = &section[start..end];
+    assert!(
+        toml.lines().count() <= 12,
+        "the newcomer's scenario stays short"
+    );
+    let out_start = end + section[end..].find("```\n$ netlab run").unwrap() + 4;
+    let out_end = out_start + section[out_start..].find("```").unwrap();
+    let shown: Vec<&str> = section[out_start..out_end]
+        .lines()
+        .skip(1)
+        .filter(|l| *l != "…")
+        .collect();
+
+    let dir = std::env::temp_dir().join(format!("netlab-readme-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::copy(
+        programs_dir().join("simplest_server.py"),
+        dir.join("server.py"),
+    )
+    .unwrap();
+    std::fs::copy(
+        programs_dir().join("simplest_client.py"),
+        dir.join("client.py"),
+    )
+    .unwrap();
+    let path = dir.join("my-first.toml");
+    std::fs::write(&path, toml).unwrap();
+    let scn = Scenario::load(&path.to_string_lossy()).unwrap_or_else(|e| panic!("{e}"));
+    let text = trace_text(&scn);
+    std::fs::remove_dir_all(&dir).ok();
+    for line in shown {
+        assert!(
+            text.contains(line),
+            "README shows a line the run does not print:\n{line}\n\n{text}"
+        );
+    }
+}
+
+/// The stepper stops at a program's calls: `break call recv` lands on the server's recv.
+#[test]
+fn the_stepper_breaks_on_a_python_call() {
+    let path = programs_dir().join("simplest.toml");
+    let scn = Scenario::load(&path.to_string_lossy()).unwrap();
+    let mut s = netlab::step::Stepper::new(scn, None);
+    let out = s.execute("break call recv").text;
+    assert!(out.contains("breakpoint 1: call recv"), "{out}");
+    let out = s.execute("continue").text;
+    assert!(out.contains("breakpoint 1 (call recv) hit"), "{out}");
+    assert!(out.contains("fd5.recv(1024)  … blocks"), "{out}");
+    let out = s.execute("show sockets pc").text;
+    assert!(out.contains("8081"), "{out}");
+}
