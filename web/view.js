@@ -5,8 +5,8 @@
 'use strict';
 (function () {
   /**
-   * @typedef {[string, string, number?, number?]} Field  name, value, first byte, end byte
-   * @typedef {[string, string, string, Field[]]} Section  layer, title, summary, fields
+   * @typedef {[number, string, number?, number?]} Field  name (in `names`), value, first byte, end byte
+   * @typedef {[string, number, string, Field[]]} Section  layer, title (in `names`), summary, fields
    * @typedef {{name: string, kind: string, x: number, y: number, macs: string[], ips: string[],
    *   tables: [string, [number, string][]][]}} NodeData
    * @typedef {{label: string, node: string|null, states: [number, string, string, string][],
@@ -22,7 +22,7 @@
    *   fr: {id: number[], link: number[], from: number[], to: number[], tx: number[],
    *     start: number[], end: number[], arrived: boolean[], fate: string[], why: string[],
    *     flip: number[], b: number[], label: string[], proto: string[]},
-   *   bytes: string[], dis: Section[][], facts: (any[]|null)[], tcp: TcpData[],
+   *   bytes: [string, number, string][], names: string[], dis: Section[][], facts: (any[]|null)[], tcp: TcpData[],
    *   ladder: {cols: number[], arrows: [number, number|null, number, number|null, string, string,
    *     boolean, number|null, number][]},
    *   checks: [string, boolean, string, number][], runError: string|null}} Data
@@ -451,24 +451,33 @@
   /** The fields of frame `f`, its bytes in hex beside them. @param {number} f */
   function fieldsHtml(f) {
     const b = FR.b[f];
-    const hex = D.bytes[b];
+    const [hex, total, tail] = D.bytes[b];
     const secs = D.dis[b];
     let rowsHtml = '';
     secs.forEach((sec, si) => {
-      rowsHtml += '<tr class="sec"><td colspan="2"><span class="st">' + esc(sec[1]) + '</span> <span class="muted">' + esc(sec[2]) + '</span></td></tr>';
+      rowsHtml += '<tr class="sec"><td colspan="2"><span class="st">' + esc(D.names[sec[1]]) + '</span> <span class="muted">' + esc(sec[2]) + '</span></td></tr>';
       sec[3].forEach((fl, fi) => {
         const span = fl.length > 2 ? ' data-a="' + fl[2] + '" data-z="' + fl[3] + '"' : '';
-        rowsHtml += '<tr class="f" data-sec="' + si + '" data-f="' + fi + '"' + span + '><td>' + esc(fl[0]) + '</td><td>' + esc(fl[1]) + '</td></tr>';
+        rowsHtml += '<tr class="f" data-sec="' + si + '" data-f="' + fi + '"' + span + '><td>' + esc(D.names[fl[0]]) + '</td><td>' + esc(fl[1]) + '</td></tr>';
       });
     });
-    let hexHtml = '';
-    const n = hex.length / 2;
-    for (let off = 0; off < n; off += 16) {
-      hexHtml += '<span class="off">' + off.toString(16).padStart(4, '0') + '</span>  ';
-      for (let j = off; j < Math.min(n, off + 16); j++) {
-        hexHtml += '<span class="b" data-i="' + j + '">' + hex.substr(j * 2, 2) + '</span>' + (j % 8 === 7 ? '  ' : ' ');
+    /** @param {string} hx @param {number} base */
+    const rowsOf = (hx, base) => {
+      let h = '';
+      const n = hx.length / 2;
+      for (let off = 0; off < n; off += 16) {
+        h += '<span class="off">' + (base + off).toString(16).padStart(4, '0') + '</span>  ';
+        for (let j = off; j < Math.min(n, off + 16); j++) {
+          h += '<span class="b" data-i="' + (base + j) + '">' + hx.substr(j * 2, 2) + '</span>' + (j % 8 === 7 ? '  ' : ' ');
+        }
+        h += '\n';
       }
-      hexHtml += '\n';
+      return h;
+    };
+    let hexHtml = rowsOf(hex, 0);
+    if (tail) {
+      // A long frame keeps its headers and the start of its payload in the page, and its FCS.
+      hexHtml += '<span class="muted">      … ' + (total - hex.length / 2 - 4) + ' more bytes of payload …</span>\n' + rowsOf(tail, total - 4);
     }
     return '<div class="fields"><table class="fieldtab">' + rowsHtml + '</table><div class="hex">' + hexHtml + '</div></div>';
   }
@@ -486,7 +495,7 @@
       tr.classList.add('hl');
       if (tr.dataset.a === undefined) return;
       const a = Number(tr.dataset.a), z = Number(tr.dataset.z);
-      for (let i = a; i < z && i < bytesEls.length; i++) bytesEls[i].classList.add('hl');
+      bytesEls.forEach((el) => { const i = Number(el.dataset.i); if (i >= a && i < z) el.classList.add('hl'); });
     };
     fieldRows.forEach((tr) => tr.addEventListener('mouseenter', () => light(tr)));
     bytesEls.forEach((b) => b.addEventListener('mouseenter', () => {
@@ -964,6 +973,8 @@
   render(true);
   requestAnimationFrame(loop);
   const loadMs = performance.now() - t0;
+  // Since the browser started loading the file (HTML parsing included).
+  const readyMs = performance.now();
 
   // ------------------------------------------------------------------ start-up options
 
@@ -982,7 +993,7 @@
   // the list) and writes what it saw as JSON into #selftest-result, for tests/browser.rs.
   if (hash.has('selftest')) {
     /** @type {Record<string, any>} */
-    const r = { loadMs, events: nEv, frames: nFr };
+    const r = { loadMs, readyMs, events: nEv, frames: nFr };
     try {
       $('b-start').click();
       $('speed').value = '64';

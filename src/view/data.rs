@@ -54,7 +54,9 @@ impl Default for ViewOptions {
 
 /// Budgets that keep a long run's page small: `layers` text kept for at most this many bytes,
 /// table snapshots per node and table.
-const LAYERS_BUDGET: usize = 12_000_000;
+const LAYERS_BUDGET: usize = 6_000_000;
+/// A frame's bytes kept for the hex view: the headers and the start of the payload, and the FCS.
+const HEX_HEAD: usize = 160;
 const SNAPSHOTS_PER_TABLE: usize = 2_000;
 
 /// The page's data, and a one-line summary for the terminal.
@@ -501,6 +503,17 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
     }
 
     // Frames: only those an event in the page refers to keep their bytes.
+    // Field and section names are few: kept once, referred to by number.
+    let mut names: Vec<String> = Vec::new();
+    let mut name_idx: HashMap<String, usize> = HashMap::new();
+    let mut name = |n: &str| -> usize {
+        if let Some(&i) = name_idx.get(n) {
+            return i;
+        }
+        names.push(n.to_string());
+        name_idx.insert(n.to_string(), names.len() - 1);
+        names.len() - 1
+    };
     let dis: Vec<Value> = bytes
         .iter()
         .map(|b| {
@@ -510,22 +523,30 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
                 secs.iter()
                     .zip(spans)
                     .map(|(s, sp)| {
-                        json!([
-                            s.layer.name(),
-                            s.title,
-                            s.summary,
-                            s.fields
-                                .iter()
-                                .zip(sp)
-                                .map(|((n, v), span)| match span {
-                                    Some((a, z)) => json!([n, v, a, z]),
-                                    None => json!([n, v]),
-                                })
-                                .collect::<Vec<_>>()
-                        ])
+                        let fields: Vec<Value> = s
+                            .fields
+                            .iter()
+                            .zip(sp)
+                            .map(|((n, v), span)| match span {
+                                Some((a, z)) => json!([name(n), v, a, z]),
+                                None => json!([name(n), v]),
+                            })
+                            .collect();
+                        json!([s.layer.name(), name(&s.title), s.summary, fields])
                     })
                     .collect(),
             )
+        })
+        .collect();
+    // Bytes for the hex view: the head, and the FCS of a long frame.
+    let hex_bytes: Vec<Value> = bytes
+        .iter()
+        .map(|b| {
+            if b.len() <= HEX_HEAD + 4 {
+                json!([hex(b), b.len(), ""])
+            } else {
+                json!([hex(&b[..HEX_HEAD]), b.len(), hex(&b[b.len() - 4..])])
+            }
         })
         .collect();
     let fr = json!({
@@ -667,7 +688,8 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         },
         "layers": layers,
         "fr": fr,
-        "bytes": bytes.iter().map(|b| hex(b)).collect::<Vec<_>>(),
+        "bytes": hex_bytes,
+        "names": names,
         "dis": dis,
         "facts": bytes.iter().map(|b| facts(b)).collect::<Vec<_>>(),
         "tcp": tcp,
