@@ -18,11 +18,11 @@
    *   end: number, leftOut: string[], layerNames: string[], nodes: NodeData[],
    *   links: {name: string, a: number, b: number, label: string}[], svg: string,
    *   ev: {t: number[], n: number[], l: number[], x: string[], f: number[], s: number[]},
-   *   steps: {i: number[], t: number[], layers: number[]}, layers: string[],
+   *   steps: {i: number[], t: number[], layers: number[]},
    *   fr: {id: number[], link: number[], from: number[], to: number[], tx: number[],
    *     start: number[], end: number[], arrived: boolean[], fate: string[], why: string[],
    *     flip: number[], b: number[], label: string[], proto: string[]},
-   *   bytes: [string, number, string][], names: string[], dis: Section[][], facts: (any[]|null)[], tcp: TcpData[],
+   *   names: string[], facts: (any[]|null)[], tcp: TcpData[],
    *   ladder: {cols: number[], arrows: [number, number|null, number, number|null, string, string,
    *     boolean, number|null, number][]},
    *   checks: [string, boolean, string, number][], runError: string|null}} Data
@@ -35,8 +35,37 @@
 
   /** @param {string} id @returns {any} */
   const $ = (id) => document.getElementById(id);
+  /** Base64 to bytes. @param {string} s */
+  function unbase64(s) {
+    const bin = atob(s);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+  /** Deflated JSON in base64 (src/view/page.rs) to its value. @param {string} s @returns {any} */
+  function unpack(s) {
+    /** @type {{inflateSync: (b: Uint8Array) => Uint8Array}} */
+    const fflate = /** @type {any} */ (window).fflate;
+    return JSON.parse(new TextDecoder().decode(fflate.inflateSync(unbase64(s))));
+  }
   /** @type {Data} */
-  const D = JSON.parse($('netlab-data').textContent || '{}');
+  const D = unpack(($('netlab-data').textContent || '').trim());
+  // What only a click shows (each frame's fields and bytes, each step's layers text) stays
+  // deflated in chunks of `per` items until one of them is shown.
+  /** @type {{per: number, dis: string[], bytes: string[], layers: string[]}} */
+  const CHUNKS = JSON.parse($('netlab-chunks').textContent || '{}');
+  /** @type {Map<string, any[]>} */
+  const inflated = new Map();
+  /** Item `i` of a chunked array. @param {'dis'|'bytes'|'layers'} key @param {number} i */
+  function lazy(key, i) {
+    const c = Math.floor(i / CHUNKS.per);
+    let items = inflated.get(key + c);
+    if (!items) {
+      items = /** @type {any[]} */ (unpack(CHUNKS[key][c]));
+      inflated.set(key + c, items);
+    }
+    return items[i - c * CHUNKS.per];
+  }
   const EV = D.ev;
   const FR = D.fr;
   const nEv = EV.t.length;
@@ -445,14 +474,16 @@
   function layersOf(e) {
     const s = EV.s[e];
     const li = D.steps.layers[s];
-    return li >= 0 ? D.layers[li] : null;
+    return li >= 0 ? /** @type {string} */ (lazy('layers', li)) : null;
   }
 
   /** The fields of frame `f`, its bytes in hex beside them. @param {number} f */
   function fieldsHtml(f) {
     const b = FR.b[f];
-    const [hex, total, tail] = D.bytes[b];
-    const secs = D.dis[b];
+    /** @type {[string, number, string]} */
+    const [hex, total, tail] = lazy('bytes', b);
+    /** @type {Section[]} */
+    const secs = lazy('dis', b);
     let rowsHtml = '';
     secs.forEach((sec, si) => {
       rowsHtml += '<tr class="sec"><td colspan="2"><span class="st">' + esc(D.names[sec[1]]) + '</span> <span class="muted">' + esc(sec[2]) + '</span></td></tr>';
@@ -635,10 +666,14 @@
     const c = Number(cb.dataset.col);
     if (cb.checked) ladderOn.add(c); else ladderOn.delete(c);
     ladderRows = null;
+    ladderNow = -1;
     drawLadder();
   }));
   /** @type {number[]|null} */ let ladderRows = null;
   const LROW = 22;
+  /** Each shown arrow's sending time, for finding the current one. @type {Float64Array} */
+  let ladderSent = new Float64Array(0);
+  let ladderNow = -1;
   function drawLadder() {
     const canvas = /** @type {HTMLCanvasElement} */ ($('ladder'));
     const box = $('ladder-box');
@@ -646,37 +681,45 @@
     if (!ladderRows) {
       ladderRows = [];
       D.ladder.arrows.forEach((a, i) => { if (ladderOn.has(a[2]) && (a[3] === null || ladderOn.has(a[3]))) /** @type {number[]} */ (ladderRows).push(i); });
+      ladderSent = Float64Array.from(ladderRows, (i) => D.ladder.arrows[i][0]);
     }
     const W = Math.max(300, box.clientWidth - 4);
-    const H = box.clientHeight || 400;
+    const H = Math.max(100, box.clientHeight);
+    // The canvas is the size of the box and stays at its top (sticky) while a spacer under it
+    // makes the ladder's whole height scrollable: a 20 000-arrow ladder is one small canvas,
+    // repainted with the rows in view.
+    $('ladder-spacer').style.height = Math.max(0, 30 + ladderRows.length * LROW - H) + 'px';
+    const T = simTime(u);
+    // The current time: a line under the last arrow sent so far, kept in view as it moves.
+    const now = lastLE(ladderSent, T) + 1;
+    if (now !== ladderNow) {
+      ladderNow = now;
+      const y = 30 + now * LROW;
+      if (y < box.scrollTop + 30 || y > box.scrollTop + box.clientHeight - LROW) box.scrollTop = Math.max(0, y - box.clientHeight / 2);
+    }
     const top = box.scrollTop;
-    const total = 30 + ladderRows.length * LROW;
-    canvas.style.height = total + 'px';
-    canvas.style.width = W + 'px';
-    // The canvas is as tall as the ladder; only the rows in view are painted.
     const dpr = window.devicePixelRatio || 1;
-    canvas.width = W * dpr;
-    canvas.height = Math.min(total, 16000) * dpr;
-    if (total > 16000) canvas.style.height = '16000px';
+    if (canvas.width !== Math.round(W * dpr) || canvas.height !== Math.round(H * dpr)) {
+      canvas.width = Math.round(W * dpr);
+      canvas.height = Math.round(H * dpr);
+      canvas.style.width = W + 'px';
+      canvas.style.height = H + 'px';
+    }
     const ctx = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d'));
-    ctx.scale(dpr, dpr);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, W, H);
     ctx.font = '11px DejaVu Sans, Arial, sans-serif';
     const left = 90, colW = Math.min(160, (W * 0.55 - left) / Math.max(1, cols.length - 1));
     /** @type {Map<number, number>} */
     const cx = new Map();
     cols.forEach((c, i) => cx.set(c, left + i * colW));
     const labelX = left + (cols.length - 1) * colW + 20;
-    ctx.fillStyle = '#1d2330';
-    ctx.textAlign = 'center';
-    cols.forEach((c) => ctx.fillText(D.nodes[c].name, /** @type {number} */ (cx.get(c)), 14));
     ctx.strokeStyle = '#c5cddb';
-    cols.forEach((c) => { const x = /** @type {number} */ (cx.get(c)); ctx.beginPath(); ctx.moveTo(x, 20); ctx.lineTo(x, Math.min(total, 16000)); ctx.stroke(); });
-    const T = simTime(u);
+    cols.forEach((c) => { const x = /** @type {number} */ (cx.get(c)); ctx.beginPath(); ctx.moveTo(x, 20); ctx.lineTo(x, H); ctx.stroke(); });
     const first = Math.max(0, Math.floor((top - 30) / LROW) - 1), last = Math.min(ladderRows.length, first + Math.ceil(H / LROW) + 3);
     for (let r = first; r < last; r++) {
       const a = D.ladder.arrows[ladderRows[r]];
-      const y = 30 + r * LROW + 12;
-      if (y > 16000) break;
+      const y = 30 + r * LROW + 12 - top;
       const future = a[0] > T;
       const x1 = /** @type {number} */ (cx.get(a[2]));
       const x2 = a[3] !== null ? /** @type {number} */ (cx.get(a[3])) : x1 + 40;
@@ -695,16 +738,18 @@
       ctx.fillText(a[4] + (lost ? '  ' + a[5] : ''), labelX, y + 4);
     }
     ctx.globalAlpha = 1;
-    // The current time: a line under the last arrow sent so far.
-    let now = 0;
-    while (now < ladderRows.length && D.ladder.arrows[ladderRows[now]][0] <= T) now++;
     ctx.strokeStyle = '#e8590c'; ctx.lineWidth = 1.5;
-    ctx.beginPath(); ctx.moveTo(0, 30 + now * LROW); ctx.lineTo(W, 30 + now * LROW); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(0, 30 + now * LROW - top); ctx.lineTo(W, 30 + now * LROW - top); ctx.stroke();
+    // The hosts' names stay on top while the ladder scrolls under them.
+    ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, W, 20);
+    ctx.fillStyle = '#1d2330';
+    ctx.textAlign = 'center';
+    cols.forEach((c) => ctx.fillText(D.nodes[c].name, /** @type {number} */ (cx.get(c)), 14));
   }
   $('ladder-box').addEventListener('scroll', drawLadder);
   $('ladder').addEventListener('click', (/** @type {MouseEvent} */ ev) => {
     const rect = $('ladder').getBoundingClientRect();
-    const r = Math.floor((ev.clientY - rect.top - 30) / LROW);
+    const r = Math.floor((ev.clientY - rect.top + $('ladder-box').scrollTop - 30) / LROW);
     if (ladderRows && r >= 0 && r < ladderRows.length) {
       const f = D.ladder.arrows[ladderRows[r]][7];
       if (f !== null) selectFrame(f, true);
@@ -746,6 +791,8 @@
     const pad = (z - a) * 0.03;
     return /** @type {[number, number]} */ ([a - pad, z + pad]);
   }
+  /** @type {Map<HTMLCanvasElement, {key: string, img: HTMLCanvasElement}>} */
+  const tcpPainted = new Map();
   function drawTcp() {
     if (!D.tcp.length) return;
     const c = D.tcp[tcpConn];
@@ -756,22 +803,40 @@
     /** @param {HTMLCanvasElement} cv @param {number} H @param {string} title @param {(ctx: CanvasRenderingContext2D, X: (t: number) => number, h: number) => [number, number]} range @param {(ctx: CanvasRenderingContext2D, X: (t: number) => number, Y: (v: number) => number) => void} paint */
     const plot = (cv, H, title, range, paint) => {
       const dpr = window.devicePixelRatio || 1;
-      cv.width = W * dpr; cv.height = H * dpr; cv.style.height = H + 'px';
-      const ctx = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d'));
-      ctx.scale(dpr, dpr);
-      ctx.font = '11px DejaVu Sans, Arial, sans-serif';
       const L = 70, R = 10, Tp = 18, B = 22;
       const X = (/** @type {number} */ t) => L + (t - ta) / (tz - ta) * (W - L - R);
-      const [ya, yz] = range(ctx, X, H);
-      const Y = (/** @type {number} */ v) => H - B - (v - ya) / Math.max(1, yz - ya) * (H - B - Tp);
-      ctx.fillStyle = '#1d2330'; ctx.fillText(title, L, 12);
-      ctx.strokeStyle = '#c5cddb'; ctx.strokeRect(L, Tp, W - L - R, H - B - Tp);
-      ctx.fillStyle = '#6b7587'; ctx.textAlign = 'center';
-      for (let i = 0; i <= 4; i++) { const t = ta + (tz - ta) * i / 4; ctx.fillText((t / 1e9).toFixed(6) + ' s', X(t), H - 6); }
-      ctx.textAlign = 'right';
-      for (let i = 0; i <= 3; i++) { const v = ya + (yz - ya) * i / 3; ctx.fillText(String(Math.round(v)), L - 4, Y(v) + 4); }
+      // The graph itself changes only with the connection, direction, zoom and size: painted
+      // once into a canvas of its own, and copied under the moving time cursor each frame
+      // (a long transfer has tens of thousands of segments).
+      const key = [tcpConn, tcpDir, ta, tz, W, H, dpr].join(' ');
+      let cached = tcpPainted.get(cv);
+      if (!cached || cached.key !== key) {
+        const img = document.createElement('canvas');
+        img.width = W * dpr; img.height = H * dpr;
+        const ctx = /** @type {CanvasRenderingContext2D} */ (img.getContext('2d'));
+        ctx.scale(dpr, dpr);
+        ctx.font = '11px DejaVu Sans, Arial, sans-serif';
+        const [ya, yz] = range(ctx, X, H);
+        const Y = (/** @type {number} */ v) => H - B - (v - ya) / Math.max(1, yz - ya) * (H - B - Tp);
+        ctx.fillStyle = '#1d2330'; ctx.fillText(title, L, 12);
+        ctx.strokeStyle = '#c5cddb'; ctx.strokeRect(L, Tp, W - L - R, H - B - Tp);
+        ctx.fillStyle = '#6b7587'; ctx.textAlign = 'center';
+        for (let i = 0; i <= 4; i++) { const t = ta + (tz - ta) * i / 4; ctx.fillText((t / 1e9).toFixed(6) + ' s', X(t), H - 6); }
+        ctx.textAlign = 'right';
+        for (let i = 0; i <= 3; i++) { const v = ya + (yz - ya) * i / 3; ctx.fillText(String(Math.round(v)), L - 4, Y(v) + 4); }
+        ctx.save(); ctx.beginPath(); ctx.rect(L, Tp, W - L - R, H - B - Tp); ctx.clip();
+        paint(ctx, X, Y);
+        ctx.restore();
+        cached = { key, img };
+        tcpPainted.set(cv, cached);
+      }
+      if (cv.width !== W * dpr || cv.height !== H * dpr) { cv.width = W * dpr; cv.height = H * dpr; cv.style.height = H + 'px'; }
+      const ctx = /** @type {CanvasRenderingContext2D} */ (cv.getContext('2d'));
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, cv.width, cv.height);
+      ctx.drawImage(cached.img, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       ctx.save(); ctx.beginPath(); ctx.rect(L, Tp, W - L - R, H - B - Tp); ctx.clip();
-      paint(ctx, X, Y);
       ctx.strokeStyle = '#e8590c'; ctx.lineWidth = 1.5; ctx.beginPath(); ctx.moveTo(X(T), Tp); ctx.lineTo(X(T), H - B); ctx.stroke();
       ctx.restore();
     };
@@ -962,6 +1027,9 @@
     if (tab === 'tcp') drawTcp();
   }
 
+  // The ladder and the TCP graphs are canvases sized to their pane.
+  window.addEventListener('resize', () => { ladderNow = -1; render(true); });
+
   function loop() {
     const now = performance.now();
     if (playing) { advance((now - lastWall) / 1000); render(false); }
@@ -973,8 +1041,11 @@
   render(true);
   requestAnimationFrame(loop);
   const loadMs = performance.now() - t0;
-  // Since the browser started loading the file (HTML parsing included).
+  // Since the browser started loading the file (HTML parsing included). Written on <html> for
+  // scripts/view-load-time.sh, which reads it back with `chromium --dump-dom`.
   const readyMs = performance.now();
+  document.documentElement.dataset.readyMs = readyMs.toFixed(0);
+  document.documentElement.dataset.scriptMs = loadMs.toFixed(0);
 
   // ------------------------------------------------------------------ start-up options
 
@@ -986,6 +1057,17 @@
   if (hash.has('node')) { const n = D.nodes.findIndex((x) => x.name === hash.get('node')); if (n >= 0) selectNode(n); }
   if (hash.has('tab')) showTab(hash.get('tab') || 'details');
   render(true);
+
+  // `#timing`: how long one animation frame takes to draw, at 100 moments spread over the run,
+  // on each tab (scripts/view-load-time.sh reads it back from <html>).
+  if (hash.has('timing')) {
+    for (const t of ['details', 'node', 'ladder', 'tcp']) {
+      if (t === 'node') selectNode(0); else showTab(t);
+      const a = performance.now();
+      for (let i = 0; i < 100; i++) { setU(lastK * i / 99); render(true); }
+      document.documentElement.dataset['frameMs' + t[0].toUpperCase() + t.slice(1)] = ((performance.now() - a) / 100).toFixed(1);
+    }
+  }
 
   // ------------------------------------------------------------------ self-test
 
