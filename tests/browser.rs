@@ -189,9 +189,21 @@ fn matching_frames(scn: &Scenario, words: &str) -> Vec<u64> {
     ids
 }
 
-fn check_page(bin: &Path, scenario: &str, name: &str, frame: u64, words: &[&str]) {
+/// Drives the page of `scenario` (`extra` goes into the address) and checks what every page must
+/// do; gives the page's report for the caller's own checks.
+fn check_page(
+    bin: &Path,
+    scenario: &str,
+    name: &str,
+    frame: u64,
+    words: &[&str],
+    extra: &str,
+) -> serde_json::Value {
     let (scn, page) = write_page(scenario, name);
-    let hash = format!("{frame}&words={}", words.join("|").replace(' ', "%20"));
+    let hash = format!(
+        "{frame}&words={}{extra}",
+        words.join("|").replace(' ', "%20")
+    );
     let r = selftest(bin, &page, &hash);
     assert_eq!(r["errors"], serde_json::json!([]), "{scenario}: errors {r}");
     assert_eq!(
@@ -265,39 +277,93 @@ fn check_page(bin: &Path, scenario: &str, name: &str, frame: u64, words: &[&str]
         scn.checks.len(),
         "{scenario}: every expectation listed"
     );
+    // → twice, ← once: back at the first instant; a typed time is where it goes.
+    let steps: Vec<f64> = r["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect();
+    assert!(
+        0.0 < steps[0] && steps[0] < steps[1] && steps[2] == steps[0],
+        "{scenario}: stepping {steps:?}"
+    );
+    let jumped = r["jumpedTo"].as_f64().unwrap();
+    assert!(
+        (jumped - 1.03e9).abs() < 1.0,
+        "{scenario}: jump to 1.03s went to {jumped} ns"
+    );
+    // A node's tables, as `--show` prints them, at the current time.
+    let titles = r["nodeTab"]["titles"].to_string();
+    for t in ["ARP table", "Routing table", "Sockets"] {
+        assert!(titles.contains(t), "{scenario}: node tab {titles}");
+    }
+    assert!(
+        r["nodeTab"]["tables"][0]
+            .as_str()
+            .unwrap()
+            .contains("10.0."),
+        "{scenario}: the ARP table at 1.03 s is empty: {}",
+        r["nodeTab"]
+    );
     eprintln!(
         "{scenario}: {} events, {} frames, page ready in {} ms",
         r["events"], r["frames"], r["loadMs"]
     );
+    r
 }
 
 #[test]
 fn pages_work_in_a_real_browser() {
     let Some(bin) = chromium() else { return };
-    // The handshake lesson: frame #3 is the SYN.
-    check_page(
+    // The handshake lesson: frame #3 is the SYN. Over each host, its sockets' states as the
+    // SYN (arrives 1.030 s), SYN-ACK (1.040 s) and ACK (1.050 s) arrive.
+    let r = check_page(
         &bin,
         "scenarios/lessons/three-way-handshake.toml",
         "handshake",
         3,
         &["tcp syn", "arp", "not-ack", "from=client tcp"],
+        "&states=0.5s,1.025s,1.035s,1.045s,1.055s",
     );
-    // Through a router, with ARP on both sides: frame #5 is the first echo request.
-    check_page(
+    assert_eq!(
+        r["states"],
+        serde_json::json!([
+            ["client: ", "server: :8081 LISTEN"],
+            ["client: :39690 SYN_SENT", "server: :8081 LISTEN"],
+            ["client: :39690 SYN_SENT", "server: :8081 LISTEN  :8081 SYN_RECEIVED"],
+            ["client: :39690 ESTABLISHED", "server: :8081 LISTEN  :8081 SYN_RECEIVED"],
+            ["client: :39690 ESTABLISHED", "server: :8081 LISTEN  :8081 ESTABLISHED"],
+        ]),
+        "the sockets' states over the hosts"
+    );
+    assert_eq!(r["nodeTab"]["stateBars"], 1, "client's socket timeline");
+    assert_eq!(r["ladderCols"], serde_json::json!(["client", "server"]));
+    assert_eq!(r["tcp"]["connections"].as_array().unwrap().len(), 1);
+    assert_eq!(r["tcp"]["directions"].as_array().unwrap().len(), 2);
+    assert_eq!(r["tcp"]["drawn"], true);
+    // Through a router, with ARP on both sides: frame #5 is the first echo request. The ladder's
+    // columns follow the picture: r1 between alice and bob.
+    let r = check_page(
         &bin,
         "scenarios/ping-across-router.toml",
         "router",
         5,
         &["icmp", "broadcast", "to=bob", "not-arp not-icmp"],
+        "",
     );
+    assert_eq!(r["ladderCols"], serde_json::json!(["alice", "r1", "bob"]));
+    assert_eq!(r["tcp"], serde_json::Value::Null);
     // Lost segments (they die on the way) and retransmissions.
-    check_page(
+    let r = check_page(
         &bin,
         "scenarios/tcp/fast-retransmit.toml",
         "fast-retransmit",
         10,
         &["tcp data", "tcp fin", "port=5001 not-data"],
+        "",
     );
+    assert_eq!(r["tcp"]["drawn"], true);
 }
 
 // ---------------------------------------------------------------- the picture in docs/

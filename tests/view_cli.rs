@@ -149,6 +149,15 @@ fn a_narrowed_page_says_what_it_left_out() {
     assert!(err.contains("the filter `tcp` does not match"), "{err}");
     let page = std::fs::read_to_string(&out).unwrap();
     let data = netlab::view::page::data_of(&page).expect("the page's data");
+    // Every event in the page is in the window.
+    let times = data["ev"]["t"].as_array().expect("event times");
+    assert!(!times.is_empty());
+    assert!(
+        times
+            .iter()
+            .all(|t| (1_020_000_000..=1_050_000_000).contains(&t.as_u64().unwrap())),
+        "events outside --from/--to"
+    );
     let left_out = data["leftOut"].as_array().expect("leftOut");
     assert!(
         left_out.iter().any(|x| x.as_str().unwrap().contains("the filter `tcp`")),

@@ -1112,6 +1112,37 @@
         }
         r.layersShown = document.querySelectorAll('#tab-details pre.layers').length;
       }
+      // The sockets' states written over each host at chosen moments (`states=1.025s,1.035s`).
+      if (hash.has('states')) {
+        r.states = (hash.get('states') || '').split(',').map((t) => {
+          setU(uOf(parseTime(t) || 0));
+          render(true);
+          return D.nodes.map((n, i) => n.name + ': ' + stateTexts[i].textContent);
+        });
+      }
+      // Step to the next instant twice, back once; jump to a typed time.
+      $('b-start').click();
+      r.steps = [];
+      for (const b of ['b-next', 'b-next', 'b-back']) { $(b).click(); r.steps.push(simTime(u)); }
+      $('jump-to').value = hash.get('jump') || '1.03s';
+      $('jump').dispatchEvent(new Event('submit', { cancelable: true }));
+      r.jumpedTo = simTime(u);
+      // A node's tables at the current time, and its sockets' state timelines.
+      const nodeName = hash.get('node-filter') || (D.nodes[0] ? D.nodes[0].name : '');
+      selectNode(D.nodes.findIndex((n) => n.name === nodeName));
+      r.nodeTab = {
+        titles: Array.from(document.querySelectorAll('#tab-node h3')).map((h) => h.textContent),
+        tables: Array.from(document.querySelectorAll('#tab-node pre.table')).map((p) => p.textContent),
+        stateBars: document.querySelectorAll('#tab-node .state-bar').length,
+      };
+      // The ladder's columns; the TCP graphs' connections and directions.
+      r.ladderCols = D.ladder.cols.map((c) => D.nodes[c].name);
+      showTab('tcp');
+      r.tcp = D.tcp.length ? {
+        connections: Array.from(/** @type {HTMLSelectElement} */ ($('tcp-conn')).options).map((o) => o.text),
+        directions: Array.from(/** @type {HTMLSelectElement} */ ($('tcp-dir')).options).map((o) => o.text),
+        drawn: /** @type {HTMLCanvasElement} */ ($('tcpseq')).width > 0 && /** @type {HTMLCanvasElement} */ ($('tcpcwnd')).width > 0,
+      } : null;
       // Filters narrow the list.
       /** @param {string} node @param {string} layer @param {string} words */
       const filtered = (node, layer, words) => {
@@ -1120,7 +1151,6 @@
         return Array.from(vis);
       };
       r.total = filtered('', '', '').length;
-      const nodeName = hash.get('node-filter') || (D.nodes[0] ? D.nodes[0].name : '');
       const ni = D.nodes.findIndex((n) => n.name === nodeName);
       const byNode = filtered(String(ni), '', '');
       r.byNode = { node: nodeName, count: byNode.length, allThatNode: byNode.every((e) => EV.n[e] === ni) };
