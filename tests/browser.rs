@@ -331,9 +331,18 @@ fn pages_work_in_a_real_browser() {
         serde_json::json!([
             ["client: ", "server: :8081 LISTEN"],
             ["client: :39690 SYN_SENT", "server: :8081 LISTEN"],
-            ["client: :39690 SYN_SENT", "server: :8081 LISTEN  :8081 SYN_RECEIVED"],
-            ["client: :39690 ESTABLISHED", "server: :8081 LISTEN  :8081 SYN_RECEIVED"],
-            ["client: :39690 ESTABLISHED", "server: :8081 LISTEN  :8081 ESTABLISHED"],
+            [
+                "client: :39690 SYN_SENT",
+                "server: :8081 LISTEN  :8081 SYN_RECEIVED"
+            ],
+            [
+                "client: :39690 ESTABLISHED",
+                "server: :8081 LISTEN  :8081 SYN_RECEIVED"
+            ],
+            [
+                "client: :39690 ESTABLISHED",
+                "server: :8081 LISTEN  :8081 ESTABLISHED"
+            ],
         ]),
         "the sockets' states over the hosts"
     );
@@ -364,6 +373,12 @@ fn pages_work_in_a_real_browser() {
         "",
     );
     assert_eq!(r["tcp"]["drawn"], true);
+    let dead = r["dead"]["text"].as_str().unwrap_or_default();
+    assert!(
+        dead.starts_with('✗'),
+        "a lost segment is not drawn dead where it died: {}",
+        r["dead"]
+    );
 }
 
 // ---------------------------------------------------------------- the picture in docs/

@@ -160,7 +160,9 @@ fn a_narrowed_page_says_what_it_left_out() {
     );
     let left_out = data["leftOut"].as_array().expect("leftOut");
     assert!(
-        left_out.iter().any(|x| x.as_str().unwrap().contains("the filter `tcp`")),
+        left_out
+            .iter()
+            .any(|x| x.as_str().unwrap().contains("the filter `tcp`")),
         "the page says it too: {left_out:?}"
     );
 

@@ -17,11 +17,11 @@
    * @typedef {{v: number, name: string, description: string, file: string, seed: number,
    *   end: number, leftOut: string[], layerNames: string[], nodes: NodeData[],
    *   links: {name: string, a: number, b: number, label: string}[], svg: string,
-   *   ev: {t: number[], n: number[], l: number[], x: string[], f: number[], s: number[]},
+   *   ev: {t: number[], n: number[], l: number[], f: number[], s: number[]},
    *   steps: {i: number[], t: number[], layers: number[]},
    *   fr: {id: number[], link: number[], from: number[], to: number[], tx: number[],
    *     start: number[], end: number[], arrived: boolean[], fate: string[], why: string[],
-   *     flip: number[], b: number[], label: string[], proto: string[]},
+   *     flip: number[], b: number[], label: string[], proto: string[], txe: number[], rxe: number[]},
    *   names: string[], facts: (any[]|null)[], tcp: TcpData[],
    *   ladder: {cols: number[], arrows: [number, number|null, number, number|null, string, string,
    *     boolean, number|null, number][]},
@@ -50,13 +50,15 @@
   }
   /** @type {Data} */
   const D = unpack(($('netlab-data').textContent || '').trim());
-  // What only a click shows (each frame's fields and bytes, each step's layers text) stays
-  // deflated in chunks of `per` items until one of them is shown.
-  /** @type {{per: number, dis: string[], bytes: string[], layers: string[]}} */
+  const dataMs = performance.now() - t0;
+  // What only a click shows (each frame's fields and bytes, each step's layers text) and the
+  // events' texts (the list shows a screenful at a time) stay deflated in chunks of `per` items
+  // until one of them is shown.
+  /** @type {{per: number, dis: string[], bytes: string[], layers: string[], evx: string[]}} */
   const CHUNKS = JSON.parse($('netlab-chunks').textContent || '{}');
   /** @type {Map<string, any[]>} */
   const inflated = new Map();
-  /** Item `i` of a chunked array. @param {'dis'|'bytes'|'layers'} key @param {number} i */
+  /** Item `i` of a chunked array. @param {'dis'|'bytes'|'layers'|'evx'} key @param {number} i */
   function lazy(key, i) {
     const c = Math.floor(i / CHUNKS.per);
     let items = inflated.get(key + c);
@@ -147,16 +149,11 @@
   /** The frame index for an id shown as `#N`. @type {Map<number, number>} */
   const frameOfId = new Map();
   for (let i = 0; i < nFr; i++) frameOfId.set(FR.id[i], i);
-  /** Event index of each frame's sending and arrival. */
-  const txEvent = new Int32Array(nFr).fill(-1);
-  const rxEvent = new Int32Array(nFr).fill(-1);
-  for (let e = 0; e < nEv; e++) {
-    const f = EV.f[e];
-    if (f < 0) continue;
-    const text = EV.x[e];
-    if (txEvent[f] < 0 && (text.startsWith('tx ') || text.startsWith('lost') || EV.l[e] === 0 && EV.n[e] === FR.from[f])) txEvent[f] = e;
-    if (text.startsWith('rx ')) rxEvent[f] = e;
-  }
+  /** Event index of each frame's sending and arrival (-1: not in the page). */
+  const txEvent = FR.txe;
+  const rxEvent = FR.rxe;
+  /** An event's text (`netlab run`'s log line). @param {number} e @returns {string} */
+  const evText = (e) => lazy('evx', e);
 
   // ------------------------------------------------------------------ state
 
@@ -460,8 +457,8 @@
       div.dataset.ev = String(e);
       div.className = 'ev' + (EV.t[e] > T ? ' future' : '') + (EV.t[e] === nowT ? ' now' : '') + (e === selEvent ? ' sel' : '');
       const n = EV.n[e] >= 0 ? D.nodes[EV.n[e]].name : '-';
-      div.innerHTML = '<span class="t">' + fmtT(EV.t[e]) + '</span><span class="n">' + esc(n) + '</span><span class="l">' + D.layerNames[EV.l[e]] + '</span>' + esc(EV.x[e]);
-      div.title = EV.x[e];
+      div.innerHTML = '<span class="t">' + fmtT(EV.t[e]) + '</span><span class="n">' + esc(n) + '</span><span class="l">' + D.layerNames[EV.l[e]] + '</span>' + esc(evText(e));
+      div.title = evText(e);
     }
     for (let r = count; r < rows.length; r++) rows[r].style.display = 'none';
   }
@@ -575,7 +572,7 @@
     if (selEvent >= 0) {
       const e = selEvent;
       const n = EV.n[e] >= 0 ? D.nodes[EV.n[e]].name : 'the network';
-      h += '<h3>Event at ' + fmtT(EV.t[e]) + ' s, ' + esc(n) + ' (' + D.layerNames[EV.l[e]] + ')</h3><div>' + esc(EV.x[e]) + '</div>';
+      h += '<h3>Event at ' + fmtT(EV.t[e]) + ' s, ' + esc(n) + ' (' + D.layerNames[EV.l[e]] + ')</h3><div>' + esc(evText(e)) + '</div>';
     }
     if (selFrame >= 0) {
       const f = selFrame;
@@ -1017,7 +1014,7 @@
       const lines = [];
       for (let e = a; e <= cur && lines.length < 6; e++) {
         if (EV.l[e] === 0) continue;
-        lines.push((EV.n[e] >= 0 ? D.nodes[EV.n[e]].name + ': ' : '') + EV.x[e]);
+        lines.push((EV.n[e] >= 0 ? D.nodes[EV.n[e]].name + ': ' : '') + evText(e));
       }
       now = fmtT(EV.t[cur]) + ' s\n' + lines.join('\n');
     }
@@ -1046,6 +1043,7 @@
   const readyMs = performance.now();
   document.documentElement.dataset.readyMs = readyMs.toFixed(0);
   document.documentElement.dataset.scriptMs = loadMs.toFixed(0);
+  document.documentElement.dataset.inflateMs = dataMs.toFixed(0);
 
   // ------------------------------------------------------------------ start-up options
 
@@ -1111,6 +1109,14 @@
           r.highlightedField = [tr.dataset.a, tr.dataset.z].map(Number);
         }
         r.layersShown = document.querySelectorAll('#tab-details pre.layers').length;
+      }
+      // A frame that was lost or refused: where it died, its envelope is drawn dead (✗).
+      const dead = FR.fate.findIndex((x) => x !== 'ok');
+      if (dead >= 0) {
+        setU(uOf((FR.end[dead] + visEnd[dead]) / 2));
+        render(true);
+        const env = pool.find((g) => g.style.display !== 'none' && g.dataset.frame === String(dead));
+        r.dead = { id: FR.id[dead], fate: FR.fate[dead], text: env ? env.childNodes[2].textContent : null };
       }
       // The sockets' states written over each host at chosen moments (`states=1.025s,1.035s`).
       if (hash.has('states')) {

@@ -423,6 +423,9 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
     let mut left_filter = 0usize;
     let mut step_i = 0usize;
     let mut last_kept_time = None;
+    // Each frame's sending and arrival among the page's events (-1: not in the page).
+    let mut tx_ev = vec![-1i64; frames.len()];
+    let mut rx_ev = vec![-1i64; frames.len()];
     for (ri, r) in records.iter().enumerate() {
         while step_i + 1 < steps.len() && steps[step_i + 1].2 <= ri {
             step_i += 1;
@@ -460,6 +463,16 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         ev_x.push(view.what(r));
         ev_f.push(fi.map_or(-1, |i| i as i64));
         ev_s.push(step_i);
+        if let Some(i) = fi {
+            let e = ev_t.len() as i64 - 1;
+            match r.event {
+                TraceEvent::FrameTx { .. } | TraceEvent::FrameDropped { .. } if tx_ev[i] < 0 => {
+                    tx_ev[i] = e
+                }
+                TraceEvent::FrameRx { .. } => rx_ev[i] = e,
+                _ => {}
+            }
+        }
     }
     let mut left_out = Vec::new();
     if left_before > 0 {
@@ -565,6 +578,8 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         "b": frames.iter().map(|f| f.bytes).collect::<Vec<_>>(),
         "label": frames.iter().map(|f| f.label.as_str()).collect::<Vec<_>>(),
         "proto": frames.iter().map(|f| proto_of(&bytes[f.bytes])).collect::<Vec<_>>(),
+        "txe": tx_ev,
+        "rxe": rx_ev,
     });
 
     // TCP connections: states per side, the segments and ACKs, cwnd.

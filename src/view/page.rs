@@ -4,8 +4,9 @@
 //! The data is deflated and written in base64: JSON of a 100 000-event run is about 50 MB, which
 //! the browser's HTML parser alone takes seconds to read, and it deflates about 14 to 1. What a
 //! click needs (each frame's fields and bytes, each step's `layers` text: most of the bytes)
-//! is cut into chunks deflated one by one, which the page inflates only when one of their items
-//! is shown; the rest is one block the page inflates at start (fflate, web/vendor/).
+//! and the events' texts (the list shows a screenful) are cut into chunks deflated one by one,
+//! which the page inflates only when one of their items is shown; the rest is one block the page
+//! inflates at start (fflate, web/vendor/).
 
 use serde_json::Value;
 
@@ -34,6 +35,18 @@ pub fn html(title: &str, data: &Value) -> String {
                 .map(|c| Value::String(pack(&Value::Array(c.to_vec()))))
                 .collect();
             chunks.insert(key.to_string(), Value::Array(packed));
+        }
+        // The events' texts too: the list shows a screenful at a time.
+        if let Some(Value::Array(items)) = obj
+            .get_mut("ev")
+            .and_then(|ev| ev.as_object_mut())
+            .and_then(|ev| ev.remove("x"))
+        {
+            let packed: Vec<Value> = items
+                .chunks(CHUNK)
+                .map(|c| Value::String(pack(&Value::Array(c.to_vec()))))
+                .collect();
+            chunks.insert("evx".to_string(), Value::Array(packed));
         }
     }
     chunks.insert("per".into(), CHUNK.into());
@@ -123,7 +136,13 @@ pub fn data_of(page: &str) -> Option<Value> {
         for p in packed.as_array()? {
             all.extend(unpack(p.as_str()?)?.as_array()?.iter().cloned());
         }
-        obj.insert(key.clone(), Value::Array(all));
+        if key == "evx" {
+            obj.get_mut("ev")?
+                .as_object_mut()?
+                .insert("x".into(), Value::Array(all));
+        } else {
+            obj.insert(key.clone(), Value::Array(all));
+        }
     }
     Some(main)
 }
@@ -145,7 +164,8 @@ mod tests {
     #[test]
     fn the_page_gives_back_its_data() {
         let layers: Vec<String> = (0..600).map(|i| format!("layers of step {i}")).collect();
-        let data = json!({"x": "</script><b>", "layers": layers, "dis": [[1], [2]], "bytes": []});
+        let data = json!({"x": "</script><b>", "layers": layers, "dis": [[1], [2]], "bytes": [],
+            "ev": {"t": [1, 2], "x": ["a", "b"]}});
         let page = super::html("t", &data);
         assert!(!page.contains("</script><b>"));
         assert_eq!(super::data_of(&page).unwrap(), data);
