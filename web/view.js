@@ -640,19 +640,19 @@
     $('tab-node').innerHTML = h;
   }
 
-  /** A bar of the side's states, in proportion to time, with the current time marked.
-   * @param {SideData} side @param {number} T */
+  /** A bar of the side's states in order, one cell each (in proportion to time, 20 ms of
+   * handshake would vanish beside 60 s of TIME_WAIT), the current one outlined and the ones to
+   * come faded. @param {SideData} side @param {number} T */
   function stateBar(side, T) {
     if (!side.states.length) return '';
-    const a = side.states[0][0], z = Math.max(D.end, a + 1);
+    const cur = lastLE(side.states.map((s) => s[0]), T);
+    const w = 100 / side.states.length;
     let h = '<div class="state-bar">';
     side.states.forEach((s, i) => {
-      const end = i + 1 < side.states.length ? side.states[i + 1][0] : z;
-      const w = Math.max(0.5, 100 * (end - s[0]) / (z - a));
-      h += '<div style="width:' + w.toFixed(2) + '%;background:' + (STATE_COLORS[/** @type {keyof STATE_COLORS} */ (s[2])] || '#eee') + '" title="' + s[2] + ' from ' + fmtT(s[0]) + ' s">' + s[2] + '</div>';
+      h += '<div class="' + (i === cur ? 'now' : i > cur ? 'later' : '') + '" style="width:' + w.toFixed(2) + '%;background:' +
+        (STATE_COLORS[/** @type {keyof STATE_COLORS} */ (s[2])] || '#eee') + '" title="' + s[2] + ' from ' + fmtT(s[0]) + ' s">' + s[2] + '</div>';
     });
-    const cx = Math.min(100, Math.max(0, 100 * (T - a) / (z - a)));
-    return h + '<div class="cursor" style="left:' + cx.toFixed(2) + '%"></div></div>';
+    return h + '</div>';
   }
 
   // ------------------------------------------------------------------ ladder
