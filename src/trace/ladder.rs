@@ -57,19 +57,59 @@ struct TcpSide {
 /// each connection's initial sequence numbers, windows scaled once both SYNs said so, and the
 /// marks of Wireshark's sequence analysis that need no more than that: `[TCP Retransmission]`
 /// on a segment whose sequence space its sender (an interface, by MAC address) already sent,
-/// `[TCP Keep-Alive]` on an empty segment one byte behind it (Linux's zero-window probe),
-/// `[TCP ZeroWindow]` on a window of 0.
+/// `[TCP Fast Retransmission]` when it resends what at least two duplicate ACKs asked for,
+/// `[TCP Dup ACK 23#2]` on the 2nd repeat of the ACK in frame 23, `[TCP Keep-Alive]` on an
+/// empty segment one byte behind it (Linux's zero-window probe), `[TCP ZeroWindow]` on a window
+/// of 0.
 #[derive(Clone, Debug, Default)]
 pub struct Labeller {
     /// Per direction (source, destination).
     sides: HashMap<(SocketAddrV4, SocketAddrV4), TcpSide>,
     /// The highest sequence number sent so far, per sending interface and direction.
     sent_up_to: HashMap<(MacAddr, SocketAddrV4, SocketAddrV4), u32>,
+    /// What Wireshark's analysis remembers of the last segment, per sending interface and
+    /// direction (the duplicate-ACK count).
+    acks: HashMap<(MacAddr, SocketAddrV4, SocketAddrV4), AckState>,
+    /// The same, the latest of any interface, per direction: what the other direction's
+    /// retransmission is judged against.
+    latest: HashMap<(SocketAddrV4, SocketAddrV4), AckState>,
+    /// Frames labelled so far (the number [`Labeller::label`] gives a frame).
+    count: u64,
+}
+
+/// Wireshark's per-direction memory for duplicate ACKs and fast retransmissions (packet-tcp.c,
+/// `tcp_analyze_sequence_number`): the next sequence number, the last ACK and window and when
+/// they were sent, the duplicates counted since the ACK number last changed and the frame
+/// where it changed.
+#[derive(Clone, Copy, Debug, Default)]
+struct AckState {
+    nextseq: Option<u32>,
+    lastack: Option<u32>,
+    lastack_time: Option<Instant>,
+    window: Option<u32>,
+    dupacks: u32,
+    lastnondupack: u64,
+    keep_alive: bool,
 }
 
 impl Labeller {
-    /// The label of the next frame of the run: see [`label`].
+    /// The label of the next frame of the run: see [`label`]. Frames are numbered 1, 2, … in
+    /// the order they are labelled (the number a `[TCP Dup ACK N#k]` cites), and their times
+    /// are unknown (a fast retransmission is not held to Wireshark's 20 ms).
     pub fn label(&mut self, frame: &[u8]) -> String {
+        let n = self.count + 1;
+        self.labelled(frame, n, None)
+    }
+
+    /// The label of the next frame of the run, sent at `time`, which `[TCP Dup ACK N#k]` marks
+    /// will cite as `number` (netlab's frame number `#N` in a run; a capture's frame number when
+    /// labelling a capture's frames).
+    pub fn label_at(&mut self, frame: &[u8], number: u64, time: Instant) -> String {
+        self.labelled(frame, number, Some(time))
+    }
+
+    fn labelled(&mut self, frame: &[u8], number: u64, time: Option<Instant>) -> String {
+        self.count += 1;
         let Ok((eth, payload)) = ethernet::parse(frame) else {
             return describe::frame(frame);
         };
@@ -77,7 +117,7 @@ impl Labeller {
             if let Ok((ip, body)) = Ipv4Repr::parse(payload) {
                 if ip.protocol == IpProtocol::Tcp && !ip.is_fragment() {
                     if let Ok(t) = TcpRepr::parse(body, ip.src, ip.dst) {
-                        return self.tcp(eth.src, &ip, &t);
+                        return self.tcp(eth.src, &ip, &t, number, time);
                     }
                 }
             }
@@ -99,7 +139,14 @@ impl Labeller {
     }
 
     /// `[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important"`.
-    fn tcp(&mut self, mac: MacAddr, ip: &Ipv4Repr, t: &TcpRepr) -> String {
+    fn tcp(
+        &mut self,
+        mac: MacAddr,
+        ip: &Ipv4Repr,
+        t: &TcpRepr,
+        number: u64,
+        time: Option<Instant>,
+    ) -> String {
         let src = SocketAddrV4::new(ip.src, t.src_port);
         let dst = SocketAddrV4::new(ip.dst, t.dst_port);
         let seq = t.seq.value();
@@ -117,42 +164,105 @@ impl Labeller {
                 }
                 self.sent_up_to
                     .retain(|k, _| !((k.1, k.2) == (src, dst) || both && (k.1, k.2) == (dst, src)));
+                self.acks
+                    .retain(|k, _| !((k.1, k.2) == (src, dst) || both && (k.1, k.2) == (dst, src)));
+                self.latest.remove(&(src, dst));
+                if both {
+                    self.latest.remove(&(dst, src));
+                }
             }
         }
         let me = self.sides.get(&(src, dst)).copied().unwrap_or_default();
         let peer = self.sides.get(&(dst, src)).copied().unwrap_or_default();
+        let window = match (me.scale, peer.scale) {
+            (Some(Some(mine)), Some(Some(_))) if !t.flags.syn() => u32::from(t.window) << mine,
+            _ => u32::from(t.window),
+        };
 
         let mut s = String::new();
         // Sequence space this segment takes: data, plus one each for SYN and FIN.
         let space = t.payload.len() as u32 + u32::from(t.flags.syn()) + u32::from(t.flags.fin());
         let plain = !t.flags.syn() && !t.flags.fin() && !t.flags.rst();
+        let ack = t.ack.value();
+        let before = self.acks.get(&(mac, src, dst)).copied().unwrap_or_default();
+        let other = self.latest.get(&(dst, src)).copied().unwrap_or_default();
         let up_to = self.sent_up_to.get(&(mac, src, dst)).copied();
+        let mut keep_alive = false;
+        let mut dup_ack = None;
         if plain && t.payload.len() <= 1 && up_to == Some(seq.wrapping_add(1)) {
             // One byte before what was sent: Linux's zero-window probe, or a keep-alive.
             s.push_str("[TCP Keep-Alive] ");
+            keep_alive = true;
         } else if space > 0 {
             let up_to = self.sent_up_to.entry((mac, src, dst)).or_insert(seq);
             if (up_to.wrapping_sub(seq) as i32) > 0 {
-                s.push_str("[TCP Retransmission] ");
+                // Wireshark: a resend of what at least two duplicate ACKs asked for, within
+                // 20 ms of the last of them, is a fast retransmission, unless all of it was
+                // acknowledged already (then it is spurious, an ordinary one here).
+                let len = t.payload.len() as u32;
+                let spurious = len > 0
+                    && other
+                        .lastack
+                        .is_some_and(|a| (a.wrapping_sub(seq.wrapping_add(len)) as i32) >= 0);
+                let soon = match (time, other.lastack_time) {
+                    (Some(now), Some(then)) => now.saturating_since(then).as_nanos() < 20_000_000,
+                    _ => true,
+                };
+                if !spurious && other.dupacks >= 2 && other.lastack == Some(seq) && soon {
+                    s.push_str("[TCP Fast Retransmission] ");
+                } else {
+                    s.push_str("[TCP Retransmission] ");
+                }
             }
             let end = seq.wrapping_add(space);
             if (end.wrapping_sub(*up_to) as i32) > 0 {
                 *up_to = end;
             }
+        } else if t.payload.is_empty()
+            && plain
+            && window != 0
+            && before.window == Some(window)
+            && before.nextseq == Some(seq)
+            && before.lastack == Some(ack)
+            && !other.keep_alive
+        {
+            // Wireshark's duplicate ACK: nothing new (no data, same ACK, same window), and not
+            // the answer to a keep-alive. Counted since the ACK number last changed, citing the
+            // frame where it did.
+            dup_ack = Some((before.lastnondupack, before.dupacks + 1));
+        }
+        if let Some((frame, n)) = dup_ack {
+            let _ = write!(s, "[TCP Dup ACK {frame}#{n}] ");
         }
         if t.window == 0 && plain {
             s.push_str("[TCP ZeroWindow] ");
         }
+        let mut after = before;
+        match dup_ack {
+            Some((_, n)) => after.dupacks = n,
+            None if before.lastack != Some(ack) => {
+                after.lastnondupack = number;
+                after.dupacks = 0;
+            }
+            None => {}
+        }
+        let next = seq.wrapping_add(space);
+        if after.nextseq.is_none_or(|n| (next.wrapping_sub(n) as i32) > 0) {
+            after.nextseq = Some(next);
+        }
+        after.window = Some(window);
+        after.lastack = Some(ack);
+        after.lastack_time = time;
+        after.keep_alive = keep_alive;
+        self.acks.insert((mac, src, dst), after);
+        self.latest.insert((src, dst), after);
+
         let _ = write!(s, "{} → {} [{}]", t.src_port, t.dst_port, flag_names(t));
         let rel = |n: u32, base: Option<u32>| n.wrapping_sub(base.unwrap_or(0));
         let _ = write!(s, " Seq={}", rel(seq, me.isn));
         if t.flags.ack() {
             let _ = write!(s, " Ack={}", rel(t.ack.value(), peer.isn));
         }
-        let window = match (me.scale, peer.scale) {
-            (Some(Some(mine)), Some(Some(_))) if !t.flags.syn() => u32::from(t.window) << mine,
-            _ => u32::from(t.window),
-        };
         let _ = write!(s, " Win={window}");
         if t.flags.urg() {
             let _ = write!(s, " Urg={}", t.urgent);
@@ -210,8 +320,55 @@ pub struct LadderOptions {
     /// Switches and hubs get columns too, and every hop is an arrow.
     pub all_nodes: bool,
     /// Only these columns, in this order (any kind of node; a switch named here is a column).
-    /// Empty: every host (every node with `all_nodes`), in the scenario's order.
+    /// Empty: every host (every node with `all_nodes`), in [`column_order`].
     pub columns: Vec<NodeId>,
+}
+
+/// The default order of a ladder's columns: by topology, so an arrow between neighbours crosses
+/// no third lifeline. A walk of the cables (depth first) from the first host of the scenario
+/// that is not a router; at each node the hosts hanging there alone (one cable) come first,
+/// then the way on (routers, switches), each in cable order, so a LAN's hosts stand together
+/// and a router stands between the LANs it joins. Nodes not reached (another network) start
+/// walks of their own, in the scenario's order. Only nodes `shown` are columns; the others
+/// (switches, unless every node is shown) are walked through.
+pub fn column_order(world: &World, shown: &[bool]) -> Vec<NodeId> {
+    let n = world.nodes.len();
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for l in &world.fabric.links {
+        let (a, b) = (l.ends[0].0 .0 as usize, l.ends[1].0 .0 as usize);
+        if a != b && a < n && b < n {
+            if !adj[a].contains(&b) {
+                adj[a].push(b);
+            }
+            if !adj[b].contains(&a) {
+                adj[b].push(a);
+            }
+        }
+    }
+    let leaf: Vec<bool> = adj.iter().map(|a| a.len() <= 1).collect();
+    let router = |i: usize| matches!(&world.nodes[i].kind, NodeKind::Host(h) if h.is_router());
+    let shown_at = |i: usize| shown.get(i).copied().unwrap_or(false);
+    let mut starts: Vec<usize> = (0..n).filter(|&i| shown_at(i) && !router(i)).collect();
+    starts.extend((0..n).filter(|&i| shown_at(i) && router(i)));
+    let mut visited = vec![false; n];
+    let mut order = Vec::new();
+    for s in starts {
+        let mut stack = vec![s];
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut visited[v], true) {
+                continue;
+            }
+            if shown_at(v) {
+                order.push(NodeId(v as u32));
+            }
+            // Pushed in reverse: the stack pops lone hosts first, then the way on.
+            let next = adj[v].iter().filter(|&&w| !visited[w]);
+            let (alone, on): (Vec<usize>, Vec<usize>) = next.partition(|&&w| leaf[w]);
+            stack.extend(on.iter().rev());
+            stack.extend(alone.iter().rev());
+        }
+    }
+    order
 }
 
 /// What became of a frame.
@@ -356,7 +513,7 @@ fn origin_at(
         from: node,
         sent: time,
         frame: frame.clone(),
-        label: labels.label(frame),
+        label: labels.label_at(frame, id.0, time),
         flipped: 0,
         seq: *seq,
         id,
@@ -371,10 +528,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
         .map(|i| opts.all_nodes || is_host(i) || opts.columns.contains(&NodeId(i as u32)))
         .collect();
     let order: Vec<NodeId> = if opts.columns.is_empty() {
-        (0..n)
-            .filter(|&i| endpoint[i])
-            .map(|i| NodeId(i as u32))
-            .collect()
+        column_order(world, &endpoint)
     } else {
         opts.columns.clone()
     };
@@ -705,8 +859,13 @@ impl Ladder {
                     let end = if a.reached() {
                         x(to)
                     } else {
-                        // Lost on the way: the cross half-way.
-                        (from + x(to)) / 2
+                        // Lost on the way: the cross half-way from the column before the
+                        // receiver's, so it never sits on a third lifeline.
+                        if right {
+                            x(to) - w / 2
+                        } else {
+                            x(to) + w / 2
+                        }
                     };
                     let (lo, hi) = if right { (from, end) } else { (end, from) };
                     for ch in row.iter_mut().take(hi).skip(lo + 1) {
@@ -762,7 +921,8 @@ impl Ladder {
                         if a.reached() {
                             (x1, xt, a.is_dropped())
                         } else {
-                            (x1, (x1 + xt) / 2.0, true)
+                            // Half-way from the column before the receiver's.
+                            (x1, xt - (xt - x1).signum() * col_w / 2.0, true)
                         }
                     }
                     _ => {
