@@ -101,6 +101,36 @@ fn bits_draws_a_frame() {
     );
 }
 
+/// `bits` labels every header's fields, not only Ethernet's: the byte-order lesson asks for
+/// bytes 16–19 of the IP header, and the TCP, ARP fields are there too (issue 13, item 18).
+#[test]
+fn bits_labels_every_headers_fields() {
+    let (code, out, _) = netlab(&["bits", "scenarios/lessons/byte-order.toml", "--frame", "5"]);
+    assert_eq!(code, 0);
+    for line in [
+        "IPv4 Destination (4 bytes, bytes 16–19 of the IPv4 header): c0 a8 01 14",
+        "UDP Destination port (2 bytes, bytes 2–3 of the UDP header): 27 0f",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    let server = "scenarios/lessons/simplest-server.toml";
+    let (code, out, _) = netlab(&["bits", server, "--frame", "6"]);
+    assert_eq!(code, 0);
+    for line in [
+        "TCP Header length, Flags (2 bytes, bytes 12–13 of the TCP header): 80 18",
+        "  value 32 bytes (8); 0x018 (ACK, PSH) [P.]",
+        "TCP Payload (5 bytes): 68 65 6c 6c 6f",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    let (code, out, _) = netlab(&["bits", server, "--frame", "1"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("ARP Target IP (4 bytes, bytes 24–27 of the ARP header): 0a 00 00 02"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_closed_pipe_ends_the_output_quietly() {
     use std::io::Read;
