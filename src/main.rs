@@ -165,6 +165,8 @@ enum Command {
         /// three
         #[arg(long, value_enum, default_value_t = netlab::trace::tcpgraph::GraphKind::All)]
         kind: netlab::trace::tcpgraph::GraphKind,
+        #[command(flatten)]
+        graph: GraphArgs,
         /// Seed for every random choice (overrides the file's `seed`)
         #[arg(long)]
         seed: Option<u64>,
@@ -294,9 +296,10 @@ fn main() -> ExitCode {
             port,
             svg,
             kind,
+            graph,
             seed,
             until,
-        } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
+        } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, &graph, seed, until),
         Command::Topo { file, svg } => cmd_topo(&file, svg.as_deref()),
         Command::View {
             file,
@@ -880,12 +883,29 @@ fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
 
 // ---- TCP pictures (netlab tcpgraph) ----
 
+/// What part of a connection `netlab tcpgraph` draws.
+#[derive(clap::Args)]
+struct GraphArgs {
+    /// Whose data the sequence and congestion graphs follow: a node's name or an address
+    /// (default: the side that sent more data)
+    #[arg(long, value_name = "NODE|IP:PORT")]
+    sender: Option<String>,
+    /// Only what happened from this time on, e.g. 1.02s
+    #[arg(long, value_parser = parse_duration)]
+    from: Option<Duration>,
+    /// Only what happened up to this time
+    #[arg(long, value_parser = parse_duration)]
+    to: Option<Duration>,
+}
+
+#[allow(clippy::too_many_arguments)] // one per command-line option
 fn cmd_tcpgraph(
     file: &str,
     conn: Option<usize>,
     port: Option<u16>,
     svg: Option<&str>,
     kind: netlab::trace::tcpgraph::GraphKind,
+    graph: &GraphArgs,
     seed: Option<u64>,
     until: Option<Duration>,
 ) -> ExitCode {
@@ -935,8 +955,33 @@ fn cmd_tcpgraph(
         );
         return ExitCode::from(2);
     };
+    if let (Some(f), Some(t)) = (graph.from, graph.to) {
+        if t < f {
+            eprintln!("error: --to {t} is before --from {f}");
+            return ExitCode::from(2);
+        }
+    }
+    let sender = match graph.sender.as_deref().map(|n| (n, c.side_named(n))) {
+        None => None,
+        Some((_, Some(side))) => Some(side),
+        Some((name, None)) => {
+            eprintln!(
+                "error: --sender {name}: connection {} is between {} and {}",
+                c.number,
+                c.sides[0].label(),
+                c.sides[1].label()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let opts = tcpgraph::GraphOptions {
+        kind,
+        sender,
+        from: graph.from.map(|d| Instant::ZERO + d),
+        to: graph.to.map(|d| Instant::ZERO + d),
+    };
     let path = out.path().display().to_string();
-    if let Err(e) = write_whole(out, c.to_svg(kind).as_bytes()) {
+    if let Err(e) = write_whole(out, c.draw(&opts).as_bytes()) {
         eprintln!("error: cannot write {path}: {e}");
         return ExitCode::from(2);
     }

@@ -559,7 +559,10 @@ fn ladder_columns_follow_the_topology() {
 fn ladder_marks_dup_acks_and_the_fast_retransmission() {
     let o = run(&load("scenarios/tcp/fast-retransmit.toml"));
     let text = ladder_of(&o, &LadderOptions::default()).to_text();
-    let dups: Vec<&str> = text.lines().filter(|l| l.contains("[TCP Dup ACK ")).collect();
+    let dups: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[TCP Dup ACK "))
+        .collect();
     assert!(dups.len() >= 3, "{text}");
     // Numbered 1, 2, 3… after the frame whose ACK they repeat: netlab's frame number.
     assert!(dups[0].contains("#1] 5001 → 39690 [ACK]"), "{}", dups[0]);
@@ -587,10 +590,16 @@ fn the_views_switch_copies_are_not_retransmissions() {
     assert_eq!(resent, 0);
     let data = netlab::view::collect(&scn, &netlab::view::ViewOptions::default());
     let labels = data.json["fr"]["label"].as_array().unwrap();
-    let tcp = labels.iter().filter(|l| l.to_string().contains(" → ")).count();
+    let tcp = labels
+        .iter()
+        .filter(|l| l.to_string().contains(" → "))
+        .count();
     assert!(tcp > 10);
     for l in labels {
         let l = l.as_str().unwrap();
-        assert!(!l.contains("Retransmission") && !l.contains("Dup ACK"), "{l}");
+        assert!(
+            !l.contains("Retransmission") && !l.contains("Dup ACK"),
+            "{l}"
+        );
     }
 }

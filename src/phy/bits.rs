@@ -83,14 +83,7 @@ fn wire_fields(frame: &[u8]) -> Vec<WireField> {
     });
     items.sort_by_key(|&(a, b, si, fi)| (a, std::cmp::Reverse(b), si, fi));
     // Where each layer's header starts: its fields' byte offsets are counted from there.
-    let base = |si: usize| {
-        spans[si]
-            .iter()
-            .flatten()
-            .map(|s| s.0)
-            .min()
-            .unwrap_or(0)
-    };
+    let base = |si: usize| spans[si].iter().flatten().map(|s| s.0).min().unwrap_or(0);
     let mut at = 0;
     let mut i = 0;
     while i < items.len() {
@@ -110,9 +103,15 @@ fn wire_fields(frame: &[u8]) -> Vec<WireField> {
         }
         group.sort_by_key(|g| (g.2, g.3)); // the dissector's order within a shared byte
         let sec = &sections[si];
-        let names: Vec<&str> = group.iter().map(|g| sections[g.2].fields[g.3].0.as_str()).collect();
+        let names: Vec<&str> = group
+            .iter()
+            .map(|g| sections[g.2].fields[g.3].0.as_str())
+            .collect();
         let data = names.iter().all(|n| {
-            matches!(*n, "Data" | "Payload" | "Padding" | "Quoted datagram" | "Rest")
+            matches!(
+                *n,
+                "Data" | "Payload" | "Padding" | "Quoted datagram" | "Rest"
+            )
         });
         let mut f = WireField::new("", cut(start, end), data);
         if sec.layer == Layer::Ethernet {
@@ -306,7 +305,10 @@ mod tests {
         use crate::ethernet::{ethertype, EthernetRepr};
         use crate::ip::{IpProtocol, Ipv4Repr};
         use std::net::Ipv4Addr;
-        let (src, dst) = (Ipv4Addr::new(192, 168, 1, 10), Ipv4Addr::new(192, 168, 1, 20));
+        let (src, dst) = (
+            Ipv4Addr::new(192, 168, 1, 10),
+            Ipv4Addr::new(192, 168, 1, 20),
+        );
         // UDP 54321 → 9999, 4 data bytes; checksum left 0 (none), as RFC 768 allows.
         let udp = [0xd4, 0x31, 0x27, 0x0f, 0, 12, 0, 0, 0xc0, 0xa8, 1, 20];
         let ip = Ipv4Repr::new(src, dst, IpProtocol::Udp, udp.len());

@@ -247,7 +247,10 @@ impl Labeller {
             None => {}
         }
         let next = seq.wrapping_add(space);
-        if after.nextseq.is_none_or(|n| (next.wrapping_sub(n) as i32) > 0) {
+        if after
+            .nextseq
+            .is_none_or(|n| (next.wrapping_sub(n) as i32) > 0)
+        {
             after.nextseq = Some(next);
         }
         after.window = Some(window);

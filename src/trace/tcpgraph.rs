@@ -152,6 +152,41 @@ pub enum GraphKind {
     All,
 }
 
+/// What to draw of a connection.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct GraphOptions {
+    pub kind: GraphKind,
+    /// Whose data the sequence and congestion graphs follow (side 0 or 1); `None`: the side
+    /// that sent more data ([`Connection::sender`]).
+    pub sender: Option<usize>,
+    /// Only what happened from this time on.
+    pub from: Option<Instant>,
+    /// Only what happened up to this time.
+    pub to: Option<Instant>,
+}
+
+impl GraphOptions {
+    pub fn new(kind: GraphKind) -> GraphOptions {
+        GraphOptions {
+            kind,
+            sender: None,
+            from: None,
+            to: None,
+        }
+    }
+
+    fn shows(&self, t: Instant) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t <= e)
+    }
+
+    /// The time axis: the window where given, else the span of `times`.
+    fn span(&self, times: impl Iterator<Item = Instant> + Clone) -> Option<(Instant, Instant)> {
+        let t0 = self.from.or_else(|| times.clone().min())?;
+        let t1 = self.to.or_else(|| times.max())?;
+        Some((t0, t1.max(t0)))
+    }
+}
+
 fn tcp_of(frame: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, TcpRepr<'_>)> {
     let (eth, payload) = ethernet::parse(frame).ok()?;
     if eth.ethertype != ethertype::IPV4 {
@@ -358,9 +393,19 @@ impl Connection {
     }
 
     /// The side that sent the most data (side 0 on a tie): whose transfer the sequence and
-    /// congestion graphs show.
+    /// congestion graphs show unless told otherwise.
     pub fn sender(&self) -> usize {
         usize::from(self.data_bytes(1) > self.data_bytes(0))
+    }
+
+    /// The side a user names: by its node's name, its address (`10.0.0.1:40000`) or its IP
+    /// address alone.
+    pub fn side_named(&self, name: &str) -> Option<usize> {
+        self.sides.iter().position(|s| {
+            s.node.as_deref() == Some(name)
+                || s.addr.to_string() == name
+                || s.addr.ip().to_string() == name
+        })
     }
 
     /// A few lines about the connection, for a listing.
@@ -414,20 +459,31 @@ impl Connection {
         s
     }
 
-    /// The picture(s) as a standalone SVG document.
+    /// The picture(s) as a standalone SVG document, of the whole connection, the sequence and
+    /// congestion graphs following [`Connection::sender`].
     pub fn to_svg(&self, kind: GraphKind) -> String {
-        let parts: Vec<(String, f64)> = match kind {
-            GraphKind::States => vec![self.states_svg()],
-            GraphKind::Seq => vec![self.seq_svg()],
-            GraphKind::Cwnd => vec![self.cwnd_svg()],
-            GraphKind::All => vec![self.states_svg(), self.seq_svg(), self.cwnd_svg()],
+        self.draw(&GraphOptions::new(kind))
+    }
+
+    /// The picture(s) as a standalone SVG document, as `o` asks.
+    pub fn draw(&self, o: &GraphOptions) -> String {
+        let parts: Vec<(String, f64)> = match o.kind {
+            GraphKind::States => vec![self.states_svg(o)],
+            GraphKind::Seq => vec![self.seq_svg(o)],
+            GraphKind::Cwnd => vec![self.cwnd_svg(o)],
+            GraphKind::All => vec![self.states_svg(o), self.seq_svg(o), self.cwnd_svg(o)],
         };
         let height: f64 = 50.0 + parts.iter().map(|(_, h)| h + 20.0).sum::<f64>();
+        // The state timeline grows wider than the graphs when its full names need the room.
+        let width = match o.kind {
+            GraphKind::States | GraphKind::All => self.states_width(o).max(W),
+            _ => W,
+        };
         let mut s = String::new();
         let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
         let _ = writeln!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0}" height="{height:.0}" viewBox="0 0 {W:.0} {height:.0}" font-family="sans-serif" font-size="12">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="12">"#
         );
         let _ = writeln!(
             s,
@@ -455,12 +511,42 @@ impl Connection {
 
     // ------------------------------------------------------------------ state timeline
 
-    fn states_svg(&self) -> (String, f64) {
+    /// Each side's transitions in the time window.
+    fn shown_transitions(&self, o: &GraphOptions) -> [Vec<Transition>; 2] {
+        let of = |s: &Side| -> Vec<Transition> {
+            s.transitions
+                .iter()
+                .copied()
+                .filter(|t| o.shows(t.time))
+                .collect()
+        };
+        [of(&self.sides[0]), of(&self.sides[1])]
+    }
+
+    /// How wide a slot of the state timeline is: the room there is, but at least enough for
+    /// the longest state name (`SYN_RECEIVED`) and a transition's cause in words.
+    fn slot_width(&self, o: &GraphOptions) -> (f64, usize) {
+        let n = self
+            .shown_transitions(o)
+            .iter()
+            .map(Vec::len)
+            .sum::<usize>();
+        let room = (W - STATES_LEFT - 40.0) / (n as f64 + 1.0);
+        (room.max(MIN_SLOT), n)
+    }
+
+    fn states_width(&self, o: &GraphOptions) -> f64 {
+        let (slot_w, n) = self.slot_width(o);
+        STATES_LEFT + slot_w * (n as f64 + 1.0) + 40.0
+    }
+
+    fn states_svg(&self, o: &GraphOptions) -> (String, f64) {
         // An ordinal time axis: every transition gets its own slot, so transitions microseconds
         // apart and a 60 s TIME_WAIT are equally readable; the times are written at the slots.
+        let shown = self.shown_transitions(o);
         let mut slots: Vec<(Instant, usize, usize)> = Vec::new(); // (time, side, index)
-        for (s, side) in self.sides.iter().enumerate() {
-            for (i, t) in side.transitions.iter().enumerate() {
+        for (s, transitions) in shown.iter().enumerate() {
+            for (i, t) in transitions.iter().enumerate() {
                 slots.push((t.time, s, i));
             }
         }
@@ -473,19 +559,17 @@ impl Connection {
         if slots.is_empty() {
             let _ = writeln!(
                 s,
-                r#"<text x="20" y="44">no state changes recorded for this connection</text>"#
+                r#"<text x="20" y="44">no state changes recorded for this connection{}</text>"#,
+                if o.from.is_some() || o.to.is_some() {
+                    " in this time window"
+                } else {
+                    ""
+                }
             );
             return (s, 60.0);
         }
-        let left = 170.0;
-        let slot_w = ((W - left - 40.0) / (slots.len() as f64 + 1.0)).max(60.0);
-        let width_needed = left + slot_w * (slots.len() as f64 + 1.0) + 40.0;
-        let scale = if width_needed > W {
-            (W - left - 40.0) / (slot_w * (slots.len() as f64 + 1.0))
-        } else {
-            1.0
-        };
-        let slot_w = slot_w * scale;
+        let left = STATES_LEFT;
+        let (slot_w, _) = self.slot_width(o);
         let x_of = |k: usize| left + slot_w * (k as f64 + 0.5);
         let x_end = left + slot_w * (slots.len() as f64 + 0.5);
         let lane_h = 34.0;
@@ -523,7 +607,8 @@ impl Connection {
                 .filter(|(_, (_, s, _))| *s == side_i)
                 .map(|(k, _)| k)
                 .collect();
-            let Some(first) = side.transitions.first() else {
+            let transitions = &shown[side_i];
+            let Some(first) = transitions.first() else {
                 let _ = writeln!(
                     s,
                     r##"<text x="{left:.1}" y="{:.1}" fill="#555">(no state changes recorded)</text>"##,
@@ -537,45 +622,47 @@ impl Connection {
                 left,
                 x_of(mine[0]),
                 first.from,
-                self.first,
+                o.from.unwrap_or(self.first),
                 Some(first.time),
             ));
             for (j, &k) in mine.iter().enumerate() {
-                let t = side.transitions[j];
+                let t = transitions[j];
                 let (x2, until) = match mine.get(j + 1) {
-                    Some(&k2) => (x_of(k2), Some(side.transitions[j + 1].time)),
+                    Some(&k2) => (x_of(k2), Some(transitions[j + 1].time)),
                     None => (x_end, None),
                 };
                 bands.push((x_of(k), x2, t.to, t.time, until));
             }
             for (x1, x2, state, from, until) in bands {
                 let w = (x2 - x1).max(1.0);
-                let until =
-                    until.map_or_else(|| "the end of the trace".to_string(), |u| u.to_string());
+                let until = until.map_or_else(
+                    || match o.to {
+                        Some(t) => t.to_string(),
+                        None => "the end of the trace".to_string(),
+                    },
+                    |u| u.to_string(),
+                );
                 let _ = writeln!(
                     s,
                     r##"<rect x="{x1:.1}" y="{y:.1}" width="{w:.1}" height="{lane_h:.1}" fill="{}" stroke="white"><title>{state}: {from} to {until}</title></rect>"##,
                     state_color(state)
                 );
-                if w > 6.8 * state.name().len() as f64 + 6.0 {
-                    let _ = writeln!(
-                        s,
-                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{state}</text>"#,
-                        x1 + w / 2.0,
-                        y + lane_h / 2.0 + 4.0
-                    );
+                // Full names always (`CLOSE_WAIT`): the slots are wide enough for them, but
+                // the band before a side's first transition may be half a slot.
+                let size = if w > 6.8 * state.name().len() as f64 + 6.0 {
+                    11
                 } else {
-                    let _ = writeln!(
-                        s,
-                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="8">{}</text>"#,
-                        x1 + w / 2.0,
-                        y + lane_h / 2.0 + 3.0,
-                        abbreviate(state)
-                    );
-                }
+                    8
+                };
+                let _ = writeln!(
+                    s,
+                    r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="{size}">{state}</text>"#,
+                    x1 + w / 2.0,
+                    y + lane_h / 2.0 + 4.0
+                );
             }
             for (j, &k) in mine.iter().enumerate() {
-                let t = side.transitions[j];
+                let t = transitions[j];
                 let x = x_of(k);
                 let _ = writeln!(
                     s,
@@ -585,14 +672,15 @@ impl Connection {
                 );
                 let _ = writeln!(
                     s,
-                    r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#7b241c">{}<title>{} → {} at {} ({})</title></text>"##,
+                    r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#7b241c">{}<title>{} → {} at {}: {} ({})</title></text>"##,
                     x + 3.0,
                     y - 6.0 - if k % 2 == 1 { 11.0 } else { 0.0 },
-                    esc(&t.cause.to_string()),
+                    esc(t.cause.words()),
                     t.from,
                     t.to,
                     t.time,
-                    esc(&t.cause.to_string())
+                    esc(t.cause.words()),
+                    t.cause
                 );
             }
         }
@@ -601,8 +689,8 @@ impl Connection {
 
     // ------------------------------------------------------------------ time-sequence graph
 
-    fn seq_svg(&self) -> (String, f64) {
-        let snd = self.sender();
+    fn seq_svg(&self, o: &GraphOptions) -> (String, f64) {
+        let snd = o.sender.unwrap_or_else(|| self.sender());
         let rcv = 1 - snd;
         let sender = &self.sides[snd];
         let receiver = &self.sides[rcv];
@@ -618,42 +706,49 @@ impl Connection {
         let segs: Vec<&Segment> = self
             .sent
             .iter()
-            .filter(|g| g.from == snd && g.seg_len() > 0)
+            .filter(|g| g.from == snd && g.seg_len() > 0 && o.shows(g.time))
             .collect();
         if segs.is_empty() {
             let _ = writeln!(
                 s,
-                r#"<text x="20" y="44">no segments carrying sequence space from this side</text>"#
+                r#"<text x="20" y="44">no segments carrying sequence space from this side{}</text>"#,
+                if o.from.is_some() || o.to.is_some() {
+                    " in this time window"
+                } else {
+                    ""
+                }
             );
             return (s, 60.0);
         }
         let acks: Vec<&Arrival> = self
             .received
             .iter()
-            .filter(|a| a.at == snd && a.flags.ack())
+            .filter(|a| a.at == snd && a.flags.ack() && o.shows(a.time))
             .collect();
         // The receiver's window scale applies when both SYNs offered scaling (RFC 7323 §2.2).
         let shift = match (sender.wscale, receiver.wscale) {
             (Some(_), Some(r)) => r as u32,
             _ => 0,
         };
-        let t0 = segs
+        let times = segs
             .iter()
             .map(|g| g.time)
-            .chain(acks.iter().map(|a| a.time))
-            .min()
-            .unwrap_or(self.first);
-        let t1 = segs
-            .iter()
-            .map(|g| g.time)
-            .chain(acks.iter().map(|a| a.time))
-            .max()
-            .unwrap_or(self.last);
+            .chain(acks.iter().map(|a| a.time));
+        let (t0, t1) = o.span(times).unwrap_or((self.first, self.last));
         let y_max = segs
             .iter()
             .map(|g| rel(g.seq) + g.seg_len() as f64)
             .chain(acks.iter().map(|a| rel(a.ack)))
             .fold(1.0, f64::max);
+        // A window starts the axis at the lowest sequence number in it.
+        let y_min = if o.from.is_some() {
+            segs.iter()
+                .map(|g| rel(g.seq))
+                .chain(acks.iter().map(|a| rel(a.ack)))
+                .fold(f64::INFINITY, f64::min)
+        } else {
+            0.0
+        };
         let shift_of = |a: &Arrival| if a.flags.syn() { 0 } else { shift };
         let win_top = acks
             .iter()
@@ -674,7 +769,21 @@ impl Connection {
         } else {
             "ACK + receive window".to_string()
         };
-        let plot = Plot::new(60.0, W - 30.0, 40.0, 380.0, t0, t1, 0.0, y_max * 1.08);
+        let y0 = if y_min.is_finite() && y_min > 0.0 {
+            y_min - (y_max - y_min) * 0.04
+        } else {
+            0.0
+        };
+        let plot = Plot::new(
+            60.0,
+            W - 30.0,
+            40.0,
+            380.0,
+            t0,
+            t1,
+            y0,
+            y0 + (y_max - y0) * 1.08,
+        );
         s.push_str(&plot.frame("sequence number (bytes)", &fmt_bytes));
         s.push_str(&plot.clip("seqclip"));
         let _ = writeln!(s, r#"<g clip-path="url(#seqclip)">"#);
@@ -767,9 +876,10 @@ impl Connection {
             }
         }
         s.push_str("</g>\n");
-        s.push_str(&legend(
-            plot.left + 10.0,
-            plot.top + 8.0,
+        let (key, h) = legend(
+            plot.left,
+            plot.bottom + 46.0,
+            plot.right,
             &[
                 ("#1f4e9c", "", "segment sent (first to last byte)"),
                 ("#c0392b", "", "retransmission (R)"),
@@ -777,14 +887,15 @@ impl Connection {
                 ("#1e8449", "", "ACKs received"),
                 ("#b7950b", "5,3", &window_note),
             ],
-        ));
-        (s, plot.bottom + 40.0)
+        );
+        s.push_str(&key);
+        (s, plot.bottom + 40.0 + h)
     }
 
     // ------------------------------------------------------------------ cwnd, ssthresh, RTO
 
-    fn cwnd_svg(&self) -> (String, f64) {
-        let snd = self.sender();
+    fn cwnd_svg(&self, o: &GraphOptions) -> (String, f64) {
+        let snd = o.sender.unwrap_or_else(|| self.sender());
         let side = &self.sides[snd];
         let mut s = String::new();
         let _ = writeln!(
@@ -792,47 +903,73 @@ impl Connection {
             r##"<text x="20" y="16"><tspan font-weight="bold">Congestion window and RTO</tspan><tspan fill="#555" dx="8">of {}, the sender</tspan></text>"##,
             esc(&side.short())
         );
-        let times: Vec<Instant> = side
-            .cwnd
+        // What each series was when the window opens: its last value before, drawn from the
+        // window's start.
+        let carried = |v: &[(Instant, u32, u32)]| -> Vec<(Instant, u32, u32)> {
+            let mut out: Vec<(Instant, u32, u32)> = Vec::new();
+            if let Some(f) = o.from {
+                if let Some(&(_, c, t)) = v.iter().rev().find(|p| p.0 < f) {
+                    out.push((f, c, t));
+                }
+            }
+            out.extend(v.iter().copied().filter(|p| o.shows(p.0)));
+            out
+        };
+        let cwnd = carried(&side.cwnd);
+        let rtt: Vec<(Instant, Duration, Duration, Duration)> =
+            side.rtt.iter().copied().filter(|r| o.shows(r.0)).collect();
+        let backoff: Vec<(Instant, Duration)> = side
+            .backoff
+            .iter()
+            .copied()
+            .filter(|b| o.shows(b.0))
+            .collect();
+        let times: Vec<Instant> = cwnd
             .iter()
             .map(|c| c.0)
-            .chain(side.rtt.iter().map(|r| r.0))
-            .chain(side.backoff.iter().map(|b| b.0))
+            .chain(rtt.iter().map(|r| r.0))
+            .chain(backoff.iter().map(|b| b.0))
             .chain(
                 self.sent
                     .iter()
-                    .filter(|g| g.from == snd && g.len > 0)
+                    .filter(|g| g.from == snd && g.len > 0 && o.shows(g.time))
                     .map(|g| g.time),
             )
             .collect();
-        let (Some(&t0), Some(&t1)) = (times.iter().min(), times.iter().max()) else {
+        let Some((t0, t1)) = o.span(times.iter().copied()).filter(|_| !times.is_empty()) else {
             let _ = writeln!(
                 s,
                 r#"<text x="20" y="44">no congestion window, RTT or data recorded for this side</text>"#
             );
             return (s, 60.0);
         };
-        // ssthresh starts "infinite" (RFC 5681: arbitrarily high); such values are left out.
-        const INFINITE: u32 = 1 << 30;
-        let y_max = side
-            .cwnd
-            .iter()
-            .flat_map(|&(_, c, t)| [c, if t >= INFINITE { 0 } else { t }])
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64;
-        let top = Plot::new(60.0, W - 30.0, 40.0, 250.0, t0, t1, 0.0, y_max * 1.1);
-        s.push_str(&top.frame("bytes", &fmt_bytes));
-        if side.cwnd.is_empty() {
+        let mut y = 40.0;
+        if cwnd.is_empty() {
+            // A short connection never changes its window: a sentence, not an empty frame.
             let _ = writeln!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no congestion window change recorded</text>"##,
-                (top.left + top.right) / 2.0,
-                (top.top + top.bottom) / 2.0
+                r##"<text x="20" y="{:.1}" fill="#555">no congestion-window changes: {} kept its initial window{}</text>"##,
+                y + 4.0,
+                esc(&side.short()),
+                if o.from.is_some() || o.to.is_some() {
+                    " in this time window"
+                } else {
+                    ""
+                }
             );
+            y += 24.0;
         } else {
-            let cw: Vec<(f64, f64)> = side
-                .cwnd
+            // ssthresh starts "infinite" (RFC 5681: arbitrarily high); such values are left out.
+            const INFINITE: u32 = 1 << 30;
+            let y_max = cwnd
+                .iter()
+                .flat_map(|&(_, c, t)| [c, if t >= INFINITE { 0 } else { t }])
+                .max()
+                .unwrap_or(0)
+                .max(1) as f64;
+            let top = Plot::new(60.0, W - 30.0, y, y + 210.0, t0, t1, 0.0, y_max * 1.1);
+            s.push_str(&top.frame("bytes", &fmt_bytes));
+            let cw: Vec<(f64, f64)> = cwnd
                 .iter()
                 .map(|&(t, c, _)| (top.x(t), top.y(c as f64)))
                 .collect();
@@ -840,7 +977,7 @@ impl Connection {
             // ssthresh, in runs of finite values.
             let mut run: Vec<(f64, f64)> = Vec::new();
             let mut runs = Vec::new();
-            for &(t, _, th) in &side.cwnd {
+            for &(t, _, th) in &cwnd {
                 if th >= INFINITE {
                     if !run.is_empty() {
                         runs.push((std::mem::take(&mut run), top.x(t)));
@@ -855,7 +992,7 @@ impl Connection {
             for (pts, end) in runs {
                 s.push_str(&step_line(&pts, end, "#c0392b", "6,3", "ssthresh"));
             }
-            for &(t, c, th) in &side.cwnd {
+            for &(t, c, th) in &cwnd {
                 let th = if th >= INFINITE {
                     "∞".to_string()
                 } else {
@@ -868,78 +1005,85 @@ impl Connection {
                     top.y(c as f64)
                 );
             }
+            let (key, h) = legend(
+                top.left,
+                top.bottom + 46.0,
+                top.right,
+                &[
+                    ("#1f4e9c", "", "cwnd"),
+                    ("#c0392b", "6,3", "ssthresh (left out while infinite)"),
+                ],
+            );
+            s.push_str(&key);
+            y = top.bottom + 40.0 + h + 10.0;
         }
-        s.push_str(&legend(
-            top.left + 10.0,
-            top.top + 8.0,
-            &[
-                ("#1f4e9c", "", "cwnd"),
-                ("#c0392b", "6,3", "ssthresh (left out while infinite)"),
-            ],
-        ));
         // RTO and RTT, in milliseconds.
-        let mut rto: Vec<(Instant, Duration)> = side
-            .rtt
+        let mut rto: Vec<(Instant, Duration)> = rtt
             .iter()
             .map(|&(t, _, _, r)| (t, r))
-            .chain(side.backoff.iter().copied())
+            .chain(backoff.iter().copied())
             .collect();
         rto.sort_by_key(|&(t, _)| t);
+        if rto.is_empty() {
+            let _ = writeln!(
+                s,
+                r##"<text x="20" y="{:.1}" fill="#555">no RTT sample recorded</text>"##,
+                y + 4.0
+            );
+            return (s, y + 24.0);
+        }
         let ms = |d: Duration| d.as_millis_f64();
         let r_max = rto
             .iter()
             .map(|&(_, r)| ms(r))
-            .chain(side.rtt.iter().map(|&(_, r, _, _)| ms(r)))
+            .chain(rtt.iter().map(|&(_, r, _, _)| ms(r)))
             .fold(1.0, f64::max);
-        let low = Plot::new(60.0, W - 30.0, 290.0, 450.0, t0, t1, 0.0, r_max * 1.1);
+        let low = Plot::new(60.0, W - 30.0, y, y + 160.0, t0, t1, 0.0, r_max * 1.1);
         s.push_str(&low.frame("milliseconds", &|v| format_num(v)));
-        if rto.is_empty() {
+        let pts: Vec<(f64, f64)> = rto.iter().map(|&(t, r)| (low.x(t), low.y(ms(r)))).collect();
+        s.push_str(&step_line(&pts, low.x(t1), "#7d3c98", "", "RTO"));
+        let srtt: Vec<(f64, f64)> = rtt
+            .iter()
+            .map(|&(t, _, sr, _)| (low.x(t), low.y(ms(sr))))
+            .collect();
+        s.push_str(&step_line(&srtt, low.x(t1), "#117a65", "4,2", "srtt"));
+        for &(t, r, sr, rt) in &rtt {
             let _ = writeln!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no RTT sample recorded</text>"##,
-                (low.left + low.right) / 2.0,
-                (low.top + low.bottom) / 2.0
+                r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="none" stroke="#117a65"><title>RTT sample {r} (srtt {sr}, RTO {rt}) at {t}</title></circle>"##,
+                low.x(t),
+                low.y(ms(r))
             );
-        } else {
-            let pts: Vec<(f64, f64)> = rto.iter().map(|&(t, r)| (low.x(t), low.y(ms(r)))).collect();
-            s.push_str(&step_line(&pts, low.x(t1), "#7d3c98", "", "RTO"));
-            let srtt: Vec<(f64, f64)> = side
-                .rtt
-                .iter()
-                .map(|&(t, _, sr, _)| (low.x(t), low.y(ms(sr))))
-                .collect();
-            s.push_str(&step_line(&srtt, low.x(t1), "#117a65", "4,2", "srtt"));
-            for &(t, r, sr, o) in &side.rtt {
-                let _ = writeln!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="none" stroke="#117a65"><title>RTT sample {r} (srtt {sr}, RTO {o}) at {t}</title></circle>"##,
-                    low.x(t),
-                    low.y(ms(r))
-                );
-            }
-            for &(t, r) in &side.backoff {
-                let _ = writeln!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#7d3c98"><title>timeout: RTO backed off to {r} at {t}</title></circle>"##,
-                    low.x(t),
-                    low.y(ms(r))
-                );
-            }
         }
-        s.push_str(&legend(
-            low.left + 10.0,
-            low.top + 8.0,
+        for &(t, r) in &backoff {
+            let _ = writeln!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#7d3c98"><title>timeout: RTO backed off to {r} at {t}</title></circle>"##,
+                low.x(t),
+                low.y(ms(r))
+            );
+        }
+        let (key, h) = legend(
+            low.left,
+            low.bottom + 46.0,
+            low.right,
             &[
                 ("#7d3c98", "", "RTO"),
                 ("#117a65", "4,2", "smoothed RTT (circles: samples)"),
             ],
-        ));
-        (s, low.bottom + 40.0)
+        );
+        s.push_str(&key);
+        (s, low.bottom + 40.0 + h)
     }
 }
 
-/// Width of every picture.
+/// Width of every picture (the state timeline grows when its names need more).
 const W: f64 = 960.0;
+/// Where the state timeline's first slot starts, after the sides' names.
+const STATES_LEFT: f64 = 170.0;
+/// The narrowest slot of the state timeline: `SYN_RECEIVED` at 11 px, and a cause in words
+/// (`ACK of our SYN received`), whose labels alternate between two rows and so have two slots.
+const MIN_SLOT: f64 = 96.0;
 
 fn state_color(s: State) -> &'static str {
     match s {
@@ -952,21 +1096,3 @@ fn state_color(s: State) -> &'static str {
         State::TimeWait => "#f2d7d5",
     }
 }
-
-/// A short form of a state's name for bands too narrow for it.
-fn abbreviate(s: State) -> &'static str {
-    match s {
-        State::Closed => "CLSD",
-        State::Listen => "LSTN",
-        State::SynSent => "SYNS",
-        State::SynReceived => "SYNR",
-        State::Established => "ESTB",
-        State::FinWait1 => "FW1",
-        State::FinWait2 => "FW2",
-        State::CloseWait => "CLWT",
-        State::Closing => "CLSG",
-        State::LastAck => "LACK",
-        State::TimeWait => "TMWT",
-    }
-}
-

@@ -124,7 +124,13 @@ impl Plot {
 }
 
 /// A step line through `pts` (horizontal to the next x, then vertical), continued to `end_x`.
-pub(super) fn step_line(pts: &[(f64, f64)], end_x: f64, color: &str, dash: &str, title: &str) -> String {
+pub(super) fn step_line(
+    pts: &[(f64, f64)],
+    end_x: f64,
+    color: &str,
+    dash: &str,
+    title: &str,
+) -> String {
     if pts.is_empty() {
         return String::new();
     }
@@ -144,23 +150,17 @@ pub(super) fn step_line(pts: &[(f64, f64)], end_x: f64, color: &str, dash: &str,
     )
 }
 
-pub(super) fn legend(x: f64, y: f64, items: &[(&str, &str, &str)]) -> String {
+/// A legend under a plot, outside it (so it never covers a curve): items in rows from `x`,
+/// wrapped before `right`. Returns the drawing and its height.
+pub(super) fn legend(x: f64, y: f64, right: f64, items: &[(&str, &str, &str)]) -> (String, f64) {
     let mut s = String::new();
-    let h = 16.0 * items.len() as f64 + 6.0;
-    let w = 10.0
-        + items
-            .iter()
-            .map(|(_, _, t)| t.chars().count())
-            .max()
-            .unwrap_or(0) as f64
-            * 6.5
-        + 40.0;
-    let _ = writeln!(
-        s,
-        r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="white" fill-opacity="0.85" stroke="#ccc"/>"##
-    );
-    for (i, (color, dash, text)) in items.iter().enumerate() {
-        let ly = y + 13.0 + 16.0 * i as f64;
+    let (mut cx, mut cy) = (x, y);
+    for (color, dash, text) in items {
+        let w = 36.0 + text.chars().count() as f64 * 5.6 + 18.0;
+        if cx > x && cx + w > right {
+            cx = x;
+            cy += 16.0;
+        }
         let dash = if dash.is_empty() {
             String::new()
         } else {
@@ -169,16 +169,17 @@ pub(super) fn legend(x: f64, y: f64, items: &[(&str, &str, &str)]) -> String {
         let _ = writeln!(
             s,
             r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{color}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"#,
-            x + 6.0,
-            ly - 4.0,
-            x + 30.0,
-            ly - 4.0,
-            x + 36.0,
-            ly,
+            cx,
+            cy - 4.0,
+            cx + 24.0,
+            cy - 4.0,
+            cx + 30.0,
+            cy,
             esc(text)
         );
+        cx += w;
     }
-    s
+    (s, cy - y + 16.0)
 }
 
 /// The unit a time span reads best in, and the factor from seconds.
