@@ -107,6 +107,9 @@ enum Command {
         /// Payload bytes to draw before summarising the rest
         #[arg(long, default_value_t = 8)]
         max_payload: usize,
+        /// Write the drawing to this SVG file instead of printing it
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<String>,
     },
     /// Draw a ladder diagram: one column per host, one arrow per frame, time going down.
     ///
@@ -276,7 +279,8 @@ fn main() -> ExitCode {
             text,
             coding,
             max_payload,
-        } => cmd_bits(file, frame, text, coding, max_payload),
+            svg,
+        } => cmd_bits(file, frame, text, coding, max_payload, svg.as_deref()),
         Command::Ladder {
             file,
             hosts,
@@ -557,8 +561,17 @@ fn cmd_bits(
     text: Option<String>,
     coding: LineCoding,
     max_payload: usize,
+    svg: Option<&str>,
 ) -> ExitCode {
     use netlab::ethernet::{self, EthernetRepr, MacAddr};
+    // The output file is checked before the run.
+    let out = match svg.map(OutFile::create).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let frame = if let Some(file) = file {
         let scn = match Scenario::load(&file) {
             Ok(s) => s,
@@ -602,8 +615,19 @@ fn cmd_bits(
             payload.as_bytes(),
         )
     };
-    outln!("frame: {}", netlab::trace::describe::frame(&frame));
-    out!("{}", bits::render(&frame, coding, max_payload));
+    let title = format!("frame: {}", netlab::trace::describe::frame(&frame));
+    let Some(out) = out else {
+        outln!("{title}");
+        out!("{}", bits::render(&frame, coding, max_payload));
+        return ExitCode::SUCCESS;
+    };
+    let path = out.path().display().to_string();
+    let picture = bits::render_svg(&frame, coding, max_payload, &title);
+    if let Err(e) = write_whole(out, picture.as_bytes()) {
+        eprintln!("error: cannot write {path}: {e}");
+        return ExitCode::from(2);
+    }
+    eprintln!("wrote the bits of a {}-byte frame to {path}", frame.len());
     ExitCode::SUCCESS
 }
 

@@ -129,6 +129,26 @@ fn bits_labels_every_headers_fields() {
         out.contains("ARP Target IP (4 bytes, bytes 24–27 of the ARP header): 0a 00 00 02"),
         "{out}"
     );
+    // The SVG names the same fields.
+    let dir = std::env::temp_dir().join(format!("netlab-cli-bits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bits.svg");
+    let (code, out, err) = netlab(&[
+        "bits",
+        "scenarios/lessons/byte-order.toml",
+        "--frame",
+        "5",
+        "--svg",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<?xml"), "{svg}");
+    assert!(
+        svg.contains(">IPv4 Destination (4 bytes, bytes 16–19 of the IPv4 header): c0 a8 01 14<"),
+        "{svg}"
+    );
+    assert!(svg.contains(">192.168.1.20<"), "{svg}");
 }
 
 #[test]

@@ -178,16 +178,12 @@ fn waveform(bits: &[bool], coding: LineCoding) -> String {
     s
 }
 
-/// Renders `frame` (destination MAC .. FCS). At most `max_payload` payload bytes are drawn,
-/// the rest summarised, so a 1500-byte frame stays readable.
-pub fn render(frame: &[u8], coding: LineCoding, max_payload: usize) -> String {
-    let mut out = String::new();
-    let total_bits = (frame.len() + 8) * 8;
-    let _ = writeln!(
-        out,
+/// The first line: how many bytes and bits, in which order and coding.
+fn summary(frame: &[u8], coding: LineCoding) -> String {
+    format!(
         "{} bytes on the wire ({} bits): 8 of preamble and SFD, then the frame, each byte least significant bit first; {} coding ({})",
         frame.len() + 8,
-        total_bits,
+        (frame.len() + 8) * 8,
         match coding {
             LineCoding::Nrz => "NRZ",
             LineCoding::Manchester => "Manchester",
@@ -196,7 +192,14 @@ pub fn render(frame: &[u8], coding: LineCoding, max_payload: usize) -> String {
             LineCoding::Nrz => "1 = high, 0 = low",
             LineCoding::Manchester => "0 = high→low, 1 = low→high",
         }
-    );
+    )
+}
+
+/// Renders `frame` (destination MAC .. FCS). At most `max_payload` payload bytes are drawn,
+/// the rest summarised, so a 1500-byte frame stays readable.
+pub fn render(frame: &[u8], coding: LineCoding, max_payload: usize) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", summary(frame, coding));
     for WireField {
         name,
         place,
@@ -249,6 +252,144 @@ pub fn render(frame: &[u8], coding: LineCoding, max_payload: usize) -> String {
         }
     }
     out
+}
+
+/// The same drawing as a standalone SVG (no scripts, no external fonts): one block per field,
+/// named as in [`render`], each 4 bytes a row of bits with their waveform drawn as a line, the
+/// bit digits under it and the bytes in hex beside it.
+pub fn render_svg(frame: &[u8], coding: LineCoding, max_payload: usize, title: &str) -> String {
+    const BIT_W: f64 = 16.0;
+    const LEFT: f64 = 20.0;
+    const ROW_H: f64 = 46.0;
+    let fields = wire_fields(frame);
+    let mut body = String::new();
+    let mut y = 70.0;
+    let mut width: f64 = LEFT + 32.0 * BIT_W + 140.0;
+    for f in &fields {
+        let shown = if f.data && f.bytes.len() > max_payload {
+            &f.bytes[..max_payload]
+        } else {
+            &f.bytes[..]
+        };
+        let hex: Vec<String> = f
+            .bytes
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let more = if f.bytes.len() > 16 { " …" } else { "" };
+        let head = format!(
+            "{} ({} byte{}{}): {}{more}",
+            f.name,
+            f.bytes.len(),
+            if f.bytes.len() == 1 { "" } else { "s" },
+            f.place,
+            hex.join(" ")
+        );
+        width = width.max(LEFT + head.chars().count() as f64 * 7.0 + 20.0);
+        let _ = writeln!(
+            body,
+            r#"<text x="{LEFT}" y="{y:.1}" font-weight="bold">{}</text>"#,
+            esc(&head)
+        );
+        y += 16.0;
+        if let Some(v) = &f.value {
+            width = width.max(LEFT + v.chars().count() as f64 * 7.0 + 20.0);
+            let _ = writeln!(
+                body,
+                r##"<text x="{LEFT}" y="{y:.1}" fill="#555">{}</text>"##,
+                esc(v)
+            );
+            y += 16.0;
+        }
+        for chunk in shown.chunks(4) {
+            let bits: Vec<bool> = chunk.iter().flat_map(|&b| wire_bits(b)).collect();
+            let (hi, lo) = (y + 4.0, y + 22.0);
+            // The waveform: two half-bit levels per bit, joined by vertical edges.
+            let mut d = String::new();
+            let mut x = LEFT;
+            for (i, level) in waveform(&bits, coding).chars().enumerate() {
+                let ly = if level == '‾' { hi } else { lo };
+                if i == 0 {
+                    let _ = write!(d, "M{x:.1},{ly:.1}");
+                } else {
+                    let _ = write!(d, " V{ly:.1}");
+                }
+                x += BIT_W / 2.0;
+                let _ = write!(d, " H{x:.1}");
+            }
+            let _ = writeln!(
+                body,
+                r##"<path d="{d}" fill="none" stroke="#1f4e9c" stroke-width="1.5"/>"##
+            );
+            for (i, &b) in bits.iter().enumerate() {
+                let bx = LEFT + BIT_W * i as f64;
+                let stroke = if i % 8 == 0 { "#999" } else { "#ddd" };
+                let _ = writeln!(
+                    body,
+                    r#"<line x1="{bx:.1}" y1="{:.1}" x2="{bx:.1}" y2="{:.1}" stroke="{stroke}"/><text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"#,
+                    hi - 2.0,
+                    lo + 2.0,
+                    bx + BIT_W / 2.0,
+                    lo + 14.0,
+                    u8::from(b)
+                );
+            }
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let _ = writeln!(
+                body,
+                r##"<text x="{:.1}" y="{:.1}" fill="#555">({})</text>"##,
+                LEFT + BIT_W * 32.0 + 12.0,
+                lo - 4.0,
+                hex.join(" ")
+            );
+            y += ROW_H;
+        }
+        if shown.len() < f.bytes.len() {
+            let what = if f.name == "payload" { " payload" } else { "" };
+            let _ = writeln!(
+                body,
+                r##"<text x="{LEFT}" y="{y:.1}" fill="#555">… {} more{what} bytes not drawn</text>"##,
+                f.bytes.len() - shown.len()
+            );
+            y += 16.0;
+        }
+        y += 14.0;
+    }
+    let summary = summary(frame, coding);
+    width = width
+        .max(LEFT + summary.chars().count() as f64 * 6.7 + 20.0)
+        .max(LEFT + title.chars().count() as f64 * 8.0 + 20.0);
+    let height = y + 10.0;
+    let mut s = String::new();
+    let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="monospace" font-size="12">"#
+    );
+    let _ = writeln!(s, "<title>netlab bits: {}</title>", esc(title));
+    s.push_str("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
+    let _ = writeln!(
+        s,
+        r#"<text x="{LEFT}" y="24" font-size="13" font-weight="bold">{}</text>"#,
+        esc(title)
+    );
+    let _ = writeln!(
+        s,
+        r##"<text x="{LEFT}" y="44" font-size="11" fill="#555">{}</text>"##,
+        esc(&summary)
+    );
+    s.push_str(&body);
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Text for XML content.
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 #[cfg(test)]
@@ -351,5 +492,43 @@ mod tests {
     fn render_survives_a_runt() {
         let s = render(&[1, 2, 3], LineCoding::Manchester, 8);
         assert!(s.contains("destination MAC (3 bytes)"));
+    }
+
+    #[test]
+    fn the_svg_names_the_same_fields_and_draws_every_bit() {
+        let frame = [0xffu8; 64];
+        let svg = render_svg(&frame, LineCoding::Manchester, 8, "a test frame");
+        let doc = roxmltree::Document::parse(&svg).expect("well-formed XML");
+        let texts: Vec<&str> = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .collect();
+        let text = render(&frame, LineCoding::Manchester, 8);
+        // Every field heading of the text drawing is a heading of the picture.
+        for line in text
+            .lines()
+            .filter(|l| l.contains(" byte") && l.contains("): "))
+        {
+            assert!(texts.contains(&line), "{line:?} missing");
+        }
+        // One waveform per row of the text drawing, one digit per bit.
+        let rows = text.lines().filter(|l| l.starts_with("  line")).count();
+        let paths = doc.descendants().filter(|n| n.has_tag_name("path")).count();
+        assert_eq!(paths, rows);
+        let digits = texts.iter().filter(|t| **t == "0" || **t == "1").count();
+        let bits: usize = text
+            .lines()
+            .filter_map(|l| l.strip_prefix("  bits  "))
+            .map(|l| {
+                l.split("  (")
+                    .next()
+                    .unwrap()
+                    .chars()
+                    .filter(|c| *c == '0' || *c == '1')
+                    .count()
+            })
+            .sum();
+        assert_eq!(digits, bits);
     }
 }
