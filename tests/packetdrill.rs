@@ -23,7 +23,7 @@ const KNOWN_FAILURES: &[(&str, &str, &str)] = &[(
 const UPSTREAM: &[(&str, &str)] = &[
     (
         "packetdrill/tests/bsd/fast_retransmit/fr-4pkt-sack-bsd.pkt",
-        "PASS",
+        "FAIL",
     ),
     (
         "packetdrill/tests/linux/fast_retransmit/fr-4pkt-sack-linux.pkt",

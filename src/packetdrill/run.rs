@@ -13,7 +13,8 @@
 //!   for one if needed, and compares flags, seq, ack, window (if written), options (kinds,
 //!   order and values; TS val only with `--tcp_ts_tick_usecs`; `<...>` skips them; no list means
 //!   none), payload length (segments sent back to back are joined, as packetdrill joins TSO
-//!   bursts, unless `--strict_segments`) and time (±max(tolerance, 12.5 % of the gap)).
+//!   bursts, unless `--strict_segments`; the join is judged with the last segment's header
+//!   and the first one's seq) and time (±max(tolerance, 12.5 % of the gap)).
 
 use super::ast::*;
 use super::code;
@@ -629,8 +630,12 @@ impl Runner {
                 }
                 self.net.sent.pop_front();
                 total += next.payload_len;
-                // PSH and FIN are judged on the aggregate.
-                seg.flags |= next.flags & 0x09;
+                // The aggregate carries the last segment's header (flags, ack, window,
+                // options) with the first one's seq, as packetdrill's `aggregate_packets`:
+                // a TSO/GSO packet's PSH and FIN end up on its last segment.
+                let first_seq = seg.seq;
+                seg = next;
+                seg.seq = first_seq;
             }
             seg.payload_len = total;
         }
