@@ -18,6 +18,11 @@ pub struct RunConfig {
     pub strict_segments: bool,
     /// packetdrill's `--non_fatal=packet,syscall`: record mismatches and go on (replays).
     pub non_fatal: bool,
+    /// Replays (`netlab replay`): the inferred reads and writes are the captured
+    /// application's. One that netlab cannot complete at its captured instant (send buffer
+    /// full, data not there yet) returns the script's value anyway, and its rest is handed
+    /// over or read as soon as netlab can, in order, so the conversation runs to its end.
+    pub app_io_backlog: bool,
     pub bind_port: u16,
     pub connect_port: u16,
     pub host: HostConfig,
@@ -31,6 +36,7 @@ impl Default for RunConfig {
             ts_tick_us: 0,
             strict_segments: false,
             non_fatal: false,
+            app_io_backlog: false,
             bind_port: 8080,
             connect_port: 8080,
             host: HostConfig::default(),
