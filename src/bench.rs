@@ -7,7 +7,7 @@
 use crate::ethernet::{self, EthernetRepr};
 use crate::host::{Host, Interface};
 use crate::phy::{Bandwidth, LinkConfig};
-use crate::sim::{NodeId, NodeKind, StepKind, World};
+use crate::sim::{Next, NodeId, NodeKind, StepKind, World};
 use crate::switch::{MacTableConfig, Switch};
 use crate::time::{Duration, Instant};
 use crate::trace::Trace;
@@ -124,7 +124,7 @@ pub fn switched_frames(frames: u64, payload: usize) -> BenchResult {
             h.transmit(io, 0, f);
         });
     };
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { index } = step.kind {
             if index == 0 {
                 send(&mut w, b, &to_a);
@@ -203,7 +203,7 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
         );
     }
     let started = std::time::Instant::now();
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { index } = step.kind {
             let ping = PingConfig {
                 count: 1,
@@ -227,7 +227,7 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
     for &id in &ids {
         if let NodeKind::Host(h) = &w.node(id).kind {
             replies += h
-                .apps
+                .apps()
                 .iter()
                 .filter_map(|a| a.counter("received"))
                 .sum::<u64>();
@@ -293,7 +293,7 @@ fn start(w: &mut World, node: NodeId, name: &str, app: crate::apps::sock::Socket
 
 fn app_counter(w: &World, node: NodeId, name: &str) -> u64 {
     match &w.node(node).kind {
-        NodeKind::Host(h) => h.apps.iter().filter_map(|a| a.counter(name)).sum(),
+        NodeKind::Host(h) => h.apps().iter().filter_map(|a| a.counter(name)).sum(),
         _ => 0,
     }
 }
@@ -396,7 +396,7 @@ pub fn bulk_tcp(bytes: u64, loss: f64) -> BenchResult {
     start(&mut w, b, "sink", SocketApp::BulkSink(BulkSink::new(5001)));
     w.schedule_script(Instant::ZERO + Duration::from_millis(100), 0);
     let started = std::time::Instant::now();
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { .. } = step.kind {
             start(
                 &mut w,
@@ -521,7 +521,7 @@ pub fn many_conn(conns: u32) -> BenchResult {
     }
     let started = std::time::Instant::now();
     let mut peak_sockets = 0usize;
-    while let Ok(Some(step)) = w.step() {
+    while let Next::Event(step) = w.next(None, None) {
         if let StepKind::Script { index } = step.kind {
             let client = ids[(index % clients) as usize];
             start(
@@ -617,6 +617,14 @@ pub fn run_all(
             Box::new(move || many_conn(if quick { 2000 } else { 10_000 })),
         ),
     ];
+    // Scaling cases that take minutes: only when asked for by name (`--case "many-conn 100000"`).
+    let mut all = all;
+    for n in [100_000u32, 1_000_000] {
+        let name = format!("many-conn {n}");
+        if only == Some(name.as_str()) {
+            all.push((name, Box::new(move || many_conn(n))));
+        }
+    }
     let cases: Vec<BenchResult> = all
         .iter()
         // An exact name runs that case alone; otherwise every case containing the text.

@@ -7,8 +7,8 @@ use netlab::outfile::OutFile;
 use netlab::phy::bits::{self, LineCoding};
 use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
 use netlab::time::{Duration, Instant};
-use netlab::trace::text::TextView;
-use netlab::trace::{Layer, TraceEvent};
+use netlab::trace::writers::{JsonLines, TextLog};
+use netlab::trace::{Layer, Subscriber, TraceEvent};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -397,24 +397,44 @@ fn cmd_run(
         until: until.map(|d| Instant::ZERO + d),
         show,
     };
-    let outcome = scenario::run(&scn, &opts);
-    let world = &outcome.world;
+    let mut streams = match outputs.streams(&scn, seed) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if !quiet {
         outln!("# {} (seed {})", scn.name, seed.unwrap_or(scn.seed));
         for line in scn.description.lines() {
             outln!("# {line}");
         }
-        let texts = scn.action_texts();
-        let view = TextView::new(world, &texts);
-        for r in world.trace().records() {
-            if !wanted_layers.is_empty() && !wanted_layers.contains(&r.event.layer()) {
-                continue;
-            }
-            if !wanted_nodes.is_empty() && !r.node.is_some_and(|n| wanted_nodes.contains(&n)) {
-                continue;
-            }
-            outln!("{}", view.line(r));
-        }
+    }
+    // The views, fed as the run goes: nothing keeps the run's history.
+    let mut log = TextLog::new(
+        std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+        scn.action_texts(),
+    );
+    log.layers = wanted_layers;
+    log.nodes = wanted_nodes;
+    let mut subs: Vec<&mut dyn Subscriber> = Vec::new();
+    if !quiet {
+        subs.push(&mut log);
+    }
+    if let Some((p, _)) = &mut streams.pcap {
+        subs.push(p);
+    }
+    if let Some((j, _)) = &mut streams.json {
+        subs.push(j);
+    }
+    let (outcome, written) = scenario::run_streaming(&scn, &opts, &mut subs);
+    if let Err(e) = written {
+        // The files stay unwritten: `streams` drops its temporary files uncommitted.
+        eprintln!("error: cannot write the outputs of the run: {e}");
+        return ExitCode::from(2);
+    }
+    let world = &outcome.world;
+    if !quiet {
         outln!();
     }
     if let Some(e) = &outcome.run_error {
@@ -432,7 +452,7 @@ fn cmd_run(
     }
     outln!();
     print_results(&outcome.results);
-    if let Err(e) = outputs.write(&scn, seed, &outcome.world) {
+    if let Err(e) = streams.commit() {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
@@ -662,47 +682,65 @@ impl<'a> OpenViews<'a> {
         Ok(OpenViews { args, pcap, json })
     }
 
-    /// Writes the run's views, each whole or not at all.
-    fn write(
-        self,
-        scn: &Scenario,
-        seed: Option<u64>,
-        world: &netlab::sim::World,
-    ) -> Result<(), String> {
-        use netlab::trace::{json, pcap};
-        let records = world.trace().records();
-        if let Some((out, points)) = self.pcap {
+    /// The views that write as the run goes, into the opened files.
+    fn streams(self, scn: &Scenario, seed: Option<u64>) -> Result<Streams, String> {
+        use netlab::trace::pcap;
+        let open = |out: &OutFile| {
+            out.file()
+                .map(|f| std::io::BufWriter::with_capacity(1 << 16, f))
+                .map_err(|e| format!("cannot write {}: {e}", out.path().display()))
+        };
+        let pcap = match self.pcap {
+            Some((out, points)) => {
+                let opts = pcap::PcapOptions {
+                    fcs: self.args.pcap_fcs,
+                    points,
+                    comment: Some(format!(
+                        "netlab run of {} (seed {})",
+                        scn.name,
+                        seed.unwrap_or(scn.seed)
+                    )),
+                };
+                Some((pcap::PcapStream::new(&opts, open(&out)?), out))
+            }
+            None => None,
+        };
+        let json = match self.json {
+            Some(out) => Some((JsonLines::new(open(&out)?, scn.action_texts()), out)),
+            None => None,
+        };
+        Ok(Streams { pcap, json })
+    }
+}
+
+type FileOut = std::io::BufWriter<std::fs::File>;
+
+/// The files of `netlab run`, written as the run goes and put in place once it is over.
+struct Streams {
+    pcap: Option<(netlab::trace::pcap::PcapStream<FileOut>, OutFile)>,
+    json: Option<(JsonLines<FileOut>, OutFile)>,
+}
+
+impl Streams {
+    /// Puts each written file in place and says what it holds.
+    fn commit(self) -> Result<(), String> {
+        if let Some((cap, out)) = self.pcap {
             let path = out.path().display().to_string();
-            let opts = pcap::PcapOptions {
-                fcs: self.args.pcap_fcs,
-                points,
-                comment: Some(format!(
-                    "netlab run of {} (seed {})",
-                    scn.name,
-                    seed.unwrap_or(scn.seed)
-                )),
-            };
-            let cap = pcap::write_file(world, records, &opts, out.write_path())
-                .and_then(|cap| out.commit().map(|()| cap))
+            let n = cap.interfaces().len();
+            out.commit()
                 .map_err(|e| format!("cannot write {path}: {e}"))?;
-            let n = cap.interfaces.len();
             eprintln!(
                 "wrote {} frames ({} corrupted by netlab) on {n} interface{} to {path}",
-                cap.packets.len(),
-                cap.damaged(),
+                cap.packets,
+                cap.damaged,
                 if n == 1 { "" } else { "s" }
             );
         }
-        if let Some(out) = self.json {
+        if let Some((js, out)) = self.json {
             let path = out.path().display().to_string();
-            let texts = scn.action_texts();
-            let view = TextView::new(world, &texts);
-            let n = out
-                .file()
-                .and_then(|f| json::write_jsonl(&view, records, std::io::BufWriter::new(f)))
-                .and_then(|n| out.commit().map(|()| n))
+            out.commit()
                 .map_err(|e| format!("cannot write {path}: {e}"))?;
-            eprintln!("wrote {n} trace records to {path}");
+            eprintln!("wrote {} trace records to {path}", js.written);
         }
         Ok(())
     }

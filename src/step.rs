@@ -2,8 +2,9 @@
 //! layer by layer, set breakpoints, and step back.
 //!
 //! A [`Stepper`] owns a scenario and the world instantiated from it, and drives the world with
-//! [`scenario::step_event`], the same step the batch runner uses, so a stepped run is the run
-//! `netlab run` prints. Commands are text lines ([`Stepper::execute`]) so a session can be typed,
+//! [`scenario::next_event`], the one run loop the batch runner uses too, so a stepped run is the
+//! run `netlab run` prints. It keeps only the current event's records (and which frames had bits
+//! flipped); nothing keeps the run's history. Commands are text lines ([`Stepper::execute`]) so a session can be typed,
 //! piped in or kept as a test; every answer is plain text and deterministic.
 //!
 //! Events that leave no trace record (a wake whose timer was re-armed later, so nothing was
@@ -12,20 +13,21 @@
 //!
 //! Stepping back re-runs the scenario from the start to the event before the current one: the
 //! simulation is deterministic (integer time, seeded random streams, no hash-map order), so the
-//! replayed world is exactly the one that was there.
+//! replayed world is exactly the one that was there. `fields #ID` of an earlier frame replays
+//! the same way to find it.
 
 use crate::filter::{Endpoint, FrameFilter};
 use crate::scenario::{self, Scenario};
 use crate::show::{self, Table};
-use crate::sim::{NodeId, NodeKind, RunError, Step, StepKind, World};
+use crate::sim::{End, FrameId, Next, NodeId, NodeKind, RunError, Step, StepKind, World};
 use crate::tcp::{State, TcpEvent};
 use crate::time::{Duration, Instant};
 use crate::trace::dissect;
 use crate::trace::text::TextView;
-use crate::trace::{Layer, Record, Trace, TraceEvent};
+use crate::trace::{Layer, Record, Subscriber, Trace, TraceEvent};
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
-use std::ops::Range;
 use std::rc::Rc;
 
 /// Code that acts on the world after every event (an embedded application written in Rust,
@@ -79,8 +81,18 @@ struct Current {
     /// Its number among all events of the run, from 1.
     index: u64,
     step: Step,
-    /// Its records in the trace.
-    records: Range<usize>,
+    /// Its records.
+    records: Vec<Record>,
+}
+
+/// Takes the records of one event.
+#[derive(Default)]
+struct Collect(Vec<Record>);
+
+impl Subscriber for Collect {
+    fn record(&mut self, _world: &World, r: &Record) {
+        self.0.push(r.clone());
+    }
 }
 
 /// Why a run of events stopped.
@@ -123,6 +135,8 @@ pub struct Stepper {
     /// goes; a replay finds the one before that again).
     previous: Option<(u64, Instant)>,
     current: Option<Current>,
+    /// Bits flipped on the way, by frame (for `layers` at the frame's arrival).
+    flipped: HashMap<FrameId, u32>,
     ended: Option<Ended>,
     breaks: Vec<(u32, Breakpoint)>,
     next_break: u32,
@@ -155,7 +169,7 @@ commands:
 impl Stepper {
     /// A stepper at the start of `scn` (nothing run yet). `seed` overrides the file's seed.
     pub fn new(scn: Scenario, seed: Option<u64>) -> Stepper {
-        let world = scn.instantiate(seed, Trace::recording());
+        let world = scn.instantiate(seed, Trace::streaming());
         let actions = scn.action_texts();
         Stepper {
             scn,
@@ -166,6 +180,7 @@ impl Stepper {
             events: 0,
             previous: None,
             current: None,
+            flipped: HashMap::new(),
             ended: None,
             breaks: Vec::new(),
             next_break: 1,
@@ -190,7 +205,7 @@ impl Stepper {
     /// The records the current event made.
     pub fn current_records(&self) -> &[Record] {
         match &self.current {
-            Some(c) => &self.world.trace().records()[c.records.clone()],
+            Some(c) => &c.records,
             None => &[],
         }
     }
@@ -291,64 +306,48 @@ impl Stepper {
             return Stop::Ended;
         }
         loop {
-            let Some(next) = self.world.next_event_time(self.stop_time()) else {
-                self.ended = Some(Ended::Quiet);
-                return Stop::Ended;
+            let stop = self.stop_time();
+            let step = match scenario::next_event(&self.scn, &mut self.world, stop, limit) {
+                Next::Paused => return Stop::Limit,
+                Next::Over(end) => {
+                    self.ended = Some(match end {
+                        End::Quiet => Ended::Quiet,
+                        End::Stopped(t) => Ended::Stop(t),
+                        End::Failed(e) => Ended::Error(e),
+                    });
+                    return Stop::Ended;
+                }
+                Next::Event(step) => step,
             };
-            if let Some(stop) = self.stop_time() {
-                if next > stop {
-                    if limit.is_some_and(|l| l < stop) {
-                        return Stop::Limit;
-                    }
-                    self.world.fabric.queue.advance_to(stop);
-                    self.ended = Some(Ended::Stop(stop));
-                    return Stop::Ended;
-                }
-            } else if next > self.world.limits.max_time {
-                self.ended = Some(Ended::Error(RunError::TimeLimit {
-                    at: self.world.now(),
-                    next,
-                }));
-                return Stop::Ended;
+            self.events += 1;
+            if let Some(hook) = self.hook.clone() {
+                hook(&mut self.world, &step);
             }
-            if limit.is_some_and(|l| next > l) {
-                return Stop::Limit;
-            }
-            let start = self.world.trace().len();
-            match scenario::step_event(&self.scn, &mut self.world) {
-                Err(e) => {
-                    self.ended = Some(Ended::Error(e));
-                    return Stop::Ended;
-                }
-                Ok(None) => {
-                    self.ended = Some(Ended::Quiet);
-                    return Stop::Ended;
-                }
-                Ok(Some(step)) => {
-                    self.events += 1;
-                    if let Some(hook) = self.hook.clone() {
-                        hook(&mut self.world, &step);
-                    }
-                    let end = self.world.trace().len();
-                    if end > start {
-                        self.previous = self.current.as_ref().map(|c| (c.index, c.step.time));
-                        self.current = Some(Current {
-                            index: self.events,
-                            step,
-                            records: start..end,
-                        });
-                        return Stop::Event;
+            let mut got = Collect::default();
+            self.world.publish(&mut [&mut got]);
+            if !got.0.is_empty() {
+                for r in &got.0 {
+                    if let TraceEvent::BitErrors { id, flipped, .. } = r.event {
+                        self.flipped.insert(id, flipped);
                     }
                 }
+                self.previous = self.current.as_ref().map(|c| (c.index, c.step.time));
+                self.current = Some(Current {
+                    index: self.events,
+                    step,
+                    records: got.0,
+                });
+                return Stop::Event;
             }
         }
     }
 
     /// Back to the start: a fresh world, nothing run.
     fn restart(&mut self) {
-        self.world = self.scn.instantiate(self.seed, Trace::recording());
+        self.world = self.scn.instantiate(self.seed, Trace::streaming());
         self.events = 0;
         self.previous = None;
+        self.flipped.clear();
         self.current = None;
         self.ended = None;
     }
@@ -363,7 +362,7 @@ impl Stepper {
         let Some(cur) = &self.current else {
             return Vec::new();
         };
-        let records = &self.world.trace().records()[cur.records.clone()];
+        let records = &cur.records;
         let before = self.previous_time();
         self.breaks
             .iter()
@@ -431,7 +430,7 @@ impl Stepper {
             cur.step.time,
             self.what_step(cur)
         );
-        for r in &self.world.trace().records()[cur.records.clone()] {
+        for r in &cur.records {
             let _ = writeln!(s, "{}", view.line(r));
         }
         s
@@ -439,7 +438,7 @@ impl Stepper {
 
     /// What kind of event the current one is, in words.
     fn what_step(&self, cur: &Current) -> String {
-        let records = &self.world.trace().records()[cur.records.clone()];
+        let records = &cur.records;
         let view = TextView::new(&self.world, &self.actions);
         match cur.step.kind {
             StepKind::Frame { link, to } => {
@@ -837,8 +836,41 @@ impl Stepper {
             })
     }
 
+    /// The record of frame `id`'s transmission, if it happened by the current event: found by
+    /// replaying the run from the start (the stepper keeps no history; the replay is exact).
+    fn sent_frame(&self, id: FrameId) -> Option<Record> {
+        if let Some(r) = self
+            .current_records()
+            .iter()
+            .find(|r| matches!(&r.event, TraceEvent::FrameTx { id: fid, .. } if *fid == id))
+        {
+            return Some(r.clone());
+        }
+        let mut world = self.scn.instantiate(self.seed, Trace::streaming());
+        let stop = self.stop_time();
+        for _ in 0..self.events {
+            let Next::Event(step) = scenario::next_event(&self.scn, &mut world, stop, None) else {
+                break;
+            };
+            if let Some(hook) = &self.hook {
+                hook(&mut world, &step);
+            }
+            let mut got = Collect::default();
+            world.publish(&mut [&mut got]);
+            if let Some(r) = got
+                .0
+                .into_iter()
+                .find(|r| matches!(&r.event, TraceEvent::FrameTx { id: fid, .. } if *fid == id))
+            {
+                return Some(r);
+            }
+        }
+        None
+    }
+
     fn cmd_fields(&self, args: &[&str]) -> String {
         let view = TextView::new(&self.world, &self.actions);
+        let found;
         let (r, frame) = match args {
             [] => match self.current_frame() {
                 Some(x) => x,
@@ -848,20 +880,12 @@ impl Stepper {
                 let Ok(id) = id.trim_start_matches('#').parse::<u64>() else {
                     return format!("usage: fields [#ID]; `{id}` is not a frame number");
                 };
-                let found =
-                    self.world
-                        .trace()
-                        .records()
-                        .iter()
-                        .rev()
-                        .find_map(|r| match &r.event {
-                            TraceEvent::FrameTx { id: fid, frame, .. } if fid.0 == id => {
-                                Some((r, &frame[..]))
-                            }
-                            _ => None,
-                        });
-                match found {
-                    Some(x) => x,
+                found = self.sent_frame(FrameId(id));
+                match &found {
+                    Some(r) => match &r.event {
+                        TraceEvent::FrameTx { frame, .. } => (r, &frame[..]),
+                        _ => unreachable!("sent_frame finds FrameTx records"),
+                    },
                     None => return format!("no frame #{id} has been sent yet"),
                 }
             }
@@ -896,25 +920,25 @@ impl Stepper {
             &self.actions,
             cur.index,
             &cur.step,
-            self.world.trace().records(),
-            cur.records.clone(),
+            &cur.records,
+            &|id| self.flipped.get(&id).copied(),
         )
     }
 }
 
 /// The `layers` view of one event: how its frame went up through the device's layers and what
-/// went out, top-down. `index` and `step` are the event's number and step, `range` the records
-/// it made in `all` (the run's records so far; earlier ones tell whether the frame was damaged).
-/// The stepper prints it; `netlab view` keeps it per event.
+/// went out, top-down. `index` and `step` are the event's number and step, `records` the records
+/// it made, `flipped` the bits flipped on the wire of a frame (from earlier `BitErrors` records,
+/// which the caller remembers as they pass). The stepper prints it; `netlab view` keeps it per
+/// event.
 pub fn layers_text(
     world: &World,
     actions: &[String],
     index: u64,
     step: &Step,
-    all: &[Record],
-    range: Range<usize>,
+    records: &[Record],
+    flipped: &dyn Fn(FrameId) -> Option<u32>,
 ) -> String {
-    let records = &all[range.clone()];
     let view = TextView::new(world, actions);
     let node = match step.kind {
         StepKind::Frame { to, .. } => Some(to),
@@ -947,15 +971,7 @@ pub fn layers_text(
     let mut in_rows: Vec<(Layer, String)> = Vec::new();
     let mut accepted_note = None;
     if let Some((id, _, frame)) = &rx {
-        let damaged = all[..range.start]
-            .iter()
-            .rev()
-            .find_map(|r| match &r.event {
-                TraceEvent::BitErrors {
-                    id: bid, flipped, ..
-                } if bid == id => Some(*flipped),
-                _ => None,
-            });
+        let damaged = flipped(*id);
         in_rows.push((
             Layer::Phy,
             format!(

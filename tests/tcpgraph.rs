@@ -9,10 +9,8 @@ use std::process::Command;
 
 /// The fixture's one connection, run to the end.
 fn connection() -> Connection {
-    let mut st = common::tcp_stepper();
-    st.execute("continue");
-    let w = st.world();
-    let mut conns = tcpgraph::connections(w, w.trace().records());
+    let w = common::tcp_pair_world();
+    let mut conns = tcpgraph::connections(&w, w.trace().records());
     assert_eq!(conns.len(), 1, "{conns:#?}");
     conns.remove(0)
 }

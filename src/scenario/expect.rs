@@ -15,6 +15,7 @@
 use super::args::{lines_of, time_word, Args, LineCtx};
 use super::build::Names;
 use super::model::Sp;
+use super::tally::Seen;
 use super::timeline::AppNames;
 use super::{NodeSpecKind, ScenarioError, Src};
 use crate::arp::NeighborState;
@@ -23,7 +24,7 @@ use crate::filter::FrameFilter;
 use crate::ip::Ipv4Cidr;
 use crate::sim::{counter_names, LinkId, NodeId, NodeKind, RunError, World};
 use crate::time::Instant;
-use crate::trace::{self, AppEvent, Record, TraceEvent};
+use crate::trace;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -910,18 +911,23 @@ fn spec_kind_name(k: &NodeSpecKind) -> &'static str {
     }
 }
 
-fn count_records(records: &[Record], pred: impl Fn(&Record) -> bool) -> u64 {
-    records.iter().filter(|r| pred(r)).count() as u64
-}
-
 impl Check {
-    /// Judges the check against the world as it is now. `run_error` is how the run ended (only
+    /// Judges the check against the world as it is now and what it has `seen` of the trace so
+    /// far (see [`Tally`](super::tally::Tally)). `run_error` is how the run ended (only
     /// meaningful for `end` checks).
-    pub fn evaluate(&self, world: &World, run_error: Option<&RunError>) -> CheckResult {
-        if let Some((passed, detail)) = self.evaluate_state(world) {
+    pub fn evaluate(
+        &self,
+        world: &World,
+        run_error: Option<&RunError>,
+        seen: &Seen,
+    ) -> CheckResult {
+        if let Some((passed, detail)) = self.evaluate_state(world, seen) {
             return self.result(passed, detail);
         }
-        let records = world.trace().records();
+        let count = match seen {
+            Seen::Count(n) => *n,
+            _ => 0,
+        };
         let (passed, detail) = match &self.kind {
             CheckKind::Counter {
                 target,
@@ -935,7 +941,7 @@ impl Check {
                         Target::Link(l) => world.link_counter(LinkId(*l as u32), name),
                         Target::App(n, app) => match &world.node(NodeId(*n as u32)).kind {
                             NodeKind::Host(h) => h
-                                .apps
+                                .apps()
                                 .iter()
                                 .find(|a| &a.name == app)
                                 .and_then(|a| a.counter(name)),
@@ -993,55 +999,20 @@ impl Check {
                     )
                 }
             }
-            CheckKind::Received {
-                node,
-                payload,
-                op,
-                value,
-            } => {
-                let id = NodeId(*node as u32);
-                let got = count_records(records, |r| {
-                    r.node == Some(id)
-                        && matches!(&r.event, TraceEvent::RawDelivered { frame, .. }
-                            if crate::ethernet::parse(frame).is_ok_and(|(_, p)| trace::describe::trim_padding(p) == payload.as_slice()))
-                });
-                (
-                    op.holds(got, *value),
-                    format!("{got} matching frames delivered"),
-                )
-            }
-            CheckKind::Seen {
-                filter,
-                link,
-                node,
-                op,
-                value,
-            } => {
-                let got = count_records(records, |r| match &r.event {
-                    TraceEvent::FrameTx { link: l, frame, .. } => {
-                        link.is_none_or(|x| LinkId(x as u32) == *l)
-                            && node.is_none_or(|x| r.node == Some(NodeId(x as u32)))
-                            && filter.matches(frame)
-                    }
-                    _ => false,
-                });
-                (op.holds(got, *value), format!("{got} matching frames sent"))
-            }
+            CheckKind::Received { op, value, .. } => (
+                op.holds(count, *value),
+                format!("{count} matching frames delivered"),
+            ),
+            CheckKind::Seen { op, value, .. } => (
+                op.holds(count, *value),
+                format!("{count} matching frames sent"),
+            ),
             CheckKind::Dropped {
-                node,
-                reason,
-                op,
-                value,
-            } => {
-                let got = count_records(records, |r| {
-                    node.is_none_or(|x| r.node == Some(NodeId(x as u32)))
-                        && trace::drop_reason(&r.event) == Some(reason.as_str())
-                });
-                (
-                    op.holds(got, *value),
-                    format!("{got} frames dropped for {reason}"),
-                )
-            }
+                reason, op, value, ..
+            } => (
+                op.holds(count, *value),
+                format!("{count} frames dropped for {reason}"),
+            ),
             // Judged by `evaluate_state` above.
             CheckKind::Arp { .. }
             | CheckKind::Routes { .. }
@@ -1065,7 +1036,7 @@ impl Check {
         self.result(passed, detail)
     }
 
-    fn evaluate_state(&self, world: &World) -> Option<(bool, String)> {
+    fn evaluate_state(&self, world: &World, seen: &Seen) -> Option<(bool, String)> {
         match &self.kind {
             CheckKind::Arp {
                 node,
@@ -1149,7 +1120,7 @@ impl Check {
                     return Some((false, "not a host".into()));
                 };
                 let script = h
-                    .apps
+                    .apps()
                     .iter()
                     .find(|a| &a.name == app)
                     .and_then(|a| match &a.kind {
@@ -1210,17 +1181,17 @@ impl Check {
                 let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
                     return Some((false, "not a host".into()));
                 };
-                let program = h
-                    .apps
-                    .iter()
-                    .find(|a| &a.name == app)
-                    .and_then(|a| match &a.kind {
-                        crate::apps::AppKind::Socket(s) => match s.as_ref() {
-                            crate::apps::sock::SocketApp::Python(p) => Some(p),
+                let program =
+                    h.apps()
+                        .iter()
+                        .find(|a| &a.name == app)
+                        .and_then(|a| match &a.kind {
+                            crate::apps::AppKind::Socket(s) => match s.as_ref() {
+                                crate::apps::sock::SocketApp::Python(p) => Some(p),
+                                _ => None,
+                            },
                             _ => None,
-                        },
-                        _ => None,
-                    });
+                        });
                 let Some(p) = program else {
                     return Some((false, format!("{app} never started")));
                 };
@@ -1271,81 +1242,37 @@ impl Check {
                 Some((ok == *equal, found))
             }
             CheckKind::TcpStates {
-                node,
-                port,
-                nth,
-                states,
+                port, nth, states, ..
             } => {
-                // The connections involving `port` at `node`, in order of first appearance.
-                let id = NodeId(*node as u32);
-                let mut conns: Vec<(
-                    (std::net::SocketAddrV4, std::net::SocketAddrV4),
-                    Vec<String>,
-                )> = Vec::new();
-                for r in world.trace().records() {
-                    if r.node != Some(id) {
-                        continue;
-                    }
-                    if let TraceEvent::Tcp {
-                        local,
-                        remote,
-                        event: crate::tcp::TcpEvent::StateChanged { to, .. },
-                    } = &r.event
-                    {
-                        if local.port() != *port && remote.port() != *port {
-                            continue;
-                        }
-                        let key = (*local, *remote);
-                        // A connection that closed and a new one on the same 4-tuple count apart.
-                        let slot = conns.iter().rposition(|(k, st)| {
-                            *k == key && st.last().is_none_or(|s| s != "CLOSED")
-                        });
-                        let i = match slot {
-                            Some(i) => i,
-                            None => {
-                                conns.push((key, Vec::new()));
-                                conns.len() - 1
-                            }
-                        };
-                        conns[i].1.push(to.to_string());
-                    }
-                }
+                let no_conns = Vec::new();
+                let conns = match seen {
+                    Seen::Conns(c) => c,
+                    _ => &no_conns,
+                };
                 match conns.get(nth - 1) {
                     None => Some((
                         false,
                         format!("only {} connection(s) involving port {port}", conns.len()),
                     )),
                     Some(((l, r), got)) => {
-                        Some((got == states, format!("{l} > {r}: {}", got.join(" "))))
+                        let got: Vec<String> = got.iter().map(|s| s.to_string()).collect();
+                        Some((&got == states, format!("{l} > {r}: {}", got.join(" "))))
                     }
                 }
             }
             CheckKind::Path { node, app, hops } => {
                 // The first answer at each TTL, from the trace.
-                let mut answers: BTreeMap<u8, Option<Ipv4Addr>> = BTreeMap::new();
                 let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
                     return Some((false, "not a host".into()));
                 };
-                let Some(index) = h.apps.iter().position(|a| &a.name == app) else {
+                let Some(index) = h.apps().iter().position(|a| &a.name == app) else {
                     return Some((false, format!("{app} never ran")));
                 };
-                for r in world.trace().records() {
-                    if r.node != Some(NodeId(*node as u32)) {
-                        continue;
-                    }
-                    if let TraceEvent::App {
-                        app: i,
-                        event: AppEvent::TraceProbe { ttl, from, .. },
-                    } = &r.event
-                    {
-                        if *i as usize == index {
-                            let slot = answers.entry(*ttl).or_insert(None);
-                            if slot.is_none() {
-                                *slot = *from;
-                            }
-                        }
-                    }
-                }
+                let none = BTreeMap::new();
+                let answers = match seen {
+                    Seen::Probes(apps) => apps.get(&(index as u16)).unwrap_or(&none),
+                    _ => &none,
+                };
                 let found: Vec<String> = answers
                     .values()
                     .map(|a| a.map_or("*".to_string(), |ip| ip.to_string()))

@@ -41,11 +41,13 @@ pub mod line;
 mod model;
 mod programs;
 mod run;
+mod tally;
 mod timeline;
 
 pub use error::ScenarioError;
 pub use expect::{Check, CheckResult, When};
-pub use run::{run, step_event, Outcome, RunOptions};
+pub use run::{next_event, run, run_streaming, step_event, Outcome, RunOptions};
+pub use tally::{Seen, Tally};
 pub use timeline::{Action, ActionKind};
 
 use crate::ethernet::MacAddr;

@@ -1,11 +1,12 @@
 //! Running a scenario: drive the world, apply the timeline, judge the expectations.
 
 use super::expect::{CheckResult, When};
+use super::tally::Tally;
 use super::Scenario;
 use crate::show::{self, Table};
-use crate::sim::{NodeId, RunError, Step, StepKind, World};
+use crate::sim::{End, Next, NodeId, RunError, Step, StepKind, World};
 use crate::time::Instant;
-use crate::trace::{Trace, TraceEvent};
+use crate::trace::{Subscriber, Trace, TraceEvent};
 
 /// How to run a scenario.
 #[derive(Clone, Debug, Default)]
@@ -18,7 +19,7 @@ pub struct RunOptions {
     pub show: Vec<(Option<Instant>, NodeId, Table)>,
 }
 
-/// What a run produced: the final world (with its trace), how it ended, the verdicts.
+/// What a run produced: the final world, how it ended, the verdicts.
 pub struct Outcome {
     pub world: World,
     pub run_error: Option<RunError>,
@@ -37,15 +38,20 @@ impl Outcome {
     }
 }
 
-/// Runs one event of a world instantiated from `scn`, as [`run`] does for every event: a
-/// timeline action's script event is applied (after its `Action` record). For drivers that go
-/// one event at a time, such as the stepper. `Ok(None)` when nothing is left to do.
-pub fn step_event(scn: &Scenario, world: &mut World) -> Result<Option<Step>, RunError> {
-    let step = world.step()?;
-    if let Some(Step {
+/// Runs the next event of a world instantiated from `scn` through the one run loop
+/// ([`World::next`]): a timeline action's script event is applied (after its `Action`
+/// record). Every driver (the runner below, the stepper) goes through here.
+pub fn next_event(
+    scn: &Scenario,
+    world: &mut World,
+    stop: Option<Instant>,
+    pause: Option<Instant>,
+) -> Next {
+    let next = world.next(stop, pause);
+    if let Next::Event(Step {
         time,
         kind: StepKind::Script { index },
-    }) = step
+    }) = next
     {
         let action = &scn.actions[index as usize];
         let node = action.kind.node().map(|n| NodeId(n as u32));
@@ -55,12 +61,61 @@ pub fn step_event(scn: &Scenario, world: &mut World) -> Result<Option<Step>, Run
             .push(time, node, TraceEvent::Action { index });
         action.apply(world);
     }
-    Ok(step)
+    next
 }
 
-/// Runs `scn` to the end (its stop time, or until quiet) with the trace recording.
+/// Runs one event as [`run`] does, with no stop time. `Ok(None)` when nothing is left to do.
+pub fn step_event(scn: &Scenario, world: &mut World) -> Result<Option<Step>, RunError> {
+    match next_event(scn, world, None, None) {
+        Next::Event(s) => Ok(Some(s)),
+        Next::Over(End::Failed(e)) => Err(e),
+        Next::Over(_) | Next::Paused => Ok(None),
+    }
+}
+
+/// Runs `scn` to the end (its stop time, or until quiet) keeping every trace record in
+/// `outcome.world.trace()`: for tests and embedders that read the whole history. `netlab run`
+/// uses [`run_streaming`].
 pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
-    let mut world = scn.instantiate(opts.seed, Trace::recording());
+    run_with(scn, opts, Trace::recording(), &mut [])
+}
+
+/// Runs `scn` to the end with the records flowing to `views` as they are made; nothing keeps
+/// the run's history. The views are finished (files flushed) before this returns; the first
+/// error a view met is returned with the outcome.
+pub fn run_streaming(
+    scn: &Scenario,
+    opts: &RunOptions,
+    views: &mut [&mut dyn Subscriber],
+) -> (Outcome, std::io::Result<()>) {
+    let tally = Tally::new(&scn.checks);
+    let trace = if views.is_empty() && !tally.needs_trace() {
+        Trace::off()
+    } else {
+        Trace::streaming()
+    };
+    let outcome = run_with(scn, opts, trace, views);
+    let mut done = Ok(());
+    for v in views.iter_mut() {
+        let r = v.finish(&outcome.world);
+        if done.is_ok() {
+            done = r;
+        }
+    }
+    (outcome, done)
+}
+
+fn run_with(
+    scn: &Scenario,
+    opts: &RunOptions,
+    trace: Trace,
+    views: &mut [&mut dyn Subscriber],
+) -> Outcome {
+    let mut world = scn.instantiate(opts.seed, trace);
+    for v in views.iter_mut() {
+        v.start(&world);
+    }
+    let mut tally = Tally::new(&scn.checks);
     let stop = opts.until.or(scn.stop);
     let mut timed: Vec<(Instant, usize)> = scn
         .checks
@@ -87,9 +142,8 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
     };
     let mut results: Vec<Option<CheckResult>> = vec![None; scn.checks.len()];
     let mut next_timed = 0;
-    let mut run_error = None;
 
-    loop {
+    let end = loop {
         let next = world.next_event_time(stop);
         // A check at time t sees the world after every event at t: judge it once the next event
         // is later than t (or nothing is left).
@@ -102,7 +156,7 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
                 break;
             }
             world.fabric.queue.advance_to(t);
-            results[i] = Some(scn.checks[i].evaluate(&world, None));
+            results[i] = Some(scn.checks[i].evaluate(&world, None, &tally.seen[i]));
             next_timed += 1;
         }
         while let Some(&(t, i)) = shows.get(next_show) {
@@ -113,31 +167,29 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
             shown.push((t, render(&world, i)));
             next_show += 1;
         }
-        let Some(next) = next else { break };
-        if stop.is_some_and(|s| next > s) {
-            break;
-        }
-        if stop.is_none() && next > world.limits.max_time {
-            run_error = Some(RunError::TimeLimit {
-                at: world.now(),
-                next,
-            });
-            break;
-        }
-        match step_event(scn, &mut world) {
-            Err(e) => {
-                run_error = Some(e);
-                break;
+        let step = next_event(scn, &mut world, stop, None);
+        if world.fabric.trace.on() {
+            let mut all: Vec<&mut dyn Subscriber> = Vec::with_capacity(views.len() + 1);
+            all.push(&mut tally);
+            for v in views.iter_mut() {
+                all.push(&mut **v);
             }
-            Ok(Some(_)) => {}
-            Ok(None) => break,
+            world.publish(&mut all);
         }
-    }
-    if run_error.is_none() {
-        if let Some(s) = stop {
-            world.fabric.queue.advance_to(s);
+        if let Next::Over(end) = step {
+            break end;
         }
-    }
+    };
+    let run_error = match end {
+        End::Failed(e) => Some(e),
+        End::Quiet => {
+            if let Some(s) = stop {
+                world.fabric.queue.advance_to(s);
+            }
+            None
+        }
+        End::Stopped(_) => None,
+    };
     // Timed checks the run never reached.
     for &(t, i) in &timed[next_timed..] {
         let r = match (stop, &run_error) {
@@ -155,14 +207,14 @@ pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
             },
             _ => {
                 world.fabric.queue.advance_to(t);
-                scn.checks[i].evaluate(&world, None)
+                scn.checks[i].evaluate(&world, None, &tally.seen[i])
             }
         };
         results[i] = Some(r);
     }
     for (i, c) in scn.checks.iter().enumerate() {
         if c.when == When::End {
-            results[i] = Some(c.evaluate(&world, run_error.as_ref()));
+            results[i] = Some(c.evaluate(&world, run_error.as_ref(), &tally.seen[i]));
         }
     }
     let mut results: Vec<CheckResult> = results.into_iter().flatten().collect();

@@ -1,8 +1,10 @@
 //! The simulation: the event engine and the world of nodes and links it drives.
 
+pub mod drive;
 pub mod engine;
 pub mod world;
 
+pub use drive::{End, Next};
 pub use engine::{EventId, EventQueue};
 pub use world::{
     counter_names, Fault, FaultAction, Limits, Link, Node, NodeIo, NodeKind, RunError, Step,

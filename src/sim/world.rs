@@ -714,38 +714,21 @@ impl World {
 
     /// Runs every event up to and including `t`, then sets the clock to `t`.
     pub fn run_until(&mut self, t: Instant) -> Result<(), RunError> {
-        while self.fabric.queue.peek_time().is_some_and(|next| next <= t) {
-            self.step()?;
+        match self.run_views(Some(t), &mut []) {
+            super::End::Failed(e) => Err(e),
+            _ => {
+                self.fabric.queue.advance_to(t);
+                Ok(())
+            }
         }
-        self.fabric.queue.advance_to(t);
-        Ok(())
     }
 
     /// Runs until nothing is left to do, or a limit is reached.
     pub fn run(&mut self) -> Result<(), RunError> {
-        while let Some(next) = self.next_event_time(None) {
-            if next > self.limits.max_time {
-                return Err(RunError::TimeLimit {
-                    at: self.now(),
-                    next,
-                });
-            }
-            self.step()?;
+        match self.run_views(None, &mut []) {
+            super::End::Failed(e) => Err(e),
+            _ => Ok(()),
         }
-        Ok(())
-    }
-
-    /// Runs while `go_on` says so and events remain; returns the step that stopped it, if any.
-    pub fn run_while(
-        &mut self,
-        mut go_on: impl FnMut(&World, &Step) -> bool,
-    ) -> Result<Option<Step>, RunError> {
-        while let Some(step) = self.step()? {
-            if !go_on(self, &step) {
-                return Ok(Some(step));
-            }
-        }
-        Ok(None)
     }
 
     fn event_limit_error(&self) -> RunError {

@@ -197,11 +197,16 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
     }
 }
 
+/// Writes one record as one line.
+pub fn write_line<W: Write>(view: &TextView, r: &Record, mut out: W) -> io::Result<()> {
+    serde_json::to_writer(&mut out, &line(view, r))?;
+    out.write_all(b"\n")
+}
+
 /// Writes one line per record; returns how many.
 pub fn write_jsonl<W: Write>(view: &TextView, records: &[Record], mut out: W) -> io::Result<usize> {
     for r in records {
-        serde_json::to_writer(&mut out, &line(view, r))?;
-        out.write_all(b"\n")?;
+        write_line(view, r, &mut out)?;
     }
     out.flush()?;
     Ok(records.len())

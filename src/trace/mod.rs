@@ -2,8 +2,9 @@
 //!
 //! Records are small enums holding ids, numbers and shared frame buffers; nothing is formatted
 //! when they are made. Every view (the text log, expectations, pcap, ladder diagrams, the
-//! stepper) reads the same records. When nobody listens ([`Trace::off`]), producers skip
-//! building records entirely: `if trace.on() { trace.push(..) }`.
+//! stepper) takes the same records, as they are made, through one small interface
+//! ([`Subscriber`]). When nobody listens ([`Trace::off`]), producers skip building records
+//! entirely: `if trace.on() { trace.push(..) }`.
 
 pub mod describe;
 pub mod dissect;
@@ -12,12 +13,13 @@ pub mod ladder;
 pub mod pcap;
 pub mod tcpgraph;
 pub mod text;
+pub mod writers;
 
 use crate::arp::{ArpEvent, ArpInputError, ArpParseError};
 use crate::ethernet::{Frame, FrameError, MacAddr};
 use crate::icmp::{DestUnreachableCode, IcmpRepr, TimeExceededCode};
 use crate::ip::{IpProtocol, Ipv4Cidr, Ipv4ParseError};
-use crate::sim::{FrameId, LinkId, NodeId};
+use crate::sim::{FrameId, LinkId, NodeId, World};
 use crate::switch::{Forwarding, Learned};
 use crate::time::{Duration, Instant};
 use std::net::Ipv4Addr;
@@ -568,11 +570,32 @@ pub struct Record {
     pub event: TraceEvent,
 }
 
-/// The record store. Off by default in benchmarks; on when any view or expectation listens.
+/// A view of a run: it takes the records as they are made. After every event the driver (the
+/// one run loop, [`crate::sim::World::publish`]) hands the event's records to each subscriber,
+/// with the world as it is after that event (for names: nodes, links, interfaces, apps).
+/// Adding a view touches no producer; a view keeps only what it draws.
+pub trait Subscriber {
+    /// The run is about to start in `world` (a view that writes a header writes it now).
+    fn start(&mut self, _world: &World) {}
+    /// One record, in the order they were made.
+    fn record(&mut self, world: &World, r: &Record);
+    /// The run is over: write what is still held (a capture's last frames), flush.
+    fn finish(&mut self, _world: &World) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The record store of a world. Producers push records; who reads them depends on how it was
+/// made: [`Trace::off`] (nobody: producers skip building records), [`Trace::streaming`] (held
+/// only until the run loop hands them to its subscribers, so memory does not grow with the run)
+/// or [`Trace::recording`] (every record kept, for tests and views that need the whole history).
 #[derive(Debug, Default)]
 pub struct Trace {
     enabled: bool,
+    keep: bool,
     records: Vec<Record>,
+    /// Records before this index were already handed to subscribers.
+    published: usize,
 }
 
 impl Trace {
@@ -580,10 +603,21 @@ impl Trace {
         Trace::default()
     }
 
+    /// Every record is kept for the whole run ([`Trace::records`]).
     pub fn recording() -> Self {
         Trace {
             enabled: true,
-            records: Vec::new(),
+            keep: true,
+            ..Trace::default()
+        }
+    }
+
+    /// Records are made, handed to subscribers after each event, then dropped.
+    pub fn streaming() -> Self {
+        Trace {
+            enabled: true,
+            keep: false,
+            ..Trace::default()
         }
     }
 
@@ -593,6 +627,11 @@ impl Trace {
         self.enabled
     }
 
+    /// Whether the whole history is kept.
+    pub fn keeps(&self) -> bool {
+        self.keep
+    }
+
     #[inline]
     pub fn push(&mut self, time: Instant, node: Option<NodeId>, event: TraceEvent) {
         if self.enabled {
@@ -600,6 +639,8 @@ impl Trace {
         }
     }
 
+    /// The records kept: the whole run so far when recording, else those of the current event
+    /// not yet published.
     pub fn records(&self) -> &[Record] {
         &self.records
     }
@@ -610,5 +651,23 @@ impl Trace {
 
     pub fn is_empty(&self) -> bool {
         self.records.is_empty()
+    }
+
+    /// Takes the records not yet published (the whole store, to be given back with
+    /// [`Trace::put_back`]) and the index of the first unpublished one.
+    pub(crate) fn take_unpublished(&mut self) -> (Vec<Record>, usize) {
+        (std::mem::take(&mut self.records), self.published)
+    }
+
+    /// Gives back what [`Trace::take_unpublished`] took, now published; a streaming trace drops
+    /// the records but keeps the buffer.
+    pub(crate) fn put_back(&mut self, mut records: Vec<Record>) {
+        if !self.keep {
+            records.clear();
+        }
+        self.published = records.len();
+        // Records pushed while the batch was out (none in practice: subscribers cannot push).
+        let newer = std::mem::replace(&mut self.records, records);
+        self.records.extend(newer);
     }
 }

@@ -173,58 +173,134 @@ fn bad_fcs(frame: &[u8]) -> bool {
 
 /// Collects the packets of `records` (a run of `world`) at the capture points of `opts`.
 pub fn capture(world: &World, records: &[Record], opts: &PcapOptions) -> Capture {
-    let view = TextView::new(world, &[]);
-    let points: Vec<CapturePoint> = if opts.points.is_empty() {
-        (0..world.fabric.links.len())
-            .map(|i| CapturePoint::Link(LinkId(i as u32)))
-            .collect()
-    } else {
-        opts.points.clone()
-    };
+    let mut c = Capturer::new(world, opts);
+    let mut packets = Vec::new();
+    for r in records {
+        c.record(world, r, &mut |p| packets.push(p));
+    }
+    c.finish(world, &mut |p| packets.push(p));
+    Capture {
+        interfaces: c.interfaces,
+        packets,
+    }
+}
 
-    // Interfaces: one per captured link, one per port of a captured node.
-    let mut interfaces = Vec::new();
-    let mut link_if: HashMap<LinkId, u32> = HashMap::new();
-    let mut port_if: HashMap<(NodeId, u16), u32> = HashMap::new();
-    for p in &points {
-        match *p {
-            CapturePoint::Link(l) => {
-                if link_if.contains_key(&l) {
-                    continue;
-                }
-                let link = world.link(l);
-                let end = |i: usize| {
-                    let (n, port) = link.ends[i];
-                    format!("{} {}", view.node_name(n), view.port_name(n, port))
-                };
-                link_if.insert(l, interfaces.len() as u32);
-                interfaces.push(CaptureInterface {
-                    name: link.name.clone(),
-                    description: format!("netlab link {}: {} <-> {}", link.name, end(0), end(1)),
-                });
-            }
-            CapturePoint::Node(n) => {
-                for port in 0..world.fabric.ports[n.0 as usize].len() as u16 {
-                    if port_if.contains_key(&(n, port)) || world.link_at(n, port).is_none() {
+/// Which packet a record gives at a capture interface (its bytes and comment are settled when
+/// it is released: a link packet of a damaged frame waits for the far end's copy).
+struct Held {
+    interface: u32,
+    time: Instant,
+    id: FrameId,
+    frame: Frame,
+    at: HeldKind,
+    /// The number of the record that made it (its hurt is settled once a later record came).
+    seq: u64,
+}
+
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum HeldKind {
+    /// Sent onto a captured link (the far end's bytes are written).
+    LinkTx,
+    /// Sent by a captured node.
+    NodeTx,
+    /// Received by a captured node.
+    NodeRx,
+}
+
+/// Makes a capture's packets as the records go by, in record order, holding only what is not
+/// settled yet: a frame damaged on the wire until its far end's copy arrives.
+pub struct Capturer {
+    pub interfaces: Vec<CaptureInterface>,
+    link_if: HashMap<LinkId, u32>,
+    port_if: HashMap<(NodeId, u16), u32>,
+    hurt: HashMap<FrameId, Hurt>,
+    last_rx: HashMap<NodeId, (Instant, Hurt, Frame)>,
+    far_end: HashMap<FrameId, Frame>,
+    held: std::collections::VecDeque<Held>,
+    seq: u64,
+}
+
+impl Capturer {
+    /// The capture interfaces of `opts` in `world`: one per captured link, one per port of a
+    /// captured node.
+    pub fn new(world: &World, opts: &PcapOptions) -> Capturer {
+        let view = TextView::new(world, &[]);
+        let points: Vec<CapturePoint> = if opts.points.is_empty() {
+            (0..world.fabric.links.len())
+                .map(|i| CapturePoint::Link(LinkId(i as u32)))
+                .collect()
+        } else {
+            opts.points.clone()
+        };
+        let mut interfaces = Vec::new();
+        let mut link_if: HashMap<LinkId, u32> = HashMap::new();
+        let mut port_if: HashMap<(NodeId, u16), u32> = HashMap::new();
+        for p in &points {
+            match *p {
+                CapturePoint::Link(l) => {
+                    if link_if.contains_key(&l) {
                         continue;
                     }
-                    port_if.insert((n, port), interfaces.len() as u32);
-                    let name = format!("{}:{}", view.node_name(n), view.port_name(n, port));
+                    let link = world.link(l);
+                    let end = |i: usize| {
+                        let (n, port) = link.ends[i];
+                        format!("{} {}", view.node_name(n), view.port_name(n, port))
+                    };
+                    link_if.insert(l, interfaces.len() as u32);
                     interfaces.push(CaptureInterface {
-                        description: format!("netlab node {}, {}", view.node_name(n), name),
-                        name,
+                        name: link.name.clone(),
+                        description: format!(
+                            "netlab link {}: {} <-> {}",
+                            link.name,
+                            end(0),
+                            end(1)
+                        ),
                     });
+                }
+                CapturePoint::Node(n) => {
+                    for port in 0..world.fabric.ports[n.0 as usize].len() as u16 {
+                        if port_if.contains_key(&(n, port)) || world.link_at(n, port).is_none() {
+                            continue;
+                        }
+                        port_if.insert((n, port), interfaces.len() as u32);
+                        let name = format!("{}:{}", view.node_name(n), view.port_name(n, port));
+                        interfaces.push(CaptureInterface {
+                            description: format!("netlab node {}, {}", view.node_name(n), name),
+                            name,
+                        });
+                    }
                 }
             }
         }
+        Capturer {
+            interfaces,
+            link_if,
+            port_if,
+            hurt: HashMap::new(),
+            last_rx: HashMap::new(),
+            far_end: HashMap::new(),
+            held: Default::default(),
+            seq: 0,
+        }
     }
 
-    // First pass: which frames were damaged and how, and the copy the far end got. A relay
-    // sends what it received at that same instant: a damaged frame it passes on stays damaged.
-    let mut hurt: HashMap<FrameId, Hurt> = HashMap::new();
-    let mut last_rx: HashMap<NodeId, (Instant, Hurt, Frame)> = HashMap::new();
-    let mut far_end: HashMap<FrameId, Frame> = HashMap::new();
-    for r in records {
+    /// Takes one record; hands the packets that are settled to `out`, in order.
+    pub fn record(&mut self, world: &World, r: &Record, out: &mut dyn FnMut(Packet)) {
+        self.seq += 1;
+        self.learn(r);
+        self.hold(r);
+        self.release(world, false, out);
+    }
+
+    /// The run is over: hands every packet still held to `out` (a damaged frame still in flight
+    /// is written as sent).
+    pub fn finish(&mut self, world: &World, out: &mut dyn FnMut(Packet)) {
+        self.release(world, true, out);
+    }
+
+    /// Which frames were damaged and how, and the copy the far end got. A relay sends what it
+    /// received at that same instant: a damaged frame it passes on stays damaged.
+    fn learn(&mut self, r: &Record) {
         match &r.event {
             TraceEvent::BitErrors {
                 link,
@@ -237,29 +313,35 @@ pub fn capture(world: &World, records: &[Record], opts: &PcapOptions) -> Capture
                     flipped: *flipped,
                     by_fault: *by_fault,
                 };
-                hurt.insert(*id, Hurt::Here(d));
+                self.hurt.insert(*id, Hurt::Here(d));
             }
             TraceEvent::FrameTx { id, frame, .. } => {
-                if let Some((t, h, got)) = r.node.and_then(|n| last_rx.get(&n)) {
+                if let Some((t, h, got)) = r.node.and_then(|n| self.last_rx.get(&n)) {
                     if *t == r.time && got[..] == frame[..] {
                         let d = match *h {
                             Hurt::Here(d) | Hurt::Before(d, _) => d,
                         };
-                        hurt.insert(*id, Hurt::Before(d, r.node.unwrap_or(NodeId(0))));
+                        self.hurt
+                            .insert(*id, Hurt::Before(d, r.node.unwrap_or(NodeId(0))));
                     }
                 }
             }
-            TraceEvent::FrameRx { id, frame, .. }
+            TraceEvent::FrameRx {
+                link, id, frame, ..
+            }
             | TraceEvent::FrameDropped {
+                link,
                 id,
                 frame,
                 reason: PhyDrop::LinkWentDown,
                 ..
             } => {
-                if let Some(h) = hurt.get(id) {
-                    far_end.insert(*id, frame.clone());
+                if let Some(h) = self.hurt.get(id) {
+                    if self.link_if.contains_key(link) {
+                        self.far_end.insert(*id, frame.clone());
+                    }
                     if let (Some(n), TraceEvent::FrameRx { .. }) = (r.node, &r.event) {
-                        last_rx.insert(n, (r.time, *h, frame.clone()));
+                        self.last_rx.insert(n, (r.time, *h, frame.clone()));
                     }
                 }
             }
@@ -267,8 +349,17 @@ pub fn capture(world: &World, records: &[Record], opts: &PcapOptions) -> Capture
         }
     }
 
-    let mut packets = Vec::new();
-    for r in records {
+    fn hold(&mut self, r: &Record) {
+        let mut push = |interface, id, frame: &Frame, at| {
+            self.held.push_back(Held {
+                interface,
+                time: r.time,
+                id,
+                frame: frame.clone(),
+                at,
+                seq: self.seq,
+            })
+        };
         match &r.event {
             TraceEvent::FrameTx {
                 link,
@@ -277,10 +368,45 @@ pub fn capture(world: &World, records: &[Record], opts: &PcapOptions) -> Capture
                 frame,
                 ..
             } => {
-                let h = hurt.get(id);
-                if let Some(&interface) = link_if.get(link) {
-                    let copy = far_end.get(id);
-                    let bytes = copy.unwrap_or(frame).clone();
+                if let Some(&interface) = self.link_if.get(link) {
+                    push(interface, *id, frame, HeldKind::LinkTx);
+                }
+                if let Some(&interface) = r.node.and_then(|n| self.port_if.get(&(n, *port))) {
+                    push(interface, *id, frame, HeldKind::NodeTx);
+                }
+            }
+            TraceEvent::FrameRx {
+                port, id, frame, ..
+            } => {
+                if let Some(&interface) = r.node.and_then(|n| self.port_if.get(&(n, *port))) {
+                    push(interface, *id, frame, HeldKind::NodeRx);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn release(&mut self, world: &World, all: bool, out: &mut dyn FnMut(Packet)) {
+        let view = TextView::new(world, &[]);
+        while let Some(p) = self.held.front() {
+            // A frame's bit errors are recorded right after its transmission: its damage is
+            // settled once a later record came.
+            let settled = all || p.seq < self.seq;
+            let waits = p.at == HeldKind::LinkTx
+                && self.hurt.contains_key(&p.id)
+                && !self.far_end.contains_key(&p.id);
+            if !settled || (waits && !all) {
+                break;
+            }
+            let Some(p) = self.held.pop_front() else {
+                break;
+            };
+            let h = self.hurt.get(&p.id);
+            let packet = match p.at {
+                HeldKind::LinkTx => {
+                    let copy = self.far_end.remove(&p.id);
+                    let copy = copy.as_ref();
+                    let bytes = copy.unwrap_or(&p.frame).clone();
                     let damaged = bad_fcs(&bytes);
                     let comment = h.map(|h| match (h, copy) {
                         (Hurt::Here(_), Some(_)) => format!(
@@ -294,52 +420,37 @@ pub fn capture(world: &World, records: &[Record], opts: &PcapOptions) -> Capture
                         ),
                         (Hurt::Before(..), _) => format!("corrupted by netlab: {}", h.how(&view)),
                     });
-                    packets.push(Packet {
-                        interface,
-                        time: r.time,
+                    Packet {
+                        interface: p.interface,
+                        time: p.time,
                         frame: bytes,
                         damaged,
                         comment,
-                    });
+                    }
                 }
-                if let Some(&interface) = r.node.and_then(|n| port_if.get(&(n, *port))) {
-                    let comment = h.map(|h| match h {
+                HeldKind::NodeTx => Packet {
+                    interface: p.interface,
+                    time: p.time,
+                    damaged: bad_fcs(&p.frame),
+                    frame: p.frame,
+                    comment: h.map(|h| match h {
                         Hurt::Here(_) => format!(
                             "sent intact; then {}: the receiver gets a bad FCS",
                             h.how(&view)
                         ),
                         Hurt::Before(..) => format!("corrupted by netlab: {}", h.how(&view)),
-                    });
-                    packets.push(Packet {
-                        interface,
-                        time: r.time,
-                        frame: frame.clone(),
-                        damaged: bad_fcs(frame),
-                        comment,
-                    });
-                }
-            }
-            TraceEvent::FrameRx {
-                port, id, frame, ..
-            } => {
-                if let Some(&interface) = r.node.and_then(|n| port_if.get(&(n, *port))) {
-                    packets.push(Packet {
-                        interface,
-                        time: r.time,
-                        frame: frame.clone(),
-                        damaged: bad_fcs(frame),
-                        comment: hurt
-                            .get(id)
-                            .map(|h| format!("corrupted by netlab: {}", h.how(&view))),
-                    });
-                }
-            }
-            _ => {}
+                    }),
+                },
+                HeldKind::NodeRx => Packet {
+                    interface: p.interface,
+                    time: p.time,
+                    damaged: bad_fcs(&p.frame),
+                    frame: p.frame,
+                    comment: h.map(|h| format!("corrupted by netlab: {}", h.how(&view))),
+                },
+            };
+            out(packet);
         }
-    }
-    Capture {
-        interfaces,
-        packets,
     }
 }
 
@@ -357,58 +468,110 @@ impl Capture {
         comment: Option<&str>,
     ) -> io::Result<()> {
         let mut w = PcapngWriter { out };
-        let mut opts = Options::default();
-        if let Some(c) = comment {
-            opts.add(OPT_COMMENT, c.as_bytes());
-        }
-        opts.add(
-            SHB_USERAPPL,
-            concat!("netlab ", env!("CARGO_PKG_VERSION")).as_bytes(),
-        );
-        let mut body = Vec::new();
-        body.extend_from_slice(&BYTE_ORDER_MAGIC.to_le_bytes());
-        body.extend_from_slice(&1u16.to_le_bytes()); // major version
-        body.extend_from_slice(&0u16.to_le_bytes()); // minor version
-        body.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not given
-        w.block(BT_SECTION_HEADER, &body, &opts)?;
-
-        for i in &self.interfaces {
-            let mut opts = Options::default();
-            opts.add(IF_NAME, i.name.as_bytes());
-            opts.add(IF_DESCRIPTION, i.description.as_bytes());
-            opts.add(IF_TSRESOL, &[9]); // 10^-9 s: timestamps are nanoseconds
-            if fcs {
-                opts.add(IF_FCSLEN, &[FCS_LEN as u8]);
-            }
-            let mut body = Vec::new();
-            body.extend_from_slice(&LINKTYPE_ETHERNET.to_le_bytes());
-            body.extend_from_slice(&0u16.to_le_bytes()); // reserved
-            body.extend_from_slice(&SNAPLEN.to_le_bytes());
-            w.block(BT_INTERFACE_DESCRIPTION, &body, &opts)?;
-        }
-
+        w.header(&self.interfaces, fcs, comment)?;
         for p in &self.packets {
-            let data: &[u8] = if fcs {
-                &p.frame
-            } else {
-                &p.frame[..p.frame.len().saturating_sub(FCS_LEN)]
-            };
-            let ns = p.time.as_nanos();
-            let mut body = Vec::with_capacity(20 + data.len() + 3);
-            body.extend_from_slice(&p.interface.to_le_bytes());
-            body.extend_from_slice(&((ns >> 32) as u32).to_le_bytes());
-            body.extend_from_slice(&(ns as u32).to_le_bytes());
-            body.extend_from_slice(&(data.len() as u32).to_le_bytes()); // captured length
-            body.extend_from_slice(&(data.len() as u32).to_le_bytes()); // original length
-            body.extend_from_slice(data);
-            pad4(&mut body);
-            let mut opts = Options::default();
-            if let Some(c) = &p.comment {
-                opts.add(OPT_COMMENT, c.as_bytes());
-            }
-            w.block(BT_ENHANCED_PACKET, &body, &opts)?;
+            w.packet(p, fcs)?;
         }
         w.out.flush()
+    }
+}
+
+/// A capture written as the run goes: the file's header and interfaces first, then each frame
+/// once it is settled. A [`Subscriber`](super::Subscriber) of the run.
+pub struct PcapStream<W: Write> {
+    cap: Capturer,
+    opts: PcapOptions,
+    w: PcapngWriter<W>,
+    /// Frames written so far.
+    pub packets: usize,
+    /// Of which netlab damaged (bad FCS).
+    pub damaged: usize,
+    error: Option<io::Error>,
+}
+
+impl<W: Write> PcapStream<W> {
+    /// The writer, to read what was written (tests, in-memory use).
+    pub fn into_inner(self) -> W {
+        self.w.out
+    }
+
+    /// A capture at the points of `opts`, written to `out` once the run starts.
+    pub fn new(opts: &PcapOptions, out: W) -> Self {
+        PcapStream {
+            cap: Capturer {
+                interfaces: Vec::new(),
+                link_if: HashMap::new(),
+                port_if: HashMap::new(),
+                hurt: HashMap::new(),
+                last_rx: HashMap::new(),
+                far_end: HashMap::new(),
+                held: Default::default(),
+                seq: 0,
+            },
+            opts: opts.clone(),
+            w: PcapngWriter { out },
+            packets: 0,
+            damaged: 0,
+            error: None,
+        }
+    }
+
+    pub fn interfaces(&self) -> &[CaptureInterface] {
+        &self.cap.interfaces
+    }
+
+    fn write(&mut self, world: &World, finish: bool, r: Option<&Record>) {
+        let PcapStream {
+            cap,
+            w,
+            opts,
+            packets,
+            damaged,
+            error,
+        } = self;
+        let fcs = &opts.fcs;
+        let mut out = |p: Packet| {
+            if error.is_some() {
+                return;
+            }
+            *packets += 1;
+            *damaged += p.damaged as usize;
+            if let Err(e) = w.packet(&p, *fcs) {
+                *error = Some(e);
+            }
+        };
+        if let Some(r) = r {
+            cap.record(world, r, &mut out);
+        }
+        if finish {
+            cap.finish(world, &mut out);
+        }
+    }
+}
+
+impl<W: Write> super::Subscriber for PcapStream<W> {
+    /// Writes the header and the interfaces of the capture points in `world`.
+    fn start(&mut self, world: &World) {
+        self.cap = Capturer::new(world, &self.opts);
+        let o = &self.opts;
+        if let Err(e) = self
+            .w
+            .header(&self.cap.interfaces, o.fcs, o.comment.as_deref())
+        {
+            self.error = Some(e);
+        }
+    }
+
+    fn record(&mut self, world: &World, r: &Record) {
+        self.write(world, false, Some(r));
+    }
+
+    fn finish(&mut self, world: &World) -> io::Result<()> {
+        self.write(world, true, None);
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => self.w.out.flush(),
+        }
     }
 }
 
@@ -456,6 +619,68 @@ struct PcapngWriter<W: Write> {
 }
 
 impl<W: Write> PcapngWriter<W> {
+    /// The section header and one interface description per capture interface.
+    fn header(
+        &mut self,
+        interfaces: &[CaptureInterface],
+        fcs: bool,
+        comment: Option<&str>,
+    ) -> io::Result<()> {
+        let mut opts = Options::default();
+        if let Some(c) = comment {
+            opts.add(OPT_COMMENT, c.as_bytes());
+        }
+        opts.add(
+            SHB_USERAPPL,
+            concat!("netlab ", env!("CARGO_PKG_VERSION")).as_bytes(),
+        );
+        let mut body = Vec::new();
+        body.extend_from_slice(&BYTE_ORDER_MAGIC.to_le_bytes());
+        body.extend_from_slice(&1u16.to_le_bytes()); // major version
+        body.extend_from_slice(&0u16.to_le_bytes()); // minor version
+        body.extend_from_slice(&(-1i64).to_le_bytes()); // section length: not given
+        self.block(BT_SECTION_HEADER, &body, &opts)?;
+
+        for i in interfaces {
+            let mut opts = Options::default();
+            opts.add(IF_NAME, i.name.as_bytes());
+            opts.add(IF_DESCRIPTION, i.description.as_bytes());
+            opts.add(IF_TSRESOL, &[9]); // 10^-9 s: timestamps are nanoseconds
+            if fcs {
+                opts.add(IF_FCSLEN, &[FCS_LEN as u8]);
+            }
+            let mut body = Vec::new();
+            body.extend_from_slice(&LINKTYPE_ETHERNET.to_le_bytes());
+            body.extend_from_slice(&0u16.to_le_bytes()); // reserved
+            body.extend_from_slice(&SNAPLEN.to_le_bytes());
+            self.block(BT_INTERFACE_DESCRIPTION, &body, &opts)?;
+        }
+        Ok(())
+    }
+
+    /// One enhanced packet block.
+    fn packet(&mut self, p: &Packet, fcs: bool) -> io::Result<()> {
+        let data: &[u8] = if fcs {
+            &p.frame
+        } else {
+            &p.frame[..p.frame.len().saturating_sub(FCS_LEN)]
+        };
+        let ns = p.time.as_nanos();
+        let mut body = Vec::with_capacity(20 + data.len() + 3);
+        body.extend_from_slice(&p.interface.to_le_bytes());
+        body.extend_from_slice(&((ns >> 32) as u32).to_le_bytes());
+        body.extend_from_slice(&(ns as u32).to_le_bytes());
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes()); // captured length
+        body.extend_from_slice(&(data.len() as u32).to_le_bytes()); // original length
+        body.extend_from_slice(data);
+        pad4(&mut body);
+        let mut opts = Options::default();
+        if let Some(c) = &p.comment {
+            opts.add(OPT_COMMENT, c.as_bytes());
+        }
+        self.block(BT_ENHANCED_PACKET, &body, &opts)
+    }
+
     /// type, total length, body, options (if any), total length again.
     fn block(&mut self, kind: u32, body: &[u8], opts: &Options) -> io::Result<()> {
         debug_assert!(body.len().is_multiple_of(4));

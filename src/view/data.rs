@@ -1,6 +1,6 @@
 //! What `netlab view` puts in its page: one run, as compact JSON.
 //!
-//! The run is replayed event by event (as the stepper does, with [`scenario::step_event`]) and
+//! The run is replayed event by event (as the stepper does, with [`scenario::next_event`]) and
 //! each event's records are projected into the page's tables as they come: the event list, the
 //! frames with their fate, each step's `layers` view ([`crate::step::layers_text`]), and the
 //! nodes' tables re-rendered ([`crate::show::render`]) whenever a record touches them. Frames
@@ -16,7 +16,7 @@ use super::topo::Topology;
 use crate::filter::FrameFilter;
 use crate::scenario::{self, RunOptions, Scenario};
 use crate::show::{self, Table};
-use crate::sim::{FrameId, NodeId, NodeKind, StepKind};
+use crate::sim::{FrameId, Next, NodeId, NodeKind, StepKind};
 use crate::switch::Forwarding;
 use crate::time::Instant;
 use crate::trace::text::TextView;
@@ -171,22 +171,29 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
     let stop = opts.until.or(scn.stop);
     let in_window = |t: Instant| opts.from.is_none_or(|f| t >= f) && opts.to.is_none_or(|x| t <= x);
     let mut index = 0u64;
-    while let Some(next) = world.fabric.queue.peek_time() {
-        if stop.is_some_and(|s| next > s) || (stop.is_none() && next > world.limits.max_time) {
-            break;
-        }
-        if opts.to.is_some_and(|t| next > t) {
-            break;
-        }
+    // Bits flipped on the wire, by frame, for the `layers` text of the frame's arrival.
+    let mut flipped_bits = std::collections::BTreeMap::new();
+    // The window's end is where this replay stops; the run's own stop or quiet end comes first
+    // when earlier (the one run loop, `World::next`, decides).
+    let stop_at = match (stop, opts.to) {
+        (Some(s), Some(t)) => Some(s.min(t)),
+        (s, t) => s.or(t),
+    };
+    loop {
         let before = world.trace().len();
-        let step = match scenario::step_event(scn, &mut world) {
-            Ok(Some(s)) => s,
-            _ => break,
+        let step = match scenario::next_event(scn, &mut world, stop_at, None) {
+            Next::Event(s) => s,
+            Next::Paused | Next::Over(_) => break,
         };
         index += 1;
         let after = world.trace().len();
         if after == before {
             continue;
+        }
+        for r in &world.trace().records()[before..after] {
+            if let TraceEvent::BitErrors { id, flipped, .. } = r.event {
+                flipped_bits.insert(id, flipped);
+            }
         }
         let mut text_idx = None;
         if in_window(step.time) && !layers_cut {
@@ -200,8 +207,8 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
                     &actions,
                     index,
                     &step,
-                    world.trace().records(),
-                    before..after,
+                    &world.trace().records()[before..after],
+                    &|id| flipped_bits.get(&id).copied(),
                 );
                 layers_bytes += t.len();
                 if layers_bytes > LAYERS_BUDGET {
@@ -239,7 +246,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
             slot.1.push((ns(step.time), text));
         }
     }
-    let more_after = world.fabric.queue.peek_time().is_some();
+    let more_after = world.next_event_time(None).is_some();
     let records = world.trace().records();
     let view = TextView::new(&world, &actions);
 

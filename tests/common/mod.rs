@@ -71,6 +71,23 @@ pub fn tcp_apps() -> Hook {
     })
 }
 
+/// [`TCP_PAIR`] with its applications run to the end, every trace record kept (what the stepper
+/// runs, for tests that read the whole history; the stepper itself keeps only the current
+/// event's records).
+#[allow(dead_code)]
+pub fn tcp_pair_world() -> World {
+    use netlab::scenario::next_event;
+    use netlab::sim::Next;
+    use netlab::trace::Trace;
+    let scn = Scenario::parse("tcp-pair.toml", TCP_PAIR).expect("the fixture parses");
+    let mut world = scn.instantiate(None, Trace::recording());
+    let hook = tcp_apps();
+    while let Next::Event(step) = next_event(&scn, &mut world, scn.stop, None) {
+        hook(&mut world, &step);
+    }
+    world
+}
+
 /// A stepper on [`TCP_PAIR`] with its applications.
 pub fn tcp_stepper() -> Stepper {
     let scn = Scenario::parse("tcp-pair.toml", TCP_PAIR).expect("the fixture parses");
