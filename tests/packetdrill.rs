@@ -425,10 +425,9 @@ fn replays_of_the_linux_captures() {
     assert_eq!((r.agreed, r.differed), (1, 0), "{}", r.text);
     // Captured with tcp_syn_linear_timeouts=0: the classic backoff agrees once the replay
     // is told so, and only then.
-    let pkts = pcapread::read(
-        &std::fs::read(dir.join("d_syn_no_answer_exponential.pcap")).unwrap(),
-    )
-    .unwrap();
+    let pkts =
+        pcapread::read(&std::fs::read(dir.join("d_syn_no_answer_exponential.pcap")).unwrap())
+            .unwrap();
     let c = &replay::conversations(&pkts)[0];
     let knob = ["tcp_syn_linear_timeouts=0".to_string()];
     let (r, _, _) = replay::replay_with(c, replay::Side::Client, "exp", &knob).unwrap();

@@ -65,7 +65,11 @@ fn backlog_call(r: &mut Runner, c: &Call, f: Fd) -> Option<Ret> {
         r.backlog.read += n;
     }
     drain_backlog(r);
-    let after = if write { r.backlog.write } else { r.backlog.read };
+    let after = if write {
+        r.backlog.write
+    } else {
+        r.backlog.read
+    };
     if after > if write { before.0 } else { before.1 } {
         r.backlog.waited += 1;
     }

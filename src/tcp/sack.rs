@@ -346,7 +346,11 @@ impl Scoreboard {
     /// edges, and retransmits what is left as one TSO/GSO packet, PSH on its last segment
     /// (sack-route-refresh-ip-tos.pkt on Linux 6.18: `.` 13141:16061 and `P.` 17521:20441).
     pub fn ends_burst_piece(&self, start: SeqNumber, end: SeqNumber) -> bool {
-        let Some(i) = self.segs.iter().position(|s| s.start == start && s.end == end) else {
+        let Some(i) = self
+            .segs
+            .iter()
+            .position(|s| s.start == start && s.end == end)
+        else {
             return false;
         };
         let burst = self.segs[i].burst;

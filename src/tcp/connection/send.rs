@@ -145,7 +145,9 @@ impl Connection {
             self.record_sent(now, seq, seq + len + fin as u32);
             if new_burst_seg {
                 if self.sack_ok {
-                    self.rec.board.set_burst(seq + len + fin as u32, self.burst_id);
+                    self.rec
+                        .board
+                        .set_burst(seq + len + fin as u32, self.burst_id);
                 }
                 burst_last = Some(out.segments.len() - 1);
                 if burst_len == burst_max {

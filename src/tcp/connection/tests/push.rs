@@ -97,7 +97,9 @@ fn a_retransmitted_burst_keeps_psh_only_where_it_is_still_whole() {
     let base = LOCAL_ISS + 1u32;
     let mut ack = peer(0).ack(base + 1460u32).window(65535);
     ack.options.sack_blocks.push(base + 4380u32, base + 5840u32);
-    ack.options.sack_blocks.push(base + 8760u32, base + 14_600u32);
+    ack.options
+        .sack_blocks
+        .push(base + 8760u32, base + 14_600u32);
     let out = deliver(&mut c, t0() + Duration::from_millis(10), &ack);
     let got: Vec<(u32, bool)> = pushes(&out).iter().map(|p| (p.0, p.2)).collect();
     assert_eq!(
