@@ -88,6 +88,34 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Run one scenario many times, over seeds and link settings, on every core: one row per
+    /// run with each expectation's verdict and the counters asked for.
+    ///
+    /// Example: netlab sweep lossy.toml --seeds 1..100 --set link.cable.loss=0,0.01,0.05
+    /// --counter client.tcp_retransmits --csv runs.csv. The rows are in run order (seeds
+    /// slowest, settings fastest) whatever the number of threads.
+    ///
+    /// Exit status: 0 when every run passed, 1 when one failed, 2 for a mistake in the input.
+    Sweep {
+        /// Scenario file
+        file: String,
+        /// Seeds: A..B (both included) or A,B,C
+        #[arg(long, default_value = "1..10")]
+        seeds: String,
+        /// A link setting to vary: link.NAME.KEY=V1,V2,… (KEY: loss, bit_error_rate, delay,
+        /// bandwidth, queue_frames); repeat for a grid
+        #[arg(long = "set")]
+        set: Vec<String>,
+        /// A counter to report per run: NODE.COUNTER or LINK.COUNTER; repeatable
+        #[arg(long = "counter")]
+        counters: Vec<String>,
+        /// Also write the rows as CSV to this file
+        #[arg(long)]
+        csv: Option<String>,
+        /// Worker threads (default: every core)
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Show a frame as the bits on the wire, with a line coding (for learners).
     ///
     /// Either a frame of a scenario (`netlab bits FILE --frame 3`: the 3rd transmission in its
@@ -268,6 +296,14 @@ fn main() -> ExitCode {
             views,
         } => cmd_run(&file, seed, until, quiet, &layer, &node, &show, &views),
         Command::Check { files } => cmd_check(&files),
+        Command::Sweep {
+            file,
+            seeds,
+            set,
+            counters,
+            csv,
+            jobs,
+        } => cmd_sweep(&file, &seeds, &set, &counters, csv.as_deref(), jobs),
         Command::Bits {
             file,
             frame,
@@ -514,6 +550,128 @@ fn print_results(results: &[scenario::CheckResult]) {
             "        ".into()
         };
         outln!("  {mark} {at}  {}    ({})", r.text, r.detail);
+    }
+}
+
+fn cmd_sweep(
+    file: &str,
+    seeds: &str,
+    set: &[String],
+    counters: &[String],
+    csv: Option<&str>,
+    jobs: Option<usize>,
+) -> ExitCode {
+    use netlab::sweep;
+    use std::io::IsTerminal;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let input = || -> Result<_, String> {
+        let seeds = sweep::parse_seeds(seeds)?;
+        let settings = set
+            .iter()
+            .map(|t| sweep::parse_setting(&scn, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = csv.map(OutFile::create).transpose()?;
+        Ok((seeds, settings, out))
+    };
+    let (seeds, settings, out) = match input() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let specs = sweep::expand(&seeds, &settings);
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize| {
+        if terminal {
+            eprint!("\r{done}/{total} runs");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let rows = match sweep::run_all(&scn, &settings, &specs, counters, jobs, &progress) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The table: seed, settings, verdict, the failed expectations' lines, counters.
+    let mut head = vec!["seed".to_string()];
+    head.extend(
+        set.iter()
+            .map(|t| t.split('=').next().unwrap_or("").to_string()),
+    );
+    head.push("result".into());
+    head.extend(counters.iter().cloned());
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut f = vec![r.spec.seed.to_string()];
+            f.extend(r.spec.values.iter().cloned());
+            let failed: Vec<String> = scn
+                .checks
+                .iter()
+                .zip(&r.verdicts)
+                .filter(|(_, ok)| !**ok)
+                .map(|(c, _)| c.line.to_string())
+                .collect();
+            f.push(match (&r.error, failed.is_empty()) {
+                (Some(_), _) => "ERROR (run limit)".into(),
+                (None, true) => "pass".into(),
+                (None, false) => format!("FAIL line {}", failed.join(",")),
+            });
+            f.extend(
+                r.counters
+                    .iter()
+                    .map(|c| c.map_or("-".into(), |v| v.to_string())),
+            );
+            f
+        })
+        .collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].len())
+                .chain([head[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    outln!("{}", line(&head));
+    for r in &table {
+        outln!("{}", line(r));
+    }
+    let passed = rows.iter().filter(|r| r.passed()).count();
+    outln!("{passed} of {} runs passed ({jobs} threads)", rows.len());
+    if let Some(out) = out {
+        let text = sweep::csv(&scn, &settings, counters, &rows);
+        let written = std::fs::write(out.write_path(), text).and_then(|_| out.commit());
+        if let Err(e) = written {
+            eprintln!("error: cannot write the CSV: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if passed == rows.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -124,3 +124,53 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
 }
+
+/// `netlab sweep`: a table row per run in run order, a CSV that says the same, exit 1 when a
+/// run fails, 2 with the valid names when a setting names no link.
+#[test]
+fn sweep_runs_a_grid_and_reports_each_run() {
+    let csv = write_temp("sweep.csv", "");
+    let (code, out, err) = netlab(&[
+        "sweep",
+        "scenarios/lessons/tcp-vs-udp-lossy.toml",
+        "--seeds",
+        "1..2",
+        "--set",
+        "link.udp_cable.loss=0,0.9",
+        "--counter",
+        "udp_cable.frames",
+        "--csv",
+        &csv,
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[0].starts_with("seed  link.udp_cable.loss  result"),
+        "{out}"
+    );
+    assert_eq!(rows.len(), 1 + 4 + 1, "{out}");
+    assert!(
+        rows[1].starts_with("1     0 ") && rows[4].starts_with("2     0.9"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL line") && out.ends_with("2 of 4 runs passed (2 threads)\n"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(
+        text.starts_with("seed,link.udp_cable.loss,passed,"),
+        "{text}"
+    );
+    let (code, _, err) = netlab(&[
+        "sweep",
+        "scenarios/lessons/tcp-vs-udp-lossy.toml",
+        "--set",
+        "link.nope.loss=0",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the links are tcp_cable, udp_cable"), "{err}");
+}
