@@ -12,7 +12,8 @@
 //!
 //! Without tshark the test says so loudly and fails when `CI` is set.
 
-use std::io::Write;
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,24 +48,6 @@ struct Seg {
     kinds: Vec<u8>,
     isn: u32,
     tsval: Option<u32>,
-}
-
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "\n*** WARNING: tshark is not installed: netlab was NOT compared with the Linux \
-             captures. Install it with `apt-get install -y tshark`. ***\n"
-        );
-        if std::env::var_os("CI").is_some() {
-            panic!("tshark is required under CI (CI is set) and it is missing");
-        }
-    }
-    ok
 }
 
 fn option_kinds(hex: &str) -> Vec<u8> {
@@ -292,7 +275,7 @@ fn compare(name: &str, linux: &[Seg], netlab: &[Seg]) -> Vec<String> {
 
 #[test]
 fn netlab_speaks_tcp_as_the_linux_captures_show() {
-    if !tshark_available() {
+    if !support::tshark_available("the comparison with the Linux captures was") {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));

@@ -13,29 +13,13 @@
 //! (`tests/linux_captures.rs` compares the others).
 //! Without tshark the tests say so and fail when `CI` is set.
 
+mod support;
+
 use netlab::scenario::{self, Outcome, RunOptions, Scenario};
 use netlab::trace::pcap::{self, CapturePoint, PcapOptions};
 use netlab::trace::{PhyDrop, TraceEvent};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "\n*** WARNING: tshark is not installed: netlab was NOT compared with Linux's captures ***\n"
-        );
-        if std::env::var_os("CI").is_some() {
-            panic!("tshark is required under CI (CI is set) and it is missing");
-        }
-    }
-    ok
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -155,7 +139,7 @@ fn c2_shape(segs: &[Seg], client: &str) -> C2 {
 
 #[test]
 fn blackhole_matches_linux_c2() {
-    if !tshark_available() {
+    if !support::tshark_available("the comparison with Linux's recovery captures was") {
         return;
     }
     let linux = c2_shape(
@@ -243,7 +227,7 @@ fn resent(segs: &[Seg], src: &str) -> usize {
 
 #[test]
 fn loss5_matches_linux_c() {
-    if !tshark_available() {
+    if !support::tshark_available("the comparison with Linux's recovery captures was") {
         return;
     }
     let linux = segments(&root().join("tests/fixtures/linux/c_1MB_loss5_cubic.pcap"));

@@ -1,28 +1,10 @@
 //! Every scenario in `scenarios/` passes its own expectations, and runs deterministically.
 
+mod support;
+
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::trace::text::TextView;
 use std::path::PathBuf;
-
-/// Every `.toml` under `scenarios/`, subfolders included, sorted.
-fn scenario_files() -> Vec<PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("scenarios/ is readable") {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
-        }
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    files.sort();
-    assert!(!files.is_empty(), "no scenarios found in {}", dir.display());
-    files
-}
 
 /// The whole text log of a run, as `netlab run` prints it.
 fn trace_text(scn: &Scenario, seed: Option<u64>) -> String {
@@ -46,7 +28,7 @@ fn trace_text(scn: &Scenario, seed: Option<u64>) -> String {
 #[test]
 fn every_scenario_passes_its_expectations() {
     let mut failures = Vec::new();
-    for f in scenario_files() {
+    for f in support::scenario_files() {
         let path = f.to_string_lossy().to_string();
         let scn = match Scenario::load(&path) {
             Ok(s) => s,
@@ -74,7 +56,7 @@ fn every_scenario_passes_its_expectations() {
 
 #[test]
 fn same_scenario_and_seed_give_a_byte_identical_trace() {
-    for f in scenario_files() {
+    for f in support::scenario_files() {
         let scn = Scenario::load(&f.to_string_lossy()).unwrap();
         let a = trace_text(&scn, None);
         let b = trace_text(&scn, None);

@@ -3,32 +3,14 @@
 //! byte-identical to the ones made from the whole history afterwards, and the expectations
 //! judged online give the same verdicts. Also: a streaming run keeps no history.
 
+mod support;
+
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::time::{Duration, Instant};
 use netlab::trace::pcap::{self, PcapOptions, PcapStream};
 use netlab::trace::text::TextView;
 use netlab::trace::writers::{JsonLines, TextLog};
 use netlab::trace::{json, Subscriber};
-use std::path::PathBuf;
-
-fn scenario_files() -> Vec<PathBuf> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("scenarios/ is readable") {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
-        }
-    }
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    files.sort();
-    assert!(files.len() > 10, "scenarios found in {}", dir.display());
-    files
-}
 
 /// (text log, JSON Lines, pcapng, verdicts) from the whole kept trace, after the run.
 fn batch(scn: &Scenario, opts: &RunOptions, pcap: &PcapOptions) -> [Vec<u8>; 4] {
@@ -75,7 +57,7 @@ fn streamed(scn: &Scenario, opts: &RunOptions, pcap: &PcapOptions) -> [Vec<u8>; 
 #[test]
 fn streamed_views_are_byte_identical_to_views_of_the_kept_trace() {
     let names = ["text log", "JSON Lines", "pcapng", "verdicts"];
-    for f in scenario_files() {
+    for f in support::scenario_files() {
         let path = f.to_string_lossy().to_string();
         let scn = Scenario::load(&path).unwrap();
         // Random scenarios at a second seed too; the storm's start only (its whole run is
