@@ -617,7 +617,9 @@ struct ViewArgs {
     /// corrupted (default: no FCS, like a Linux capture)
     #[arg(long, requires = "pcap")]
     pcap_fcs: bool,
-    /// Capture only at these links or nodes (comma-separated names; default: every link)
+    /// Capture at these links or nodes (comma-separated names). Default: each frame once, on
+    /// the link its sender put it on (not the copies switches and routers pass on), so that
+    /// Wireshark's TCP analysis sees each segment once
     #[arg(
         long,
         value_delimiter = ',',
