@@ -142,6 +142,44 @@ pub struct Stepper {
     next_break: u32,
 }
 
+/// The command words, for completion.
+const COMMANDS: &[&str] = &[
+    "next", "until", "continue", "back", "where", "layers", "fields", "show", "break", "breaks",
+    "delete", "help", "quit",
+];
+
+/// The words that complete the last word of `line`, among the full `lines`: those whose
+/// earlier words are the line's, word for word.
+pub fn complete_in(lines: &[String], line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (done, typing) = if line.is_empty() || line.ends_with(char::is_whitespace) {
+        (&words[..], "")
+    } else {
+        (&words[..words.len() - 1], words[words.len() - 1])
+    };
+    let mut out: Vec<String> = Vec::new();
+    for l in lines {
+        let lw: Vec<&str> = l.split(' ').collect();
+        if lw.len() > done.len() && lw[..done.len()] == *done && lw[done.len()].starts_with(typing) {
+            let w = lw[done.len()].to_string();
+            if !out.contains(&w) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
+/// `t` in seconds, to the microsecond (to the nanosecond when it has nanoseconds).
+fn seconds(t: Instant) -> String {
+    let ns = t.as_nanos();
+    if ns % 1000 == 0 {
+        format!("{}.{:06}", ns / 1_000_000_000, ns % 1_000_000_000 / 1000)
+    } else {
+        format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+    }
+}
+
 const HELP: &str = "\
 commands:
   next, n [N]          run the next event (N events) and print what it did
@@ -156,7 +194,8 @@ commands:
   break node NAME      stop at events at a node
   break layer NAME     stop at events of a layer (phy, eth, switch, arp, ip, icmp, udp, tcp,
                        socket, app, scenario)
-  break state STATE    stop when a TCP connection enters STATE (e.g. TIME_WAIT)
+  break state STATE    stop when a TCP connection enters STATE (TIME_WAIT; netstat and ss
+                       names too: SYN_RCVD, SYN-RECV, ESTAB)
   break filter \"WORDS\" stop when a matching frame is sent or arrives (e.g. \"tcp syn\")
   break time TIME      stop at the first event at or after TIME
   break call NAME      stop when a program's call NAME (recv, accept…) blocks or returns
@@ -225,6 +264,38 @@ impl Stepper {
         s
     }
 
+    /// The prompt of an interactive session, with where the run is: `(netlab 1.000043 #5) `
+    /// (the current event's time in seconds and its number; `#0` before the first event).
+    pub fn prompt(&self) -> String {
+        let t = self.current.as_ref().map_or(Instant::ZERO, |c| c.step.time);
+        format!("(netlab {} #{}) ", seconds(t), self.event_index())
+    }
+
+    /// What an interactive session says when the input ends (Ctrl-D at the prompt).
+    pub const GOODBYE: &'static str = "goodbye (end of input)\n";
+
+    /// Every command line Tab completion can build, word by word: the commands, their
+    /// arguments (breakpoint kinds, layers, states, tables) and node names.
+    pub fn completion_lines(&self) -> Vec<String> {
+        let mut v: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+        v.push("next state".into());
+        for n in &self.world.nodes {
+            v.push(format!("break node {}", n.name));
+            for t in ["arp", "routes", "mac", "sockets", "counters"] {
+                v.push(format!("show {t} {}", n.name));
+            }
+        }
+        v.extend(Layer::ALL.iter().map(|l| format!("break layer {}", l.name())));
+        v.extend(State::ALL.iter().map(|s| format!("break state {}", s.name())));
+        v.extend(["filter", "time", "call"].map(|k| format!("break {k}")));
+        v
+    }
+
+    /// Completions of the word being typed at the end of `line` (whole words).
+    pub fn complete(&self, line: &str) -> Vec<String> {
+        complete_in(&self.completion_lines(), line)
+    }
+
     /// Reads commands from `input` until `quit` or the end of the input, writing the answers to
     /// `out`. `echo` repeats each command after a prompt (for transcripts of scripted
     /// sessions); `prompt` prints a prompt before reading (for a terminal).
@@ -239,10 +310,15 @@ impl Stepper {
         let mut lines = input.lines();
         loop {
             if prompt {
-                write!(out, "(netlab) ")?;
+                write!(out, "{}", self.prompt())?;
                 out.flush()?;
             }
-            let Some(line) = lines.next() else { break };
+            let Some(line) = lines.next() else {
+                if prompt {
+                    write!(out, "\n{}", Self::GOODBYE)?;
+                }
+                break;
+            };
             let line = line?;
             if echo {
                 writeln!(out, "(netlab) {}", line.trim_end())?;
@@ -745,19 +821,17 @@ impl Stepper {
                     );
                 }
             },
-            ("state", [name]) => {
-                let want = name.to_ascii_uppercase().replace('-', "_");
-                match State::ALL.iter().find(|s| s.name() == want) {
-                    Some(s) => Breakpoint::State(*s),
-                    None => {
-                        let all: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
-                        return format!(
-                            "error: unknown TCP state `{name}`: expected one of {}",
-                            all.join(", ")
-                        );
-                    }
+            ("state", [name]) => match State::from_name(name) {
+                Some(s) => Breakpoint::State(s),
+                None => {
+                    let all: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+                    return format!(
+                        "error: unknown TCP state `{name}`: expected one of {} (or the \
+                         netstat/ss names: SYN_RCVD, SYN-RECV, ESTAB, FIN-WAIT-1…)",
+                        all.join(", ")
+                    );
                 }
-            }
+            },
             ("filter", words) if !words.is_empty() => {
                 let text = words.join(" ");
                 let world = &self.world;
@@ -778,9 +852,17 @@ impl Stepper {
             }
             _ => return USAGE.into(),
         };
+        let what = self.describe_break(&b);
+        if let Some((id, _)) = self
+            .breaks
+            .iter()
+            .find(|(_, old)| self.describe_break(old) == what)
+        {
+            return format!("breakpoint {id} already stops at {what}: nothing added");
+        }
         let id = self.next_break;
         self.next_break += 1;
-        let text = format!("breakpoint {id}: {}", self.describe_break(&b));
+        let text = format!("breakpoint {id}: {what}");
         self.breaks.push((id, b));
         text
     }
