@@ -612,7 +612,9 @@ fn tab_completes_commands_arguments_and_names() {
     assert_eq!(st.complete("show arp r"), ["r1"]);
     assert_eq!(st.complete("break state TIME"), ["TIME_WAIT"]);
     assert!(st.complete("frobnicate ").is_empty());
-    assert_eq!(st.complete("").len(), 13);
+    assert_eq!(st.complete("do b"), ["bob"]);
+    assert_eq!(st.complete("link alice--lan1 "), ["down", "up"]);
+    assert_eq!(st.complete("").len(), 16);
 }
 
 /// At a real terminal (a pseudo-terminal driven by python3): the Up arrow recalls the last
@@ -644,4 +646,54 @@ fn at_a_terminal_the_stepper_edits_lines() {
     assert!(text.contains("breakpoint 1 already stops at node alice"), "{text}");
     assert!(text.contains("breakpoint 2: state SYN_RECEIVED"), "{text}");
     assert!(text.contains("goodbye"), "{text}");
+}
+
+/// `do`, `link` and `expect` act on the paused world; `back` replays what was done before the
+/// event it goes back to and undoes what came after.
+#[test]
+fn acting_on_the_paused_world_is_replayed_by_back() {
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    st.execute("next");
+    assert_eq!(
+        st.execute("expect p1.received == 0").text,
+        "holds: p1.received == 0 (received is 0)\n"
+    );
+    let t = st.execute("do alice ping bob count=1 as=extra").text;
+    assert!(t.starts_with("will do at t=1.000000000"), "{t}");
+    let t = st.execute("next").text;
+    assert!(t.contains("timeline action: alice ping bob count=1 as=extra"), "{t}");
+    // A mistake is an answer, located in the words typed, not in a rewritten file.
+    let t = st.execute("do frob ping bob").text;
+    assert!(t.starts_with("error: no node called `frob`"), "{t}");
+    assert!(st.execute("expect frob arp has bob").text.starts_with("error:"));
+    // Run on: alice's two pings (the file's and ours) are answered.
+    st.execute("until 3s");
+    assert!(st.execute("expect alice.icmp_rx == 3").text.starts_with("holds"));
+    assert!(st
+        .execute("expect seen \"icmp\" by=r1 == 6")
+        .text
+        .starts_with("holds"));
+    // back replays our ping where we gave it: the same world.
+    let before = st.execute("show counters alice").text;
+    st.execute("back");
+    st.execute("next");
+    assert_eq!(st.execute("show counters alice").text, before);
+    // Taking the cable down: nothing more reaches bob.
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    st.execute("next");
+    st.execute("link alice--lan1 down");
+    st.execute("continue");
+    assert!(st.execute("expect p1.received == 0").text.starts_with("holds"));
+    assert!(st
+        .execute("expect seen \"icmp\" by=bob == 0")
+        .text
+        .starts_with("holds"));
+    // Going back before it undoes it.
+    st.execute("back");
+    let mut t = String::new();
+    while !t.contains("back at the start") {
+        t = st.execute("back").text;
+    }
+    st.execute("continue");
+    assert!(st.execute("expect p1.received == 2").text.starts_with("holds"));
 }
