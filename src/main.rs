@@ -959,14 +959,14 @@ impl rustyline::Helper for StepHelper<'_> {}
 fn step_terminal(stepper: &mut netlab::step::Stepper) -> ExitCode {
     use rustyline::error::ReadlineError;
     let candidates = std::cell::RefCell::new(None);
-    let mut editor = match rustyline::Editor::<StepHelper, rustyline::history::DefaultHistory>::new()
-    {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: cannot read the terminal: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let mut editor =
+        match rustyline::Editor::<StepHelper, rustyline::history::DefaultHistory>::new() {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot read the terminal: {e}");
+                return ExitCode::from(2);
+            }
+        };
     editor.set_helper(Some(StepHelper(&candidates)));
     print!("{}", stepper.banner());
     loop {

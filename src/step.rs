@@ -167,7 +167,8 @@ pub fn complete_in(lines: &[String], line: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for l in lines {
         let lw: Vec<&str> = l.split(' ').collect();
-        if lw.len() > done.len() && lw[..done.len()] == *done && lw[done.len()].starts_with(typing) {
+        if lw.len() > done.len() && lw[..done.len()] == *done && lw[done.len()].starts_with(typing)
+        {
             let w = lw[done.len()].to_string();
             if !out.contains(&w) {
                 out.push(w);
@@ -180,7 +181,7 @@ pub fn complete_in(lines: &[String], line: &str) -> Vec<String> {
 /// `t` in seconds, to the microsecond (to the nanosecond when it has nanoseconds).
 fn seconds(t: Instant) -> String {
     let ns = t.as_nanos();
-    if ns % 1000 == 0 {
+    if ns.is_multiple_of(1000) {
         format!("{}.{:06}", ns / 1_000_000_000, ns % 1_000_000_000 / 1000)
     } else {
         format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
@@ -310,8 +311,16 @@ impl Stepper {
                 v.push(format!("show {t} {}", n.name));
             }
         }
-        v.extend(Layer::ALL.iter().map(|l| format!("break layer {}", l.name())));
-        v.extend(State::ALL.iter().map(|s| format!("break state {}", s.name())));
+        v.extend(
+            Layer::ALL
+                .iter()
+                .map(|l| format!("break layer {}", l.name())),
+        );
+        v.extend(
+            State::ALL
+                .iter()
+                .map(|s| format!("break state {}", s.name())),
+        );
         v.extend(["filter", "time", "call"].map(|k| format!("break {k}")));
         v
     }
@@ -875,7 +884,11 @@ impl Stepper {
         }
         let mut s = String::from("back one event (re-ran the scenario from t=0");
         if !self.acts.is_empty() {
-            let _ = write!(s, ", with your {} action(s) where you gave them", self.acts.len());
+            let _ = write!(
+                s,
+                ", with your {} action(s) where you gave them",
+                self.acts.len()
+            );
         }
         if undone > 0 {
             let _ = write!(s, "; {undone} action(s) you gave later are undone");

@@ -153,7 +153,9 @@ fn expected(o: &Outcome, point: Where) -> (usize, usize) {
     let mut taken = BTreeSet::new();
     for r in recs {
         match &r.event {
-            TraceEvent::FrameTx { link, frame, id, .. } => {
+            TraceEvent::FrameTx {
+                link, frame, id, ..
+            } => {
                 if on(link, r.node, frame) {
                     frames += 1;
                     taken.insert(*id);

@@ -584,13 +584,19 @@ fn breakpoints_are_not_added_twice_and_states_take_netstat_names() {
             "breakpoint 1 already stops at state SYN_RECEIVED: nothing added\n"
         );
     }
-    assert_eq!(st.execute("break node server").text, "breakpoint 2: node server\n");
+    assert_eq!(
+        st.execute("break node server").text,
+        "breakpoint 2: node server\n"
+    );
     assert!(st
         .execute("break node server")
         .text
         .contains("already stops at node server"));
     assert_eq!(st.execute("breaks").text.lines().count(), 2);
-    assert!(st.execute("break state ESTAB").text.starts_with("breakpoint 3:"));
+    assert!(st
+        .execute("break state ESTAB")
+        .text
+        .starts_with("breakpoint 3:"));
     assert!(st
         .execute("break state SYN")
         .text
@@ -624,7 +630,10 @@ fn tab_completes_commands_arguments_and_names() {
 fn at_a_terminal_the_stepper_edits_lines() {
     let py = Command::new("python3").arg("--version").output();
     if !py.is_ok_and(|o| o.status.success()) {
-        assert!(std::env::var_os("CI").is_none(), "python3 is required under CI");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 is required under CI"
+        );
         eprintln!("WARNING: python3 missing: the terminal session was NOT tested");
         return;
     }
@@ -637,13 +646,19 @@ fn at_a_terminal_the_stepper_edits_lines() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
-    assert!(!text.contains("^[[A") && !text.contains("unknown command"), "{text}");
+    assert!(
+        !text.contains("^[[A") && !text.contains("unknown command"),
+        "{text}"
+    );
     // `next`, then the arrow's `next` again: events 1 and 2.
     assert!(text.contains("-- event 1 at"), "{text}");
     assert!(text.contains("-- event 2 at"), "{text}");
     assert!(text.contains("(netlab 1.000010760 #2) "), "{text}");
     assert!(text.contains("breakpoint 1: node alice"), "{text}");
-    assert!(text.contains("breakpoint 1 already stops at node alice"), "{text}");
+    assert!(
+        text.contains("breakpoint 1 already stops at node alice"),
+        "{text}"
+    );
     assert!(text.contains("breakpoint 2: state SYN_RECEIVED"), "{text}");
     assert!(text.contains("goodbye"), "{text}");
 }
@@ -661,14 +676,23 @@ fn acting_on_the_paused_world_is_replayed_by_back() {
     let t = st.execute("do alice ping bob count=1 as=extra").text;
     assert!(t.starts_with("will do at t=1.000000000"), "{t}");
     let t = st.execute("next").text;
-    assert!(t.contains("timeline action: alice ping bob count=1 as=extra"), "{t}");
+    assert!(
+        t.contains("timeline action: alice ping bob count=1 as=extra"),
+        "{t}"
+    );
     // A mistake is an answer, located in the words typed, not in a rewritten file.
     let t = st.execute("do frob ping bob").text;
     assert!(t.starts_with("error: no node called `frob`"), "{t}");
-    assert!(st.execute("expect frob arp has bob").text.starts_with("error:"));
+    assert!(st
+        .execute("expect frob arp has bob")
+        .text
+        .starts_with("error:"));
     // Run on: alice's two pings (the file's and ours) are answered.
     st.execute("until 3s");
-    assert!(st.execute("expect alice.icmp_rx == 3").text.starts_with("holds"));
+    assert!(st
+        .execute("expect alice.icmp_rx == 3")
+        .text
+        .starts_with("holds"));
     assert!(st
         .execute("expect seen \"icmp\" by=r1 == 6")
         .text
@@ -683,7 +707,10 @@ fn acting_on_the_paused_world_is_replayed_by_back() {
     st.execute("next");
     st.execute("link alice--lan1 down");
     st.execute("continue");
-    assert!(st.execute("expect p1.received == 0").text.starts_with("holds"));
+    assert!(st
+        .execute("expect p1.received == 0")
+        .text
+        .starts_with("holds"));
     assert!(st
         .execute("expect seen \"icmp\" by=bob == 0")
         .text
@@ -695,5 +722,8 @@ fn acting_on_the_paused_world_is_replayed_by_back() {
         t = st.execute("back").text;
     }
     st.execute("continue");
-    assert!(st.execute("expect p1.received == 2").text.starts_with("holds"));
+    assert!(st
+        .execute("expect p1.received == 2")
+        .text
+        .starts_with("holds"));
 }

@@ -109,7 +109,10 @@ fn every_record_has_named_documented_fields() {
                 }
                 // A Rust debug form (`Foo { a: 1 }`, `Some(..)`) is not a named field.
                 if let Value::String(s) = value {
-                    if key != "output" && key != "message" && key != "summary" && key != "reason"
+                    if key != "output"
+                        && key != "message"
+                        && key != "summary"
+                        && key != "reason"
                         && (s.contains(" { ") || s.starts_with("Some(") || s.contains("::"))
                     {
                         problems.insert(format!("{kind}.{key} looks like a debug string: {s}"));
@@ -124,7 +127,10 @@ fn every_record_has_named_documented_fields() {
         }
     }
     for (k, keys) in &seen {
-        eprintln!("{k}: {}", keys.iter().cloned().collect::<Vec<_>>().join(" "));
+        eprintln!(
+            "{k}: {}",
+            keys.iter().cloned().collect::<Vec<_>>().join(" ")
+        );
     }
     assert!(
         problems.is_empty(),
@@ -133,5 +139,10 @@ fn every_record_has_named_documented_fields() {
     );
     // The shipped scenarios write most kinds; the rest are checked by the unit tests of
     // `trace::json` (one record of each kind).
-    assert!(seen.len() >= 20, "{} kinds seen: {:?}", seen.len(), seen.keys());
+    assert!(
+        seen.len() >= 20,
+        "{} kinds seen: {:?}",
+        seen.len(),
+        seen.keys()
+    );
 }

@@ -163,7 +163,13 @@ mod tests {
 
     #[test]
     fn states_by_their_usual_names() {
-        for n in ["SYN_RCVD", "SYN-RECV", "syn_recv", "SYN_RECEIVED", "SYN-RECEIVED"] {
+        for n in [
+            "SYN_RCVD",
+            "SYN-RECV",
+            "syn_recv",
+            "SYN_RECEIVED",
+            "SYN-RECEIVED",
+        ] {
             assert_eq!(State::from_name(n), Some(State::SynReceived), "{n}");
         }
         assert_eq!(State::from_name("ESTAB"), Some(State::Established));

@@ -13,8 +13,8 @@
 use super::text::TextView;
 use super::{describe, AppEvent, ArpIgnore, CallResult, IcmpKind, NicDrop, Record, TraceEvent};
 use crate::arp::ArpEvent;
-use crate::tcp::TcpEvent;
 use crate::switch::{Forwarding, Learned};
+use crate::tcp::TcpEvent;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
@@ -195,7 +195,9 @@ fn tcp_fields(e: &TcpEvent) -> Value {
         TcpEvent::StateChanged { from, to, cause } => json!({
             "event": "state_changed", "from": from.name(), "state": to.name(), "cause": snake(cause),
         }),
-        TcpEvent::Error(err) => json!({ "event": "error", "error": snake(err), "message": err.to_string() }),
+        TcpEvent::Error(err) => {
+            json!({ "event": "error", "error": snake(err), "message": err.to_string() })
+        }
         TcpEvent::Retransmit {
             seq: s,
             len,
@@ -600,7 +602,10 @@ mod tests {
     #[test]
     fn hex_and_kind_names() {
         assert_eq!(hex(&[0x00, 0xab, 0x10]), "00ab10");
-        assert_eq!(snake(crate::tcp::TransitionCause::AbortOnData), "abort_on_data");
+        assert_eq!(
+            snake(crate::tcp::TransitionCause::AbortOnData),
+            "abort_on_data"
+        );
         let e = TraceEvent::Action { index: 2 };
         assert_eq!(kind_name(&e), "action");
         let e = TraceEvent::LinkState {

@@ -122,7 +122,10 @@ fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
     match &world.node(n).kind {
         NodeKind::Host(h) if h.is_router() => {
             let ipv4 = frame.len() >= 34 && frame[12..14] == [0x08, 0x00];
-            !ipv4 || h.is_local_addr(std::net::Ipv4Addr::new(frame[26], frame[27], frame[28], frame[29]))
+            !ipv4
+                || h.is_local_addr(std::net::Ipv4Addr::new(
+                    frame[26], frame[27], frame[28], frame[29],
+                ))
         }
         NodeKind::Host(_) => true,
         NodeKind::Switch(_) | NodeKind::Hub(_) => false,
@@ -262,9 +265,8 @@ impl Capturer {
         let points: Vec<CapturePoint> = if first_hop {
             // The links a host or router is plugged into: the others (between switches and
             // hubs) carry no frame on its first hop.
-            let host = |(n, _): (NodeId, u16)| {
-                matches!(world.node(n).kind, crate::sim::NodeKind::Host(_))
-            };
+            let host =
+                |(n, _): (NodeId, u16)| matches!(world.node(n).kind, crate::sim::NodeKind::Host(_));
             every_link(world)
                 .into_iter()
                 .filter(|p| match p {
