@@ -227,7 +227,7 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
     for &id in &ids {
         if let NodeKind::Host(h) = &w.node(id).kind {
             replies += h
-                .apps
+                .apps()
                 .iter()
                 .filter_map(|a| a.counter("received"))
                 .sum::<u64>();
@@ -293,7 +293,7 @@ fn start(w: &mut World, node: NodeId, name: &str, app: crate::apps::sock::Socket
 
 fn app_counter(w: &World, node: NodeId, name: &str) -> u64 {
     match &w.node(node).kind {
-        NodeKind::Host(h) => h.apps.iter().filter_map(|a| a.counter(name)).sum(),
+        NodeKind::Host(h) => h.apps().iter().filter_map(|a| a.counter(name)).sum(),
         _ => 0,
     }
 }
@@ -617,6 +617,14 @@ pub fn run_all(
             Box::new(move || many_conn(if quick { 2000 } else { 10_000 })),
         ),
     ];
+    // Scaling cases that take minutes: only when asked for by name (`--case "many-conn 100000"`).
+    let mut all = all;
+    for n in [100_000u32, 1_000_000] {
+        let name = format!("many-conn {n}");
+        if only == Some(name.as_str()) {
+            all.push((name, Box::new(move || many_conn(n))));
+        }
+    }
     let cases: Vec<BenchResult> = all
         .iter()
         // An exact name runs that case alone; otherwise every case containing the text.

@@ -526,7 +526,8 @@ fn cmd_check(files: &[String]) -> ExitCode {
                 outln!("ERROR {e}");
             }
             Ok(scn) => {
-                let outcome = scenario::run(&scn, &RunOptions::default());
+                // No view reads the records: they stream past the expectations and are gone.
+                let (outcome, _) = scenario::run_streaming(&scn, &RunOptions::default(), &mut []);
                 if outcome.passed() {
                     outln!("PASS  {f} ({} expectations)", outcome.results.len());
                 } else {
@@ -561,16 +562,21 @@ fn cmd_bits(
             Ok(s) => s,
             Err(e) => return report(e),
         };
-        let outcome = scenario::run(&scn, &RunOptions::default());
-        let found = outcome
-            .world
-            .trace()
-            .records()
-            .iter()
-            .find_map(|r| match &r.event {
-                TraceEvent::FrameTx { id, frame, .. } if id.0 == frame_no => Some(frame.clone()),
-                _ => None,
-            });
+        // Keep only the one frame asked for as the records stream past.
+        struct FindFrame(u64, Option<netlab::ethernet::Frame>);
+        impl netlab::trace::Subscriber for FindFrame {
+            fn record(&mut self, _: &netlab::sim::World, r: &netlab::trace::Record) {
+                match &r.event {
+                    TraceEvent::FrameTx { id, frame, .. } if id.0 == self.0 && self.1.is_none() => {
+                        self.1 = Some(frame.clone())
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut finder = FindFrame(frame_no, None);
+        let _ = scenario::run_streaming(&scn, &RunOptions::default(), &mut [&mut finder]);
+        let found = finder.1;
         match found {
             Some(f) => f,
             None => {

@@ -793,24 +793,24 @@ impl Host {
         let mut out = std::mem::take(&mut self.scratch_app_out);
         if let Some(i) = f(&mut self.apps, &mut out) {
             self.carry_out(io, i, &mut out);
+            self.reschedule_app(i);
         }
         out.clear();
         self.scratch_app_out = out;
     }
 
     pub(super) fn run_app_timers(&mut self, io: &mut NodeIo) {
-        for i in 0..self.apps.len() {
-            if self.apps[i].poll_at().is_some_and(|t| t <= io.now) {
-                if matches!(self.apps[i].kind, AppKind::Socket(_)) {
-                    self.poll_socket_app(io, i);
-                    continue;
-                }
-                let mut out = std::mem::take(&mut self.scratch_app_out);
-                self.apps[i].on_timer(io.now, &mut out);
-                self.carry_out(io, i, &mut out);
-                out.clear();
-                self.scratch_app_out = out;
+        for i in self.take_due_apps(io.now) {
+            if matches!(self.apps[i].kind, AppKind::Socket(_)) {
+                self.poll_socket_app(io, i);
+                continue;
             }
+            let mut out = std::mem::take(&mut self.scratch_app_out);
+            self.apps[i].on_timer(io.now, &mut out);
+            self.carry_out(io, i, &mut out);
+            out.clear();
+            self.scratch_app_out = out;
+            self.reschedule_app(i);
         }
     }
 

@@ -22,7 +22,8 @@ use crate::ip::{Ipv4Cidr, Reassembler, ReassemblyConfig, RoutingTable};
 use crate::sim::{FrameId, NodeIo};
 use crate::time::Instant;
 use crate::trace::{NicDrop, TraceEvent};
-use std::collections::VecDeque;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::net::Ipv4Addr;
 
 /// Interface index used in records for the loopback "interface" (`lo`).
@@ -166,7 +167,12 @@ pub struct Host {
     next_ident: u16,
     /// Datagrams to this host itself, delivered at the next wake (same instant).
     loopback: VecDeque<Vec<u8>>,
-    pub apps: Vec<App>,
+    apps: Vec<App>,
+    /// Application deadlines, earliest first, so an event costs O(log apps), not a scan of
+    /// every application ever started (issue #12: 100,000 finished apps were polled on every
+    /// event). Lazy: an entry counts only while `app_due` still holds its time.
+    app_timers: BinaryHeap<Reverse<(Instant, u16)>>,
+    app_due: Vec<Option<Instant>>,
     pub sockets: Sockets,
     scratch_app_out: Vec<AppOut>,
     scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
@@ -202,6 +208,8 @@ impl Host {
             next_ident: 1,
             loopback: VecDeque::new(),
             apps: Vec::new(),
+            app_timers: BinaryHeap::new(),
+            app_due: Vec::new(),
             sockets,
             scratch_app_out: Vec::new(),
             scratch_arp: Vec::new(),
@@ -253,9 +261,7 @@ impl Host {
         }
         consider(self.reassembler.poll_at());
         consider(self.sockets.poll_at());
-        for app in &self.apps {
-            consider(app.poll_at());
-        }
+        consider(self.app_timers.peek().map(|Reverse((t, _))| *t));
         next
     }
 
@@ -360,6 +366,8 @@ impl Host {
     pub fn start_app(&mut self, io: &mut NodeIo, app: App) {
         let socket_app = matches!(app.kind, AppKind::Socket(_));
         self.apps.push(app);
+        self.app_due.push(None);
+        self.reschedule_app(self.apps.len() - 1);
         if socket_app {
             self.poll_socket_app(io, self.apps.len() - 1);
             self.run_ready_apps(io);
@@ -382,6 +390,54 @@ impl Host {
         } else {
             self.apps[i].kind = kind;
         }
+        self.reschedule_app(i);
+    }
+
+    /// The applications, in the order they were started (their index is their `app` number).
+    pub fn apps(&self) -> &[App] {
+        &self.apps
+    }
+
+    /// Files application `i`'s next deadline after anything that may have changed it.
+    pub(super) fn reschedule_app(&mut self, i: usize) {
+        let due = self.apps[i].poll_at();
+        if self.app_due[i] != due {
+            self.app_due[i] = due;
+            if let Some(t) = due {
+                self.app_timers.push(Reverse((t, i as u16)));
+            }
+        }
+        self.drop_stale_app_timers();
+    }
+
+    /// Pops entries that no longer say an application's deadline, so the head is true.
+    fn drop_stale_app_timers(&mut self) {
+        while let Some(&Reverse((t, i))) = self.app_timers.peek() {
+            if self.app_due[i as usize] == Some(t) {
+                break;
+            }
+            self.app_timers.pop();
+        }
+    }
+
+    /// The applications due at `now`, by index, each once; their deadlines are cleared (the
+    /// caller runs them and reschedules them).
+    pub(super) fn take_due_apps(&mut self, now: Instant) -> Vec<usize> {
+        let mut due = Vec::new();
+        while let Some(&Reverse((t, i))) = self.app_timers.peek() {
+            if t > now {
+                break;
+            }
+            self.app_timers.pop();
+            if self.app_due[i as usize] == Some(t) {
+                self.app_due[i as usize] = None;
+                due.push(i as usize);
+            }
+        }
+        self.drop_stale_app_timers();
+        // Index order, as the scan this replaces ran them (traces stay identical).
+        due.sort_unstable();
+        due
     }
 
     /// Polls the applications whose sockets became ready, until none is.

@@ -30,15 +30,29 @@ pub(crate) struct Names<'a> {
     pub links: &'a [LinkSpec],
     /// The scenario's stop time: nothing can happen, and nothing can be checked, after it.
     pub stop: Option<Instant>,
+    /// Name → index, so each timeline or expectation line resolves its names in O(log n), not
+    /// by a scan (loading 20,000 hosts and lines was quadratic, issue #12).
+    node_index: BTreeMap<&'a str, usize>,
+    link_index: BTreeMap<&'a str, usize>,
 }
 
-impl Names<'_> {
+impl<'a> Names<'a> {
+    pub fn new(nodes: &'a [NodeSpec], links: &'a [LinkSpec], stop: Option<Instant>) -> Self {
+        Names {
+            nodes,
+            links,
+            stop,
+            node_index: index_by_name(nodes.iter().map(|n| n.name.as_str())),
+            link_index: index_by_name(links.iter().map(|l| l.name.as_str())),
+        }
+    }
+
     pub fn node(&self, name: &str) -> Option<usize> {
-        self.nodes.iter().position(|n| n.name == name)
+        self.node_index.get(name).copied()
     }
 
     pub fn link(&self, name: &str) -> Option<usize> {
-        self.links.iter().position(|l| l.name == name)
+        self.link_index.get(name).copied()
     }
 
     /// "the nodes are `a`, `b`", for an error about a name that is none of them.
@@ -107,6 +121,15 @@ impl Names<'_> {
 }
 
 // ---------- values with units ----------
+
+/// Name → position of its first occurrence (as a scan would find it).
+fn index_by_name<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+    let mut index = BTreeMap::new();
+    for (i, n) in names.enumerate() {
+        index.entry(n).or_insert(i);
+    }
+    index
+}
 
 fn value_text(src: &Src, v: &Sp<toml::Value>, example: &str) -> Result<String, ScenarioError> {
     match v.get_ref() {
@@ -392,6 +415,10 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         span: std::ops::Range<usize>,
     }
     let mut pending = Vec::new();
+    let node_index: BTreeMap<String, usize> = index_by_name(nodes.iter().map(|n| n.name.as_str()))
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     for l in file.link.iter_mut() {
         let span = l.span();
         let l = l.get_mut();
@@ -414,7 +441,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                 Some((n, p)) => (n, Some(p)),
                 None => (text.as_str(), None),
             };
-            let Some(node) = nodes.iter().position(|n| n.name == node_name) else {
+            let Some(&node) = node_index.get(node_name) else {
                 let known: Vec<_> = nodes.iter().map(|n| format!("`{}`", n.name)).collect();
                 let the_nodes = if known.is_empty() {
                     "the file has no nodes ([[host]], [[switch]], [[hub]])".to_string()
@@ -536,11 +563,15 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             config,
         });
     }
+    // Ports are only ever taken, so a node's lowest free port never moves down: each search
+    // starts where the last one ended (a 5,000-port switch was a quadratic search).
+    let mut lowest_free = vec![0u16; nodes.len()];
     for p in pending {
         let node = &nodes[p.node];
-        let next = (0u16..)
+        let next = (lowest_free[p.node]..)
             .find(|k| !used[p.node].contains_key(k))
             .unwrap_or(u16::MAX);
+        lowest_free[p.node] = next;
         let limit = match &node.kind {
             NodeSpecKind::Host { interfaces, .. } => Some(interfaces.len() as u16),
             _ => port_limit[p.node].as_ref().map(|(l, _)| *l),
@@ -598,11 +629,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         }
     }
 
-    let names_ctx = Names {
-        nodes: &nodes,
-        links: &links,
-        stop,
-    };
+    let names_ctx = Names::new(&nodes, &links, stop);
     let mut apps = timeline::AppNames::new();
     let actions = match &file.timeline {
         Some(t) => timeline::parse(src, &names_ctx, &t.get_ref().steps, &mut apps)?,

@@ -941,7 +941,7 @@ impl Check {
                         Target::Link(l) => world.link_counter(LinkId(*l as u32), name),
                         Target::App(n, app) => match &world.node(NodeId(*n as u32)).kind {
                             NodeKind::Host(h) => h
-                                .apps
+                                .apps()
                                 .iter()
                                 .find(|a| &a.name == app)
                                 .and_then(|a| a.counter(name)),
@@ -1120,7 +1120,7 @@ impl Check {
                     return Some((false, "not a host".into()));
                 };
                 let script = h
-                    .apps
+                    .apps()
                     .iter()
                     .find(|a| &a.name == app)
                     .and_then(|a| match &a.kind {
@@ -1181,17 +1181,17 @@ impl Check {
                 let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
                     return Some((false, "not a host".into()));
                 };
-                let program = h
-                    .apps
-                    .iter()
-                    .find(|a| &a.name == app)
-                    .and_then(|a| match &a.kind {
-                        crate::apps::AppKind::Socket(s) => match s.as_ref() {
-                            crate::apps::sock::SocketApp::Python(p) => Some(p),
+                let program =
+                    h.apps()
+                        .iter()
+                        .find(|a| &a.name == app)
+                        .and_then(|a| match &a.kind {
+                            crate::apps::AppKind::Socket(s) => match s.as_ref() {
+                                crate::apps::sock::SocketApp::Python(p) => Some(p),
+                                _ => None,
+                            },
                             _ => None,
-                        },
-                        _ => None,
-                    });
+                        });
                 let Some(p) = program else {
                     return Some((false, format!("{app} never started")));
                 };
@@ -1265,7 +1265,7 @@ impl Check {
                 let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
                     return Some((false, "not a host".into()));
                 };
-                let Some(index) = h.apps.iter().position(|a| &a.name == app) else {
+                let Some(index) = h.apps().iter().position(|a| &a.name == app) else {
                     return Some((false, format!("{app} never ran")));
                 };
                 let none = BTreeMap::new();

@@ -139,7 +139,43 @@ bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, python, or a socket call suc
 `s = socket(tcp)`";
 
 /// Applications the timeline starts, by name: (node, kind).
-pub(crate) type AppNames = BTreeMap<String, (usize, &'static str)>;
+/// Application names with their node and kind. Derefs to the map for lookups; new names go
+/// through [`AppNames::insert`], and generated names (`ping1`, `ping2`…) continue from a counter
+/// per prefix, so naming the n-th application is not a search over the n−1 before it.
+#[derive(Debug, Default)]
+pub(crate) struct AppNames {
+    names: BTreeMap<String, (usize, &'static str)>,
+    next: BTreeMap<String, u64>,
+}
+
+impl AppNames {
+    pub fn new() -> Self {
+        AppNames::default()
+    }
+
+    pub fn insert(&mut self, name: String, value: (usize, &'static str)) {
+        self.names.insert(name, value);
+    }
+
+    /// `PREFIXk` for the smallest k, from the last one given, that names nothing yet.
+    fn generate(&mut self, prefix: &str) -> String {
+        let k = self.next.entry(prefix.to_string()).or_insert(1);
+        loop {
+            let name = format!("{prefix}{k}");
+            *k += 1;
+            if !self.names.contains_key(&name) {
+                return name;
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for AppNames {
+    type Target = BTreeMap<String, (usize, &'static str)>;
+    fn deref(&self) -> &Self::Target {
+        &self.names
+    }
+}
 
 /// Parses the `steps` of a `[timeline]`.
 pub(crate) fn parse(
@@ -574,10 +610,7 @@ pub(crate) fn app_name(
             }
             w.value
         }
-        None => (1..)
-            .map(|k| format!("{prefix}{k}"))
-            .find(|n| !apps.contains_key(n))
-            .expect("a free name"),
+        None => apps.generate(prefix),
     };
     apps.insert(name.clone(), (node, kind));
     Ok(name)

@@ -42,7 +42,10 @@ impl<'a> TextView<'a> {
     /// The name the scenario gave an application.
     pub fn app_name(&self, node: NodeId, app: u16) -> &str {
         match &self.world.node(node).kind {
-            NodeKind::Host(h) => h.apps.get(app as usize).map_or("app", |a| a.name.as_str()),
+            NodeKind::Host(h) => h
+                .apps()
+                .get(app as usize)
+                .map_or("app", |a| a.name.as_str()),
             _ => "app",
         }
     }

@@ -135,13 +135,15 @@ struct FrameRow {
 
 /// Replays `scn` and collects everything the page shows.
 pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
-    let outcome = scenario::run(
+    // The verdicts only: the records stream past (the replay below keeps what the page shows).
+    let (outcome, _) = scenario::run_streaming(
         scn,
         &RunOptions {
             seed: opts.seed,
             until: opts.until,
             ..Default::default()
         },
+        &mut [],
     );
     let actions = scn.action_texts();
     let mut world = scn.instantiate(opts.seed, Trace::recording());

@@ -86,6 +86,10 @@ pub struct Sockets {
     conns: HashMap<(SocketAddrV4, SocketAddrV4), SocketId>,
     listening: HashMap<u16, SocketId>,
     udp_ports: HashMap<u16, SocketId>,
+    /// How many TCP sockets (bound but unconnected, or connected, TIME_WAIT included) hold each
+    /// local port, so choosing an ephemeral port does not scan every socket (issue #12: at
+    /// 100,000 connections that scan was half the run).
+    tcp_ports: HashMap<u16, u32>,
     timers: BinaryHeap<Reverse<(Instant, u32)>>,
     scheduled: Vec<Option<Instant>>,
     next_port: u16,
@@ -109,6 +113,7 @@ impl Sockets {
             conns: HashMap::default(),
             listening: HashMap::default(),
             udp_ports: HashMap::default(),
+            tcp_ports: HashMap::default(),
             timers: BinaryHeap::new(),
             scheduled: Vec::new(),
             next_port,
@@ -141,7 +146,42 @@ impl Sockets {
         self.slots.get_mut(id.0 as usize).and_then(|s| s.as_mut())
     }
 
+    /// The local port a socket holds in `tcp_ports`, if any.
+    fn tcp_port(s: &Socket) -> Option<u16> {
+        match s.kind {
+            SockKind::TcpFresh | SockKind::TcpConn(_) => s.local.map(|l| l.port()),
+            _ => None,
+        }
+    }
+
+    fn hold_port(&mut self, port: Option<u16>) {
+        if let Some(p) = port {
+            *self.tcp_ports.entry(p).or_insert(0) += 1;
+        }
+    }
+
+    fn release_port(&mut self, port: Option<u16>) {
+        if let Some(p) = port {
+            if let Some(n) = self.tcp_ports.get_mut(&p) {
+                *n -= 1;
+                if *n == 0 {
+                    self.tcp_ports.remove(&p);
+                }
+            }
+        }
+    }
+
+    /// Empties slot `i` (its port is released).
+    fn remove(&mut self, i: u32) {
+        if let Some(s) = self.slots[i as usize].take() {
+            self.release_port(Sockets::tcp_port(&s));
+        }
+        self.scheduled[i as usize] = None;
+        self.free.push(i);
+    }
+
     fn insert(&mut self, s: Socket) -> SocketId {
+        self.hold_port(Sockets::tcp_port(&s));
         if let Some(i) = self.free.pop() {
             self.slots[i as usize] = Some(s);
             self.scheduled[i as usize] = None;
@@ -157,11 +197,7 @@ impl Sockets {
         match ty {
             SockType::Dgram => self.udp_ports.contains_key(&port),
             SockType::Stream => {
-                self.listening.contains_key(&port)
-                    || self.slots.iter().flatten().any(|s| {
-                        matches!(s.kind, SockKind::TcpFresh | SockKind::TcpConn(_))
-                            && s.local.is_some_and(|l| l.port() == port)
-                    })
+                self.listening.contains_key(&port) || self.tcp_ports.contains_key(&port)
             }
         }
     }
@@ -413,9 +449,7 @@ impl Host {
         if self.sockets.conns.get(&key) == Some(&id) {
             self.sockets.conns.remove(&key);
         }
-        self.sockets.slots[id.0 as usize] = None;
-        self.sockets.scheduled[id.0 as usize] = None;
-        self.sockets.free.push(id.0);
+        self.sockets.remove(id.0);
     }
 
     /// A TCP segment for this host arrived (`data` is the IP payload).
@@ -701,6 +735,9 @@ impl Host {
         if let Some(s) = self.sockets.get_mut(id) {
             s.local = Some(SocketAddrV4::new(*addr.ip(), port));
         }
+        if ty == SockType::Stream {
+            self.sockets.hold_port(Some(port));
+        }
         Ok(())
     }
 
@@ -717,6 +754,7 @@ impl Host {
             return Err(SocketError::InvalidArgument);
         }
         let local = s.local.expect("bound above");
+        let held = Sockets::tcp_port(s);
         s.kind = SockKind::TcpListen(ListenSock {
             port: local.port(),
             ip: *local.ip(),
@@ -725,6 +763,7 @@ impl Host {
             listeners: BTreeMap::new(),
         });
         self.sockets.listening.insert(local.port(), id);
+        self.sockets.release_port(held);
         Ok(())
     }
 
@@ -851,8 +890,11 @@ impl Host {
         let mut conn = conn.map_err(|_| SocketError::InvalidArgument)?;
         let s = self.sockets.get_mut(id).expect("checked above");
         conn.set_nodelay(s.nodelay);
+        let held = Sockets::tcp_port(s);
         s.local = Some(local);
         s.kind = SockKind::TcpConn(Box::new(conn));
+        self.sockets.release_port(held);
+        self.sockets.hold_port(Some(local.port()));
         self.sockets.conns.insert((local, remote), id);
         self.flush_tcp(io, local, remote);
         self.sockets.rearm(id);
@@ -1154,9 +1196,7 @@ impl Host {
     }
 
     fn free_slot(&mut self, id: SocketId) {
-        self.sockets.slots[id.0 as usize] = None;
-        self.sockets.scheduled[id.0 as usize] = None;
-        self.sockets.free.push(id.0);
+        self.sockets.remove(id.0);
     }
 
     /// `getsockname()`.
@@ -1205,4 +1245,71 @@ fn unreachable_listener(local: SocketAddrV4, config: &TcpConfig) -> Listener {
         config,
     )
     .expect("loopback with a nonzero port is a valid listening address")
+}
+
+#[cfg(test)]
+mod port_tests {
+    use super::*;
+    use crate::scenario::{self, RunOptions, Scenario};
+    use crate::sim::NodeKind;
+
+    impl Sockets {
+        /// `tcp_ports` recounted from the sockets themselves.
+        fn ports_by_scan(&self) -> HashMap<u16, u32> {
+            let mut m = HashMap::default();
+            for s in self.slots.iter().flatten() {
+                if let Some(p) = Sockets::tcp_port(s) {
+                    *m.entry(p).or_insert(0) += 1;
+                }
+            }
+            m
+        }
+    }
+
+    /// The port table that replaced the scan agrees with a scan at every end state a program
+    /// reaches: bound, listening, connected, closed into TIME_WAIT, reaped.
+    #[test]
+    fn the_port_table_agrees_with_the_sockets() {
+        let text = r#"[scenario]
+description = "ports held and released"
+[[host]]
+name = "server"
+ip = "10.0.0.2/24"
+[[host]]
+name = "client"
+ip = "10.0.0.1/24"
+tcp = { time_wait = "2s" }
+[[link]]
+between = ["client", "server"]
+[timeline]
+steps = '''
+0s server echo-server port=7
+1s client/main a = socket(tcp)
+1s client/main connect(a, server, 7)
+1s client/main close(a)
+1s client/main b = socket(tcp)
+1s client/main bind(b, 0.0.0.0, 4000)
+1s client/main c = socket(tcp)
+1s client/main connect(c, server, 7)
+'''
+"#;
+        let scn = Scenario::parse("ports.toml", text).unwrap();
+        for until_ms in [1_500, 2_500, 10_000] {
+            let opts = RunOptions {
+                until: Some(crate::time::Instant::from_nanos(until_ms * 1_000_000)),
+                ..RunOptions::default()
+            };
+            let o = scenario::run(&scn, &opts);
+            for n in ["client", "server"] {
+                let NodeKind::Host(h) = &o.world.node(o.world.node_id(n).unwrap()).kind else {
+                    unreachable!()
+                };
+                assert_eq!(
+                    h.sockets.tcp_ports,
+                    h.sockets.ports_by_scan(),
+                    "{n} at {until_ms} ms"
+                );
+            }
+        }
+    }
 }
