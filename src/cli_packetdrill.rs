@@ -186,6 +186,10 @@ pub struct ReplayArgs {
     /// Write the conversation as a packetdrill script instead of replaying it
     #[arg(long, value_name = "OUT.pkt")]
     emit_pkt: Option<String>,
+    /// A setting of the capture host that differs from the linux profile's defaults, as
+    /// `tcp_syn_linear_timeouts=0` (repeatable; the knobs packetdrill scripts may set)
+    #[arg(long, value_name = "KNOB=VALUE")]
+    sysctl: Vec<String>,
 }
 
 #[derive(Copy, Clone, clap::ValueEnum)]
@@ -233,9 +237,13 @@ pub fn cmd_replay(a: &ReplayArgs) -> ExitCode {
         ReplaySide::Client => replay::Side::Client,
         ReplaySide::Server => replay::Side::Server,
     };
+    if let Err(e) = replay::check_sysctls(&a.sysctl) {
+        eprintln!("error: --sysctl: {e}");
+        return ExitCode::from(2);
+    }
     let title = format!("{} conversation {}", a.capture, a.conn);
     if let Some(path) = &a.emit_pkt {
-        return match replay::to_script(c, side, &title) {
+        return match replay::to_script_with(c, side, &title, &a.sysctl) {
             Ok((s, _)) => match std::fs::write(path, s) {
                 Ok(()) => {
                     eprintln!("wrote {path}");
@@ -252,7 +260,7 @@ pub fn cmd_replay(a: &ReplayArgs) -> ExitCode {
             }
         };
     }
-    match replay::replay(c, side, &title) {
+    match replay::replay_with(c, side, &title, &a.sysctl) {
         Ok((r, _, _)) => {
             println!(
                 "replay of {title}, netlab as the {}:",

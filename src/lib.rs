@@ -20,6 +20,7 @@ pub mod show;
 pub mod sim;
 pub mod socket;
 pub mod step;
+pub mod sweep;
 pub mod switch;
 pub mod tcp;
 pub mod time;

@@ -88,6 +88,34 @@ enum Command {
         #[arg(required = true)]
         files: Vec<String>,
     },
+    /// Run one scenario many times, over seeds and link settings, on every core: one row per
+    /// run with each expectation's verdict and the counters asked for.
+    ///
+    /// Example: netlab sweep lossy.toml --seeds 1..100 --set link.cable.loss=0,0.01,0.05
+    /// --counter client.tcp_retransmits --csv runs.csv. The rows are in run order (seeds
+    /// slowest, settings fastest) whatever the number of threads.
+    ///
+    /// Exit status: 0 when every run passed, 1 when one failed, 2 for a mistake in the input.
+    Sweep {
+        /// Scenario file
+        file: String,
+        /// Seeds: A..B (both included) or A,B,C
+        #[arg(long, default_value = "1..10")]
+        seeds: String,
+        /// A link setting to vary: link.NAME.KEY=V1,V2,… (KEY: loss, bit_error_rate, delay,
+        /// bandwidth, queue_frames); repeat for a grid
+        #[arg(long = "set")]
+        set: Vec<String>,
+        /// A counter to report per run: NODE.COUNTER or LINK.COUNTER; repeatable
+        #[arg(long = "counter")]
+        counters: Vec<String>,
+        /// Also write the rows as CSV to this file
+        #[arg(long)]
+        csv: Option<String>,
+        /// Worker threads (default: every core)
+        #[arg(long)]
+        jobs: Option<usize>,
+    },
     /// Show a frame as the bits on the wire, with a line coding (for learners).
     ///
     /// Either a frame of a scenario (`netlab bits FILE --frame 3`: the 3rd transmission in its
@@ -107,6 +135,9 @@ enum Command {
         /// Payload bytes to draw before summarising the rest
         #[arg(long, default_value_t = 8)]
         max_payload: usize,
+        /// Write the drawing to this SVG file instead of printing it
+        #[arg(long, value_name = "OUT.svg")]
+        svg: Option<String>,
     },
     /// Draw a ladder diagram: one column per host, one arrow per frame, time going down.
     ///
@@ -165,6 +196,8 @@ enum Command {
         /// three
         #[arg(long, value_enum, default_value_t = netlab::trace::tcpgraph::GraphKind::All)]
         kind: netlab::trace::tcpgraph::GraphKind,
+        #[command(flatten)]
+        graph: GraphArgs,
         /// Seed for every random choice (overrides the file's `seed`)
         #[arg(long)]
         seed: Option<u64>,
@@ -268,13 +301,22 @@ fn main() -> ExitCode {
             views,
         } => cmd_run(&file, seed, until, quiet, &layer, &node, &show, &views),
         Command::Check { files } => cmd_check(&files),
+        Command::Sweep {
+            file,
+            seeds,
+            set,
+            counters,
+            csv,
+            jobs,
+        } => cmd_sweep(&file, &seeds, &set, &counters, csv.as_deref(), jobs),
         Command::Bits {
             file,
             frame,
             text,
             coding,
             max_payload,
-        } => cmd_bits(file, frame, text, coding, max_payload),
+            svg,
+        } => cmd_bits(file, frame, text, coding, max_payload, svg.as_deref()),
         Command::Ladder {
             file,
             hosts,
@@ -294,9 +336,10 @@ fn main() -> ExitCode {
             port,
             svg,
             kind,
+            graph,
             seed,
             until,
-        } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, seed, until),
+        } => cmd_tcpgraph(&file, conn, port, svg.as_deref(), kind, &graph, seed, until),
         Command::Topo { file, svg } => cmd_topo(&file, svg.as_deref()),
         Command::View {
             file,
@@ -517,6 +560,128 @@ fn print_results(results: &[scenario::CheckResult]) {
     }
 }
 
+fn cmd_sweep(
+    file: &str,
+    seeds: &str,
+    set: &[String],
+    counters: &[String],
+    csv: Option<&str>,
+    jobs: Option<usize>,
+) -> ExitCode {
+    use netlab::sweep;
+    use std::io::IsTerminal;
+    let scn = match Scenario::load(file) {
+        Ok(s) => s,
+        Err(e) => return report(e),
+    };
+    let input = || -> Result<_, String> {
+        let seeds = sweep::parse_seeds(seeds)?;
+        let settings = set
+            .iter()
+            .map(|t| sweep::parse_setting(&scn, t))
+            .collect::<Result<Vec<_>, _>>()?;
+        let out = csv.map(OutFile::create).transpose()?;
+        Ok((seeds, settings, out))
+    };
+    let (seeds, settings, out) = match input() {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let specs = sweep::expand(&seeds, &settings);
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let terminal = std::io::stderr().is_terminal();
+    let progress = |done: usize, total: usize| {
+        if terminal {
+            eprint!("\r{done}/{total} runs");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let rows = match sweep::run_all(&scn, &settings, &specs, counters, jobs, &progress) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // The table: seed, settings, verdict, the failed expectations' lines, counters.
+    let mut head = vec!["seed".to_string()];
+    head.extend(
+        set.iter()
+            .map(|t| t.split('=').next().unwrap_or("").to_string()),
+    );
+    head.push("result".into());
+    head.extend(counters.iter().cloned());
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let mut f = vec![r.spec.seed.to_string()];
+            f.extend(r.spec.values.iter().cloned());
+            let failed: Vec<String> = scn
+                .checks
+                .iter()
+                .zip(&r.verdicts)
+                .filter(|(_, ok)| !**ok)
+                .map(|(c, _)| c.line.to_string())
+                .collect();
+            f.push(match (&r.error, failed.is_empty()) {
+                (Some(_), _) => "ERROR (run limit)".into(),
+                (None, true) => "pass".into(),
+                (None, false) => format!("FAIL line {}", failed.join(",")),
+            });
+            f.extend(
+                r.counters
+                    .iter()
+                    .map(|c| c.map_or("-".into(), |v| v.to_string())),
+            );
+            f
+        })
+        .collect();
+    let widths: Vec<usize> = (0..head.len())
+        .map(|i| {
+            table
+                .iter()
+                .map(|r| r[i].len())
+                .chain([head[i].len()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    outln!("{}", line(&head));
+    for r in &table {
+        outln!("{}", line(r));
+    }
+    let passed = rows.iter().filter(|r| r.passed()).count();
+    outln!("{passed} of {} runs passed ({jobs} threads)", rows.len());
+    if let Some(out) = out {
+        let text = sweep::csv(&scn, &settings, counters, &rows);
+        let written = std::fs::write(out.write_path(), text).and_then(|_| out.commit());
+        if let Err(e) = written {
+            eprintln!("error: cannot write the CSV: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if passed == rows.len() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
 fn cmd_check(files: &[String]) -> ExitCode {
     let (mut failed, mut broken) = (false, false);
     for f in files {
@@ -555,8 +720,17 @@ fn cmd_bits(
     text: Option<String>,
     coding: LineCoding,
     max_payload: usize,
+    svg: Option<&str>,
 ) -> ExitCode {
     use netlab::ethernet::{self, EthernetRepr, MacAddr};
+    // The output file is checked before the run.
+    let out = match svg.map(OutFile::create).transpose() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     let frame = if let Some(file) = file {
         let scn = match Scenario::load(&file) {
             Ok(s) => s,
@@ -605,8 +779,19 @@ fn cmd_bits(
             payload.as_bytes(),
         )
     };
-    outln!("frame: {}", netlab::trace::describe::frame(&frame));
-    out!("{}", bits::render(&frame, coding, max_payload));
+    let title = format!("frame: {}", netlab::trace::describe::frame(&frame));
+    let Some(out) = out else {
+        outln!("{title}");
+        out!("{}", bits::render(&frame, coding, max_payload));
+        return ExitCode::SUCCESS;
+    };
+    let path = out.path().display().to_string();
+    let picture = bits::render_svg(&frame, coding, max_payload, &title);
+    if let Err(e) = write_whole(out, picture.as_bytes()) {
+        eprintln!("error: cannot write {path}: {e}");
+        return ExitCode::from(2);
+    }
+    eprintln!("wrote the bits of a {}-byte frame to {path}", frame.len());
     ExitCode::SUCCESS
 }
 
@@ -1005,12 +1190,29 @@ fn step_terminal(stepper: &mut netlab::step::Stepper) -> ExitCode {
 
 // ---- TCP pictures (netlab tcpgraph) ----
 
+/// What part of a connection `netlab tcpgraph` draws.
+#[derive(clap::Args)]
+struct GraphArgs {
+    /// Whose data the sequence and congestion graphs follow: a node's name or an address
+    /// (default: the side that sent more data)
+    #[arg(long, value_name = "NODE|IP:PORT")]
+    sender: Option<String>,
+    /// Only what happened from this time on, e.g. 1.02s
+    #[arg(long, value_parser = parse_duration)]
+    from: Option<Duration>,
+    /// Only what happened up to this time
+    #[arg(long, value_parser = parse_duration)]
+    to: Option<Duration>,
+}
+
+#[allow(clippy::too_many_arguments)] // one per command-line option
 fn cmd_tcpgraph(
     file: &str,
     conn: Option<usize>,
     port: Option<u16>,
     svg: Option<&str>,
     kind: netlab::trace::tcpgraph::GraphKind,
+    graph: &GraphArgs,
     seed: Option<u64>,
     until: Option<Duration>,
 ) -> ExitCode {
@@ -1060,8 +1262,33 @@ fn cmd_tcpgraph(
         );
         return ExitCode::from(2);
     };
+    if let (Some(f), Some(t)) = (graph.from, graph.to) {
+        if t < f {
+            eprintln!("error: --to {t} is before --from {f}");
+            return ExitCode::from(2);
+        }
+    }
+    let sender = match graph.sender.as_deref().map(|n| (n, c.side_named(n))) {
+        None => None,
+        Some((_, Some(side))) => Some(side),
+        Some((name, None)) => {
+            eprintln!(
+                "error: --sender {name}: connection {} is between {} and {}",
+                c.number,
+                c.sides[0].label(),
+                c.sides[1].label()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let opts = tcpgraph::GraphOptions {
+        kind,
+        sender,
+        from: graph.from.map(|d| Instant::ZERO + d),
+        to: graph.to.map(|d| Instant::ZERO + d),
+    };
     let path = out.path().display().to_string();
-    if let Err(e) = write_whole(out, c.to_svg(kind).as_bytes()) {
+    if let Err(e) = write_whole(out, c.draw(&opts).as_bytes()) {
         eprintln!("error: cannot write {path}: {e}");
         return ExitCode::from(2);
     }

@@ -101,6 +101,56 @@ fn bits_draws_a_frame() {
     );
 }
 
+/// `bits` labels every header's fields, not only Ethernet's: the byte-order lesson asks for
+/// bytes 16–19 of the IP header, and the TCP, ARP fields are there too (issue 13, item 18).
+#[test]
+fn bits_labels_every_headers_fields() {
+    let (code, out, _) = netlab(&["bits", "scenarios/lessons/byte-order.toml", "--frame", "5"]);
+    assert_eq!(code, 0);
+    for line in [
+        "IPv4 Destination (4 bytes, bytes 16–19 of the IPv4 header): c0 a8 01 14",
+        "UDP Destination port (2 bytes, bytes 2–3 of the UDP header): 27 0f",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    let server = "scenarios/lessons/simplest-server.toml";
+    let (code, out, _) = netlab(&["bits", server, "--frame", "6"]);
+    assert_eq!(code, 0);
+    for line in [
+        "TCP Header length, Flags (2 bytes, bytes 12–13 of the TCP header): 80 18",
+        "  value 32 bytes (8); 0x018 (ACK, PSH) [P.]",
+        "TCP Payload (5 bytes): 68 65 6c 6c 6f",
+    ] {
+        assert!(out.contains(line), "missing {line:?} in\n{out}");
+    }
+    let (code, out, _) = netlab(&["bits", server, "--frame", "1"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("ARP Target IP (4 bytes, bytes 24–27 of the ARP header): 0a 00 00 02"),
+        "{out}"
+    );
+    // The SVG names the same fields.
+    let dir = std::env::temp_dir().join(format!("netlab-cli-bits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bits.svg");
+    let (code, out, err) = netlab(&[
+        "bits",
+        "scenarios/lessons/byte-order.toml",
+        "--frame",
+        "5",
+        "--svg",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let svg = std::fs::read_to_string(&path).unwrap();
+    assert!(svg.starts_with("<?xml"), "{svg}");
+    assert!(
+        svg.contains(">IPv4 Destination (4 bytes, bytes 16–19 of the IPv4 header): c0 a8 01 14<"),
+        "{svg}"
+    );
+    assert!(svg.contains(">192.168.1.20<"), "{svg}");
+}
+
 #[test]
 fn a_closed_pipe_ends_the_output_quietly() {
     use std::io::Read;
@@ -123,4 +173,54 @@ fn a_closed_pipe_ends_the_output_quietly() {
     let out = child.wait_with_output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// `netlab sweep`: a table row per run in run order, a CSV that says the same, exit 1 when a
+/// run fails, 2 with the valid names when a setting names no link.
+#[test]
+fn sweep_runs_a_grid_and_reports_each_run() {
+    let csv = write_temp("sweep.csv", "");
+    let (code, out, err) = netlab(&[
+        "sweep",
+        "scenarios/lessons/tcp-vs-udp-lossy.toml",
+        "--seeds",
+        "1..2",
+        "--set",
+        "link.udp_cable.loss=0,0.9",
+        "--counter",
+        "udp_cable.frames",
+        "--csv",
+        &csv,
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(
+        rows[0].starts_with("seed  link.udp_cable.loss  result"),
+        "{out}"
+    );
+    assert_eq!(rows.len(), 1 + 4 + 1, "{out}");
+    assert!(
+        rows[1].starts_with("1     0 ") && rows[4].starts_with("2     0.9"),
+        "{out}"
+    );
+    assert!(
+        out.contains("FAIL line") && out.ends_with("2 of 4 runs passed (2 threads)\n"),
+        "{out}"
+    );
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert_eq!(text.lines().count(), 5, "{text}");
+    assert!(
+        text.starts_with("seed,link.udp_cable.loss,passed,"),
+        "{text}"
+    );
+    let (code, _, err) = netlab(&[
+        "sweep",
+        "scenarios/lessons/tcp-vs-udp-lossy.toml",
+        "--set",
+        "link.nope.loss=0",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("the links are tcp_cable, udp_cable"), "{err}");
 }

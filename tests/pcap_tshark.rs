@@ -27,7 +27,7 @@ use netlab::tcp::{RetransmitReason, TcpEvent};
 use netlab::trace::ladder::Labeller;
 use netlab::trace::pcap::{self, CapturePoint, PcapOptions};
 use netlab::trace::TraceEvent;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -745,8 +745,14 @@ fn compare_analysis(o: &Outcome, file: &str, node: &str, sender: &str) -> Analys
 }
 
 /// The ladder's [`Labeller`] and tshark's Info column say the same of every TCP frame: the
-/// same words after the analysis marks, and the marks agree where both have one.
-fn labels_read_as_tsharks_info(o: &Outcome, path: &Path, point: CapturePoint) {
+/// same words after the analysis marks, and the marks agree where both have one; the duplicate
+/// ACK (`TCP Dup ACK 16#3`, with the capture's frame number) and fast retransmission marks
+/// agree both ways. Returns how many frames carried each of the ladder's marks.
+fn labels_read_as_tsharks_info(
+    o: &Outcome,
+    path: &Path,
+    point: CapturePoint,
+) -> BTreeMap<String, usize> {
     let opts = PcapOptions {
         fcs: true,
         points: vec![point],
@@ -767,8 +773,9 @@ fn labels_read_as_tsharks_info(o: &Outcome, path: &Path, point: CapturePoint) {
     };
     let mut labeller = Labeller::default();
     let mut compared = 0;
-    for (p, info) in cap.packets.iter().zip(&info) {
-        let label = labeller.label(&p.frame);
+    let mut marks = BTreeMap::new();
+    for (i, (p, info)) in cap.packets.iter().zip(&info).enumerate() {
+        let label = labeller.label_at(&p.frame, i as u64 + 1, p.time);
         if !label.contains(" → ") || p.damaged {
             continue; // not TCP, or bits flipped where tshark and netlab may read them apart
         }
@@ -790,14 +797,22 @@ fn labels_read_as_tsharks_info(o: &Outcome, path: &Path, point: CapturePoint) {
                 other => theirs.contains(other),
             };
             assert!(agree, "mark {m:?} of {label:?} vs tshark {info:?}");
+            let kind = m.split(|c: char| c.is_ascii_digit()).next().unwrap();
+            *marks.entry(kind.trim().to_string()).or_insert(0) += 1;
+        }
+        for t in &theirs {
+            if t.starts_with("TCP Dup ACK") || t == "TCP Fast Retransmission" {
+                assert!(mine.contains(t), "tshark's {t:?} missing from {label:?}");
+            }
         }
         compared += 1;
     }
     assert!(compared > 0);
     eprintln!(
-        "{}: {compared} TCP labels read as tshark's Info column",
+        "{}: {compared} TCP labels read as tshark's Info column; marks {marks:?}",
         path.display()
     );
+    marks
 }
 
 /// A bulk transfer through a switch whose cable to the receiver loses 5 % of frames (both ways):
@@ -935,6 +950,15 @@ fn tcp_scenarios_look_right_to_wireshark() {
     assert_eq!(count(file, "tcp.analysis.lost_segment"), 1);
     assert_eq!(count(file, "tcp.analysis.fast_retransmission"), 1);
     assert!(count(file, "tcp.analysis.duplicate_ack") >= 3);
+    // The ladder marks them as tshark does: every duplicate ACK with its number and the frame
+    // it repeats, the fast retransmission.
+    let link = CapturePoint::Link(LinkId(0));
+    let marks = labels_read_as_tsharks_info(&o, &scratch(file), link);
+    assert_eq!(
+        marks.get("TCP Dup ACK").copied(),
+        Some(count(file, "tcp.analysis.duplicate_ack"))
+    );
+    assert_eq!(marks.get("TCP Fast Retransmission"), Some(&1));
     // Zero windows, and probes Wireshark labels keep-alives, as it does Linux's (ORACLES 1.3).
     let o = run("scenarios/tcp/zero-window.toml");
     check(&o, "tcp-zero-window.pcapng", true, None);

@@ -66,15 +66,16 @@ fn ladder_marks_drops_on_the_way_and_at_the_receiver() {
     let scn = Scenario::parse("hub-fault.toml", HUB_FAULT).unwrap();
     let o = run(&scn);
     let text = ladder_of(&o, &LadderOptions::default()).to_text();
+    // Columns by topology: carol shares alice's hub, bob is behind the switch.
     let expected = r#"
-    time (s)       alice          bob          carol
+    time (s)       alice         carol          bob
                      │             │             │
- 0.001000000         ├──────────────────────────✗│        raw "one"  ✗ dropped at carol: not-for-me
- 0.001000000         ├────────────►│             │        raw "one"
- 0.002000000         ├──────────────────────────✗│        raw "two" [1 bit flipped]  ✗ dropped at carol: bad-fcs
- 0.002000000         ├─────✗       │             │        raw "two" [1 bit flipped]  ✗ dropped at sw1: bad-fcs
- 0.003000000         │◄────────────┤             │        raw "three"
- 0.003000000         │             ├────────────✗│        raw "three"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├────────────✗│             │        raw "one"  ✗ dropped at carol: not-for-me
+ 0.001000000         ├──────────────────────────►│        raw "one"
+ 0.002000000         ├────────────✗│             │        raw "two" [1 bit flipped]  ✗ dropped at carol: bad-fcs
+ 0.002000000         ├───────────────────✗       │        raw "two" [1 bit flipped]  ✗ dropped at sw1: bad-fcs
+ 0.003000000         │◄──────────────────────────┤        raw "three"
+ 0.003000000         │             │✗────────────┤        raw "three"  ✗ dropped at carol: not-for-me
 "#;
     assert_eq!(text, expected.trim_start_matches('\n'), "got:\n{text}");
 }
@@ -90,7 +91,9 @@ fn all_nodes_draws_every_hop() {
             ..Default::default()
         },
     );
-    assert_eq!(l.columns, ["alice", "bob", "carol", "sw1", "hub1"]);
+    // Every node a column, in the order of the cables: alice, her hub and carol on it, the
+    // switch behind the hub, bob on the switch.
+    assert_eq!(l.columns, ["alice", "hub1", "carol", "sw1", "bob"]);
     let hops = o
         .world
         .trace()
@@ -495,4 +498,108 @@ fn ladder_ends_a_segment_where_tcp_dropped_it() {
             .all(|t| t.contains("[SYN]") && t.ends_with("✗ dropped at server: syn-queue-full")),
         "{syn_drops:#?}"
     );
+}
+
+/// Columns follow the cables (issue 13, item 15): a router stands between the LANs it joins, so
+/// alice's frames to her gateway cross no other host's lifeline; `--hosts` still wins; the
+/// browser view's ladder has the same columns.
+#[test]
+fn ladder_columns_follow_the_topology() {
+    let names = |path: &str| ladder_of(&run(&load(path)), &LadderOptions::default()).columns;
+    assert_eq!(
+        names("scenarios/ping-across-router.toml"),
+        ["alice", "r1", "bob"]
+    );
+    assert_eq!(
+        names("scenarios/traceroute-three-routers.toml"),
+        ["alice", "r1", "r2", "r3", "bob"]
+    );
+    assert_eq!(
+        names("scenarios/lessons/subnet-gateway-broadcast.toml"),
+        ["alice", "bob", "carol", "r1", "dave"]
+    );
+    // A LAN keeps the scenario's order.
+    assert_eq!(
+        names("scenarios/switch-learning.toml"),
+        ["alice", "bob", "carol", "dave"]
+    );
+
+    // Every arrow of the ping goes between neighbouring columns.
+    let o = run(&load("scenarios/ping-across-router.toml"));
+    let l = ladder_of(&o, &LadderOptions::default());
+    for a in &l.arrows {
+        let to = a.to.expect("every frame has a receiver");
+        assert_eq!(a.from.abs_diff(to), 1, "{} crosses a lifeline", a.label);
+    }
+
+    // Chosen columns keep the user's order.
+    let bob = o.world.node_id("bob").unwrap();
+    let alice = o.world.node_id("alice").unwrap();
+    let chosen = LadderOptions {
+        columns: vec![bob, alice],
+        ..Default::default()
+    };
+    assert_eq!(ladder_of(&o, &chosen).columns, ["bob", "alice"]);
+
+    // netlab view: the same order (node indices into the page's node list).
+    let scn = load("scenarios/ping-across-router.toml");
+    let data = netlab::view::collect(&scn, &netlab::view::ViewOptions::default());
+    let cols: Vec<String> = data.json["ladder"]["cols"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| data.json["nodes"][c.as_u64().unwrap() as usize]["name"].to_string())
+        .collect();
+    assert_eq!(cols, ["\"alice\"", "\"r1\"", "\"bob\""]);
+}
+
+/// The ladder marks duplicate ACKs and the fast retransmission as Wireshark does (issue 13,
+/// item 16; tests/pcap_tshark.rs compares them with tshark's Info column).
+#[test]
+fn ladder_marks_dup_acks_and_the_fast_retransmission() {
+    let o = run(&load("scenarios/tcp/fast-retransmit.toml"));
+    let text = ladder_of(&o, &LadderOptions::default()).to_text();
+    let dups: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[TCP Dup ACK "))
+        .collect();
+    assert!(dups.len() >= 3, "{text}");
+    // Numbered 1, 2, 3… after the frame whose ACK they repeat: netlab's frame number.
+    assert!(dups[0].contains("#1] 5001 → 39690 [ACK]"), "{}", dups[0]);
+    assert!(dups[2].contains("#3] "), "{}", dups[2]);
+    let fast: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("[TCP Fast Retransmission] 39690 → 5001"))
+        .collect();
+    assert_eq!(fast.len(), 1, "{text}");
+    assert!(!text.contains("[TCP Retransmission]"), "{text}");
+}
+
+/// netlab view labels each hop of a frame; a switch's copy keeps the label the frame got when
+/// its host sent it, so a loss-free run through a switch shows no retransmission or duplicate
+/// ACK (labelled afresh, each copy read as a resend of the frame before it).
+#[test]
+fn the_views_switch_copies_are_not_retransmissions() {
+    let scn = load("scenarios/lessons/loop-server.toml");
+    let o = run(&scn);
+    let resent: u64 = ["server", "alice", "bob"]
+        .iter()
+        .filter_map(|n| o.world.node_id(n))
+        .map(|id| o.world.node_counter(id, "tcp_retransmits").unwrap())
+        .sum();
+    assert_eq!(resent, 0);
+    let data = netlab::view::collect(&scn, &netlab::view::ViewOptions::default());
+    let labels = data.json["fr"]["label"].as_array().unwrap();
+    let tcp = labels
+        .iter()
+        .filter(|l| l.to_string().contains(" → "))
+        .count();
+    assert!(tcp > 10);
+    for l in labels {
+        let l = l.as_str().unwrap();
+        assert!(
+            !l.contains("Retransmission") && !l.contains("Dup ACK"),
+            "{l}"
+        );
+    }
 }

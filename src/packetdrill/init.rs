@@ -18,6 +18,11 @@ pub struct RunConfig {
     pub strict_segments: bool,
     /// packetdrill's `--non_fatal=packet,syscall`: record mismatches and go on (replays).
     pub non_fatal: bool,
+    /// Replays (`netlab replay`): the inferred reads and writes are the captured
+    /// application's. One that netlab cannot complete at its captured instant (send buffer
+    /// full, data not there yet) returns the script's value anyway, and its rest is handed
+    /// over or read as soon as netlab can, in order, so the conversation runs to its end.
+    pub app_io_backlog: bool,
     pub bind_port: u16,
     pub connect_port: u16,
     pub host: HostConfig,
@@ -31,6 +36,7 @@ impl Default for RunConfig {
             ts_tick_us: 0,
             strict_segments: false,
             non_fatal: false,
+            app_io_backlog: false,
             bind_port: 8080,
             connect_port: 8080,
             host: HostConfig::default(),
@@ -104,8 +110,11 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
             host.tcp.rmem_max =
                 max.ok_or(format!("sysctl tcp_rmem={value}: want three numbers"))?;
         }
+        // The segments per TSO/GSO burst, whose last one carries PSH (netlab sends bursts
+        // of this floor; Linux's pacing-based size is larger on short RTTs).
+        "tcp_min_tso_segs" => host.tcp.tso_segs = int()?.clamp(1, 1 << 16) as u32,
         // Settings whose value is what netlab does anyway.
-        "tcp_invalid_ratelimit" | "tcp_min_tso_segs" | "tcp_tso_win_divisor" => {}
+        "tcp_invalid_ratelimit" | "tcp_tso_win_divisor" => {}
         _ => {
             return Err(format!(
                 "sysctl {knob}={value}: netlab has no such setting yet"
@@ -175,6 +184,9 @@ mod tests {
         assert_eq!(c.host.tcp.syn_retries, 1);
         apply_init(&mut c, "sysctl -q net.ipv4.tcp_synack_retries=2").unwrap();
         assert_eq!(c.host.tcp.synack_retries, 2);
+        assert_eq!(c.host.tcp.tso_segs, 2);
+        apply_init(&mut c, "sysctl -q net.ipv4.tcp_min_tso_segs=4").unwrap();
+        assert_eq!(c.host.tcp.tso_segs, 4);
         let e = apply_init(&mut c, "ip route change 192.0.2.1 mtu 640").unwrap_err();
         assert!(e.contains("ip route change"), "{e}");
         let e = apply_init(&mut c, "sysctl -q net.ipv4.tcp_bogus=1").unwrap_err();

@@ -127,6 +127,7 @@ pub fn run_file(
                     diffs: Vec::new(),
                     matched: Vec::new(),
                     net: None,
+                    io_waited: 0,
                 },
                 expected_failures: Vec::new(),
             }

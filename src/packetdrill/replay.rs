@@ -91,6 +91,18 @@ pub fn to_script(
     side: Side,
     title: &str,
 ) -> Result<(String, Vec<(u32, usize)>), String> {
+    to_script_with(c, side, title, &[])
+}
+
+/// `to_script` for a capture host whose settings differ from the `linux` profile's defaults:
+/// `sysctls` (`tcp_syn_linear_timeouts=0`…) become the script's init command, which the
+/// runner maps to netlab's settings as for any packetdrill script.
+pub fn to_script_with(
+    c: &Conversation,
+    side: Side,
+    title: &str,
+    sysctls: &[String],
+) -> Result<(String, Vec<(u32, usize)>), String> {
     let first = c.segs.first().ok_or("the conversation has no segments")?;
     let t0 = first.0;
     let isn_of = |client: bool| {
@@ -130,6 +142,10 @@ pub fn to_script(
     let mut outbound = Vec::new();
     let fd = if ours_is_client { 3 } else { 4 };
     let line_no = |lines: &Vec<String>, s: &str| (s.lines().count() + lines.len() + 1) as u32;
+    if !sysctls.is_empty() {
+        let knobs: Vec<String> = sysctls.iter().map(|k| sysctl_word(k)).collect();
+        let _ = writeln!(s, "`sysctl -q {}`", knobs.join(" "));
+    }
     let header = s.clone();
     let mut established = false;
     let mut max_sent: u32 = 0;
@@ -248,15 +264,46 @@ pub struct ReplayReport {
     pub differed: usize,
 }
 
+/// `net.ipv4.KNOB=VALUE` for `KNOB=VALUE` or `net.ipv4.KNOB=VALUE`.
+fn sysctl_word(k: &str) -> String {
+    if k.starts_with("net.") {
+        k.to_string()
+    } else {
+        format!("net.ipv4.{k}")
+    }
+}
+
+/// Checks `--sysctl` settings against the knobs netlab maps: the error names the first one
+/// it does not know.
+pub fn check_sysctls(sysctls: &[String]) -> Result<(), String> {
+    for k in sysctls {
+        let cmd = format!("sysctl -q {}", sysctl_word(k));
+        super::init::apply_init(&mut super::init::RunConfig::default(), &cmd)?;
+    }
+    Ok(())
+}
+
 /// Replays `c` against netlab playing `side`.
 pub fn replay(
     c: &Conversation,
     side: Side,
     title: &str,
 ) -> Result<(ReplayReport, Outcome, String), String> {
-    let (script, outbound) = to_script(c, side, title)?;
+    replay_with(c, side, title, &[])
+}
+
+/// `replay` with the capture host's sysctls (see `to_script_with`).
+pub fn replay_with(
+    c: &Conversation,
+    side: Side,
+    title: &str,
+    sysctls: &[String],
+) -> Result<(ReplayReport, Outcome, String), String> {
+    let (script, outbound) = to_script_with(c, side, title, sysctls)?;
     let cli = vec![("non_fatal".to_string(), None)];
-    let out = run::run_source(&script, &cli, &BTreeMap::new());
+    let out = run::run_source_with(&script, &cli, &BTreeMap::new(), |cfg| {
+        cfg.app_io_backlog = true;
+    });
     if let run::Verdict::Fail(f) = &out.verdict {
         return Err(format!(
             "the replay stopped at script line {}: {}",
@@ -344,6 +391,13 @@ pub fn replay(
     if !kinds.is_empty() {
         let k: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}: {n}")).collect();
         let _ = write!(summary, "; differences: {}", k.join(", "));
+    }
+    if out.io_waited > 0 {
+        let _ = write!(
+            summary,
+            "; {} inferred reads/writes waited for netlab",
+            out.io_waited
+        );
     }
     if !others.is_empty() {
         let _ = write!(

@@ -13,7 +13,8 @@
 //!   for one if needed, and compares flags, seq, ack, window (if written), options (kinds,
 //!   order and values; TS val only with `--tcp_ts_tick_usecs`; `<...>` skips them; no list means
 //!   none), payload length (segments sent back to back are joined, as packetdrill joins TSO
-//!   bursts, unless `--strict_segments`) and time (±max(tolerance, 12.5 % of the gap)).
+//!   bursts, unless `--strict_segments`; the join is judged with the last segment's header
+//!   and the first one's seq) and time (±max(tolerance, 12.5 % of the gap)).
 
 use super::ast::*;
 use super::code;
@@ -61,6 +62,8 @@ pub struct Outcome {
     pub diffs: Vec<Failure>,
     /// Outbound lines that matched, and when their packet was sent.
     pub matched: Vec<(Pos, Instant)>,
+    /// Replays: inferred reads and writes that netlab could not complete at their instant.
+    pub io_waited: usize,
     pub net: Option<Net>,
 }
 
@@ -105,6 +108,9 @@ pub(super) struct Runner {
     ts_map: BTreeMap<u32, u32>,
     ts_offset: Option<i64>,
     pub pending: Option<Pending>,
+    /// Replays: bytes the application still has to write and to read (see
+    /// `RunConfig::app_io_backlog`), on `conn_fd`-like fd `backlog.fd`.
+    pub backlog: syscall::Backlog,
     /// The fd of the connection under test (for `%{ }%` blocks).
     pub conn_fd: Option<i64>,
     skipped: Vec<(Pos, String)>,
@@ -121,6 +127,17 @@ pub fn run_source(
     cli: &[(String, Option<String>)],
     defines: &BTreeMap<String, String>,
 ) -> Outcome {
+    run_source_with(src, cli, defines, |_| {})
+}
+
+/// `run_source`, with `tweak` applied to the settings last (after the options and the init
+/// command): what `netlab replay` sets that a script cannot.
+pub fn run_source_with(
+    src: &str,
+    cli: &[(String, Option<String>)],
+    defines: &BTreeMap<String, String>,
+    tweak: impl FnOnce(&mut RunConfig),
+) -> Outcome {
     let script = match super::parse::parse(src, defines) {
         Ok(s) => s,
         Err(e) => {
@@ -134,13 +151,18 @@ pub fn run_source(
                 diffs: Vec::new(),
                 matched: Vec::new(),
                 net: None,
+                io_waited: 0,
             }
         }
     };
-    run_script(&script, cli)
+    run_script(&script, cli, tweak)
 }
 
-pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome {
+pub fn run_script(
+    script: &Script,
+    cli: &[(String, Option<String>)],
+    tweak: impl FnOnce(&mut RunConfig),
+) -> Outcome {
     let mut cfg = RunConfig::default();
     let unsup = |pos: Option<Pos>, reason: String| Outcome {
         verdict: Verdict::Unsupported { pos, reason },
@@ -148,6 +170,7 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
         diffs: Vec::new(),
         matched: Vec::new(),
         net: None,
+        io_waited: 0,
     };
     for (name, value, pos) in &script.options {
         if cli.iter().any(|(n, _)| n == name) {
@@ -172,6 +195,7 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
             return unsup(Some(*pos), format!("cleanup: {e}"));
         }
     }
+    tweak(&mut cfg);
     let net = Net::new(cfg.host.clone());
     let mut r = Runner {
         cfg,
@@ -183,6 +207,7 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
         ts_map: BTreeMap::new(),
         ts_offset: None,
         pending: None,
+        backlog: syscall::Backlog::default(),
         conn_fd: None,
         skipped: Vec::new(),
         diffs: Vec::new(),
@@ -198,6 +223,7 @@ pub fn run_script(script: &Script, cli: &[(String, Option<String>)]) -> Outcome 
         skipped: r.skipped,
         diffs: r.diffs,
         matched: r.matched,
+        io_waited: r.backlog.waited,
         net: Some(r.net),
     }
 }
@@ -378,6 +404,7 @@ impl Runner {
 
     /// Tries the pending blocking call; checks its result and time when it returns.
     fn poll_pending(&mut self) -> Res<()> {
+        syscall::drain_backlog(self);
         let Some(mut p) = self.pending.take() else {
             return Ok(());
         };
@@ -629,8 +656,12 @@ impl Runner {
                 }
                 self.net.sent.pop_front();
                 total += next.payload_len;
-                // PSH and FIN are judged on the aggregate.
-                seg.flags |= next.flags & 0x09;
+                // The aggregate carries the last segment's header (flags, ack, window,
+                // options) with the first one's seq, as packetdrill's `aggregate_packets`:
+                // a TSO/GSO packet's PSH and FIN end up on its last segment.
+                let first_seq = seg.seq;
+                seg = next;
+                seg.seq = first_seq;
             }
             seg.payload_len = total;
         }

@@ -32,6 +32,80 @@ pub struct Call {
     written: usize,
 }
 
+/// Replays: what the application still has to write and read on `fd`.
+#[derive(Clone, Debug, Default)]
+pub struct Backlog {
+    pub fd: i64,
+    pub write: usize,
+    pub read: usize,
+    /// Inferred calls that could not complete at their instant.
+    pub waited: usize,
+}
+
+/// Replays: a read or write on a non-blocking fd does what it can now and leaves the rest to
+/// the backlog; it returns the script's value. `None` if this is not such a call.
+fn backlog_call(r: &mut Runner, c: &Call, f: Fd) -> Option<Ret> {
+    let write = matches!(c.name.as_str(), "write" | "send");
+    let read = matches!(c.name.as_str(), "read" | "recv");
+    if !r.cfg.app_io_backlog || !f.nonblock || !(write || read) || c.sys.ret < 0 {
+        return None;
+    }
+    let n = match c.sys.args.get(2) {
+        Some(Expr::Int(n)) if *n == c.sys.ret && *n <= MAX_IO => *n as usize,
+        _ => return None,
+    };
+    if r.backlog.write + r.backlog.read > 0 && r.backlog.fd != c.fd {
+        return None;
+    }
+    r.backlog.fd = c.fd;
+    let before = (r.backlog.write, r.backlog.read);
+    if write {
+        r.backlog.write += n;
+    } else {
+        r.backlog.read += n;
+    }
+    drain_backlog(r);
+    let after = if write {
+        r.backlog.write
+    } else {
+        r.backlog.read
+    };
+    if after > if write { before.0 } else { before.1 } {
+        r.backlog.waited += 1;
+    }
+    Some(Ok(c.sys.ret))
+}
+
+/// Replays: hands over and reads what the backlog holds, as far as netlab can now.
+pub(super) fn drain_backlog(r: &mut Runner) {
+    if r.backlog.write == 0 && r.backlog.read == 0 {
+        return;
+    }
+    let Some(f) = sock(r, r.backlog.fd) else {
+        r.backlog.write = 0;
+        r.backlog.read = 0;
+        return;
+    };
+    let id = f.sock;
+    if r.backlog.write > 0 {
+        let data = vec![0u8; r.backlog.write];
+        match r.net.with_host(|h, io| h.send(io, id, &data)) {
+            Ok(n) => r.backlog.write -= n,
+            Err(SocketError::WouldBlock) => {}
+            // The connection is gone: what was left can never be written.
+            Err(_) => r.backlog.write = 0,
+        }
+    }
+    if r.backlog.read > 0 {
+        let max = r.backlog.read;
+        match r.net.with_host(|h, io| h.recv(io, id, max)) {
+            Ok(d) if !d.is_empty() => r.backlog.read -= d.len(),
+            Ok(_) | Err(SocketError::WouldBlock) => {}
+            Err(_) => r.backlog.read = 0,
+        }
+    }
+}
+
 /// What a call returned: a value or an errno name.
 pub type Ret = Result<i64, &'static str>;
 
@@ -256,6 +330,9 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
         };
     };
     let id = f.sock;
+    if let Some(ret) = backlog_call(r, c, f) {
+        return Ok(Some(ret));
+    }
     match name {
         "bind" => {
             let addr = SocketAddrV4::new(LOCAL_IP, r.cfg.bind_port);

@@ -121,6 +121,13 @@ pub struct TcpConfig {
     /// IP identification as Linux: a random start per connection, +1 per packet, 0 on a
     /// SYN-ACK and on RST. Off (textbook): one counter per host.
     pub ip_id_per_connection: bool,
+    /// Linux sends new data in bursts of `tso_segs` segments (one TSO/GSO packet each; at
+    /// least [`tcp_min_tso_segs`] = 2, more when the pacing rate is high) and the last segment
+    /// of a burst of two or more carries PSH, as does the end of each write. Measured on
+    /// Linux 6.18 with upstream packetdrill (docs/linux-observations.md, "When does Linux set
+    /// PSH?"). netlab uses the floor only: bursts of `tso_segs`. 0 (textbook): PSH only on the
+    /// segment that empties the send queue.
+    pub tso_segs: u32,
     /// Congestion-control algorithm. linux: CUBIC (RFC 9438), which Linux uses unless told
     /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default
     /// to bbr, but ORACLES.md's captures and packetdrill's `defaults.sh` set cubic].
@@ -166,6 +173,7 @@ impl Default for TcpConfig {
             recv_buffer_locked: false,
             window_moderation: true,
             ip_id_per_connection: true,
+            tso_segs: 2,
             congestion: Algorithm::Cubic,
             rack_tlp: true,
             frto: true,
@@ -191,6 +199,7 @@ impl TcpConfig {
                 rmem_max: 0,
                 window_moderation: false,
                 ip_id_per_connection: false,
+                tso_segs: 0,
                 congestion: Algorithm::Reno,
                 rack_tlp: false,
                 frto: false,

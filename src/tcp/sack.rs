@@ -33,6 +33,8 @@ pub struct SentSegment {
     pub retrans: bool,
     /// It was retransmitted at least once (its RTT is ambiguous: Karn).
     pub ever_retrans: bool,
+    /// The burst (one Linux TSO/GSO packet) it was first sent in; 0 for none.
+    pub burst: u32,
 }
 
 impl SentSegment {
@@ -177,6 +179,7 @@ impl Scoreboard {
                 lost: false,
                 retrans: false,
                 ever_retrans: false,
+                burst: 0,
             });
         }
     }
@@ -328,6 +331,34 @@ impl Scoreboard {
         for s in self.segs.iter_mut() {
             s.lost = false;
         }
+    }
+
+    /// Tags the segment that ends at `end` (just recorded) with its burst.
+    pub fn set_burst(&mut self, end: SeqNumber, burst: u32) {
+        if let Some(s) = self.segs.iter_mut().rev().find(|s| s.end == end) {
+            s.burst = burst;
+        }
+    }
+
+    /// Whether the segment `[start, end)` is the last of what is left of its burst with at
+    /// least one segment before it: not acknowledged, not SACKed, not split off by a SACK.
+    /// Linux keeps each burst as one buffer, trims it when acknowledged, splits it at SACK
+    /// edges, and retransmits what is left as one TSO/GSO packet, PSH on its last segment
+    /// (sack-route-refresh-ip-tos.pkt on Linux 6.18: `.` 13141:16061 and `P.` 17521:20441).
+    pub fn ends_burst_piece(&self, start: SeqNumber, end: SeqNumber) -> bool {
+        let Some(i) = self
+            .segs
+            .iter()
+            .position(|s| s.start == start && s.end == end)
+        else {
+            return false;
+        };
+        let burst = self.segs[i].burst;
+        let same = |s: &SentSegment| s.burst == burst && !s.sacked;
+        burst != 0
+            && i > 0
+            && same(&self.segs[i - 1])
+            && self.segs.get(i + 1).is_none_or(|s| !same(s))
     }
 
     /// RFC 6675 §4 NextSeg rule 1: the first segment that is lost and not yet retransmitted.

@@ -151,6 +151,29 @@ pub enum TransitionCause {
     AbortOnData,
 }
 
+impl TransitionCause {
+    /// The cause in words, for pictures (`ACK of our SYN received`); `Display` keeps the
+    /// identifier the trace and its filters use (`RcvAckOfSyn`).
+    pub fn words(self) -> &'static str {
+        match self {
+            TransitionCause::UserConnect => "connect() called",
+            TransitionCause::RcvSyn => "SYN received",
+            TransitionCause::RcvSynAck => "SYN-ACK received",
+            TransitionCause::RcvAckOfSyn => "ACK of our SYN received",
+            TransitionCause::RcvFin => "FIN received",
+            TransitionCause::RcvAckOfFin => "ACK of our FIN received",
+            TransitionCause::UserClose => "close() called",
+            TransitionCause::UserCloseWithUnreadData => "close() with unread data: RST sent",
+            TransitionCause::UserAbort => "aborted: RST sent",
+            TransitionCause::RcvRst => "RST received",
+            TransitionCause::TimeWaitExpired => "2·MSL timer expired",
+            TransitionCause::RetriesExhausted => "retransmissions gave up",
+            TransitionCause::FinWait2Timeout => "FIN_WAIT_2 timeout (orphan)",
+            TransitionCause::AbortOnData => "data after close: RST sent",
+        }
+    }
+}
+
 impl fmt::Display for TransitionCause {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)

@@ -19,190 +19,19 @@
 //! protocols (it leans on [`describe::frame`]).
 
 use super::{describe, IpDrop, PhyDrop, Record, TraceEvent};
+
+mod label;
+pub use label::{label, Labeller};
+
 use crate::ethernet::{self, Frame, MacAddr};
 use crate::ip::{IpProtocol, Ipv4Repr};
 use crate::sim::{FrameId, NodeId, NodeKind, World};
 use crate::switch::Forwarding;
-use crate::tcp::{DropReason, ListenDropReason, TcpEvent, TcpRepr};
+use crate::tcp::{DropReason, ListenDropReason, TcpEvent};
 use crate::time::Instant;
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::net::{Ipv4Addr, SocketAddrV4};
-
-/// The label of a frame's arrow, short as Wireshark's Info column: what [`describe::frame`]
-/// says after its `ethertype …, N bytes:` header (`ARP who-has …`, `IP a > b: ICMP echo request
-/// …`); a raw test frame is `raw "its text"`, `broadcast raw …` when it went to everyone. A frame
-/// `describe` has nothing more to say about keeps its header, without the MAC addresses the
-/// columns already show. (The full description is in the SVG's tooltips.)
-///
-/// A TCP segment reads as in Wireshark's Info column and Flow Graph: `39690 → 8081 [SYN] Seq=0
-/// Win=65535 Len=0 MSS=1460 WS=4`, then a short preview of printable data. Alone, a frame has
-/// no connection to be relative to: this function gives a SYN `Seq=0` and any other segment
-/// its absolute numbers. [`Labeller::label`] labels a run's frames in order, with sequence and
-/// acknowledgement numbers relative to each connection's initial sequence numbers.
-pub fn label(frame: &[u8]) -> String {
-    Labeller::default().label(frame)
-}
-
-/// One direction of a TCP connection, as seen in the frames labelled so far.
-#[derive(Clone, Copy, Debug, Default)]
-struct TcpSide {
-    /// The initial sequence number (from this side's SYN).
-    isn: Option<u32>,
-    /// The window scale shift this side's SYN announced (`Some(None)`: a SYN without one).
-    scale: Option<Option<u8>>,
-}
-
-/// Labels the frames of one run in the order they were sent: TCP sequence numbers relative to
-/// each connection's initial sequence numbers, windows scaled once both SYNs said so, and the
-/// marks of Wireshark's sequence analysis that need no more than that: `[TCP Retransmission]`
-/// on a segment whose sequence space its sender (an interface, by MAC address) already sent,
-/// `[TCP Keep-Alive]` on an empty segment one byte behind it (Linux's zero-window probe),
-/// `[TCP ZeroWindow]` on a window of 0.
-#[derive(Clone, Debug, Default)]
-pub struct Labeller {
-    /// Per direction (source, destination).
-    sides: HashMap<(SocketAddrV4, SocketAddrV4), TcpSide>,
-    /// The highest sequence number sent so far, per sending interface and direction.
-    sent_up_to: HashMap<(MacAddr, SocketAddrV4, SocketAddrV4), u32>,
-}
-
-impl Labeller {
-    /// The label of the next frame of the run: see [`label`].
-    pub fn label(&mut self, frame: &[u8]) -> String {
-        let Ok((eth, payload)) = ethernet::parse(frame) else {
-            return describe::frame(frame);
-        };
-        if eth.ethertype == ethernet::ethertype::IPV4 {
-            if let Ok((ip, body)) = Ipv4Repr::parse(payload) {
-                if ip.protocol == IpProtocol::Tcp && !ip.is_fragment() {
-                    if let Ok(t) = TcpRepr::parse(body, ip.src, ip.dst) {
-                        return self.tcp(eth.src, &ip, &t);
-                    }
-                }
-            }
-        }
-        let full = describe::frame(frame);
-        let prefix = format!("{} > {}, ", eth.src, eth.dst);
-        let rest = full.strip_prefix(&prefix).unwrap_or(&full);
-        match rest.split_once(": ") {
-            Some((_, summary)) if eth.ethertype == ethernet::ethertype::EXPERIMENTAL => {
-                if eth.dst == MacAddr::broadcast() {
-                    format!("broadcast raw {summary}")
-                } else {
-                    format!("raw {summary}")
-                }
-            }
-            Some((_, summary)) => summary.to_string(),
-            None => rest.to_string(),
-        }
-    }
-
-    /// `[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=9 "important"`.
-    fn tcp(&mut self, mac: MacAddr, ip: &Ipv4Repr, t: &TcpRepr) -> String {
-        let src = SocketAddrV4::new(ip.src, t.src_port);
-        let dst = SocketAddrV4::new(ip.dst, t.dst_port);
-        let seq = t.seq.value();
-        if t.flags.syn() {
-            let side = self.sides.entry((src, dst)).or_default();
-            if side.isn != Some(seq) {
-                // A new connection on these ports (or the first SYN): start afresh.
-                *side = TcpSide {
-                    isn: Some(seq),
-                    scale: Some(t.options.window_scale),
-                };
-                let both = !t.flags.ack();
-                if both {
-                    self.sides.remove(&(dst, src));
-                }
-                self.sent_up_to
-                    .retain(|k, _| !((k.1, k.2) == (src, dst) || both && (k.1, k.2) == (dst, src)));
-            }
-        }
-        let me = self.sides.get(&(src, dst)).copied().unwrap_or_default();
-        let peer = self.sides.get(&(dst, src)).copied().unwrap_or_default();
-
-        let mut s = String::new();
-        // Sequence space this segment takes: data, plus one each for SYN and FIN.
-        let space = t.payload.len() as u32 + u32::from(t.flags.syn()) + u32::from(t.flags.fin());
-        let plain = !t.flags.syn() && !t.flags.fin() && !t.flags.rst();
-        let up_to = self.sent_up_to.get(&(mac, src, dst)).copied();
-        if plain && t.payload.len() <= 1 && up_to == Some(seq.wrapping_add(1)) {
-            // One byte before what was sent: Linux's zero-window probe, or a keep-alive.
-            s.push_str("[TCP Keep-Alive] ");
-        } else if space > 0 {
-            let up_to = self.sent_up_to.entry((mac, src, dst)).or_insert(seq);
-            if (up_to.wrapping_sub(seq) as i32) > 0 {
-                s.push_str("[TCP Retransmission] ");
-            }
-            let end = seq.wrapping_add(space);
-            if (end.wrapping_sub(*up_to) as i32) > 0 {
-                *up_to = end;
-            }
-        }
-        if t.window == 0 && plain {
-            s.push_str("[TCP ZeroWindow] ");
-        }
-        let _ = write!(s, "{} → {} [{}]", t.src_port, t.dst_port, flag_names(t));
-        let rel = |n: u32, base: Option<u32>| n.wrapping_sub(base.unwrap_or(0));
-        let _ = write!(s, " Seq={}", rel(seq, me.isn));
-        if t.flags.ack() {
-            let _ = write!(s, " Ack={}", rel(t.ack.value(), peer.isn));
-        }
-        let window = match (me.scale, peer.scale) {
-            (Some(Some(mine)), Some(Some(_))) if !t.flags.syn() => u32::from(t.window) << mine,
-            _ => u32::from(t.window),
-        };
-        let _ = write!(s, " Win={window}");
-        if t.flags.urg() {
-            let _ = write!(s, " Urg={}", t.urgent);
-        }
-        let _ = write!(s, " Len={}", t.payload.len());
-        let o = &t.options;
-        if let Some(mss) = o.mss {
-            let _ = write!(s, " MSS={mss}");
-        }
-        // Wireshark's order: MSS, SACK_PERM, TSval/TSecr, WS.
-        if o.sack_permitted {
-            s.push_str(" SACK_PERM");
-        }
-        if let Some((val, ecr)) = o.timestamps {
-            let _ = write!(s, " TSval={val} TSecr={ecr}");
-        }
-        // SACK blocks as Wireshark's Info shows them, relative to the data sender's ISN.
-        for &(le, re) in o.sack_blocks.as_slice() {
-            let _ = write!(
-                s,
-                " SLE={} SRE={}",
-                rel(le.value(), peer.isn),
-                rel(re.value(), peer.isn)
-            );
-        }
-        if let Some(shift) = o.window_scale {
-            let _ = write!(s, " WS={}", 1u32 << shift);
-        }
-        let printable = |b: &u8| matches!(b, 0x20..=0x7e | b'\n' | b'\r' | b'\t');
-        if !t.payload.is_empty() && t.payload.iter().all(printable) {
-            let _ = write!(s, " {}", describe::quoted_preview(t.payload, 24));
-        }
-        s
-    }
-}
-
-/// Wireshark's names of the flags set, lowest bit first: `SYN, ACK`.
-fn flag_names(t: &TcpRepr) -> String {
-    const NAMES: [&str; 8] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"];
-    let bits = t.flags.bits();
-    let names: Vec<&str> = (0..8)
-        .filter(|i| bits & (1 << i) != 0)
-        .map(|i| NAMES[i])
-        .collect();
-    if names.is_empty() {
-        "<None>".to_string()
-    } else {
-        names.join(", ")
-    }
-}
 
 /// Which columns to draw.
 #[derive(Clone, Debug, Default)]
@@ -210,8 +39,55 @@ pub struct LadderOptions {
     /// Switches and hubs get columns too, and every hop is an arrow.
     pub all_nodes: bool,
     /// Only these columns, in this order (any kind of node; a switch named here is a column).
-    /// Empty: every host (every node with `all_nodes`), in the scenario's order.
+    /// Empty: every host (every node with `all_nodes`), in [`column_order`].
     pub columns: Vec<NodeId>,
+}
+
+/// The default order of a ladder's columns: by topology, so an arrow between neighbours crosses
+/// no third lifeline. A walk of the cables (depth first) from the first host of the scenario
+/// that is not a router; at each node the hosts hanging there alone (one cable) come first,
+/// then the way on (routers, switches), each in cable order, so a LAN's hosts stand together
+/// and a router stands between the LANs it joins. Nodes not reached (another network) start
+/// walks of their own, in the scenario's order. Only nodes `shown` are columns; the others
+/// (switches, unless every node is shown) are walked through.
+pub fn column_order(world: &World, shown: &[bool]) -> Vec<NodeId> {
+    let n = world.nodes.len();
+    let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for l in &world.fabric.links {
+        let (a, b) = (l.ends[0].0 .0 as usize, l.ends[1].0 .0 as usize);
+        if a != b && a < n && b < n {
+            if !adj[a].contains(&b) {
+                adj[a].push(b);
+            }
+            if !adj[b].contains(&a) {
+                adj[b].push(a);
+            }
+        }
+    }
+    let leaf: Vec<bool> = adj.iter().map(|a| a.len() <= 1).collect();
+    let router = |i: usize| matches!(&world.nodes[i].kind, NodeKind::Host(h) if h.is_router());
+    let shown_at = |i: usize| shown.get(i).copied().unwrap_or(false);
+    let mut starts: Vec<usize> = (0..n).filter(|&i| shown_at(i) && !router(i)).collect();
+    starts.extend((0..n).filter(|&i| shown_at(i) && router(i)));
+    let mut visited = vec![false; n];
+    let mut order = Vec::new();
+    for s in starts {
+        let mut stack = vec![s];
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut visited[v], true) {
+                continue;
+            }
+            if shown_at(v) {
+                order.push(NodeId(v as u32));
+            }
+            // Pushed in reverse: the stack pops lone hosts first, then the way on.
+            let next = adj[v].iter().filter(|&&w| !visited[w]);
+            let (alone, on): (Vec<usize>, Vec<usize>) = next.partition(|&&w| leaf[w]);
+            stack.extend(on.iter().rev());
+            stack.extend(alone.iter().rev());
+        }
+    }
+    order
 }
 
 /// What became of a frame.
@@ -356,7 +232,7 @@ fn origin_at(
         from: node,
         sent: time,
         frame: frame.clone(),
-        label: labels.label(frame),
+        label: labels.label_at(frame, id.0, time),
         flipped: 0,
         seq: *seq,
         id,
@@ -371,10 +247,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
         .map(|i| opts.all_nodes || is_host(i) || opts.columns.contains(&NodeId(i as u32)))
         .collect();
     let order: Vec<NodeId> = if opts.columns.is_empty() {
-        (0..n)
-            .filter(|&i| endpoint[i])
-            .map(|i| NodeId(i as u32))
-            .collect()
+        column_order(world, &endpoint)
     } else {
         opts.columns.clone()
     };
@@ -705,8 +578,13 @@ impl Ladder {
                     let end = if a.reached() {
                         x(to)
                     } else {
-                        // Lost on the way: the cross half-way.
-                        (from + x(to)) / 2
+                        // Lost on the way: the cross half-way from the column before the
+                        // receiver's, so it never sits on a third lifeline.
+                        if right {
+                            x(to) - w / 2
+                        } else {
+                            x(to) + w / 2
+                        }
                     };
                     let (lo, hi) = if right { (from, end) } else { (end, from) };
                     for ch in row.iter_mut().take(hi).skip(lo + 1) {
@@ -762,7 +640,8 @@ impl Ladder {
                         if a.reached() {
                             (x1, xt, a.is_dropped())
                         } else {
-                            (x1, (x1 + xt) / 2.0, true)
+                            // Half-way from the column before the receiver's.
+                            (x1, xt - (xt - x1).signum() * col_w / 2.0, true)
                         }
                     }
                     _ => {
@@ -922,136 +801,6 @@ fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tcp::{TcpFlags, TcpOptions};
-
-    #[test]
-    fn labels_leave_out_the_addresses() {
-        let repr = ethernet::EthernetRepr {
-            src: ethernet::default_mac(1),
-            dst: ethernet::default_mac(2),
-            ethertype: ethernet::ethertype::EXPERIMENTAL,
-        };
-        let with = |repr: ethernet::EthernetRepr| ethernet::frame_with_payload(&repr, b"hi");
-        assert_eq!(label(&with(repr)), "raw \"hi\"");
-        let to_all = ethernet::EthernetRepr {
-            dst: MacAddr::broadcast(),
-            ..repr
-        };
-        assert_eq!(label(&with(to_all)), "broadcast raw \"hi\"");
-        let unknown = ethernet::EthernetRepr {
-            ethertype: 0x1234,
-            ..repr
-        };
-        assert_eq!(label(&with(unknown)), "ethertype 0x1234, 64 bytes");
-    }
-
-    /// A TCP segment from 10.0.0.1:1000 (MAC 1) to 10.0.0.2:80 (MAC 2), or back with `back`.
-    fn seg(
-        back: bool,
-        seq: u32,
-        ack: u32,
-        flags: TcpFlags,
-        win: u16,
-        opts: TcpOptions,
-        data: &[u8],
-    ) -> Frame {
-        use crate::tcp::SeqNumber;
-        let (a, b) = (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2));
-        let (src, dst, sport, dport, smac, dmac) = if back {
-            (b, a, 80, 1000, 2, 1)
-        } else {
-            (a, b, 1000, 80, 1, 2)
-        };
-        let t = TcpRepr {
-            src_port: sport,
-            dst_port: dport,
-            seq: SeqNumber(seq),
-            ack: SeqNumber(ack),
-            flags,
-            window: win,
-            urgent: 0,
-            options: opts,
-            payload: data,
-        };
-        let mut tcp = vec![0; t.buffer_len()];
-        t.emit(&mut tcp, src, dst).unwrap();
-        let ip = Ipv4Repr::new(src, dst, IpProtocol::Tcp, tcp.len()).to_bytes(&tcp);
-        let eth = ethernet::EthernetRepr {
-            src: ethernet::default_mac(smac),
-            dst: ethernet::default_mac(dmac),
-            ethertype: ethernet::ethertype::IPV4,
-        };
-        ethernet::frame_with_payload(&eth, &ip)
-    }
-
-    #[test]
-    fn tcp_labels_read_like_wiresharks_info_column() {
-        let syn_opts = TcpOptions {
-            mss: Some(1460),
-            window_scale: Some(2),
-            ..TcpOptions::NONE
-        };
-        let (ack, psh, fin) = (TcpFlags::ACK, TcpFlags::PSH, TcpFlags::FIN);
-        let frames = [
-            seg(false, 4000, 0, TcpFlags::SYN, 65535, syn_opts, b""),
-            seg(true, 9000, 4001, TcpFlags::SYN | ack, 65535, syn_opts, b""),
-            seg(false, 4001, 9001, ack, 32768, TcpOptions::NONE, b""),
-            seg(
-                false,
-                4001,
-                9001,
-                psh | ack,
-                32768,
-                TcpOptions::NONE,
-                b"hello",
-            ),
-            seg(
-                false,
-                4001,
-                9001,
-                psh | ack,
-                32768,
-                TcpOptions::NONE,
-                b"hello",
-            ),
-            seg(true, 9001, 4006, ack, 0, TcpOptions::NONE, b""),
-            seg(false, 4005, 9001, ack, 32768, TcpOptions::NONE, b""),
-            seg(
-                true,
-                9001,
-                4006,
-                fin | ack,
-                100,
-                TcpOptions::NONE,
-                b"\x00\x01",
-            ),
-        ];
-        let mut l = Labeller::default();
-        let labels: Vec<String> = frames.iter().map(|f| l.label(f)).collect();
-        assert_eq!(
-            labels,
-            [
-                "1000 → 80 [SYN] Seq=0 Win=65535 Len=0 MSS=1460 WS=4",
-                "80 → 1000 [SYN, ACK] Seq=0 Ack=1 Win=65535 Len=0 MSS=1460 WS=4",
-                "1000 → 80 [ACK] Seq=1 Ack=1 Win=131072 Len=0",
-                "1000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=5 \"hello\"",
-                "[TCP Retransmission] 1000 → 80 [PSH, ACK] Seq=1 Ack=1 Win=131072 Len=5 \"hello\"",
-                "[TCP ZeroWindow] 80 → 1000 [ACK] Seq=1 Ack=6 Win=0 Len=0",
-                "[TCP Keep-Alive] 1000 → 80 [ACK] Seq=5 Ack=1 Win=131072 Len=0",
-                "80 → 1000 [FIN, ACK] Seq=1 Ack=6 Win=400 Len=2",
-            ]
-        );
-        // Alone, a segment has nothing to be relative to.
-        assert_eq!(
-            label(&frames[3]),
-            "1000 → 80 [PSH, ACK] Seq=4001 Ack=9001 Win=32768 Len=5 \"hello\""
-        );
-        // A new connection on the same ports starts the numbering again.
-        let again = seg(false, 7000, 0, TcpFlags::SYN, 65535, TcpOptions::NONE, b"");
-        assert_eq!(l.label(&again), "1000 → 80 [SYN] Seq=0 Win=65535 Len=0");
-        let data = seg(false, 7001, 0, psh, 512, TcpOptions::NONE, b"x");
-        assert_eq!(l.label(&data), "1000 → 80 [PSH] Seq=1 Win=512 Len=1 \"x\"");
-    }
 
     #[test]
     fn escapes_xml() {

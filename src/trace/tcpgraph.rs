@@ -23,6 +23,10 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+mod plot;
+mod states;
+use plot::{esc, fmt_bytes, format_num, legend, step_line, Plot};
+
 /// One state change of one side.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub struct Transition {
@@ -147,6 +151,41 @@ pub enum GraphKind {
     Cwnd,
     /// The three, one above the other.
     All,
+}
+
+/// What to draw of a connection.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct GraphOptions {
+    pub kind: GraphKind,
+    /// Whose data the sequence and congestion graphs follow (side 0 or 1); `None`: the side
+    /// that sent more data ([`Connection::sender`]).
+    pub sender: Option<usize>,
+    /// Only what happened from this time on.
+    pub from: Option<Instant>,
+    /// Only what happened up to this time.
+    pub to: Option<Instant>,
+}
+
+impl GraphOptions {
+    pub fn new(kind: GraphKind) -> GraphOptions {
+        GraphOptions {
+            kind,
+            sender: None,
+            from: None,
+            to: None,
+        }
+    }
+
+    fn shows(&self, t: Instant) -> bool {
+        self.from.is_none_or(|f| t >= f) && self.to.is_none_or(|e| t <= e)
+    }
+
+    /// The time axis: the window where given, else the span of `times`.
+    fn span(&self, times: impl Iterator<Item = Instant> + Clone) -> Option<(Instant, Instant)> {
+        let t0 = self.from.or_else(|| times.clone().min())?;
+        let t1 = self.to.or_else(|| times.max())?;
+        Some((t0, t1.max(t0)))
+    }
 }
 
 fn tcp_of(frame: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, TcpRepr<'_>)> {
@@ -355,9 +394,19 @@ impl Connection {
     }
 
     /// The side that sent the most data (side 0 on a tie): whose transfer the sequence and
-    /// congestion graphs show.
+    /// congestion graphs show unless told otherwise.
     pub fn sender(&self) -> usize {
         usize::from(self.data_bytes(1) > self.data_bytes(0))
+    }
+
+    /// The side a user names: by its node's name, its address (`10.0.0.1:40000`) or its IP
+    /// address alone.
+    pub fn side_named(&self, name: &str) -> Option<usize> {
+        self.sides.iter().position(|s| {
+            s.node.as_deref() == Some(name)
+                || s.addr.to_string() == name
+                || s.addr.ip().to_string() == name
+        })
     }
 
     /// A few lines about the connection, for a listing.
@@ -411,20 +460,31 @@ impl Connection {
         s
     }
 
-    /// The picture(s) as a standalone SVG document.
+    /// The picture(s) as a standalone SVG document, of the whole connection, the sequence and
+    /// congestion graphs following [`Connection::sender`].
     pub fn to_svg(&self, kind: GraphKind) -> String {
-        let parts: Vec<(String, f64)> = match kind {
-            GraphKind::States => vec![self.states_svg()],
-            GraphKind::Seq => vec![self.seq_svg()],
-            GraphKind::Cwnd => vec![self.cwnd_svg()],
-            GraphKind::All => vec![self.states_svg(), self.seq_svg(), self.cwnd_svg()],
+        self.draw(&GraphOptions::new(kind))
+    }
+
+    /// The picture(s) as a standalone SVG document, as `o` asks.
+    pub fn draw(&self, o: &GraphOptions) -> String {
+        let parts: Vec<(String, f64)> = match o.kind {
+            GraphKind::States => vec![self.states_svg(o)],
+            GraphKind::Seq => vec![self.seq_svg(o)],
+            GraphKind::Cwnd => vec![self.cwnd_svg(o)],
+            GraphKind::All => vec![self.states_svg(o), self.seq_svg(o), self.cwnd_svg(o)],
         };
         let height: f64 = 50.0 + parts.iter().map(|(_, h)| h + 20.0).sum::<f64>();
+        // The state timeline grows wider than the graphs when its full names need the room.
+        let width = match o.kind {
+            GraphKind::States | GraphKind::All => self.states_width(o).max(W),
+            _ => W,
+        };
         let mut s = String::new();
         let _ = writeln!(s, r#"<?xml version="1.0" encoding="UTF-8"?>"#);
         let _ = writeln!(
             s,
-            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{W:.0}" height="{height:.0}" viewBox="0 0 {W:.0} {height:.0}" font-family="sans-serif" font-size="12">"#
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="sans-serif" font-size="12">"#
         );
         let _ = writeln!(
             s,
@@ -450,156 +510,10 @@ impl Connection {
         s
     }
 
-    // ------------------------------------------------------------------ state timeline
-
-    fn states_svg(&self) -> (String, f64) {
-        // An ordinal time axis: every transition gets its own slot, so transitions microseconds
-        // apart and a 60 s TIME_WAIT are equally readable; the times are written at the slots.
-        let mut slots: Vec<(Instant, usize, usize)> = Vec::new(); // (time, side, index)
-        for (s, side) in self.sides.iter().enumerate() {
-            for (i, t) in side.transitions.iter().enumerate() {
-                slots.push((t.time, s, i));
-            }
-        }
-        slots.sort_by_key(|&(t, s, i)| (t, s, i));
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            r##"<text x="20" y="16"><tspan font-weight="bold">State timeline</tspan><tspan fill="#555" dx="8">(one slot per transition, not to scale; the times are below the slots)</tspan></text>"##
-        );
-        if slots.is_empty() {
-            let _ = writeln!(
-                s,
-                r#"<text x="20" y="44">no state changes recorded for this connection</text>"#
-            );
-            return (s, 60.0);
-        }
-        let left = 170.0;
-        let slot_w = ((W - left - 40.0) / (slots.len() as f64 + 1.0)).max(60.0);
-        let width_needed = left + slot_w * (slots.len() as f64 + 1.0) + 40.0;
-        let scale = if width_needed > W {
-            (W - left - 40.0) / (slot_w * (slots.len() as f64 + 1.0))
-        } else {
-            1.0
-        };
-        let slot_w = slot_w * scale;
-        let x_of = |k: usize| left + slot_w * (k as f64 + 0.5);
-        let x_end = left + slot_w * (slots.len() as f64 + 0.5);
-        let lane_h = 34.0;
-        let top = 62.0;
-        let lane_y = |side: usize| top + side as f64 * (lane_h + 48.0);
-        // Slot guides and times.
-        let bottom = lane_y(1) + lane_h + 8.0;
-        for (k, (t, _, _)) in slots.iter().enumerate() {
-            let x = x_of(k);
-            let _ = writeln!(
-                s,
-                r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{bottom:.1}" stroke="#bbb" stroke-dasharray="3,3"/>"##,
-                top - 26.0
-            );
-            let _ = writeln!(
-                s,
-                r##"<text x="{x:.1}" y="{:.1}" font-size="10" fill="#555" transform="rotate(30 {x:.1} {:.1})">{t}</text>"##,
-                bottom + 12.0,
-                bottom + 12.0
-            );
-        }
-        for (side_i, side) in self.sides.iter().enumerate() {
-            let y = lane_y(side_i);
-            let _ = writeln!(
-                s,
-                r##"<text x="10" y="{:.1}" font-weight="bold">{}</text><text x="10" y="{:.1}" font-size="10" fill="#555">{}</text>"##,
-                y + 15.0,
-                esc(&side.short()),
-                y + 28.0,
-                esc(&side.addr.to_string())
-            );
-            let mine: Vec<usize> = slots
-                .iter()
-                .enumerate()
-                .filter(|(_, (_, s, _))| *s == side_i)
-                .map(|(k, _)| k)
-                .collect();
-            let Some(first) = side.transitions.first() else {
-                let _ = writeln!(
-                    s,
-                    r##"<text x="{left:.1}" y="{:.1}" fill="#555">(no state changes recorded)</text>"##,
-                    y + 21.0
-                );
-                continue;
-            };
-            // Before the first transition: the state it left, from the start of the axis.
-            let mut bands: Vec<(f64, f64, State, Instant, Option<Instant>)> = Vec::new();
-            bands.push((
-                left,
-                x_of(mine[0]),
-                first.from,
-                self.first,
-                Some(first.time),
-            ));
-            for (j, &k) in mine.iter().enumerate() {
-                let t = side.transitions[j];
-                let (x2, until) = match mine.get(j + 1) {
-                    Some(&k2) => (x_of(k2), Some(side.transitions[j + 1].time)),
-                    None => (x_end, None),
-                };
-                bands.push((x_of(k), x2, t.to, t.time, until));
-            }
-            for (x1, x2, state, from, until) in bands {
-                let w = (x2 - x1).max(1.0);
-                let until =
-                    until.map_or_else(|| "the end of the trace".to_string(), |u| u.to_string());
-                let _ = writeln!(
-                    s,
-                    r##"<rect x="{x1:.1}" y="{y:.1}" width="{w:.1}" height="{lane_h:.1}" fill="{}" stroke="white"><title>{state}: {from} to {until}</title></rect>"##,
-                    state_color(state)
-                );
-                if w > 6.8 * state.name().len() as f64 + 6.0 {
-                    let _ = writeln!(
-                        s,
-                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="11">{state}</text>"#,
-                        x1 + w / 2.0,
-                        y + lane_h / 2.0 + 4.0
-                    );
-                } else {
-                    let _ = writeln!(
-                        s,
-                        r#"<text x="{:.1}" y="{:.1}" text-anchor="middle" font-size="8">{}</text>"#,
-                        x1 + w / 2.0,
-                        y + lane_h / 2.0 + 3.0,
-                        abbreviate(state)
-                    );
-                }
-            }
-            for (j, &k) in mine.iter().enumerate() {
-                let t = side.transitions[j];
-                let x = x_of(k);
-                let _ = writeln!(
-                    s,
-                    r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#333" stroke-width="2"/>"##,
-                    y - 4.0,
-                    y + lane_h + 4.0
-                );
-                let _ = writeln!(
-                    s,
-                    r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#7b241c">{}<title>{} → {} at {} ({})</title></text>"##,
-                    x + 3.0,
-                    y - 6.0 - if k % 2 == 1 { 11.0 } else { 0.0 },
-                    esc(&t.cause.to_string()),
-                    t.from,
-                    t.to,
-                    t.time,
-                    esc(&t.cause.to_string())
-                );
-            }
-        }
-        (s, bottom + 70.0)
-    }
-
     // ------------------------------------------------------------------ time-sequence graph
 
-    fn seq_svg(&self) -> (String, f64) {
-        let snd = self.sender();
+    fn seq_svg(&self, o: &GraphOptions) -> (String, f64) {
+        let snd = o.sender.unwrap_or_else(|| self.sender());
         let rcv = 1 - snd;
         let sender = &self.sides[snd];
         let receiver = &self.sides[rcv];
@@ -615,42 +529,49 @@ impl Connection {
         let segs: Vec<&Segment> = self
             .sent
             .iter()
-            .filter(|g| g.from == snd && g.seg_len() > 0)
+            .filter(|g| g.from == snd && g.seg_len() > 0 && o.shows(g.time))
             .collect();
         if segs.is_empty() {
             let _ = writeln!(
                 s,
-                r#"<text x="20" y="44">no segments carrying sequence space from this side</text>"#
+                r#"<text x="20" y="44">no segments carrying sequence space from this side{}</text>"#,
+                if o.from.is_some() || o.to.is_some() {
+                    " in this time window"
+                } else {
+                    ""
+                }
             );
             return (s, 60.0);
         }
         let acks: Vec<&Arrival> = self
             .received
             .iter()
-            .filter(|a| a.at == snd && a.flags.ack())
+            .filter(|a| a.at == snd && a.flags.ack() && o.shows(a.time))
             .collect();
         // The receiver's window scale applies when both SYNs offered scaling (RFC 7323 §2.2).
         let shift = match (sender.wscale, receiver.wscale) {
             (Some(_), Some(r)) => r as u32,
             _ => 0,
         };
-        let t0 = segs
+        let times = segs
             .iter()
             .map(|g| g.time)
-            .chain(acks.iter().map(|a| a.time))
-            .min()
-            .unwrap_or(self.first);
-        let t1 = segs
-            .iter()
-            .map(|g| g.time)
-            .chain(acks.iter().map(|a| a.time))
-            .max()
-            .unwrap_or(self.last);
+            .chain(acks.iter().map(|a| a.time));
+        let (t0, t1) = o.span(times).unwrap_or((self.first, self.last));
         let y_max = segs
             .iter()
             .map(|g| rel(g.seq) + g.seg_len() as f64)
             .chain(acks.iter().map(|a| rel(a.ack)))
             .fold(1.0, f64::max);
+        // A window starts the axis at the lowest sequence number in it.
+        let y_min = if o.from.is_some() {
+            segs.iter()
+                .map(|g| rel(g.seq))
+                .chain(acks.iter().map(|a| rel(a.ack)))
+                .fold(f64::INFINITY, f64::min)
+        } else {
+            0.0
+        };
         let shift_of = |a: &Arrival| if a.flags.syn() { 0 } else { shift };
         let win_top = acks
             .iter()
@@ -671,7 +592,21 @@ impl Connection {
         } else {
             "ACK + receive window".to_string()
         };
-        let plot = Plot::new(60.0, W - 30.0, 40.0, 380.0, t0, t1, 0.0, y_max * 1.08);
+        let y0 = if y_min.is_finite() && y_min > 0.0 {
+            y_min - (y_max - y_min) * 0.04
+        } else {
+            0.0
+        };
+        let plot = Plot::new(
+            60.0,
+            W - 30.0,
+            40.0,
+            380.0,
+            t0,
+            t1,
+            y0,
+            y0 + (y_max - y0) * 1.08,
+        );
         s.push_str(&plot.frame("sequence number (bytes)", &fmt_bytes));
         s.push_str(&plot.clip("seqclip"));
         let _ = writeln!(s, r#"<g clip-path="url(#seqclip)">"#);
@@ -764,9 +699,10 @@ impl Connection {
             }
         }
         s.push_str("</g>\n");
-        s.push_str(&legend(
-            plot.left + 10.0,
-            plot.top + 8.0,
+        let (key, h) = legend(
+            plot.left,
+            plot.bottom + 46.0,
+            plot.right,
             &[
                 ("#1f4e9c", "", "segment sent (first to last byte)"),
                 ("#c0392b", "", "retransmission (R)"),
@@ -774,14 +710,15 @@ impl Connection {
                 ("#1e8449", "", "ACKs received"),
                 ("#b7950b", "5,3", &window_note),
             ],
-        ));
-        (s, plot.bottom + 40.0)
+        );
+        s.push_str(&key);
+        (s, plot.bottom + 40.0 + h)
     }
 
     // ------------------------------------------------------------------ cwnd, ssthresh, RTO
 
-    fn cwnd_svg(&self) -> (String, f64) {
-        let snd = self.sender();
+    fn cwnd_svg(&self, o: &GraphOptions) -> (String, f64) {
+        let snd = o.sender.unwrap_or_else(|| self.sender());
         let side = &self.sides[snd];
         let mut s = String::new();
         let _ = writeln!(
@@ -789,47 +726,73 @@ impl Connection {
             r##"<text x="20" y="16"><tspan font-weight="bold">Congestion window and RTO</tspan><tspan fill="#555" dx="8">of {}, the sender</tspan></text>"##,
             esc(&side.short())
         );
-        let times: Vec<Instant> = side
-            .cwnd
+        // What each series was when the window opens: its last value before, drawn from the
+        // window's start.
+        let carried = |v: &[(Instant, u32, u32)]| -> Vec<(Instant, u32, u32)> {
+            let mut out: Vec<(Instant, u32, u32)> = Vec::new();
+            if let Some(f) = o.from {
+                if let Some(&(_, c, t)) = v.iter().rev().find(|p| p.0 < f) {
+                    out.push((f, c, t));
+                }
+            }
+            out.extend(v.iter().copied().filter(|p| o.shows(p.0)));
+            out
+        };
+        let cwnd = carried(&side.cwnd);
+        let rtt: Vec<(Instant, Duration, Duration, Duration)> =
+            side.rtt.iter().copied().filter(|r| o.shows(r.0)).collect();
+        let backoff: Vec<(Instant, Duration)> = side
+            .backoff
+            .iter()
+            .copied()
+            .filter(|b| o.shows(b.0))
+            .collect();
+        let times: Vec<Instant> = cwnd
             .iter()
             .map(|c| c.0)
-            .chain(side.rtt.iter().map(|r| r.0))
-            .chain(side.backoff.iter().map(|b| b.0))
+            .chain(rtt.iter().map(|r| r.0))
+            .chain(backoff.iter().map(|b| b.0))
             .chain(
                 self.sent
                     .iter()
-                    .filter(|g| g.from == snd && g.len > 0)
+                    .filter(|g| g.from == snd && g.len > 0 && o.shows(g.time))
                     .map(|g| g.time),
             )
             .collect();
-        let (Some(&t0), Some(&t1)) = (times.iter().min(), times.iter().max()) else {
+        let Some((t0, t1)) = o.span(times.iter().copied()).filter(|_| !times.is_empty()) else {
             let _ = writeln!(
                 s,
                 r#"<text x="20" y="44">no congestion window, RTT or data recorded for this side</text>"#
             );
             return (s, 60.0);
         };
-        // ssthresh starts "infinite" (RFC 5681: arbitrarily high); such values are left out.
-        const INFINITE: u32 = 1 << 30;
-        let y_max = side
-            .cwnd
-            .iter()
-            .flat_map(|&(_, c, t)| [c, if t >= INFINITE { 0 } else { t }])
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64;
-        let top = Plot::new(60.0, W - 30.0, 40.0, 250.0, t0, t1, 0.0, y_max * 1.1);
-        s.push_str(&top.frame("bytes", &fmt_bytes));
-        if side.cwnd.is_empty() {
+        let mut y = 40.0;
+        if cwnd.is_empty() {
+            // A short connection never changes its window: a sentence, not an empty frame.
             let _ = writeln!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no congestion window change recorded</text>"##,
-                (top.left + top.right) / 2.0,
-                (top.top + top.bottom) / 2.0
+                r##"<text x="20" y="{:.1}" fill="#555">no congestion-window changes: {} kept its initial window{}</text>"##,
+                y + 4.0,
+                esc(&side.short()),
+                if o.from.is_some() || o.to.is_some() {
+                    " in this time window"
+                } else {
+                    ""
+                }
             );
+            y += 24.0;
         } else {
-            let cw: Vec<(f64, f64)> = side
-                .cwnd
+            // ssthresh starts "infinite" (RFC 5681: arbitrarily high); such values are left out.
+            const INFINITE: u32 = 1 << 30;
+            let y_max = cwnd
+                .iter()
+                .flat_map(|&(_, c, t)| [c, if t >= INFINITE { 0 } else { t }])
+                .max()
+                .unwrap_or(0)
+                .max(1) as f64;
+            let top = Plot::new(60.0, W - 30.0, y, y + 210.0, t0, t1, 0.0, y_max * 1.1);
+            s.push_str(&top.frame("bytes", &fmt_bytes));
+            let cw: Vec<(f64, f64)> = cwnd
                 .iter()
                 .map(|&(t, c, _)| (top.x(t), top.y(c as f64)))
                 .collect();
@@ -837,7 +800,7 @@ impl Connection {
             // ssthresh, in runs of finite values.
             let mut run: Vec<(f64, f64)> = Vec::new();
             let mut runs = Vec::new();
-            for &(t, _, th) in &side.cwnd {
+            for &(t, _, th) in &cwnd {
                 if th >= INFINITE {
                     if !run.is_empty() {
                         runs.push((std::mem::take(&mut run), top.x(t)));
@@ -852,7 +815,7 @@ impl Connection {
             for (pts, end) in runs {
                 s.push_str(&step_line(&pts, end, "#c0392b", "6,3", "ssthresh"));
             }
-            for &(t, c, th) in &side.cwnd {
+            for &(t, c, th) in &cwnd {
                 let th = if th >= INFINITE {
                     "∞".to_string()
                 } else {
@@ -865,373 +828,77 @@ impl Connection {
                     top.y(c as f64)
                 );
             }
+            let (key, h) = legend(
+                top.left,
+                top.bottom + 46.0,
+                top.right,
+                &[
+                    ("#1f4e9c", "", "cwnd"),
+                    ("#c0392b", "6,3", "ssthresh (left out while infinite)"),
+                ],
+            );
+            s.push_str(&key);
+            y = top.bottom + 40.0 + h + 10.0;
         }
-        s.push_str(&legend(
-            top.left + 10.0,
-            top.top + 8.0,
-            &[
-                ("#1f4e9c", "", "cwnd"),
-                ("#c0392b", "6,3", "ssthresh (left out while infinite)"),
-            ],
-        ));
         // RTO and RTT, in milliseconds.
-        let mut rto: Vec<(Instant, Duration)> = side
-            .rtt
+        let mut rto: Vec<(Instant, Duration)> = rtt
             .iter()
             .map(|&(t, _, _, r)| (t, r))
-            .chain(side.backoff.iter().copied())
+            .chain(backoff.iter().copied())
             .collect();
         rto.sort_by_key(|&(t, _)| t);
+        if rto.is_empty() {
+            let _ = writeln!(
+                s,
+                r##"<text x="20" y="{:.1}" fill="#555">no RTT sample recorded</text>"##,
+                y + 4.0
+            );
+            return (s, y + 24.0);
+        }
         let ms = |d: Duration| d.as_millis_f64();
         let r_max = rto
             .iter()
             .map(|&(_, r)| ms(r))
-            .chain(side.rtt.iter().map(|&(_, r, _, _)| ms(r)))
+            .chain(rtt.iter().map(|&(_, r, _, _)| ms(r)))
             .fold(1.0, f64::max);
-        let low = Plot::new(60.0, W - 30.0, 290.0, 450.0, t0, t1, 0.0, r_max * 1.1);
+        let low = Plot::new(60.0, W - 30.0, y, y + 160.0, t0, t1, 0.0, r_max * 1.1);
         s.push_str(&low.frame("milliseconds", &|v| format_num(v)));
-        if rto.is_empty() {
+        let pts: Vec<(f64, f64)> = rto.iter().map(|&(t, r)| (low.x(t), low.y(ms(r)))).collect();
+        s.push_str(&step_line(&pts, low.x(t1), "#7d3c98", "", "RTO"));
+        let srtt: Vec<(f64, f64)> = rtt
+            .iter()
+            .map(|&(t, _, sr, _)| (low.x(t), low.y(ms(sr))))
+            .collect();
+        s.push_str(&step_line(&srtt, low.x(t1), "#117a65", "4,2", "srtt"));
+        for &(t, r, sr, rt) in &rtt {
             let _ = writeln!(
                 s,
-                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle" fill="#555">no RTT sample recorded</text>"##,
-                (low.left + low.right) / 2.0,
-                (low.top + low.bottom) / 2.0
+                r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="none" stroke="#117a65"><title>RTT sample {r} (srtt {sr}, RTO {rt}) at {t}</title></circle>"##,
+                low.x(t),
+                low.y(ms(r))
             );
-        } else {
-            let pts: Vec<(f64, f64)> = rto.iter().map(|&(t, r)| (low.x(t), low.y(ms(r)))).collect();
-            s.push_str(&step_line(&pts, low.x(t1), "#7d3c98", "", "RTO"));
-            let srtt: Vec<(f64, f64)> = side
-                .rtt
-                .iter()
-                .map(|&(t, _, sr, _)| (low.x(t), low.y(ms(sr))))
-                .collect();
-            s.push_str(&step_line(&srtt, low.x(t1), "#117a65", "4,2", "srtt"));
-            for &(t, r, sr, o) in &side.rtt {
-                let _ = writeln!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="2.5" fill="none" stroke="#117a65"><title>RTT sample {r} (srtt {sr}, RTO {o}) at {t}</title></circle>"##,
-                    low.x(t),
-                    low.y(ms(r))
-                );
-            }
-            for &(t, r) in &side.backoff {
-                let _ = writeln!(
-                    s,
-                    r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#7d3c98"><title>timeout: RTO backed off to {r} at {t}</title></circle>"##,
-                    low.x(t),
-                    low.y(ms(r))
-                );
-            }
         }
-        s.push_str(&legend(
-            low.left + 10.0,
-            low.top + 8.0,
+        for &(t, r) in &backoff {
+            let _ = writeln!(
+                s,
+                r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#7d3c98"><title>timeout: RTO backed off to {r} at {t}</title></circle>"##,
+                low.x(t),
+                low.y(ms(r))
+            );
+        }
+        let (key, h) = legend(
+            low.left,
+            low.bottom + 46.0,
+            low.right,
             &[
                 ("#7d3c98", "", "RTO"),
                 ("#117a65", "4,2", "smoothed RTT (circles: samples)"),
             ],
-        ));
-        (s, low.bottom + 40.0)
+        );
+        s.push_str(&key);
+        (s, low.bottom + 40.0 + h)
     }
 }
 
-/// Width of every picture.
+/// Width of every picture (the state timeline grows when its names need more).
 const W: f64 = 960.0;
-
-fn state_color(s: State) -> &'static str {
-    match s {
-        State::Closed => "#d5d8dc",
-        State::Listen => "#d6eaf8",
-        State::SynSent | State::SynReceived => "#fcf3cf",
-        State::Established => "#d5f5e3",
-        State::FinWait1 | State::FinWait2 | State::Closing => "#fae5d3",
-        State::CloseWait | State::LastAck => "#f5eef8",
-        State::TimeWait => "#f2d7d5",
-    }
-}
-
-/// A short form of a state's name for bands too narrow for it.
-fn abbreviate(s: State) -> &'static str {
-    match s {
-        State::Closed => "CLSD",
-        State::Listen => "LSTN",
-        State::SynSent => "SYNS",
-        State::SynReceived => "SYNR",
-        State::Established => "ESTB",
-        State::FinWait1 => "FW1",
-        State::FinWait2 => "FW2",
-        State::CloseWait => "CLWT",
-        State::Closing => "CLSG",
-        State::LastAck => "LACK",
-        State::TimeWait => "TMWT",
-    }
-}
-
-/// A plot area with a linear time axis and a linear value axis.
-struct Plot {
-    left: f64,
-    right: f64,
-    top: f64,
-    bottom: f64,
-    t0: f64,
-    t1: f64,
-    v0: f64,
-    v1: f64,
-}
-
-impl Plot {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        left: f64,
-        right: f64,
-        top: f64,
-        bottom: f64,
-        t0: Instant,
-        t1: Instant,
-        v0: f64,
-        v1: f64,
-    ) -> Plot {
-        let (mut a, mut b) = (t0.as_secs_f64(), t1.as_secs_f64());
-        if b - a < 1e-9 {
-            a -= 0.5e-3;
-            b += 0.5e-3;
-        }
-        let pad = (b - a) * 0.03;
-        Plot {
-            left,
-            right,
-            top,
-            bottom,
-            t0: a - pad,
-            t1: b + pad,
-            v0,
-            v1: if v1 > v0 { v1 } else { v0 + 1.0 },
-        }
-    }
-
-    fn x(&self, t: Instant) -> f64 {
-        self.xs(t.as_secs_f64())
-    }
-
-    fn xs(&self, secs: f64) -> f64 {
-        self.left + (secs - self.t0) / (self.t1 - self.t0) * (self.right - self.left)
-    }
-
-    fn y(&self, v: f64) -> f64 {
-        self.bottom - (v - self.v0) / (self.v1 - self.v0) * (self.bottom - self.top)
-    }
-
-    /// Axes, ticks and grid.
-    fn frame(&self, y_label: &str, fmt_y: &dyn Fn(f64) -> String) -> String {
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            r##"<rect x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}" fill="none" stroke="#444"/>"##,
-            self.left,
-            self.top,
-            self.right - self.left,
-            self.bottom - self.top
-        );
-        let (unit, scale) = time_unit(self.t1 - self.t0);
-        for t in nice_ticks(self.t0, self.t1, 8) {
-            let x = self.xs(t);
-            let _ = writeln!(
-                s,
-                r##"<line x1="{x:.1}" y1="{:.1}" x2="{x:.1}" y2="{:.1}" stroke="#eee"/><text x="{x:.1}" y="{:.1}" text-anchor="middle" font-size="10">{}</text>"##,
-                self.top,
-                self.bottom,
-                self.bottom + 14.0,
-                format_num(t * scale)
-            );
-        }
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" text-anchor="end" font-size="10">time ({unit})</text>"#,
-            self.right,
-            self.bottom + 28.0
-        );
-        for v in nice_ticks(self.v0, self.v1, 6) {
-            let y = self.y(v);
-            let _ = writeln!(
-                s,
-                r##"<line x1="{:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" text-anchor="end" font-size="10">{}</text>"##,
-                self.left,
-                self.right,
-                self.left - 4.0,
-                y + 3.0,
-                esc(&fmt_y(v))
-            );
-        }
-        let _ = writeln!(
-            s,
-            r#"<text x="{:.1}" y="{:.1}" font-size="10" transform="rotate(-90 {:.1} {:.1})" text-anchor="middle">{}</text>"#,
-            14.0,
-            (self.top + self.bottom) / 2.0,
-            14.0,
-            (self.top + self.bottom) / 2.0,
-            esc(y_label)
-        );
-        s
-    }
-
-    fn clip(&self, id: &str) -> String {
-        format!(
-            "<defs><clipPath id=\"{id}\"><rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/></clipPath></defs>\n",
-            self.left,
-            self.top - 1.0,
-            self.right - self.left,
-            self.bottom - self.top + 2.0
-        )
-    }
-}
-
-/// A step line through `pts` (horizontal to the next x, then vertical), continued to `end_x`.
-fn step_line(pts: &[(f64, f64)], end_x: f64, color: &str, dash: &str, title: &str) -> String {
-    if pts.is_empty() {
-        return String::new();
-    }
-    let mut d = format!("M{:.1},{:.1}", pts[0].0, pts[0].1);
-    for w in pts.windows(2) {
-        let _ = write!(d, " H{:.1} V{:.1}", w[1].0, w[1].1);
-    }
-    let _ = write!(d, " H{:.1}", end_x.max(pts[pts.len() - 1].0));
-    let dash = if dash.is_empty() {
-        String::new()
-    } else {
-        format!(r#" stroke-dasharray="{dash}""#)
-    };
-    format!(
-        "<path d=\"{d}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"1.5\"{dash}><title>{}</title></path>\n",
-        esc(title)
-    )
-}
-
-fn legend(x: f64, y: f64, items: &[(&str, &str, &str)]) -> String {
-    let mut s = String::new();
-    let h = 16.0 * items.len() as f64 + 6.0;
-    let w = 10.0
-        + items
-            .iter()
-            .map(|(_, _, t)| t.chars().count())
-            .max()
-            .unwrap_or(0) as f64
-            * 6.5
-        + 40.0;
-    let _ = writeln!(
-        s,
-        r##"<rect x="{x:.1}" y="{y:.1}" width="{w:.1}" height="{h:.1}" fill="white" fill-opacity="0.85" stroke="#ccc"/>"##
-    );
-    for (i, (color, dash, text)) in items.iter().enumerate() {
-        let ly = y + 13.0 + 16.0 * i as f64;
-        let dash = if dash.is_empty() {
-            String::new()
-        } else {
-            format!(r#" stroke-dasharray="{dash}""#)
-        };
-        let _ = writeln!(
-            s,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{color}" stroke-width="2"{dash}/><text x="{:.1}" y="{:.1}" font-size="10">{}</text>"#,
-            x + 6.0,
-            ly - 4.0,
-            x + 30.0,
-            ly - 4.0,
-            x + 36.0,
-            ly,
-            esc(text)
-        );
-    }
-    s
-}
-
-/// The unit a time span reads best in, and the factor from seconds.
-fn time_unit(span_secs: f64) -> (&'static str, f64) {
-    if span_secs < 2e-3 {
-        ("µs", 1e6)
-    } else if span_secs < 2.0 {
-        ("ms", 1e3)
-    } else {
-        ("s", 1.0)
-    }
-}
-
-/// About `target` round tick values between `lo` and `hi` (1, 2 or 5 times a power of ten).
-fn nice_ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    let span = hi - lo;
-    if span <= 0.0 || !span.is_finite() {
-        return vec![lo];
-    }
-    let raw = span / target.max(1) as f64;
-    let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * mag)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * mag);
-    // Multiples of the step, computed one by one (repeated addition would drift).
-    let first = (lo / step).ceil() as i64;
-    let mut out = Vec::new();
-    for k in first.. {
-        let v = k as f64 * step;
-        if v > hi + step * 1e-9 || out.len() >= 100 {
-            break;
-        }
-        out.push(if k == 0 { 0.0 } else { v });
-    }
-    out
-}
-
-/// A number with no more decimals than it needs (`0.5`, `12`, `1.25`).
-fn format_num(v: f64) -> String {
-    let mut s = format!("{v:.3}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" {
-        s = "0".into();
-    }
-    s
-}
-
-fn fmt_bytes(v: f64) -> String {
-    format_num(v)
-}
-
-/// Text for XML content and attribute values.
-fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&apos;"),
-            c if (c as u32) < 0x20 && c != '\n' && c != '\t' => o.push('?'),
-            c => o.push(c),
-        }
-    }
-    o
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ticks_are_round() {
-        assert_eq!(nice_ticks(0.0, 10.0, 5), [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
-        let t: Vec<String> = nice_ticks(0.013, 0.061, 5)
-            .into_iter()
-            .map(format_num)
-            .collect();
-        assert_eq!(t, ["0.02", "0.03", "0.04", "0.05", "0.06"]);
-        assert_eq!(nice_ticks(1.0, 1.0, 5), [1.0]);
-        assert_eq!(format_num(0.25), "0.25");
-        assert_eq!(format_num(12.0), "12");
-    }
-}

@@ -258,6 +258,22 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
     let mut bytes: Vec<Vec<u8>> = Vec::new();
     let mut bytes_idx: HashMap<Vec<u8>, usize> = HashMap::new();
     let mut labeller = ladder::Labeller::default();
+    // A switch or hub passes a frame on unchanged: its copy keeps the label the frame got when
+    // a host sent it (labelled again, it would read as a retransmission or a duplicate ACK).
+    let mut labels: HashMap<usize, String> = HashMap::new();
+    let relays: Vec<bool> = (world.nodes.iter())
+        .map(|n| !matches!(n.kind, NodeKind::Host(_)))
+        .collect();
+    let mut label_of = |b: usize, node: usize, frame: &[u8], id: u64, t: Instant| -> String {
+        if relays[node] {
+            if let Some(l) = labels.get(&b) {
+                return l.clone();
+            }
+        }
+        let l = labeller.label_at(frame, id, t);
+        labels.insert(b, l.clone());
+        l
+    };
     let mut intern = |b: &[u8], bytes: &mut Vec<Vec<u8>>| -> usize {
         if let Some(&i) = bytes_idx.get(b) {
             return i;
@@ -302,7 +318,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
                     why: String::new(),
                     flipped: 0,
                     bytes: b,
-                    label: labeller.label(frame),
+                    label: label_of(b, from, frame, id.0, r.time),
                 });
             }
             TraceEvent::FrameDropped {
@@ -347,7 +363,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
                     why,
                     flipped: 0,
                     bytes: b,
-                    label: labeller.label(frame),
+                    label: label_of(b, from, frame, id.0, r.time),
                 });
             }
             TraceEvent::BitErrors { id, flipped, .. } => {
@@ -551,17 +567,15 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
     let conns = tcpgraph::connections(&world, records);
     let tcp: Vec<Value> = conns.iter().map(tcp_json).collect();
 
-    // The ladder: every host, in the order the picture puts them (left to right, then down), so
-    // a frame between neighbours does not cross a third host's lifeline.
-    let mut hosts: Vec<usize> = (0..world.nodes.len())
-        .filter(|&i| matches!(world.nodes[i].kind, NodeKind::Host(_)))
+    // The ladder: every host, in `netlab ladder`'s order (by topology), so a frame between
+    // neighbours does not cross a third host's lifeline.
+    let is_host: Vec<bool> = (world.nodes.iter())
+        .map(|n| matches!(n.kind, NodeKind::Host(_)))
         .collect();
-    hosts.sort_by(|&a, &b| {
-        let (p, q) = (topo.layout.pos[a], topo.layout.pos[b]);
-        p.0.total_cmp(&q.0)
-            .then(p.1.total_cmp(&q.1))
-            .then(a.cmp(&b))
-    });
+    let hosts: Vec<usize> = ladder::column_order(&world, &is_host)
+        .into_iter()
+        .map(|id| id.0 as usize)
+        .collect();
     let lad = ladder::build(
         &world,
         records,

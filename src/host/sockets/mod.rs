@@ -490,9 +490,15 @@ impl Host {
                 kind: SockKind::TcpListen(l),
                 recv_buf,
                 send_buf,
+                opts,
                 ..
             }) = self.sockets.slots[id.0 as usize].as_mut()
             {
+                // TCP_MAXSEG set on the listener caps the SYN-ACK's MSS option and what the
+                // connection sends (Linux `tp->rx_opt.user_mss`, inherited by the child).
+                if let Some(m) = opts.maxseg {
+                    config.mss = config.mss.min(m);
+                }
                 // Connections inherit the listening socket's buffer sizes (SO_RCVBUF set
                 // before listen() shapes the window of the SYN-ACK, as in Linux).
                 if let Some(b) = *recv_buf {
@@ -883,6 +889,11 @@ impl Host {
         }
         if let Some(b) = s.send_buf {
             config.send_buffer_size = b;
+        }
+        // TCP_MAXSEG before connect: the SYN offers it and segments never exceed it (Linux
+        // `tp->rx_opt.user_mss`; packetdrill's mss-setsockopt-tcp_maxseg-client.pkt).
+        if let Some(m) = s.opts.maxseg {
+            config.mss = config.mss.min(m);
         }
         let mut out = std::mem::take(&mut self.sockets.out);
         let conn = Connection::connect(io.now, local, remote, isn, &config, &mut out);

@@ -94,6 +94,10 @@ pub struct Connection {
     /// End of the last segment sent shorter than the MSS (Minshall's Nagle variant, as Linux
     /// `snd_sml`).
     snd_sml: SeqNumber,
+    /// Number of the last burst of new data sent (Linux's TSO/GSO packets, see
+    /// `TcpConfig::tso_segs`); the scoreboard keeps it per segment for the PSH of
+    /// retransmissions.
+    burst_id: u32,
 
     // Receive sequence space.
     irs: SeqNumber,
@@ -270,6 +274,7 @@ impl Connection {
             resend_reason: RetransmitReason::Rto,
             force_send: false,
             snd_sml: isn,
+            burst_id: 0,
             irs: SeqNumber(0),
             rcv_nxt: SeqNumber(0),
             rcv_adv: SeqNumber(0),

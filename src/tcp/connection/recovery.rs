@@ -312,6 +312,9 @@ impl Connection {
         if fin {
             flags |= TcpFlags::FIN;
         }
+        if self.config.tso_segs > 0 && self.rec.board.ends_burst_piece(start, end) {
+            flags |= TcpFlags::PSH;
+        }
         self.emit(out, start, flags, TcpOptions::NONE, len as usize, true);
         self.rec.board.on_sent(start, end, now);
         if self.rtx_at.is_none() {

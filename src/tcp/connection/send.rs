@@ -58,6 +58,13 @@ impl Connection {
         // With SACK, holes marked lost go first (RFC 6675 §5 step C).
         self.retransmit_lost(now, out);
         let mut sent_new = false;
+        // New data goes out in bursts of `tso_segs` segments, as Linux's TSO/GSO packets;
+        // the last segment of a burst of two or more carries PSH (measured on Linux 6.18:
+        // docs/linux-observations.md, "When does Linux set PSH?").
+        let burst_max = self.config.tso_segs;
+        let mut burst_len = 0u32;
+        // Index in `out.segments` of the burst's last data segment so far.
+        let mut burst_last: Option<usize> = None;
         loop {
             let unsent = self.unsent();
             let fin_pending = self.fin_queued && self.snd_nxt <= self.fin_seq();
@@ -114,14 +121,40 @@ impl Connection {
             } else if self.rtt_probe.is_none() {
                 self.rtt_probe = Some((seq, now));
             }
-            let flags = if len == unsent && len > 0 {
+            // PSH on the segment that empties the send queue: the end of the last write
+            // (Linux `tcp_push` marks the write's last buffer).
+            let mut flags = if len == unsent && len > 0 {
                 TcpFlags::ACK | TcpFlags::PSH
             } else {
                 TcpFlags::ACK
             };
-            let flags = if fin { flags | TcpFlags::FIN } else { flags };
+            let new_burst_seg = burst_max > 0 && !retransmitting && len > 0;
+            if new_burst_seg {
+                if burst_len == 0 {
+                    self.burst_id = self.burst_id.wrapping_add(1).max(1);
+                }
+                burst_len += 1;
+                if burst_len == burst_max && burst_len >= 2 {
+                    flags |= TcpFlags::PSH;
+                }
+            }
+            if fin {
+                flags |= TcpFlags::FIN;
+            }
             self.emit(out, seq, flags, TcpOptions::NONE, len, true);
             self.record_sent(now, seq, seq + len + fin as u32);
+            if new_burst_seg {
+                if self.sack_ok {
+                    self.rec
+                        .board
+                        .set_burst(seq + len + fin as u32, self.burst_id);
+                }
+                burst_last = Some(out.segments.len() - 1);
+                if burst_len == burst_max {
+                    burst_len = 0;
+                    burst_last = None;
+                }
+            }
             sent_new |= !retransmitting;
             self.snd_nxt = seq + len + fin as u32;
             self.snd_max = self.snd_max.max(self.snd_nxt);
@@ -134,6 +167,10 @@ impl Connection {
             if fin || self.rec.probe_send {
                 break;
             }
+        }
+        // A burst cut short by the window, cwnd or the end of the data is one packet too.
+        if let Some(i) = burst_last.filter(|_| burst_len >= 2) {
+            out.segments[i].flags |= TcpFlags::PSH;
         }
         // F-RTO's new data (RFC 5682 §3.1 step 2b) went out, or could not: retransmissions
         // may follow from the next ACK on.

@@ -2136,6 +2136,7 @@ proptest! {
     }
 }
 
+mod push;
 mod recovery;
 /// Linux: an orphaned connection (the application called close) leaves FIN_WAIT_2 after
 /// `tcp_fin_timeout` (60 s by default) without a word; RFC 9293 would wait forever.

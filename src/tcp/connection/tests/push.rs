@@ -1,0 +1,109 @@
+//! Where Linux puts PSH, as measured on Linux 6.18 with upstream packetdrill
+//! (docs/linux-observations.md, "When does Linux set PSH?"; `docs/linux/psh_probe.sh`):
+//! new data leaves in bursts of two segments (one TSO/GSO packet each at RTTs of 10 ms and
+//! more), the last segment of a burst of two carries PSH, and so does the end of a write.
+
+use super::*;
+
+/// Client with TCP_NODELAY whose peer's SYN-ACK offers `mss` and `window` (no scaling).
+fn conn_mss(config: &TcpConfig, mss: u16, window: u16) -> Connection {
+    let (mut c, _) = conn_syn_sent_with(config);
+    let synack = Seg::new(TcpFlags::SYN, REMOTE_ISS)
+        .ack(LOCAL_ISS + 1u32)
+        .mss(mss)
+        .window(window);
+    deliver(&mut c, t0(), &synack);
+    assert_eq!(c.state(), State::Established);
+    c.set_nodelay(true);
+    c
+}
+
+/// Each data segment as (offset from the first data octet, length, PSH).
+fn pushes(out: &Output) -> Vec<(u32, usize, bool)> {
+    out.segments
+        .iter()
+        .filter(|s| !s.payload.is_empty())
+        .map(|s| {
+            let off = (LOCAL_ISS + 1u32).distance(s.seq);
+            (off, s.payload.len(), s.flags.psh())
+        })
+        .collect()
+}
+
+#[test]
+fn write_of_2002_at_mss_974_is_dot_psh_psh() {
+    // https_client.pkt and `psh_probe.sh WRITES="517 2002"`: `.` 974, `P.` 974, `P.` 54.
+    let mut c = conn_mss(&cfg(), 974, 60000);
+    let out = send(&mut c, t0(), &[1; 2002]);
+    assert_eq!(
+        pushes(&out),
+        [(0, 974, false), (974, 974, true), (1948, 54, true)]
+    );
+}
+
+#[test]
+fn every_second_segment_of_a_burst_carries_psh() {
+    // `psh_probe.sh WRITES="517 3896"`: `.` `P.` `.` `P.`; 2976 bytes: `.` `P.` `.` `P.` 54.
+    let mut c = conn_mss(&cfg(), 974, 60000);
+    let out = send(&mut c, t0(), &[1; 3896]);
+    let psh: Vec<bool> = pushes(&out).iter().map(|p| p.2).collect();
+    assert_eq!(psh, [false, true, false, true]);
+    let mut c = conn_mss(&cfg(), 974, 60000);
+    let out = send(&mut c, t0(), &[1; 2976]);
+    let got: Vec<(usize, bool)> = pushes(&out).iter().map(|p| (p.1, p.2)).collect();
+    assert_eq!(got, [(974, false), (974, true), (974, false), (54, true)]);
+}
+
+#[test]
+fn a_lone_segment_cut_by_the_window_has_no_psh() {
+    // A peer window of 3000 and MSS 1000, 10000 bytes written: `.` `P.` `.`; when the ACK
+    // opens the window again, the next three are `.` `P.` `.` too.
+    let mut c = conn_mss(&cfg(), 1000, 3000);
+    let out = send(&mut c, t0(), &[1; 10_000]);
+    assert_eq!(
+        pushes(&out),
+        [(0, 1000, false), (1000, 1000, true), (2000, 1000, false)]
+    );
+    let ack = peer(0).ack(LOCAL_ISS + 1u32 + 3000u32).window(3000);
+    let out = deliver(&mut c, t0() + Duration::from_millis(100), &ack);
+    assert_eq!(
+        pushes(&out),
+        [(3000, 1000, false), (4000, 1000, true), (5000, 1000, false)]
+    );
+}
+
+#[test]
+fn the_textbook_profile_pushes_only_the_end_of_the_data() {
+    let config = TcpConfig {
+        quick_acks: 0,
+        window_scaling: false,
+        ..TcpConfig::for_profile(TcpProfile::Textbook)
+    };
+    let mut c = conn_mss(&config, 974, 60000);
+    let out = send(&mut c, t0(), &[1; 3896]);
+    let psh: Vec<bool> = pushes(&out).iter().map(|p| p.2).collect();
+    assert_eq!(psh, [false, false, false, true]);
+}
+
+#[test]
+fn a_retransmitted_burst_keeps_psh_only_where_it_is_still_whole() {
+    // sack-route-refresh-ip-tos.pkt on Linux 6.18: ten segments in bursts of two; the ACK
+    // cuts the first burst, a SACK splits the second; the retransmissions are `.`, `.` (the
+    // remains of those bursts) and `.` `P.` (the third burst, whole).
+    let mut c = conn_mss(&cfg(), 1460, 65535);
+    c.sack_ok = true;
+    let out = send(&mut c, t0(), &[1; 14_600]);
+    assert_eq!(pushes(&out).len(), 10);
+    let base = LOCAL_ISS + 1u32;
+    let mut ack = peer(0).ack(base + 1460u32).window(65535);
+    ack.options.sack_blocks.push(base + 4380u32, base + 5840u32);
+    ack.options
+        .sack_blocks
+        .push(base + 8760u32, base + 14_600u32);
+    let out = deliver(&mut c, t0() + Duration::from_millis(10), &ack);
+    let got: Vec<(u32, bool)> = pushes(&out).iter().map(|p| (p.0, p.2)).collect();
+    assert_eq!(
+        got,
+        [(1460, false), (2920, false), (5840, false), (7300, true)]
+    );
+}
