@@ -144,7 +144,8 @@ fn write_views(a: &PacketdrillArgs, r: &Report) -> Result<(), String> {
     if let Some(path) = &a.pcap {
         let opts = pcap::PcapOptions {
             fcs: false,
-            points: Vec::new(),
+            // The hub standing for tun0 injects the peer's segments: capture the cable itself.
+            points: pcap::every_link(world),
             comment: Some(format!("netlab packetdrill {}", r.path)),
         };
         let cap = pcap::write_file(world, records, &opts, Path::new(path))

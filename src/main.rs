@@ -808,7 +808,9 @@ struct ViewArgs {
     /// corrupted (default: no FCS, like a Linux capture)
     #[arg(long, requires = "pcap")]
     pcap_fcs: bool,
-    /// Capture only at these links or nodes (comma-separated names; default: every link)
+    /// Capture at these links or nodes (comma-separated names). Default: each frame once, on
+    /// the link its sender put it on (not the copies switches and routers pass on), so that
+    /// Wireshark's TCP analysis sees each segment once
     #[arg(
         long,
         value_delimiter = ',',
@@ -1092,6 +1094,11 @@ fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
         },
         None => {
             let stdin = std::io::stdin();
+            if stdin.is_terminal() && std::io::stdout().is_terminal() {
+                drop(out);
+                return step_terminal(&mut stepper);
+            }
+            // Piped input stays plain: each command echoed after the prompt, a transcript.
             let interactive = stdin.is_terminal();
             stepper.run_session(stdin.lock(), &mut out, !interactive, interactive)
         }
@@ -1103,6 +1110,80 @@ fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Completes the stepper's commands, arguments and node names (Tab) at a terminal.
+struct StepHelper<'a>(&'a std::cell::RefCell<Option<Vec<String>>>);
+
+impl rustyline::completion::Completer for StepHelper<'_> {
+    type Candidate = String;
+    fn complete(
+        &self,
+        line: &str,
+        pos: usize,
+        _ctx: &rustyline::Context<'_>,
+    ) -> rustyline::Result<(usize, Vec<String>)> {
+        let line = &line[..pos];
+        let start = line.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        // The candidate lines were made by the stepper before the line was read (the helper
+        // cannot borrow the stepper, which commands change).
+        let lines = self.0.borrow();
+        let mut words = netlab::step::complete_in(lines.as_deref().unwrap_or(&[]), line);
+        if let [one] = words.as_mut_slice() {
+            one.push(' '); // a whole word: ready for the next one
+        }
+        Ok((start, words))
+    }
+}
+
+impl rustyline::hint::Hinter for StepHelper<'_> {
+    type Hint = String;
+}
+impl rustyline::highlight::Highlighter for StepHelper<'_> {}
+impl rustyline::validate::Validator for StepHelper<'_> {}
+impl rustyline::Helper for StepHelper<'_> {}
+
+/// `netlab step` at a terminal: line editing, history (↑/↓, Ctrl-R) and Tab completion by
+/// rustyline, the prompt showing the current time and event, goodbye on Ctrl-D.
+fn step_terminal(stepper: &mut netlab::step::Stepper) -> ExitCode {
+    use rustyline::error::ReadlineError;
+    let candidates = std::cell::RefCell::new(None);
+    let mut editor =
+        match rustyline::Editor::<StepHelper, rustyline::history::DefaultHistory>::new() {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: cannot read the terminal: {e}");
+                return ExitCode::from(2);
+            }
+        };
+    editor.set_helper(Some(StepHelper(&candidates)));
+    print!("{}", stepper.banner());
+    loop {
+        *candidates.borrow_mut() = Some(stepper.completion_lines());
+        match editor.readline(&stepper.prompt()) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                let reply = stepper.execute(&line);
+                print!("{}", reply.text);
+                if reply.quit {
+                    return ExitCode::SUCCESS;
+                }
+            }
+            Err(ReadlineError::Interrupted) => {
+                println!("(Ctrl-C: type `quit` or press Ctrl-D to leave)");
+            }
+            Err(ReadlineError::Eof) => {
+                print!("{}", netlab::step::Stepper::GOODBYE);
+                return ExitCode::SUCCESS;
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
         }
     }
 }

@@ -140,6 +140,52 @@ pub struct Stepper {
     ended: Option<Ended>,
     breaks: Vec<(u32, Breakpoint)>,
     next_break: u32,
+    /// How many timeline actions the scenario file has; the user's (`do`, `link`) follow.
+    file_actions: usize,
+    /// The user's actions: (the number of the event after which it was given, its index in
+    /// `scn.actions`). A replay (`back`) schedules each again after that same event.
+    acts: Vec<(u64, u32)>,
+    /// Fed every record while replaying for `expect` (checks that count records).
+    tally: Option<crate::scenario::Tally>,
+}
+
+/// The command words, for completion.
+const COMMANDS: &[&str] = &[
+    "next", "until", "continue", "back", "where", "layers", "fields", "show", "break", "breaks",
+    "delete", "do", "link", "expect", "help", "quit",
+];
+
+/// The words that complete the last word of `line`, among the full `lines`: those whose
+/// earlier words are the line's, word for word.
+pub fn complete_in(lines: &[String], line: &str) -> Vec<String> {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let (done, typing) = if line.is_empty() || line.ends_with(char::is_whitespace) {
+        (&words[..], "")
+    } else {
+        (&words[..words.len() - 1], words[words.len() - 1])
+    };
+    let mut out: Vec<String> = Vec::new();
+    for l in lines {
+        let lw: Vec<&str> = l.split(' ').collect();
+        if lw.len() > done.len() && lw[..done.len()] == *done && lw[done.len()].starts_with(typing)
+        {
+            let w = lw[done.len()].to_string();
+            if !out.contains(&w) {
+                out.push(w);
+            }
+        }
+    }
+    out
+}
+
+/// `t` in seconds, to the microsecond (to the nanosecond when it has nanoseconds).
+fn seconds(t: Instant) -> String {
+    let ns = t.as_nanos();
+    if ns.is_multiple_of(1000) {
+        format!("{}.{:06}", ns / 1_000_000_000, ns % 1_000_000_000 / 1000)
+    } else {
+        format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+    }
 }
 
 const HELP: &str = "\
@@ -156,10 +202,15 @@ commands:
   break node NAME      stop at events at a node
   break layer NAME     stop at events of a layer (phy, eth, switch, arp, ip, icmp, udp, tcp,
                        socket, app, scenario)
-  break state STATE    stop when a TCP connection enters STATE (e.g. TIME_WAIT)
+  break state STATE    stop when a TCP connection enters STATE (TIME_WAIT; netstat and ss
+                       names too: SYN_RCVD, SYN-RECV, ESTAB)
   break filter \"WORDS\" stop when a matching frame is sent or arrives (e.g. \"tcp syn\")
   break time TIME      stop at the first event at or after TIME
   break call NAME      stop when a program's call NAME (recv, accept…) blocks or returns
+  do NODE ACTION…      act now, as a timeline line without its time (do alice ping bob,
+                       do alice send-frame to=bob text=\"hi\"); recorded: `back` replays it
+  link NAME up|down    take a link down or up now (recorded too)
+  expect CHECK         judge a check now (expect alice arp has bob, expect p1.received == 1)
   breaks               list the breakpoints
   delete [N]           delete breakpoint N (all without N)
   help                 this list
@@ -184,7 +235,16 @@ impl Stepper {
             ended: None,
             breaks: Vec::new(),
             next_break: 1,
+            file_actions: 0,
+            acts: Vec::new(),
+            tally: None,
         }
+        .counted()
+    }
+
+    fn counted(mut self) -> Stepper {
+        self.file_actions = self.scn.actions.len();
+        self
     }
 
     /// Runs `hook` after every event (see [`Hook`]).
@@ -225,6 +285,51 @@ impl Stepper {
         s
     }
 
+    /// The prompt of an interactive session, with where the run is: `(netlab 1.000043 #5) `
+    /// (the current event's time in seconds and its number; `#0` before the first event).
+    pub fn prompt(&self) -> String {
+        let t = self.current.as_ref().map_or(Instant::ZERO, |c| c.step.time);
+        format!("(netlab {} #{}) ", seconds(t), self.event_index())
+    }
+
+    /// What an interactive session says when the input ends (Ctrl-D at the prompt).
+    pub const GOODBYE: &'static str = "goodbye (end of input)\n";
+
+    /// Every command line Tab completion can build, word by word: the commands, their
+    /// arguments (breakpoint kinds, layers, states, tables) and node names.
+    pub fn completion_lines(&self) -> Vec<String> {
+        let mut v: Vec<String> = COMMANDS.iter().map(|c| c.to_string()).collect();
+        v.push("next state".into());
+        for l in &self.world.fabric.links {
+            v.push(format!("link {} down", l.name));
+            v.push(format!("link {} up", l.name));
+        }
+        for n in &self.world.nodes {
+            v.push(format!("do {}", n.name));
+            v.push(format!("break node {}", n.name));
+            for t in ["arp", "routes", "mac", "sockets", "counters"] {
+                v.push(format!("show {t} {}", n.name));
+            }
+        }
+        v.extend(
+            Layer::ALL
+                .iter()
+                .map(|l| format!("break layer {}", l.name())),
+        );
+        v.extend(
+            State::ALL
+                .iter()
+                .map(|s| format!("break state {}", s.name())),
+        );
+        v.extend(["filter", "time", "call"].map(|k| format!("break {k}")));
+        v
+    }
+
+    /// Completions of the word being typed at the end of `line` (whole words).
+    pub fn complete(&self, line: &str) -> Vec<String> {
+        complete_in(&self.completion_lines(), line)
+    }
+
     /// Reads commands from `input` until `quit` or the end of the input, writing the answers to
     /// `out`. `echo` repeats each command after a prompt (for transcripts of scripted
     /// sessions); `prompt` prints a prompt before reading (for a terminal).
@@ -239,10 +344,15 @@ impl Stepper {
         let mut lines = input.lines();
         loop {
             if prompt {
-                write!(out, "(netlab) ")?;
+                write!(out, "{}", self.prompt())?;
                 out.flush()?;
             }
-            let Some(line) = lines.next() else { break };
+            let Some(line) = lines.next() else {
+                if prompt {
+                    write!(out, "\n{}", Self::GOODBYE)?;
+                }
+                break;
+            };
             let line = line?;
             if echo {
                 writeln!(out, "(netlab) {}", line.trim_end())?;
@@ -280,6 +390,9 @@ impl Stepper {
             "break" => self.cmd_break(rest),
             "breaks" => self.cmd_breaks(),
             "delete" | "d" => self.cmd_delete(rest),
+            "do" => self.cmd_do(&line[2..]),
+            "link" => self.cmd_do(line),
+            "expect" => self.cmd_expect(line["expect".len()..].trim()),
             "help" | "h" | "?" => HELP.to_string(),
             "quit" | "q" | "exit" => {
                 return Reply {
@@ -290,6 +403,117 @@ impl Stepper {
             other => format!("unknown command `{other}`: type `help` for the list"),
         };
         Reply::text(text)
+    }
+
+    // ------------------------------------------------------------------ acting
+
+    /// The scenario file's text with its `[timeline]` and `[expect]` replaced, parsed: how a
+    /// line typed at the stepper is checked and turned into an action or a check exactly as
+    /// the file's own lines are.
+    fn reparse(&self, steps: Option<String>, checks: Option<String>) -> Result<Scenario, String> {
+        let mut doc: toml::Table = toml::from_str(&self.scn.source).map_err(|e| e.to_string())?;
+        if let Some(steps) = steps {
+            let mut t = toml::Table::new();
+            t.insert("steps".into(), toml::Value::String(steps));
+            doc.insert("timeline".into(), toml::Value::Table(t));
+        }
+        doc.remove("expect");
+        if let Some(checks) = checks {
+            let mut t = toml::Table::new();
+            t.insert("checks".into(), toml::Value::String(checks));
+            doc.insert("expect".into(), toml::Value::Table(t));
+        }
+        // Acting on the present: the file's stop time does not forbid it.
+        if let Some(toml::Value::Table(scn)) = doc.get_mut("scenario") {
+            scn.remove("stop");
+        }
+        let text = toml::to_string(&doc).map_err(|e| e.to_string())?;
+        Scenario::parse(&self.scn.path, &text).map_err(|e| {
+            // The message without its position, which is in the rewritten text, not the file.
+            let full = e.to_string();
+            let first = full.lines().next().unwrap_or("").to_string();
+            let rest = first.strip_prefix(&format!("{}:", self.scn.path));
+            match rest.and_then(|r| r.splitn(3, ':').nth(2)) {
+                Some(msg) => msg.trim().to_string(),
+                None => first,
+            }
+        })
+    }
+
+    /// `do LINE` (and `link NAME up|down`): a timeline action, now. It runs as the next event
+    /// and is recorded with the event after which it was given, so `back` replays it there.
+    fn cmd_do(&mut self, line: &str) -> String {
+        let line = line.trim();
+        if line.is_empty() {
+            return "usage: do NODE ACTION… (a timeline line without its time, e.g. `do alice \
+                    ping bob count=1`), or link NAME up|down"
+                .into();
+        }
+        if self.ended.is_some() {
+            return "the run is over: nothing more happens (`back` to go back first)".into();
+        }
+        let now = self.world.now();
+        let steps = format!("{}ns {line}", now.as_nanos());
+        let parsed = match self.reparse(Some(steps), None) {
+            Ok(s) => s,
+            Err(e) => return format!("error: {e}"),
+        };
+        let [action] = parsed.actions.as_slice() else {
+            return "error: one action per line".into();
+        };
+        let mut action = action.clone();
+        action.text = line.to_string();
+        let index = self.scn.actions.len() as u32;
+        self.scn.actions.push(action);
+        self.actions.push(line.to_string());
+        self.world.schedule_script(now, index);
+        self.acts.push((self.events, index));
+        format!("will do at t={now} (the next event): {line}")
+    }
+
+    /// `expect CHECK`: judges a check of the expectation language on the world as it is now.
+    /// A check that counts records (`seen`, `received`, `dropped`…) replays the run so far.
+    fn cmd_expect(&mut self, check: &str) -> String {
+        if check.is_empty() {
+            return "usage: expect CHECK (a line of [expect] without at/end, e.g. `expect alice \
+                    arp has bob` or `expect p1.received == 2`)"
+                .into();
+        }
+        // The file's timeline stays: checks name its applications.
+        let parsed = match self.reparse(None, Some(format!("end {check}"))) {
+            Ok(s) => s,
+            Err(e) => return format!("error: {e}"),
+        };
+        let Some(c) = parsed.checks.first() else {
+            return "error: no check".into();
+        };
+        let tally = crate::scenario::Tally::new(std::slice::from_ref(c));
+        let seen = if tally.needs_trace() {
+            let target = self.events;
+            let current = self.current.clone();
+            let previous = self.previous;
+            self.tally = Some(tally);
+            self.restart();
+            while self.events < target {
+                if !matches!(self.advance(None), Stop::Event) {
+                    break;
+                }
+            }
+            self.current = current;
+            self.previous = previous;
+            self.tally.take().map(|t| t.seen[0].clone())
+        } else {
+            Some(tally.seen[0].clone())
+        };
+        let Some(seen) = seen else {
+            return "error: no check".into();
+        };
+        let r = c.evaluate(&self.world, None, &seen);
+        format!(
+            "{}: {check} ({})",
+            if r.passed { "holds" } else { "does NOT hold" },
+            r.detail
+        )
     }
 
     // ------------------------------------------------------------------ running
@@ -323,8 +547,17 @@ impl Stepper {
             if let Some(hook) = self.hook.clone() {
                 hook(&mut self.world, &step);
             }
+            for &(after, index) in &self.acts {
+                if after == self.events {
+                    let now = self.world.now();
+                    self.world.schedule_script(now, index);
+                }
+            }
             let mut got = Collect::default();
-            self.world.publish(&mut [&mut got]);
+            match &mut self.tally {
+                Some(t) => self.world.publish(&mut [&mut got, t]),
+                None => self.world.publish(&mut [&mut got]),
+            }
             if !got.0.is_empty() {
                 for r in &got.0 {
                     if let TraceEvent::BitErrors { id, flipped, .. } = r.event {
@@ -344,7 +577,10 @@ impl Stepper {
 
     /// Back to the start: a fresh world, nothing run.
     fn restart(&mut self) {
+        // The user's actions are scheduled by the replay, after the event they followed.
+        let users = self.scn.actions.split_off(self.file_actions);
         self.world = self.scn.instantiate(self.seed, Trace::streaming());
+        self.scn.actions.extend(users);
         self.events = 0;
         self.previous = None;
         self.flipped.clear();
@@ -633,6 +869,9 @@ impl Stepper {
             return "already at the start: no event has run yet".into();
         }
         let target = self.previous.map_or(0, |(i, _)| i);
+        // What the user did after the event we go back to is undone; before it, replayed.
+        let undone = self.acts.iter().filter(|(k, _)| *k > target).count();
+        self.acts.retain(|(k, _)| *k <= target);
         self.restart();
         while self.events < target {
             if !matches!(self.advance(None), Stop::Event) {
@@ -643,7 +882,18 @@ impl Stepper {
             return "back at the start: no event has run yet (the scenario was re-run from t=0)"
                 .into();
         }
-        let mut s = String::from("back one event (re-ran the scenario from t=0):\n");
+        let mut s = String::from("back one event (re-ran the scenario from t=0");
+        if !self.acts.is_empty() {
+            let _ = write!(
+                s,
+                ", with your {} action(s) where you gave them",
+                self.acts.len()
+            );
+        }
+        if undone > 0 {
+            let _ = write!(s, "; {undone} action(s) you gave later are undone");
+        }
+        s.push_str("):\n");
         s.push_str(&self.event_text());
         s
     }
@@ -745,19 +995,17 @@ impl Stepper {
                     );
                 }
             },
-            ("state", [name]) => {
-                let want = name.to_ascii_uppercase().replace('-', "_");
-                match State::ALL.iter().find(|s| s.name() == want) {
-                    Some(s) => Breakpoint::State(*s),
-                    None => {
-                        let all: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
-                        return format!(
-                            "error: unknown TCP state `{name}`: expected one of {}",
-                            all.join(", ")
-                        );
-                    }
+            ("state", [name]) => match State::from_name(name) {
+                Some(s) => Breakpoint::State(s),
+                None => {
+                    let all: Vec<&str> = State::ALL.iter().map(|s| s.name()).collect();
+                    return format!(
+                        "error: unknown TCP state `{name}`: expected one of {} (or the \
+                         netstat/ss names: SYN_RCVD, SYN-RECV, ESTAB, FIN-WAIT-1…)",
+                        all.join(", ")
+                    );
                 }
-            }
+            },
             ("filter", words) if !words.is_empty() => {
                 let text = words.join(" ");
                 let world = &self.world;
@@ -778,9 +1026,17 @@ impl Stepper {
             }
             _ => return USAGE.into(),
         };
+        let what = self.describe_break(&b);
+        if let Some((id, _)) = self
+            .breaks
+            .iter()
+            .find(|(_, old)| self.describe_break(old) == what)
+        {
+            return format!("breakpoint {id} already stops at {what}: nothing added");
+        }
         let id = self.next_break;
         self.next_break += 1;
-        let text = format!("breakpoint {id}: {}", self.describe_break(&b));
+        let text = format!("breakpoint {id}: {what}");
         self.breaks.push((id, b));
         text
     }

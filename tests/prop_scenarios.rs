@@ -411,7 +411,7 @@ fn traced(scn: &Scenario, seed: Option<u64>) -> Traced {
                 (
                     r.time,
                     r.node.map(|n| n.0),
-                    netlab::trace::json::kind_name(&r.event),
+                    netlab::trace::json::kind_name(&r.event).to_string(),
                 )
             })
             .collect(),

@@ -549,3 +549,181 @@ fn the_simplest_server_to_time_wait() {
     assert!(t.contains("breakpoint 1 (state TIME_WAIT) hit"), "{t}");
     assert!(st.execute("show sockets client").text.contains("TIME_WAIT"));
 }
+
+// ---- the stepper as a terminal program (issue #13, item 20) ----
+
+#[test]
+fn the_prompt_says_where_the_run_is() {
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    assert_eq!(st.prompt(), "(netlab 0.000000 #0) ");
+    st.execute("next");
+    assert_eq!(st.prompt(), "(netlab 1.000000 #1) ");
+    st.execute("next");
+    assert_eq!(st.prompt(), "(netlab 1.000010760 #2) ");
+    // An interactive session (prompt on) shows it, and says goodbye at the end of input.
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    let mut out = Vec::new();
+    st.run_session("next\n".as_bytes(), &mut out, false, true)
+        .unwrap();
+    let out = String::from_utf8(out).unwrap();
+    assert!(out.contains("(netlab 0.000000 #0) "), "{out}");
+    assert!(out.contains("(netlab 1.000000 #1) "), "{out}");
+    assert!(out.ends_with(Stepper::GOODBYE), "{out}");
+}
+
+#[test]
+fn breakpoints_are_not_added_twice_and_states_take_netstat_names() {
+    let mut st = Stepper::new(load("scenarios/lessons/syn-flood.toml"), None);
+    assert_eq!(
+        st.execute("break state SYN_RCVD").text,
+        "breakpoint 1: state SYN_RECEIVED\n"
+    );
+    for same in ["SYN-RECV", "syn_recv", "SYN_RECEIVED"] {
+        assert_eq!(
+            st.execute(&format!("break state {same}")).text,
+            "breakpoint 1 already stops at state SYN_RECEIVED: nothing added\n"
+        );
+    }
+    assert_eq!(
+        st.execute("break node server").text,
+        "breakpoint 2: node server\n"
+    );
+    assert!(st
+        .execute("break node server")
+        .text
+        .contains("already stops at node server"));
+    assert_eq!(st.execute("breaks").text.lines().count(), 2);
+    assert!(st
+        .execute("break state ESTAB")
+        .text
+        .starts_with("breakpoint 3:"));
+    assert!(st
+        .execute("break state SYN")
+        .text
+        .contains("unknown TCP state `SYN`"));
+    // SYN_RCVD stops where a connection enters SYN_RECEIVED.
+    st.execute("delete 2");
+    st.execute("delete 3");
+    let t = st.execute("continue").text;
+    assert!(t.contains("breakpoint 1 (state SYN_RECEIVED) hit"), "{t}");
+    assert!(t.contains("-> SYN_RECEIVED"), "{t}");
+}
+
+#[test]
+fn tab_completes_commands_arguments_and_names() {
+    let st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    assert_eq!(st.complete("br"), ["break", "breaks"]);
+    assert_eq!(st.complete("break no"), ["node"]);
+    assert_eq!(st.complete("break node a"), ["alice"]);
+    assert_eq!(st.complete("show arp r"), ["r1"]);
+    assert_eq!(st.complete("break state TIME"), ["TIME_WAIT"]);
+    assert!(st.complete("frobnicate ").is_empty());
+    assert_eq!(st.complete("do b"), ["bob"]);
+    assert_eq!(st.complete("link alice--lan1 "), ["down", "up"]);
+    assert_eq!(st.complete("").len(), 16);
+}
+
+/// At a real terminal (a pseudo-terminal driven by python3): the Up arrow recalls the last
+/// command instead of sending `^[[A`, Tab completes, the prompt has the time and event, a
+/// repeated breakpoint is refused, and Ctrl-D says goodbye.
+#[test]
+fn at_a_terminal_the_stepper_edits_lines() {
+    let py = Command::new("python3").arg("--version").output();
+    if !py.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "python3 is required under CI"
+        );
+        eprintln!("WARNING: python3 missing: the terminal session was NOT tested");
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new("python3")
+        .arg(root.join("tests/fixtures/step_tty.py"))
+        .arg(env!("CARGO_BIN_EXE_netlab"))
+        .arg(root.join("scenarios/ping-across-router.toml"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        !text.contains("^[[A") && !text.contains("unknown command"),
+        "{text}"
+    );
+    // `next`, then the arrow's `next` again: events 1 and 2.
+    assert!(text.contains("-- event 1 at"), "{text}");
+    assert!(text.contains("-- event 2 at"), "{text}");
+    assert!(text.contains("(netlab 1.000010760 #2) "), "{text}");
+    assert!(text.contains("breakpoint 1: node alice"), "{text}");
+    assert!(
+        text.contains("breakpoint 1 already stops at node alice"),
+        "{text}"
+    );
+    assert!(text.contains("breakpoint 2: state SYN_RECEIVED"), "{text}");
+    assert!(text.contains("goodbye"), "{text}");
+}
+
+/// `do`, `link` and `expect` act on the paused world; `back` replays what was done before the
+/// event it goes back to and undoes what came after.
+#[test]
+fn acting_on_the_paused_world_is_replayed_by_back() {
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    st.execute("next");
+    assert_eq!(
+        st.execute("expect p1.received == 0").text,
+        "holds: p1.received == 0 (received is 0)\n"
+    );
+    let t = st.execute("do alice ping bob count=1 as=extra").text;
+    assert!(t.starts_with("will do at t=1.000000000"), "{t}");
+    let t = st.execute("next").text;
+    assert!(
+        t.contains("timeline action: alice ping bob count=1 as=extra"),
+        "{t}"
+    );
+    // A mistake is an answer, located in the words typed, not in a rewritten file.
+    let t = st.execute("do frob ping bob").text;
+    assert!(t.starts_with("error: no node called `frob`"), "{t}");
+    assert!(st
+        .execute("expect frob arp has bob")
+        .text
+        .starts_with("error:"));
+    // Run on: alice's two pings (the file's and ours) are answered.
+    st.execute("until 3s");
+    assert!(st
+        .execute("expect alice.icmp_rx == 3")
+        .text
+        .starts_with("holds"));
+    assert!(st
+        .execute("expect seen \"icmp\" by=r1 == 6")
+        .text
+        .starts_with("holds"));
+    // back replays our ping where we gave it: the same world.
+    let before = st.execute("show counters alice").text;
+    st.execute("back");
+    st.execute("next");
+    assert_eq!(st.execute("show counters alice").text, before);
+    // Taking the cable down: nothing more reaches bob.
+    let mut st = Stepper::new(load("scenarios/ping-across-router.toml"), None);
+    st.execute("next");
+    st.execute("link alice--lan1 down");
+    st.execute("continue");
+    assert!(st
+        .execute("expect p1.received == 0")
+        .text
+        .starts_with("holds"));
+    assert!(st
+        .execute("expect seen \"icmp\" by=bob == 0")
+        .text
+        .starts_with("holds"));
+    // Going back before it undoes it.
+    st.execute("back");
+    let mut t = String::new();
+    while !t.contains("back at the start") {
+        t = st.execute("back").text;
+    }
+    st.execute("continue");
+    assert!(st
+        .execute("expect p1.received == 2")
+        .text
+        .starts_with("holds"));
+}

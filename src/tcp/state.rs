@@ -74,6 +74,33 @@ impl State {
     }
 }
 
+impl State {
+    /// A state by any of its usual names: netlab's (`SYN_RECEIVED`), BSD `netstat`'s
+    /// (`SYN_RCVD`), Linux's `/proc/net/tcp` and `ss` names (`SYN_RECV`, `SYN-RECV`, `ESTAB`,
+    /// `CLOSE`), RFC 9293's (`SYN-RECEIVED`); case, `-`, `_` and spaces do not matter.
+    pub fn from_name(name: &str) -> Option<State> {
+        let key: String = name
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        Some(match key.as_str() {
+            "CLOSED" | "CLOSE" => State::Closed,
+            "LISTEN" => State::Listen,
+            "SYNSENT" => State::SynSent,
+            "SYNRECEIVED" | "SYNRECV" | "SYNRCVD" => State::SynReceived,
+            "ESTABLISHED" | "ESTAB" => State::Established,
+            "FINWAIT1" => State::FinWait1,
+            "FINWAIT2" => State::FinWait2,
+            "CLOSEWAIT" => State::CloseWait,
+            "CLOSING" => State::Closing,
+            "LASTACK" => State::LastAck,
+            "TIMEWAIT" => State::TimeWait,
+            _ => return None,
+        })
+    }
+}
+
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.pad(self.name())
@@ -156,6 +183,27 @@ impl fmt::Display for TransitionCause {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn states_by_their_usual_names() {
+        for n in [
+            "SYN_RCVD",
+            "SYN-RECV",
+            "syn_recv",
+            "SYN_RECEIVED",
+            "SYN-RECEIVED",
+        ] {
+            assert_eq!(State::from_name(n), Some(State::SynReceived), "{n}");
+        }
+        assert_eq!(State::from_name("ESTAB"), Some(State::Established));
+        assert_eq!(State::from_name("FIN-WAIT-1"), Some(State::FinWait1));
+        assert_eq!(State::from_name("time-wait"), Some(State::TimeWait));
+        assert_eq!(State::from_name("CLOSE"), Some(State::Closed));
+        assert_eq!(State::from_name("SYN"), None);
+        for s in State::ALL {
+            assert_eq!(State::from_name(s.name()), Some(s));
+        }
+    }
 
     #[test]
     fn displays_rfc_names() {

@@ -5,12 +5,16 @@
 //! variant in snake case: `frame_tx`, `bit_errors`, `mac_learned`, …) and `text` (the line the
 //! text log prints for it). Records of the kinds below add their fields, with node, link and
 //! port names rather than indices and frames as lowercase hex (destination MAC through FCS).
-//! Kinds added to the trace later still get the five common keys (and `debug`, the record's
-//! Rust debug form) until they are given fields here.
+//! Every kind has named fields only (no Rust debug strings): `docs/trace-json.md` lists each
+//! kind with its fields, and `tests/trace_json.rs` checks the file against what is written. The
+//! match below has no catch-all arm, so a new kind does not compile until it has its fields;
+//! [`KINDS`] must then name it, and the document describe it.
 
 use super::text::TextView;
-use super::{describe, NicDrop, Record, TraceEvent};
+use super::{describe, AppEvent, ArpIgnore, CallResult, IcmpKind, NicDrop, Record, TraceEvent};
+use crate::arp::ArpEvent;
 use crate::switch::{Forwarding, Learned};
+use crate::tcp::TcpEvent;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
@@ -25,10 +29,74 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// `FrameTx` → `frame_tx`: the record's variant name in snake case, taken from its debug form
-/// so that variants added later are named without a change here.
-pub fn kind_name(event: &TraceEvent) -> String {
-    let debug = format!("{event:?}");
+/// Every record kind's name, in the order of [`TraceEvent`]'s variants.
+pub const KINDS: &[&str] = &[
+    "frame_tx",
+    "frame_dropped",
+    "bit_errors",
+    "frame_rx",
+    "nic_drop",
+    "raw_delivered",
+    "mac_learned",
+    "mac_aged",
+    "switched",
+    "hub_repeated",
+    "arp",
+    "arp_ignored",
+    "ip_send",
+    "ip_forward",
+    "ip_deliver",
+    "ip_dropped",
+    "ip_fragmented",
+    "ip_reassembled",
+    "icmp_out",
+    "tcp",
+    "socket_call",
+    "app_log",
+    "app",
+    "action",
+    "link_state",
+    "action_failed",
+];
+
+/// `FrameTx` → `frame_tx`: the record's kind, one of [`KINDS`].
+pub fn kind_name(event: &TraceEvent) -> &'static str {
+    use TraceEvent::*;
+    let i = match event {
+        FrameTx { .. } => 0,
+        FrameDropped { .. } => 1,
+        BitErrors { .. } => 2,
+        FrameRx { .. } => 3,
+        NicDrop { .. } => 4,
+        RawDelivered { .. } => 5,
+        MacLearned { .. } => 6,
+        MacAged { .. } => 7,
+        Switched { .. } => 8,
+        HubRepeated { .. } => 9,
+        Arp { .. } => 10,
+        ArpIgnored { .. } => 11,
+        IpSend { .. } => 12,
+        IpForward { .. } => 13,
+        IpDeliver { .. } => 14,
+        IpDropped { .. } => 15,
+        IpFragmented { .. } => 16,
+        IpReassembled { .. } => 17,
+        IcmpOut { .. } => 18,
+        Tcp { .. } => 19,
+        SocketCall { .. } => 20,
+        AppLog { .. } => 21,
+        App { .. } => 22,
+        Action { .. } => 23,
+        LinkState { .. } => 24,
+        ActionFailed { .. } => 25,
+    };
+    KINDS[i]
+}
+
+/// A field-less variant's name in snake case (`RcvAckOfSyn` → `rcv_ack_of_syn`): the name of
+/// a reason, a cause, a timer; only the leading name is taken, never a value.
+fn snake(name: impl std::fmt::Debug) -> String {
+    let debug = format!("{name:?}");
     let mut s = String::new();
     for c in debug.chars().take_while(|c| c.is_alphanumeric()) {
         if c.is_uppercase() {
@@ -43,13 +111,226 @@ pub fn kind_name(event: &TraceEvent) -> String {
     s
 }
 
+fn ns(d: crate::time::Duration) -> u64 {
+    d.as_nanos()
+}
+
+/// An ICMP message's fields: `icmp` (echo_request, echo_reply, unreachable, time_exceeded) and
+/// its `ident`/`seq` or `code` (and `mtu` for fragmentation needed).
+fn icmp_fields(k: &IcmpKind, v: &mut Value) {
+    use crate::icmp::DestUnreachableCode;
+    match *k {
+        IcmpKind::EchoRequest { ident, seq } | IcmpKind::EchoReply { ident, seq } => {
+            v["icmp"] = json!(if matches!(k, IcmpKind::EchoRequest { .. }) {
+                "echo_request"
+            } else {
+                "echo_reply"
+            });
+            v["ident"] = json!(ident);
+            v["seq"] = json!(seq);
+        }
+        IcmpKind::Unreachable(code) => {
+            v["icmp"] = json!("unreachable");
+            v["code"] = json!(snake(code));
+            if let DestUnreachableCode::FragmentationNeeded { next_hop_mtu } = code {
+                v["mtu"] = json!(next_hop_mtu);
+            }
+        }
+        IcmpKind::TimeExceeded(code) => {
+            v["icmp"] = json!("time_exceeded");
+            v["code"] = json!(snake(code));
+        }
+    }
+    v["message"] = json!(k.describe());
+}
+
+fn arp_fields(e: &ArpEvent) -> Value {
+    let mac = |m: Option<crate::ethernet::MacAddr>| m.map(|m| m.to_string());
+    match *e {
+        ArpEvent::Added { ip, state, mac: m } => {
+            json!({ "event": "added", "ip": ip.to_string(), "state": state.name(), "mac": mac(m) })
+        }
+        ArpEvent::Updated {
+            ip,
+            old_mac,
+            new_mac,
+        } => json!({
+            "event": "updated", "ip": ip.to_string(),
+            "old_mac": old_mac.to_string(), "mac": new_mac.to_string(),
+        }),
+        ArpEvent::StateChanged { ip, from, to } => json!({
+            "event": "state_changed", "ip": ip.to_string(), "from": from.name(), "state": to.name(),
+        }),
+        ArpEvent::RequestSent {
+            ip,
+            attempt,
+            unicast,
+        } => json!({
+            "event": "request_sent", "ip": ip.to_string(), "attempt": attempt, "unicast_to": mac(unicast),
+        }),
+        ArpEvent::Resolved {
+            ip,
+            mac: m,
+            state,
+            released,
+        } => json!({
+            "event": "resolved", "ip": ip.to_string(), "mac": m.to_string(),
+            "state": state.name(), "released": released,
+        }),
+        ArpEvent::Failed { ip, dropped } => {
+            json!({ "event": "failed", "ip": ip.to_string(), "dropped": dropped })
+        }
+        ArpEvent::PacketDropped { ip, reason } => {
+            json!({ "event": "packet_dropped", "ip": ip.to_string(), "reason": snake(reason) })
+        }
+        ArpEvent::Removed { ip, state, reason } => json!({
+            "event": "removed", "ip": ip.to_string(), "state": state.name(), "reason": snake(reason),
+        }),
+    }
+}
+
+fn tcp_fields(e: &TcpEvent) -> Value {
+    let seq = |s: crate::tcp::SeqNumber| json!(s.0);
+    match *e {
+        TcpEvent::StateChanged { from, to, cause } => json!({
+            "event": "state_changed", "from": from.name(), "state": to.name(), "cause": snake(cause),
+        }),
+        TcpEvent::Error(err) => {
+            json!({ "event": "error", "error": snake(err), "message": err.to_string() })
+        }
+        TcpEvent::Retransmit {
+            seq: s,
+            len,
+            reason,
+        } => json!({ "event": "retransmit", "seq": seq(s), "len": len, "reason": snake(reason) }),
+        TcpEvent::CongestionChanged {
+            cwnd,
+            ssthresh,
+            reason,
+        } => json!({
+            "event": "congestion_changed", "cwnd": cwnd, "ssthresh": ssthresh, "reason": snake(reason),
+        }),
+        TcpEvent::TimerArmed { kind, deadline } => json!({
+            "event": "timer_armed", "timer": snake(kind), "deadline_ns": deadline.as_nanos(),
+        }),
+        TcpEvent::TimerFired { kind } => json!({ "event": "timer_fired", "timer": snake(kind) }),
+        TcpEvent::TimerCancelled { kind } => {
+            json!({ "event": "timer_cancelled", "timer": snake(kind) })
+        }
+        TcpEvent::RttSample {
+            rtt,
+            srtt,
+            rttvar,
+            rto,
+        } => json!({
+            "event": "rtt_sample", "rtt_ns": ns(rtt), "srtt_ns": ns(srtt),
+            "rttvar_ns": ns(rttvar), "rto_ns": ns(rto),
+        }),
+        TcpEvent::RtoBackoff { rto } => json!({ "event": "rto_backoff", "rto_ns": ns(rto) }),
+        TcpEvent::DupAck { ack, count } => {
+            json!({ "event": "dup_ack", "ack": seq(ack), "count": count })
+        }
+        TcpEvent::PeerWindow { window } => json!({ "event": "peer_window", "window": window }),
+        TcpEvent::SegmentDropped { reason } => {
+            json!({ "event": "segment_dropped", "reason": snake(reason) })
+        }
+        TcpEvent::ChallengeAck { reason } => {
+            json!({ "event": "challenge_ack", "reason": snake(reason) })
+        }
+        TcpEvent::LossProbe { seq: s, new_data } => {
+            json!({ "event": "loss_probe", "seq": seq(s), "new_data": new_data })
+        }
+        TcpEvent::SpuriousTimeout => json!({ "event": "spurious_timeout" }),
+        TcpEvent::ListenDrop { remote, reason } => json!({
+            "event": "listen_drop", "peer": remote.to_string(), "reason": snake(reason),
+        }),
+        TcpEvent::HalfOpenCreated { remote } => {
+            json!({ "event": "half_open_created", "peer": remote.to_string() })
+        }
+        TcpEvent::HalfOpenDropped { remote } => {
+            json!({ "event": "half_open_dropped", "peer": remote.to_string() })
+        }
+        TcpEvent::Queued { remote } => json!({ "event": "queued", "peer": remote.to_string() }),
+        TcpEvent::SynCookieSent { remote } => {
+            json!({ "event": "syn_cookie_sent", "peer": remote.to_string() })
+        }
+        TcpEvent::SynCookieAccepted { remote, mss } => json!({
+            "event": "syn_cookie_accepted", "peer": remote.to_string(), "mss": mss,
+        }),
+    }
+}
+
+fn app_fields(e: &AppEvent) -> Value {
+    let ip = |a: std::net::Ipv4Addr| a.to_string();
+    match *e {
+        AppEvent::PingStart { dst, size } => {
+            json!({ "event": "ping_start", "dst": ip(dst), "size": size })
+        }
+        AppEvent::PingReply {
+            from,
+            seq,
+            ttl,
+            bytes,
+            rtt,
+        } => json!({
+            "event": "ping_reply", "from": ip(from), "seq": seq, "ttl": ttl,
+            "bytes": bytes, "rtt_ns": ns(rtt),
+        }),
+        AppEvent::PingError { from, seq, kind } => {
+            let mut v = json!({ "event": "ping_error", "from": ip(from), "seq": seq });
+            icmp_fields(&kind, &mut v);
+            v
+        }
+        AppEvent::PingLocalError { seq, drop } => {
+            json!({ "event": "ping_local_error", "seq": seq, "reason": drop.reason() })
+        }
+        AppEvent::PingDone {
+            transmitted,
+            received,
+            errors,
+            min,
+            avg,
+            max,
+        } => json!({
+            "event": "ping_done", "transmitted": transmitted, "received": received,
+            "errors": errors, "min_ns": ns(min), "avg_ns": ns(avg), "max_ns": ns(max),
+        }),
+        AppEvent::TraceStart {
+            dst,
+            max_hops,
+            size,
+        } => json!({
+            "event": "trace_start", "dst": ip(dst), "max_hops": max_hops, "size": size,
+        }),
+        AppEvent::TraceProbe {
+            ttl,
+            probe,
+            from,
+            rtt,
+            kind,
+        } => {
+            let mut v = json!({
+                "event": "trace_probe", "ttl": ttl, "probe": probe,
+                "from": from.map(ip), "rtt_ns": rtt.map(ns),
+            });
+            if let Some(k) = kind {
+                icmp_fields(&k, &mut v);
+            }
+            v
+        }
+        AppEvent::TraceDone { reached, hops } => {
+            json!({ "event": "trace_done", "reached": reached, "hops": hops })
+        }
+    }
+}
+
 /// One line of the file: the common keys first, then the record's own fields, then `text`.
 #[derive(Serialize)]
 struct Line<'a> {
     time_ns: u64,
     node: Option<&'a str>,
     layer: &'static str,
-    kind: String,
+    kind: &'static str,
     #[serde(flatten)]
     fields: Map<String, Value>,
     text: String,
@@ -181,8 +462,110 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
         TraceEvent::LinkState { link, up } => {
             json!({ "link": view.link_name(*link), "up": up })
         }
-        #[allow(unreachable_patterns)] // variants other layers add later
-        _ => json!({ "debug": format!("{:?}", r.event) }),
+        TraceEvent::Arp { iface, event } => {
+            let mut v = arp_fields(event);
+            v["iface"] = json!(view.iface_name(node, *iface));
+            v
+        }
+        TraceEvent::ArpIgnored { iface, why } => {
+            let (reason, message) = match why {
+                ArpIgnore::Malformed(e) => (format!("malformed_{}", snake(e)), e.to_string()),
+                ArpIgnore::Rejected(e) => (format!("rejected_{}", snake(e)), e.to_string()),
+                ArpIgnore::NoAddress => (
+                    "no_address".to_string(),
+                    "this interface has no IP address".to_string(),
+                ),
+            };
+            json!({ "iface": view.iface_name(node, *iface), "reason": reason, "message": message })
+        }
+        TraceEvent::IpSend {
+            iface,
+            dst,
+            next_hop,
+            protocol,
+            len,
+            route,
+        } => json!({
+            "iface": view.iface_name(node, *iface), "dst": dst.to_string(),
+            "next_hop": next_hop.to_string(), "protocol": protocol.number(), "len": len,
+            "route": route.to_string(),
+        }),
+        TraceEvent::IpForward {
+            in_iface,
+            iface,
+            src,
+            dst,
+            next_hop,
+            ttl,
+            route,
+        } => json!({
+            "in_iface": view.iface_name(node, *in_iface), "iface": view.iface_name(node, *iface),
+            "src": src.to_string(), "dst": dst.to_string(), "next_hop": next_hop.to_string(),
+            "ttl": ttl, "route": route.to_string(),
+        }),
+        TraceEvent::IpDeliver {
+            src,
+            dst,
+            protocol,
+            len,
+        } => json!({
+            "src": src.to_string(), "dst": dst.to_string(), "protocol": protocol.number(), "len": len,
+        }),
+        TraceEvent::IpDropped { src, dst, reason } => json!({
+            "src": src.to_string(), "dst": dst.to_string(), "reason": reason.reason(),
+            "message": super::text::ip_drop(reason),
+        }),
+        TraceEvent::IpFragmented {
+            dst,
+            ident,
+            fragments,
+            mtu,
+        } => json!({
+            "dst": dst.to_string(), "ident": ident, "fragments": fragments, "mtu": mtu,
+        }),
+        TraceEvent::IpReassembled { src, ident, len } => {
+            json!({ "src": src.to_string(), "ident": ident, "len": len })
+        }
+        TraceEvent::IcmpOut { dst, kind } => {
+            let mut v = json!({ "dst": dst.to_string() });
+            icmp_fields(kind, &mut v);
+            v
+        }
+        TraceEvent::Tcp {
+            local,
+            remote,
+            event,
+        } => {
+            let mut v = tcp_fields(event);
+            v["local"] = json!(local.to_string());
+            v["remote"] = json!(remote.to_string());
+            v
+        }
+        TraceEvent::SocketCall { app, call, result } => {
+            let mut v = json!({ "app": view.app_name(node, *app), "call": call });
+            match result {
+                CallResult::Blocked => v["result"] = json!("blocked"),
+                CallResult::Ok => v["result"] = json!("ok"),
+                CallResult::Count(n) => {
+                    v["result"] = json!("count");
+                    v["count"] = json!(n);
+                }
+                CallResult::Error(e) => {
+                    v["result"] = json!("error");
+                    v["errno"] = json!(e.errno_name());
+                }
+            }
+            v
+        }
+        TraceEvent::AppLog { app, text } => {
+            json!({ "app": view.app_name(node, *app), "output": text })
+        }
+        TraceEvent::App { app, event } => {
+            let mut v = app_fields(event);
+            v["app"] = json!(view.app_name(node, *app));
+            v
+        }
+        TraceEvent::ActionFailed { reason } => json!({ "reason": reason }),
     };
     Line {
         time_ns: r.time.as_nanos(),
@@ -219,6 +602,10 @@ mod tests {
     #[test]
     fn hex_and_kind_names() {
         assert_eq!(hex(&[0x00, 0xab, 0x10]), "00ab10");
+        assert_eq!(
+            snake(crate::tcp::TransitionCause::AbortOnData),
+            "abort_on_data"
+        );
         let e = TraceEvent::Action { index: 2 };
         assert_eq!(kind_name(&e), "action");
         let e = TraceEvent::LinkState {

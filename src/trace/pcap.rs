@@ -2,7 +2,9 @@
 //!
 //! # What is captured, and when
 //!
-//! A *capture point* is a link (the default: every link) or a node.
+//! A *capture point* is a link or a node. Without one, the default, each frame is captured
+//! once, on the link where the node that made it sent it: what every host and router sends,
+//! not the copies switches, hubs and routers pass on (see [`PcapOptions::points`]).
 //!
 //! - **A link** is captured like a tap on the cable: one packet per [`TraceEvent::FrameTx`] on
 //!   it, in both directions, stamped with the moment the sender handed the frame to the link
@@ -92,10 +94,42 @@ pub struct PcapOptions {
     /// Keep each frame's 4-byte FCS (pcapng `if_fcslen = 4`), so Wireshark checks it and flags
     /// the frames netlab corrupted. Without it the FCS is stripped, as in a Linux capture.
     pub fcs: bool,
-    /// Capture points; empty means every link.
+    /// Capture points. Empty (the default) means every frame once, on the link where the node
+    /// that made it sent it: frames a switch or hub passes on and datagrams a router forwards
+    /// are left out. A segment that crosses three hops is then in the file once, not three
+    /// times: Wireshark's TCP analysis takes repeated copies of a segment for retransmissions
+    /// (it does not tell interfaces apart), so a capture at several points of one path shows
+    /// phantom retransmissions and duplicate ACKs (issue #13, item 14). [`every_link`] gives
+    /// the multi-point capture.
     pub points: Vec<CapturePoint>,
     /// A comment for the whole file (Wireshark: Statistics → Capture File Properties).
     pub comment: Option<String>,
+}
+
+/// Every link of `world` as a capture point: each hop's copy of a frame, in one file.
+pub fn every_link(world: &World) -> Vec<CapturePoint> {
+    (0..world.fabric.links.len())
+        .map(|i| CapturePoint::Link(LinkId(i as u32)))
+        .collect()
+}
+
+/// Whether `node` made the frame it sends (rather than passing on one it received): hosts and
+/// routers make what they send, except the IPv4 datagrams a router forwards (their source
+/// address is not the router's); switches and hubs only pass frames on.
+fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
+    use crate::sim::NodeKind;
+    let Some(n) = node else { return false };
+    match &world.node(n).kind {
+        NodeKind::Host(h) if h.is_router() => {
+            let ipv4 = frame.len() >= 34 && frame[12..14] == [0x08, 0x00];
+            !ipv4
+                || h.is_local_addr(std::net::Ipv4Addr::new(
+                    frame[26], frame[27], frame[28], frame[29],
+                ))
+        }
+        NodeKind::Host(_) => true,
+        NodeKind::Switch(_) | NodeKind::Hub(_) => false,
+    }
 }
 
 /// One interface of the capture file (one per link, or per port of a captured node).
@@ -218,6 +252,8 @@ pub struct Capturer {
     far_end: HashMap<FrameId, Frame>,
     held: std::collections::VecDeque<Held>,
     seq: u64,
+    /// The default capture: a link packet only for frames their sender made ([`made_by`]).
+    first_hop: bool,
 }
 
 impl Capturer {
@@ -225,9 +261,18 @@ impl Capturer {
     /// captured node.
     pub fn new(world: &World, opts: &PcapOptions) -> Capturer {
         let view = TextView::new(world, &[]);
-        let points: Vec<CapturePoint> = if opts.points.is_empty() {
-            (0..world.fabric.links.len())
-                .map(|i| CapturePoint::Link(LinkId(i as u32)))
+        let first_hop = opts.points.is_empty();
+        let points: Vec<CapturePoint> = if first_hop {
+            // The links a host or router is plugged into: the others (between switches and
+            // hubs) carry no frame on its first hop.
+            let host =
+                |(n, _): (NodeId, u16)| matches!(world.node(n).kind, crate::sim::NodeKind::Host(_));
+            every_link(world)
+                .into_iter()
+                .filter(|p| match p {
+                    CapturePoint::Link(l) => world.link(*l).ends.iter().any(|&e| host(e)),
+                    CapturePoint::Node(_) => true,
+                })
                 .collect()
         } else {
             opts.points.clone()
@@ -281,6 +326,7 @@ impl Capturer {
             far_end: HashMap::new(),
             held: Default::default(),
             seq: 0,
+            first_hop,
         }
     }
 
@@ -288,7 +334,7 @@ impl Capturer {
     pub fn record(&mut self, world: &World, r: &Record, out: &mut dyn FnMut(Packet)) {
         self.seq += 1;
         self.learn(r);
-        self.hold(r);
+        self.hold(world, r);
         self.release(world, false, out);
     }
 
@@ -349,7 +395,8 @@ impl Capturer {
         }
     }
 
-    fn hold(&mut self, r: &Record) {
+    fn hold(&mut self, world: &World, r: &Record) {
+        let first_hop = self.first_hop;
         let mut push = |interface, id, frame: &Frame, at| {
             self.held.push_back(Held {
                 interface,
@@ -369,7 +416,9 @@ impl Capturer {
                 ..
             } => {
                 if let Some(&interface) = self.link_if.get(link) {
-                    push(interface, *id, frame, HeldKind::LinkTx);
+                    if !first_hop || made_by(world, r.node, frame) {
+                        push(interface, *id, frame, HeldKind::LinkTx);
+                    }
                 }
                 if let Some(&interface) = r.node.and_then(|n| self.port_if.get(&(n, *port))) {
                     push(interface, *id, frame, HeldKind::NodeTx);
@@ -507,6 +556,7 @@ impl<W: Write> PcapStream<W> {
                 far_end: HashMap::new(),
                 held: Default::default(),
                 seq: 0,
+                first_hop: false,
             },
             opts: opts.clone(),
             w: PcapngWriter { out },
