@@ -19,6 +19,8 @@
 //! Without tshark the tests say so loudly and fail when `CI` is set (CI installs it, see
 //! `.ci/run`); on a developer's machine they pass with the warning.
 
+mod support;
+
 use netlab::ethernet::check_fcs;
 use netlab::scenario::{self, Outcome, RunOptions, Scenario};
 use netlab::sim::LinkId;
@@ -28,7 +30,6 @@ use netlab::trace::ladder::Labeller;
 use netlab::trace::pcap::{self, CapturePoint, PcapOptions};
 use netlab::trace::TraceEvent;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -42,31 +43,6 @@ const CHECKS: &[&str] = &[
     "-o",
     "udp.check_checksum:TRUE",
 ];
-
-/// Whether tshark can run here. Prints a loud warning if not, and panics under CI.
-fn tshark_available() -> bool {
-    let ok = Command::new("tshark")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        // Straight to the process's stderr: the test harness captures `eprintln!` of passing
-        // tests, and this warning must be seen.
-        let _ = writeln!(
-            std::io::stderr().lock(),
-            "\n\
-             **********************************************************************\n\
-             *** WARNING: tshark is not installed: the pcap files netlab writes ***\n\
-             *** were NOT validated. Install it with                            ***\n\
-             ***   DEBIAN_FRONTEND=noninteractive apt-get install -y tshark     ***\n\
-             **********************************************************************\n"
-        );
-        if std::env::var_os("CI").is_some() {
-            panic!("tshark is required under CI (CI is set) and it is missing");
-        }
-    }
-    ok
-}
 
 /// tshark's output: one line per displayed frame with the given fields.
 fn tshark(file: &Path, filter: Option<&str>, fields: &[&str]) -> Vec<String> {
@@ -355,7 +331,7 @@ fn checksums_verified(path: &Path, corrupted: &[String]) -> (usize, usize) {
 
 #[test]
 fn switch_learning_capture_is_clean() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let o = run("scenarios/switch-learning.toml");
@@ -383,7 +359,7 @@ fn switch_learning_capture_is_clean() {
 
 #[test]
 fn noisy_link_bad_fcs_frames_are_the_corrupted_ones() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let o = run("scenarios/noisy-link-fcs.toml");
@@ -412,7 +388,7 @@ const HUB_FAULT: &str = include_str!("fixtures/hub_fault.toml");
 
 #[test]
 fn a_hub_passes_damage_on_and_the_capture_says_so() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let o = run_text("hub-fault.toml", HUB_FAULT);
@@ -437,7 +413,7 @@ fn a_hub_passes_damage_on_and_the_capture_says_so() {
 
 #[test]
 fn every_shipped_scenario_but_the_storm_gives_a_clean_capture() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     for f in [
@@ -452,7 +428,7 @@ fn every_shipped_scenario_but_the_storm_gives_a_clean_capture() {
 
 #[test]
 fn the_cli_writes_a_capture_tshark_reads() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let path = scratch("cli-noisy.pcapng");
@@ -494,7 +470,7 @@ fn check_scenarios(list: &[(&str, &str)]) {
 
 #[test]
 fn ip_scenarios_give_clean_captures_with_checksums_checked() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     check_scenarios(&[
@@ -507,7 +483,7 @@ fn ip_scenarios_give_clean_captures_with_checksums_checked() {
 
 #[test]
 fn tcp_scenarios_give_clean_captures_with_checksums_checked() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     check_scenarios(&[
@@ -530,7 +506,7 @@ fn tcp_scenarios_give_clean_captures_with_checksums_checked() {
 /// again, which netlab does not count as a retransmission.
 #[test]
 fn every_shipped_scenario_default_capture_analyses_clean() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
@@ -852,7 +828,7 @@ end sender.tcp_retransmits > 0
 
 #[test]
 fn tshark_counts_the_retransmissions_and_dup_acks_netlab_traced() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let scn = Scenario::parse("lossy-switch.toml", LOSSY_THROUGH_A_SWITCH).unwrap();
@@ -875,7 +851,7 @@ fn tshark_counts_the_retransmissions_and_dup_acks_netlab_traced() {
 
 #[test]
 fn tshark_sees_the_zero_windows_and_probes_netlab_traced() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     // The server reads nothing for 4 s; the client's persist timer probes the zero window.
@@ -890,7 +866,7 @@ fn tshark_sees_the_zero_windows_and_probes_netlab_traced() {
 /// NIC dropped them), so tshark at the sender sees every retransmission.
 #[test]
 fn tshark_counts_the_retransmissions_of_a_noisy_link() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let o = run("scenarios/tcp/bulk-over-noisy-link.toml");
@@ -904,7 +880,7 @@ fn tshark_counts_the_retransmissions_of_a_noisy_link() {
 /// first transmission, while netlab's trace counts one retransmission.
 #[test]
 fn a_segment_lost_before_the_wire_is_in_no_capture() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let o = run("scenarios/lessons/retransmission.toml");
@@ -934,7 +910,7 @@ fn a_segment_lost_before_the_wire_is_in_no_capture() {
 /// TCP analysis sees in them what the scenarios say happens.
 #[test]
 fn tcp_scenarios_look_right_to_wireshark() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let count =
@@ -1008,7 +984,7 @@ fn traced_retransmissions(o: &Outcome) -> usize {
 /// is what tshark takes for retransmissions (what the README warns about).
 #[test]
 fn a_routed_tcp_transfer_analyses_clean_by_default() {
-    if !tshark_available() {
+    if !support::tshark_available("the pcap files netlab writes were") {
         return;
     }
     let o = run_text("routed-tcp.toml", include_str!("fixtures/routed_tcp.toml"));

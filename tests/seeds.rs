@@ -8,28 +8,9 @@
 //! NETLAB_SEEDS=300 cargo test --release --test seeds
 //! ```
 
-use netlab::scenario::{self, RunOptions, Scenario};
-use std::path::{Path, PathBuf};
+mod support;
 
-fn scenario_files() -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        for e in std::fs::read_dir(dir).expect("scenarios/ is readable") {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.extension().is_some_and(|e| e == "toml") {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios"),
-        &mut files,
-    );
-    files.sort();
-    files
-}
+use netlab::scenario::{self, RunOptions, Scenario};
 
 /// The seeds to try: the edges (0, 1, 2, 2^63, 2^64−2, 2^64−1, where defects were found),
 /// then `NETLAB_SEEDS` more spread over the range (default 2).
@@ -48,7 +29,7 @@ fn seeds() -> Vec<u64> {
 fn every_scenario_holds_for_every_seed() {
     let seeds = seeds();
     let mut failures = Vec::new();
-    for f in scenario_files() {
+    for f in support::scenario_files() {
         let path = f.to_string_lossy().into_owned();
         let scn = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
         for &seed in &seeds {

@@ -5,12 +5,14 @@
 //! and the fields by another (no catch-all arm), so a new kind cannot be added without fields,
 //! and this test fails until the document lists it.
 
+mod support;
+
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::trace::json;
 use netlab::trace::text::TextView;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Keys every line has.
 const COMMON: &[&str] = &["time_ns", "node", "layer", "kind", "text"];
@@ -45,23 +47,6 @@ fn documented() -> BTreeMap<String, BTreeSet<String>> {
     kinds
 }
 
-fn scenario_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut dirs = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")];
-    while let Some(d) = dirs.pop() {
-        for e in std::fs::read_dir(d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                dirs.push(p);
-            } else if p.extension().is_some_and(|x| x == "toml") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 #[test]
 fn the_document_lists_every_kind_and_nothing_else() {
     let doc = documented();
@@ -85,7 +70,7 @@ fn every_record_has_named_documented_fields() {
     let doc = documented();
     let mut seen: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     let mut problems = BTreeSet::new();
-    for f in scenario_files() {
+    for f in support::scenario_files() {
         let scn = Scenario::load(f.to_str().unwrap()).expect("scenario loads");
         let o = scenario::run(&scn, &RunOptions::default());
         let actions = scn.action_texts();
