@@ -87,25 +87,14 @@ pub fn parse_setting(scn: &Scenario, text: &str) -> Result<Setting, String> {
             LinkKey::ALL.map(|(n, _)| n).join(", ")
         ))?;
     let values: Vec<String> = values.split(',').map(|v| v.trim().to_string()).collect();
-    let mut probe = LinkProbe::default();
     for v in &values {
-        probe.apply(key, v)?;
+        set(&mut crate::phy::LinkConfig::default(), key, v)?;
     }
     Ok(Setting {
         link: link.to_string(),
         key,
         values,
     })
-}
-
-/// A scratch link configuration to check values on.
-#[derive(Default)]
-struct LinkProbe(crate::phy::LinkConfig);
-
-impl LinkProbe {
-    fn apply(&mut self, key: LinkKey, v: &str) -> Result<(), String> {
-        set(&mut self.0, key, v)
-    }
 }
 
 fn set(c: &mut crate::phy::LinkConfig, key: LinkKey, v: &str) -> Result<(), String> {

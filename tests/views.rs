@@ -1,13 +1,14 @@
 //! The views of a run other than the text log: ladder diagrams (text and SVG), the JSON trace,
 //! and the command-line flags that write them.
 
+mod support;
+
 use netlab::scenario::{self, Outcome, RunOptions, Scenario};
 use netlab::trace::json;
 use netlab::trace::ladder::{self, Fate, LadderOptions};
 use netlab::trace::text::TextView;
 use netlab::trace::TraceEvent;
 use std::path::Path;
-use std::process::Command;
 
 fn load(path: &str) -> Scenario {
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -26,18 +27,7 @@ fn ladder_of(o: &Outcome, opts: &LadderOptions) -> ladder::Ladder {
 /// the switch, which both drop it.
 const HUB_FAULT: &str = include_str!("fixtures/hub_fault.toml");
 
-fn netlab(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_netlab"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("netlab runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use support::netlab;
 
 fn scratch(name: &str) -> String {
     let dir = std::env::temp_dir().join(format!("netlab-views-{}", std::process::id()));

@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Linux behaviours netlab's socket layer reproduces, measured in two network namespaces.
 Run as root: python3 measure.py  (creates namespaces tcsa/tcsb, deletes them at the end)."""
-import subprocess, time, socket, struct, os, sys, json
+import subprocess, time, socket, struct, os, sys, json, shutil
 
 A, B = "tcsa", "tcsb"
 IPA, IPB = "10.201.0.1", "10.201.0.2"
+
+# Measurement tools, not test dependencies (no test runs this script).
+for tool in ("tcpdump", "ip"):
+    if shutil.which(tool) is None:
+        sys.exit(f"error: {tool} is needed (apt-get install -y {tool})")
+
 
 def sh(cmd, check=True):
     return subprocess.run(cmd, shell=True, check=check, capture_output=True, text=True).stdout

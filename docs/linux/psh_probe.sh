@@ -11,6 +11,11 @@
 # each acknowledged in full except the last; OFFLOAD: tso and gso on tun0 (off shows every
 # wire segment); NODELAY: TCP_NODELAY. Uses defaults.sh from the shared upstream scripts.
 set -e
+# Measurement tools, not test dependencies (no test runs this script):
+# apt-get install -y tcpdump ethtool; packetdrill is built from source.
+for tool in tcpdump ethtool ip; do
+  command -v "$tool" >/dev/null || { echo "error: $tool is needed (apt-get install -y $tool)" >&2; exit 2; }
+done
 for kv in "$@"; do eval "${kv%%=*}=\"\${kv#*=}\""; done
 : "${MSS:=974}" "${SYNWIN:=5792}" "${WSCALE:=7}" "${ACKWIN:=229}" "${WRITES:=517 2002}"
 : "${OFFLOAD:=off}" "${NODELAY:=1}" "${RTT:=.1}"

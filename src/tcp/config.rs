@@ -138,6 +138,10 @@ pub struct TcpConfig {
     /// F-RTO after a retransmission timeout (RFC 5682, SACK-enhanced) [`tcp_frto` = 2].
     /// linux: true, textbook: false.
     pub frto: bool,
+    /// Answer a segment that acknowledges data never sent with an ACK (RFC 9293 §3.10.7.4).
+    /// Linux's `tcp_ack` drops it silently ("ack of unsent data"; packetdrill's
+    /// ts_recent/invalid_ack.pkt sees no answer). linux: false, textbook: true.
+    pub ack_unsent_data: bool,
     /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
     /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
     pub syncookies: bool,
@@ -177,6 +181,7 @@ impl Default for TcpConfig {
             congestion: Algorithm::Cubic,
             rack_tlp: true,
             frto: true,
+            ack_unsent_data: false,
             syncookies: true,
             fin_timeout: Duration::from_secs(60),
         }
@@ -203,6 +208,7 @@ impl TcpConfig {
                 congestion: Algorithm::Reno,
                 rack_tlp: false,
                 frto: false,
+                ack_unsent_data: true,
                 syncookies: false,
                 ..TcpConfig::default()
             },

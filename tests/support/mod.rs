@@ -27,6 +27,20 @@ pub fn scenario_files() -> Vec<PathBuf> {
     files
 }
 
+/// Runs the `netlab` binary in the repository: (exit status, stdout, stderr).
+pub fn netlab(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_netlab"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("netlab runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// True when tshark runs. When it does not, says loudly what was not checked (`unchecked`), and
 /// fails under CI (the `CI` variable set).
 pub fn tshark_available(unchecked: &str) -> bool {

@@ -2,7 +2,6 @@
 //! control driven by them (RFC 5681 with NewReno recovery, RFC 6582).
 
 use super::Connection;
-use crate::tcp::config::TcpProfile;
 use crate::tcp::congestion::Ack;
 use crate::tcp::event::{
     CongestionReason, DropReason, Output, RetransmitReason, TcpEvent, TimerKind,
@@ -23,10 +22,8 @@ impl Connection {
     ) -> bool {
         let ack = seg.ack;
         if ack > self.snd_max {
-            // Acknowledges something never sent. RFC 9293 §3.10.7.4 answers with an ACK;
-            // Linux (`tcp_ack`, "ack of unsent data") drops the segment silently
-            // (packetdrill's ts_recent/invalid_ack.pkt sees no answer).
-            if self.config.profile == TcpProfile::Textbook {
+            // Acknowledges something never sent (see `TcpConfig::ack_unsent_data`).
+            if self.config.ack_unsent_data {
                 self.send_ack(out);
             }
             out.event(TcpEvent::SegmentDropped {

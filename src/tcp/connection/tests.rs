@@ -1352,8 +1352,9 @@ fn syn_in_established_gets_challenge_ack() {
 
 #[test]
 fn ack_of_unsent_data_is_acked_and_dropped_in_the_textbook() {
+    // The textbook profile's setting.
     let mut c = conn_established_with(&TcpConfig {
-        profile: crate::tcp::config::TcpProfile::Textbook,
+        ack_unsent_data: true,
         ..cfg()
     });
     let out = deliver(&mut c, t0(), &data(0, b"x").ack(LOCAL_ISS + 500u32));
