@@ -149,6 +149,11 @@ pub struct TcpConfig {
     /// segments; quick ACKs again after an idle gap longer than the RTO (`tcp_input.c`,
     /// `__tcp_cleanup_rbuf`; seen in f_delayed_ack_reqresp.pcap). linux: true, textbook: false.
     pub interactive_acks: bool,
+    /// At most one ACK per this time answers invalid segments without data (out of window,
+    /// PAWS) and sends challenge ACKs (RFC 5961 §7), per connection
+    /// [`tcp_invalid_ratelimit` = 500 ms]; out-of-window data is always answered. Measured on
+    /// Linux 6.18 (tests/packetdrill/invalid-ratelimit.pkt). linux: 500 ms, textbook: 0 (none).
+    pub invalid_ratelimit: Duration,
     /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
     /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
     pub syncookies: bool,
@@ -196,6 +201,7 @@ impl Default for TcpConfig {
             frto: true,
             ack_unsent_data: false,
             interactive_acks: true,
+            invalid_ratelimit: Duration::from_millis(500),
             syncookies: true,
             fin_timeout: Duration::from_secs(60),
             keepalive: None,
@@ -226,6 +232,7 @@ impl TcpConfig {
                 frto: false,
                 ack_unsent_data: true,
                 interactive_acks: false,
+                invalid_ratelimit: Duration::ZERO,
                 syncookies: false,
                 ..TcpConfig::default()
             },

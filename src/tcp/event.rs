@@ -198,6 +198,9 @@ pub enum TcpEvent {
     },
     /// F-RTO (RFC 5682) found the last retransmission timeout spurious.
     SpuriousTimeout,
+    /// An ACK owed to an invalid segment (out of window, PAWS, or a challenge ACK) was not
+    /// sent: one went less than `invalid_ratelimit` ago (Linux `tcp_oow_rate_limited`).
+    AckRateLimited,
     /// A keepalive probe went out after a silent idle time; `count` probes are now
     /// unanswered.
     KeepaliveProbe {
@@ -272,6 +275,7 @@ impl fmt::Display for TcpEvent {
                 write!(f, "tail loss probe seq {seq} ({what})")
             }
             TcpEvent::SpuriousTimeout => write!(f, "timeout was spurious (F-RTO): window restored"),
+            TcpEvent::AckRateLimited => write!(f, "ACK not sent: rate limit for invalid segments"),
             TcpEvent::KeepaliveProbe { count } => {
                 write!(f, "keepalive probe ({count} unanswered)")
             }

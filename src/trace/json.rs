@@ -241,6 +241,7 @@ fn tcp_fields(e: &TcpEvent) -> Value {
             json!({ "event": "loss_probe", "seq": seq(s), "new_data": new_data })
         }
         TcpEvent::SpuriousTimeout => json!({ "event": "spurious_timeout" }),
+        TcpEvent::AckRateLimited => json!({ "event": "ack_rate_limited" }),
         TcpEvent::KeepaliveProbe { count } => {
             json!({ "event": "keepalive_probe", "count": count })
         }

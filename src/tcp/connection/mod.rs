@@ -202,6 +202,8 @@ pub struct Connection {
     /// FIN_WAIT_2 timeout of an orphaned connection (`tcp_fin_timeout`).
     fin_wait2_at: Option<Instant>,
     keepalive_at: Option<Instant>,
+    /// When an ACK last answered an invalid segment (Linux `last_oow_ack_time`).
+    last_invalid_ack: Option<Instant>,
 
     // Keepalive and the user timeout (`keepalive`).
     keepalive: Option<Keepalive>,
@@ -343,6 +345,7 @@ impl Connection {
             time_wait_at: None,
             fin_wait2_at: None,
             keepalive_at: None,
+            last_invalid_ack: None,
             keepalive: config.keepalive,
             keepalive_probes: 0,
             last_heard: Instant::ZERO,

@@ -101,8 +101,10 @@ impl Connection {
         // answered with an ACK.
         if let (true, Some((tsval, _))) = (self.ts_ok, seg.options.timestamps) {
             if (tsval.wrapping_sub(self.ts_recent) as i32) < 0 && !flags.rst() {
-                self.ack_due = true;
-                self.flush(now, out);
+                if !self.invalid_ack_limited(now, !seg.payload.is_empty() && !flags.syn(), out) {
+                    self.ack_due = true;
+                    self.flush(now, out);
+                }
                 out.event(TcpEvent::SegmentDropped {
                     reason: DropReason::Paws,
                 });
@@ -126,7 +128,8 @@ impl Connection {
                 let end = (seq + seg.payload.len()).min(self.rcv_nxt);
                 self.dsack = Some((seq, end));
             }
-            if !flags.rst() {
+            let data = !seg.payload.is_empty() && !flags.syn();
+            if !flags.rst() && !self.invalid_ack_limited(now, data, out) {
                 self.ack_due = true;
                 self.flush(now, out);
             }
@@ -154,10 +157,12 @@ impl Connection {
         // Second: RST (RFC 5961 §3.2: only an exact match resets; in-window gets a challenge).
         if flags.rst() {
             if seq != self.rcv_nxt {
-                out.event(TcpEvent::ChallengeAck {
-                    reason: ChallengeReason::RstInWindow,
-                });
-                self.send_ack(out);
+                if !self.invalid_ack_limited(now, false, out) {
+                    out.event(TcpEvent::ChallengeAck {
+                        reason: ChallengeReason::RstInWindow,
+                    });
+                    self.send_ack(out);
+                }
                 return;
             }
             match self.state {
@@ -185,10 +190,12 @@ impl Connection {
                 return;
             }
             // RFC 5961 §4.2: whatever its sequence number, answer with a challenge ACK.
-            out.event(TcpEvent::ChallengeAck {
-                reason: ChallengeReason::Syn,
-            });
-            self.send_ack(out);
+            if !self.invalid_ack_limited(now, false, out) {
+                out.event(TcpEvent::ChallengeAck {
+                    reason: ChallengeReason::Syn,
+                });
+                self.send_ack(out);
+            }
             return;
         }
 
@@ -343,5 +350,24 @@ impl Connection {
             payload: Vec::new(),
             ip_id: None,
         });
+    }
+
+    /// Whether the ACK an invalid segment earns is held back: Linux answers invalid segments
+    /// without data (and sends challenge ACKs) at most once per `tcp_invalid_ratelimit`, so
+    /// two stacks cannot ACK each other in a loop (`tcp_oow_rate_limited`; RFC 5961 §7).
+    /// Segments carrying data are always answered and do not count.
+    fn invalid_ack_limited(&mut self, now: Instant, data: bool, out: &mut Output) -> bool {
+        let limit = self.config.invalid_ratelimit;
+        if data || limit.is_zero() {
+            return false;
+        }
+        if let Some(last) = self.last_invalid_ack {
+            if now.saturating_since(last) < limit {
+                out.event(TcpEvent::AckRateLimited);
+                return true;
+            }
+        }
+        self.last_invalid_ack = Some(now);
+        false
     }
 }
