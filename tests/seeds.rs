@@ -11,6 +11,8 @@
 mod support;
 
 use netlab::scenario::{self, RunOptions, Scenario};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 /// The seeds to try: the edges (0, 1, 2, 2^63, 2^64−2, 2^64−1, where defects were found),
 /// then `NETLAB_SEEDS` more spread over the range (default 2).
@@ -28,26 +30,40 @@ fn seeds() -> Vec<u64> {
 #[test]
 fn every_scenario_holds_for_every_seed() {
     let seeds = seeds();
-    let mut failures = Vec::new();
-    for f in support::scenario_files() {
-        let path = f.to_string_lossy().into_owned();
-        let scn = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
-        for &seed in &seeds {
-            let outcome = scenario::run(
-                &scn,
-                &RunOptions {
-                    seed: Some(seed),
-                    ..Default::default()
-                },
-            );
-            for r in outcome.failures() {
-                failures.push(format!(
-                    "{path} --seed {seed}: line {}: {} ({})",
-                    r.line, r.text, r.detail
-                ));
-            }
+    let files = support::scenario_files();
+    // Scenarios are independent runs: spread them over the cores (the failures are sorted, so
+    // the report does not depend on which thread finished first).
+    let next = AtomicUsize::new(0);
+    let failures = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                let path = f.to_string_lossy().into_owned();
+                let scn = Scenario::load(&path).unwrap_or_else(|e| panic!("{e}"));
+                for &seed in &seeds {
+                    let outcome = scenario::run(
+                        &scn,
+                        &RunOptions {
+                            seed: Some(seed),
+                            ..Default::default()
+                        },
+                    );
+                    let mut found = failures.lock().unwrap();
+                    for r in outcome.failures() {
+                        found.push(format!(
+                            "{path} --seed {seed}: line {}: {} ({})",
+                            r.line, r.text, r.detail
+                        ));
+                    }
+                }
+            });
         }
-    }
+    });
+    let mut failures = failures.into_inner().unwrap();
+    failures.sort();
     assert!(
         failures.is_empty(),
         "expectations that depend on the seed:\n{}",
