@@ -86,6 +86,20 @@ fn a_missing_program_file_is_a_located_error() {
     );
 }
 
+/// A call must take some simulated time (`cost=0` would let a polling loop freeze the clock).
+#[test]
+fn a_zero_call_cost_is_refused() {
+    let text = "[scenario]\ndescription = \"x\"\n[[host]]\nname = \"pc\"\nip = \"10.0.0.1/24\"\n\
+                [timeline]\nsteps = '''\n0s pc python names.py cost=0\n'''\n";
+    let path = programs_dir().join("inline.toml");
+    let e = Scenario::parse(&path.to_string_lossy(), text).unwrap_err();
+    let shown = format!("{e}");
+    assert!(
+        shown.contains(":8:") && shown.contains("at least 1ns"),
+        "{shown}"
+    );
+}
+
 /// README's ten-line scenario, with the notes' two programs copied into `server.py` and
 /// `client.py` next to it, runs and prints the lines README shows.
 #[test]

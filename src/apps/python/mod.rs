@@ -9,8 +9,12 @@
 //! still and only one program runs at a time: the trace is the same whatever the machine's load.
 //!
 //! Each call that returns costs `cost` of simulated time (1 µs by default, about a system call
-//! on Linux): a loop of calls that never blocks (the lessons' echo server reading `b""` after the
-//! client left) moves time forward as it would on a real machine, instead of freezing it.
+//! on Linux). "Simulated time stands still while a program computes" holds between calls: a
+//! call is the program leaving its computation for the kernel, and a kernel call takes time.
+//! Without that cost, a loop of calls that never blocks (a non-blocking `recv` polled until data
+//! comes, the notes' echo server reading `b""` after the client left) would run for ever at one
+//! instant: nothing scheduled later (the peer's packets, a timer) could happen, where on a real
+//! machine the loop sees them arrive. The scenario parser refuses `cost=0` for that reason.
 
 pub mod process;
 
@@ -836,9 +840,11 @@ impl PythonProgram {
             }
             "setsockopt" => {
                 let s = self.sock(m, 0)?;
-                let (level, opt, value) = (Self::num(m, 1)?, Self::num(m, 2)?, Self::num(m, 3)?);
+                let (level, opt) = (Self::num(m, 1)?, Self::num(m, 2)?);
+                // Signed: SO_LINGER's `l_onoff = 0` travels as -1.
+                let value = *m.args.get(3).ok_or(SocketError::InvalidArgument)?;
                 match SockOpt::from_linux(level as i32, opt as i32) {
-                    Some(o) => cx.setsockopt(s, o, value as i64)?,
+                    Some(o) => cx.setsockopt(s, o, value)?,
                     // SO_BROADCAST and SO_REUSEPORT: accepted, with no effect here.
                     None if (level, opt) == (1, 6) || (level, opt) == (1, 15) => {}
                     None => return Err(SocketError::NoProtoOpt),

@@ -797,6 +797,17 @@ class socket:
 
     def setsockopt(self, level, optname, value, optlen=None):
         fd = self._check()
+        if (level, optname) == (SOL_SOCKET, SO_LINGER):
+            # A struct linger (l_onoff, l_linger), as struct.pack('ii', 1, 0) makes; an int is
+            # too short for it, and Linux answers EINVAL (sock_setsockopt). netlab takes it as
+            # one number: l_linger, or -1 when l_onoff is 0.
+            if isinstance(value, int) or value is None or len(_bytes(value)) < 8:
+                raise OSError(_errno.EINVAL, "Invalid argument")
+            raw = _bytes(value)[:8]
+            onoff, linger = struct.unpack("ii", raw)
+            _call(_SETSOCKOPT, fd, level, optname, max(linger, 0) if onoff else -1)
+            self._opts[(level, optname)] = raw
+            return
         if not isinstance(value, int):
             value = int.from_bytes(_bytes(value)[:4], sys.byteorder) if value else 0
         _call(_SETSOCKOPT, fd, level, optname, int(value))
@@ -814,6 +825,9 @@ class socket:
             v = 2 * self._opts.get((level, optname), 65536)
         elif (level, optname) == (SOL_SOCKET, SO_SNDBUF):
             v = 2 * self._opts.get((level, optname), 65536)
+        elif (level, optname) == (SOL_SOCKET, SO_LINGER):
+            raw = self._opts.get((level, optname), bytes(8))
+            return raw[:buflen] if buflen else int.from_bytes(raw[:4], sys.byteorder)
         else:
             v = self._opts.get((level, optname), 0)
         if buflen:
