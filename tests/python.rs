@@ -1,6 +1,8 @@
 //! Real Python programs on simulated hosts (`scenarios/programs/`): they need `python3`, and
 //! fail (never skip) without it; `.ci/run` installs it.
 
+mod support;
+
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::trace::text::TextView;
 use std::path::PathBuf;
@@ -160,4 +162,34 @@ fn the_stepper_breaks_on_a_python_call() {
     assert!(out.contains("fd5.recv(1024)  … blocks"), "{out}");
     let out = s.execute("show sockets pc").text;
     assert!(out.contains("8081"), "{out}");
+}
+
+/// `--show sockets@` lists a program's sockets, and the ladder draws its datagrams, as for any
+/// other application.
+#[test]
+fn views_show_a_programs_sockets_and_traffic() {
+    let (code, out, err) = support::netlab(&[
+        "run",
+        "scenarios/programs/udp.toml",
+        "--show",
+        "sockets@server@1.5s",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("udp        0      0 0.0.0.0:9000          0.0.0.0:*"),
+        "{out}"
+    );
+    let scn = Scenario::load(&programs_dir().join("udp.toml").to_string_lossy()).unwrap();
+    let outcome = scenario::run(&scn, &RunOptions::default());
+    let ladder = netlab::trace::ladder::build(
+        &outcome.world,
+        outcome.world.trace().records(),
+        &netlab::trace::ladder::LadderOptions::default(),
+    )
+    .to_text();
+    for len in [5, 0, 3] {
+        let arrow = format!("IP 10.0.0.1 > 10.0.0.2: UDP 47553 > 9000, length {len}");
+        assert!(ladder.contains(&arrow), "{arrow}\n{ladder}");
+    }
 }
