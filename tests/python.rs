@@ -1,6 +1,8 @@
 //! Real Python programs on simulated hosts (`scenarios/programs/`): they need `python3`, and
 //! fail (never skip) without it; `.ci/run` installs it.
 
+mod support;
+
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::trace::text::TextView;
 use std::path::PathBuf;
@@ -86,6 +88,20 @@ fn a_missing_program_file_is_a_located_error() {
     );
 }
 
+/// A call must take some simulated time (`cost=0` would let a polling loop freeze the clock).
+#[test]
+fn a_zero_call_cost_is_refused() {
+    let text = "[scenario]\ndescription = \"x\"\n[[host]]\nname = \"pc\"\nip = \"10.0.0.1/24\"\n\
+                [timeline]\nsteps = '''\n0s pc python names.py cost=0\n'''\n";
+    let path = programs_dir().join("inline.toml");
+    let e = Scenario::parse(&path.to_string_lossy(), text).unwrap_err();
+    let shown = format!("{e}");
+    assert!(
+        shown.contains(":8:") && shown.contains("at least 1ns"),
+        "{shown}"
+    );
+}
+
 /// README's ten-line scenario, with the notes' two programs copied into `server.py` and
 /// `client.py` next to it, runs and prints the lines README shows.
 #[test]
@@ -146,4 +162,34 @@ fn the_stepper_breaks_on_a_python_call() {
     assert!(out.contains("fd5.recv(1024)  … blocks"), "{out}");
     let out = s.execute("show sockets pc").text;
     assert!(out.contains("8081"), "{out}");
+}
+
+/// `--show sockets@` lists a program's sockets, and the ladder draws its datagrams, as for any
+/// other application.
+#[test]
+fn views_show_a_programs_sockets_and_traffic() {
+    let (code, out, err) = support::netlab(&[
+        "run",
+        "scenarios/programs/udp.toml",
+        "--show",
+        "sockets@server@1.5s",
+        "--quiet",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("udp        0      0 0.0.0.0:9000          0.0.0.0:*"),
+        "{out}"
+    );
+    let scn = Scenario::load(&programs_dir().join("udp.toml").to_string_lossy()).unwrap();
+    let outcome = scenario::run(&scn, &RunOptions::default());
+    let ladder = netlab::trace::ladder::build(
+        &outcome.world,
+        outcome.world.trace().records(),
+        &netlab::trace::ladder::LadderOptions::default(),
+    )
+    .to_text();
+    for len in [5, 0, 3] {
+        let arrow = format!("IP 10.0.0.1 > 10.0.0.2: UDP 47553 > 9000, length {len}");
+        assert!(ladder.contains(&arrow), "{arrow}\n{ladder}");
+    }
 }

@@ -826,9 +826,12 @@ pub(crate) fn python_action(
             Duration::from_str(s).ok().filter(|d| !d.is_zero())
         })?
         .unwrap_or(Duration::from_secs(10));
+    // Not zero: a call that takes no simulated time lets a polling loop (a non-blocking recv
+    // until data comes, a recv() == b'' loop) run for ever at one instant, so that nothing
+    // else, the peer's packets included, could ever happen; see `apps::python`.
     let cost = args
-        .take_parsed("cost", "a duration such as 1us", |s| {
-            Duration::from_str(s).ok()
+        .take_parsed("cost", "a duration of at least 1ns, such as 1us", |s| {
+            Duration::from_str(s).ok().filter(|d| !d.is_zero())
         })?
         .unwrap_or(Duration::from_micros(1));
     let max_output = args

@@ -9,8 +9,12 @@
 //! still and only one program runs at a time: the trace is the same whatever the machine's load.
 //!
 //! Each call that returns costs `cost` of simulated time (1 µs by default, about a system call
-//! on Linux): a loop of calls that never blocks (the lessons' echo server reading `b""` after the
-//! client left) moves time forward as it would on a real machine, instead of freezing it.
+//! on Linux). "Simulated time stands still while a program computes" holds between calls: a
+//! call is the program leaving its computation for the kernel, and a kernel call takes time.
+//! Without that cost, a loop of calls that never blocks (a non-blocking `recv` polled until data
+//! comes, the notes' echo server reading `b""` after the client left) would run for ever at one
+//! instant: nothing scheduled later (the peer's packets, a timer) could happen, where on a real
+//! machine the loop sees them arrive. The scenario parser refuses `cost=0` for that reason.
 
 pub mod process;
 
@@ -18,7 +22,7 @@ use super::sock::SockCx;
 use crate::socket::api::SocketApi;
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
-use process::{Msg, Proc, ProcError};
+use process::{Msg, Proc, ProcError, Reply, ReplyKind};
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::sync::Arc;
@@ -114,8 +118,7 @@ enum State {
     /// A call answered: the program continues at `at` (after the call's cost).
     Resume {
         at: Instant,
-        head: String,
-        data: Vec<u8>,
+        reply: Reply,
     },
     Ended,
 }
@@ -137,8 +140,9 @@ impl std::fmt::Debug for Proc {
 }
 
 enum Outcome {
-    /// Reply fields, payload, and what the log shows after `→` (empty: nothing).
-    Done(String, Vec<u8>, String),
+    /// Reply numbers, payload, and what the log shows after `→` (empty: nothing; only made
+    /// when the run is traced).
+    Done(Vec<i64>, Vec<u8>, String),
     Fail(SocketError),
     Block,
     /// The name is unknown (socket.gaierror / socket.herror).
@@ -175,6 +179,23 @@ impl Clone for PythonProgram {
 
 const MSG_DONTWAIT: u64 = 0x40;
 const MSG_WAITALL: u64 = 0x100;
+const SOCK_DGRAM: i64 = 2;
+
+/// A select's three descriptor lists: their lengths are arguments 1 to 3, the descriptors the
+/// data (32-bit each).
+fn select_lists(m: &Msg) -> [Vec<u32>; 3] {
+    let fds: Vec<u32> = m
+        .data
+        .chunks_exact(4)
+        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+        .collect();
+    let mut at = 0;
+    [1, 2, 3].map(|i| {
+        let n = (m.args.get(i).copied().unwrap_or(0).max(0) as usize).min(fds.len() - at);
+        at += n;
+        fds[at - n..at].to_vec()
+    })
+}
 
 fn fd_of(s: SocketId) -> u32 {
     s.0 + 3
@@ -254,13 +275,13 @@ impl PythonProgram {
                     Ok(()) => self.state = State::Read,
                     Err(e) => return self.stop(cx, e),
                 },
-                State::Resume { at, head, data } => {
+                State::Resume { at, reply } => {
                     if at > cx.now() {
-                        self.state = State::Resume { at, head, data };
+                        self.state = State::Resume { at, reply };
                         return;
                     }
-                    let head = head.replacen("{now}", &cx.now().as_nanos().to_string(), 1);
-                    let r = self.proc.0.as_mut().map(|p| p.reply(&head, &data));
+                    let now = cx.now().as_nanos();
+                    let r = self.proc.0.as_mut().map(|p| p.reply(now, &reply));
                     match r {
                         Some(Ok(())) => self.state = State::Read,
                         Some(Err(e)) => return self.stop(cx, e),
@@ -294,7 +315,7 @@ impl PythonProgram {
                     let outcome = self.exec(cx, &msg, deadline, nonblocking);
                     let now = cx.now();
                     let quiet = msg.at == "-";
-                    let (head, data, shown) = match outcome {
+                    let (reply, shown) = match outcome {
                         Outcome::Block => {
                             if deadline.is_some_and(|d| d <= now) {
                                 self.sent = 0;
@@ -304,12 +325,11 @@ impl PythonProgram {
                                 }
                                 self.stats.errors += 1;
                                 (
-                                    "to {now}".to_string(),
-                                    Vec::new(),
+                                    Reply::fail(ReplyKind::TimedOut, 0),
                                     "raised TimeoutError: timed out".to_string(),
                                 )
                             } else {
-                                if !logged_block && !quiet {
+                                if !logged_block && !quiet && cx.tracing() {
                                     let text = self.call_text(&msg);
                                     let place = self.place(&msg.at);
                                     cx.log(|| format!("{place} {text}  … blocks"));
@@ -325,28 +345,21 @@ impl PythonProgram {
                                 return;
                             }
                         }
-                        Outcome::Done(fields, data, shown) => {
+                        Outcome::Done(res, data, shown) => {
                             self.stats.calls += 1;
-                            let head = if fields.is_empty() {
-                                format!("ok {{now}} {}", data.len())
-                            } else {
-                                format!("ok {{now}} {} {fields}", data.len())
-                            };
-                            (head, data, shown)
+                            (Reply::ok(res, data), shown)
                         }
                         Outcome::Fail(e) => {
                             self.stats.errors += 1;
                             (
-                                format!("err {{now}} {}", e.errno()),
-                                Vec::new(),
+                                Reply::fail(ReplyKind::Err, e.errno() as i64),
                                 format!("raised {e}"),
                             )
                         }
                         Outcome::Gai => {
                             self.stats.errors += 1;
                             (
-                                "gai {now} -2".to_string(),
-                                Vec::new(),
+                                Reply::fail(ReplyKind::Gai, -2),
                                 "raised socket.gaierror: [Errno -2] Name or service not known"
                                     .to_string(),
                             )
@@ -354,8 +367,7 @@ impl PythonProgram {
                         Outcome::Herr => {
                             self.stats.errors += 1;
                             (
-                                "herr {now} 1".to_string(),
-                                Vec::new(),
+                                Reply::fail(ReplyKind::Herr, 1),
                                 "raised socket.herror: [Errno 1] Unknown host".to_string(),
                             )
                         }
@@ -364,7 +376,7 @@ impl PythonProgram {
                     self.partial.clear();
                     self.status = PyStatus::Running;
                     self.stats.blocked = 0;
-                    if !quiet {
+                    if !quiet && cx.tracing() {
                         let text = self.call_text(&msg);
                         let place = self.place(&msg.at);
                         cx.log(|| {
@@ -382,8 +394,7 @@ impl PythonProgram {
                     };
                     self.state = State::Resume {
                         at: now + cost,
-                        head,
-                        data,
+                        reply,
                     };
                 }
             }
@@ -408,8 +419,8 @@ impl PythonProgram {
         })
         .to_string();
         p.reply(
-            &format!("ok {} {}", cx.now().as_nanos(), conf.len()),
-            conf.as_bytes(),
+            cx.now().as_nanos(),
+            &Reply::ok(Vec::new(), conf.into_bytes()),
         )?;
         self.proc.0 = Some(p);
         let file = self.config.file.clone();
@@ -419,7 +430,7 @@ impl PythonProgram {
 
     /// Handles a message that needs no answer; a request becomes the pending call.
     fn one_way(&mut self, cx: &mut SockCx, msg: Msg) -> Option<State> {
-        match msg.op.as_str() {
+        match msg.op {
             "out" | "eout" | "input" | "outp" | "eoutp" => {
                 self.output_bytes += msg.data.len() as u64 + 1;
                 if msg.op.starts_with("out") {
@@ -444,7 +455,7 @@ impl PythonProgram {
                 }
                 let place = self.place(&msg.at);
                 let text = String::from_utf8_lossy(&msg.data);
-                let line = match msg.op.as_str() {
+                let line = match msg.op {
                     "out" | "outp" => format!("{place} print: {text}"),
                     "eout" | "eoutp" => format!("{place} stderr: {text}"),
                     _ => format!("{place} input() → '{text}'"),
@@ -460,14 +471,9 @@ impl PythonProgram {
                 let now = cx.now();
                 let tmo = self.timeout_arg(&msg);
                 let (deadline, nonblocking) = match tmo {
-                    Some("nb") => (None, true),
-                    Some("-") | None => (None, false),
-                    Some(ns) => (
-                        ns.parse::<u64>()
-                            .ok()
-                            .map(|n| now + Duration::from_nanos(n)),
-                        false,
-                    ),
+                    Some(-2) => (None, true),
+                    Some(ns) if ns >= 0 => (Some(now + Duration::from_nanos(ns as u64)), false),
+                    _ => (None, false),
                 };
                 Some(State::Pending {
                     msg,
@@ -479,9 +485,10 @@ impl PythonProgram {
         }
     }
 
-    /// The timeout word of a request, where the call has one.
-    fn timeout_arg<'m>(&self, msg: &'m Msg) -> Option<&'m str> {
-        let i = match msg.op.as_str() {
+    /// The timeout of a request, where the call has one: nanoseconds, -1 blocking, -2
+    /// non-blocking.
+    fn timeout_arg(&self, msg: &Msg) -> Option<i64> {
+        let i = match msg.op {
             "accept" => 1,
             "connect" => 3,
             "send" | "sendall" => 1,
@@ -490,13 +497,15 @@ impl PythonProgram {
             "select" | "sleep" => 0,
             _ => return None,
         };
-        msg.args.get(i).map(String::as_str)
+        msg.args.get(i).copied()
     }
 
     fn exit(&mut self, cx: &mut SockCx, msg: Msg) {
-        let code: i32 = msg.args.first().and_then(|c| c.parse().ok()).unwrap_or(1);
-        let exc = msg.args.get(1).cloned().unwrap_or_else(|| "-".into());
-        let text = String::from_utf8_lossy(&msg.data).into_owned();
+        let code = msg.args.first().copied().unwrap_or(1);
+        // The data: the exception's class name (`-`: none), a newline, the traceback.
+        let all = String::from_utf8_lossy(&msg.data).into_owned();
+        let (exc, text) = all.split_once('\n').unwrap_or(("-", ""));
+        let exc = exc.to_string();
         for line in text.lines() {
             let line = line.to_string();
             cx.log(|| format!("traceback: {line}"));
@@ -557,63 +566,60 @@ impl PythonProgram {
 
     /// The call as the log shows it: `fd3.recv(1024)`.
     fn call_text(&self, m: &Msg) -> String {
-        let a = |i: usize| m.args.get(i).map(String::as_str).unwrap_or("?");
+        let a = |i: usize| m.args.get(i).copied().unwrap_or(0);
+        let ip = |i: usize| Ipv4Addr::from(a(i) as u32);
         let fd = |i: usize| format!("fd{}", a(i));
-        let tail = match m.op.as_str() {
+        let tail = match m.op {
             "socket" => {
                 return format!(
                     "socket({})",
-                    if a(0) == "stream" {
-                        "SOCK_STREAM"
-                    } else {
+                    if a(0) == SOCK_DGRAM {
                         "SOCK_DGRAM"
+                    } else {
+                        "SOCK_STREAM"
                     }
                 )
             }
-            "bind" | "connect" => format!("{}(('{}', {}))", m.op, a(1), a(2)),
+            "bind" | "connect" => format!("{}(('{}', {}))", m.op, ip(1), a(2)),
             "listen" => format!("listen({})", a(1)),
             "accept" | "close" | "getsockname" | "getpeername" => format!("{}()", m.op),
             "send" | "sendall" => format!("{}({})", m.op, preview(&m.data)),
-            "sendto" => format!("sendto({}, ('{}', {}))", preview(&m.data), a(1), a(2)),
+            "sendto" => format!("sendto({}, ('{}', {}))", preview(&m.data), ip(1), a(2)),
             "recv" | "recvfrom" => format!("{}({})", m.op, a(1)),
             "shutdown" => format!(
                 "shutdown({})",
                 match a(1) {
-                    "0" => "SHUT_RD",
-                    "1" => "SHUT_WR",
+                    0 => "SHUT_RD",
+                    1 => "SHUT_WR",
                     _ => "SHUT_RDWR",
                 }
             ),
             "setsockopt" => format!("setsockopt({}, {}, {})", a(1), a(2), a(3)),
             "soerror" => "getsockopt(SOL_SOCKET, SO_ERROR)".to_string(),
             "sleep" => {
-                let ns: u64 = a(0).parse().unwrap_or(0);
-                return format!("time.sleep({})", Duration::from_nanos(ns));
+                return format!("time.sleep({})", Duration::from_nanos(a(0).max(0) as u64));
             }
             "select" => {
-                let list = |s: &str| -> String {
-                    if s == "." {
-                        "[]".into()
-                    } else {
-                        let v: Vec<String> = s.split(',').map(|f| format!("fd{f}")).collect();
-                        format!("[{}]", v.join(", "))
-                    }
+                let lists = select_lists(m);
+                let list = |v: &[u32]| -> String {
+                    let v: Vec<String> = v.iter().map(|f| format!("fd{f}")).collect();
+                    format!("[{}]", v.join(", "))
                 };
                 let t = match a(0) {
-                    "-" => "None".to_string(),
-                    ns => Duration::from_nanos(ns.parse().unwrap_or(0)).to_string(),
+                    t if t < 0 => "None".to_string(),
+                    ns => Duration::from_nanos(ns as u64).to_string(),
                 };
                 return format!(
                     "select({}, {}, {}, {t})",
-                    list(a(1)),
-                    list(a(2)),
-                    list(a(3))
+                    list(&lists[0]),
+                    list(&lists[1]),
+                    list(&lists[2])
                 );
             }
             "gethostbyname" => {
                 return format!("gethostbyname('{}')", String::from_utf8_lossy(&m.data))
             }
-            "gethostbyaddr" => return format!("gethostbyaddr('{}')", a(0)),
+            "gethostbyaddr" => return format!("gethostbyaddr('{}')", ip(0)),
             other => format!("{other}()"),
         };
         format!("{}.{tail}", fd(0))
@@ -622,7 +628,7 @@ impl PythonProgram {
     fn sock(&self, m: &Msg, i: usize) -> Result<SocketId, SocketError> {
         m.args
             .get(i)
-            .and_then(|a| a.parse::<u32>().ok())
+            .and_then(|&a| u32::try_from(a).ok())
             .filter(|&fd| fd >= 3)
             .map(|fd| SocketId(fd - 3))
             .filter(|s| self.open.contains(s))
@@ -632,15 +638,16 @@ impl PythonProgram {
     fn num(m: &Msg, i: usize) -> Result<u64, SocketError> {
         m.args
             .get(i)
-            .and_then(|a| a.parse().ok())
+            .and_then(|&a| u64::try_from(a).ok())
             .ok_or(SocketError::InvalidArgument)
     }
 
     fn endpoint(m: &Msg, i: usize) -> Result<SocketAddrV4, SocketError> {
-        let ip: Ipv4Addr = m
+        let ip = m
             .args
             .get(i)
-            .and_then(|a| a.parse().ok())
+            .and_then(|&a| u32::try_from(a).ok())
+            .map(Ipv4Addr::from)
             .ok_or(SocketError::InvalidArgument)?;
         let port = Self::num(m, i + 1)?;
         Ok(SocketAddrV4::new(ip, port as u16))
@@ -667,35 +674,38 @@ impl PythonProgram {
         deadline: Option<Instant>,
         nonblocking: bool,
     ) -> Result<Outcome, SocketError> {
-        let done = |fields: String, shown: String| Outcome::Done(fields, Vec::new(), shown);
-        Ok(match m.op.as_str() {
+        let done = |res: Vec<i64>, shown: String| Outcome::Done(res, Vec::new(), shown);
+        // What the log shows after `→` is made only when someone reads the log.
+        let tr = cx.tracing();
+        let show = |f: &dyn Fn() -> String| if tr { f() } else { String::new() };
+        Ok(match m.op {
             "socket" => {
-                let ty = if m.args.first().map(String::as_str) == Some("dgram") {
+                let ty = if m.args.first() == Some(&SOCK_DGRAM) {
                     SockType::Dgram
                 } else {
                     SockType::Stream
                 };
                 let s = cx.socket(ty)?;
                 self.open.insert(s);
-                done(fd_of(s).to_string(), format!("fd{}", fd_of(s)))
+                done(vec![fd_of(s) as i64], show(&|| format!("fd{}", fd_of(s))))
             }
             "bind" => {
                 let s = self.sock(m, 0)?;
                 cx.bind(s, Self::endpoint(m, 1)?)?;
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "listen" => {
                 let s = self.sock(m, 0)?;
                 cx.listen(s, Self::num(m, 1)? as usize)?;
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "accept" => {
                 let s = self.sock(m, 0)?;
                 let (c, a) = cx.accept(s)?;
                 self.open.insert(c);
                 done(
-                    format!("{} {} {}", fd_of(c), a.ip(), a.port()),
-                    format!("fd{}, {}", fd_of(c), addr_text(a)),
+                    vec![fd_of(c) as i64, u32::from(*a.ip()) as i64, a.port() as i64],
+                    show(&|| format!("fd{}, {}", fd_of(c), addr_text(a))),
                 )
             }
             "connect" => {
@@ -704,7 +714,7 @@ impl PythonProgram {
                 if first {
                     match cx.connect(s, Self::endpoint(m, 1)?) {
                         // UDP: only the peer is fixed.
-                        Ok(()) => return Ok(done(String::new(), String::new())),
+                        Ok(()) => return Ok(done(Vec::new(), String::new())),
                         Err(SocketError::InProgress) => {
                             self.connecting.insert(s);
                         }
@@ -724,7 +734,7 @@ impl PythonProgram {
                 }
                 self.connecting.remove(&s);
                 cx.connect_result(s)?;
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "soerror" => {
                 let s = self.sock(m, 0)?;
@@ -732,7 +742,7 @@ impl PythonProgram {
                     self.connecting.remove(&s);
                 }
                 let e = cx.getsockopt(s, SockOpt::Error)?;
-                done(e.to_string(), e.to_string())
+                done(vec![e], show(&|| e.to_string()))
             }
             "send" => {
                 let s = self.sock(m, 0)?;
@@ -745,7 +755,7 @@ impl PythonProgram {
                     return Err(SocketError::WouldBlock);
                 }
                 self.stats.bytes_out += n as u64;
-                done(n.to_string(), n.to_string())
+                done(vec![n as i64], show(&|| n.to_string()))
             }
             "sendall" => {
                 let s = self.sock(m, 0)?;
@@ -761,7 +771,7 @@ impl PythonProgram {
                         Err(e) => return Err(e),
                     }
                 }
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "recv" => {
                 let s = self.sock(m, 0)?;
@@ -785,8 +795,8 @@ impl PythonProgram {
                     }
                 };
                 self.stats.bytes_in += data.len() as u64;
-                let shown = preview(&data);
-                Outcome::Done(String::new(), data, shown)
+                let shown = show(&|| preview(&data));
+                Outcome::Done(Vec::new(), data, shown)
             }
             "recvfrom" => {
                 let s = self.sock(m, 0)?;
@@ -800,15 +810,16 @@ impl PythonProgram {
                     r => r?,
                 };
                 self.stats.bytes_in += data.len() as u64;
-                let shown = format!("{}, {}", preview(&data), addr_text(from));
-                Outcome::Done(format!("{} {}", from.ip(), from.port()), data, shown)
+                let shown = show(&|| format!("{}, {}", preview(&data), addr_text(from)));
+                let res = vec![u32::from(*from.ip()) as i64, from.port() as i64];
+                Outcome::Done(res, data, shown)
             }
             "sendto" => {
                 let s = self.sock(m, 0)?;
                 let to = Self::endpoint(m, 1)?;
                 let n = cx.sendto(s, &m.data, to)?;
                 self.stats.bytes_out += n as u64;
-                done(n.to_string(), n.to_string())
+                done(vec![n as i64], show(&|| n.to_string()))
             }
             "shutdown" => {
                 let s = self.sock(m, 0)?;
@@ -818,25 +829,27 @@ impl PythonProgram {
                     _ => Shutdown::Both,
                 };
                 cx.shutdown(s, how)?;
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "close" => {
                 let s = self.sock(m, 0)?;
                 self.open.remove(&s);
                 self.connecting.remove(&s);
                 cx.close(s)?;
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "setsockopt" => {
                 let s = self.sock(m, 0)?;
-                let (level, opt, value) = (Self::num(m, 1)?, Self::num(m, 2)?, Self::num(m, 3)?);
+                let (level, opt) = (Self::num(m, 1)?, Self::num(m, 2)?);
+                // Signed: SO_LINGER's `l_onoff = 0` travels as -1.
+                let value = *m.args.get(3).ok_or(SocketError::InvalidArgument)?;
                 match SockOpt::from_linux(level as i32, opt as i32) {
-                    Some(o) => cx.setsockopt(s, o, value as i64)?,
+                    Some(o) => cx.setsockopt(s, o, value)?,
                     // SO_BROADCAST and SO_REUSEPORT: accepted, with no effect here.
                     None if (level, opt) == (1, 6) || (level, opt) == (1, 15) => {}
                     None => return Err(SocketError::NoProtoOpt),
                 }
-                done(String::new(), String::new())
+                done(Vec::new(), String::new())
             }
             "getsockname" | "getpeername" => {
                 let s = self.sock(m, 0)?;
@@ -845,42 +858,40 @@ impl PythonProgram {
                 } else {
                     cx.getpeername(s)?
                 };
-                done(format!("{} {}", a.ip(), a.port()), addr_text(a))
+                done(
+                    vec![u32::from(*a.ip()) as i64, a.port() as i64],
+                    show(&|| addr_text(a)),
+                )
             }
             "gethostbyname" => {
                 let name = String::from_utf8_lossy(&m.data).into_owned();
                 match self.config.hosts.lookup(&name) {
-                    Some(ip) => done(ip.to_string(), format!("'{ip}'")),
+                    Some(ip) => done(vec![u32::from(ip) as i64], format!("'{ip}'")),
                     None => Outcome::Gai,
                 }
             }
             "gethostbyaddr" => {
-                let ip: Option<Ipv4Addr> = m.args.first().and_then(|a| a.parse().ok());
-                match ip.and_then(|ip| self.config.hosts.reverse(ip)) {
-                    Some(n) => Outcome::Done(
-                        String::new(),
+                let ip: Option<Ipv4Addr> = m
+                    .args
+                    .first()
+                    .and_then(|&a| u32::try_from(a).ok())
+                    .map(Ipv4Addr::from);
+                match ip.and_then(|ip| self.config.hosts.reverse(ip).map(|n| (ip, n))) {
+                    Some((ip, n)) => Outcome::Done(
+                        Vec::new(),
                         n.as_bytes().to_vec(),
-                        format!("('{n}', [], ['{}'])", m.args[0]),
+                        format!("('{n}', [], ['{ip}'])"),
                     ),
                     None => Outcome::Herr,
                 }
             }
             "sleep" => match deadline {
                 Some(d) if d > cx.now() => return Err(SocketError::WouldBlock),
-                _ => done(String::new(), String::new()),
+                _ => done(Vec::new(), String::new()),
             },
             "select" => {
-                let lists: Vec<Vec<u32>> = (1..4)
-                    .map(|i| {
-                        let s = m.args.get(i).map(String::as_str).unwrap_or(".");
-                        if s == "." {
-                            Vec::new()
-                        } else {
-                            s.split(',').filter_map(|f| f.parse().ok()).collect()
-                        }
-                    })
-                    .collect();
-                let mut ready: Vec<Vec<u32>> = vec![Vec::new(), Vec::new(), Vec::new()];
+                let lists = select_lists(m);
+                let mut ready: [Vec<u32>; 3] = Default::default();
                 for (k, list) in lists.iter().enumerate().take(2) {
                     for &fd in list {
                         let Some(id) = fd.checked_sub(3).map(SocketId) else {
@@ -901,30 +912,27 @@ impl PythonProgram {
                     }
                 }
                 let timed_out = deadline.is_some_and(|d| d <= cx.now());
-                let zero = m.args.first().map(String::as_str) == Some("0");
+                let zero = m.args.first() == Some(&0);
                 if ready.iter().all(Vec::is_empty) && !timed_out && !zero {
                     return Err(SocketError::WouldBlock);
                 }
-                let enc = |v: &Vec<u32>| -> String {
-                    if v.is_empty() {
-                        ".".into()
-                    } else {
-                        let s: Vec<String> = v.iter().map(u32::to_string).collect();
-                        s.join(",")
-                    }
-                };
-                let shown = ready
+                let shown = show(&|| {
+                    ready
+                        .iter()
+                        .map(|v| {
+                            let s: Vec<String> = v.iter().map(|f| format!("fd{f}")).collect();
+                            format!("[{}]", s.join(", "))
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                });
+                let res = ready.iter().map(|v| v.len() as i64).collect();
+                let fds: Vec<u8> = ready
                     .iter()
-                    .map(|v| {
-                        let s: Vec<String> = v.iter().map(|f| format!("fd{f}")).collect();
-                        format!("[{}]", s.join(", "))
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                done(
-                    format!("{} {} {}", enc(&ready[0]), enc(&ready[1]), enc(&ready[2])),
-                    shown,
-                )
+                    .flatten()
+                    .flat_map(|f| f.to_le_bytes())
+                    .collect();
+                Outcome::Done(res, fds, shown)
             }
             _ => return Err(SocketError::NotSupported),
         })

@@ -10,16 +10,21 @@
 # name and fork/exec/threads are refused, but a determined program (ctypes, loading the
 # extension file by path, os.open on /dev/tcp-like tricks) can still reach the real machine.
 #
-# Protocol (all on the two inherited pipes; netlab is the only reader and writer):
-#   request  "OP WHERE NBYTES ARG...\n" + NBYTES raw bytes
-#   reply    "ok NOW_NS NBYTES RESULT...\n" + NBYTES | "err NOW_NS ERRNO\n" | "to NOW_NS\n"
-#            | "gai NOW_NS CODE\n" | "herr NOW_NS CODE\n"
-#   one-way  "out WHERE N\n" (a stdout line), "eout WHERE N\n" (stderr), "input WHERE N\n",
-#            "exit WHERE N CODE EXC\n" + traceback text
-# WHERE is the caller's line in the program (`12`, or `file.py:12` for another file, `-` for a
-# call netlab should neither log nor charge, such as the ones repr() makes).
+# Protocol (binary, little-endian, on the two inherited pipes; netlab is the only reader and
+# writer). Text framing cost more Python time than the pipe round trip itself: formatting and
+# splitting words, str() and int() of every number. Now a call is one struct.pack, one write and
+# one read of a fixed-size reply header.
+#   request  op u8, nargs u8, wlen u16, line i32, nbytes u32, nargs x i64, wlen bytes (the file
+#            of the calling line when it is not the program's own), nbytes of data
+#   reply    kind u8, 0 u8, nres u16, nbytes u32, now_ns i64, nres x i64, nbytes of data;
+#            kind 0 ok, 1 err (errno), 2 timed out, 3 gaierror (code), 4 herror (code)
+# `line` is the caller's line in the program (0 unknown; -1 for a call netlab should neither log
+# nor charge, such as the ones repr() makes). One-way messages (a printed line, an input() line,
+# the exit) have no reply. Addresses travel as 32-bit numbers, timeouts as nanoseconds (-1
+# blocking, -2 non-blocking). The op numbers are `_OPS`' order, the same as netlab's
+# `process::OPS` (a netlab test compares the two lists).
 
-import sys, os, io, builtins, json, errno as _errno, time as _time, random as _random
+import sys, os, io, builtins, json, struct, errno as _errno, time as _time, random as _random
 import faulthandler, runpy, traceback, threading, _thread
 
 _real_stderr = sys.stderr
@@ -34,69 +39,144 @@ os.dup2(_null, 0)
 os.dup2(_null, 1)
 os.close(_null)
 _rf = os.fdopen(_R, "rb", buffering=1 << 16)
-_wf = os.fdopen(_W, "wb", buffering=1 << 16)
 
 _NETLAB = "<netlab>"
 _now_ns = 0
 _main_file = None
 
 
+_OPS = ("hello", "socket", "bind", "listen", "accept", "connect", "soerror", "send", "sendall",
+        "recv", "recvfrom", "sendto", "shutdown", "close", "setsockopt", "getsockname",
+        "getpeername", "gethostbyname", "gethostbyaddr", "sleep", "select", "out", "eout", "outp",
+        "eoutp", "input", "exit")
+(_HELLO, _SOCKET, _BIND, _LISTEN, _ACCEPT, _CONNECT, _SOERROR, _SEND, _SENDALL, _RECV, _RECVFROM,
+ _SENDTO, _SHUTDOWN, _CLOSE, _SETSOCKOPT, _GETSOCKNAME, _GETPEERNAME, _GETHOSTBYNAME,
+ _GETHOSTBYADDR, _SLEEP, _SELECT, _OUT, _EOUT, _OUTP, _EOUTP, _INPUT, _EXIT) = range(len(_OPS))
+_REQ = [struct.Struct("<BBHiI%dq" % k) for k in range(8)]
+_REPLY = struct.Struct("<BxHIq")
+_RES = [struct.Struct("<%dq" % k) for k in range(8)]
+_read = _rf.read
+_os_write = os.write
+_getframe = sys._getframe
+_REPLY_unpack = _REPLY.unpack
+_LINES = {}
+
+
 def _where():
+    # (file, line) of the program's line that called: the file is b"" for the program itself.
     f = sys._getframe(2)
     while f is not None and f.f_code.co_filename == _NETLAB:
         f = f.f_back
     if f is None:
-        return "0"
+        return b"", 0
     fn = f.f_code.co_filename
     if fn == _main_file:
-        return str(f.f_lineno)
-    return "%s:%d" % (os.path.basename(fn).replace(" ", "_"), f.f_lineno)
+        return b"", f.f_lineno
+    return os.path.basename(fn).replace(" ", "_").encode("utf-8", "backslashreplace"), f.f_lineno
 
 
-def _send(op, where, data, args):
-    head = "%s %s %d" % (op, where, len(data))
-    if args:
-        head += " " + " ".join([str(a) for a in args])
-    _wf.write(head.encode() + b"\n")
-    if data:
-        _wf.write(data)
+def _send(op, wf, line, data, args):
+    # One write(2) per message, unbuffered: cheaper than a buffered write and its flush.
+    k = len(args)
+    m = _REQ[k].pack(op, k, len(wf), line, len(data), *args)
+    if wf or data:
+        m = b"".join((m, wf, data))
+    n = _os_write(_W, m)
+    if n != len(m):
+        _write_rest(m, n)
+
+
+def _write_rest(m, n):
+    view = memoryview(m)
+    while n < len(m):
+        n += _os_write(_W, view[n:])
 
 
 def _call(op, *args, data=b"", quiet=False):
+    # A request and its answer. This runs for every call, so it does _send's and _where's work
+    # inline: a Python function call costs more than the pipe's write here.
     global _now_ns
-    _send(op, "-" if quiet else _where(), data, args)
-    _wf.flush()
-    line = _rf.readline()
-    if not line:
+    k = len(args)
+    if quiet:
+        m = _REQ[k].pack(op, k, 0, -1, len(data), *args)
+    else:
+        # The caller (frame 1) is always the bootstrap's: start at its caller.
+        f = _getframe(2)
+        while f is not None and f.f_code.co_filename == _NETLAB:
+            f = f.f_back
+        if f is None:
+            m = _REQ[k].pack(op, k, 0, 0, len(data), *args)
+        elif f.f_code.co_filename == _main_file:
+            # f_lineno decodes the line table up to the instruction each time: remember the
+            # line of each (code object, instruction); the code object is kept with its lines,
+            # so its id is not reused while the entry lives.
+            c = f.f_code
+            e = _LINES.get(id(c))
+            if e is None or e[0] is not c:
+                e = _LINES[id(c)] = (c, {})
+            line = e[1].get(f.f_lasti)
+            if line is None:
+                line = e[1][f.f_lasti] = f.f_lineno
+            m = _REQ[k].pack(op, k, 0, line, len(data), *args)
+        else:
+            wf = os.path.basename(f.f_code.co_filename).replace(" ", "_")
+            wf = wf.encode("utf-8", "backslashreplace")
+            m = _REQ[k].pack(op, k, len(wf), f.f_lineno, len(data), *args) + wf
+    if data:
+        m += data
+    n = _os_write(_W, m)
+    if n != len(m):
+        _write_rest(m, n)
+    head = _read(16)
+    if len(head) != 16:
         os._exit(70)
-    parts = line.split()
-    _now_ns = int(parts[1])
-    kind = parts[0]
-    if kind == b"ok":
-        n = int(parts[2])
-        payload = _rf.read(n) if n else b""
-        return [p.decode() for p in parts[3:]], payload
-    if kind == b"err":
-        e = int(parts[2])
-        raise OSError(e, os.strerror(e))
-    if kind == b"to":
+    kind, nres, n, _now_ns = _REPLY_unpack(head)
+    if kind == 0:
+        if nres:
+            return _RES[nres].unpack(_read(8 * nres)), (_read(n) if n else b"")
+        return (), (_read(n) if n else b"")
+    res = _RES[nres].unpack(_read(8 * nres))
+    if kind == 1:
+        raise OSError(res[0], os.strerror(res[0]))
+    if kind == 2:
         raise TimeoutError("timed out")
-    if kind == b"gai":
-        raise gaierror(-2, "Name or service not known")
-    if kind == b"herr":
-        raise herror(1, "Unknown host")
+    if kind == 3:
+        raise gaierror(res[0], "Name or service not known")
+    if kind == 4:
+        raise herror(res[0], "Unknown host")
     os._exit(71)
 
 
 def _oneway(op, data, *args):
     # Sent at once: a program that then computes for ever still shows what it printed.
-    _send(op, _where(), data, args)
-    _wf.flush()
+    wf, line = _where()
+    _send(op, wf, line, data, args)
+
+
+_IPSTR = {}
+_IPNUM = {}
+
+
+def _ipstr(v):
+    # 32-bit address -> dotted text (memoised: a pure function; programs talk to few peers).
+    s = _IPSTR.get(v)
+    if s is None:
+        s = _IPSTR[v] = "%d.%d.%d.%d" % (v >> 24, (v >> 16) & 255, (v >> 8) & 255, v & 255)
+    return s
+
+
+def _ipnum(s):
+    # Dotted text (already checked) -> 32-bit address.
+    v = _IPNUM.get(s)
+    if v is None:
+        a, b, c, d = s.split(".")
+        v = _IPNUM[s] = int(a) << 24 | int(b) << 16 | int(c) << 8 | int(d)
+    return v
 
 
 # ---------------------------------------------------------------- configuration
 
-_fields, _conf = _call("hello", quiet=True)
+_fields, _conf = _call(_HELLO, quiet=True)
 _conf = json.loads(_conf)
 _hostname = _conf["hostname"]
 
@@ -113,7 +193,7 @@ _time.perf_counter_ns = _time.time_ns
 def _sleep(secs):
     if secs < 0:
         raise ValueError("sleep length must be non-negative")
-    _call("sleep", int(secs * 1e9))
+    _call(_SLEEP, int(secs * 1e9))
 
 
 _time.sleep = _sleep
@@ -122,8 +202,9 @@ _time.sleep = _sleep
 
 
 class _Out(io.TextIOBase):
-    def __init__(self, op, name):
+    def __init__(self, op, partial, name):
         self._op = op
+        self._partial = partial
         self._buf = ""
         self.name = name
 
@@ -152,12 +233,12 @@ class _Out(io.TextIOBase):
     def _final(self):
         # The last line, without its newline: "p" marks it partial.
         if self._buf:
-            _send(self._op + "p", "-", self._buf.encode("utf-8", "backslashreplace"), ())
+            _send(self._partial, b"", -1, self._buf.encode("utf-8", "backslashreplace"), ())
             self._buf = ""
 
 
-sys.stdout = _Out("out", "<stdout>")
-sys.stderr = _Out("eout", "<stderr>")
+sys.stdout = _Out(_OUT, _OUTP, "<stdout>")
+sys.stderr = _Out(_EOUT, _EOUTP, "<stderr>")
 sys.stdin = io.TextIOWrapper(io.BytesIO(_conf["stdin"].encode("utf-8")), encoding="utf-8")
 
 
@@ -168,7 +249,7 @@ def _input(prompt=""):
     if not line:
         raise EOFError("EOF when reading a line")
     line = line[:-1] if line.endswith("\n") else line
-    _oneway("input", line.encode("utf-8", "backslashreplace"))
+    _oneway(_INPUT, line.encode("utf-8", "backslashreplace"))
     return line
 
 
@@ -372,8 +453,8 @@ def gethostbyname(hostname):
         return "255.255.255.255"
     if _is_ipv4(hostname):
         return hostname
-    fields, _ = _call("gethostbyname", data=hostname.encode())
-    return fields[0]
+    res, _ = _call(_GETHOSTBYNAME, data=hostname.encode())
+    return _ipstr(res[0])
 
 
 def gethostbyname_ex(hostname):
@@ -382,7 +463,7 @@ def gethostbyname_ex(hostname):
 
 def gethostbyaddr(ip_address):
     ip = gethostbyname(ip_address)
-    fields, name = _call("gethostbyaddr", ip)
+    fields, name = _call(_GETHOSTBYADDR, _ipnum(ip))
     return (name.decode(), [], [ip])
 
 
@@ -396,6 +477,12 @@ def getfqdn(name=""):
 
 
 def _addr(address, who):
+    if address.__class__ is tuple and len(address) == 2:
+        host, port = address
+        if host in _IPNUM and port.__class__ is int and 0 <= port <= 65535:
+            # A dotted address seen before (only gethostbyname's answers are kept there): it
+            # is its own answer, as gethostbyname would say without asking netlab.
+            return address
     if not isinstance(address, tuple):
         raise TypeError("%s(): AF_INET address must be tuple, not %s" % (who, type(address).__name__))
     if len(address) != 2:
@@ -457,10 +544,6 @@ def _bytes(data):
         return memoryview(data).tobytes()
     except TypeError:
         raise TypeError("a bytes-like object is required, not '%s'" % type(data).__name__) from None
-
-
-def _addr_pair(ip, port):
-    return (ip, int(port))
 
 
 class _SocketIO(io.RawIOBase):
@@ -530,17 +613,22 @@ class socket:
         if fileno is not None:
             self._fd = fileno
         else:
-            fields, _ = _call("socket", "stream" if base == SOCK_STREAM else "dgram")
-            self._fd = int(fields[0])
+            res, _ = _call(_SOCKET, base)
+            self._fd = res[0]
 
     # -- plumbing
+    @property
+    def _timeout(self):
+        return self._tmo_s
+
+    @_timeout.setter
+    def _timeout(self, t):
+        # The timeout as netlab takes it, kept ready: ns, -1 blocking, -2 non-blocking.
+        self._tmo_s = t
+        self._t = -1 if t is None else -2 if t == 0.0 else int(t * 1e9)
+
     def _tmo(self):
-        t = self._timeout
-        if t is None:
-            return "-"
-        if t == 0.0:
-            return "nb"
-        return str(int(t * 1e9))
+        return self._t
 
     def _check(self):
         if self._fd < 0:
@@ -552,11 +640,11 @@ class socket:
             " [closed]" if self._closed else "", self.fileno(), self.family, self.type, self.proto)
         if not self._closed and self._fd >= 0:
             try:
-                s += ", laddr=%s" % (self._name("getsockname"),)
+                s += ", laddr=%s" % (self._name(_GETSOCKNAME),)
             except OSError:
                 pass
             try:
-                s += ", raddr=%s" % (self._name("getpeername"),)
+                s += ", raddr=%s" % (self._name(_GETPEERNAME),)
             except OSError:
                 pass
         return s + ">"
@@ -571,9 +659,9 @@ class socket:
         if not self._closed:
             self.close()
 
-    def _name(self, op):
-        fields, _ = _call(op, self._check(), quiet=True)
-        return _addr_pair(*fields)
+    def _name(self, op, quiet=True):
+        res, _ = _call(op, self._check(), quiet=quiet)
+        return (_ipstr(res[0]), res[1])
 
     # -- calls
     def fileno(self):
@@ -581,16 +669,16 @@ class socket:
 
     def bind(self, address):
         ip, port = _addr(address, "bind")
-        _call("bind", self._check(), ip, port)
+        _call(_BIND, self._check(), _ipnum(ip), port)
 
     def listen(self, backlog=None):
         if backlog is None:
             backlog = min(SOMAXCONN, 128)
-        _call("listen", self._check(), max(0, int(backlog)))
+        _call(_LISTEN, self._check(), max(0, int(backlog)))
 
     def _accept(self):
-        fields, _ = _call("accept", self._check(), self._tmo())
-        return int(fields[0]), _addr_pair(fields[1], fields[2])
+        res, _ = _call(_ACCEPT, self._check(), self._tmo())
+        return res[0], (_ipstr(res[1]), res[2])
 
     def accept(self):
         fd, addr = self._accept()
@@ -601,7 +689,7 @@ class socket:
 
     def connect(self, address):
         ip, port = _addr(address, "connect")
-        _call("connect", self._check(), ip, port, self._tmo())
+        _call(_CONNECT, self._check(), _ipnum(ip), port, self._tmo())
 
     def connect_ex(self, address):
         try:
@@ -614,30 +702,45 @@ class socket:
             return e.errno
         return 0
 
+    # The calls a loop makes often check their descriptor and data inline.
     def send(self, data, flags=0):
-        data = _bytes(data)
-        fields, _ = _call("send", self._check(), self._tmo(), flags, data=data)
-        return int(fields[0])
+        if data.__class__ is not bytes:
+            data = _bytes(data)
+        fd = self._fd
+        if fd < 0:
+            self._check()
+        res, _ = _call(_SEND, fd, self._t, flags, data=data)
+        return res[0]
 
     def sendall(self, data, flags=0):
-        data = _bytes(data)
-        _call("sendall", self._check(), self._tmo(), flags, data=data)
+        if data.__class__ is not bytes:
+            data = _bytes(data)
+        fd = self._fd
+        if fd < 0:
+            self._check()
+        _call(_SENDALL, fd, self._t, flags, data=data)
 
     def sendto(self, data, flags_or_address, address=None):
         if address is None:
             flags, address = 0, flags_or_address
         else:
             flags = flags_or_address
-        data = _bytes(data)
+        if data.__class__ is not bytes:
+            data = _bytes(data)
         ip, port = _addr(address, "sendto")
-        fields, _ = _call("sendto", self._check(), ip, port, self._tmo(), flags, data=data)
-        return int(fields[0])
+        fd = self._fd
+        if fd < 0:
+            self._check()
+        res, _ = _call(_SENDTO, fd, _ipnum(ip), port, self._t, flags, data=data)
+        return res[0]
 
     def recv(self, bufsize, flags=0):
         if bufsize < 0:
             raise ValueError("negative buffersize in recv")
-        _, data = _call("recv", self._check(), bufsize, self._tmo(), flags)
-        return data
+        fd = self._fd
+        if fd < 0:
+            self._check()
+        return _call(_RECV, fd, bufsize, self._t, flags)[1]
 
     def recv_into(self, buffer, nbytes=0, flags=0):
         view = memoryview(buffer).cast("B")
@@ -652,8 +755,11 @@ class socket:
     def recvfrom(self, bufsize, flags=0):
         if bufsize < 0:
             raise ValueError("negative buffersize in recvfrom")
-        fields, data = _call("recvfrom", self._check(), bufsize, self._tmo(), flags)
-        return data, _addr_pair(fields[0], fields[1])
+        fd = self._fd
+        if fd < 0:
+            self._check()
+        res, data = _call(_RECVFROM, fd, bufsize, self._t, flags)
+        return data, (_ipstr(res[0]), res[1])
 
     def recvfrom_into(self, buffer, nbytes=0, flags=0):
         view = memoryview(buffer).cast("B")
@@ -666,12 +772,12 @@ class socket:
     def shutdown(self, how):
         if how not in (SHUT_RD, SHUT_WR, SHUT_RDWR):
             raise OSError(_errno.EINVAL, "Invalid argument")
-        _call("shutdown", self._check(), how)
+        _call(_SHUTDOWN, self._check(), how)
 
     def _real_close(self):
         fd, self._fd = self._fd, -1
         if fd >= 0:
-            _call("close", fd)
+            _call(_CLOSE, fd)
 
     def close(self):
         self._closed = True
@@ -691,16 +797,27 @@ class socket:
 
     def setsockopt(self, level, optname, value, optlen=None):
         fd = self._check()
+        if (level, optname) == (SOL_SOCKET, SO_LINGER):
+            # A struct linger (l_onoff, l_linger), as struct.pack('ii', 1, 0) makes; an int is
+            # too short for it, and Linux answers EINVAL (sock_setsockopt). netlab takes it as
+            # one number: l_linger, or -1 when l_onoff is 0.
+            if isinstance(value, int) or value is None or len(_bytes(value)) < 8:
+                raise OSError(_errno.EINVAL, "Invalid argument")
+            raw = _bytes(value)[:8]
+            onoff, linger = struct.unpack("ii", raw)
+            _call(_SETSOCKOPT, fd, level, optname, max(linger, 0) if onoff else -1)
+            self._opts[(level, optname)] = raw
+            return
         if not isinstance(value, int):
             value = int.from_bytes(_bytes(value)[:4], sys.byteorder) if value else 0
-        _call("setsockopt", fd, level, optname, int(value))
+        _call(_SETSOCKOPT, fd, level, optname, int(value))
         self._opts[(level, optname)] = int(value)
 
     def getsockopt(self, level, optname, buflen=None):
         fd = self._check()
         if (level, optname) == (SOL_SOCKET, SO_ERROR):
-            fields, _ = _call("soerror", fd)
-            v = int(fields[0])
+            res, _ = _call(_SOERROR, fd)
+            v = res[0]
         elif (level, optname) == (SOL_SOCKET, SO_TYPE):
             v = self.type
         elif (level, optname) == (SOL_SOCKET, SO_RCVBUF):
@@ -708,6 +825,9 @@ class socket:
             v = 2 * self._opts.get((level, optname), 65536)
         elif (level, optname) == (SOL_SOCKET, SO_SNDBUF):
             v = 2 * self._opts.get((level, optname), 65536)
+        elif (level, optname) == (SOL_SOCKET, SO_LINGER):
+            raw = self._opts.get((level, optname), bytes(8))
+            return raw[:buflen] if buflen else int.from_bytes(raw[:4], sys.byteorder)
         else:
             v = self._opts.get((level, optname), 0)
         if buflen:
@@ -727,12 +847,10 @@ class socket:
         return self._timeout
 
     def getsockname(self):
-        fields, _ = _call("getsockname", self._check())
-        return _addr_pair(*fields)
+        return self._name(_GETSOCKNAME, False)
 
     def getpeername(self):
-        fields, _ = _call("getpeername", self._check())
-        return _addr_pair(*fields)
+        return self._name(_GETPEERNAME, False)
 
     def dup(self):
         raise OSError(_errno.EOPNOTSUPP, "netlab: dup() is not supported on a simulated host")
@@ -829,15 +947,20 @@ def select(rlist, wlist, xlist, timeout=None):
 
     r, w, x = fds(rlist), fds(wlist), fds(xlist)
     if timeout is None:
-        t = "-"
+        t = -1
     else:
         if timeout < 0:
             raise ValueError("timeout must be non-negative")
-        t = str(int(timeout * 1e9))
-    enc = lambda l: ",".join(str(fd) for fd, _ in l) or "."
-    fields, _ = _call("select", t, enc(r), enc(w), enc(x))
-    dec = lambda s: set() if s == "." else {int(v) for v in s.split(",")}
-    rr, ww, xx = dec(fields[0]), dec(fields[1]), dec(fields[2])
+        t = int(timeout * 1e9)
+    # The descriptors travel as the data (32-bit each), the three counts as arguments; the
+    # answer is the three ready counts, then the ready descriptors.
+    every = [fd for fd, _ in r] + [fd for fd, _ in w] + [fd for fd, _ in x]
+    data = struct.pack("<%dI" % len(every), *every)
+    res, ready = _call(_SELECT, t, len(r), len(w), len(x), data=data)
+    got = struct.unpack("<%dI" % (len(ready) // 4), ready)
+    rr = set(got[:res[0]])
+    ww = set(got[res[0]:res[0] + res[1]])
+    xx = set(got[res[0] + res[1]:])
     return [o for fd, o in r if fd in rr], [o for fd, o in w if fd in ww], [o for fd, o in x if fd in xx]
 
 
@@ -892,8 +1015,7 @@ def _finish(code, exc_name, text):
         except Exception:
             pass
     data = text.encode("utf-8", "backslashreplace")
-    _send("exit", "0", data, [code, exc_name])
-    _wf.flush()
+    _send(_EXIT, b"", 0, exc_name.encode() + b"\n" + data, (code,))
     os._exit(0)
 
 

@@ -6,7 +6,7 @@
 //! makes no call for `budget` of real time is stopped, never what the simulation does with a
 //! program that answers. A stopped program's trace says so.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Read, Write};
 use std::process::{Child, ChildStderr, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -21,14 +21,86 @@ const LOADER: &str =
 /// Largest payload one message may carry (a `sendall` of a whole file is fine; 64 MB).
 const MAX_PAYLOAD: usize = 64 << 20;
 
+/// The operations, numbered in this order on the pipe: the same list as `_OPS` in
+/// `netlab_boot.py` (a test compares them).
+pub const OPS: [&str; 27] = [
+    "hello",
+    "socket",
+    "bind",
+    "listen",
+    "accept",
+    "connect",
+    "soerror",
+    "send",
+    "sendall",
+    "recv",
+    "recvfrom",
+    "sendto",
+    "shutdown",
+    "close",
+    "setsockopt",
+    "getsockname",
+    "getpeername",
+    "gethostbyname",
+    "gethostbyaddr",
+    "sleep",
+    "select",
+    "out",
+    "eout",
+    "outp",
+    "eoutp",
+    "input",
+    "exit",
+];
+
 /// One message from the program.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Msg {
-    pub op: String,
-    /// The program line that made it (`12`, `other.py:12`, or `-` for a silent call).
+    pub op: &'static str,
+    /// The program line that made it (`12`, `other.py:12`, `0` unknown, or `-` for a silent
+    /// call).
     pub at: String,
-    pub args: Vec<String>,
+    pub args: Vec<i64>,
     pub data: Vec<u8>,
+}
+
+/// How a call ended, as the program's bootstrap raises it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyKind {
+    Ok = 0,
+    /// `OSError(errno)`: the first result is the errno.
+    Err = 1,
+    TimedOut = 2,
+    /// `socket.gaierror(code)`.
+    Gai = 3,
+    /// `socket.herror(code)`.
+    Herr = 4,
+}
+
+/// An answer: its kind, numbers and data (the simulated time is added as it is sent).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub kind: ReplyKind,
+    pub res: Vec<i64>,
+    pub data: Vec<u8>,
+}
+
+impl Reply {
+    pub fn ok(res: Vec<i64>, data: Vec<u8>) -> Reply {
+        Reply {
+            kind: ReplyKind::Ok,
+            res,
+            data,
+        }
+    }
+
+    pub fn fail(kind: ReplyKind, code: i64) -> Reply {
+        Reply {
+            kind,
+            res: vec![code],
+            data: Vec::new(),
+        }
+    }
 }
 
 /// Why talking to a program stopped.
@@ -126,15 +198,22 @@ impl Proc {
         })
     }
 
-    /// Sends one reply: a header line and its payload.
-    pub fn reply(&mut self, head: &str, data: &[u8]) -> Result<(), ProcError> {
+    /// Sends one reply in one write: the header, the numbers, the data.
+    pub fn reply(&mut self, now_ns: u64, r: &Reply) -> Result<(), ProcError> {
         self.out.clear();
-        self.out.extend_from_slice(head.as_bytes());
-        self.out.push(b'\n');
-        self.out.extend_from_slice(data);
+        self.out.push(r.kind as u8);
+        self.out.push(0);
+        self.out
+            .extend_from_slice(&(r.res.len() as u16).to_le_bytes());
+        self.out
+            .extend_from_slice(&(r.data.len() as u32).to_le_bytes());
+        self.out.extend_from_slice(&now_ns.to_le_bytes());
+        for v in &r.res {
+            self.out.extend_from_slice(&v.to_le_bytes());
+        }
+        self.out.extend_from_slice(&r.data);
         self.to
             .write_all(&self.out)
-            .and_then(|_| self.to.flush())
             .map_err(|e| ProcError::Broken(format!("the program's pipe closed: {e}")))
     }
 
@@ -169,44 +248,29 @@ impl Proc {
     }
 
     fn read_msg(&mut self) -> Result<Msg, ProcError> {
-        let mut head = Vec::with_capacity(64);
-        (&mut self.from)
-            .take(4096)
-            .read_until(b'\n', &mut head)
-            .map_err(|e| ProcError::Broken(format!("reading the program's pipe: {e}")))?;
-        if head.is_empty() {
-            return Err(ProcError::Broken(
-                "the program ended without saying so (killed, or it closed netlab's pipe)".into(),
-            ));
+        let mut head = [0u8; 12];
+        match self.from.read_exact(&mut head) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                return Err(ProcError::Broken(
+                    "the program ended without saying so (killed, or it closed netlab's pipe)"
+                        .into(),
+                ))
+            }
+            Err(e) => {
+                return Err(ProcError::Broken(format!(
+                    "reading the program's pipe: {e}"
+                )))
+            }
         }
-        if head.last() != Some(&b'\n') {
-            return Err(ProcError::Broken(
-                "the program wrote something that is not netlab's protocol on its pipe".into(),
-            ));
-        }
-        head.pop();
-        let text = std::str::from_utf8(&head)
-            .map_err(|_| ProcError::Broken("a message header is not text".into()))?;
-        let mut words = text.split(' ');
-        let bad = || ProcError::Broken(format!("a malformed message from the program: `{text}`"));
-        let op = words.next().filter(|w| !w.is_empty()).ok_or_else(bad)?;
-        let at = words.next().ok_or_else(bad)?;
-        let n: usize = words.next().and_then(|w| w.parse().ok()).ok_or_else(bad)?;
-        if n > MAX_PAYLOAD {
-            return Err(ProcError::Broken(format!(
-                "one message of {n} bytes: more than netlab takes at once ({MAX_PAYLOAD})"
-            )));
-        }
+        let (head, n) = parse_head(&head)?;
+        let mut small = vec![0; head.nargs * 8 + head.wlen];
         let mut data = vec![0; n];
         self.from
-            .read_exact(&mut data)
+            .read_exact(&mut small)
+            .and_then(|_| self.from.read_exact(&mut data))
             .map_err(|e| ProcError::Broken(format!("reading the program's pipe: {e}")))?;
-        Ok(Msg {
-            op: op.to_string(),
-            at: at.to_string(),
-            args: words.map(str::to_string).collect(),
-            data,
-        })
+        Ok(head.finish(&small, data))
     }
 
     /// After the watchdog stopped the program: its line, from the traceback faulthandler
@@ -270,5 +334,109 @@ fn watchdog(w: &Watch) {
             libc::kill(w.pid, libc::SIGKILL);
         }
         return;
+    }
+}
+
+/// A request's fixed header, read: what it is and how many bytes follow.
+struct Head {
+    op: &'static str,
+    nargs: usize,
+    wlen: usize,
+    line: i32,
+}
+
+fn parse_head(h: &[u8; 12]) -> Result<(Head, usize), ProcError> {
+    let op = *OPS.get(h[0] as usize).ok_or_else(|| {
+        ProcError::Broken(format!(
+            "the program wrote something that is not netlab's protocol on its pipe (operation {})",
+            h[0]
+        ))
+    })?;
+    let nargs = h[1] as usize;
+    let wlen = u16::from_le_bytes([h[2], h[3]]) as usize;
+    let line = i32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+    let n = u32::from_le_bytes([h[8], h[9], h[10], h[11]]) as usize;
+    if n > MAX_PAYLOAD {
+        return Err(ProcError::Broken(format!(
+            "one message of {n} bytes: more than netlab takes at once ({MAX_PAYLOAD})"
+        )));
+    }
+    let head = Head {
+        op,
+        nargs,
+        wlen,
+        line,
+    };
+    Ok((head, n))
+}
+
+impl Head {
+    /// The message, from the bytes after the header: the arguments and file name, the data.
+    fn finish(self, small: &[u8], data: Vec<u8>) -> Msg {
+        let args = small[..self.nargs * 8]
+            .chunks_exact(8)
+            .map(|c| i64::from_le_bytes(c.try_into().expect("8 bytes")))
+            .collect();
+        let file = &small[self.nargs * 8..];
+        let at = match self.line {
+            -1 => "-".to_string(),
+            l if file.is_empty() => l.to_string(),
+            l => format!("{}:{l}", String::from_utf8_lossy(file)),
+        };
+        Msg {
+            op: self.op,
+            at,
+            args,
+            data,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// netlab and the bootstrap number the operations the same way.
+    #[test]
+    fn the_bootstrap_lists_the_same_operations() {
+        let start = BOOT.find("_OPS = (").expect("the bootstrap's _OPS");
+        let end = start + BOOT[start..].find(')').expect("its end");
+        let names: Vec<&str> = BOOT[start + 8..end]
+            .split(',')
+            .map(|w| w.trim().trim_matches('"'))
+            .filter(|w| !w.is_empty())
+            .collect();
+        assert_eq!(names, OPS);
+    }
+
+    #[test]
+    fn a_request_is_read_back() {
+        // sendto(fd 3, 10.0.0.2, 9000, blocking, flags 0) at other.py:7 with b"hi"
+        let mut b = vec![11u8, 5, 8, 0];
+        b.extend_from_slice(&7i32.to_le_bytes());
+        b.extend_from_slice(&2u32.to_le_bytes());
+        let head: [u8; 12] = b[..12].try_into().unwrap();
+        let mut small = Vec::new();
+        for v in [3i64, 0x0a00_0002, 9000, -1, 0] {
+            small.extend_from_slice(&v.to_le_bytes());
+        }
+        small.extend_from_slice(b"other.py");
+        let (h, n) = parse_head(&head).unwrap();
+        assert_eq!((h.nargs * 8 + h.wlen, n), (small.len(), 2));
+        let m = h.finish(&small, b"hi".to_vec());
+        assert_eq!(m.op, "sendto");
+        assert_eq!(m.at, "other.py:7");
+        assert_eq!(m.args, vec![3, 0x0a00_0002, 9000, -1, 0]);
+        assert_eq!(m.data, b"hi");
+    }
+
+    #[test]
+    fn an_unknown_operation_is_a_clear_error() {
+        let mut head = [0u8; 12];
+        head[0] = 200;
+        let Err(ProcError::Broken(m)) = parse_head(&head) else {
+            panic!("accepted");
+        };
+        assert!(m.contains("not netlab's protocol"), "{m}");
     }
 }

@@ -27,6 +27,12 @@ impl<'a, 'b> SockCx<'a, 'b> {
         SockCx { host, io, app }
     }
 
+    /// Whether records are made (someone reads the trace): text only the log shows need not
+    /// be built otherwise.
+    pub fn tracing(&self) -> bool {
+        self.io.tracing()
+    }
+
     /// A line of the application's own output (what its `print` would show).
     pub fn log(&mut self, text: impl FnOnce() -> String) {
         if self.io.tracing() {
