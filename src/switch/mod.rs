@@ -4,6 +4,9 @@
 //! age entries out. [`Switch::on_frame`] turns one received frame into a [`Forwarding`] decision
 //! (one port, flood, filter or drop) plus what was learned; the world moves the bytes.
 
+pub mod bpdu;
+pub mod stp;
+
 use crate::ethernet::{self, MacAddr};
 use crate::time::{Duration, Instant};
 use rustc_hash::FxHashMap as HashMap;
