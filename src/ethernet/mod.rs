@@ -24,6 +24,10 @@ pub const MIN_FRAME_LEN: usize = 64;
 /// Largest untagged frame, FCS included, for a 1500-byte MTU.
 pub const MAX_FRAME_LEN: usize = 1518;
 
+/// The largest value of the type field that is a length (IEEE 802.3 frames, such as spanning
+/// tree BPDUs with their LLC header); EtherTypes start at 0x0600.
+pub const MAX_LENGTH_FIELD: u16 = 1500;
+
 /// EtherTypes netlab speaks.
 pub mod ethertype {
     pub const IPV4: u16 = 0x0800;
@@ -161,6 +165,10 @@ pub fn ethertype_name(t: u16) -> Option<&'static str> {
 impl fmt::Display for EthernetRepr {
     /// tcpdump `-e` style: `02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ethertype <= MAX_LENGTH_FIELD {
+            // IEEE 802.3: the field is the length of the LLC data, not a type.
+            return write!(f, "{} > {}, 802.3, length {}", self.src, self.dst, self.ethertype);
+        }
         write!(f, "{} > {}, ethertype ", self.src, self.dst)?;
         match ethertype_name(self.ethertype) {
             Some(n) => write!(f, "{n} ({:#06x})", self.ethertype),

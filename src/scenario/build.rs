@@ -364,6 +364,9 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         port_limit.push(Some((host_ifaces(&spec).len() as u16, r.name.span())));
         nodes.push(spec);
     }
+    // Spanning tree: each switch's explicit `stp`, else decided once the links are known.
+    let mut stp_wanted: Vec<(usize, Option<bool>)> = Vec::new();
+    let mut switch_index = 0u32;
     for s in &file.switch {
         let s = s.get_ref();
         check_name(src, &s.name, &mut names)?;
@@ -381,9 +384,16 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             )),
             None => None,
         };
+        let stp = stp_config(src, s, switch_index)?;
+        switch_index += 1;
+        stp_wanted.push((nodes.len(), s.stp.as_ref().map(|b| *b.get_ref())));
         nodes.push(NodeSpec {
             name: s.name.get_ref().clone(),
-            kind: NodeSpecKind::Switch { ports: 0, table },
+            kind: NodeSpecKind::Switch {
+                ports: 0,
+                table,
+                stp: Some(stp),
+            },
         });
         port_limit.push(limit);
     }
@@ -617,6 +627,14 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             }
         }
     }
+    let looped = switches_in_loops(&nodes, &links);
+    for (i, explicit) in stp_wanted {
+        if !explicit.unwrap_or(looped[i]) {
+            if let NodeSpecKind::Switch { stp, .. } = &mut nodes[i].kind {
+                *stp = None;
+            }
+        }
+    }
     // Port counts of switches and hubs: as declared, or as many as used.
     for (i, n) in nodes.iter_mut().enumerate() {
         let count = match &port_limit[i] {
@@ -652,6 +670,89 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         actions,
         checks,
     })
+}
+
+/// A switch's spanning tree settings (used if it runs STP). Its bridge address is `mac`, or
+/// `02:4e:4c:b0:00:NN` for the NN-th switch of the file (`b0` for bridge: no host's default).
+fn stp_config(
+    src: &Src,
+    s: &model::SwitchTable,
+    index: u32,
+) -> Result<crate::switch::stp::StpConfig, ScenarioError> {
+    let mac = match &s.mac {
+        Some(m) => {
+            let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
+                src.error(
+                    m.span(),
+                    format!("`{}` is not a MAC address such as 02:00:00:00:00:01", m.get_ref()),
+                )
+            })?;
+            if !mac.is_unicast() {
+                return Err(src.error(
+                    m.span(),
+                    format!("{mac} is a group address; a bridge needs a unicast address"),
+                ));
+            }
+            mac
+        }
+        None => default_mac(0x00b0_0000 + index + 1),
+    };
+    let mut cfg = crate::switch::stp::StpConfig::new(mac);
+    if let Some(p) = &s.priority {
+        cfg.priority = positive(src, p, "priority", 0, 65535)? as u16;
+    }
+    // 802.1D-1998 table 8-3 ranges: hello 1–10 s, max age 6–40 s, forward delay 4–30 s.
+    for (v, slot, what, lo, hi) in [
+        (&s.hello_time, &mut cfg.hello_time, "hello_time", 1, 10),
+        (&s.max_age, &mut cfg.max_age, "max_age", 6, 40),
+        (&s.forward_delay, &mut cfg.forward_delay, "forward_delay", 4, 30),
+    ] {
+        if let Some(v) = v {
+            let d = duration(src, v)?;
+            if d < Duration::from_secs(lo) || d > Duration::from_secs(hi) {
+                return Err(src.error(
+                    v.span(),
+                    format!("{what} must be between {lo}s and {hi}s (IEEE 802.1D), found {d}"),
+                ));
+            }
+            *slot = d;
+        }
+    }
+    Ok(cfg)
+}
+
+/// Which nodes are switches on a loop of switch-to-switch cables (two parallel cables are a
+/// loop too): where a broadcast would circle forever without spanning tree.
+fn switches_in_loops(nodes: &[NodeSpec], links: &[LinkSpec]) -> Vec<bool> {
+    let is_switch = |i: usize| matches!(nodes[i].kind, NodeSpecKind::Switch { .. });
+    let mut parent: Vec<usize> = (0..nodes.len()).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let mut cyclic_root = Vec::new();
+    for l in links {
+        let (a, b) = (l.ends[0].0, l.ends[1].0);
+        if !is_switch(a) || !is_switch(b) {
+            continue;
+        }
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        if ra == rb {
+            cyclic_root.push(ra);
+        } else {
+            parent[ra] = rb;
+        }
+    }
+    let cyclic: Vec<usize> = cyclic_root
+        .into_iter()
+        .map(|r| find(&mut parent, r))
+        .collect();
+    (0..nodes.len())
+        .map(|i| is_switch(i) && cyclic.contains(&find(&mut parent, i)))
+        .collect()
 }
 
 /// A host's `tcp = { … }` settings over Linux's defaults.
@@ -1143,8 +1244,24 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 }
                 (NodeKind::Host(Box::new(host)), count)
             }
-            NodeSpecKind::Switch { ports, table } => {
-                (NodeKind::Switch(Switch::new(*ports, table.clone())), *ports)
+            NodeSpecKind::Switch { ports, table, stp } => {
+                let mut sw = Switch::new(*ports, table.clone());
+                if let Some(cfg) = stp {
+                    // A port takes part when a cable is plugged in; its cost is its link's
+                    // speed's (802.1D-1998 table 8-5).
+                    let mut costs = vec![None; *ports as usize];
+                    for l in &scn.links {
+                        for (n, p) in l.ends {
+                            if n == index {
+                                costs[p as usize] =
+                                    Some(crate::switch::stp::path_cost(l.config.bandwidth.bps()));
+                            }
+                        }
+                    }
+                    let stp = crate::switch::stp::Stp::new(Instant::ZERO, cfg.clone(), &costs);
+                    sw = sw.with_stp(stp);
+                }
+                (NodeKind::Switch(sw), *ports)
             }
             NodeSpecKind::Hub { ports } => (
                 NodeKind::Hub(Hub {
@@ -1175,6 +1292,12 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     i.mtu = l.config.mtu;
                 }
             }
+        }
+    }
+    // Switches running spanning tree send their first BPDUs at once.
+    for (i, n) in scn.nodes.iter().enumerate() {
+        if let NodeSpecKind::Switch { stp: Some(_), .. } = n.kind {
+            world.reschedule_wake(crate::sim::NodeId(i as u32));
         }
     }
     for (i, a) in scn.actions.iter().enumerate() {

@@ -82,6 +82,8 @@ pub enum NodeSpecKind {
     Switch {
         ports: u16,
         table: MacTableConfig,
+        /// Spanning tree settings, when the switch runs it.
+        stp: Option<crate::switch::stp::StpConfig>,
     },
     Hub {
         ports: u16,

@@ -145,6 +145,16 @@ pub struct SwitchTable {
     pub ports: Option<Sp<i64>>,
     pub aging: Option<Sp<toml::Value>>,
     pub table_size: Option<Sp<i64>>,
+    /// Spanning tree (IEEE 802.1D): on by default when the switches' cables form a loop.
+    pub stp: Option<Sp<bool>>,
+    /// Bridge priority, the high part of the bridge id (default 32768; lower wins the root).
+    pub priority: Option<Sp<i64>>,
+    /// The bridge's MAC address, the low part of the bridge id and the BPDUs' source.
+    pub mac: Option<Sp<String>>,
+    /// Spanning tree timers (802.1D defaults 2 s, 20 s, 15 s; used when this switch is root).
+    pub hello_time: Option<Sp<toml::Value>>,
+    pub max_age: Option<Sp<toml::Value>>,
+    pub forward_delay: Option<Sp<toml::Value>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,8 +1,10 @@
-//! Learning switches (IEEE 802.1D transparent bridging, without spanning tree) and hubs.
+//! Learning switches (IEEE 802.1D transparent bridging, with or without spanning tree) and hubs.
 //!
 //! [`MacTable`] is the sans-IO core: learn a source address on a port, look a destination up,
 //! age entries out. [`Switch::on_frame`] turns one received frame into a [`Forwarding`] decision
-//! (one port, flood, filter or drop) plus what was learned; the world moves the bytes.
+//! (one port, flood, filter or drop) plus what was learned; the world moves the bytes. A switch
+//! running spanning tree ([`stp::Stp`]) also takes BPDUs in, sends its own, and forwards and
+//! learns only on ports whose state allows it.
 
 pub mod bpdu;
 pub mod stp;
@@ -60,6 +62,8 @@ pub struct MacTable {
     entries: HashMap<MacAddr, MacEntry>,
     /// Candidate expiry times; an entry refreshed since is re-checked, not removed.
     expiries: BinaryHeap<Reverse<(Instant, MacAddr)>>,
+    /// The aging time during a spanning tree topology change.
+    short_aging: Option<Duration>,
 }
 
 impl MacTable {
@@ -70,8 +74,29 @@ impl MacTable {
         }
     }
 
+    fn aging(&self) -> Duration {
+        self.short_aging.unwrap_or(self.config.aging)
+    }
+
     fn expiry_of(&self, e: &MacEntry) -> Instant {
-        e.last_seen + self.config.aging
+        e.last_seen + self.aging()
+    }
+
+    /// Ages entries out after `short` instead of the configured time while a topology change
+    /// lasts (802.1D-1998 8.3.5: the forward delay), and back with `None`.
+    pub fn set_short_aging(&mut self, short: Option<Duration>) {
+        self.short_aging = short;
+        if let Some(d) = short {
+            // Entries now expire earlier than their queued deadlines: queue the new ones.
+            let soon: Vec<_> = self
+                .entries
+                .iter()
+                .map(|(m, e)| (e.last_seen + d, *m))
+                .collect();
+            for x in soon {
+                self.expiries.push(Reverse(x));
+            }
+        }
     }
 
     /// Records that `mac` was the source of a frame received on `port` at `now`.
@@ -79,7 +104,7 @@ impl MacTable {
         if !mac.is_unicast() {
             return Learned::NotUnicast;
         }
-        let aging = self.config.aging;
+        let aging = self.aging();
         if let Some(e) = self.entries.get_mut(&mac) {
             let expired = e.last_seen + aging <= now;
             let from = e.port;
@@ -177,6 +202,11 @@ pub enum Forwarding {
     Filter,
     /// Damaged frame (store-and-forward switches check the FCS before forwarding).
     Drop(ethernet::FrameError),
+    /// A spanning tree BPDU: taken in by the switch's STP, never forwarded.
+    Bpdu,
+    /// Not forwarded because of a port's spanning tree state: the ingress port is not
+    /// forwarding (blocking, listening, learning), or the one egress port is not.
+    Discard { port: u16, state: stp::PortState },
 }
 
 crate::counters! {
@@ -200,6 +230,12 @@ crate::counters! {
         aged_out,
         /// Sources not learned because the table was full.
         table_full,
+        /// Spanning tree BPDUs received (switches running STP).
+        bpdu_rx,
+        /// Spanning tree BPDUs sent.
+        bpdu_tx,
+        /// Frames not forwarded because of a port's spanning tree state.
+        stp_discarded,
     }
 }
 
@@ -210,6 +246,10 @@ pub struct Switch {
     pub ports: u16,
     pub table: MacTable,
     pub counters: SwitchCounters,
+    /// The spanning tree protocol, when the switch runs it.
+    pub stp: Option<stp::Stp>,
+    /// What the spanning tree asked for since the world last took it.
+    stp_out: Vec<stp::StpOutput>,
 }
 
 impl Switch {
@@ -218,6 +258,80 @@ impl Switch {
             ports,
             table: MacTable::new(config),
             counters: SwitchCounters::default(),
+            stp: None,
+            stp_out: Vec::new(),
+        }
+    }
+
+    /// Turns spanning tree on (at the start of a run).
+    pub fn with_stp(mut self, stp: stp::Stp) -> Self {
+        self.stp = Some(stp);
+        self.collect_stp();
+        self
+    }
+
+    /// Whether frames may leave by `port`: always without spanning tree, only from a
+    /// forwarding port with it.
+    pub fn forwards_to(&self, port: u16) -> bool {
+        self.stp
+            .as_ref()
+            .is_none_or(|s| s.port_state(port) == stp::PortState::Forwarding)
+    }
+
+    /// The next deadline: MAC aging, spanning tree timers.
+    pub fn poll_at(&self) -> Option<Instant> {
+        let stp = self.stp.as_ref().and_then(|s| s.poll_at());
+        match (self.table.poll_at(), stp) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the spanning tree's outputs (BPDUs to send, port changes, topology changes; the
+    /// last already applied to the MAC table), in order.
+    pub fn take_stp_output(&mut self, into: &mut Vec<stp::StpOutput>) {
+        into.append(&mut self.stp_out);
+    }
+
+    /// The frame carrying a BPDU this switch sends.
+    pub fn bpdu_frame(&mut self, bpdu: &bpdu::Bpdu) -> Option<ethernet::Frame> {
+        let mac = self.stp.as_ref()?.config.mac;
+        self.counters.bpdu_tx += 1;
+        Some(bpdu::frame(mac, bpdu))
+    }
+
+    /// Moves the spanning tree's new outputs to `stp_out`, acting on those that concern the
+    /// MAC table: a topology change shortens aging to the forward delay (802.1D-1998 8.3.5),
+    /// a disabled port's entries are removed.
+    fn collect_stp(&mut self) {
+        let Some(stp) = &mut self.stp else { return };
+        let start = self.stp_out.len();
+        stp.take_output(&mut self.stp_out);
+        let fd = stp.timers().2;
+        for o in &self.stp_out[start..] {
+            match o {
+                stp::StpOutput::TopologyChange(on) => {
+                    self.table.set_short_aging(on.then_some(fd));
+                }
+                stp::StpOutput::Port {
+                    port,
+                    state: stp::PortState::Disabled,
+                    ..
+                } => self.table.flush_port(*port),
+                _ => {}
+            }
+        }
+    }
+
+    /// The link of `port` went up or down.
+    pub fn on_link(&mut self, now: Instant, port: u16, up: bool) {
+        if let Some(stp) = &mut self.stp {
+            if up {
+                stp.link_up(now, port);
+            } else {
+                stp.link_down(now, port);
+            }
+            self.collect_stp();
         }
     }
 
@@ -235,6 +349,27 @@ impl Switch {
                 Learned::NotUnicast,
             );
         };
+        let mut in_state = stp::PortState::Forwarding;
+        if let Some(stp) = &mut self.stp {
+            if dst == bpdu::GROUP_ADDRESS {
+                // 802.1D-1998 7.12.6: frames to the bridge group address are never relayed.
+                self.counters.bpdu_rx += 1;
+                if let Some(Ok(b)) = bpdu::of_frame(frame) {
+                    stp.on_bpdu(now, in_port, &b);
+                }
+                self.collect_stp();
+                return (Forwarding::Bpdu, Learned::NotUnicast);
+            }
+            in_state = stp.port_state(in_port);
+            if !in_state.learns() {
+                self.counters.stp_discarded += 1;
+                let d = Forwarding::Discard {
+                    port: in_port,
+                    state: in_state,
+                };
+                return (d, Learned::NotUnicast);
+            }
+        }
         let learned = self.table.learn(now, src, in_port);
         match learned {
             Learned::New => self.counters.learned += 1,
@@ -242,13 +377,25 @@ impl Switch {
             Learned::TableFull => self.counters.table_full += 1,
             Learned::Refreshed | Learned::NotUnicast => {}
         }
-        let fwd = if !dst.is_unicast() {
+        let fwd = if in_state != stp::PortState::Forwarding {
+            // Learning: the source is learned, the frame goes no further (8.4.3).
+            Forwarding::Discard {
+                port: in_port,
+                state: in_state,
+            }
+        } else if !dst.is_unicast() {
             Forwarding::Flood {
                 unknown_unicast: false,
             }
         } else {
             match self.table.lookup(now, dst) {
                 Some(p) if p == in_port => Forwarding::Filter,
+                Some(p) if !self.forwards_to(p) => Forwarding::Discard {
+                    port: p,
+                    state: self.stp.as_ref().map_or(stp::PortState::Forwarding, |s| {
+                        s.port_state(p)
+                    }),
+                },
                 Some(p) => Forwarding::Unicast(p),
                 None => Forwarding::Flood {
                     unknown_unicast: true,
@@ -259,13 +406,18 @@ impl Switch {
             Forwarding::Unicast(_) => self.counters.forwarded += 1,
             Forwarding::Flood { .. } => self.counters.flooded += 1,
             Forwarding::Filter => self.counters.filtered += 1,
-            Forwarding::Drop(_) => {}
+            Forwarding::Discard { .. } => self.counters.stp_discarded += 1,
+            Forwarding::Drop(_) | Forwarding::Bpdu => {}
         }
         (fwd, learned)
     }
 
-    /// Ages out entries at `now`.
+    /// Runs the spanning tree's timers and ages out entries at `now`.
     pub fn on_timer(&mut self, now: Instant, aged: &mut Vec<(MacAddr, u16)>) {
+        if let Some(stp) = &mut self.stp {
+            stp.on_timer(now);
+            self.collect_stp();
+        }
         let before = aged.len();
         self.table.expire(now, aged);
         self.counters.aged_out += (aged.len() - before) as u64;

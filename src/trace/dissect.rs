@@ -48,7 +48,12 @@ impl Section {
 /// Takes a whole frame (destination MAC .. FCS) apart.
 pub fn dissect(frame: &[u8]) -> Vec<Section> {
     let mut out = Vec::new();
-    let mut eth = Section::new(Layer::Ethernet, "Ethernet II");
+    let is_8023 = frame.len() >= 14
+        && u16::from_be_bytes([frame[12], frame[13]]) <= ethernet::MAX_LENGTH_FIELD;
+    let mut eth = Section::new(
+        Layer::Ethernet,
+        if is_8023 { "IEEE 802.3 Ethernet" } else { "Ethernet II" },
+    );
     if frame.len() < ethernet::HEADER_LEN + ethernet::FCS_LEN {
         eth.summary = format!("runt frame of {} bytes", frame.len());
         eth.field(
@@ -77,7 +82,11 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         },
     );
     eth.field("Source", src.to_string());
-    eth.field("Type", format!("{etype:#06x} ({type_name})"));
+    if is_8023 {
+        eth.field("Length", format!("{etype} (bytes of LLC data)"));
+    } else {
+        eth.field("Type", format!("{etype:#06x} ({type_name})"));
+    }
     let fcs_text = match ethernet::check_fcs(frame) {
         Ok(()) => {
             let fcs = &frame[frame.len() - 4..];
@@ -97,10 +106,16 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
             .unwrap_or(payload.len()),
         ethertype::ARP => crate::arp::wire::PACKET_LEN.min(payload.len()),
         ethertype::EXPERIMENTAL => describe::trim_padding(payload).len(),
+        t if is_8023 => usize::from(t).min(payload.len()),
         _ => payload.len(),
     };
+    let kind = if is_8023 {
+        format!("802.3 length {etype}")
+    } else {
+        format!("type {etype:#06x} ({type_name})")
+    };
     eth.summary = format!(
-        "{src} > {dst}, type {etype:#06x} ({type_name}), {} bytes, FCS {}",
+        "{src} > {dst}, {kind}, {} bytes, FCS {}",
         frame.len(),
         if fcs_text.contains("correct") {
             "correct"
@@ -123,9 +138,54 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
             s.field("Data", format!("{} bytes: {}", data.len(), preview(data)));
             out.push(s);
         }
+        _ if is_8023 => llc(&payload[..used], &mut out),
         _ => {}
     }
     out
+}
+
+/// The LLC header of an 802.3 frame and, for the spanning tree SAP, the BPDU (802.1D-1998
+/// clause 9).
+fn llc(data: &[u8], out: &mut Vec<Section>) {
+    let mut s = Section::new(Layer::Ethernet, "Logical-Link Control");
+    if data.len() < 3 {
+        s.summary = format!("{} bytes: too short for an LLC header", data.len());
+        out.push(s);
+        return;
+    }
+    let stp = data[..3] == crate::switch::bpdu::LLC;
+    let sap = |b: u8| {
+        if b == 0x42 {
+            format!("{b:#04x} (Spanning Tree BPDU)")
+        } else {
+            format!("{b:#04x}")
+        }
+    };
+    s.field("DSAP", sap(data[0]));
+    s.field("SSAP", sap(data[1]));
+    s.field(
+        "Control",
+        if data[2] == 0x03 {
+            "0x03 (U, func=UI)".to_string()
+        } else {
+            format!("{:#04x}", data[2])
+        },
+    );
+    s.summary = format!("DSAP {:#04x}, SSAP {:#04x}, control {:#04x}", data[0], data[1], data[2]);
+    out.push(s);
+    if !stp {
+        return;
+    }
+    let body = &data[3..];
+    let mut b = Section::new(Layer::Ethernet, "Spanning Tree Protocol");
+    b.summary = match crate::switch::bpdu::Bpdu::parse(body) {
+        Ok(bpdu) => bpdu.to_string(),
+        Err(e) => format!("malformed: {e}"),
+    };
+    for (name, value, _) in crate::switch::bpdu::fields(body) {
+        b.field(name, value);
+    }
+    out.push(b);
 }
 
 /// Where each field of [`dissect`]'s sections lies in the frame: per section, per field, the
@@ -158,6 +218,17 @@ pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize,
                         (Layer::Ethernet, "Destination") => (0, 0, 6),
                         (Layer::Ethernet, "Source") => (0, 6, 12),
                         (Layer::Ethernet, "Type") => (0, 12, 14),
+                        (Layer::Ethernet, "Length") if frame.len() >= 18 => (0, 12, 14),
+                        (Layer::Ethernet, "DSAP") => (0, 14, 15),
+                        (Layer::Ethernet, "SSAP") => (0, 15, 16),
+                        (Layer::Ethernet, "Control") => (0, 16, 17),
+                        (Layer::Ethernet, f) if sec.title == "Spanning Tree Protocol" => {
+                            let body = frame.get(17..body_end).unwrap_or(&[]);
+                            let (_, _, r) = crate::switch::bpdu::fields(body)
+                                .into_iter()
+                                .find(|x| x.0 == f)?;
+                            (17, r.0, r.1)
+                        }
                         (Layer::Ethernet, "FCS") => (0, body_end, frame.len()),
                         (Layer::Ethernet, "Padding") => {
                             let pad = sec

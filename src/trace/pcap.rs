@@ -115,7 +115,8 @@ pub fn every_link(world: &World) -> Vec<CapturePoint> {
 
 /// Whether `node` made the frame it sends (rather than passing on one it received): hosts and
 /// routers make what they send, except the IPv4 datagrams a router forwards (their source
-/// address is not the router's); switches and hubs only pass frames on.
+/// address is not the router's); switches and hubs only pass frames on, except the spanning
+/// tree BPDUs a switch makes (they go to the bridge group address, which no switch relays).
 fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
     use crate::sim::NodeKind;
     let Some(n) = node else { return false };
@@ -128,7 +129,11 @@ fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
                 ))
         }
         NodeKind::Host(_) => true,
-        NodeKind::Switch(_) | NodeKind::Hub(_) => false,
+        NodeKind::Switch(sw) => {
+            sw.stp.is_some()
+                && crate::ethernet::dst_of(frame) == Some(crate::switch::bpdu::GROUP_ADDRESS)
+        }
+        NodeKind::Hub(_) => false,
     }
 }
 
@@ -264,9 +269,12 @@ impl Capturer {
         let first_hop = opts.points.is_empty();
         let points: Vec<CapturePoint> = if first_hop {
             // The links a host or router is plugged into: the others (between switches and
-            // hubs) carry no frame on its first hop.
-            let host =
-                |(n, _): (NodeId, u16)| matches!(world.node(n).kind, crate::sim::NodeKind::Host(_));
+            // hubs) carry no frame on its first hop, except a spanning tree switch's BPDUs.
+            let host = |(n, _): (NodeId, u16)| match &world.node(n).kind {
+                crate::sim::NodeKind::Host(_) => true,
+                crate::sim::NodeKind::Switch(sw) => sw.stp.is_some(),
+                crate::sim::NodeKind::Hub(_) => false,
+            };
             every_link(world)
                 .into_iter()
                 .filter(|p| match p {
