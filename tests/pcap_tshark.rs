@@ -97,7 +97,8 @@ enum Where {
 
 /// Whether the node sending `frame` made it, as the trace and the scenario tell: a host made
 /// what it sends, a router all but the IPv4 datagrams whose source is not its own (forwarded),
-/// a switch or hub nothing (it passes frames on).
+/// a switch or hub nothing (it passes frames on) but the BPDUs of a switch running spanning
+/// tree (to the bridge group address, which no switch relays).
 fn made_by_sender(o: &Outcome, node: Option<NodeId>, frame: &[u8]) -> bool {
     match node.map(|n| &o.world.node(n).kind) {
         Some(NodeKind::Host(h)) if h.is_router() => {
@@ -107,6 +108,7 @@ fn made_by_sender(o: &Outcome, node: Option<NodeId>, frame: &[u8]) -> bool {
                 ))
         }
         Some(NodeKind::Host(_)) => true,
+        Some(NodeKind::Switch(sw)) => sw.stp.is_some() && frame[..6] == [1, 0x80, 0xc2, 0, 0, 0],
         _ => false,
     }
 }
@@ -424,6 +426,67 @@ fn every_shipped_scenario_but_the_storm_gives_a_clean_capture() {
         let o = run(&format!("scenarios/{f}.toml"));
         check(&o, &format!("{f}.pcapng"), true, None);
     }
+}
+
+/// The spanning tree lesson on every link: every BPDU netlab sent is one tshark decodes as STP
+/// (IEEE 802.3 length, LLC 42 42 03), with no warning, and tshark reads the same type, flags,
+/// root, cost, bridge, port and message age as netlab's own parser.
+#[test]
+fn spanning_tree_bpdus_decode_as_stp_without_warnings() {
+    if !support::tshark_available("the spanning tree BPDUs netlab writes were") {
+        return;
+    }
+    let o = run("scenarios/switch-loop-stp.toml");
+    check_at(&o, "stp-all.pcapng", true, Where::AllLinks);
+    let path = scratch("stp-all.pcapng");
+    let opts = PcapOptions {
+        fcs: true,
+        points: pcap::every_link(&o.world),
+        comment: None,
+    };
+    let cap = pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).unwrap();
+    let ours: Vec<String> = cap
+        .packets
+        .iter()
+        .filter_map(|p| netlab::switch::bpdu::of_frame(&p.frame))
+        .map(|b| match b.expect("netlab parses its own BPDUs") {
+            netlab::switch::bpdu::Bpdu::Tcn => "0x80|||||||".to_string(),
+            netlab::switch::bpdu::Bpdu::Config(c) => format!(
+                "0x00|{:#04x}|{}|{}|{}|{}|{:#06x}|{}",
+                u8::from(c.topology_change) | (u8::from(c.topology_change_ack) << 7),
+                c.root.mac(),
+                c.root.priority(),
+                c.root_path_cost,
+                c.bridge.mac(),
+                c.port,
+                c.message_age.as_secs_f64()
+            ),
+        })
+        .collect();
+    let theirs = tshark(
+        &path,
+        Some("stp"),
+        &[
+            "stp.type",
+            "stp.flags",
+            "stp.root.hw",
+            "stp.root.prio",
+            "stp.root.cost",
+            "stp.bridge.hw",
+            "stp.port",
+            "stp.msg_age",
+        ],
+    );
+    assert!(ours.len() > 100, "BPDUs sent: {}", ours.len());
+    assert!(ours.iter().any(|l| l.starts_with("0x80")), "a TCN was sent");
+    assert!(ours.iter().any(|l| l.starts_with("0x00|0x81")), "a TC ack was sent");
+    assert_eq!(theirs, ours, "tshark's reading of every BPDU");
+    let warnings = tshark(
+        &path,
+        Some("_ws.expert.severity >= warning"),
+        &["frame.number"],
+    );
+    assert!(warnings.is_empty(), "expert warnings: {warnings:?}");
 }
 
 #[test]
