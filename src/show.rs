@@ -52,6 +52,20 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
             let _ = writeln!(out, "{}:", n.name);
             let _ = write!(out, "{}", h.routes.display_with_names(&names));
         }
+        (Table::Mac, NodeKind::Switch(sw)) if sw.vlans.is_some() => {
+            // Each VLAN learns on its own: the same address may be there once per VLAN.
+            let _ = writeln!(out, "{}:", n.name);
+            let _ = writeln!(out, "{:<5} {:<6} {:<18} Age", "VLAN", "Port", "MAC address");
+            for (vlan, mac, port, age) in sw.table.entries_by_vlan(now) {
+                let _ = writeln!(
+                    out,
+                    "{vlan:<5} {:<6} {:<18} {}",
+                    port + 1,
+                    mac.to_string(),
+                    age
+                );
+            }
+        }
         (Table::Mac, NodeKind::Switch(sw)) => {
             let _ = writeln!(out, "{}:", n.name);
             let _ = writeln!(out, "{:<6} {:<18} Age", "Port", "MAC address");

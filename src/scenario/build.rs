@@ -318,6 +318,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                 ip: h.ip.as_ref(),
                 mask: h.mask.as_ref(),
                 mac: h.mac.as_ref(),
+                vlan: None,
             }],
         };
         let ttl = match &h.ttl {
@@ -385,6 +386,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             None => None,
         };
         let stp = stp_config(src, s, switch_index)?;
+        let vlans = vlan_config(src, s)?;
         switch_index += 1;
         stp_wanted.push((nodes.len(), s.stp.as_ref().map(|b| *b.get_ref())));
         nodes.push(NodeSpec {
@@ -393,6 +395,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                 ports: 0,
                 table,
                 stp: Some(stp),
+                vlans,
             },
         });
         port_limit.push(limit);
@@ -416,6 +419,15 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
 
     // Links: explicit ports first, then "next free port" ends, in file order.
     let mut used: Vec<BTreeMap<u16, String>> = vec![BTreeMap::new(); nodes.len()];
+    // A VLAN sub-interface rides on its parent's cable: its own port never takes one.
+    for (i, n) in nodes.iter().enumerate() {
+        for (k, f) in host_ifaces(n).iter().enumerate() {
+            if let Some((parent, _)) = f.vlan {
+                let parent = &host_ifaces(n)[usize::from(parent)].name;
+                used[i].insert(k as u16, format!("{parent} (a VLAN sub-interface uses its parent's cable)"));
+            }
+        }
+    }
     let mut links = Vec::new();
     let mut link_names = BTreeMap::new();
     struct PendingEnd {
@@ -721,6 +733,66 @@ fn stp_config(
     Ok(cfg)
 }
 
+/// A switch's `access = { PORT = VLAN }` and `trunk = { PORT = [VLAN, …] }` (ports 1-based).
+fn vlan_config(
+    src: &Src,
+    s: &model::SwitchTable,
+) -> Result<Option<Vec<(u16, crate::switch::PortVlan)>>, ScenarioError> {
+    use crate::switch::PortVlan;
+    if s.access.is_none() && s.trunk.is_none() {
+        return Ok(None);
+    }
+    let vid = |span: std::ops::Range<usize>, v: &toml::Value| -> Result<u16, ScenarioError> {
+        match v.as_integer() {
+            // 802.1Q: 0 means "no VLAN" (priority tag) and 4095 is reserved.
+            Some(n) if (1..=4094).contains(&n) => Ok(n as u16),
+            _ => Err(src.error(
+                span,
+                format!("`{v}` is not a VLAN id: VLANs are numbered 1 to 4094"),
+            )),
+        }
+    };
+    let port = |span: std::ops::Range<usize>, k: &str| -> Result<u16, ScenarioError> {
+        match k.parse::<u16>() {
+            Ok(n) if (1..=MAX_PORTS).contains(&n) => Ok(n - 1),
+            _ => Err(src.error(
+                span,
+                format!("`{k}` is not a port number (ports are numbered from 1)"),
+            )),
+        }
+    };
+    let mut out: Vec<(u16, PortVlan)> = Vec::new();
+    if let Some(t) = &s.access {
+        for (k, v) in t.get_ref() {
+            out.push((port(t.span(), k)?, PortVlan::Access(vid(t.span(), v)?)));
+        }
+    }
+    if let Some(t) = &s.trunk {
+        for (k, v) in t.get_ref() {
+            let p = port(t.span(), k)?;
+            if out.iter().any(|(q, _)| *q == p) {
+                return Err(src.error(
+                    t.span(),
+                    format!("port {k} is both an access port and a trunk"),
+                ));
+            }
+            let Some(list) = v.as_array() else {
+                return Err(src.error(
+                    t.span(),
+                    format!("trunk port {k}: write the VLANs it carries as a list, such as [10, 20]"),
+                ));
+            };
+            let vids = list
+                .iter()
+                .map(|x| vid(t.span(), x))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((p, PortVlan::Trunk(vids)));
+        }
+    }
+    out.sort_by_key(|(p, _)| *p);
+    Ok(Some(out))
+}
+
 /// Which nodes are switches on a loop of switch-to-switch cables (two parallel cables are a
 /// loop too): where a broadcast would circle forever without spanning tree.
 fn switches_in_loops(nodes: &[NodeSpec], links: &[LinkSpec]) -> Vec<bool> {
@@ -856,6 +928,7 @@ struct InterfaceInput<'a> {
     ip: Option<&'a Sp<String>>,
     mask: Option<&'a Sp<String>>,
     mac: Option<&'a Sp<String>>,
+    vlan: Option<&'a Sp<i64>>,
 }
 
 impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
@@ -865,7 +938,41 @@ impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
             ip: t.ip.as_ref(),
             mask: t.mask.as_ref(),
             mac: t.mac.as_ref(),
+            vlan: t.vlan.as_ref(),
         }
+    }
+}
+
+/// Checks a sub-interface: `vlan = N` on an interface named `PARENT.SOMETHING`, whose parent
+/// was listed before it and is not itself a sub-interface. Returns (parent index, VLAN).
+fn sub_interface(
+    src: &Src,
+    v: &Sp<i64>,
+    input: &InterfaceInput,
+    name: &str,
+    interfaces: &[InterfaceSpec],
+) -> Result<(u16, u16), ScenarioError> {
+    let vid = positive(src, v, "vlan", 1, 4094)? as u16;
+    if let Some(m) = input.mac {
+        return Err(src.error(
+            m.span(),
+            "a VLAN sub-interface uses its parent's MAC address: remove `mac`",
+        ));
+    }
+    let parent_name = name.split_once('.').map(|(p, _)| p);
+    let parent = parent_name.and_then(|p| {
+        interfaces
+            .iter()
+            .position(|i| i.name == p && i.vlan.is_none())
+    });
+    match parent {
+        Some(i) => Ok((i as u16, vid)),
+        None => Err(src.error(
+            input.name.map_or(v.span(), |n| n.span()),
+            format!(
+                "a VLAN sub-interface is named after its parent, listed before it: `eth0.{vid}`                  for VLAN {vid} on eth0 (found `{name}`)"
+            ),
+        )),
     }
 }
 
@@ -1025,7 +1132,6 @@ fn build_host(
     let node_name = name.get_ref().clone();
     let mut interfaces: Vec<InterfaceSpec> = Vec::new();
     for (k, input) in inputs.into_iter().enumerate() {
-        book.serial += 1;
         let iname = match input.name {
             Some(n) => {
                 if interfaces.iter().any(|i| &i.name == n.get_ref()) {
@@ -1038,8 +1144,14 @@ fn build_host(
             }
             None => format!("eth{k}"),
         };
-        let mac = match input.mac {
-            Some(m) => {
+        let vlan = match input.vlan {
+            Some(v) => Some(sub_interface(src, v, &input, &iname, &interfaces)?),
+            None => None,
+        };
+        let mac = match (input.mac, vlan) {
+            // A VLAN sub-interface is its parent's NIC: the same address (as Linux's 8021q).
+            (_, Some((parent, _))) => interfaces[usize::from(parent)].mac,
+            (Some(m), None) => {
                 let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
                     src.error(
                         m.span(),
@@ -1057,10 +1169,13 @@ fn build_host(
                 }
                 mac
             }
-            None => default_mac(book.serial),
+            (None, None) => default_mac(book.serial + 1),
         };
         let written = input.mac.map(|m| m.span());
-        if let Some((other, other_span)) = book.macs.get(&mac) {
+        if vlan.is_none() {
+            book.serial += 1;
+        }
+        if let Some((other, other_span)) = book.macs.get(&mac).filter(|_| vlan.is_none()) {
             let span = written
                 .clone()
                 .or(other_span.clone())
@@ -1130,6 +1245,7 @@ fn build_host(
             mac,
             promiscuous,
             addr,
+            vlan,
         });
     }
     // Routes are checked against a real table so the rules (gateway on-link, no duplicates)
@@ -1217,6 +1333,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 let ifs = interfaces
                     .iter()
                     .map(|i| Interface {
+                        vlan: i.vlan,
                         name: i.name.clone(),
                         mac: i.mac,
                         promiscuous: i.promiscuous,
@@ -1244,8 +1361,23 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 }
                 (NodeKind::Host(Box::new(host)), count)
             }
-            NodeSpecKind::Switch { ports, table, stp } => {
+            NodeSpecKind::Switch {
+                ports,
+                table,
+                stp,
+                vlans,
+            } => {
                 let mut sw = Switch::new(*ports, table.clone());
+                if let Some(v) = vlans {
+                    let mut list = Vec::new();
+                    for (p, pv) in v {
+                        if usize::from(*p) >= list.len() {
+                            list.resize(usize::from(*p) + 1, crate::switch::PortVlan::Access(1));
+                        }
+                        list[usize::from(*p)] = pv.clone();
+                    }
+                    sw = sw.with_vlans(list);
+                }
                 if let Some(cfg) = stp {
                     // A port takes part when a cable is plugged in; its cost is its link's
                     // speed's (802.1D-1998 table 8-5).

@@ -135,6 +135,9 @@ pub struct InterfaceTable {
     pub ip: Option<Sp<String>>,
     pub mask: Option<Sp<String>>,
     pub mac: Option<Sp<String>>,
+    /// An 802.1Q sub-interface (`name = "eth0.10"`, `vlan = 10`): frames tagged with this VLAN
+    /// on its parent's cable (the name's part before the dot), with the parent's MAC.
+    pub vlan: Option<Sp<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -155,6 +158,11 @@ pub struct SwitchTable {
     pub hello_time: Option<Sp<toml::Value>>,
     pub max_age: Option<Sp<toml::Value>>,
     pub forward_delay: Option<Sp<toml::Value>>,
+    /// VLANs (IEEE 802.1Q): access ports and their VLAN, `{ 1 = 10, 2 = 20 }` (other ports
+    /// are in VLAN 1).
+    pub access: Option<Sp<toml::Table>>,
+    /// Trunk ports and the VLANs they carry tagged, `{ 3 = [10, 20] }`.
+    pub trunk: Option<Sp<toml::Table>>,
 }
 
 #[derive(Debug, Deserialize)]

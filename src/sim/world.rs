@@ -15,7 +15,7 @@ use crate::filter::FrameFilter;
 use crate::host::Host;
 use crate::phy::{BitErrors, LinkConfig, Transmitter, TxOutcome};
 use crate::switch::stp::StpOutput;
-use crate::switch::{Forwarding, Hub, Learned, Switch};
+use crate::switch::{Forwarding, Hub, Learned, Switch, VlanCopies};
 use crate::time::{Duration, Instant};
 use crate::trace::{PhyDrop, Trace, TraceEvent};
 use rand_chacha::ChaCha8Rng;
@@ -836,22 +836,32 @@ impl World {
                         },
                     );
                 }
+                let vlan = sw
+                    .ingress_vlan(port, &frame)
+                    .unwrap_or(crate::switch::DEFAULT_VLAN);
+                let mut copies = VlanCopies::new(frame, vlan);
                 match decision {
                     Forwarding::Unicast(out) => {
-                        fabric.send(node, out, frame);
+                        if let Some(f) = sw.egress(out, &mut copies) {
+                            fabric.send(node, out, f);
+                        }
                     }
                     Forwarding::Flood { .. } => {
                         for out in 0..sw.ports {
-                            // With spanning tree, only to forwarding ports.
+                            // With spanning tree, only to forwarding ports; with VLANs, only
+                            // to the frame's VLAN.
                             if out != port && sw.forwards_to(out) {
-                                fabric.send(node, out, frame.clone());
+                                if let Some(f) = sw.egress(out, &mut copies) {
+                                    fabric.send(node, out, f);
+                                }
                             }
                         }
                     }
                     Forwarding::Filter
                     | Forwarding::Drop(_)
                     | Forwarding::Bpdu
-                    | Forwarding::Discard { .. } => {}
+                    | Forwarding::Discard { .. }
+                    | Forwarding::WrongVlan { .. } => {}
                 }
                 stp_outputs(now, node, sw, fabric);
             }

@@ -15,6 +15,10 @@ use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// The VLAN of every frame on a switch without VLANs, and of ports not given one (802.1Q's
+/// default PVID).
+pub const DEFAULT_VLAN: u16 = 1;
+
 /// Settings of a switch's MAC table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct MacTableConfig {
@@ -59,9 +63,11 @@ pub enum Learned {
 #[derive(Clone, Debug, Default)]
 pub struct MacTable {
     pub config: MacTableConfig,
-    entries: HashMap<MacAddr, MacEntry>,
+    /// Keyed by VLAN and address: each VLAN learns on its own (IEEE 802.1Q independent VLAN
+    /// learning); a switch without VLANs has everything in VLAN 1.
+    entries: HashMap<(u16, MacAddr), MacEntry>,
     /// Candidate expiry times; an entry refreshed since is re-checked, not removed.
-    expiries: BinaryHeap<Reverse<(Instant, MacAddr)>>,
+    expiries: BinaryHeap<Reverse<(Instant, (u16, MacAddr))>>,
     /// The aging time during a spanning tree topology change.
     short_aging: Option<Duration>,
 }
@@ -101,7 +107,13 @@ impl MacTable {
 
     /// Records that `mac` was the source of a frame received on `port` at `now`.
     pub fn learn(&mut self, now: Instant, mac: MacAddr, port: u16) -> Learned {
-        if !mac.is_unicast() {
+        self.learn_in(now, DEFAULT_VLAN, mac, port)
+    }
+
+    /// Records that `mac` was the source of a frame of VLAN `vlan` received on `port`.
+    pub fn learn_in(&mut self, now: Instant, vlan: u16, mac: MacAddr, port: u16) -> Learned {
+        let mac = (vlan, mac);
+        if !mac.1.is_unicast() {
             return Learned::NotUnicast;
         }
         let aging = self.aging();
@@ -135,7 +147,22 @@ impl MacTable {
 
     /// The port where `mac` was last seen, unless that was longer ago than the aging time.
     pub fn lookup(&self, now: Instant, mac: MacAddr) -> Option<u16> {
-        let e = self.entries.get(&mac)?;
+        self.lookup_in(now, DEFAULT_VLAN, mac)
+    }
+
+    /// The port where `mac` was last seen, in whichever VLAN (the lowest, if several): what a
+    /// check of the table by address asks.
+    pub fn lookup_any(&self, now: Instant, mac: MacAddr) -> Option<u16> {
+        self.entries
+            .iter()
+            .filter(|((_, m), e)| *m == mac && self.expiry_of(e) > now)
+            .min_by_key(|((v, _), _)| *v)
+            .map(|(_, e)| e.port)
+    }
+
+    /// The port where `mac` was last seen in VLAN `vlan`.
+    pub fn lookup_in(&self, now: Instant, vlan: u16, mac: MacAddr) -> Option<u16> {
+        let e = self.entries.get(&(vlan, mac))?;
         (self.expiry_of(e) > now).then_some(e.port)
     }
 
@@ -157,7 +184,7 @@ impl MacTable {
             let real = self.expiry_of(&e);
             if real <= now {
                 self.entries.remove(&mac);
-                aged.push((mac, e.port));
+                aged.push((mac.1, e.port));
             } else {
                 self.expiries.push(Reverse((real, mac)));
             }
@@ -180,14 +207,52 @@ impl MacTable {
     /// Live entries `(mac, port, age)` sorted by port then address, for `show mac` views and
     /// expectations (sorted so output never depends on hash order).
     pub fn entries(&self, now: Instant) -> Vec<(MacAddr, u16, Duration)> {
+        self.entries_by_vlan(now)
+            .into_iter()
+            .map(|(_, m, p, age)| (m, p, age))
+            .collect()
+    }
+
+    /// Live entries `(vlan, mac, port, age)` sorted by port, address, VLAN.
+    pub fn entries_by_vlan(&self, now: Instant) -> Vec<(u16, MacAddr, u16, Duration)> {
         let mut v: Vec<_> = self
             .entries
             .iter()
             .filter(|(_, e)| self.expiry_of(e) > now)
-            .map(|(m, e)| (*m, e.port, now - e.last_seen))
+            .map(|((vl, m), e)| (*vl, *m, e.port, now - e.last_seen))
             .collect();
-        v.sort_by_key(|(m, p, _)| (*p, *m));
+        v.sort_by_key(|(vl, m, p, _)| (*p, *m, *vl));
         v
+    }
+}
+
+/// A switch port's place in the VLANs (IEEE 802.1Q).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortVlan {
+    /// Untagged frames of one VLAN (a host's port); tagged frames are refused.
+    Access(u16),
+    /// Tagged frames of these VLANs (a cable to another switch or a router's sub-interfaces);
+    /// untagged frames are refused (no native VLAN).
+    Trunk(Vec<u16>),
+}
+
+/// The copies of one frame a switch with VLANs sends: as received, tagged, untagged, each made
+/// at most once however many ports it floods to.
+pub struct VlanCopies {
+    vlan: u16,
+    frame: ethernet::Frame,
+    tagged: Option<ethernet::Frame>,
+    untagged: Option<ethernet::Frame>,
+}
+
+impl VlanCopies {
+    pub fn new(frame: ethernet::Frame, vlan: u16) -> Self {
+        VlanCopies {
+            vlan,
+            frame,
+            tagged: None,
+            untagged: None,
+        }
     }
 }
 
@@ -207,6 +272,9 @@ pub enum Forwarding {
     /// Not forwarded because of a port's spanning tree state: the ingress port is not
     /// forwarding (blocking, listening, learning), or the one egress port is not.
     Discard { port: u16, state: stp::PortState },
+    /// Refused by the ingress port's VLAN setting: a tagged frame on an access port, an
+    /// untagged one or one of another VLAN on a trunk (`vlan`: the frame's tag).
+    WrongVlan { vlan: Option<u16> },
 }
 
 crate::counters! {
@@ -236,6 +304,8 @@ crate::counters! {
         bpdu_tx,
         /// Frames not forwarded because of a port's spanning tree state.
         stp_discarded,
+        /// Frames refused by their ingress port's VLAN setting.
+        vlan_refused,
     }
 }
 
@@ -250,6 +320,8 @@ pub struct Switch {
     pub stp: Option<stp::Stp>,
     /// What the spanning tree asked for since the world last took it.
     stp_out: Vec<stp::StpOutput>,
+    /// Each port's VLAN setting, when the switch has VLANs (IEEE 802.1Q).
+    pub vlans: Option<Vec<PortVlan>>,
 }
 
 impl Switch {
@@ -260,6 +332,48 @@ impl Switch {
             counters: SwitchCounters::default(),
             stp: None,
             stp_out: Vec::new(),
+            vlans: None,
+        }
+    }
+
+    /// Gives the ports VLAN settings (ports past the list's end are in VLAN 1).
+    pub fn with_vlans(mut self, mut vlans: Vec<PortVlan>) -> Self {
+        vlans.resize(self.ports as usize, PortVlan::Access(DEFAULT_VLAN));
+        self.vlans = Some(vlans);
+        self
+    }
+
+    /// The VLAN of a frame received on `port`, or why the port refuses it.
+    pub fn ingress_vlan(&self, port: u16, frame: &[u8]) -> Result<u16, Option<u16>> {
+        let Some(vlans) = &self.vlans else {
+            return Ok(DEFAULT_VLAN);
+        };
+        let tag = ethernet::vlan_of(frame);
+        match (&vlans[port as usize], tag) {
+            (PortVlan::Access(v), None) => Ok(*v),
+            (PortVlan::Trunk(list), Some(t)) if list.contains(&t) => Ok(t),
+            _ => Err(tag),
+        }
+    }
+
+    /// The frame to send out of `port`, if the port is in the frame's VLAN: untagged on an
+    /// access port, tagged on a trunk. Without VLANs, the frame as received.
+    pub fn egress(&self, port: u16, c: &mut VlanCopies) -> Option<ethernet::Frame> {
+        let Some(vlans) = &self.vlans else {
+            return Some(c.frame.clone());
+        };
+        match &vlans[port as usize] {
+            PortVlan::Access(v) if *v == c.vlan => Some(
+                c.untagged
+                    .get_or_insert_with(|| ethernet::untag(&c.frame))
+                    .clone(),
+            ),
+            PortVlan::Trunk(list) if list.contains(&c.vlan) => Some(
+                c.tagged
+                    .get_or_insert_with(|| ethernet::tag(&ethernet::untag(&c.frame), c.vlan))
+                    .clone(),
+            ),
+            _ => None,
         }
     }
 
@@ -370,7 +484,14 @@ impl Switch {
                 return (d, Learned::NotUnicast);
             }
         }
-        let learned = self.table.learn(now, src, in_port);
+        let vlan = match self.ingress_vlan(in_port, frame) {
+            Ok(v) => v,
+            Err(tag) => {
+                self.counters.vlan_refused += 1;
+                return (Forwarding::WrongVlan { vlan: tag }, Learned::NotUnicast);
+            }
+        };
+        let learned = self.table.learn_in(now, vlan, src, in_port);
         match learned {
             Learned::New => self.counters.learned += 1,
             Learned::Moved { .. } => self.counters.moved += 1,
@@ -388,7 +509,7 @@ impl Switch {
                 unknown_unicast: false,
             }
         } else {
-            match self.table.lookup(now, dst) {
+            match self.table.lookup_in(now, vlan, dst) {
                 Some(p) if p == in_port => Forwarding::Filter,
                 Some(p) if !self.forwards_to(p) => Forwarding::Discard {
                     port: p,
@@ -407,7 +528,7 @@ impl Switch {
             Forwarding::Flood { .. } => self.counters.flooded += 1,
             Forwarding::Filter => self.counters.filtered += 1,
             Forwarding::Discard { .. } => self.counters.stp_discarded += 1,
-            Forwarding::Drop(_) | Forwarding::Bpdu => {}
+            Forwarding::Drop(_) | Forwarding::Bpdu | Forwarding::WrongVlan { .. } => {}
         }
         (fwd, learned)
     }

@@ -39,6 +39,11 @@ pub fn frame(bytes: &[u8]) -> String {
         return format!("runt frame of {} bytes", bytes.len());
     };
     let mut s = eth.to_string();
+    if let Some(vid) = ethernet::vlan_of(bytes) {
+        // tcpdump -e writes the tag before the inner EtherType: `vlan 10, ethertype IPv4`.
+        let head = format!("{} > {}, ", eth.src, eth.dst);
+        s.insert_str(head.len(), &format!("vlan {vid}, "));
+    }
     let _ = write!(s, ", {} bytes", bytes.len());
     match eth.ethertype {
         ethertype::EXPERIMENTAL => {

@@ -453,6 +453,10 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
                 }
                 Forwarding::Filter => v["decision"] = json!("filter"),
                 Forwarding::Bpdu => v["decision"] = json!("bpdu"),
+                Forwarding::WrongVlan { vlan } => {
+                    v["decision"] = json!("wrong_vlan");
+                    v["vlan"] = json!(vlan);
+                }
                 Forwarding::Discard { port: p, state } => {
                     v["decision"] = json!("discard");
                     v["stp_port"] = port(*p);

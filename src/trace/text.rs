@@ -206,6 +206,12 @@ impl<'a> TextView<'a> {
                     Forwarding::Filter => write!(s, "filter (destination is on the same port)"),
                     Forwarding::Drop(e) => write!(s, "drop: {e}"),
                     Forwarding::Bpdu => write!(s, "spanning tree BPDU, taken in"),
+                    Forwarding::WrongVlan { vlan: Some(v) } => {
+                        write!(s, "refuse: VLAN {v} is not allowed on this port")
+                    }
+                    Forwarding::WrongVlan { vlan: None } => {
+                        write!(s, "refuse: untagged frame on a trunk port")
+                    }
                     Forwarding::Discard { port, state } => write!(
                         s,
                         "discard ({} is {state})",
