@@ -595,6 +595,42 @@ mod tests {
     }
 
     #[test]
+    fn vlans_refuse_wrong_frames_learn_apart_and_tag_only_on_trunks() {
+        let mut sw = Switch::new(4, MacTableConfig::default()).with_vlans(vec![
+            PortVlan::Access(10),
+            PortVlan::Access(20),
+            PortVlan::Trunk(vec![10, 20]),
+        ]);
+        let untagged = frame(1, MacAddr::broadcast());
+        let tagged10 = ethernet::tag(&untagged, 10);
+        let tagged30 = ethernet::tag(&untagged, 30);
+        assert_eq!(sw.ingress_vlan(0, &untagged), Ok(10));
+        assert_eq!(sw.ingress_vlan(0, &tagged10), Err(Some(10)), "tag on access port");
+        assert_eq!(sw.ingress_vlan(2, &tagged10), Ok(10));
+        assert_eq!(sw.ingress_vlan(2, &untagged), Err(None), "no native VLAN");
+        assert_eq!(sw.ingress_vlan(2, &tagged30), Err(Some(30)));
+        assert_eq!(sw.ingress_vlan(3, &untagged), Ok(DEFAULT_VLAN), "unlisted port: VLAN 1");
+        let (fwd, _) = sw.on_frame(t(0), 2, &tagged30);
+        assert_eq!(fwd, Forwarding::WrongVlan { vlan: Some(30) });
+        assert_eq!(sw.counters.vlan_refused, 1);
+        // The same address in two VLANs is two entries.
+        sw.on_frame(t(1), 0, &untagged);
+        sw.on_frame(t(2), 2, &ethernet::tag(&untagged, 20));
+        assert_eq!(sw.table.lookup_in(t(3), 10, default_mac(1)), Some(0));
+        assert_eq!(sw.table.lookup_in(t(3), 20, default_mac(1)), Some(2));
+        // A VLAN 10 broadcast leaves port 1 untagged, the trunk tagged, never port 2.
+        let mut c = VlanCopies::new(untagged.clone().into(), 10);
+        assert_eq!(sw.egress(1, &mut c), None);
+        assert_eq!(sw.egress(0, &mut c).as_deref(), Some(&untagged[..]));
+        let on_trunk = sw.egress(2, &mut c).unwrap();
+        assert_eq!(ethernet::vlan_of(&on_trunk), Some(10));
+        assert_eq!(&on_trunk[..], &tagged10[..]);
+        // Coming from the trunk, it is untagged again for the access port.
+        let mut c = VlanCopies::new(tagged10.clone(), 10);
+        assert_eq!(sw.egress(0, &mut c).as_deref(), Some(&untagged[..]));
+    }
+
+    #[test]
     fn broadcast_is_always_flooded() {
         let mut sw = Switch::new(4, MacTableConfig::default());
         let (fwd, _) = sw.on_frame(t(0), 3, &frame(1, MacAddr::broadcast()));

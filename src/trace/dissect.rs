@@ -67,11 +67,27 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     let Some(view) = EthernetPacket::new(body) else {
         return out;
     };
-    let (dst, src, etype) = (
+    let (dst, src, mut etype) = (
         view.get_destination(),
         view.get_source(),
         view.get_ethertype().0,
     );
+    // An 802.1Q tag: its own section; the EtherType and payload are the inner ones.
+    let vlan = ethernet::vlan_of(frame);
+    let mut tag_section = None;
+    if let Some(vid) = vlan {
+        let tci = u16::from_be_bytes([body[14], body[15]]);
+        let inner = u16::from_be_bytes([body[16], body[17]]);
+        let mut t = Section::new(Layer::Ethernet, "802.1Q Virtual LAN");
+        t.field("Priority", format!("{} (PCP)", tci >> 13));
+        t.field("DEI", format!("{}", (tci >> 12) & 1));
+        t.field("VLAN ID", vid.to_string());
+        let inner_name = ethernet::ethertype_name(inner).unwrap_or("unknown");
+        t.field("Inner type", format!("{inner:#06x} ({inner_name})"));
+        t.summary = format!("VLAN {vid}, priority {}, type {inner:#06x} ({inner_name})", tci >> 13);
+        tag_section = Some(t);
+        etype = inner;
+    }
     let type_name = ethernet::ethertype_name(etype).unwrap_or("unknown");
     eth.field(
         "Destination",
@@ -82,7 +98,9 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         },
     );
     eth.field("Source", src.to_string());
-    if is_8023 {
+    if vlan.is_some() {
+        eth.field("Type", format!("{:#06x} (802.1Q)", ethernet::ethertype::VLAN));
+    } else if is_8023 {
         eth.field("Length", format!("{etype} (bytes of LLC data)"));
     } else {
         eth.field("Type", format!("{etype:#06x} ({type_name})"));
@@ -98,7 +116,8 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         }
         Err(e) => e.to_string(),
     };
-    let payload = &body[ethernet::HEADER_LEN..];
+    let hdr = ethernet::HEADER_LEN + if vlan.is_some() { ethernet::VLAN_TAG_LEN } else { 0 };
+    let payload = &body[hdr..];
     // How much of the payload the protocol above uses; the rest is padding to 64 bytes.
     let used = match etype {
         ethertype::IPV4 => Ipv4Packet::new(payload)
@@ -109,7 +128,9 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         t if is_8023 => usize::from(t).min(payload.len()),
         _ => payload.len(),
     };
-    let kind = if is_8023 {
+    let kind = if let Some(vid) = vlan {
+        format!("VLAN {vid}, type {etype:#06x} ({type_name})")
+    } else if is_8023 {
         format!("802.3 length {etype}")
     } else {
         format!("type {etype:#06x} ({type_name})")
@@ -128,6 +149,7 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     }
     eth.field("FCS", fcs_text);
     out.push(eth);
+    out.extend(tag_section);
     match etype {
         ethertype::ARP => out.push(arp(payload)),
         ethertype::IPV4 => ipv4(payload, &mut out),
@@ -194,7 +216,9 @@ fn llc(data: &[u8], out: &mut Vec<Section>) {
 /// Offsets are those of the headers' RFCs (Ethernet II, RFC 826, 791, 792, 768, 9293 §3.1).
 pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize, usize)>>> {
     let body_end = frame.len().saturating_sub(ethernet::FCS_LEN);
-    let eth_hdr = ethernet::HEADER_LEN;
+    // After the Ethernet header and its 802.1Q tag, if it has one.
+    let tagged = ethernet::vlan_of(frame).is_some();
+    let eth_hdr = ethernet::HEADER_LEN + if tagged { ethernet::VLAN_TAG_LEN } else { 0 };
     // The IPv4 header length and the datagram's end, for the transport header's place.
     let ip = frame.get(eth_hdr..body_end).and_then(Ipv4Packet::new);
     let ihl = ip
@@ -218,6 +242,9 @@ pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize,
                         (Layer::Ethernet, "Destination") => (0, 0, 6),
                         (Layer::Ethernet, "Source") => (0, 6, 12),
                         (Layer::Ethernet, "Type") => (0, 12, 14),
+                        (Layer::Ethernet, "Priority" | "DEI") => (0, 14, 15),
+                        (Layer::Ethernet, "VLAN ID") => (0, 14, 16),
+                        (Layer::Ethernet, "Inner type") => (0, 16, 18),
                         (Layer::Ethernet, "Length") if frame.len() >= 18 => (0, 12, 14),
                         (Layer::Ethernet, "DSAP") => (0, 14, 15),
                         (Layer::Ethernet, "SSAP") => (0, 15, 16),

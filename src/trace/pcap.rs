@@ -122,11 +122,13 @@ fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
     let Some(n) = node else { return false };
     match &world.node(n).kind {
         NodeKind::Host(h) if h.is_router() => {
-            let ipv4 = frame.len() >= 34 && frame[12..14] == [0x08, 0x00];
-            !ipv4
-                || h.is_local_addr(std::net::Ipv4Addr::new(
-                    frame[26], frame[27], frame[28], frame[29],
-                ))
+            // Through `ethernet::parse`, so a datagram in a VLAN-tagged frame counts too.
+            match crate::ethernet::parse(frame) {
+                Ok((eth, p)) if eth.ethertype == crate::ethernet::ethertype::IPV4 && p.len() >= 20 => {
+                    h.is_local_addr(std::net::Ipv4Addr::new(p[12], p[13], p[14], p[15]))
+                }
+                _ => true,
+            }
         }
         NodeKind::Host(_) => true,
         NodeKind::Switch(sw) => {
