@@ -484,7 +484,10 @@ fn spanning_tree_bpdus_decode_as_stp_without_warnings() {
     );
     assert!(ours.len() > 100, "BPDUs sent: {}", ours.len());
     assert!(ours.iter().any(|l| l.starts_with("0x80")), "a TCN was sent");
-    assert!(ours.iter().any(|l| l.starts_with("0x00|0x81")), "a TC ack was sent");
+    assert!(
+        ours.iter().any(|l| l.starts_with("0x00|0x81")),
+        "a TC ack was sent"
+    );
     assert_eq!(theirs, ours, "tshark's reading of every BPDU");
     let warnings = tshark(
         &path,

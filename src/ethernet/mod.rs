@@ -222,7 +222,11 @@ impl fmt::Display for EthernetRepr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.ethertype <= MAX_LENGTH_FIELD {
             // IEEE 802.3: the field is the length of the LLC data, not a type.
-            return write!(f, "{} > {}, 802.3, length {}", self.src, self.dst, self.ethertype);
+            return write!(
+                f,
+                "{} > {}, 802.3, length {}",
+                self.src, self.dst, self.ethertype
+            );
         }
         write!(f, "{} > {}, ethertype ", self.src, self.dst)?;
         match ethertype_name(self.ethertype) {

@@ -424,7 +424,10 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         for (k, f) in host_ifaces(n).iter().enumerate() {
             if let Some((parent, _)) = f.vlan {
                 let parent = &host_ifaces(n)[usize::from(parent)].name;
-                used[i].insert(k as u16, format!("{parent} (a VLAN sub-interface uses its parent's cable)"));
+                used[i].insert(
+                    k as u16,
+                    format!("{parent} (a VLAN sub-interface uses its parent's cable)"),
+                );
             }
         }
     }
@@ -696,7 +699,10 @@ fn stp_config(
             let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
                 src.error(
                     m.span(),
-                    format!("`{}` is not a MAC address such as 02:00:00:00:00:01", m.get_ref()),
+                    format!(
+                        "`{}` is not a MAC address such as 02:00:00:00:00:01",
+                        m.get_ref()
+                    ),
                 )
             })?;
             if !mac.is_unicast() {
@@ -717,7 +723,13 @@ fn stp_config(
     for (v, slot, what, lo, hi) in [
         (&s.hello_time, &mut cfg.hello_time, "hello_time", 1, 10),
         (&s.max_age, &mut cfg.max_age, "max_age", 6, 40),
-        (&s.forward_delay, &mut cfg.forward_delay, "forward_delay", 4, 30),
+        (
+            &s.forward_delay,
+            &mut cfg.forward_delay,
+            "forward_delay",
+            4,
+            30,
+        ),
     ] {
         if let Some(v) = v {
             let d = duration(src, v)?;
@@ -779,7 +791,9 @@ fn vlan_config(
             let Some(list) = v.as_array() else {
                 return Err(src.error(
                     t.span(),
-                    format!("trunk port {k}: write the VLANs it carries as a list, such as [10, 20]"),
+                    format!(
+                        "trunk port {k}: write the VLANs it carries as a list, such as [10, 20]"
+                    ),
                 ));
             };
             let vids = list
@@ -970,7 +984,8 @@ fn sub_interface(
         None => Err(src.error(
             input.name.map_or(v.span(), |n| n.span()),
             format!(
-                "a VLAN sub-interface is named after its parent, listed before it: `eth0.{vid}`                  for VLAN {vid} on eth0 (found `{name}`)"
+                "a VLAN sub-interface is named after its parent, listed before it: `eth0.{vid}` \
+                 for VLAN {vid} on eth0 (found `{name}`)"
             ),
         )),
     }

@@ -513,9 +513,10 @@ impl Switch {
                 Some(p) if p == in_port => Forwarding::Filter,
                 Some(p) if !self.forwards_to(p) => Forwarding::Discard {
                     port: p,
-                    state: self.stp.as_ref().map_or(stp::PortState::Forwarding, |s| {
-                        s.port_state(p)
-                    }),
+                    state: self
+                        .stp
+                        .as_ref()
+                        .map_or(stp::PortState::Forwarding, |s| s.port_state(p)),
                 },
                 Some(p) => Forwarding::Unicast(p),
                 None => Forwarding::Flood {
@@ -605,11 +606,19 @@ mod tests {
         let tagged10 = ethernet::tag(&untagged, 10);
         let tagged30 = ethernet::tag(&untagged, 30);
         assert_eq!(sw.ingress_vlan(0, &untagged), Ok(10));
-        assert_eq!(sw.ingress_vlan(0, &tagged10), Err(Some(10)), "tag on access port");
+        assert_eq!(
+            sw.ingress_vlan(0, &tagged10),
+            Err(Some(10)),
+            "tag on access port"
+        );
         assert_eq!(sw.ingress_vlan(2, &tagged10), Ok(10));
         assert_eq!(sw.ingress_vlan(2, &untagged), Err(None), "no native VLAN");
         assert_eq!(sw.ingress_vlan(2, &tagged30), Err(Some(30)));
-        assert_eq!(sw.ingress_vlan(3, &untagged), Ok(DEFAULT_VLAN), "unlisted port: VLAN 1");
+        assert_eq!(
+            sw.ingress_vlan(3, &untagged),
+            Ok(DEFAULT_VLAN),
+            "unlisted port: VLAN 1"
+        );
         let (fwd, _) = sw.on_frame(t(0), 2, &tagged30);
         assert_eq!(fwd, Forwarding::WrongVlan { vlan: Some(30) });
         assert_eq!(sw.counters.vlan_refused, 1);

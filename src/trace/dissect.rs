@@ -52,7 +52,11 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         && u16::from_be_bytes([frame[12], frame[13]]) <= ethernet::MAX_LENGTH_FIELD;
     let mut eth = Section::new(
         Layer::Ethernet,
-        if is_8023 { "IEEE 802.3 Ethernet" } else { "Ethernet II" },
+        if is_8023 {
+            "IEEE 802.3 Ethernet"
+        } else {
+            "Ethernet II"
+        },
     );
     if frame.len() < ethernet::HEADER_LEN + ethernet::FCS_LEN {
         eth.summary = format!("runt frame of {} bytes", frame.len());
@@ -84,7 +88,10 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         t.field("VLAN ID", vid.to_string());
         let inner_name = ethernet::ethertype_name(inner).unwrap_or("unknown");
         t.field("Inner type", format!("{inner:#06x} ({inner_name})"));
-        t.summary = format!("VLAN {vid}, priority {}, type {inner:#06x} ({inner_name})", tci >> 13);
+        t.summary = format!(
+            "VLAN {vid}, priority {}, type {inner:#06x} ({inner_name})",
+            tci >> 13
+        );
         tag_section = Some(t);
         etype = inner;
     }
@@ -99,7 +106,10 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     );
     eth.field("Source", src.to_string());
     if vlan.is_some() {
-        eth.field("Type", format!("{:#06x} (802.1Q)", ethernet::ethertype::VLAN));
+        eth.field(
+            "Type",
+            format!("{:#06x} (802.1Q)", ethernet::ethertype::VLAN),
+        );
     } else if is_8023 {
         eth.field("Length", format!("{etype} (bytes of LLC data)"));
     } else {
@@ -116,7 +126,12 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         }
         Err(e) => e.to_string(),
     };
-    let hdr = ethernet::HEADER_LEN + if vlan.is_some() { ethernet::VLAN_TAG_LEN } else { 0 };
+    let hdr = ethernet::HEADER_LEN
+        + if vlan.is_some() {
+            ethernet::VLAN_TAG_LEN
+        } else {
+            0
+        };
     let payload = &body[hdr..];
     // How much of the payload the protocol above uses; the rest is padding to 64 bytes.
     let used = match etype {
@@ -193,7 +208,10 @@ fn llc(data: &[u8], out: &mut Vec<Section>) {
             format!("{:#04x}", data[2])
         },
     );
-    s.summary = format!("DSAP {:#04x}, SSAP {:#04x}, control {:#04x}", data[0], data[1], data[2]);
+    s.summary = format!(
+        "DSAP {:#04x}, SSAP {:#04x}, control {:#04x}",
+        data[0], data[1], data[2]
+    );
     out.push(s);
     if !stp {
         return;

@@ -124,7 +124,9 @@ fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
         NodeKind::Host(h) if h.is_router() => {
             // Through `ethernet::parse`, so a datagram in a VLAN-tagged frame counts too.
             match crate::ethernet::parse(frame) {
-                Ok((eth, p)) if eth.ethertype == crate::ethernet::ethertype::IPV4 && p.len() >= 20 => {
+                Ok((eth, p))
+                    if eth.ethertype == crate::ethernet::ethertype::IPV4 && p.len() >= 20 =>
+                {
                     h.is_local_addr(std::net::Ipv4Addr::new(p[12], p[13], p[14], p[15]))
                 }
                 _ => true,

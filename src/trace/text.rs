@@ -212,22 +212,16 @@ impl<'a> TextView<'a> {
                     Forwarding::WrongVlan { vlan: None } => {
                         write!(s, "refuse: untagged frame on a trunk port")
                     }
-                    Forwarding::Discard { port, state } => write!(
-                        s,
-                        "discard ({} is {state})",
-                        self.port_name(node, *port)
-                    ),
+                    Forwarding::Discard { port, state } => {
+                        write!(s, "discard ({} is {state})", self.port_name(node, *port))
+                    }
                 };
             }
             StpPort { port, role, state } => {
                 let _ = if *role == crate::switch::stp::PortRole::Disabled {
                     write!(s, "stp: {} is disabled", self.port_name(node, *port))
                 } else {
-                    write!(
-                        s,
-                        "stp: {} is {role}, {state}",
-                        self.port_name(node, *port)
-                    )
+                    write!(s, "stp: {} is {role}, {state}", self.port_name(node, *port))
                 };
             }
             StpTopologyChange { on } => {
