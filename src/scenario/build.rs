@@ -367,8 +367,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
     }
     // Spanning tree: each switch's explicit `stp`, else decided once the links are known.
     let mut stp_wanted: Vec<(usize, Option<bool>)> = Vec::new();
-    let mut switch_index = 0u32;
-    for s in &file.switch {
+    for (switch_index, s) in file.switch.iter().enumerate() {
         let s = s.get_ref();
         check_name(src, &s.name, &mut names)?;
         let mut table = MacTableConfig::default();
@@ -385,9 +384,8 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             )),
             None => None,
         };
-        let stp = stp_config(src, s, switch_index)?;
+        let stp = stp_config(src, s, switch_index as u32)?;
         let vlans = vlan_config(src, s)?;
-        switch_index += 1;
         stp_wanted.push((nodes.len(), s.stp.as_ref().map(|b| *b.get_ref())));
         nodes.push(NodeSpec {
             name: s.name.get_ref().clone(),

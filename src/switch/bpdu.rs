@@ -197,7 +197,7 @@ pub fn frame(src: MacAddr, bpdu: &Bpdu) -> Frame {
 
 fn secs(d: Duration) -> String {
     let ms = d.as_nanos() / 1_000_000;
-    if ms % 1000 == 0 {
+    if ms.is_multiple_of(1000) {
         format!("{}s", ms / 1000)
     } else {
         format!("{}.{:03}s", ms / 1000, ms % 1000)

@@ -317,7 +317,7 @@ pub struct Switch {
     pub table: MacTable,
     pub counters: SwitchCounters,
     /// The spanning tree protocol, when the switch runs it.
-    pub stp: Option<stp::Stp>,
+    pub stp: Option<Box<stp::Stp>>,
     /// What the spanning tree asked for since the world last took it.
     stp_out: Vec<stp::StpOutput>,
     /// Each port's VLAN setting, when the switch has VLANs (IEEE 802.1Q).
@@ -379,7 +379,7 @@ impl Switch {
 
     /// Turns spanning tree on (at the start of a run).
     pub fn with_stp(mut self, stp: stp::Stp) -> Self {
-        self.stp = Some(stp);
+        self.stp = Some(Box::new(stp));
         self.collect_stp();
         self
     }
