@@ -14,6 +14,8 @@ pub enum Table {
     Counters,
     /// TCP connections and listeners, UDP sockets: `netstat -tuan`.
     Sockets,
+    /// A switch's spanning tree: bridge and root ids, each port's role and state.
+    Stp,
 }
 
 impl FromStr for Table {
@@ -25,8 +27,9 @@ impl FromStr for Table {
             "mac" => Ok(Table::Mac),
             "counters" => Ok(Table::Counters),
             "sockets" => Ok(Table::Sockets),
+            "stp" => Ok(Table::Stp),
             _ => Err(format!(
-                "unknown table `{s}`: expected arp, routes, mac, sockets or counters"
+                "unknown table `{s}`: expected arp, routes, mac, stp, sockets or counters"
             )),
         }
     }
@@ -48,6 +51,20 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
             let names: Vec<&str> = h.interfaces.iter().map(|i| i.name.as_str()).collect();
             let _ = writeln!(out, "{}:", n.name);
             let _ = write!(out, "{}", h.routes.display_with_names(&names));
+        }
+        (Table::Mac, NodeKind::Switch(sw)) if sw.vlans.is_some() => {
+            // Each VLAN learns on its own: the same address may be there once per VLAN.
+            let _ = writeln!(out, "{}:", n.name);
+            let _ = writeln!(out, "{:<5} {:<6} {:<18} Age", "VLAN", "Port", "MAC address");
+            for (vlan, mac, port, age) in sw.table.entries_by_vlan(now) {
+                let _ = writeln!(
+                    out,
+                    "{vlan:<5} {:<6} {:<18} {}",
+                    port + 1,
+                    mac.to_string(),
+                    age
+                );
+            }
         }
         (Table::Mac, NodeKind::Switch(sw)) => {
             let _ = writeln!(out, "{}:", n.name);
@@ -82,8 +99,24 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
                 let _ = writeln!(out, "  {name:<20} {v}");
             }
         }
+        (Table::Stp, NodeKind::Switch(sw)) => match &sw.stp {
+            None => {
+                let _ = writeln!(
+                    out,
+                    "{}: spanning tree is off (its cables form no loop of switches, or `stp = false`)",
+                    n.name
+                );
+            }
+            Some(stp) => stp_table(&mut out, &n.name, stp),
+        },
         (Table::Mac, _) => {
             return Err(format!("`{}` is not a switch: it has no MAC table", n.name))
+        }
+        (Table::Stp, _) => {
+            return Err(format!(
+                "`{}` is not a switch: it runs no spanning tree",
+                n.name
+            ))
         }
         (_, _) => {
             return Err(format!(
@@ -94,6 +127,52 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         }
     }
     Ok(out)
+}
+
+/// A switch's spanning tree as `show spanning-tree` prints it on a switch: who is root and
+/// at what cost, then per port its role, state, cost, and who is designated on its cable.
+fn stp_table(out: &mut String, name: &str, stp: &crate::switch::stp::Stp) {
+    use crate::switch::stp::PortRole;
+    let _ = writeln!(out, "{name}: bridge {}", stp.bridge_id());
+    if stp.is_root() {
+        let _ = writeln!(out, "  root {} (this bridge is the root)", stp.root_id());
+    } else {
+        let _ = writeln!(
+            out,
+            "  root {}, cost {}, root port {}",
+            stp.root_id(),
+            stp.root_path_cost(),
+            stp.root_port().map_or(0, |p| p + 1)
+        );
+    }
+    let (max_age, hello, fd) = stp.timers();
+    let _ = writeln!(
+        out,
+        "  hello {hello}, max age {max_age}, forward delay {fd}; topology change {}",
+        if stp.topology_change() { "on" } else { "off" }
+    );
+    let _ = writeln!(
+        out,
+        "{:<5} {:<11} {:<11} {:>5}  {:<24} Port",
+        "Port", "Role", "State", "Cost", "Designated bridge"
+    );
+    for p in 0..stp.port_count() as u16 {
+        let v = stp.port_view(p);
+        if v.role == PortRole::Disabled {
+            let _ = writeln!(out, "{:<5} {:<11} {:<11}", p + 1, "disabled", "disabled");
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{:<5} {:<11} {:<11} {:>5}  {:<24} {:#06x}",
+            p + 1,
+            v.role,
+            v.state,
+            v.path_cost,
+            v.designated_bridge,
+            v.designated_port
+        );
+    }
 }
 
 /// One row of [`crate::host::Sockets::netstat`]: protocol, local address, foreign address,

@@ -307,7 +307,7 @@ impl Stepper {
         for n in &self.world.nodes {
             v.push(format!("do {}", n.name));
             v.push(format!("break node {}", n.name));
-            for t in ["arp", "routes", "mac", "sockets", "counters"] {
+            for t in ["arp", "routes", "mac", "stp", "sockets", "counters"] {
                 v.push(format!("show {t} {}", n.name));
             }
         }
@@ -934,7 +934,7 @@ impl Stepper {
 
     fn cmd_show(&self, args: &[&str]) -> String {
         let [table, node] = args else {
-            return "usage: show arp|routes|mac|sockets|counters NODE".into();
+            return "usage: show arp|routes|mac|stp|sockets|counters NODE".into();
         };
         let table: Table = match table.parse() {
             Ok(t) => t,

@@ -25,10 +25,13 @@ max_events = 5000
 name = "alice"
 [[switch]]
 name = "sw1"
+stp = false
 [[switch]]
 name = "sw2"
+stp = false
 [[switch]]
 name = "sw3"
+stp = false
 [[link]]
 between = ["alice", "sw1"]
 [[link]]
@@ -77,6 +80,25 @@ fn a_broadcast_storm_stops_at_max_events_and_says_so() {
         .expect("an unexpected runaway fails");
     assert_eq!(failure.text, "the run ends normally");
     assert_eq!(failure.detail, shown);
+}
+
+/// The same ring with the switches left to their default: their cables form a loop, so they
+/// run spanning tree, and the broadcast (sent once the ports forward) is delivered, not stormed.
+#[test]
+fn the_same_ring_with_its_default_spanning_tree_does_not_storm() {
+    let text = STORM
+        .replace("stp = false\n", "")
+        .replace("1ms alice", "31s alice");
+    assert!(!text.contains("stp"));
+    let scn = Scenario::parse("ring.toml", &text).unwrap();
+    let outcome = scenario::run(&scn, &RunOptions::default());
+    assert!(outcome.run_error.is_none(), "{:?}", outcome.run_error);
+    let w = &outcome.world;
+    let flooded: u64 = ["sw1", "sw2", "sw3"]
+        .iter()
+        .map(|n| w.node_counter(w.node_id(n).unwrap(), "flooded").unwrap())
+        .sum();
+    assert_eq!(flooded, 3, "each switch floods the one broadcast once");
 }
 
 #[test]

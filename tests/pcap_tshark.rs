@@ -97,16 +97,23 @@ enum Where {
 
 /// Whether the node sending `frame` made it, as the trace and the scenario tell: a host made
 /// what it sends, a router all but the IPv4 datagrams whose source is not its own (forwarded),
-/// a switch or hub nothing (it passes frames on).
+/// a switch or hub nothing (it passes frames on) but the BPDUs of a switch running spanning
+/// tree (to the bridge group address, which no switch relays).
 fn made_by_sender(o: &Outcome, node: Option<NodeId>, frame: &[u8]) -> bool {
     match node.map(|n| &o.world.node(n).kind) {
         Some(NodeKind::Host(h)) if h.is_router() => {
-            frame[12..14] != [8, 0]
+            // A VLAN tag moves the IPv4 header 4 bytes on.
+            let ip = if frame[12..14] == [0x81, 0] { 18 } else { 14 };
+            frame[ip - 2..ip] != [8, 0]
                 || h.is_local_addr(std::net::Ipv4Addr::new(
-                    frame[26], frame[27], frame[28], frame[29],
+                    frame[ip + 12],
+                    frame[ip + 13],
+                    frame[ip + 14],
+                    frame[ip + 15],
                 ))
         }
         Some(NodeKind::Host(_)) => true,
+        Some(NodeKind::Switch(sw)) => sw.stp.is_some() && frame[..6] == [1, 0x80, 0xc2, 0, 0, 0],
         _ => false,
     }
 }
@@ -424,6 +431,107 @@ fn every_shipped_scenario_but_the_storm_gives_a_clean_capture() {
         let o = run(&format!("scenarios/{f}.toml"));
         check(&o, &format!("{f}.pcapng"), true, None);
     }
+}
+
+/// The spanning tree lesson on every link: every BPDU netlab sent is one tshark decodes as STP
+/// (IEEE 802.3 length, LLC 42 42 03), with no warning, and tshark reads the same type, flags,
+/// root, cost, bridge, port and message age as netlab's own parser.
+#[test]
+fn spanning_tree_bpdus_decode_as_stp_without_warnings() {
+    if !support::tshark_available("the spanning tree BPDUs netlab writes were") {
+        return;
+    }
+    let o = run("scenarios/switch-loop-stp.toml");
+    check_at(&o, "stp-all.pcapng", true, Where::AllLinks);
+    let path = scratch("stp-all.pcapng");
+    let opts = PcapOptions {
+        fcs: true,
+        points: pcap::every_link(&o.world),
+        comment: None,
+    };
+    let cap = pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).unwrap();
+    let ours: Vec<String> = cap
+        .packets
+        .iter()
+        .filter_map(|p| netlab::switch::bpdu::of_frame(&p.frame))
+        .map(|b| match b.expect("netlab parses its own BPDUs") {
+            netlab::switch::bpdu::Bpdu::Tcn => "0x80|||||||".to_string(),
+            netlab::switch::bpdu::Bpdu::Config(c) => format!(
+                "0x00|{:#04x}|{}|{}|{}|{}|{:#06x}|{}",
+                u8::from(c.topology_change) | (u8::from(c.topology_change_ack) << 7),
+                c.root.mac(),
+                c.root.priority(),
+                c.root_path_cost,
+                c.bridge.mac(),
+                c.port,
+                c.message_age.as_secs_f64()
+            ),
+        })
+        .collect();
+    let theirs = tshark(
+        &path,
+        Some("stp"),
+        &[
+            "stp.type",
+            "stp.flags",
+            "stp.root.hw",
+            "stp.root.prio",
+            "stp.root.cost",
+            "stp.bridge.hw",
+            "stp.port",
+            "stp.msg_age",
+        ],
+    );
+    assert!(ours.len() > 100, "BPDUs sent: {}", ours.len());
+    assert!(ours.iter().any(|l| l.starts_with("0x80")), "a TCN was sent");
+    assert!(
+        ours.iter().any(|l| l.starts_with("0x00|0x81")),
+        "a TC ack was sent"
+    );
+    assert_eq!(theirs, ours, "tshark's reading of every BPDU");
+    let warnings = tshark(
+        &path,
+        Some("_ws.expert.severity >= warning"),
+        &["frame.number"],
+    );
+    assert!(warnings.is_empty(), "expert warnings: {warnings:?}");
+}
+
+/// The router-on-a-stick lesson on every link: tshark decodes the 802.1Q tags on the trunk,
+/// with the VLAN ids netlab's trace says each frame carried, and finds every frame clean.
+#[test]
+fn vlan_tagged_frames_decode_with_their_vlan_ids() {
+    if !support::tshark_available("the 802.1Q frames netlab writes were") {
+        return;
+    }
+    let o = run("scenarios/vlans-router-on-a-stick.toml");
+    check_at(&o, "vlan-all.pcapng", true, Where::AllLinks);
+    let path = scratch("vlan-all.pcapng");
+    let opts = PcapOptions {
+        fcs: true,
+        points: pcap::every_link(&o.world),
+        comment: None,
+    };
+    let cap = pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).unwrap();
+    let ours: Vec<String> = cap
+        .packets
+        .iter()
+        .filter_map(|p| netlab::ethernet::vlan_of(&p.frame))
+        .map(|v| v.to_string())
+        .collect();
+    let theirs = tshark(&path, Some("vlan"), &["vlan.id"]);
+    assert!(ours.iter().any(|v| v == "10") && ours.iter().any(|v| v == "20"));
+    assert_eq!(theirs, ours, "tshark's VLAN id of every tagged frame");
+    // The ICMP inside the tags is decoded too: the pings that crossed the router, each twice
+    // on the trunk (up in VLAN 10, down in VLAN 20, and back).
+    let icmp = tshark(&path, Some("vlan && icmp"), &["vlan.id", "icmp.type"]);
+    assert_eq!(icmp.len(), 8, "{icmp:?}");
+    let warnings = tshark(
+        &path,
+        Some("_ws.expert.severity >= warning"),
+        &["frame.number"],
+    );
+    assert!(warnings.is_empty(), "expert warnings: {warnings:?}");
 }
 
 #[test]

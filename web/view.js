@@ -626,7 +626,7 @@
     if (key === lastNodeKey) return;
     lastNodeKey = key;
     let h = '<h3>' + esc(n.name) + ' <span class="muted">(' + n.kind + ')</span> at ' + fmtT(T) + ' s</h3>';
-    const title = { arp: 'ARP table (arp -n)', routes: 'Routing table (netstat -rn)', mac: 'MAC address table', sockets: 'Sockets (netstat -tuan)' };
+    const title = { arp: 'ARP table (arp -n)', routes: 'Routing table (netstat -rn)', mac: 'MAC address table', stp: 'Spanning tree (show spanning-tree)', sockets: 'Sockets (netstat -tuan)' };
     for (const [name, s] of snaps) {
       const snap = /** @type {[number, string]|null} */ (s);
       h += '<h3>' + (title[/** @type {keyof title} */ (name)] || name) + '</h3><pre class="table">' + esc(snap ? snap[1] : '') + '</pre>';

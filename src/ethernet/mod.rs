@@ -24,12 +24,64 @@ pub const MIN_FRAME_LEN: usize = 64;
 /// Largest untagged frame, FCS included, for a 1500-byte MTU.
 pub const MAX_FRAME_LEN: usize = 1518;
 
+/// The largest value of the type field that is a length (IEEE 802.3 frames, such as spanning
+/// tree BPDUs with their LLC header); EtherTypes start at 0x0600.
+pub const MAX_LENGTH_FIELD: u16 = 1500;
+
 /// EtherTypes netlab speaks.
 pub mod ethertype {
     pub const IPV4: u16 = 0x0800;
     pub const ARP: u16 = 0x0806;
     /// IEEE 802 "local experimental" EtherType 1: what a raw test frame carries by default.
     pub const EXPERIMENTAL: u16 = 0x88B5;
+    /// IEEE 802.1Q tag protocol identifier: a VLAN tag follows, then the real EtherType.
+    pub const VLAN: u16 = 0x8100;
+}
+
+/// Bytes of an IEEE 802.1Q tag (TPID 0x8100 and the tag control information).
+pub const VLAN_TAG_LEN: usize = 4;
+
+/// The VLAN id of an 802.1Q-tagged frame (the low 12 bits of its tag), `None` if untagged.
+/// Every frame decoder reads tagged frames through [`parse`], which skips the tag; this is the
+/// one place that reads the tag itself.
+pub fn vlan_of(frame: &[u8]) -> Option<u16> {
+    if frame.len() < HEADER_LEN + VLAN_TAG_LEN + FCS_LEN || frame[12..14] != [0x81, 0x00] {
+        return None;
+    }
+    Some(u16::from_be_bytes([frame[14], frame[15]]) & 0x0fff)
+}
+
+/// The frame with an 802.1Q tag for `vid` (priority 0) after the source address, FCS redone.
+pub fn tag(frame: &[u8], vid: u16) -> Frame {
+    let body = &frame[..frame.len().saturating_sub(FCS_LEN)];
+    let mut v = Vec::with_capacity(frame.len() + VLAN_TAG_LEN);
+    v.extend_from_slice(&body[..12.min(body.len())]);
+    v.extend(ethertype::VLAN.to_be_bytes());
+    v.extend((vid & 0x0fff).to_be_bytes());
+    v.extend_from_slice(body.get(12..).unwrap_or(&[]));
+    close(v)
+}
+
+/// The frame without its 802.1Q tag, padded back to 64 bytes if need be, FCS redone.
+pub fn untag(frame: &[u8]) -> Frame {
+    if vlan_of(frame).is_none() {
+        return frame.into();
+    }
+    let body = &frame[..frame.len() - FCS_LEN];
+    let mut v = Vec::with_capacity(frame.len());
+    v.extend_from_slice(&body[..12]);
+    v.extend_from_slice(&body[12 + VLAN_TAG_LEN..]);
+    close(v)
+}
+
+/// Pads a frame body to the minimum and appends its FCS.
+fn close(mut body: Vec<u8>) -> Frame {
+    if body.len() < MIN_FRAME_LEN - FCS_LEN {
+        body.resize(MIN_FRAME_LEN - FCS_LEN, 0);
+    }
+    let fcs = crc32fast::hash(&body);
+    body.extend(fcs.to_le_bytes());
+    body.into()
 }
 
 /// The "vendor" half of netlab's default MAC addresses. The first byte has the
@@ -120,18 +172,24 @@ pub fn check_fcs(frame: &[u8]) -> Result<(), FrameError> {
 }
 
 /// Reads the header of a frame and returns it with the payload (padding included, FCS
-/// excluded; the layer above knows its own length). Does not check the FCS.
+/// excluded; the layer above knows its own length). Does not check the FCS. An 802.1Q tag is
+/// skipped: the EtherType and payload are the tagged frame's inner ones ([`vlan_of`] reads
+/// the tag).
 pub fn parse(frame: &[u8]) -> Result<(EthernetRepr, &[u8]), FrameError> {
     if frame.len() < HEADER_LEN + FCS_LEN {
         return Err(FrameError::Runt { len: frame.len() });
     }
     let body = &frame[..frame.len() - FCS_LEN];
     let pkt = EthernetPacket::new(body).ok_or(FrameError::Runt { len: frame.len() })?;
-    let repr = EthernetRepr {
+    let mut repr = EthernetRepr {
         dst: pkt.get_destination(),
         src: pkt.get_source(),
         ethertype: pkt.get_ethertype().0,
     };
+    if vlan_of(frame).is_some() {
+        repr.ethertype = u16::from_be_bytes([body[16], body[17]]);
+        return Ok((repr, &body[HEADER_LEN + VLAN_TAG_LEN..]));
+    }
     Ok((repr, &body[HEADER_LEN..]))
 }
 
@@ -154,6 +212,7 @@ pub fn ethertype_name(t: u16) -> Option<&'static str> {
         ethertype::ARP => Some("ARP"),
         0x86DD => Some("IPv6"),
         ethertype::EXPERIMENTAL => Some("experimental"),
+        ethertype::VLAN => Some("802.1Q"),
         _ => None,
     }
 }
@@ -161,6 +220,14 @@ pub fn ethertype_name(t: u16) -> Option<&'static str> {
 impl fmt::Display for EthernetRepr {
     /// tcpdump `-e` style: `02:4e:4c:00:00:01 > ff:ff:ff:ff:ff:ff, ethertype ARP (0x0806)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ethertype <= MAX_LENGTH_FIELD {
+            // IEEE 802.3: the field is the length of the LLC data, not a type.
+            return write!(
+                f,
+                "{} > {}, 802.3, length {}",
+                self.src, self.dst, self.ethertype
+            );
+        }
         write!(f, "{} > {}, ethertype ", self.src, self.dst)?;
         match ethertype_name(self.ethertype) {
             Some(n) => write!(f, "{n} ({:#06x})", self.ethertype),
@@ -250,6 +317,28 @@ mod tests {
         );
         assert_eq!(dst_of(&f), Some(MacAddr::broadcast()));
         assert_eq!(src_of(&f), Some(default_mac(1)));
+    }
+
+    #[test]
+    fn vlan_tags_go_in_after_the_source_and_come_out_again() {
+        let f = frame_with_payload(&repr(), b"abc");
+        assert_eq!(vlan_of(&f), None);
+        let t = tag(&f, 10);
+        assert_eq!(t.len(), 68);
+        assert_eq!(&t[12..16], &[0x81, 0x00, 0x00, 0x0a]);
+        assert_eq!(&t[16..18], &[0x88, 0xb5]);
+        check_fcs(&t).unwrap();
+        assert_eq!(vlan_of(&t), Some(10));
+        let (r, payload) = parse(&t).unwrap();
+        assert_eq!(r, repr(), "parse reads the inner EtherType");
+        assert_eq!(&payload[..3], b"abc");
+        let u = untag(&t);
+        assert_eq!(&u[..], &f[..]);
+        // A minimum-size tagged frame is padded back to 64 bytes untagged.
+        let mut small = t[..60].to_vec();
+        small.extend(crc32fast::hash(&small).to_le_bytes());
+        assert_eq!(untag(&small).len(), 64);
+        check_fcs(&untag(&small)).unwrap();
     }
 
     #[test]

@@ -41,6 +41,9 @@ pub struct Interface {
     pub addr: Option<Ipv4Cidr>,
     /// Largest IP datagram the interface sends.
     pub mtu: usize,
+    /// An IEEE 802.1Q sub-interface (Linux's `eth0.10`): (parent interface, VLAN id). Its
+    /// frames go out of the parent's port tagged; tagged frames of its VLAN come in here.
+    pub vlan: Option<(u16, u16)>,
 }
 
 impl Interface {
@@ -53,6 +56,7 @@ impl Interface {
             up: true,
             addr: None,
             mtu: 1500,
+            vlan: None,
         }
     }
 }
@@ -277,6 +281,10 @@ impl Host {
 
     /// Sends a frame out of interface `port`, counting it.
     pub fn transmit(&mut self, io: &mut NodeIo, port: u16, frame: Frame) {
+        let (port, frame) = match self.interfaces.get(port as usize).and_then(|i| i.vlan) {
+            Some((parent, vid)) => (parent, ethernet::tag(&frame, vid)),
+            None => (port, frame),
+        };
         if io.send(port, frame) {
             self.counters.tx_frames += 1;
         } else {
@@ -331,6 +339,25 @@ impl Host {
             drop(io, NicDrop::Damaged(e));
             return;
         }
+        // A tagged frame belongs to the sub-interface of its VLAN on this port (Linux's 8021q);
+        // without one it is dropped, as by a NIC with no VLAN configured.
+        let (port, frame) = match ethernet::vlan_of(&frame) {
+            None => (port, frame),
+            Some(vid) => match self
+                .interfaces
+                .iter()
+                .position(|i| i.vlan == Some((port, vid)))
+            {
+                Some(sub) => (sub as u16, ethernet::untag(&frame)),
+                None => {
+                    self.counters.unknown_ethertype += 1;
+                    drop(io, NicDrop::UnknownEtherType(ethernet::ethertype::VLAN));
+                    return;
+                }
+            },
+        };
+        let iface = &self.interfaces[port as usize];
+        let drop = |io: &mut NodeIo, reason| io.trace(TraceEvent::NicDrop { port, id, reason });
         let Ok((eth, payload)) = ethernet::parse(&frame) else {
             return;
         };

@@ -114,11 +114,16 @@ fn wire_fields(frame: &[u8]) -> Vec<WireField> {
             )
         });
         let mut f = WireField::new("", cut(start, end), data);
-        if sec.layer == Layer::Ethernet {
+        let tag_or_llc = matches!(
+            sec.title.as_str(),
+            "802.1Q Virtual LAN" | "Logical-Link Control" | "Spanning Tree Protocol"
+        );
+        if sec.layer == Layer::Ethernet && !tag_or_llc {
             f.name = match names[0] {
                 "Destination" => "destination MAC",
                 "Source" => "source MAC",
                 "Type" => "EtherType",
+                "Length" => "length (IEEE 802.3)",
                 "FCS" => "FCS (CRC-32)",
                 "Padding" => "padding",
                 _ => "payload",
@@ -126,6 +131,9 @@ fn wire_fields(frame: &[u8]) -> Vec<WireField> {
             .to_string();
         } else {
             let layer = match sec.layer {
+                Layer::Ethernet if sec.title.starts_with("802.1Q") => "802.1Q tag",
+                Layer::Ethernet if sec.title.starts_with("Logical") => "LLC",
+                Layer::Ethernet => "BPDU",
                 Layer::Arp => "ARP",
                 Layer::Ip => "IPv4",
                 Layer::Icmp => "ICMP",

@@ -318,6 +318,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                 ip: h.ip.as_ref(),
                 mask: h.mask.as_ref(),
                 mac: h.mac.as_ref(),
+                vlan: None,
             }],
         };
         let ttl = match &h.ttl {
@@ -364,7 +365,9 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         port_limit.push(Some((host_ifaces(&spec).len() as u16, r.name.span())));
         nodes.push(spec);
     }
-    for s in &file.switch {
+    // Spanning tree: each switch's explicit `stp`, else decided once the links are known.
+    let mut stp_wanted: Vec<(usize, Option<bool>)> = Vec::new();
+    for (switch_index, s) in file.switch.iter().enumerate() {
         let s = s.get_ref();
         check_name(src, &s.name, &mut names)?;
         let mut table = MacTableConfig::default();
@@ -381,9 +384,17 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             )),
             None => None,
         };
+        let stp = stp_config(src, s, switch_index as u32)?;
+        let vlans = vlan_config(src, s)?;
+        stp_wanted.push((nodes.len(), s.stp.as_ref().map(|b| *b.get_ref())));
         nodes.push(NodeSpec {
             name: s.name.get_ref().clone(),
-            kind: NodeSpecKind::Switch { ports: 0, table },
+            kind: NodeSpecKind::Switch {
+                ports: 0,
+                table,
+                stp: Some(stp),
+                vlans,
+            },
         });
         port_limit.push(limit);
     }
@@ -406,6 +417,18 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
 
     // Links: explicit ports first, then "next free port" ends, in file order.
     let mut used: Vec<BTreeMap<u16, String>> = vec![BTreeMap::new(); nodes.len()];
+    // A VLAN sub-interface rides on its parent's cable: its own port never takes one.
+    for (i, n) in nodes.iter().enumerate() {
+        for (k, f) in host_ifaces(n).iter().enumerate() {
+            if let Some((parent, _)) = f.vlan {
+                let parent = &host_ifaces(n)[usize::from(parent)].name;
+                used[i].insert(
+                    k as u16,
+                    format!("{parent} (a VLAN sub-interface uses its parent's cable)"),
+                );
+            }
+        }
+    }
     let mut links = Vec::new();
     let mut link_names = BTreeMap::new();
     struct PendingEnd {
@@ -617,6 +640,14 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             }
         }
     }
+    let looped = switches_in_loops(&nodes, &links);
+    for (i, explicit) in stp_wanted {
+        if !explicit.unwrap_or(looped[i]) {
+            if let NodeSpecKind::Switch { stp, .. } = &mut nodes[i].kind {
+                *stp = None;
+            }
+        }
+    }
     // Port counts of switches and hubs: as declared, or as many as used.
     for (i, n) in nodes.iter_mut().enumerate() {
         let count = match &port_limit[i] {
@@ -652,6 +683,160 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         actions,
         checks,
     })
+}
+
+/// A switch's spanning tree settings (used if it runs STP). Its bridge address is `mac`, or
+/// `02:4e:4c:b0:00:NN` for the NN-th switch of the file (`b0` for bridge: no host's default).
+fn stp_config(
+    src: &Src,
+    s: &model::SwitchTable,
+    index: u32,
+) -> Result<crate::switch::stp::StpConfig, ScenarioError> {
+    let mac = match &s.mac {
+        Some(m) => {
+            let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
+                src.error(
+                    m.span(),
+                    format!(
+                        "`{}` is not a MAC address such as 02:00:00:00:00:01",
+                        m.get_ref()
+                    ),
+                )
+            })?;
+            if !mac.is_unicast() {
+                return Err(src.error(
+                    m.span(),
+                    format!("{mac} is a group address; a bridge needs a unicast address"),
+                ));
+            }
+            mac
+        }
+        None => default_mac(0x00b0_0000 + index + 1),
+    };
+    let mut cfg = crate::switch::stp::StpConfig::new(mac);
+    if let Some(p) = &s.priority {
+        cfg.priority = positive(src, p, "priority", 0, 65535)? as u16;
+    }
+    // 802.1D-1998 table 8-3 ranges: hello 1–10 s, max age 6–40 s, forward delay 4–30 s.
+    for (v, slot, what, lo, hi) in [
+        (&s.hello_time, &mut cfg.hello_time, "hello_time", 1, 10),
+        (&s.max_age, &mut cfg.max_age, "max_age", 6, 40),
+        (
+            &s.forward_delay,
+            &mut cfg.forward_delay,
+            "forward_delay",
+            4,
+            30,
+        ),
+    ] {
+        if let Some(v) = v {
+            let d = duration(src, v)?;
+            if d < Duration::from_secs(lo) || d > Duration::from_secs(hi) {
+                return Err(src.error(
+                    v.span(),
+                    format!("{what} must be between {lo}s and {hi}s (IEEE 802.1D), found {d}"),
+                ));
+            }
+            *slot = d;
+        }
+    }
+    Ok(cfg)
+}
+
+/// A switch's `access = { PORT = VLAN }` and `trunk = { PORT = [VLAN, …] }` (ports 1-based).
+fn vlan_config(
+    src: &Src,
+    s: &model::SwitchTable,
+) -> Result<Option<Vec<(u16, crate::switch::PortVlan)>>, ScenarioError> {
+    use crate::switch::PortVlan;
+    if s.access.is_none() && s.trunk.is_none() {
+        return Ok(None);
+    }
+    let vid = |span: std::ops::Range<usize>, v: &toml::Value| -> Result<u16, ScenarioError> {
+        match v.as_integer() {
+            // 802.1Q: 0 means "no VLAN" (priority tag) and 4095 is reserved.
+            Some(n) if (1..=4094).contains(&n) => Ok(n as u16),
+            _ => Err(src.error(
+                span,
+                format!("`{v}` is not a VLAN id: VLANs are numbered 1 to 4094"),
+            )),
+        }
+    };
+    let port = |span: std::ops::Range<usize>, k: &str| -> Result<u16, ScenarioError> {
+        match k.parse::<u16>() {
+            Ok(n) if (1..=MAX_PORTS).contains(&n) => Ok(n - 1),
+            _ => Err(src.error(
+                span,
+                format!("`{k}` is not a port number (ports are numbered from 1)"),
+            )),
+        }
+    };
+    let mut out: Vec<(u16, PortVlan)> = Vec::new();
+    if let Some(t) = &s.access {
+        for (k, v) in t.get_ref() {
+            out.push((port(t.span(), k)?, PortVlan::Access(vid(t.span(), v)?)));
+        }
+    }
+    if let Some(t) = &s.trunk {
+        for (k, v) in t.get_ref() {
+            let p = port(t.span(), k)?;
+            if out.iter().any(|(q, _)| *q == p) {
+                return Err(src.error(
+                    t.span(),
+                    format!("port {k} is both an access port and a trunk"),
+                ));
+            }
+            let Some(list) = v.as_array() else {
+                return Err(src.error(
+                    t.span(),
+                    format!(
+                        "trunk port {k}: write the VLANs it carries as a list, such as [10, 20]"
+                    ),
+                ));
+            };
+            let vids = list
+                .iter()
+                .map(|x| vid(t.span(), x))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((p, PortVlan::Trunk(vids)));
+        }
+    }
+    out.sort_by_key(|(p, _)| *p);
+    Ok(Some(out))
+}
+
+/// Which nodes are switches on a loop of switch-to-switch cables (two parallel cables are a
+/// loop too): where a broadcast would circle forever without spanning tree.
+fn switches_in_loops(nodes: &[NodeSpec], links: &[LinkSpec]) -> Vec<bool> {
+    let is_switch = |i: usize| matches!(nodes[i].kind, NodeSpecKind::Switch { .. });
+    let mut parent: Vec<usize> = (0..nodes.len()).collect();
+    fn find(p: &mut [usize], mut x: usize) -> usize {
+        while p[x] != x {
+            p[x] = p[p[x]];
+            x = p[x];
+        }
+        x
+    }
+    let mut cyclic_root = Vec::new();
+    for l in links {
+        let (a, b) = (l.ends[0].0, l.ends[1].0);
+        if !is_switch(a) || !is_switch(b) {
+            continue;
+        }
+        let (ra, rb) = (find(&mut parent, a), find(&mut parent, b));
+        if ra == rb {
+            cyclic_root.push(ra);
+        } else {
+            parent[ra] = rb;
+        }
+    }
+    let cyclic: Vec<usize> = cyclic_root
+        .into_iter()
+        .map(|r| find(&mut parent, r))
+        .collect();
+    (0..nodes.len())
+        .map(|i| is_switch(i) && cyclic.contains(&find(&mut parent, i)))
+        .collect()
 }
 
 /// A host's `tcp = { … }` settings over Linux's defaults.
@@ -755,6 +940,7 @@ struct InterfaceInput<'a> {
     ip: Option<&'a Sp<String>>,
     mask: Option<&'a Sp<String>>,
     mac: Option<&'a Sp<String>>,
+    vlan: Option<&'a Sp<i64>>,
 }
 
 impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
@@ -764,7 +950,42 @@ impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
             ip: t.ip.as_ref(),
             mask: t.mask.as_ref(),
             mac: t.mac.as_ref(),
+            vlan: t.vlan.as_ref(),
         }
+    }
+}
+
+/// Checks a sub-interface: `vlan = N` on an interface named `PARENT.SOMETHING`, whose parent
+/// was listed before it and is not itself a sub-interface. Returns (parent index, VLAN).
+fn sub_interface(
+    src: &Src,
+    v: &Sp<i64>,
+    input: &InterfaceInput,
+    name: &str,
+    interfaces: &[InterfaceSpec],
+) -> Result<(u16, u16), ScenarioError> {
+    let vid = positive(src, v, "vlan", 1, 4094)? as u16;
+    if let Some(m) = input.mac {
+        return Err(src.error(
+            m.span(),
+            "a VLAN sub-interface uses its parent's MAC address: remove `mac`",
+        ));
+    }
+    let parent_name = name.split_once('.').map(|(p, _)| p);
+    let parent = parent_name.and_then(|p| {
+        interfaces
+            .iter()
+            .position(|i| i.name == p && i.vlan.is_none())
+    });
+    match parent {
+        Some(i) => Ok((i as u16, vid)),
+        None => Err(src.error(
+            input.name.map_or(v.span(), |n| n.span()),
+            format!(
+                "a VLAN sub-interface is named after its parent, listed before it: `eth0.{vid}` \
+                 for VLAN {vid} on eth0 (found `{name}`)"
+            ),
+        )),
     }
 }
 
@@ -924,7 +1145,6 @@ fn build_host(
     let node_name = name.get_ref().clone();
     let mut interfaces: Vec<InterfaceSpec> = Vec::new();
     for (k, input) in inputs.into_iter().enumerate() {
-        book.serial += 1;
         let iname = match input.name {
             Some(n) => {
                 if interfaces.iter().any(|i| &i.name == n.get_ref()) {
@@ -937,8 +1157,14 @@ fn build_host(
             }
             None => format!("eth{k}"),
         };
-        let mac = match input.mac {
-            Some(m) => {
+        let vlan = match input.vlan {
+            Some(v) => Some(sub_interface(src, v, &input, &iname, &interfaces)?),
+            None => None,
+        };
+        let mac = match (input.mac, vlan) {
+            // A VLAN sub-interface is its parent's NIC: the same address (as Linux's 8021q).
+            (_, Some((parent, _))) => interfaces[usize::from(parent)].mac,
+            (Some(m), None) => {
                 let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
                     src.error(
                         m.span(),
@@ -956,10 +1182,13 @@ fn build_host(
                 }
                 mac
             }
-            None => default_mac(book.serial),
+            (None, None) => default_mac(book.serial + 1),
         };
         let written = input.mac.map(|m| m.span());
-        if let Some((other, other_span)) = book.macs.get(&mac) {
+        if vlan.is_none() {
+            book.serial += 1;
+        }
+        if let Some((other, other_span)) = book.macs.get(&mac).filter(|_| vlan.is_none()) {
             let span = written
                 .clone()
                 .or(other_span.clone())
@@ -1029,6 +1258,7 @@ fn build_host(
             mac,
             promiscuous,
             addr,
+            vlan,
         });
     }
     // Routes are checked against a real table so the rules (gateway on-link, no duplicates)
@@ -1116,6 +1346,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 let ifs = interfaces
                     .iter()
                     .map(|i| Interface {
+                        vlan: i.vlan,
                         name: i.name.clone(),
                         mac: i.mac,
                         promiscuous: i.promiscuous,
@@ -1143,8 +1374,39 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 }
                 (NodeKind::Host(Box::new(host)), count)
             }
-            NodeSpecKind::Switch { ports, table } => {
-                (NodeKind::Switch(Switch::new(*ports, table.clone())), *ports)
+            NodeSpecKind::Switch {
+                ports,
+                table,
+                stp,
+                vlans,
+            } => {
+                let mut sw = Switch::new(*ports, table.clone());
+                if let Some(v) = vlans {
+                    let mut list = Vec::new();
+                    for (p, pv) in v {
+                        if usize::from(*p) >= list.len() {
+                            list.resize(usize::from(*p) + 1, crate::switch::PortVlan::Access(1));
+                        }
+                        list[usize::from(*p)] = pv.clone();
+                    }
+                    sw = sw.with_vlans(list);
+                }
+                if let Some(cfg) = stp {
+                    // A port takes part when a cable is plugged in; its cost is its link's
+                    // speed's (802.1D-1998 table 8-5).
+                    let mut costs = vec![None; *ports as usize];
+                    for l in &scn.links {
+                        for (n, p) in l.ends {
+                            if n == index {
+                                costs[p as usize] =
+                                    Some(crate::switch::stp::path_cost(l.config.bandwidth.bps()));
+                            }
+                        }
+                    }
+                    let stp = crate::switch::stp::Stp::new(Instant::ZERO, cfg.clone(), &costs);
+                    sw = sw.with_stp(stp);
+                }
+                (NodeKind::Switch(sw), *ports)
             }
             NodeSpecKind::Hub { ports } => (
                 NodeKind::Hub(Hub {
@@ -1175,6 +1437,12 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     i.mtu = l.config.mtu;
                 }
             }
+        }
+    }
+    // Switches running spanning tree send their first BPDUs at once.
+    for (i, n) in scn.nodes.iter().enumerate() {
+        if let NodeSpecKind::Switch { stp: Some(_), .. } = n.kind {
+            world.reschedule_wake(crate::sim::NodeId(i as u32));
         }
     }
     for (i, a) in scn.actions.iter().enumerate() {

@@ -970,7 +970,7 @@ impl Check {
                 let now = world.now();
                 let mut wrong = Vec::new();
                 for (mac, who, port) in entries {
-                    let found = sw.table.lookup(now, *mac);
+                    let found = sw.table.lookup_any(now, *mac);
                     let ok = match (present, port, found) {
                         (true, Some(p), Some(f)) => *p == f,
                         (true, None, Some(_)) => true,

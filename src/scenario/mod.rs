@@ -65,6 +65,8 @@ pub struct InterfaceSpec {
     pub mac: MacAddr,
     pub promiscuous: bool,
     pub addr: Option<crate::ip::Ipv4Cidr>,
+    /// An 802.1Q sub-interface: (parent interface index, VLAN id).
+    pub vlan: Option<(u16, u16)>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -82,6 +84,10 @@ pub enum NodeSpecKind {
     Switch {
         ports: u16,
         table: MacTableConfig,
+        /// Spanning tree settings, when the switch runs it.
+        stp: Option<crate::switch::stp::StpConfig>,
+        /// Ports' VLAN settings (0-based ports; `None`: no VLANs, every frame in VLAN 1).
+        vlans: Option<Vec<(u16, crate::switch::PortVlan)>>,
     },
     Hub {
         ports: u16,

@@ -135,6 +135,9 @@ pub struct InterfaceTable {
     pub ip: Option<Sp<String>>,
     pub mask: Option<Sp<String>>,
     pub mac: Option<Sp<String>>,
+    /// An 802.1Q sub-interface (`name = "eth0.10"`, `vlan = 10`): frames tagged with this VLAN
+    /// on its parent's cable (the name's part before the dot), with the parent's MAC.
+    pub vlan: Option<Sp<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -145,6 +148,21 @@ pub struct SwitchTable {
     pub ports: Option<Sp<i64>>,
     pub aging: Option<Sp<toml::Value>>,
     pub table_size: Option<Sp<i64>>,
+    /// Spanning tree (IEEE 802.1D): on by default when the switches' cables form a loop.
+    pub stp: Option<Sp<bool>>,
+    /// Bridge priority, the high part of the bridge id (default 32768; lower wins the root).
+    pub priority: Option<Sp<i64>>,
+    /// The bridge's MAC address, the low part of the bridge id and the BPDUs' source.
+    pub mac: Option<Sp<String>>,
+    /// Spanning tree timers (802.1D defaults 2 s, 20 s, 15 s; used when this switch is root).
+    pub hello_time: Option<Sp<toml::Value>>,
+    pub max_age: Option<Sp<toml::Value>>,
+    pub forward_delay: Option<Sp<toml::Value>>,
+    /// VLANs (IEEE 802.1Q): access ports and their VLAN, `{ 1 = 10, 2 = 20 }` (other ports
+    /// are in VLAN 1).
+    pub access: Option<Sp<toml::Table>>,
+    /// Trunk ports and the VLANs they carry tagged, `{ 3 = [10, 20] }`.
+    pub trunk: Option<Sp<toml::Table>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -14,7 +14,8 @@ use crate::ethernet::Frame;
 use crate::filter::FrameFilter;
 use crate::host::Host;
 use crate::phy::{BitErrors, LinkConfig, Transmitter, TxOutcome};
-use crate::switch::{Forwarding, Hub, Learned, Switch};
+use crate::switch::stp::StpOutput;
+use crate::switch::{Forwarding, Hub, Learned, Switch, VlanCopies};
 use crate::time::{Duration, Instant};
 use crate::trace::{PhyDrop, Trace, TraceEvent};
 use rand_chacha::ChaCha8Rng;
@@ -39,6 +40,9 @@ pub enum Event {
 }
 
 /// The kinds of node.
+// A switch (MAC table, counters, spanning tree and VLAN handles) is bigger than a hub; it stays
+// inline because switches are few and every frame through one reads it.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum NodeKind {
     Host(Box<Host>),
@@ -434,6 +438,31 @@ pub fn counter_names(kind: &str) -> Vec<&'static str> {
     v
 }
 
+/// Sends the BPDUs a switch's spanning tree asked for and records its port changes.
+fn stp_outputs(now: Instant, node: NodeId, sw: &mut Switch, fabric: &mut Fabric) {
+    let mut out = Vec::new();
+    sw.take_stp_output(&mut out);
+    for o in out {
+        match o {
+            StpOutput::Send { port, bpdu } => {
+                if let Some(frame) = sw.bpdu_frame(&bpdu) {
+                    fabric.send(node, port, frame);
+                }
+            }
+            StpOutput::Port { port, role, state } => {
+                fabric
+                    .trace
+                    .push(now, Some(node), TraceEvent::StpPort { port, role, state });
+            }
+            StpOutput::TopologyChange(on) => {
+                fabric
+                    .trace
+                    .push(now, Some(node), TraceEvent::StpTopologyChange { on });
+            }
+        }
+    }
+}
+
 /// What one step did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
@@ -644,6 +673,19 @@ impl World {
         self.fabric
             .trace
             .push(now, None, TraceEvent::LinkState { link: id, up });
+        // A switch running spanning tree sees its port's carrier come and go (802.1D-1998
+        // 8.8.2, 8.8.3): losing the root port takes the best alternate at once.
+        let ends = self.fabric.links[id.0 as usize].ends;
+        for (node, port) in ends {
+            let World { nodes, fabric, .. } = self;
+            if let NodeKind::Switch(sw) = &mut nodes[node.0 as usize].kind {
+                if sw.stp.is_some() {
+                    sw.on_link(now, port, up);
+                    stp_outputs(now, node, sw, fabric);
+                    self.reschedule_wake(node);
+                }
+            }
+        }
     }
 
     /// Runs one event. `Ok(None)` when nothing is left to do.
@@ -797,19 +839,34 @@ impl World {
                         },
                     );
                 }
+                let vlan = sw
+                    .ingress_vlan(port, &frame)
+                    .unwrap_or(crate::switch::DEFAULT_VLAN);
+                let mut copies = VlanCopies::new(frame, vlan);
                 match decision {
                     Forwarding::Unicast(out) => {
-                        fabric.send(node, out, frame);
+                        if let Some(f) = sw.egress(out, &mut copies) {
+                            fabric.send(node, out, f);
+                        }
                     }
                     Forwarding::Flood { .. } => {
                         for out in 0..sw.ports {
-                            if out != port {
-                                fabric.send(node, out, frame.clone());
+                            // With spanning tree, only to forwarding ports; with VLANs, only
+                            // to the frame's VLAN.
+                            if out != port && sw.forwards_to(out) {
+                                if let Some(f) = sw.egress(out, &mut copies) {
+                                    fabric.send(node, out, f);
+                                }
                             }
                         }
                     }
-                    Forwarding::Filter | Forwarding::Drop(_) => {}
+                    Forwarding::Filter
+                    | Forwarding::Drop(_)
+                    | Forwarding::Bpdu
+                    | Forwarding::Discard { .. }
+                    | Forwarding::WrongVlan { .. } => {}
                 }
+                stp_outputs(now, node, sw, fabric);
             }
             NodeKind::Hub(hub) => {
                 hub.repeated += 1;
@@ -843,6 +900,7 @@ impl World {
             NodeKind::Switch(sw) => {
                 aged.clear();
                 sw.on_timer(now, aged);
+                stp_outputs(now, node, sw, fabric);
                 for &(mac, port) in aged.iter() {
                     fabric
                         .trace
@@ -853,7 +911,9 @@ impl World {
         }
     }
 
-    /// A switch's only timers are its MAC table's aging (housekeeping).
+    /// A switch's timers are housekeeping: its MAC table's aging, and spanning tree's hellos
+    /// and state timers (a run "until quiet" ends when only they are left: a timeline or a
+    /// `stop` time decides how long to watch a spanning tree converge).
     fn is_switch(&self, node: NodeId) -> bool {
         matches!(self.nodes[node.0 as usize].kind, NodeKind::Switch(_))
     }
@@ -864,7 +924,7 @@ impl World {
     pub fn reschedule_wake(&mut self, node: NodeId) {
         let due = match &self.nodes[node.0 as usize].kind {
             NodeKind::Host(h) => h.poll_at(),
-            NodeKind::Switch(s) => s.table.poll_at(),
+            NodeKind::Switch(s) => s.poll_at(),
             NodeKind::Hub(_) => None,
         };
         if let Some(due) = due {

@@ -1,14 +1,23 @@
-//! Learning switches (IEEE 802.1D transparent bridging, without spanning tree) and hubs.
+//! Learning switches (IEEE 802.1D transparent bridging, with or without spanning tree) and hubs.
 //!
 //! [`MacTable`] is the sans-IO core: learn a source address on a port, look a destination up,
 //! age entries out. [`Switch::on_frame`] turns one received frame into a [`Forwarding`] decision
-//! (one port, flood, filter or drop) plus what was learned; the world moves the bytes.
+//! (one port, flood, filter or drop) plus what was learned; the world moves the bytes. A switch
+//! running spanning tree ([`stp::Stp`]) also takes BPDUs in, sends its own, and forwards and
+//! learns only on ports whose state allows it.
+
+pub mod bpdu;
+pub mod stp;
 
 use crate::ethernet::{self, MacAddr};
 use crate::time::{Duration, Instant};
 use rustc_hash::FxHashMap as HashMap;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// The VLAN of every frame on a switch without VLANs, and of ports not given one (802.1Q's
+/// default PVID).
+pub const DEFAULT_VLAN: u16 = 1;
 
 /// Settings of a switch's MAC table.
 #[derive(Clone, Debug, PartialEq)]
@@ -54,9 +63,13 @@ pub enum Learned {
 #[derive(Clone, Debug, Default)]
 pub struct MacTable {
     pub config: MacTableConfig,
-    entries: HashMap<MacAddr, MacEntry>,
+    /// Keyed by VLAN and address: each VLAN learns on its own (IEEE 802.1Q independent VLAN
+    /// learning); a switch without VLANs has everything in VLAN 1.
+    entries: HashMap<(u16, MacAddr), MacEntry>,
     /// Candidate expiry times; an entry refreshed since is re-checked, not removed.
-    expiries: BinaryHeap<Reverse<(Instant, MacAddr)>>,
+    expiries: BinaryHeap<Reverse<(Instant, (u16, MacAddr))>>,
+    /// The aging time during a spanning tree topology change.
+    short_aging: Option<Duration>,
 }
 
 impl MacTable {
@@ -67,16 +80,43 @@ impl MacTable {
         }
     }
 
+    fn aging(&self) -> Duration {
+        self.short_aging.unwrap_or(self.config.aging)
+    }
+
     fn expiry_of(&self, e: &MacEntry) -> Instant {
-        e.last_seen + self.config.aging
+        e.last_seen + self.aging()
+    }
+
+    /// Ages entries out after `short` instead of the configured time while a topology change
+    /// lasts (802.1D-1998 8.3.5: the forward delay), and back with `None`.
+    pub fn set_short_aging(&mut self, short: Option<Duration>) {
+        self.short_aging = short;
+        if let Some(d) = short {
+            // Entries now expire earlier than their queued deadlines: queue the new ones.
+            let soon: Vec<_> = self
+                .entries
+                .iter()
+                .map(|(m, e)| (e.last_seen + d, *m))
+                .collect();
+            for x in soon {
+                self.expiries.push(Reverse(x));
+            }
+        }
     }
 
     /// Records that `mac` was the source of a frame received on `port` at `now`.
     pub fn learn(&mut self, now: Instant, mac: MacAddr, port: u16) -> Learned {
-        if !mac.is_unicast() {
+        self.learn_in(now, DEFAULT_VLAN, mac, port)
+    }
+
+    /// Records that `mac` was the source of a frame of VLAN `vlan` received on `port`.
+    pub fn learn_in(&mut self, now: Instant, vlan: u16, mac: MacAddr, port: u16) -> Learned {
+        let mac = (vlan, mac);
+        if !mac.1.is_unicast() {
             return Learned::NotUnicast;
         }
-        let aging = self.config.aging;
+        let aging = self.aging();
         if let Some(e) = self.entries.get_mut(&mac) {
             let expired = e.last_seen + aging <= now;
             let from = e.port;
@@ -107,7 +147,22 @@ impl MacTable {
 
     /// The port where `mac` was last seen, unless that was longer ago than the aging time.
     pub fn lookup(&self, now: Instant, mac: MacAddr) -> Option<u16> {
-        let e = self.entries.get(&mac)?;
+        self.lookup_in(now, DEFAULT_VLAN, mac)
+    }
+
+    /// The port where `mac` was last seen, in whichever VLAN (the lowest, if several): what a
+    /// check of the table by address asks.
+    pub fn lookup_any(&self, now: Instant, mac: MacAddr) -> Option<u16> {
+        self.entries
+            .iter()
+            .filter(|((_, m), e)| *m == mac && self.expiry_of(e) > now)
+            .min_by_key(|((v, _), _)| *v)
+            .map(|(_, e)| e.port)
+    }
+
+    /// The port where `mac` was last seen in VLAN `vlan`.
+    pub fn lookup_in(&self, now: Instant, vlan: u16, mac: MacAddr) -> Option<u16> {
+        let e = self.entries.get(&(vlan, mac))?;
         (self.expiry_of(e) > now).then_some(e.port)
     }
 
@@ -129,7 +184,7 @@ impl MacTable {
             let real = self.expiry_of(&e);
             if real <= now {
                 self.entries.remove(&mac);
-                aged.push((mac, e.port));
+                aged.push((mac.1, e.port));
             } else {
                 self.expiries.push(Reverse((real, mac)));
             }
@@ -152,14 +207,52 @@ impl MacTable {
     /// Live entries `(mac, port, age)` sorted by port then address, for `show mac` views and
     /// expectations (sorted so output never depends on hash order).
     pub fn entries(&self, now: Instant) -> Vec<(MacAddr, u16, Duration)> {
+        self.entries_by_vlan(now)
+            .into_iter()
+            .map(|(_, m, p, age)| (m, p, age))
+            .collect()
+    }
+
+    /// Live entries `(vlan, mac, port, age)` sorted by port, address, VLAN.
+    pub fn entries_by_vlan(&self, now: Instant) -> Vec<(u16, MacAddr, u16, Duration)> {
         let mut v: Vec<_> = self
             .entries
             .iter()
             .filter(|(_, e)| self.expiry_of(e) > now)
-            .map(|(m, e)| (*m, e.port, now - e.last_seen))
+            .map(|((vl, m), e)| (*vl, *m, e.port, now - e.last_seen))
             .collect();
-        v.sort_by_key(|(m, p, _)| (*p, *m));
+        v.sort_by_key(|(vl, m, p, _)| (*p, *m, *vl));
         v
+    }
+}
+
+/// A switch port's place in the VLANs (IEEE 802.1Q).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PortVlan {
+    /// Untagged frames of one VLAN (a host's port); tagged frames are refused.
+    Access(u16),
+    /// Tagged frames of these VLANs (a cable to another switch or a router's sub-interfaces);
+    /// untagged frames are refused (no native VLAN).
+    Trunk(Vec<u16>),
+}
+
+/// The copies of one frame a switch with VLANs sends: as received, tagged, untagged, each made
+/// at most once however many ports it floods to.
+pub struct VlanCopies {
+    vlan: u16,
+    frame: ethernet::Frame,
+    tagged: Option<ethernet::Frame>,
+    untagged: Option<ethernet::Frame>,
+}
+
+impl VlanCopies {
+    pub fn new(frame: ethernet::Frame, vlan: u16) -> Self {
+        VlanCopies {
+            vlan,
+            frame,
+            tagged: None,
+            untagged: None,
+        }
     }
 }
 
@@ -174,6 +267,14 @@ pub enum Forwarding {
     Filter,
     /// Damaged frame (store-and-forward switches check the FCS before forwarding).
     Drop(ethernet::FrameError),
+    /// A spanning tree BPDU: taken in by the switch's STP, never forwarded.
+    Bpdu,
+    /// Not forwarded because of a port's spanning tree state: the ingress port is not
+    /// forwarding (blocking, listening, learning), or the one egress port is not.
+    Discard { port: u16, state: stp::PortState },
+    /// Refused by the ingress port's VLAN setting: a tagged frame on an access port, an
+    /// untagged one or one of another VLAN on a trunk (`vlan`: the frame's tag).
+    WrongVlan { vlan: Option<u16> },
 }
 
 crate::counters! {
@@ -197,6 +298,14 @@ crate::counters! {
         aged_out,
         /// Sources not learned because the table was full.
         table_full,
+        /// Spanning tree BPDUs received (switches running STP).
+        bpdu_rx,
+        /// Spanning tree BPDUs sent.
+        bpdu_tx,
+        /// Frames not forwarded because of a port's spanning tree state.
+        stp_discarded,
+        /// Frames refused by their ingress port's VLAN setting.
+        vlan_refused,
     }
 }
 
@@ -207,6 +316,12 @@ pub struct Switch {
     pub ports: u16,
     pub table: MacTable,
     pub counters: SwitchCounters,
+    /// The spanning tree protocol, when the switch runs it.
+    pub stp: Option<Box<stp::Stp>>,
+    /// What the spanning tree asked for since the world last took it.
+    stp_out: Vec<stp::StpOutput>,
+    /// Each port's VLAN setting, when the switch has VLANs (IEEE 802.1Q).
+    pub vlans: Option<Vec<PortVlan>>,
 }
 
 impl Switch {
@@ -215,6 +330,122 @@ impl Switch {
             ports,
             table: MacTable::new(config),
             counters: SwitchCounters::default(),
+            stp: None,
+            stp_out: Vec::new(),
+            vlans: None,
+        }
+    }
+
+    /// Gives the ports VLAN settings (ports past the list's end are in VLAN 1).
+    pub fn with_vlans(mut self, mut vlans: Vec<PortVlan>) -> Self {
+        vlans.resize(self.ports as usize, PortVlan::Access(DEFAULT_VLAN));
+        self.vlans = Some(vlans);
+        self
+    }
+
+    /// The VLAN of a frame received on `port`, or why the port refuses it.
+    pub fn ingress_vlan(&self, port: u16, frame: &[u8]) -> Result<u16, Option<u16>> {
+        let Some(vlans) = &self.vlans else {
+            return Ok(DEFAULT_VLAN);
+        };
+        let tag = ethernet::vlan_of(frame);
+        match (&vlans[port as usize], tag) {
+            (PortVlan::Access(v), None) => Ok(*v),
+            (PortVlan::Trunk(list), Some(t)) if list.contains(&t) => Ok(t),
+            _ => Err(tag),
+        }
+    }
+
+    /// The frame to send out of `port`, if the port is in the frame's VLAN: untagged on an
+    /// access port, tagged on a trunk. Without VLANs, the frame as received.
+    pub fn egress(&self, port: u16, c: &mut VlanCopies) -> Option<ethernet::Frame> {
+        let Some(vlans) = &self.vlans else {
+            return Some(c.frame.clone());
+        };
+        match &vlans[port as usize] {
+            PortVlan::Access(v) if *v == c.vlan => Some(
+                c.untagged
+                    .get_or_insert_with(|| ethernet::untag(&c.frame))
+                    .clone(),
+            ),
+            PortVlan::Trunk(list) if list.contains(&c.vlan) => Some(
+                c.tagged
+                    .get_or_insert_with(|| ethernet::tag(&ethernet::untag(&c.frame), c.vlan))
+                    .clone(),
+            ),
+            _ => None,
+        }
+    }
+
+    /// Turns spanning tree on (at the start of a run).
+    pub fn with_stp(mut self, stp: stp::Stp) -> Self {
+        self.stp = Some(Box::new(stp));
+        self.collect_stp();
+        self
+    }
+
+    /// Whether frames may leave by `port`: always without spanning tree, only from a
+    /// forwarding port with it.
+    pub fn forwards_to(&self, port: u16) -> bool {
+        self.stp
+            .as_ref()
+            .is_none_or(|s| s.port_state(port) == stp::PortState::Forwarding)
+    }
+
+    /// The next deadline: MAC aging, spanning tree timers.
+    pub fn poll_at(&self) -> Option<Instant> {
+        let stp = self.stp.as_ref().and_then(|s| s.poll_at());
+        match (self.table.poll_at(), stp) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Takes the spanning tree's outputs (BPDUs to send, port changes, topology changes; the
+    /// last already applied to the MAC table), in order.
+    pub fn take_stp_output(&mut self, into: &mut Vec<stp::StpOutput>) {
+        into.append(&mut self.stp_out);
+    }
+
+    /// The frame carrying a BPDU this switch sends.
+    pub fn bpdu_frame(&mut self, bpdu: &bpdu::Bpdu) -> Option<ethernet::Frame> {
+        let mac = self.stp.as_ref()?.config.mac;
+        self.counters.bpdu_tx += 1;
+        Some(bpdu::frame(mac, bpdu))
+    }
+
+    /// Moves the spanning tree's new outputs to `stp_out`, acting on those that concern the
+    /// MAC table: a topology change shortens aging to the forward delay (802.1D-1998 8.3.5),
+    /// a disabled port's entries are removed.
+    fn collect_stp(&mut self) {
+        let Some(stp) = &mut self.stp else { return };
+        let start = self.stp_out.len();
+        stp.take_output(&mut self.stp_out);
+        let fd = stp.timers().2;
+        for o in &self.stp_out[start..] {
+            match o {
+                stp::StpOutput::TopologyChange(on) => {
+                    self.table.set_short_aging(on.then_some(fd));
+                }
+                stp::StpOutput::Port {
+                    port,
+                    state: stp::PortState::Disabled,
+                    ..
+                } => self.table.flush_port(*port),
+                _ => {}
+            }
+        }
+    }
+
+    /// The link of `port` went up or down.
+    pub fn on_link(&mut self, now: Instant, port: u16, up: bool) {
+        if let Some(stp) = &mut self.stp {
+            if up {
+                stp.link_up(now, port);
+            } else {
+                stp.link_down(now, port);
+            }
+            self.collect_stp();
         }
     }
 
@@ -232,20 +463,61 @@ impl Switch {
                 Learned::NotUnicast,
             );
         };
-        let learned = self.table.learn(now, src, in_port);
+        let mut in_state = stp::PortState::Forwarding;
+        if let Some(stp) = &mut self.stp {
+            if dst == bpdu::GROUP_ADDRESS {
+                // 802.1D-1998 7.12.6: frames to the bridge group address are never relayed.
+                self.counters.bpdu_rx += 1;
+                if let Some(Ok(b)) = bpdu::of_frame(frame) {
+                    stp.on_bpdu(now, in_port, &b);
+                }
+                self.collect_stp();
+                return (Forwarding::Bpdu, Learned::NotUnicast);
+            }
+            in_state = stp.port_state(in_port);
+            if !in_state.learns() {
+                self.counters.stp_discarded += 1;
+                let d = Forwarding::Discard {
+                    port: in_port,
+                    state: in_state,
+                };
+                return (d, Learned::NotUnicast);
+            }
+        }
+        let vlan = match self.ingress_vlan(in_port, frame) {
+            Ok(v) => v,
+            Err(tag) => {
+                self.counters.vlan_refused += 1;
+                return (Forwarding::WrongVlan { vlan: tag }, Learned::NotUnicast);
+            }
+        };
+        let learned = self.table.learn_in(now, vlan, src, in_port);
         match learned {
             Learned::New => self.counters.learned += 1,
             Learned::Moved { .. } => self.counters.moved += 1,
             Learned::TableFull => self.counters.table_full += 1,
             Learned::Refreshed | Learned::NotUnicast => {}
         }
-        let fwd = if !dst.is_unicast() {
+        let fwd = if in_state != stp::PortState::Forwarding {
+            // Learning: the source is learned, the frame goes no further (8.4.3).
+            Forwarding::Discard {
+                port: in_port,
+                state: in_state,
+            }
+        } else if !dst.is_unicast() {
             Forwarding::Flood {
                 unknown_unicast: false,
             }
         } else {
-            match self.table.lookup(now, dst) {
+            match self.table.lookup_in(now, vlan, dst) {
                 Some(p) if p == in_port => Forwarding::Filter,
+                Some(p) if !self.forwards_to(p) => Forwarding::Discard {
+                    port: p,
+                    state: self
+                        .stp
+                        .as_ref()
+                        .map_or(stp::PortState::Forwarding, |s| s.port_state(p)),
+                },
                 Some(p) => Forwarding::Unicast(p),
                 None => Forwarding::Flood {
                     unknown_unicast: true,
@@ -256,13 +528,18 @@ impl Switch {
             Forwarding::Unicast(_) => self.counters.forwarded += 1,
             Forwarding::Flood { .. } => self.counters.flooded += 1,
             Forwarding::Filter => self.counters.filtered += 1,
-            Forwarding::Drop(_) => {}
+            Forwarding::Discard { .. } => self.counters.stp_discarded += 1,
+            Forwarding::Drop(_) | Forwarding::Bpdu | Forwarding::WrongVlan { .. } => {}
         }
         (fwd, learned)
     }
 
-    /// Ages out entries at `now`.
+    /// Runs the spanning tree's timers and ages out entries at `now`.
     pub fn on_timer(&mut self, now: Instant, aged: &mut Vec<(MacAddr, u16)>) {
+        if let Some(stp) = &mut self.stp {
+            stp.on_timer(now);
+            self.collect_stp();
+        }
         let before = aged.len();
         self.table.expire(now, aged);
         self.counters.aged_out += (aged.len() - before) as u64;
@@ -316,6 +593,50 @@ mod tests {
         assert_eq!(learned, Learned::Refreshed);
         assert_eq!(sw.counters.flooded, 1);
         assert_eq!(sw.counters.forwarded, 2);
+    }
+
+    #[test]
+    fn vlans_refuse_wrong_frames_learn_apart_and_tag_only_on_trunks() {
+        let mut sw = Switch::new(4, MacTableConfig::default()).with_vlans(vec![
+            PortVlan::Access(10),
+            PortVlan::Access(20),
+            PortVlan::Trunk(vec![10, 20]),
+        ]);
+        let untagged = frame(1, MacAddr::broadcast());
+        let tagged10 = ethernet::tag(&untagged, 10);
+        let tagged30 = ethernet::tag(&untagged, 30);
+        assert_eq!(sw.ingress_vlan(0, &untagged), Ok(10));
+        assert_eq!(
+            sw.ingress_vlan(0, &tagged10),
+            Err(Some(10)),
+            "tag on access port"
+        );
+        assert_eq!(sw.ingress_vlan(2, &tagged10), Ok(10));
+        assert_eq!(sw.ingress_vlan(2, &untagged), Err(None), "no native VLAN");
+        assert_eq!(sw.ingress_vlan(2, &tagged30), Err(Some(30)));
+        assert_eq!(
+            sw.ingress_vlan(3, &untagged),
+            Ok(DEFAULT_VLAN),
+            "unlisted port: VLAN 1"
+        );
+        let (fwd, _) = sw.on_frame(t(0), 2, &tagged30);
+        assert_eq!(fwd, Forwarding::WrongVlan { vlan: Some(30) });
+        assert_eq!(sw.counters.vlan_refused, 1);
+        // The same address in two VLANs is two entries.
+        sw.on_frame(t(1), 0, &untagged);
+        sw.on_frame(t(2), 2, &ethernet::tag(&untagged, 20));
+        assert_eq!(sw.table.lookup_in(t(3), 10, default_mac(1)), Some(0));
+        assert_eq!(sw.table.lookup_in(t(3), 20, default_mac(1)), Some(2));
+        // A VLAN 10 broadcast leaves port 1 untagged, the trunk tagged, never port 2.
+        let mut c = VlanCopies::new(untagged.clone().into(), 10);
+        assert_eq!(sw.egress(1, &mut c), None);
+        assert_eq!(sw.egress(0, &mut c).as_deref(), Some(&untagged[..]));
+        let on_trunk = sw.egress(2, &mut c).unwrap();
+        assert_eq!(ethernet::vlan_of(&on_trunk), Some(10));
+        assert_eq!(&on_trunk[..], &tagged10[..]);
+        // Coming from the trunk, it is untagged again for the access port.
+        let mut c = VlanCopies::new(tagged10.clone(), 10);
+        assert_eq!(sw.egress(0, &mut c).as_deref(), Some(&untagged[..]));
     }
 
     #[test]

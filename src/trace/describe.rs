@@ -39,6 +39,11 @@ pub fn frame(bytes: &[u8]) -> String {
         return format!("runt frame of {} bytes", bytes.len());
     };
     let mut s = eth.to_string();
+    if let Some(vid) = ethernet::vlan_of(bytes) {
+        // tcpdump -e writes the tag before the inner EtherType: `vlan 10, ethertype IPv4`.
+        let head = format!("{} > {}, ", eth.src, eth.dst);
+        s.insert_str(head.len(), &format!("vlan {vid}, "));
+    }
     let _ = write!(s, ", {} bytes", bytes.len());
     match eth.ethertype {
         ethertype::EXPERIMENTAL => {
@@ -47,9 +52,24 @@ pub fn frame(bytes: &[u8]) -> String {
         ethertype::ARP | ethertype::IPV4 => {
             let _ = write!(s, ": {}", packet(eth.ethertype, payload));
         }
+        t if t <= ethernet::MAX_LENGTH_FIELD => {
+            let _ = write!(s, ": {}", llc(bytes));
+        }
         _ => {}
     }
     s
+}
+
+/// What an IEEE 802.3 frame's LLC data carries: a spanning tree BPDU, or bytes.
+fn llc(frame: &[u8]) -> String {
+    match crate::switch::bpdu::of_frame(frame) {
+        Some(Ok(b)) => b.to_string(),
+        Some(Err(e)) => format!("STP, malformed: {e}"),
+        None => {
+            let n = crate::switch::bpdu::llc_payload(frame).map_or(0, |p| p.len());
+            format!("LLC, {n} bytes")
+        }
+    }
 }
 
 /// What an Ethernet payload carries, in one line, without the Ethernet part: the label of a

@@ -48,7 +48,16 @@ impl Section {
 /// Takes a whole frame (destination MAC .. FCS) apart.
 pub fn dissect(frame: &[u8]) -> Vec<Section> {
     let mut out = Vec::new();
-    let mut eth = Section::new(Layer::Ethernet, "Ethernet II");
+    let is_8023 = frame.len() >= 14
+        && u16::from_be_bytes([frame[12], frame[13]]) <= ethernet::MAX_LENGTH_FIELD;
+    let mut eth = Section::new(
+        Layer::Ethernet,
+        if is_8023 {
+            "IEEE 802.3 Ethernet"
+        } else {
+            "Ethernet II"
+        },
+    );
     if frame.len() < ethernet::HEADER_LEN + ethernet::FCS_LEN {
         eth.summary = format!("runt frame of {} bytes", frame.len());
         eth.field(
@@ -62,11 +71,30 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     let Some(view) = EthernetPacket::new(body) else {
         return out;
     };
-    let (dst, src, etype) = (
+    let (dst, src, mut etype) = (
         view.get_destination(),
         view.get_source(),
         view.get_ethertype().0,
     );
+    // An 802.1Q tag: its own section; the EtherType and payload are the inner ones.
+    let vlan = ethernet::vlan_of(frame);
+    let mut tag_section = None;
+    if let Some(vid) = vlan {
+        let tci = u16::from_be_bytes([body[14], body[15]]);
+        let inner = u16::from_be_bytes([body[16], body[17]]);
+        let mut t = Section::new(Layer::Ethernet, "802.1Q Virtual LAN");
+        t.field("Priority", format!("{} (PCP)", tci >> 13));
+        t.field("DEI", format!("{}", (tci >> 12) & 1));
+        t.field("VLAN ID", vid.to_string());
+        let inner_name = ethernet::ethertype_name(inner).unwrap_or("unknown");
+        t.field("Inner type", format!("{inner:#06x} ({inner_name})"));
+        t.summary = format!(
+            "VLAN {vid}, priority {}, type {inner:#06x} ({inner_name})",
+            tci >> 13
+        );
+        tag_section = Some(t);
+        etype = inner;
+    }
     let type_name = ethernet::ethertype_name(etype).unwrap_or("unknown");
     eth.field(
         "Destination",
@@ -77,7 +105,16 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         },
     );
     eth.field("Source", src.to_string());
-    eth.field("Type", format!("{etype:#06x} ({type_name})"));
+    if vlan.is_some() {
+        eth.field(
+            "Type",
+            format!("{:#06x} (802.1Q)", ethernet::ethertype::VLAN),
+        );
+    } else if is_8023 {
+        eth.field("Length", format!("{etype} (bytes of LLC data)"));
+    } else {
+        eth.field("Type", format!("{etype:#06x} ({type_name})"));
+    }
     let fcs_text = match ethernet::check_fcs(frame) {
         Ok(()) => {
             let fcs = &frame[frame.len() - 4..];
@@ -89,7 +126,13 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         }
         Err(e) => e.to_string(),
     };
-    let payload = &body[ethernet::HEADER_LEN..];
+    let hdr = ethernet::HEADER_LEN
+        + if vlan.is_some() {
+            ethernet::VLAN_TAG_LEN
+        } else {
+            0
+        };
+    let payload = &body[hdr..];
     // How much of the payload the protocol above uses; the rest is padding to 64 bytes.
     let used = match etype {
         ethertype::IPV4 => Ipv4Packet::new(payload)
@@ -97,10 +140,18 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
             .unwrap_or(payload.len()),
         ethertype::ARP => crate::arp::wire::PACKET_LEN.min(payload.len()),
         ethertype::EXPERIMENTAL => describe::trim_padding(payload).len(),
+        t if is_8023 => usize::from(t).min(payload.len()),
         _ => payload.len(),
     };
+    let kind = if let Some(vid) = vlan {
+        format!("VLAN {vid}, type {etype:#06x} ({type_name})")
+    } else if is_8023 {
+        format!("802.3 length {etype}")
+    } else {
+        format!("type {etype:#06x} ({type_name})")
+    };
     eth.summary = format!(
-        "{src} > {dst}, type {etype:#06x} ({type_name}), {} bytes, FCS {}",
+        "{src} > {dst}, {kind}, {} bytes, FCS {}",
         frame.len(),
         if fcs_text.contains("correct") {
             "correct"
@@ -113,6 +164,7 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     }
     eth.field("FCS", fcs_text);
     out.push(eth);
+    out.extend(tag_section);
     match etype {
         ethertype::ARP => out.push(arp(payload)),
         ethertype::IPV4 => ipv4(payload, &mut out),
@@ -123,9 +175,57 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
             s.field("Data", format!("{} bytes: {}", data.len(), preview(data)));
             out.push(s);
         }
+        _ if is_8023 => llc(&payload[..used], &mut out),
         _ => {}
     }
     out
+}
+
+/// The LLC header of an 802.3 frame and, for the spanning tree SAP, the BPDU (802.1D-1998
+/// clause 9).
+fn llc(data: &[u8], out: &mut Vec<Section>) {
+    let mut s = Section::new(Layer::Ethernet, "Logical-Link Control");
+    if data.len() < 3 {
+        s.summary = format!("{} bytes: too short for an LLC header", data.len());
+        out.push(s);
+        return;
+    }
+    let stp = data[..3] == crate::switch::bpdu::LLC;
+    let sap = |b: u8| {
+        if b == 0x42 {
+            format!("{b:#04x} (Spanning Tree BPDU)")
+        } else {
+            format!("{b:#04x}")
+        }
+    };
+    s.field("DSAP", sap(data[0]));
+    s.field("SSAP", sap(data[1]));
+    s.field(
+        "Control",
+        if data[2] == 0x03 {
+            "0x03 (U, func=UI)".to_string()
+        } else {
+            format!("{:#04x}", data[2])
+        },
+    );
+    s.summary = format!(
+        "DSAP {:#04x}, SSAP {:#04x}, control {:#04x}",
+        data[0], data[1], data[2]
+    );
+    out.push(s);
+    if !stp {
+        return;
+    }
+    let body = &data[3..];
+    let mut b = Section::new(Layer::Ethernet, "Spanning Tree Protocol");
+    b.summary = match crate::switch::bpdu::Bpdu::parse(body) {
+        Ok(bpdu) => bpdu.to_string(),
+        Err(e) => format!("malformed: {e}"),
+    };
+    for (name, value, _) in crate::switch::bpdu::fields(body) {
+        b.field(name, value);
+    }
+    out.push(b);
 }
 
 /// Where each field of [`dissect`]'s sections lies in the frame: per section, per field, the
@@ -134,7 +234,9 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
 /// Offsets are those of the headers' RFCs (Ethernet II, RFC 826, 791, 792, 768, 9293 §3.1).
 pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize, usize)>>> {
     let body_end = frame.len().saturating_sub(ethernet::FCS_LEN);
-    let eth_hdr = ethernet::HEADER_LEN;
+    // After the Ethernet header and its 802.1Q tag, if it has one.
+    let tagged = ethernet::vlan_of(frame).is_some();
+    let eth_hdr = ethernet::HEADER_LEN + if tagged { ethernet::VLAN_TAG_LEN } else { 0 };
     // The IPv4 header length and the datagram's end, for the transport header's place.
     let ip = frame.get(eth_hdr..body_end).and_then(Ipv4Packet::new);
     let ihl = ip
@@ -158,6 +260,20 @@ pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize,
                         (Layer::Ethernet, "Destination") => (0, 0, 6),
                         (Layer::Ethernet, "Source") => (0, 6, 12),
                         (Layer::Ethernet, "Type") => (0, 12, 14),
+                        (Layer::Ethernet, "Priority" | "DEI") => (0, 14, 15),
+                        (Layer::Ethernet, "VLAN ID") => (0, 14, 16),
+                        (Layer::Ethernet, "Inner type") => (0, 16, 18),
+                        (Layer::Ethernet, "Length") if frame.len() >= 18 => (0, 12, 14),
+                        (Layer::Ethernet, "DSAP") => (0, 14, 15),
+                        (Layer::Ethernet, "SSAP") => (0, 15, 16),
+                        (Layer::Ethernet, "Control") => (0, 16, 17),
+                        (Layer::Ethernet, f) if sec.title == "Spanning Tree Protocol" => {
+                            let body = frame.get(17..body_end).unwrap_or(&[]);
+                            let (_, _, r) = crate::switch::bpdu::fields(body)
+                                .into_iter()
+                                .find(|x| x.0 == f)?;
+                            (17, r.0, r.1)
+                        }
                         (Layer::Ethernet, "FCS") => (0, body_end, frame.len()),
                         (Layer::Ethernet, "Padding") => {
                             let pad = sec

@@ -41,6 +41,8 @@ pub const KINDS: &[&str] = &[
     "mac_aged",
     "switched",
     "hub_repeated",
+    "stp_port",
+    "stp_topology_change",
     "arp",
     "arp_ignored",
     "ip_send",
@@ -73,22 +75,24 @@ pub fn kind_name(event: &TraceEvent) -> &'static str {
         MacAged { .. } => 7,
         Switched { .. } => 8,
         HubRepeated { .. } => 9,
-        Arp { .. } => 10,
-        ArpIgnored { .. } => 11,
-        IpSend { .. } => 12,
-        IpForward { .. } => 13,
-        IpDeliver { .. } => 14,
-        IpDropped { .. } => 15,
-        IpFragmented { .. } => 16,
-        IpReassembled { .. } => 17,
-        IcmpOut { .. } => 18,
-        Tcp { .. } => 19,
-        SocketCall { .. } => 20,
-        AppLog { .. } => 21,
-        App { .. } => 22,
-        Action { .. } => 23,
-        LinkState { .. } => 24,
-        ActionFailed { .. } => 25,
+        StpPort { .. } => 10,
+        StpTopologyChange { .. } => 11,
+        Arp { .. } => 12,
+        ArpIgnored { .. } => 13,
+        IpSend { .. } => 14,
+        IpForward { .. } => 15,
+        IpDeliver { .. } => 16,
+        IpDropped { .. } => 17,
+        IpFragmented { .. } => 18,
+        IpReassembled { .. } => 19,
+        IcmpOut { .. } => 20,
+        Tcp { .. } => 21,
+        SocketCall { .. } => 22,
+        AppLog { .. } => 23,
+        App { .. } => 24,
+        Action { .. } => 25,
+        LinkState { .. } => 26,
+        ActionFailed { .. } => 27,
     };
     KINDS[i]
 }
@@ -452,6 +456,16 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
                     v["unknown_unicast"] = json!(unknown_unicast);
                 }
                 Forwarding::Filter => v["decision"] = json!("filter"),
+                Forwarding::Bpdu => v["decision"] = json!("bpdu"),
+                Forwarding::WrongVlan { vlan } => {
+                    v["decision"] = json!("wrong_vlan");
+                    v["vlan"] = json!(vlan);
+                }
+                Forwarding::Discard { port: p, state } => {
+                    v["decision"] = json!("discard");
+                    v["stp_port"] = port(*p);
+                    v["stp_state"] = json!(state.name());
+                }
                 Forwarding::Drop(e) => {
                     v["decision"] = json!("drop");
                     v["reason"] = json!(e.reason());
@@ -462,6 +476,14 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
         TraceEvent::HubRepeated { in_port, id } => {
             json!({ "in_port": port(*in_port), "id": id.0 })
         }
+        TraceEvent::StpPort {
+            port: p,
+            role,
+            state,
+        } => {
+            json!({ "port": port(*p), "role": role.name(), "state": state.name() })
+        }
+        TraceEvent::StpTopologyChange { on } => json!({ "on": on }),
         TraceEvent::Action { index } => json!({ "index": index }),
         TraceEvent::LinkState { link, up } => {
             json!({ "link": view.link_name(*link), "up": up })

@@ -380,11 +380,13 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
             }
             TraceEvent::Switched {
                 id,
-                decision: decision @ (Forwarding::Drop(_) | Forwarding::Filter),
+                decision:
+                    decision @ (Forwarding::Drop(_) | Forwarding::Filter | Forwarding::Discard { .. }),
                 ..
             } => {
                 let reason = match decision {
                     Forwarding::Drop(e) => e.reason(),
+                    Forwarding::Discard { .. } => "discarded (spanning tree port state)",
                     _ => "filtered (destination on the same port)",
                 };
                 if let Some(&i) = ended.get(&(node, *id)) {

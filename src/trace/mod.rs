@@ -363,6 +363,17 @@ pub enum TraceEvent {
         in_port: u16,
         id: FrameId,
     },
+    /// A switch port's spanning tree role or state changed.
+    StpPort {
+        port: u16,
+        role: crate::switch::stp::PortRole,
+        state: crate::switch::stp::PortState,
+    },
+    /// A switch's spanning tree topology change flag was set (its MAC entries now age out
+    /// after the forward delay) or cleared.
+    StpTopologyChange {
+        on: bool,
+    },
 
     // ---- ARP ----
     /// The neighbour table of interface `iface` changed, or sent a request.
@@ -476,9 +487,12 @@ impl TraceEvent {
         match self {
             FrameTx { .. } | FrameDropped { .. } | BitErrors { .. } | FrameRx { .. } => Layer::Phy,
             NicDrop { .. } | RawDelivered { .. } => Layer::Ethernet,
-            MacLearned { .. } | MacAged { .. } | Switched { .. } | HubRepeated { .. } => {
-                Layer::Switch
-            }
+            MacLearned { .. }
+            | MacAged { .. }
+            | Switched { .. }
+            | HubRepeated { .. }
+            | StpPort { .. }
+            | StpTopologyChange { .. } => Layer::Switch,
             Arp { .. } | ArpIgnored { .. } => Layer::Arp,
             IpSend { .. }
             | IpForward { .. }

@@ -115,20 +115,29 @@ pub fn every_link(world: &World) -> Vec<CapturePoint> {
 
 /// Whether `node` made the frame it sends (rather than passing on one it received): hosts and
 /// routers make what they send, except the IPv4 datagrams a router forwards (their source
-/// address is not the router's); switches and hubs only pass frames on.
+/// address is not the router's); switches and hubs only pass frames on, except the spanning
+/// tree BPDUs a switch makes (they go to the bridge group address, which no switch relays).
 fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
     use crate::sim::NodeKind;
     let Some(n) = node else { return false };
     match &world.node(n).kind {
         NodeKind::Host(h) if h.is_router() => {
-            let ipv4 = frame.len() >= 34 && frame[12..14] == [0x08, 0x00];
-            !ipv4
-                || h.is_local_addr(std::net::Ipv4Addr::new(
-                    frame[26], frame[27], frame[28], frame[29],
-                ))
+            // Through `ethernet::parse`, so a datagram in a VLAN-tagged frame counts too.
+            match crate::ethernet::parse(frame) {
+                Ok((eth, p))
+                    if eth.ethertype == crate::ethernet::ethertype::IPV4 && p.len() >= 20 =>
+                {
+                    h.is_local_addr(std::net::Ipv4Addr::new(p[12], p[13], p[14], p[15]))
+                }
+                _ => true,
+            }
         }
         NodeKind::Host(_) => true,
-        NodeKind::Switch(_) | NodeKind::Hub(_) => false,
+        NodeKind::Switch(sw) => {
+            sw.stp.is_some()
+                && crate::ethernet::dst_of(frame) == Some(crate::switch::bpdu::GROUP_ADDRESS)
+        }
+        NodeKind::Hub(_) => false,
     }
 }
 
@@ -264,9 +273,12 @@ impl Capturer {
         let first_hop = opts.points.is_empty();
         let points: Vec<CapturePoint> = if first_hop {
             // The links a host or router is plugged into: the others (between switches and
-            // hubs) carry no frame on its first hop.
-            let host =
-                |(n, _): (NodeId, u16)| matches!(world.node(n).kind, crate::sim::NodeKind::Host(_));
+            // hubs) carry no frame on its first hop, except a spanning tree switch's BPDUs.
+            let host = |(n, _): (NodeId, u16)| match &world.node(n).kind {
+                crate::sim::NodeKind::Host(_) => true,
+                crate::sim::NodeKind::Switch(sw) => sw.stp.is_some(),
+                crate::sim::NodeKind::Hub(_) => false,
+            };
             every_link(world)
                 .into_iter()
                 .filter(|p| match p {

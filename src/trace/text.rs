@@ -205,7 +205,35 @@ impl<'a> TextView<'a> {
                     }
                     Forwarding::Filter => write!(s, "filter (destination is on the same port)"),
                     Forwarding::Drop(e) => write!(s, "drop: {e}"),
+                    Forwarding::Bpdu => write!(s, "spanning tree BPDU, taken in"),
+                    Forwarding::WrongVlan { vlan: Some(v) } => {
+                        write!(s, "refuse: VLAN {v} is not allowed on this port")
+                    }
+                    Forwarding::WrongVlan { vlan: None } => {
+                        write!(s, "refuse: untagged frame on a trunk port")
+                    }
+                    Forwarding::Discard { port, state } => {
+                        write!(s, "discard ({} is {state})", self.port_name(node, *port))
+                    }
                 };
+            }
+            StpPort { port, role, state } => {
+                let _ = if *role == crate::switch::stp::PortRole::Disabled {
+                    write!(s, "stp: {} is disabled", self.port_name(node, *port))
+                } else {
+                    write!(s, "stp: {} is {role}, {state}", self.port_name(node, *port))
+                };
+            }
+            StpTopologyChange { on } => {
+                let _ = write!(
+                    s,
+                    "stp: topology change {}",
+                    if *on {
+                        "begins (MAC entries age out after the forward delay)"
+                    } else {
+                        "over"
+                    }
+                );
             }
             HubRepeated { in_port, id } => {
                 let _ = write!(

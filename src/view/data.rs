@@ -90,6 +90,7 @@ fn touched(e: &TraceEvent) -> &'static [Table] {
     match e {
         TraceEvent::Arp { .. } => &[Table::Arp],
         TraceEvent::MacLearned { .. } | TraceEvent::MacAged { .. } => &[Table::Mac],
+        TraceEvent::StpPort { .. } | TraceEvent::StpTopologyChange { .. } => &[Table::Stp],
         TraceEvent::Tcp { .. } | TraceEvent::SocketCall { .. } => &[Table::Sockets],
         TraceEvent::Action { .. } => &[Table::Arp, Table::Routes, Table::Sockets, Table::Mac],
         _ => &[],
@@ -99,6 +100,7 @@ fn touched(e: &TraceEvent) -> &'static [Table] {
 fn tables_of(kind: &NodeKind) -> &'static [Table] {
     match kind {
         NodeKind::Host(_) => &[Table::Arp, Table::Routes, Table::Sockets],
+        NodeKind::Switch(s) if s.stp.is_some() => &[Table::Mac, Table::Stp],
         NodeKind::Switch(_) => &[Table::Mac],
         NodeKind::Hub(_) => &[],
     }
@@ -111,6 +113,7 @@ fn table_name(t: Table) -> &'static str {
         Table::Mac => "mac",
         Table::Sockets => "sockets",
         Table::Counters => "counters",
+        Table::Stp => "stp",
     }
 }
 
@@ -402,6 +405,21 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
                         "dropped at {}: {}",
                         view.node_name(NodeId(frames[i].to as u32)),
                         e.reason()
+                    );
+                }
+            }
+            TraceEvent::Switched {
+                id,
+                decision: Forwarding::Discard { port, state },
+                ..
+            } => {
+                if let Some(&i) = by_id.get(&id.0) {
+                    let at = NodeId(frames[i].to as u32);
+                    frames[i].fate = "node";
+                    frames[i].why = format!(
+                        "discarded at {}: {} is {state} (spanning tree)",
+                        view.node_name(at),
+                        view.port_name(at, *port)
                     );
                 }
             }
