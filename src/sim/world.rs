@@ -44,6 +44,8 @@ pub enum NodeKind {
     Host(Box<Host>),
     Switch(Switch),
     Hub(Hub),
+    /// The kernel's side of a TAP (`crate::tap`): frames for it wait in its outbox.
+    Tap(crate::tap::TapPort),
 }
 
 impl NodeKind {
@@ -53,6 +55,7 @@ impl NodeKind {
             NodeKind::Host(_) => "host",
             NodeKind::Switch(_) => "switch",
             NodeKind::Hub(_) => "hub",
+            NodeKind::Tap(_) => "tap",
         }
     }
 }
@@ -424,6 +427,7 @@ pub fn counter_names(kind: &str) -> Vec<&'static str> {
         "switch" => crate::switch::SwitchCounters::NAMES.to_vec(),
         "hub" => vec!["repeated"],
         "link" => crate::phy::TxCounters::NAMES.to_vec(),
+        "tap" => crate::tap::TapCounters::NAMES.to_vec(),
         _ => vec![],
     };
     match kind {
@@ -569,6 +573,7 @@ impl World {
             }
             NodeKind::Switch(s) => s.counters.get(name),
             NodeKind::Hub(h) => (name == "repeated").then_some(h.repeated),
+            NodeKind::Tap(t) => t.counters.get(name),
         }
     }
 
@@ -742,7 +747,7 @@ impl World {
         let looks_like_storm = self.nodes.iter().any(|n| match &n.kind {
             NodeKind::Switch(s) => s.counters.flooded > self.limits.max_events / 10,
             NodeKind::Hub(h) => h.repeated > self.limits.max_events / 10,
-            NodeKind::Host(_) => false,
+            NodeKind::Host(_) | NodeKind::Tap(_) => false,
         });
         RunError::EventLimit {
             events: self.fabric.queue.processed(),
@@ -824,6 +829,7 @@ impl World {
                     }
                 }
             }
+            NodeKind::Tap(tap) => tap.on_frame(frame),
         }
     }
 
@@ -849,7 +855,7 @@ impl World {
                         .push(now, Some(node), TraceEvent::MacAged { mac, port });
                 }
             }
-            NodeKind::Hub(_) => {}
+            NodeKind::Hub(_) | NodeKind::Tap(_) => {}
         }
     }
 
@@ -865,7 +871,7 @@ impl World {
         let due = match &self.nodes[node.0 as usize].kind {
             NodeKind::Host(h) => h.poll_at(),
             NodeKind::Switch(s) => s.table.poll_at(),
-            NodeKind::Hub(_) => None,
+            NodeKind::Hub(_) | NodeKind::Tap(_) => None,
         };
         if let Some(due) = due {
             // A deadline already past means "now" (the queue would run it now anyway, and the

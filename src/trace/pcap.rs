@@ -127,7 +127,8 @@ fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
                     frame[26], frame[27], frame[28], frame[29],
                 ))
         }
-        NodeKind::Host(_) => true,
+        // The kernel behind a TAP made the frames it sends, as a host does.
+        NodeKind::Host(_) | NodeKind::Tap(_) => true,
         NodeKind::Switch(_) | NodeKind::Hub(_) => false,
     }
 }

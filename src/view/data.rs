@@ -100,7 +100,7 @@ fn tables_of(kind: &NodeKind) -> &'static [Table] {
     match kind {
         NodeKind::Host(_) => &[Table::Arp, Table::Routes, Table::Sockets],
         NodeKind::Switch(_) => &[Table::Mac],
-        NodeKind::Hub(_) => &[],
+        NodeKind::Hub(_) | NodeKind::Tap(_) => &[],
     }
 }
 
