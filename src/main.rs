@@ -495,20 +495,17 @@ fn cmd_run(
                 return ExitCode::from(2);
             }
         };
-        let mut rt = netlab::tap::realtime::RealTime::new(taps);
-        if !quiet {
-            for name in scn
-                .nodes
-                .iter()
-                .filter(|n| matches!(n.kind, scenario::NodeSpecKind::Tap(_)))
-                .map(|n| &n.name)
-            {
-                outln!("# real time: TAP {name} is the real kernel's side; Ctrl-C ends the run");
-            }
-            for ns in rt.namespaces() {
-                outln!("# in the network namespace {ns}: try `ip netns exec {ns} ping …` in another shell");
-            }
+        // On stderr, whatever --quiet says: a script (or tests/tap.rs) waits for this line
+        // before it starts the kernel's side.
+        for ns in taps.namespaces() {
+            eprintln!(
+                "netlab: real time: namespace {ns} is ready (try `ip netns exec {ns} ping …`)"
+            );
         }
+        for dev in taps.interfaces() {
+            eprintln!("netlab: real time: TAP {dev} is up; Ctrl-C ends the run");
+        }
+        let mut rt = netlab::tap::realtime::RealTime::new(taps);
         let (o, w) = scenario::run_paced(&scn, &opts, &mut subs, &mut rt);
         let summary = netlab::tap::realtime::summary(&rt, &o.world);
         let err = rt.error.take();

@@ -85,6 +85,11 @@ impl Taps {
         Ok(dev)
     }
 
+    /// The TAPs' interface names.
+    pub fn interfaces(&self) -> Vec<String> {
+        self.devices.iter().map(|(_, d)| d.name.clone()).collect()
+    }
+
     /// The namespaces netlab made, by name.
     pub fn namespaces(&self) -> Vec<String> {
         self.namespaces.iter().map(|n| n.name.clone()).collect()
@@ -322,7 +327,7 @@ pub fn summary(rt: &RealTime, world: &World) -> String {
         rt.lag.events,
         ms(rt.lag.mean_ns()),
         ms(rt.lag.max_ns),
-        if rt.interrupted() { "; ended by a signal (Ctrl-C)" } else { "" }
+        if rt.interrupted() { "; ended by a signal (Ctrl-C or SIGTERM)" } else { "" }
     );
     for n in &world.nodes {
         if let NodeKind::Tap(t) = &n.kind {

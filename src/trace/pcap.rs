@@ -264,10 +264,14 @@ impl Capturer {
         let view = TextView::new(world, &[]);
         let first_hop = opts.points.is_empty();
         let points: Vec<CapturePoint> = if first_hop {
-            // The links a host or router is plugged into: the others (between switches and
-            // hubs) carry no frame on its first hop.
-            let host =
-                |(n, _): (NodeId, u16)| matches!(world.node(n).kind, crate::sim::NodeKind::Host(_));
+            // The links a host or router (or a TAP's kernel) is plugged into: the others
+            // (between switches and hubs) carry no frame on its first hop.
+            let host = |(n, _): (NodeId, u16)| {
+                matches!(
+                    world.node(n).kind,
+                    crate::sim::NodeKind::Host(_) | crate::sim::NodeKind::Tap(_)
+                )
+            };
             every_link(world)
                 .into_iter()
                 .filter(|p| match p {
