@@ -621,9 +621,9 @@ fn cmd_sweep(
 ) -> ExitCode {
     use netlab::sweep;
     use std::io::IsTerminal;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "sweep") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     let input = || -> Result<_, String> {
         let seeds = sweep::parse_seeds(seeds)?;
@@ -790,9 +790,9 @@ fn cmd_bits(
         }
     };
     let frame = if let Some(file) = file {
-        let scn = match Scenario::load(&file) {
+        let scn = match load_simulated(&file, "bits") {
             Ok(s) => s,
-            Err(e) => return report(e),
+            Err(code) => return code,
         };
         // Keep only the one frame asked for as the records stream past.
         struct FindFrame(u64, Option<netlab::ethernet::Frame>);
@@ -854,6 +854,21 @@ fn cmd_bits(
 }
 
 // ---- views written to files: pcap, JSON trace (netlab run) and the ladder (netlab ladder) ----
+
+/// Loads a scenario for a command that runs it in simulated time only: one with a `[[tap]]`
+/// (the real kernel on the network) is refused, as it runs only with `netlab run --realtime`.
+fn load_simulated(file: &str, command: &str) -> Result<Scenario, ExitCode> {
+    let scn = Scenario::load(file).map_err(report)?;
+    if scn.has_taps() {
+        eprintln!(
+            "error: {file} has a [[tap]] (the real kernel on the network): it runs only in real \
+             time, with `netlab run {file} --realtime`; `netlab {command}` runs in simulated time \
+             (write the real-time run's --pcap or --trace-json and look at those)"
+        );
+        return Err(ExitCode::from(2));
+    }
+    Ok(scn)
+}
 
 /// `netlab run` options for scenarios with a TAP (the real kernel on the network).
 #[derive(clap::Args)]
@@ -1040,9 +1055,9 @@ fn cmd_ladder(
     until: Option<Duration>,
 ) -> ExitCode {
     use netlab::trace::ladder;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "ladder") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     // Names and the output file are checked before the run.
     let columns = match node_ids(&scn, hosts) {
@@ -1121,9 +1136,9 @@ fn cmd_view(
     mut opts: netlab::view::ViewOptions,
     filter: Option<&str>,
 ) -> ExitCode {
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "view") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     if let Some(words) = filter {
         let world = scn.instantiate(opts.seed, netlab::trace::Trace::off());
@@ -1169,9 +1184,9 @@ fn write_whole(out: OutFile, bytes: &[u8]) -> std::io::Result<()> {
 
 fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
     use std::io::IsTerminal;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "step") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     let mut stepper = netlab::step::Stepper::new(scn, seed);
     let stdout = std::io::stdout();
@@ -1309,9 +1324,9 @@ fn cmd_tcpgraph(
     until: Option<Duration>,
 ) -> ExitCode {
     use netlab::trace::tcpgraph;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "tcpgraph") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     // The output file is checked before the run.
     let out = match svg.map(OutFile::create).transpose() {

@@ -607,6 +607,14 @@ fn a_tap_scenario_is_refused_without_realtime_and_an_existing_interface_is_refus
     let (code, out, _) = support::netlab(&["check", &f]);
     assert_eq!(code, 2);
     assert!(out.contains("--realtime"), "{out}");
+    for cmd in ["view", "ladder", "step", "sweep"] {
+        let (code, _, err) = support::netlab(&[cmd, &f]);
+        assert_eq!(code, 2, "netlab {cmd}");
+        assert!(
+            err.contains("runs only in real time"),
+            "netlab {cmd}: {err}"
+        );
+    }
     // `lo` exists in every namespace: netlab will not take it over (checked before any
     // privilege is needed, so this runs as any user).
     let (code, _, err) = support::netlab(&["run", &f, "--realtime"]);
@@ -630,7 +638,7 @@ fn the_lesson_answers_a_real_ping_and_a_real_curl() {
         "lesson",
         "netlab",
         &lesson,
-        &["--until", "3s"],
+        &["--until", "4s"],
         &[(
             "real_linux_web.py",
             PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/lessons/real_linux_web.py"),
@@ -651,7 +659,7 @@ fn the_lesson_answers_a_real_ping_and_a_real_curl() {
         "{}",
         text(&curl)
     );
-    // The run's own checks (web pings the kernel at 1 s) need it to reach its end.
+    // The run's own checks (web pings the kernel at 2.5 s) need it to reach its end.
     let (code, log) = run.wait_end();
     assert_verdicts(code, &log);
     assert!(
