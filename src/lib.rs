@@ -22,6 +22,7 @@ pub mod socket;
 pub mod step;
 pub mod sweep;
 pub mod switch;
+pub mod tap;
 pub mod tcp;
 pub mod time;
 pub mod trace;

@@ -78,6 +78,8 @@ enum Command {
         show: Vec<String>,
         #[command(flatten)]
         views: ViewArgs,
+        #[command(flatten)]
+        tap: TapArgs,
     },
     /// Run scenarios silently and print PASS or FAIL for each.
     ///
@@ -299,7 +301,10 @@ fn main() -> ExitCode {
             node,
             show,
             views,
-        } => cmd_run(&file, seed, until, quiet, &layer, &node, &show, &views),
+            tap,
+        } => cmd_run(
+            &file, seed, until, quiet, &layer, &node, &show, &views, &tap,
+        ),
         Command::Check { files } => cmd_check(&files),
         Command::Sweep {
             file,
@@ -390,11 +395,16 @@ fn cmd_run(
     nodes: &[String],
     shows: &[String],
     views: &ViewArgs,
+    tap: &TapArgs,
 ) -> ExitCode {
     let scn = match Scenario::load(file) {
         Ok(s) => s,
         Err(e) => return report(e),
     };
+    if let Err(e) = tap.check(&scn) {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     let stop = until.map(|d| Instant::ZERO + d).or(scn.stop);
     let mut show = Vec::new();
     for spec in shows {
@@ -454,10 +464,16 @@ fn cmd_run(
         }
     }
     // The views, fed as the run goes: nothing keeps the run's history.
-    let mut log = TextLog::new(
-        std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
-        scn.action_texts(),
-    );
+    // In real time each line is shown as it happens; otherwise in large writes.
+    let out: Box<dyn std::io::Write> = if tap.realtime {
+        Box::new(std::io::LineWriter::new(std::io::stdout()))
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(
+            1 << 16,
+            std::io::stdout(),
+        ))
+    };
+    let mut log = TextLog::new(out, scn.action_texts());
     log.layers = wanted_layers;
     log.nodes = wanted_nodes;
     let mut subs: Vec<&mut dyn Subscriber> = Vec::new();
@@ -470,7 +486,39 @@ fn cmd_run(
     if let Some((j, _)) = &mut streams.json {
         subs.push(j);
     }
-    let (outcome, written) = scenario::run_streaming(&scn, &opts, &mut subs);
+    let (outcome, written, realtime) = if tap.realtime {
+        // The kernel's side is set up last, once everything that can be refused was checked.
+        let taps = match netlab::tap::realtime::Taps::open(&scn, tap.tap_existing) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        // On stderr, whatever --quiet says: a script (or tests/tap.rs) waits for this line
+        // before it starts the kernel's side.
+        for ns in taps.namespaces() {
+            eprintln!(
+                "netlab: real time: namespace {ns} is ready (try `ip netns exec {ns} ping …`)"
+            );
+        }
+        for dev in taps.interfaces() {
+            eprintln!("netlab: real time: TAP {dev} is up; Ctrl-C ends the run");
+        }
+        let mut rt = netlab::tap::realtime::RealTime::new(taps);
+        let (o, w) = scenario::run_paced(&scn, &opts, &mut subs, &mut rt);
+        let summary = netlab::tap::realtime::summary(&rt, &o.world);
+        let err = rt.error.take();
+        drop(rt);
+        if let Some(e) = err {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        (o, w, Some(summary))
+    } else {
+        let (o, w) = scenario::run_streaming(&scn, &opts, &mut subs);
+        (o, w, None)
+    };
     if let Err(e) = written {
         // The files stay unwritten: `streams` drops its temporary files uncommitted.
         eprintln!("error: cannot write the outputs of the run: {e}");
@@ -488,6 +536,9 @@ fn cmd_run(
             world.now(),
             world.fabric.queue.processed()
         );
+    }
+    if let Some(s) = realtime {
+        outln!("{s}");
     }
     for (t, text) in &outcome.shown {
         outln!("\n# at t={t}s");
@@ -570,9 +621,9 @@ fn cmd_sweep(
 ) -> ExitCode {
     use netlab::sweep;
     use std::io::IsTerminal;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "sweep") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     let input = || -> Result<_, String> {
         let seeds = sweep::parse_seeds(seeds)?;
@@ -690,6 +741,13 @@ fn cmd_check(files: &[String]) -> ExitCode {
                 broken = true;
                 outln!("ERROR {e}");
             }
+            Ok(scn) if scn.has_taps() => {
+                broken = true;
+                outln!(
+                    "ERROR {f}: it has a [[tap]] (the real kernel on the network): run it with \
+                     `netlab run {f} --realtime`"
+                );
+            }
             Ok(scn) => {
                 // No view reads the records: they stream past the expectations and are gone.
                 let (outcome, _) = scenario::run_streaming(&scn, &RunOptions::default(), &mut []);
@@ -732,9 +790,9 @@ fn cmd_bits(
         }
     };
     let frame = if let Some(file) = file {
-        let scn = match Scenario::load(&file) {
+        let scn = match load_simulated(&file, "bits") {
             Ok(s) => s,
-            Err(e) => return report(e),
+            Err(code) => return code,
         };
         // Keep only the one frame asked for as the records stream past.
         struct FindFrame(u64, Option<netlab::ethernet::Frame>);
@@ -796,6 +854,55 @@ fn cmd_bits(
 }
 
 // ---- views written to files: pcap, JSON trace (netlab run) and the ladder (netlab ladder) ----
+
+/// Loads a scenario for a command that runs it in simulated time only: one with a `[[tap]]`
+/// (the real kernel on the network) is refused, as it runs only with `netlab run --realtime`.
+fn load_simulated(file: &str, command: &str) -> Result<Scenario, ExitCode> {
+    let scn = Scenario::load(file).map_err(report)?;
+    if scn.has_taps() {
+        eprintln!(
+            "error: {file} has a [[tap]] (the real kernel on the network): it runs only in real \
+             time, with `netlab run {file} --realtime`; `netlab {command}` runs in simulated time \
+             (write the real-time run's --pcap or --trace-json and look at those)"
+        );
+        return Err(ExitCode::from(2));
+    }
+    Ok(scn)
+}
+
+/// `netlab run` options for scenarios with a TAP (the real kernel on the network).
+#[derive(clap::Args)]
+struct TapArgs {
+    /// Pace simulated time to the wall clock; required by (and only allowed for) scenarios with
+    /// a [[tap]], which exchange frames with the real kernel. Ends at --until or Ctrl-C
+    #[arg(long)]
+    realtime: bool,
+    /// Attach to a TAP interface that already exists (a persistent TAP you made with
+    /// `ip tuntap add dev NAME mode tap user $USER`); without it an existing name is refused
+    #[arg(long)]
+    tap_existing: bool,
+}
+
+impl TapArgs {
+    fn check(&self, scn: &Scenario) -> Result<(), String> {
+        match (scn.has_taps(), self.realtime) {
+            (true, false) => Err(format!(
+                "{} has a [[tap]]: it exchanges frames with the real Linux kernel, so it runs \
+                 only in real time; add --realtime (a TAP needs root or CAP_NET_ADMIN)",
+                scn.path
+            )),
+            (false, true) => Err(format!(
+                "--realtime is for scenarios with a [[tap]] (the real kernel on the network); \
+                 {} has none, and runs in simulated time",
+                scn.path
+            )),
+            (false, false) if self.tap_existing => {
+                Err("--tap-existing is for scenarios with a [[tap]]".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
 
 /// `netlab run` options that write the run's trace to files.
 #[derive(clap::Args)]
@@ -948,9 +1055,9 @@ fn cmd_ladder(
     until: Option<Duration>,
 ) -> ExitCode {
     use netlab::trace::ladder;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "ladder") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     // Names and the output file are checked before the run.
     let columns = match node_ids(&scn, hosts) {
@@ -1029,9 +1136,9 @@ fn cmd_view(
     mut opts: netlab::view::ViewOptions,
     filter: Option<&str>,
 ) -> ExitCode {
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "view") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     if let Some(words) = filter {
         let world = scn.instantiate(opts.seed, netlab::trace::Trace::off());
@@ -1077,9 +1184,9 @@ fn write_whole(out: OutFile, bytes: &[u8]) -> std::io::Result<()> {
 
 fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) -> ExitCode {
     use std::io::IsTerminal;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "step") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     let mut stepper = netlab::step::Stepper::new(scn, seed);
     let stdout = std::io::stdout();
@@ -1217,9 +1324,9 @@ fn cmd_tcpgraph(
     until: Option<Duration>,
 ) -> ExitCode {
     use netlab::trace::tcpgraph;
-    let scn = match Scenario::load(file) {
+    let scn = match load_simulated(file, "tcpgraph") {
         Ok(s) => s,
-        Err(e) => return report(e),
+        Err(code) => return code,
     };
     // The output file is checked before the run.
     let out = match svg.map(OutFile::create).transpose() {

@@ -94,6 +94,7 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
                 NodeKind::Host(h) => h.counters.list(),
                 NodeKind::Switch(s) => s.counters.list(),
                 NodeKind::Hub(h) => vec![("repeated", h.repeated)],
+                NodeKind::Tap(t) => t.counters.list(),
             };
             for (name, v) in list.into_iter().filter(|(_, v)| *v > 0) {
                 let _ = writeln!(out, "  {name:<20} {v}");

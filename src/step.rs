@@ -1395,7 +1395,8 @@ pub fn layers_text(
         // a router passing a datagram on at IP.
         let top = match kind {
             NodeKind::Switch(_) => Layer::Switch,
-            NodeKind::Hub(_) => Layer::Phy,
+            // The kernel's layers behind a TAP are not netlab's to show.
+            NodeKind::Hub(_) | NodeKind::Tap(_) => Layer::Phy,
             NodeKind::Host(h) => {
                 let forwarded = dissect::ipv4_addresses(frame).is_some_and(|(src, _)| {
                     !h.interfaces

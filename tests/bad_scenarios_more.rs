@@ -73,7 +73,7 @@ fn unknown_key_in_the_scenario_table() {
 fn unknown_table() {
     assert_eq!(
         broken("[[host]]\nname = \"alice\"", "[[hots]]\nname = \"alice\""),
-        "bad.toml:5:3: unknown key `hots`, expected one of `scenario`, `link_defaults`, `host`, `router`, `switch`, `hub`, `link`, `timeline`, `expect`"
+        "bad.toml:5:3: unknown key `hots`, expected one of `scenario`, `link_defaults`, `host`, `router`, `switch`, `hub`, `link`, `tap`, `timeline`, `expect`"
     );
 }
 

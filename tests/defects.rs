@@ -322,11 +322,13 @@ fn counter_reference() -> String {
          - switches: {}\n\
          - hubs: {}\n\
          - links (both directions added up; `lost` is random loss, `lost_in_flight` frames on a \
-         link that went down): {}\n",
+         link that went down): {}\n\
+         - taps (`[[tap]]`, the real kernel's side): {}\n",
         list("host"),
         list("switch"),
         list("hub"),
-        list("link")
+        list("link"),
+        list("tap")
     )
 }
 

@@ -414,6 +414,19 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         });
         port_limit.push(limit);
     }
+    // TAPs last (node ids of the other kinds do not move); each brings its cable.
+    let mut netns_seen = BTreeMap::new();
+    for t in file.tap.iter_mut() {
+        check_name(src, &t.get_ref().name, &mut names)?;
+        if let Some(ns) = &t.get_ref().netns {
+            check_name(src, ns, &mut netns_seen)?;
+        }
+        let name_span = t.get_ref().name.span();
+        let (node, link) = super::taps::build(src, t)?;
+        nodes.push(node);
+        port_limit.push(Some((1, name_span)));
+        file.link.push(Sp::new(t.span(), link));
+    }
 
     // Links: explicit ports first, then "next free port" ends, in file order.
     let mut used: Vec<BTreeMap<u16, String>> = vec![BTreeMap::new(); nodes.len()];
@@ -656,7 +669,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         };
         match &mut n.kind {
             NodeSpecKind::Switch { ports, .. } | NodeSpecKind::Hub { ports } => *ports = count,
-            NodeSpecKind::Host { .. } => {}
+            NodeSpecKind::Host { .. } | NodeSpecKind::Tap(_) => {}
         }
     }
 
@@ -1415,6 +1428,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 }),
                 *ports,
             ),
+            NodeSpecKind::Tap(t) => (NodeKind::Tap(crate::tap::TapPort::new(&t.ifname)), 1),
         };
         world.add_node(n.name.clone(), kind, ports);
     }

@@ -908,6 +908,7 @@ fn spec_kind_name(k: &NodeSpecKind) -> &'static str {
         NodeSpecKind::Host { .. } => "host",
         NodeSpecKind::Switch { .. } => "switch",
         NodeSpecKind::Hub { .. } => "hub",
+        NodeSpecKind::Tap(_) => "tap",
     }
 }
 

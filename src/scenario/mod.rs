@@ -42,11 +42,12 @@ mod model;
 mod programs;
 mod run;
 mod tally;
+mod taps;
 mod timeline;
 
 pub use error::ScenarioError;
 pub use expect::{Check, CheckResult, When};
-pub use run::{next_event, run, run_streaming, step_event, Outcome, RunOptions};
+pub use run::{next_event, run, run_paced, run_streaming, step_event, Outcome, RunOptions};
 pub use tally::{Seen, Tally};
 pub use timeline::{Action, ActionKind};
 
@@ -92,6 +93,8 @@ pub enum NodeSpecKind {
     Hub {
         ports: u16,
     },
+    /// The kernel's side of a TAP (one port).
+    Tap(crate::tap::TapSpec),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -205,6 +208,14 @@ impl Scenario {
     pub fn link_names(&self) -> String {
         let names: Vec<&str> = self.links.iter().map(|l| l.name.as_str()).collect();
         names.join(", ")
+    }
+
+    /// Whether the scenario has a `[[tap]]`: it talks to the real kernel and runs only in real
+    /// time (`crate::tap::realtime`).
+    pub fn has_taps(&self) -> bool {
+        self.nodes
+            .iter()
+            .any(|n| matches!(n.kind, NodeSpecKind::Tap(_)))
     }
 
     /// A fresh world for this scenario. `seed` overrides the file's seed.

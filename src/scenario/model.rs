@@ -26,6 +26,8 @@ pub struct File {
     #[serde(default)]
     pub link: Vec<Sp<LinkTable>>,
     #[serde(default)]
+    pub tap: Vec<Sp<TapTable>>,
+    #[serde(default)]
     pub timeline: Option<Sp<TimelineTable>>,
     #[serde(default)]
     pub expect: Option<Sp<ExpectTable>>,
@@ -214,4 +216,30 @@ pub struct TimelineTable {
 pub struct ExpectTable {
     /// One check per line: `end CHECK` or `at TIME CHECK`.
     pub checks: Sp<String>,
+}
+
+/// A TAP: the real kernel's side of a cable into the simulated network (`crate::tap`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TapTable {
+    /// The node's name and the kernel's interface name (at most 15 characters).
+    pub name: Sp<String>,
+    /// The other end of the cable: `"sw1"`, `"sw1:3"`, `"alice"`, `"r1:eth1"`.
+    pub attach: Sp<String>,
+    /// A network namespace netlab creates for the TAP, configures and deletes at the end.
+    pub netns: Option<Sp<String>>,
+    /// The TAP's address inside `netns` (`"10.0.0.1/24"`).
+    pub ip: Option<Sp<String>>,
+    /// Default route inside `netns`.
+    pub gateway: Option<Sp<String>>,
+    /// Routes inside `netns`: `"10.0.2.0/24 via 10.0.1.254"`.
+    #[serde(default)]
+    pub routes: Vec<Sp<String>>,
+    // The cable's settings, as a `[[link]]`'s.
+    pub bandwidth: Option<Sp<toml::Value>>,
+    pub delay: Option<Sp<toml::Value>>,
+    pub queue: Option<Sp<i64>>,
+    pub ber: Option<Sp<f64>>,
+    pub mtu: Option<Sp<i64>>,
+    pub loss: Option<Sp<f64>>,
 }

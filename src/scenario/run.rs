@@ -4,7 +4,7 @@ use super::expect::{CheckResult, When};
 use super::tally::Tally;
 use super::Scenario;
 use crate::show::{self, Table};
-use crate::sim::{End, Next, NodeId, RunError, Step, StepKind, World};
+use crate::sim::{End, Next, NodeId, Pacer, RunError, Step, StepKind, World};
 use crate::time::Instant;
 use crate::trace::{Subscriber, Trace, TraceEvent};
 
@@ -77,7 +77,7 @@ pub fn step_event(scn: &Scenario, world: &mut World) -> Result<Option<Step>, Run
 /// `outcome.world.trace()`: for tests and embedders that read the whole history. `netlab run`
 /// uses [`run_streaming`].
 pub fn run(scn: &Scenario, opts: &RunOptions) -> Outcome {
-    run_with(scn, opts, Trace::recording(), &mut [])
+    run_with(scn, opts, Trace::recording(), &mut [], None)
 }
 
 /// Runs `scn` to the end with the records flowing to `views` as they are made; nothing keeps
@@ -94,7 +94,31 @@ pub fn run_streaming(
     } else {
         Trace::streaming()
     };
-    let outcome = run_with(scn, opts, trace, views);
+    let outcome = run_with(scn, opts, trace, views, None);
+    let mut done = Ok(());
+    for v in views.iter_mut() {
+        let r = v.finish(&outcome.world);
+        if done.is_ok() {
+            done = r;
+        }
+    }
+    (outcome, done)
+}
+
+/// [`run_streaming`] paced by `pacer`: a real-time run with TAPs (`crate::tap::realtime`).
+/// Without a stop time it runs until the pacer ends it (Ctrl-C) or `max_time`.
+pub fn run_paced(
+    scn: &Scenario,
+    opts: &RunOptions,
+    views: &mut [&mut dyn Subscriber],
+    pacer: &mut dyn Pacer,
+) -> (Outcome, std::io::Result<()>) {
+    let trace = if views.is_empty() && !Tally::new(&scn.checks).needs_trace() {
+        Trace::off()
+    } else {
+        Trace::streaming()
+    };
+    let outcome = run_with(scn, opts, trace, views, Some(pacer));
     let mut done = Ok(());
     for v in views.iter_mut() {
         let r = v.finish(&outcome.world);
@@ -110,13 +134,18 @@ fn run_with(
     opts: &RunOptions,
     trace: Trace,
     views: &mut [&mut dyn Subscriber],
+    mut pacer: Option<&mut dyn Pacer>,
 ) -> Outcome {
     let mut world = scn.instantiate(opts.seed, trace);
     for v in views.iter_mut() {
         v.start(&world);
     }
     let mut tally = Tally::new(&scn.checks);
-    let stop = opts.until.or(scn.stop);
+    let mut stop = opts.until.or(scn.stop);
+    if pacer.is_some() && stop.is_none() {
+        // Real time: quiet is not the end (the kernel may send at any moment).
+        stop = Some(world.limits.max_time);
+    }
     let mut timed: Vec<(Instant, usize)> = scn
         .checks
         .iter()
@@ -144,6 +173,21 @@ fn run_with(
     let mut next_timed = 0;
 
     let end = loop {
+        if let Some(p) = pacer.as_mut() {
+            let deadline = [
+                timed.get(next_timed).map(|x| x.0),
+                shows.get(next_show).map(|x| x.0),
+                stop,
+            ]
+            .into_iter()
+            .flatten()
+            .min();
+            if !p.wait(&mut world, deadline) {
+                // Ended from outside (Ctrl-C): this is the end of the run.
+                stop = Some(world.now());
+                break End::Stopped(world.now());
+            }
+        }
         let next = world.next_event_time(stop);
         // A check at time t sees the world after every event at t: judge it once the next event
         // is later than t (or nothing is left).
@@ -180,6 +224,17 @@ fn run_with(
             break end;
         }
     };
+    if let Some(p) = pacer.as_mut() {
+        p.finish(&mut world);
+        // Frames the kernel sent just before the end (a loop left by Ctrl-C) are in the trace.
+        if world.fabric.trace.on() {
+            let mut all: Vec<&mut dyn Subscriber> = vec![&mut tally];
+            for v in views.iter_mut() {
+                all.push(&mut **v);
+            }
+            world.publish(&mut all);
+        }
+    }
     let run_error = match end {
         End::Failed(e) => Some(e),
         End::Quiet => {

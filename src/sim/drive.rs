@@ -99,3 +99,15 @@ impl World {
         self.fabric.trace.put_back(records);
     }
 }
+
+/// A driver's clock other than simulated time alone: a run in real time (`crate::tap::realtime`)
+/// waits for the wall clock before each event and, while it waits, may put frames from outside
+/// into the world. Drivers without one run events as fast as they can (the deterministic case).
+pub trait Pacer {
+    /// Waits until the next event or `deadline` (a check or the stop time the driver keeps) is
+    /// due, whichever is first; nothing due: waits for outside frames. Returns false when the
+    /// run must end now (Ctrl-C); the world's clock then stands at the wall clock's time.
+    fn wait(&mut self, world: &mut World, deadline: Option<Instant>) -> bool;
+    /// The run is over: hand out what is still waiting.
+    fn finish(&mut self, world: &mut World);
+}

@@ -4,7 +4,7 @@ pub mod drive;
 pub mod engine;
 pub mod world;
 
-pub use drive::{End, Next};
+pub use drive::{End, Next, Pacer};
 pub use engine::{EventId, EventQueue};
 pub use world::{
     counter_names, Fault, FaultAction, Limits, Link, Node, NodeIo, NodeKind, RunError, Step,

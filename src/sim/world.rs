@@ -48,6 +48,8 @@ pub enum NodeKind {
     Host(Box<Host>),
     Switch(Switch),
     Hub(Hub),
+    /// The kernel's side of a TAP (`crate::tap`): frames for it wait in its outbox.
+    Tap(crate::tap::TapPort),
 }
 
 impl NodeKind {
@@ -57,6 +59,7 @@ impl NodeKind {
             NodeKind::Host(_) => "host",
             NodeKind::Switch(_) => "switch",
             NodeKind::Hub(_) => "hub",
+            NodeKind::Tap(_) => "tap",
         }
     }
 }
@@ -428,6 +431,7 @@ pub fn counter_names(kind: &str) -> Vec<&'static str> {
         "switch" => crate::switch::SwitchCounters::NAMES.to_vec(),
         "hub" => vec!["repeated"],
         "link" => crate::phy::TxCounters::NAMES.to_vec(),
+        "tap" => crate::tap::TapCounters::NAMES.to_vec(),
         _ => vec![],
     };
     match kind {
@@ -598,6 +602,7 @@ impl World {
             }
             NodeKind::Switch(s) => s.counters.get(name),
             NodeKind::Hub(h) => (name == "repeated").then_some(h.repeated),
+            NodeKind::Tap(t) => t.counters.get(name),
         }
     }
 
@@ -784,7 +789,7 @@ impl World {
         let looks_like_storm = self.nodes.iter().any(|n| match &n.kind {
             NodeKind::Switch(s) => s.counters.flooded > self.limits.max_events / 10,
             NodeKind::Hub(h) => h.repeated > self.limits.max_events / 10,
-            NodeKind::Host(_) => false,
+            NodeKind::Host(_) | NodeKind::Tap(_) => false,
         });
         RunError::EventLimit {
             events: self.fabric.queue.processed(),
@@ -881,6 +886,7 @@ impl World {
                     }
                 }
             }
+            NodeKind::Tap(tap) => tap.on_frame(frame),
         }
     }
 
@@ -907,7 +913,7 @@ impl World {
                         .push(now, Some(node), TraceEvent::MacAged { mac, port });
                 }
             }
-            NodeKind::Hub(_) => {}
+            NodeKind::Hub(_) | NodeKind::Tap(_) => {}
         }
     }
 
@@ -925,7 +931,7 @@ impl World {
         let due = match &self.nodes[node.0 as usize].kind {
             NodeKind::Host(h) => h.poll_at(),
             NodeKind::Switch(s) => s.poll_at(),
-            NodeKind::Hub(_) => None,
+            NodeKind::Hub(_) | NodeKind::Tap(_) => None,
         };
         if let Some(due) = due {
             // A deadline already past means "now" (the queue would run it now anyway, and the

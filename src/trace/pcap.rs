@@ -132,7 +132,8 @@ fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
                 _ => true,
             }
         }
-        NodeKind::Host(_) => true,
+        // The kernel behind a TAP made the frames it sends, as a host does.
+        NodeKind::Host(_) | NodeKind::Tap(_) => true,
         NodeKind::Switch(sw) => {
             sw.stp.is_some()
                 && crate::ethernet::dst_of(frame) == Some(crate::switch::bpdu::GROUP_ADDRESS)
@@ -272,10 +273,11 @@ impl Capturer {
         let view = TextView::new(world, &[]);
         let first_hop = opts.points.is_empty();
         let points: Vec<CapturePoint> = if first_hop {
-            // The links a host or router is plugged into: the others (between switches and
-            // hubs) carry no frame on its first hop, except a spanning tree switch's BPDUs.
+            // The links a host or router (or a TAP's kernel) is plugged into: the others
+            // (between switches and hubs) carry no frame on its first hop, except a spanning
+            // tree switch's BPDUs.
             let host = |(n, _): (NodeId, u16)| match &world.node(n).kind {
-                crate::sim::NodeKind::Host(_) => true,
+                crate::sim::NodeKind::Host(_) | crate::sim::NodeKind::Tap(_) => true,
                 crate::sim::NodeKind::Switch(sw) => sw.stp.is_some(),
                 crate::sim::NodeKind::Hub(_) => false,
             };

@@ -102,7 +102,7 @@ fn tables_of(kind: &NodeKind) -> &'static [Table] {
         NodeKind::Host(_) => &[Table::Arp, Table::Routes, Table::Sockets],
         NodeKind::Switch(s) if s.stp.is_some() => &[Table::Mac, Table::Stp],
         NodeKind::Switch(_) => &[Table::Mac],
-        NodeKind::Hub(_) => &[],
+        NodeKind::Hub(_) | NodeKind::Tap(_) => &[],
     }
 }
 

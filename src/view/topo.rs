@@ -59,6 +59,8 @@ impl Topology {
                     ),
                     NodeKind::Switch(_) => (Shape::Switch, port_names(world, i)),
                     NodeKind::Hub(_) => (Shape::Hub, port_names(world, i)),
+                    // The real kernel behind a TAP: drawn as the host it is.
+                    NodeKind::Tap(t) => (Shape::Host, vec![(t.ifname.clone(), None)]),
                 };
                 TopoNode {
                     name: n.name.clone(),

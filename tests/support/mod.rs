@@ -61,3 +61,70 @@ pub fn tshark_available(unchecked: &str) -> bool {
     }
     ok
 }
+
+/// True when this machine can attach a TAP in a namespace (root, `/dev/net/tun`, iproute2) and
+/// run `tools` (name, an argument that makes it print and exit). When it cannot, says loudly
+/// what was not checked (`unchecked`), and fails under CI (the `CI` variable set; CI runs as
+/// root and installs the tools, see `.ci/run`).
+pub fn tap_available(unchecked: &str, tools: &[(&str, &str)]) -> bool {
+    let mut missing = Vec::new();
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        missing.push("root (a TAP needs CAP_NET_ADMIN, a namespace CAP_SYS_ADMIN)".to_string());
+    }
+    if !Path::new("/dev/net/tun").exists() {
+        missing.push("/dev/net/tun".into());
+    }
+    for (tool, arg) in [("ip", "-V")].iter().chain(tools) {
+        let ok = Command::new(tool)
+            .arg(arg)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok();
+        if !ok {
+            missing.push(tool.to_string());
+        }
+    }
+    if missing.is_empty() {
+        return true;
+    }
+    let _ = writeln!(
+        std::io::stderr().lock(),
+        "\n*** WARNING: {unchecked} NOT checked: missing {}. ***\n",
+        missing.join(", ")
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!(
+            "{unchecked}: required under CI (CI is set) and {} is missing",
+            missing.join(", ")
+        );
+    }
+    false
+}
+
+/// Runs a scenario to its end as `netlab run` does. A scenario with a `[[tap]]` (the real
+/// kernel on the network) runs in real time, as `netlab run --realtime` runs it, to its own
+/// `stop`: that needs root and `/dev/net/tun`, and without them this says so and returns `None`
+/// (or fails under CI, see [`tap_available`]).
+pub fn run_scenario(
+    scn: &netlab::scenario::Scenario,
+    opts: &netlab::scenario::RunOptions,
+) -> Option<netlab::scenario::Outcome> {
+    if !scn.has_taps() {
+        return Some(netlab::scenario::run(scn, opts));
+    }
+    if !tap_available(&format!("{} (it has a [[tap]])", scn.path), &[]) {
+        return None;
+    }
+    assert!(
+        scn.stop.is_some() || opts.until.is_some(),
+        "{}: a TAP scenario needs a stop time to run unattended",
+        scn.path
+    );
+    let taps = netlab::tap::realtime::Taps::open(scn, false)
+        .unwrap_or_else(|e| panic!("{}: {e}", scn.path));
+    let mut rt = netlab::tap::realtime::RealTime::new(taps);
+    let (outcome, _) = netlab::scenario::run_paced(scn, opts, &mut [], &mut rt);
+    Some(outcome)
+}
