@@ -14,6 +14,8 @@ pub enum Table {
     Counters,
     /// TCP connections and listeners, UDP sockets: `netstat -tuan`.
     Sockets,
+    /// Interface addresses and DHCP: a client's state and lease, a server's bindings, relays.
+    Dhcp,
 }
 
 impl FromStr for Table {
@@ -25,8 +27,9 @@ impl FromStr for Table {
             "mac" => Ok(Table::Mac),
             "counters" => Ok(Table::Counters),
             "sockets" => Ok(Table::Sockets),
+            "dhcp" => Ok(Table::Dhcp),
             _ => Err(format!(
-                "unknown table `{s}`: expected arp, routes, mac, sockets or counters"
+                "unknown table `{s}`: expected arp, routes, mac, sockets, counters or dhcp"
             )),
         }
     }
@@ -71,6 +74,10 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
             );
             let _ = write!(out, "{}", sockets_table(&h.sockets.netstat()));
         }
+        (Table::Dhcp, NodeKind::Host(h)) => {
+            let _ = writeln!(out, "{}:", n.name);
+            dhcp_table(h, now, &mut out);
+        }
         (Table::Counters, _) => {
             let _ = writeln!(out, "{}:", n.name);
             let list: Vec<(&str, u64)> = match &n.kind {
@@ -94,6 +101,69 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         }
     }
     Ok(out)
+}
+
+/// Each interface's address (and where it came from), then the DHCP client's state and lease
+/// times (as `dhclient`'s lease file gives them), the server's bindings, the relays.
+fn dhcp_table(h: &crate::host::Host, now: crate::time::Instant, out: &mut String) {
+    let d = h.dhcp();
+    for (i, iface) in h.interfaces.iter().enumerate() {
+        let client = d.and_then(|d| d.clients.iter().find(|(k, _)| *k as usize == i));
+        let addr = iface
+            .addr
+            .map_or("no address".to_string(), |a| a.to_string());
+        let _ = write!(out, "  {:<6} {addr}", iface.name);
+        match client {
+            None => {
+                let _ = writeln!(out, " (static)");
+            }
+            Some((_, c)) => {
+                let _ = writeln!(out, " (DHCP client, {})", c.state().name());
+                if let Some(l) = c.lease() {
+                    let left = |d: crate::time::Duration| {
+                        (l.obtained + d).saturating_since(now).to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "         server {}, router {}, dns {}; renew in {}, rebind in {}, expires in {}",
+                        l.server,
+                        l.router.map_or("-".into(), |r| r.to_string()),
+                        l.dns.map_or("-".into(), |r| r.to_string()),
+                        left(l.t1),
+                        left(l.t2),
+                        left(l.lease)
+                    );
+                }
+            }
+        }
+        if let Some((_, helper)) = d.and_then(|d| d.helpers.iter().find(|(k, _)| *k as usize == i))
+        {
+            let _ = writeln!(out, "         DHCP relay to {helper}");
+        }
+    }
+    if let Some(server) = d.and_then(|d| d.server.as_ref()) {
+        for p in &server.pools {
+            let _ = writeln!(
+                out,
+                "  pool {}-{} ({}), lease {}",
+                p.first, p.last, p.subnet, p.lease
+            );
+        }
+        let _ = writeln!(out, "  {:<16} {:<18} Expires in", "Address", "Client");
+        for (addr, mac, until, offered) in server.leases() {
+            if until <= now {
+                continue;
+            }
+            let what = if offered { " (offered)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {:<16} {:<18} {}{what}",
+                addr.to_string(),
+                mac.to_string(),
+                until.saturating_since(now)
+            );
+        }
+    }
 }
 
 /// One row of [`crate::host::Sockets::netstat`]: protocol, local address, foreign address,

@@ -10,8 +10,11 @@
 //! reassembler, the applications) and asks each for its next deadline: `poll_at` is their
 //! minimum, and `on_timer` runs whichever are due.
 
+mod dhcp;
 mod ip;
 mod sockets;
+
+pub use dhcp::HostDhcp;
 
 pub use sockets::{SockCx, SockOpts, Sockets};
 
@@ -176,6 +179,8 @@ pub struct Host {
     pub sockets: Sockets,
     scratch_app_out: Vec<AppOut>,
     scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
+    /// DHCP client, server and relay roles, if the host has any (boxed: most hosts have none).
+    dhcp: Option<Box<HostDhcp>>,
 }
 
 impl Host {
@@ -213,6 +218,7 @@ impl Host {
             sockets,
             scratch_app_out: Vec::new(),
             scratch_arp: Vec::new(),
+            dhcp: None,
         }
     }
 
@@ -262,6 +268,7 @@ impl Host {
         consider(self.reassembler.poll_at());
         consider(self.sockets.poll_at());
         consider(self.app_timers.peek().map(|Reverse((t, _))| *t));
+        consider(self.dhcp_poll_at());
         next
     }
 
@@ -272,6 +279,7 @@ impl Host {
         self.run_reassembly_timers(io);
         self.run_socket_timers(io);
         self.run_app_timers(io);
+        self.run_dhcp_timers(io);
         self.run_ready_apps(io);
     }
 

@@ -318,6 +318,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                 ip: h.ip.as_ref(),
                 mask: h.mask.as_ref(),
                 mac: h.mac.as_ref(),
+                helper: None,
             }],
         };
         let ttl = match &h.ttl {
@@ -336,6 +337,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             ttl,
             tcp_config(src, h.tcp.as_ref())?,
         )?;
+        let spec = with_dhcp_pools(src, spec, &h.dhcp_pools)?;
         port_limit.push(Some((host_ifaces(&spec).len() as u16, h.name.span())));
         nodes.push(spec);
     }
@@ -361,6 +363,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             64,
             tcp_config(src, r.tcp.as_ref())?,
         )?;
+        let spec = with_dhcp_pools(src, spec, &r.dhcp_pools)?;
         port_limit.push(Some((host_ifaces(&spec).len() as u16, r.name.span())));
         nodes.push(spec);
     }
@@ -755,6 +758,7 @@ struct InterfaceInput<'a> {
     ip: Option<&'a Sp<String>>,
     mask: Option<&'a Sp<String>>,
     mac: Option<&'a Sp<String>>,
+    helper: Option<&'a Sp<String>>,
 }
 
 impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
@@ -764,6 +768,7 @@ impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
             ip: t.ip.as_ref(),
             mask: t.mask.as_ref(),
             mac: t.mac.as_ref(),
+            helper: t.helper.as_ref(),
         }
     }
 }
@@ -975,7 +980,21 @@ fn build_host(
             ));
         }
         book.macs.insert(mac, (node_name.clone(), written));
+        let dhcp = input.ip.is_some_and(|ip| ip.get_ref().trim() == "dhcp");
+        if let (true, Some(ip)) = (dhcp && forwarding, input.ip) {
+            return Err(src.error(
+                ip.span(),
+                "a router's interfaces need fixed addresses, not DHCP",
+            ));
+        }
+        let helper = super::dhcp::helper(src, input.helper, forwarding)?;
         let addr = match input.ip {
+            Some(_) if dhcp => {
+                if let Some(m) = input.mask {
+                    return Err(src.error(m.span(), "the mask comes from DHCP with the address"));
+                }
+                None
+            }
             Some(ip) => {
                 let c = parse_cidr(src, ip, input.mask)?;
                 if c.prefix_len() < 31
@@ -1029,6 +1048,8 @@ fn build_host(
             mac,
             promiscuous,
             addr,
+            dhcp,
+            helper,
         });
     }
     // Routes are checked against a real table so the rules (gateway on-link, no duplicates)
@@ -1083,8 +1104,26 @@ fn build_host(
             forwarding,
             ttl,
             tcp: Box::new(tcp),
+            dhcp_pools: Vec::new(),
         },
     })
+}
+
+/// Adds a host's DHCP server pools to its spec.
+fn with_dhcp_pools(
+    src: &Src,
+    mut spec: NodeSpec,
+    tables: &[Sp<model::DhcpPoolTable>],
+) -> Result<NodeSpec, ScenarioError> {
+    if let NodeSpecKind::Host {
+        interfaces,
+        dhcp_pools,
+        ..
+    } = &mut spec.kind
+    {
+        *dhcp_pools = super::dhcp::pools(src, tables, interfaces)?;
+    }
+    Ok(spec)
 }
 
 /// How a port is named in messages: an interface name or a front-panel number.
@@ -1095,6 +1134,29 @@ pub(crate) fn port_label(node: &NodeSpec, port: u16) -> String {
             |i| format!("interface {}", i.name),
         ),
         _ => format!("port {}", port + 1),
+    }
+}
+
+/// Gives a host its DHCP client (one stream per host: xid, start delay), relay and server.
+fn add_dhcp_roles(
+    host: &mut Host,
+    interfaces: &[InterfaceSpec],
+    pools: &[crate::dhcp::Pool],
+    seed: u64,
+    index: usize,
+) {
+    for (i, spec) in interfaces.iter().enumerate() {
+        if spec.dhcp {
+            let rng = crate::rng::stream(seed, "dhcp", index as u64 * 64 + i as u64);
+            let client = crate::dhcp::DhcpClient::new(spec.mac, Instant::ZERO, rng);
+            host.dhcp_mut().clients.push((i as u16, client));
+        }
+        if let Some(h) = spec.helper {
+            host.dhcp_mut().helpers.push((i as u16, h));
+        }
+    }
+    if !pools.is_empty() {
+        host.dhcp_mut().server = Some(crate::dhcp::DhcpServer::new(pools.to_vec()));
     }
 }
 
@@ -1112,6 +1174,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 forwarding,
                 ttl,
                 tcp,
+                dhcp_pools,
             } => {
                 let ifs = interfaces
                     .iter()
@@ -1141,6 +1204,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     // Validated against the same rules when the scenario was loaded.
                     let _ = host.routes.add(*r);
                 }
+                add_dhcp_roles(&mut host, interfaces, dhcp_pools, seed, index);
                 (NodeKind::Host(Box::new(host)), count)
             }
             NodeSpecKind::Switch { ports, table } => {
@@ -1154,7 +1218,13 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 *ports,
             ),
         };
-        world.add_node(n.name.clone(), kind, ports);
+        let id = world.add_node(n.name.clone(), kind, ports);
+        // A DHCP client starts at boot, before any event would wake its host.
+        if let NodeKind::Host(h) = &world.node(id).kind {
+            if h.dhcp().is_some() {
+                world.reschedule_wake(id);
+            }
+        }
     }
     for (i, l) in scn.links.iter().enumerate() {
         let a = (crate::sim::NodeId(l.ends[0].0 as u32), l.ends[0].1);

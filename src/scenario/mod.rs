@@ -35,6 +35,7 @@
 
 mod args;
 mod build;
+mod dhcp;
 pub mod error;
 mod expect;
 pub mod line;
@@ -65,6 +66,10 @@ pub struct InterfaceSpec {
     pub mac: MacAddr,
     pub promiscuous: bool,
     pub addr: Option<crate::ip::Ipv4Cidr>,
+    /// `ip = "dhcp"`: the address comes from a DHCP server.
+    pub dhcp: bool,
+    /// A router's DHCP relay target (`helper = "10.0.0.5"`).
+    pub helper: Option<std::net::Ipv4Addr>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -78,6 +83,8 @@ pub enum NodeSpecKind {
         ttl: u8,
         /// TCP settings (Linux's defaults unless the scenario says otherwise).
         tcp: Box<crate::tcp::TcpConfig>,
+        /// A DHCP server's pools (none: no server).
+        dhcp_pools: Vec<crate::dhcp::Pool>,
     },
     Switch {
         ports: u16,

@@ -82,6 +82,9 @@ pub struct HostTable {
     pub ttl: Option<Sp<i64>>,
     /// TCP settings (Linux's defaults otherwise).
     pub tcp: Option<Sp<TcpTable>>,
+    /// A DHCP server on this host, one pool per subnet it serves.
+    #[serde(default)]
+    pub dhcp_pools: Vec<Sp<DhcpPoolTable>>,
 }
 
 /// A host's TCP settings, each optional: `tcp = { time_wait = "5s", min_rto = "1s" }`.
@@ -124,6 +127,8 @@ pub struct RouterTable {
     pub routes: Vec<Sp<String>>,
     pub gateway: Option<Sp<String>>,
     pub tcp: Option<Sp<TcpTable>>,
+    #[serde(default)]
+    pub dhcp_pools: Vec<Sp<DhcpPoolTable>>,
 }
 
 /// One interface of a multi-homed host or a router.
@@ -135,6 +140,19 @@ pub struct InterfaceTable {
     pub ip: Option<Sp<String>>,
     pub mask: Option<Sp<String>>,
     pub mac: Option<Sp<String>>,
+    /// A router's DHCP relay: the server that requests heard here are passed to.
+    pub helper: Option<Sp<String>>,
+}
+
+/// One DHCP pool: `{ range = "10.0.0.100-10.0.0.199/24", lease = "1h", router = "10.0.0.1",
+/// dns = "10.0.0.53" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DhcpPoolTable {
+    pub range: Sp<String>,
+    pub lease: Option<Sp<toml::Value>>,
+    pub router: Option<Sp<String>>,
+    pub dns: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -455,6 +455,13 @@ pub enum TraceEvent {
         event: AppEvent,
     },
 
+    // ---- DHCP ----
+    /// A DHCP client, server or relay on interface `iface` did something.
+    Dhcp {
+        iface: u16,
+        event: crate::dhcp::DhcpEvent,
+    },
+
     // ---- scenario ----
     /// A timeline action ran (`index` into the scenario's timeline).
     Action {
@@ -489,7 +496,7 @@ impl TraceEvent {
             IcmpOut { .. } => Layer::Icmp,
             Tcp { .. } => Layer::Tcp,
             SocketCall { .. } => Layer::Socket,
-            App { .. } | AppLog { .. } => Layer::App,
+            App { .. } | AppLog { .. } | Dhcp { .. } => Layer::App,
             Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
     }

@@ -92,6 +92,8 @@ fn touched(e: &TraceEvent) -> &'static [Table] {
         TraceEvent::MacLearned { .. } | TraceEvent::MacAged { .. } => &[Table::Mac],
         TraceEvent::Tcp { .. } | TraceEvent::SocketCall { .. } => &[Table::Sockets],
         TraceEvent::Action { .. } => &[Table::Arp, Table::Routes, Table::Sockets, Table::Mac],
+        // A lease changes the interface's address and routes.
+        TraceEvent::Dhcp { .. } => &[Table::Routes],
         _ => &[],
     }
 }
@@ -111,6 +113,7 @@ fn table_name(t: Table) -> &'static str {
         Table::Mac => "mac",
         Table::Sockets => "sockets",
         Table::Counters => "counters",
+        Table::Dhcp => "dhcp",
     }
 }
 
