@@ -7,6 +7,7 @@ pub mod arp;
 pub mod bench;
 pub mod counters;
 pub mod dhcp;
+pub mod dns;
 pub mod ethernet;
 pub mod filter;
 pub mod host;

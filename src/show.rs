@@ -16,6 +16,8 @@ pub enum Table {
     Sockets,
     /// Interface addresses and DHCP: a client's state and lease, a server's bindings, relays.
     Dhcp,
+    /// The resolver's server and cache, a DNS server's zone.
+    Dns,
 }
 
 impl FromStr for Table {
@@ -28,8 +30,9 @@ impl FromStr for Table {
             "counters" => Ok(Table::Counters),
             "sockets" => Ok(Table::Sockets),
             "dhcp" => Ok(Table::Dhcp),
+            "dns" => Ok(Table::Dns),
             _ => Err(format!(
-                "unknown table `{s}`: expected arp, routes, mac, sockets, counters or dhcp"
+                "unknown table `{s}`: expected arp, routes, mac, sockets, counters, dhcp or dns"
             )),
         }
     }
@@ -77,6 +80,10 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         (Table::Dhcp, NodeKind::Host(h)) => {
             let _ = writeln!(out, "{}:", n.name);
             dhcp_table(h, now, &mut out);
+        }
+        (Table::Dns, NodeKind::Host(h)) => {
+            let _ = writeln!(out, "{}:", n.name);
+            dns_table(h, now, &mut out);
         }
         (Table::Counters, _) => {
             let _ = writeln!(out, "{}:", n.name);
@@ -162,6 +169,49 @@ fn dhcp_table(h: &crate::host::Host, now: crate::time::Instant, out: &mut String
                 mac.to_string(),
                 until.saturating_since(now)
             );
+        }
+    }
+}
+
+/// The resolver (its server, the cached answers with the time they have left) and the zone.
+fn dns_table(h: &crate::host::Host, now: crate::time::Instant, out: &mut String) {
+    use crate::dns::Resolved;
+    let Some(d) = h.dns() else {
+        let _ = writeln!(out, "  no resolver: names come from the hosts table");
+        return;
+    };
+    let server = d.resolver.server;
+    if server.is_unspecified() {
+        let _ = writeln!(
+            out,
+            "  resolver: no nameserver (names from the hosts table until a DHCP lease names one)"
+        );
+    } else {
+        let _ = writeln!(out, "  resolver: nameserver {server}");
+    }
+    for (name, _, answer, until) in d.resolver.cached() {
+        if until < now || !matches!(answer, Resolved::Addr(_) | Resolved::Name(_)) {
+            continue;
+        }
+        let (t, what) = match answer {
+            Resolved::Addr(ip) => ("A", ip.to_string()),
+            Resolved::Name(n) => ("PTR", n.clone()),
+            _ => continue,
+        };
+        let _ = writeln!(
+            out,
+            "  cached {name} {t} {what}, {} left",
+            until.saturating_since(now)
+        );
+    }
+    if let Some(z) = &d.zone {
+        let _ = writeln!(out, "  zone:");
+        for r in &z.records {
+            let (t, what) = match &r.data {
+                crate::dns::wire::RData::A(ip) => ("A", ip.to_string()),
+                crate::dns::wire::RData::Ptr(n) => ("PTR", n.clone()),
+            };
+            let _ = writeln!(out, "    {} {} {t} {what}", r.name, r.ttl);
         }
     }
 }

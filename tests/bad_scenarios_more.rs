@@ -462,3 +462,47 @@ fn a_dhcp_pool_that_is_not_a_range() {
         "bad.toml:8:62: router 10.0.9.1 is outside 10.0.1.0/24"
     );
 }
+
+#[test]
+fn a_dhcp_client_without_a_stop_time() {
+    let text = include_str!("../scenarios/lessons/dhcp-lease-and-relay.toml").replacen(
+        "stop = \"40s\"\n",
+        "",
+        1,
+    );
+    assert_eq!(
+        error_of(&text),
+        "bad.toml:28:6: a DHCP client renews its lease for ever: give the scenario a `stop` time ([scenario] stop = \"60s\")"
+    );
+}
+
+// ---- DNS (issue #17) ----
+
+#[test]
+fn a_dns_record_that_is_not_a_record() {
+    let zone = |line: &str| {
+        routed(
+            "gateway = \"10.0.1.1\"",
+            &format!("gateway = \"10.0.1.1\"\ndns_zone = [\"{line}\"]"),
+        )
+    };
+    assert_eq!(
+        zone("www.lab A 10.0.0.1"),
+        "bad.toml:8:13: `www.lab A 10.0.0.1`: a record is NAME TTL A ADDRESS or NAME TTL PTR NAME, e.g. \"www.lab 300 A 10.0.0.80\""
+    );
+    assert_eq!(
+        zone("www.lab 300 MX mail.lab"),
+        "bad.toml:8:13: record type `MX`: netlab's DNS server has A and PTR records"
+    );
+    assert_eq!(
+        zone("www..lab 300 A 10.0.0.1"),
+        "bad.toml:8:13: `www..lab` is not a domain name"
+    );
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ndns = \"ns.lab\""
+        ),
+        "bad.toml:8:7: `ns.lab` is not an IPv4 address (the DNS server)"
+    );
+}

@@ -1136,3 +1136,57 @@ fn dhcp_is_decoded_by_tshark_with_its_options_and_relay() {
     );
     assert!(expert.is_empty(), "expert warnings in frames {expert:?}");
 }
+
+/// DNS (issue #17): the lesson's queries and responses are clean, tshark decodes them as DNS
+/// with the answers netlab's server gave (A, PTR, NXDOMAIN), and the cached lookup put
+/// nothing on the wire.
+#[test]
+fn dns_is_decoded_by_tshark_with_its_answers() {
+    if !support::tshark_available("the DNS messages netlab writes were") {
+        return;
+    }
+    check_scenarios(&[
+        ("lessons/dns-names", "pc"),
+        ("programs/dns-over-dhcp", "ns"),
+    ]);
+    let o = run("scenarios/lessons/dns-names.toml");
+    let path = scratch("dns-default.pcapng");
+    let opts = PcapOptions {
+        fcs: true,
+        points: Vec::new(),
+        comment: None,
+    };
+    pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).expect("pcap written");
+    let rows = tshark(
+        &path,
+        Some("dns"),
+        &[
+            "dns.flags.response",
+            "dns.flags.rcode",
+            "dns.qry.name",
+            "dns.a",
+            "dns.ptr.domain_name",
+            "dns.resp.ttl",
+            "_ws.malformed",
+        ],
+    );
+    assert_eq!(
+        rows,
+        [
+            "0||www.lab||||",
+            "1|0|www.lab|10.0.0.80||30|",
+            "0||80.0.0.10.in-addr.arpa||||",
+            "1|0|80.0.0.10.in-addr.arpa||www.lab|30|",
+            "0||nope.lab||||",
+            "1|3|nope.lab||||",
+            "0||www.lab||||",
+            "1|0|www.lab|10.0.0.80||30|",
+        ]
+    );
+    let expert = tshark(
+        &path,
+        Some("_ws.expert.severity >= 6291456"),
+        &["frame.number"],
+    );
+    assert!(expert.is_empty(), "expert warnings in frames {expert:?}");
+}

@@ -309,6 +309,7 @@ impl Host {
             let _ = self.routes.add(Route::default_via(gw, iface as usize));
         }
         self.dhcp_mut().dns = lease.dns;
+        self.dns_from_lease(lease.dns);
     }
 
     fn deconfigure(&mut self, iface: u16, addr: Ipv4Cidr) {

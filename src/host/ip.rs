@@ -775,6 +775,9 @@ impl Host {
         if self.dhcp.is_some() && self.dhcp_server_input(io, iface, ip, &udp) {
             return;
         }
+        if self.dns.is_some() && self.dns_input(io, ip, &udp) {
+            return;
+        }
         // Nobody has the port (RFC 1122 §4.1.3.1: port unreachable).
         self.drop_ip(io, ip.src, ip.dst, IpDrop::PortUnreachable(udp.dst_port));
         let offending = icmp::quote_from_parts(ip, data);

@@ -11,10 +11,12 @@
 //! minimum, and `on_timer` runs whichever are due.
 
 mod dhcp;
+mod dns;
 mod ip;
 mod sockets;
 
 pub use dhcp::HostDhcp;
+pub use dns::HostDns;
 
 pub use sockets::{SockCx, SockOpts, Sockets};
 
@@ -181,6 +183,8 @@ pub struct Host {
     scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
     /// DHCP client, server and relay roles, if the host has any (boxed: most hosts have none).
     dhcp: Option<Box<HostDhcp>>,
+    /// Resolver and DNS server, if the host has either.
+    dns: Option<Box<HostDns>>,
 }
 
 impl Host {
@@ -219,6 +223,7 @@ impl Host {
             scratch_app_out: Vec::new(),
             scratch_arp: Vec::new(),
             dhcp: None,
+            dns: None,
         }
     }
 
@@ -269,6 +274,7 @@ impl Host {
         consider(self.sockets.poll_at());
         consider(self.app_timers.peek().map(|Reverse((t, _))| *t));
         consider(self.dhcp_poll_at());
+        consider(self.dns_poll_at());
         next
     }
 
@@ -280,6 +286,7 @@ impl Host {
         self.run_socket_timers(io);
         self.run_app_timers(io);
         self.run_dhcp_timers(io);
+        self.run_dns_timers(io);
         self.run_ready_apps(io);
     }
 

@@ -325,6 +325,10 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             Some(t) => positive(src, t, "ttl", 1, 255)? as u8,
             None => 64,
         };
+        let dhcp_ip = ifaces
+            .iter()
+            .filter_map(|i| i.ip)
+            .find(|ip| ip.get_ref().trim() == "dhcp");
         let spec = build_host(
             src,
             &mut addrs,
@@ -337,7 +341,14 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             ttl,
             tcp_config(src, h.tcp.as_ref())?,
         )?;
-        let spec = with_dhcp_pools(src, spec, &h.dhcp_pools)?;
+        if let (Some(ip), None) = (dhcp_ip, stop) {
+            return Err(super::dhcp::needs_stop(src, ip));
+        }
+        let mut spec = with_dhcp_pools(src, spec, &h.dhcp_pools)?;
+        if let NodeSpecKind::Host { services, .. } = &mut spec.kind {
+            services.dns = super::dns::server(src, h.dns.as_ref())?;
+            services.dns_zone = super::dns::zone(src, &h.dns_zone)?;
+        }
         port_limit.push(Some((host_ifaces(&spec).len() as u16, h.name.span())));
         nodes.push(spec);
     }
@@ -1104,7 +1115,7 @@ fn build_host(
             forwarding,
             ttl,
             tcp: Box::new(tcp),
-            dhcp_pools: Vec::new(),
+            services: Box::default(),
         },
     })
 }
@@ -1117,11 +1128,11 @@ fn with_dhcp_pools(
 ) -> Result<NodeSpec, ScenarioError> {
     if let NodeSpecKind::Host {
         interfaces,
-        dhcp_pools,
+        services,
         ..
     } = &mut spec.kind
     {
-        *dhcp_pools = super::dhcp::pools(src, tables, interfaces)?;
+        services.dhcp_pools = super::dhcp::pools(src, tables, interfaces)?;
     }
     Ok(spec)
 }
@@ -1160,6 +1171,26 @@ fn add_dhcp_roles(
     }
 }
 
+/// Gives a host its resolver (configured, or waiting for a DHCP lease to name a server) and
+/// its DNS server. Hosts with neither keep reading the hosts table.
+fn add_dns_roles(
+    host: &mut Host,
+    interfaces: &[InterfaceSpec],
+    services: &super::HostServices,
+    seed: u64,
+    index: usize,
+) {
+    let dhcp = interfaces.iter().any(|i| i.dhcp);
+    if services.dns.is_none() && !dhcp && services.dns_zone.is_empty() {
+        return;
+    }
+    let zone = (!services.dns_zone.is_empty()).then(|| crate::dns::Zone {
+        records: services.dns_zone.clone(),
+    });
+    let server = services.dns.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+    host.set_dns(server, crate::rng::stream(seed, "dns", index as u64), zone);
+}
+
 /// Builds a fresh world for a scenario.
 pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     let trace_on = trace.on();
@@ -1174,7 +1205,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 forwarding,
                 ttl,
                 tcp,
-                dhcp_pools,
+                services,
             } => {
                 let ifs = interfaces
                     .iter()
@@ -1204,7 +1235,8 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     // Validated against the same rules when the scenario was loaded.
                     let _ = host.routes.add(*r);
                 }
-                add_dhcp_roles(&mut host, interfaces, dhcp_pools, seed, index);
+                add_dhcp_roles(&mut host, interfaces, &services.dhcp_pools, seed, index);
+                add_dns_roles(&mut host, interfaces, services, seed, index);
                 (NodeKind::Host(Box::new(host)), count)
             }
             NodeSpecKind::Switch { ports, table } => {

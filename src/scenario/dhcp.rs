@@ -23,6 +23,16 @@ fn address(src: &Src, v: &Sp<String>, what: &str) -> Result<Ipv4Addr, ScenarioEr
     })
 }
 
+/// A DHCP client renews its lease for ever, so a run "until nothing is left to do" would
+/// never end: a scenario with one needs a `stop` time.
+pub(crate) fn needs_stop(src: &Src, ip: &Sp<String>) -> ScenarioError {
+    src.error(
+        ip.span(),
+        "a DHCP client renews its lease for ever: give the scenario a `stop` time \
+         ([scenario] stop = \"60s\")",
+    )
+}
+
 /// The `helper` of a router's interface.
 pub(crate) fn helper(
     src: &Src,

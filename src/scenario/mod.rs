@@ -36,6 +36,7 @@
 mod args;
 mod build;
 mod dhcp;
+mod dns;
 pub mod error;
 mod expect;
 pub mod line;
@@ -72,6 +73,17 @@ pub struct InterfaceSpec {
     pub helper: Option<std::net::Ipv4Addr>,
 }
 
+/// A host's LAN services, as the scenario gives them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostServices {
+    /// A DHCP server's pools (none: no server).
+    pub dhcp_pools: Vec<crate::dhcp::Pool>,
+    /// `dns = "10.0.0.53"`: the resolver's server.
+    pub dns: Option<std::net::Ipv4Addr>,
+    /// `dns_zone`: the records a DNS server on this host answers with (none: no server).
+    pub dns_zone: Vec<crate::dns::wire::Answer>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub enum NodeSpecKind {
     /// A host, or a router when `forwarding`.
@@ -83,8 +95,8 @@ pub enum NodeSpecKind {
         ttl: u8,
         /// TCP settings (Linux's defaults unless the scenario says otherwise).
         tcp: Box<crate::tcp::TcpConfig>,
-        /// A DHCP server's pools (none: no server).
-        dhcp_pools: Vec<crate::dhcp::Pool>,
+        /// DHCP server pools, DNS resolver and zone.
+        services: Box<HostServices>,
     },
     Switch {
         ports: u16,

@@ -85,6 +85,12 @@ pub struct HostTable {
     /// A DHCP server on this host, one pool per subnet it serves.
     #[serde(default)]
     pub dhcp_pools: Vec<Sp<DhcpPoolTable>>,
+    /// The DNS server the host's resolver asks.
+    pub dns: Option<Sp<String>>,
+    /// A DNS server on this host: `"www.lab 300 A 10.0.0.80"`, `"80.0.0.10.in-addr.arpa 300
+    /// PTR www.lab"`.
+    #[serde(default)]
+    pub dns_zone: Vec<Sp<String>>,
 }
 
 /// A host's TCP settings, each optional: `tcp = { time_wait = "5s", min_rto = "1s" }`.

@@ -106,6 +106,15 @@ fn ipv4(bytes: &[u8]) -> String {
                         Ok(m) => format!("{u}: {}", m.summary()),
                         Err(e) => format!("{u}: DHCP, bad: {e}"),
                     },
+                    Ok(u)
+                        if u.src_port == crate::dns::wire::PORT
+                            || u.dst_port == crate::dns::wire::PORT =>
+                    {
+                        match crate::dns::DnsRepr::parse(u.payload) {
+                            Ok(m) => format!("{u}: {}", m.summary()),
+                            Err(_) => u.to_string(),
+                        }
+                    }
                     Ok(u) => u.to_string(),
                     Err(e) => format!("UDP, bad: {e}"),
                 }

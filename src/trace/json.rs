@@ -58,6 +58,7 @@ pub const KINDS: &[&str] = &[
     "link_state",
     "action_failed",
     "dhcp",
+    "dns_answer",
 ];
 
 /// `FrameTx` → `frame_tx`: the record's kind, one of [`KINDS`].
@@ -91,6 +92,7 @@ pub fn kind_name(event: &TraceEvent) -> &'static str {
         LinkState { .. } => 24,
         ActionFailed { .. } => 25,
         Dhcp { .. } => 26,
+        DnsAnswer { .. } => 27,
     };
     KINDS[i]
 }
@@ -568,6 +570,9 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
             v
         }
         TraceEvent::ActionFailed { reason } => json!({ "reason": reason }),
+        TraceEvent::DnsAnswer { client, summary } => {
+            json!({ "client": client.to_string(), "answer": summary })
+        }
         TraceEvent::Dhcp { iface, event } => {
             let mut v = dhcp_fields(event);
             v["iface"] = json!(view.iface_name(node, *iface));

@@ -462,6 +462,13 @@ pub enum TraceEvent {
         event: crate::dhcp::DhcpEvent,
     },
 
+    /// A DNS server answered a query from `client` (`summary`: the response as the log shows
+    /// it).
+    DnsAnswer {
+        client: Ipv4Addr,
+        summary: String,
+    },
+
     // ---- scenario ----
     /// A timeline action ran (`index` into the scenario's timeline).
     Action {
@@ -496,7 +503,7 @@ impl TraceEvent {
             IcmpOut { .. } => Layer::Icmp,
             Tcp { .. } => Layer::Tcp,
             SocketCall { .. } => Layer::Socket,
-            App { .. } | AppLog { .. } | Dhcp { .. } => Layer::App,
+            App { .. } | AppLog { .. } | Dhcp { .. } | DnsAnswer { .. } => Layer::App,
             Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
     }

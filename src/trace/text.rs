@@ -308,6 +308,9 @@ impl<'a> TextView<'a> {
             AppLog { app, text } => {
                 let _ = write!(s, "{}: {text}", self.app_name(node, *app));
             }
+            DnsAnswer { client, summary } => {
+                let _ = write!(s, "DNS server answers {client}: {summary}");
+            }
             Dhcp { iface, event } => {
                 let _ = write!(s, "{}: {}", self.iface_name(node, *iface), event.describe());
             }

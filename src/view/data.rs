@@ -114,6 +114,7 @@ fn table_name(t: Table) -> &'static str {
         Table::Sockets => "sockets",
         Table::Counters => "counters",
         Table::Dhcp => "dhcp",
+        Table::Dns => "dns",
     }
 }
 

@@ -15,6 +15,7 @@
 pub mod process;
 
 use super::sock::SockCx;
+use crate::dns::{Lookup, Resolved};
 use crate::socket::api::SocketApi;
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
@@ -143,7 +144,11 @@ enum Outcome {
     Block,
     /// The name is unknown (socket.gaierror / socket.herror).
     Gai,
+    /// No answer from the DNS server (EAI_AGAIN).
+    GaiAgain,
     Herr,
+    /// No answer from the DNS server (TRY_AGAIN).
+    HerrAgain,
 }
 
 #[derive(Debug)]
@@ -351,12 +356,30 @@ impl PythonProgram {
                                     .to_string(),
                             )
                         }
+                        Outcome::GaiAgain => {
+                            self.stats.errors += 1;
+                            (
+                                "gai {now} -3".to_string(),
+                                Vec::new(),
+                                "raised socket.gaierror: [Errno -3] Temporary failure in name resolution"
+                                    .to_string(),
+                            )
+                        }
                         Outcome::Herr => {
                             self.stats.errors += 1;
                             (
                                 "herr {now} 1".to_string(),
                                 Vec::new(),
                                 "raised socket.herror: [Errno 1] Unknown host".to_string(),
+                            )
+                        }
+                        Outcome::HerrAgain => {
+                            self.stats.errors += 1;
+                            (
+                                "herr {now} 2".to_string(),
+                                Vec::new(),
+                                "raised socket.herror: [Errno 2] Host name lookup failure"
+                                    .to_string(),
                             )
                         }
                     };
@@ -849,6 +872,19 @@ impl PythonProgram {
             }
             "gethostbyname" => {
                 let name = String::from_utf8_lossy(&m.data).into_owned();
+                // With a resolver, a real DNS query (nsswitch "files dns" with only localhost
+                // in the files); the call waits for the answer in simulated time.
+                let asked = (name != "localhost" && name.parse::<Ipv4Addr>().is_err())
+                    .then(|| cx.host.resolve(cx.io, cx.app, &Lookup::Name(name.clone())))
+                    .flatten();
+                if let Some(answer) = asked {
+                    return Ok(match answer {
+                        None => return Err(SocketError::WouldBlock),
+                        Some(Resolved::Addr(ip)) => done(ip.to_string(), format!("'{ip}'")),
+                        Some(Resolved::NoAnswer) => Outcome::GaiAgain,
+                        Some(_) => Outcome::Gai,
+                    });
+                }
                 match self.config.hosts.lookup(&name) {
                     Some(ip) => done(ip.to_string(), format!("'{ip}'")),
                     None => Outcome::Gai,
@@ -856,6 +892,21 @@ impl PythonProgram {
             }
             "gethostbyaddr" => {
                 let ip: Option<Ipv4Addr> = m.args.first().and_then(|a| a.parse().ok());
+                let asked = ip
+                    .filter(|ip| !ip.is_loopback())
+                    .and_then(|ip| cx.host.resolve(cx.io, cx.app, &Lookup::Addr(ip)));
+                if let Some(answer) = asked {
+                    return Ok(match answer {
+                        None => return Err(SocketError::WouldBlock),
+                        Some(Resolved::Name(n)) => Outcome::Done(
+                            String::new(),
+                            n.as_bytes().to_vec(),
+                            format!("('{n}', [], ['{}'])", m.args[0]),
+                        ),
+                        Some(Resolved::NoAnswer) => Outcome::HerrAgain,
+                        Some(_) => Outcome::Herr,
+                    });
+                }
                 match ip.and_then(|ip| self.config.hosts.reverse(ip)) {
                     Some(n) => Outcome::Done(
                         String::new(),

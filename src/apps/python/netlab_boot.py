@@ -82,9 +82,13 @@ def _call(op, *args, data=b"", quiet=False):
     if kind == b"to":
         raise TimeoutError("timed out")
     if kind == b"gai":
-        raise gaierror(-2, "Name or service not known")
+        # glibc's EAI_NONAME (-2), or EAI_AGAIN (-3) when the DNS server did not answer.
+        e = int(parts[2])
+        raise gaierror(e, "Temporary failure in name resolution" if e == -3 else "Name or service not known")
     if kind == b"herr":
-        raise herror(1, "Unknown host")
+        # HOST_NOT_FOUND (1), or TRY_AGAIN (2) when the DNS server did not answer.
+        e = int(parts[2])
+        raise herror(e, "Host name lookup failure" if e == 2 else "Unknown host")
     os._exit(71)
 
 
