@@ -13,11 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Own scripts that do not pass yet, with what netlab lacks.
-const KNOWN_FAILURES: &[(&str, &str, &str)] = &[(
-    "user-timeout.pkt",
-    "FAIL",
-    "TCP_USER_TIMEOUT is accepted, but the segment after the timeout is not answered with a RST",
-)];
+const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
 
 /// The expected result of every upstream script (path under ../shared/packetdrill/gtests/net/).
 const UPSTREAM: &[(&str, &str)] = &[
@@ -40,7 +36,7 @@ const UPSTREAM: &[(&str, &str)] = &[
     ("packetdrill/tests/packet-timeout.pkt", "FAIL (expected)"),
     ("tcp/blocking/blocking-accept.pkt", "PASS"),
     ("tcp/blocking/blocking-connect.pkt", "PASS"),
-    ("tcp/blocking/blocking-read.pkt", "UNSUPPORTED"),
+    ("tcp/blocking/blocking-read.pkt", "PASS"),
     ("tcp/close/close-local-close-then-remote-fin.pkt", "PASS"),
     ("tcp/close/close-on-syn-sent.pkt", "PASS"),
     ("tcp/close/close-remote-fin-then-close.pkt", "PASS"),
@@ -56,10 +52,7 @@ const UPSTREAM: &[(&str, &str)] = &[
     ("tcp/shutdown/shutdown-rd-wr-close.pkt", "PASS"),
     ("tcp/shutdown/shutdown-rdwr-close.pkt", "PASS"),
     ("tcp/shutdown/shutdown-wr-close.pkt", "PASS"),
-    (
-        "tcp/syscall_bad_arg/syscall-invalid-buf-ptr.pkt",
-        "UNSUPPORTED",
-    ),
+    ("tcp/syscall_bad_arg/syscall-invalid-buf-ptr.pkt", "PASS"),
     ("tcp/ts_recent/fin_tsval.pkt", "PASS"),
     ("tcp/ts_recent/invalid_ack.pkt", "PASS"),
     ("tcp/ts_recent/reset_tsval.pkt", "PASS"),

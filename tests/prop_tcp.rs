@@ -1492,12 +1492,8 @@ proptest! {
 proptest! {
     #![proptest_config(cases(64))]
 
-    /// Over a clean channel nothing is sent twice by the retransmission timer or by fast
-    /// retransmit. Tail-loss probes are left out: Linux's PTO is 2·SRTT + 2 ms with several
-    /// segments in flight (RFC 8985 §7.2), so a probe can be spurious when the peer's ACK is
-    /// later than that. The 16× pass of `.ci/run` found such probes (seed 0, 1 µs each way,
-    /// 1-byte writes without Nagle into a 1000-byte send buffer, SACK on): why the receiver's
-    /// ACKs came later than 2 ms there is not explained yet (noted for the next session).
+    /// Over a clean channel nothing is ever sent twice: not by the retransmission timer, not
+    /// by fast retransmit, not by a tail-loss probe.
     #[test]
     fn a_clean_channel_sees_no_retransmission(
         seed: u64,
@@ -1508,9 +1504,8 @@ proptest! {
         let run = run_pair(seed, faults, &w).map_err(TestCaseError::fail)?;
         check_pair(&run, &w).map_err(TestCaseError::fail)?;
         prop_assert_eq!(run.corrupted, 0);
-        let real = |r: &Vec<String>| r.iter().filter(|t| !t.ends_with("LossProbe")).count();
         prop_assert!(
-            real(&run.a.retransmits) == 0 && real(&run.b.retransmits) == 0,
+            run.a.retransmits.is_empty() && run.b.retransmits.is_empty(),
             "retransmissions on a clean channel: a {:?}, b {:?}",
             run.a.retransmits,
             run.b.retransmits
@@ -1548,6 +1543,38 @@ fn regression_delayed_ack_on_a_long_clean_path_causes_no_timeout() {
     let run = run_pair(0, faults, &w).unwrap();
     check_pair(&run, &w).unwrap();
     assert_eq!(run.b.retransmits, Vec::<String>::new());
+}
+
+/// Found by `a_clean_channel_sees_no_retransmission` at 16× (1 µs each way, 1-byte writes
+/// without Nagle into a 1000-byte send buffer, SACK on): after the 16 quick ACKs the receiver
+/// delayed every ACK by 40 ms, so the sender's tail-loss probe (PTO 2·SRTT + 2 ms) fired on a
+/// path that lost nothing. Linux ACKs when the application reads a small segment while its
+/// ACK is delayed (`__tcp_cleanup_rbuf`), so its probe never sees such a wait.
+#[test]
+fn regression_small_segments_read_at_once_are_acked_before_the_loss_probe() {
+    let w = Workload {
+        a_bytes: 4000,
+        b_bytes: 0,
+        a_writes: vec![1],
+        b_writes: vec![1],
+        read_chunk: usize::MAX,
+        closer: Closer::A,
+        half_close: false,
+        mss: 1460,
+        recv_buffer: 65536,
+        send_buffer: 1000,
+        nagle: false,
+        window_scaling: true,
+        sack: true,
+        timestamps: true,
+    };
+    let faults = Faults {
+        delay_us: 1,
+        ..Faults::default()
+    };
+    let run = run_pair(0, faults, &w).unwrap();
+    check_pair(&run, &w).unwrap();
+    assert_eq!(run.a.retransmits, Vec::<String>::new());
 }
 
 /// Exactly-once, in-order delivery with every combination of window scaling, SACK and

@@ -30,6 +30,8 @@ pub struct Call {
     /// Bytes a blocking write still has to hand over.
     remaining: usize,
     written: usize,
+    /// The buffer is `NULL`: copying to or from it faults.
+    fault: bool,
 }
 
 /// Replays: what the application still has to write and read on `fd`.
@@ -227,16 +229,10 @@ fn arg(pos: Pos, c: &Syscall, i: usize) -> Res<&Expr> {
     }
 }
 
-/// A buffer argument: `...` is a buffer the runner provides; NULL has no meaning in netlab.
-fn buffer(pos: Pos, c: &Syscall, i: usize) -> Res<()> {
-    match arg(pos, c, i)? {
-        Expr::Ellipsis => Ok(()),
-        Expr::Word(w) if w == "NULL" => unsupported(
-            pos,
-            "a NULL buffer: netlab's socket API takes slices, there is no pointer to fault on (EFAULT)",
-        ),
-        _ => Ok(()),
-    }
+/// A buffer argument: `...` is a buffer the runner provides, `NULL` an address the kernel
+/// cannot copy to or from (true).
+fn buffer(pos: Pos, c: &Syscall, i: usize) -> Res<bool> {
+    Ok(matches!(arg(pos, c, i)?, Expr::Word(w) if w == "NULL"))
 }
 
 /// Starts a call. `Some(t)` if it returned (checked) at `t`; `None` if it is now pending.
@@ -257,6 +253,7 @@ pub(super) fn start(
         fd,
         remaining: 0,
         written: 0,
+        fault: false,
     };
     let now = r.net.now();
     let ret = first_try(r, pos, &mut call)?;
@@ -364,8 +361,9 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             }
         }
         "write" | "send" | "sendto" => {
-            buffer(pos, &sys, 1)?;
             let n = int(pos, arg(pos, &sys, 2)?)?;
+            // A zero-length copy touches no memory.
+            c.fault = buffer(pos, &sys, 1)? && n > 0;
             if name != "write" && int(pos, arg(pos, &sys, 3)?)? != 0 {
                 return unsupported(
                     pos,
@@ -382,8 +380,9 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             retry_call(r, c)
         }
         "read" | "recv" | "recvfrom" => {
-            buffer(pos, &sys, 1)?;
-            if int(pos, arg(pos, &sys, 2)?)? > MAX_IO {
+            let max = int(pos, arg(pos, &sys, 2)?)?;
+            c.fault = buffer(pos, &sys, 1)? && max > 0;
+            if max > MAX_IO {
                 return unsupported(pos, format!("{name}() of more than {MAX_IO} bytes"));
             }
             if name != "read" && int(pos, arg(pos, &sys, 3)?)? != 0 {
@@ -494,7 +493,7 @@ fn setsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Opti
     };
     Ok(Some(
         r.net
-            .with_host(|h, _| h.setsockopt(id, opt, value))
+            .with_host(|h, io| h.setsockopt(io, id, opt, value))
             .map(|_| 0)
             .map_err(errno_of),
     ))
@@ -545,6 +544,37 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
             Err(SocketError::WouldBlock) => Ok(would_block(&f)),
             Err(e) => Ok(Some(Err(errno_of(e)))),
         },
+        // A NULL buffer: the call does everything up to the copy, which faults (Linux
+        // `tcp_recvmsg`/`tcp_sendmsg` return EFAULT when nothing was copied; data to read stays
+        // queued, nothing is queued to send). Waiting, EAGAIN, end of stream and socket errors
+        // come first, as they come before any copy.
+        "read" | "recv" | "recvfrom" if c.fault => {
+            let queued = r
+                .net
+                .host()
+                .tcp_connection(id)
+                .map_or(0, |conn| conn.recv_available());
+            if queued > 0 {
+                return Ok(Some(Err("EFAULT")));
+            }
+            if !r.net.host().readiness(id).readable {
+                return Ok(would_block(&f));
+            }
+            // Nothing queued and readable: end of stream or an error, with nothing to copy.
+            match r.net.with_host(|h, io| h.recv(io, id, 1)) {
+                Ok(_) => Ok(Some(Ok(0))),
+                Err(SocketError::WouldBlock) => Ok(would_block(&f)),
+                Err(e) => Ok(Some(Err(errno_of(e)))),
+            }
+        }
+        "write" | "send" | "sendto" if c.fault => {
+            match r.net.with_host(|h, io| h.send(io, id, &[])) {
+                Err(SocketError::WouldBlock) => Ok(would_block(&f)),
+                Err(e) => Ok(Some(Err(errno_of(e)))),
+                Ok(_) if r.net.host().readiness(id).writable => Ok(Some(Err("EFAULT"))),
+                Ok(_) => Ok(would_block(&f)),
+            }
+        }
         "read" | "recv" | "recvfrom" => {
             let max = match c.sys.args.get(2) {
                 Some(Expr::Int(n)) => (*n).max(0) as usize,

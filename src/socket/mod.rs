@@ -72,7 +72,8 @@ pub enum SockOpt {
     /// `TCP_USER_TIMEOUT`: milliseconds sent data may stay unacknowledged before the
     /// connection is dropped (RFC 5482); 0 means the system default.
     UserTimeout,
-    /// `TCP_QUICKACK`: leave delayed-ACK (pingpong) mode now.
+    /// `TCP_QUICKACK`: 0 makes delayed ACKs interactive (pingpong); 1 leaves that mode and sends
+    /// a pending ACK a read would send.
     QuickAck,
 }
 

@@ -1,6 +1,7 @@
 //! Tunables of a TCP connection, defaulting to what a current Linux does.
 
 use super::congestion::Algorithm;
+use super::connection::Keepalive;
 use crate::time::Duration;
 
 /// A named set of defaults: which TCP a host speaks before per-key overrides.
@@ -142,9 +143,21 @@ pub struct TcpConfig {
     /// Linux's `tcp_ack` drops it silently ("ack of unsent data"; packetdrill's
     /// ts_recent/invalid_ack.pkt sees no answer). linux: false, textbook: true.
     pub ack_unsent_data: bool,
+    /// Linux's delayed-ACK heuristics beyond the quick ACKs at the start: interactive
+    /// ("pingpong") mode, entered by replying within the delayed-ACK time, in which data is not
+    /// quick-ACKed so the ACK rides on the reply; an ACK when the application reads small
+    /// segments; quick ACKs again after an idle gap longer than the RTO (`tcp_input.c`,
+    /// `__tcp_cleanup_rbuf`; seen in f_delayed_ack_reqresp.pcap). linux: true, textbook: false.
+    pub interactive_acks: bool,
     /// Answer SYNs with SYN cookies when the SYN queue is full, instead of dropping them.
     /// Default true [`tcp_syncookies` = 1]; the textbook listener (off) drops them.
     pub syncookies: bool,
+    /// `SO_KEEPALIVE` with its settings, `None` when off (the default). Per socket; a
+    /// listener's is inherited by the connections it accepts, as in Linux.
+    pub keepalive: Option<Keepalive>,
+    /// `TCP_USER_TIMEOUT`: how long sent data may stay unacknowledged before the connection
+    /// is given up, in place of the `data_retries` budget. `None` (the default) keeps that.
+    pub user_timeout: Option<Duration>,
     /// How long a connection the application closed (orphaned) stays in FIN_WAIT_2 waiting
     /// for the peer's FIN before it is dropped. Default 60 s [`tcp_fin_timeout`]; a socket's
     /// `TCP_LINGER2` overrides it.
@@ -182,8 +195,11 @@ impl Default for TcpConfig {
             rack_tlp: true,
             frto: true,
             ack_unsent_data: false,
+            interactive_acks: true,
             syncookies: true,
             fin_timeout: Duration::from_secs(60),
+            keepalive: None,
+            user_timeout: None,
         }
     }
 }
@@ -209,6 +225,7 @@ impl TcpConfig {
                 rack_tlp: false,
                 frto: false,
                 ack_unsent_data: true,
+                interactive_acks: false,
                 syncookies: false,
                 ..TcpConfig::default()
             },

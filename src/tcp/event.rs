@@ -28,6 +28,8 @@ pub enum TimerKind {
     /// How long an orphaned connection waits in FIN_WAIT_2 for the peer's FIN
     /// (`tcp_fin_timeout`, `TCP_LINGER2`).
     FinWait2,
+    /// Keepalive (`SO_KEEPALIVE`): when the next probe may be due (RFC 1122 §4.2.3.6).
+    Keepalive,
 }
 
 /// Why a segment was sent again.
@@ -196,6 +198,11 @@ pub enum TcpEvent {
     },
     /// F-RTO (RFC 5682) found the last retransmission timeout spurious.
     SpuriousTimeout,
+    /// A keepalive probe went out after a silent idle time; `count` probes are now
+    /// unanswered.
+    KeepaliveProbe {
+        count: u32,
+    },
     /// The listener dropped a segment from `remote`.
     ListenDrop {
         remote: SocketAddrV4,
@@ -265,6 +272,9 @@ impl fmt::Display for TcpEvent {
                 write!(f, "tail loss probe seq {seq} ({what})")
             }
             TcpEvent::SpuriousTimeout => write!(f, "timeout was spurious (F-RTO): window restored"),
+            TcpEvent::KeepaliveProbe { count } => {
+                write!(f, "keepalive probe ({count} unanswered)")
+            }
             TcpEvent::ListenDrop { remote, reason } => {
                 write!(f, "listener dropped segment from {remote} ({reason:?})")
             }

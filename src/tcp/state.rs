@@ -140,8 +140,8 @@ pub enum TransitionCause {
     RcvRst,
     /// The 2*MSL timer ran out: TIME_WAIT → CLOSED.
     TimeWaitExpired,
-    /// Retransmissions (SYN, SYN-ACK, data, FIN or window probes) went unanswered too often:
-    /// → CLOSED with a timeout.
+    /// Retransmissions (SYN, SYN-ACK, data, FIN, window or keepalive probes) went unanswered
+    /// too often, or for longer than the user timeout: → CLOSED with a timeout.
     RetriesExhausted,
     /// An orphaned connection (its application closed it) waited `tcp_fin_timeout` in
     /// FIN_WAIT_2 for the peer's FIN: FIN_WAIT_2 → CLOSED, silently (Linux).

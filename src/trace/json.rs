@@ -245,6 +245,9 @@ fn tcp_fields(e: &TcpEvent) -> Value {
             json!({ "event": "loss_probe", "seq": seq(s), "new_data": new_data })
         }
         TcpEvent::SpuriousTimeout => json!({ "event": "spurious_timeout" }),
+        TcpEvent::KeepaliveProbe { count } => {
+            json!({ "event": "keepalive_probe", "count": count })
+        }
         TcpEvent::ListenDrop { remote, reason } => json!({
             "event": "listen_drop", "peer": remote.to_string(), "reason": snake(reason),
         }),

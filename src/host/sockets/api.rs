@@ -120,7 +120,7 @@ impl SocketApi for SockCx<'_, '_> {
     }
 
     fn setsockopt(&mut self, fd: SocketId, opt: SockOpt, value: i64) -> Result<(), SocketError> {
-        self.host.setsockopt(fd, opt, value)
+        self.host.setsockopt(self.io, fd, opt, value)
     }
 
     fn getsockopt(&mut self, fd: SocketId, opt: SockOpt) -> Result<i64, SocketError> {

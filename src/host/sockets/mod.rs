@@ -499,6 +499,9 @@ impl Host {
                 if let Some(m) = opts.maxseg {
                     config.mss = config.mss.min(m);
                 }
+                // So do its keepalive and user timeout (`sk_clone_lock` copies them).
+                config.keepalive = opts.keepalive();
+                config.user_timeout = opts.user_timeout();
                 // Connections inherit the listening socket's buffer sizes (SO_RCVBUF set
                 // before listen() shapes the window of the SYN-ACK, as in Linux).
                 if let Some(b) = *recv_buf {
@@ -895,6 +898,8 @@ impl Host {
         if let Some(m) = s.opts.maxseg {
             config.mss = config.mss.min(m);
         }
+        config.keepalive = s.opts.keepalive();
+        config.user_timeout = s.opts.user_timeout();
         let mut out = std::mem::take(&mut self.sockets.out);
         let conn = Connection::connect(io.now, local, remote, isn, &config, &mut out);
         self.sockets.out = out;

@@ -2,8 +2,10 @@
 
 use super::{SockKind, Socket, Sockets};
 use crate::host::Host;
+use crate::sim::NodeIo;
 use crate::socket::{Ioctl, PollEvents, SockOpt, SocketError, SocketId};
-use crate::tcp::State;
+use crate::tcp::{Connection, Keepalive, Output, State};
+use crate::time::{Duration, Instant};
 
 /// Linux's `sysctl_rmem_max` / `sysctl_wmem_max` (212992): `SO_RCVBUF`/`SO_SNDBUF` values are
 /// capped at this before being doubled.
@@ -33,6 +35,30 @@ pub struct SockOpts {
     pub linger2: Option<i32>,
     /// `TCP_USER_TIMEOUT` in milliseconds (0: the default).
     pub user_timeout_ms: u32,
+}
+
+impl SockOpts {
+    /// The keepalive settings the connection acts on, `None` without `SO_KEEPALIVE`
+    /// (Linux's defaults: `tcp_keepalive_time` 7200 s, `_intvl` 75 s, `_probes` 9).
+    pub fn keepalive(&self) -> Option<Keepalive> {
+        self.keepalive.then(|| Keepalive {
+            idle: Duration::from_secs(self.keep_idle.unwrap_or(7200) as u64),
+            interval: Duration::from_secs(self.keep_intvl.unwrap_or(75) as u64),
+            count: self.keep_cnt.unwrap_or(9),
+        })
+    }
+
+    /// `TCP_USER_TIMEOUT` as the connection takes it.
+    pub fn user_timeout(&self) -> Option<Duration> {
+        (self.user_timeout_ms > 0).then(|| Duration::from_millis(self.user_timeout_ms as u64))
+    }
+
+    /// Hands the options that act inside the connection to an established one when one
+    /// changes (at connect and accept they come in its `TcpConfig`).
+    pub(super) fn apply(&self, conn: &mut Connection, now: Instant, out: &mut Output) {
+        conn.set_keepalive(now, self.keepalive(), out);
+        conn.set_user_timeout(self.user_timeout());
+    }
 }
 
 fn bool_of(v: i64) -> bool {
@@ -130,6 +156,7 @@ impl Host {
     /// `setsockopt`. Values as in C (`int`); `SO_LINGER` as [`SockOpt`] explains.
     pub fn setsockopt(
         &mut self,
+        io: &mut NodeIo,
         id: SocketId,
         opt: SockOpt,
         value: i64,
@@ -187,12 +214,28 @@ impl Host {
             SockOpt::UserTimeout => {
                 s.opts.user_timeout_ms = non_negative(value, i32::MAX as i64)? as u32
             }
-            // Leaving pingpong mode is a one-shot in Linux; netlab's delayed ACKs have no
-            // pingpong state to leave yet, so it is accepted and has no effect.
-            SockOpt::QuickAck => {}
+            SockOpt::QuickAck => {
+                if conn.is_some() {
+                    self.with_conn(io, id, |c, now, out| c.set_quickack(now, value, out))?;
+                }
+                return Ok(());
+            }
             SockOpt::Error | SockOpt::Type | SockOpt::AcceptConn => {
                 return Err(SocketError::NoProtoOpt)
             }
+        }
+        let acts_in_connection = matches!(
+            opt,
+            SockOpt::KeepAlive
+                | SockOpt::KeepIdle
+                | SockOpt::KeepIntvl
+                | SockOpt::KeepCnt
+                | SockOpt::UserTimeout
+        );
+        let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
+        if acts_in_connection && matches!(s.kind, SockKind::TcpConn(_)) {
+            let opts = s.opts;
+            self.with_conn(io, id, |c, now, out| opts.apply(c, now, out))?;
         }
         Ok(())
     }

@@ -102,6 +102,13 @@ impl Connection {
         if !self.state.can_receive() || self.state == State::SynReceived {
             return;
         }
+        // Linux `__tcp_cleanup_rbuf`: a read that empties the queue while an ACK waits sends
+        // it when what was read included small segments (see `delack`).
+        if self.delack_at.is_some() && self.recv_buf.len() == 0 && self.acks.ack_on_read() {
+            self.ack_due = true;
+            self.flush(now, out);
+            return;
+        }
         let current = if self.rcv_nxt < self.rcv_adv {
             self.rcv_nxt.distance(self.rcv_adv)
         } else {
@@ -114,6 +121,30 @@ impl Connection {
         {
             self.ack_due = true;
             self.flush(now, out);
+        }
+    }
+
+    /// `TCP_QUICKACK`: 0 makes the connection interactive; another value leaves interactive
+    /// mode and, with an ACK pending, sends it if a read would now (Linux
+    /// `__tcp_sock_set_quickack` calls `tcp_cleanup_rbuf`); an even value goes back to
+    /// interactive afterwards.
+    pub fn set_quickack(&mut self, now: Instant, value: i64, out: &mut Output) {
+        self.now = now;
+        self.acks.set_interactive(value == 0);
+        if value == 0
+            || !matches!(self.state, State::Established | State::CloseWait)
+            || self.delack_at.is_none()
+        {
+            return;
+        }
+        self.acks.mark_pushed();
+        let two_segments = self.last_ack_sent.distance(self.rcv_nxt) > self.rcv_mss;
+        if two_segments || (self.recv_buf.len() == 0 && self.acks.ack_on_read()) {
+            self.ack_due = true;
+            self.flush(now, out);
+        }
+        if value & 1 == 0 {
+            self.acks.set_interactive(true);
         }
     }
 }

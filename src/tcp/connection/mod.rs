@@ -14,14 +14,19 @@
 //! - `ack`: acknowledgments, the peer's window, congestion control;
 //! - `rtt`: the RTT estimator;
 //! - `receive`: storing data and FIN, ACK decisions, the advertised window;
+//! - `delack`: when an ACK goes at once and when it waits (quick ACKs, interactive mode);
 //! - `send`: segmentation, Nagle, SWS avoidance, building segments;
 //! - `retransmit`: the timers (retransmission, persist, delayed ACK, TIME_WAIT);
+//! - `keepalive`: keepalive probes and the user timeout;
 //! - `app`: send and receive calls; `close`: shutdown, close and abort.
 
 mod ack;
 mod app;
 mod close;
+mod delack;
 mod handshake;
+mod keepalive;
+pub use keepalive::Keepalive;
 mod receive;
 mod recovery;
 mod retransmit;
@@ -118,7 +123,8 @@ pub struct Connection {
     last_ack_sent: SeqNumber,
     /// An ACK must go out at the end of the current call.
     ack_due: bool,
-    quick_acks_left: u32,
+    /// Quick ACKs and Linux's interactive mode: which ACKs wait (`delack`).
+    acks: delack::AckTiming,
 
     // Round-trip time estimation (RFC 6298).
     srtt: Option<Duration>,
@@ -195,6 +201,17 @@ pub struct Connection {
     time_wait_at: Option<Instant>,
     /// FIN_WAIT_2 timeout of an orphaned connection (`tcp_fin_timeout`).
     fin_wait2_at: Option<Instant>,
+    keepalive_at: Option<Instant>,
+
+    // Keepalive and the user timeout (`keepalive`).
+    keepalive: Option<Keepalive>,
+    /// Unanswered keepalive probes (Linux `icsk_probes_out`).
+    keepalive_probes: u32,
+    /// When an acceptable segment last came from the peer (Linux `rcv_tstamp`).
+    last_heard: Instant,
+    /// `TCP_USER_TIMEOUT`: how long data may stay unacknowledged before the connection is
+    /// given up, instead of the `data_retries` budget.
+    user_timeout: Option<Duration>,
 }
 
 /// Smallest shift that lets `buffer` bytes be advertised in a 16-bit field (RFC 7323 §2.3).
@@ -286,7 +303,7 @@ impl Connection {
             rcv_mss: mss.min(DEFAULT_PEER_MSS),
             last_ack_sent: SeqNumber(0),
             ack_due: false,
-            quick_acks_left: config.quick_acks,
+            acks: delack::AckTiming::new(config.interactive_acks, config.quick_acks),
             srtt: None,
             rttvar: Duration::ZERO,
             rto: config.initial_rto,
@@ -325,6 +342,11 @@ impl Connection {
             persist_at: None,
             time_wait_at: None,
             fin_wait2_at: None,
+            keepalive_at: None,
+            keepalive: config.keepalive,
+            keepalive_probes: 0,
+            last_heard: Instant::ZERO,
+            user_timeout: config.user_timeout,
             config,
         }
     }
@@ -522,6 +544,7 @@ impl Connection {
             self.tlp_at,
             self.reorder_at,
             self.fin_wait2_at,
+            self.keepalive_at,
         ]
         .into_iter()
         .flatten()
@@ -538,6 +561,7 @@ impl Connection {
             TimerKind::LossProbe => self.tlp_at,
             TimerKind::Reorder => self.reorder_at,
             TimerKind::FinWait2 => self.fin_wait2_at,
+            TimerKind::Keepalive => self.keepalive_at,
         }
     }
 
@@ -551,6 +575,7 @@ impl Connection {
         self.state = to;
         out.event(TcpEvent::StateChanged { from, to, cause });
         match to {
+            State::Established => self.start_keepalive(now, out),
             State::FinWait2 if self.user_closed => self.arm_fin_wait2(now, out),
             State::TimeWait => {
                 self.cancel_timer(TimerKind::FinWait2, out);
@@ -559,6 +584,7 @@ impl Connection {
                 self.cancel_timer(TimerKind::DelayedAck, out);
                 self.cancel_timer(TimerKind::LossProbe, out);
                 self.cancel_timer(TimerKind::Reorder, out);
+                self.cancel_timer(TimerKind::Keepalive, out);
                 self.rec.board.clear();
                 self.restart_time_wait(now, out);
                 // Everything we sent is acknowledged (our FIN too), so a TIME_WAIT entry keeps
@@ -576,6 +602,7 @@ impl Connection {
                     TimerKind::LossProbe,
                     TimerKind::Reorder,
                     TimerKind::FinWait2,
+                    TimerKind::Keepalive,
                 ] {
                     self.cancel_timer(kind, out);
                 }

@@ -88,6 +88,13 @@ impl Connection {
         if self.sack_ok {
             self.update_sack_report((offset > 0).then_some(seq));
         }
+        if offset == 0 {
+            // Only in-order data counts (Linux calls `tcp_event_data_recv` from the in-order
+            // path of `tcp_data_queue`), measured against the full size before this segment.
+            let rto = self.backed_off_rto();
+            self.acks
+                .data_arrived(now, payload.len() as u32, self.rcv_mss, rto);
+        }
         self.rcv_mss = self
             .rcv_mss
             .max((payload.len() as u32).min(self.config.mss as u32));
@@ -101,11 +108,9 @@ impl Connection {
                 .min(self.recv_buf.capacity() as u32);
         }
 
-        // RFC 5681 §4.2: out-of-order data and data filling a gap are acknowledged at once.
-        if offset > 0 || written.filled_gap {
-            self.ack_due = true;
-        } else if self.quick_acks_left > 0 {
-            self.quick_acks_left -= 1;
+        // RFC 5681 §4.2: out-of-order data and data filling a gap are acknowledged at once,
+        // and so is in-order data while quick ACKs last (spent only by in-order data).
+        if offset > 0 || written.filled_gap || self.acks.take_quick_ack() {
             self.ack_due = true;
         } else if self.last_ack_sent.distance(self.rcv_nxt) > self.rcv_mss {
             // More than one full-sized segment unacknowledged (RFC 1122 §4.2.3.2; Linux
@@ -135,6 +140,7 @@ impl Connection {
                 // jiffy (packetdrill's close-remote-fin-then-close.pkt), so netlab at once.
                 // `rcv_nxt` has already counted the FIN here.
                 let received_data = self.irs + 2u32 != self.rcv_nxt;
+                self.acks.fin_arrived();
                 if !received_data {
                     self.ack_due = true;
                 } else if !self.ack_due && self.delack_at.is_none() {

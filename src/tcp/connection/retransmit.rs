@@ -18,6 +18,7 @@ impl Connection {
             TimerKind::LossProbe => &mut self.tlp_at,
             TimerKind::Reorder => &mut self.reorder_at,
             TimerKind::FinWait2 => &mut self.fin_wait2_at,
+            TimerKind::Keepalive => &mut self.keepalive_at,
         }
     }
 
@@ -51,7 +52,13 @@ impl Connection {
     }
 
     pub(super) fn arm_retransmit(&mut self, now: Instant, out: &mut Output) {
-        let deadline = now + self.backed_off_rto();
+        let mut deadline = now + self.backed_off_rto();
+        // With a user timeout the timer fires when it runs out, not a whole RTO later
+        // (Linux `tcp_clamp_rto_to_user_timeout`; "fire ASAP", one jiffy, once it has passed).
+        if let (Some(limit), Some(start)) = (self.user_timeout, self.retrans_stamp) {
+            let end = (start + limit).max(now + Duration::from_millis(1));
+            deadline = deadline.min(end);
+        }
         self.arm_timer(TimerKind::Retransmit, deadline, out);
     }
 
@@ -93,7 +100,14 @@ impl Connection {
         if self.take_due(TimerKind::Persist, now, out) {
             self.on_persist_timeout(now, out);
         }
+        if self.take_due(TimerKind::Keepalive, now, out) {
+            self.on_keepalive_timeout(now, out);
+            if self.state == State::Closed {
+                return;
+            }
+        }
         if self.take_due(TimerKind::DelayedAck, now, out) && self.state != State::Closed {
+            self.acks.delayed_ack_fired();
             self.ack_due = true;
         }
         self.flush(now, out);
@@ -121,7 +135,8 @@ impl Connection {
         // Linux gives up on a SYN after a count (`tcp_write_timeout`: tcp_syn_retries, plus
         // tcp_syn_linear_timeouts in SYN_SENT), on a SYN-ACK after tcp_synack_retries, and on
         // data after a time budget: the time tcp_retries2 doubling RTOs from the minimum RTO
-        // would take (`retransmits_timed_out`, `tcp_model_timeout`: 924.6 s for 15).
+        // would take (`retransmits_timed_out`, `tcp_model_timeout`: 924.6 s for 15), or the
+        // user timeout instead when one is set (`TCP_USER_TIMEOUT`, RFC 5482).
         let expired = match self.state {
             State::SynSent => {
                 self.retries >= self.config.syn_retries + self.config.syn_linear_timeouts
@@ -132,7 +147,7 @@ impl Connection {
                     now.as_nanos()
                         .saturating_sub(self.backed_off_rto().as_nanos()),
                 ));
-                now.saturating_since(start) >= self.give_up_budget()
+                now.saturating_since(start) >= self.user_timeout.unwrap_or(self.give_up_budget())
             }
         };
         if expired {

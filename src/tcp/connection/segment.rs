@@ -117,6 +117,9 @@ impl Connection {
         // §3.10.7.4: with a zero window, ACKs and RSTs at RCV.NXT are still processed.
         let zero_window_allowance = !acceptable && window == 0 && seq == self.rcv_nxt;
         if !acceptable && !zero_window_allowance {
+            if !seg.payload.is_empty() {
+                self.acks.stale_data_arrived();
+            }
             if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
                 // Data we already had: report it in the ACK's first SACK block (DSACK,
                 // RFC 2883 §4.1.1).
@@ -132,6 +135,7 @@ impl Connection {
             });
             return;
         }
+        self.heard_from_peer(now);
 
         // RFC 7323 §4.3: remember the TSval to echo, from an acceptable segment that covers
         // the last ACK we sent (Linux `tcp_replace_ts_recent`). Linux does it inside `tcp_ack`,

@@ -211,6 +211,7 @@ impl Connection {
     ) {
         let mut payload = out.take_payload();
         if with_data && data_len > 0 {
+            self.acks.data_sent(self.now, self.config.delayed_ack);
             let offset = if self.buf_seq < seq {
                 self.buf_seq.distance(seq) as usize
             } else {
@@ -237,6 +238,7 @@ impl Connection {
                 self.rcv_adv = edge;
             }
             self.ack_due = false;
+            self.acks.ack_sent();
             if self.delack_at.is_some() {
                 self.cancel_timer(TimerKind::DelayedAck, out);
             }

@@ -1249,10 +1249,37 @@ fn recv_sends_window_update_when_window_opens() {
 
 #[test]
 fn small_reads_do_not_send_window_updates() {
-    let mut c = conn_established();
+    let mut c = conn_established_with(&TcpConfig {
+        interactive_acks: false,
+        ..cfg()
+    });
     deliver(&mut c, t0(), &data(0, &[1; 100]));
     let (_, out) = recv_all(&mut c, t0());
     assert!(out.segments.is_empty());
+}
+
+/// Linux `__tcp_cleanup_rbuf`: reading a small segment while its ACK is delayed sends the ACK
+/// at once, unless the connection is interactive (then it rides on the reply).
+#[test]
+fn reading_a_small_segment_sends_its_delayed_ack_unless_interactive() {
+    let mut c = conn_established_with(&TcpConfig {
+        nagle: false, // the second response goes while the first is unacknowledged
+        ..cfg()
+    });
+    deliver(&mut c, t0(), &data(0, &[1; 100]));
+    let (_, out) = recv_all(&mut c, t0());
+    assert_eq!(single(&out).ack, REMOTE_ISS + 101u32);
+
+    // We reply within the delayed-ACK time: interactive. The next request's ACK waits for
+    // our response, and is not sent when the request is read.
+    let mut out = Output::default();
+    c.send(t0(), b"response", &mut out).unwrap();
+    deliver(&mut c, ms(100), &data(100, &[2; 10]));
+    let (_, out) = recv_all(&mut c, ms(100));
+    assert!(out.segments.is_empty());
+    let mut out = Output::default();
+    c.send(ms(100), b"response", &mut out).unwrap();
+    assert_eq!(single(&out).ack, REMOTE_ISS + 111u32);
 }
 
 #[test]
@@ -2137,6 +2164,7 @@ proptest! {
     }
 }
 
+mod keepalive;
 mod push;
 mod recovery;
 /// Linux: an orphaned connection (the application called close) leaves FIN_WAIT_2 after
