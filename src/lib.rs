@@ -6,6 +6,8 @@ pub mod apps;
 pub mod arp;
 pub mod bench;
 pub mod counters;
+pub mod dhcp;
+pub mod dns;
 pub mod ethernet;
 pub mod filter;
 pub mod host;

@@ -16,6 +16,10 @@ pub enum Table {
     Sockets,
     /// A switch's spanning tree: bridge and root ids, each port's role and state.
     Stp,
+    /// Interface addresses and DHCP: a client's state and lease, a server's bindings, relays.
+    Dhcp,
+    /// The resolver's server and cache, a DNS server's zone.
+    Dns,
 }
 
 impl FromStr for Table {
@@ -28,8 +32,10 @@ impl FromStr for Table {
             "counters" => Ok(Table::Counters),
             "sockets" => Ok(Table::Sockets),
             "stp" => Ok(Table::Stp),
+            "dhcp" => Ok(Table::Dhcp),
+            "dns" => Ok(Table::Dns),
             _ => Err(format!(
-                "unknown table `{s}`: expected arp, routes, mac, stp, sockets or counters"
+                "unknown table `{s}`: expected arp, routes, mac, stp, sockets, counters, dhcp or dns"
             )),
         }
     }
@@ -87,6 +93,14 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
                 c.syn_linear_timeouts
             );
             let _ = write!(out, "{}", sockets_table(&h.sockets.netstat()));
+        }
+        (Table::Dhcp, NodeKind::Host(h)) => {
+            let _ = writeln!(out, "{}:", n.name);
+            dhcp_table(h, now, &mut out);
+        }
+        (Table::Dns, NodeKind::Host(h)) => {
+            let _ = writeln!(out, "{}:", n.name);
+            dns_table(h, now, &mut out);
         }
         (Table::Counters, _) => {
             let _ = writeln!(out, "{}:", n.name);
@@ -173,6 +187,112 @@ fn stp_table(out: &mut String, name: &str, stp: &crate::switch::stp::Stp) {
             v.designated_bridge,
             v.designated_port
         );
+    }
+}
+
+/// Each interface's address (and where it came from), then the DHCP client's state and lease
+/// times (as `dhclient`'s lease file gives them), the server's bindings, the relays.
+fn dhcp_table(h: &crate::host::Host, now: crate::time::Instant, out: &mut String) {
+    let d = h.dhcp();
+    for (i, iface) in h.interfaces.iter().enumerate() {
+        let client = d.and_then(|d| d.clients.iter().find(|(k, _)| *k as usize == i));
+        let addr = iface
+            .addr
+            .map_or("no address".to_string(), |a| a.to_string());
+        let _ = write!(out, "  {:<6} {addr}", iface.name);
+        match client {
+            None => {
+                let _ = writeln!(out, " (static)");
+            }
+            Some((_, c)) => {
+                let _ = writeln!(out, " (DHCP client, {})", c.state().name());
+                if let Some(l) = c.lease() {
+                    let left = |d: crate::time::Duration| {
+                        (l.obtained + d).saturating_since(now).to_string()
+                    };
+                    let _ = writeln!(
+                        out,
+                        "         server {}, router {}, dns {}; renew in {}, rebind in {}, expires in {}",
+                        l.server,
+                        l.router.map_or("-".into(), |r| r.to_string()),
+                        l.dns.map_or("-".into(), |r| r.to_string()),
+                        left(l.t1),
+                        left(l.t2),
+                        left(l.lease)
+                    );
+                }
+            }
+        }
+        if let Some((_, helper)) = d.and_then(|d| d.helpers.iter().find(|(k, _)| *k as usize == i))
+        {
+            let _ = writeln!(out, "         DHCP relay to {helper}");
+        }
+    }
+    if let Some(server) = d.and_then(|d| d.server.as_ref()) {
+        for p in &server.pools {
+            let _ = writeln!(
+                out,
+                "  pool {}-{} ({}), lease {}",
+                p.first, p.last, p.subnet, p.lease
+            );
+        }
+        let _ = writeln!(out, "  {:<16} {:<18} Expires in", "Address", "Client");
+        for (addr, mac, until, offered) in server.leases() {
+            if until <= now {
+                continue;
+            }
+            let what = if offered { " (offered)" } else { "" };
+            let _ = writeln!(
+                out,
+                "  {:<16} {:<18} {}{what}",
+                addr.to_string(),
+                mac.to_string(),
+                until.saturating_since(now)
+            );
+        }
+    }
+}
+
+/// The resolver (its server, the cached answers with the time they have left) and the zone.
+fn dns_table(h: &crate::host::Host, now: crate::time::Instant, out: &mut String) {
+    use crate::dns::Resolved;
+    let Some(d) = h.dns() else {
+        let _ = writeln!(out, "  no resolver: names come from the hosts table");
+        return;
+    };
+    let server = d.resolver.server;
+    if server.is_unspecified() {
+        let _ = writeln!(
+            out,
+            "  resolver: no nameserver (names from the hosts table until a DHCP lease names one)"
+        );
+    } else {
+        let _ = writeln!(out, "  resolver: nameserver {server}");
+    }
+    for (name, _, answer, until) in d.resolver.cached() {
+        if until < now || !matches!(answer, Resolved::Addr(_) | Resolved::Name(_)) {
+            continue;
+        }
+        let (t, what) = match answer {
+            Resolved::Addr(ip) => ("A", ip.to_string()),
+            Resolved::Name(n) => ("PTR", n.clone()),
+            _ => continue,
+        };
+        let _ = writeln!(
+            out,
+            "  cached {name} {t} {what}, {} left",
+            until.saturating_since(now)
+        );
+    }
+    if let Some(z) = &d.zone {
+        let _ = writeln!(out, "  zone:");
+        for r in &z.records {
+            let (t, what) = match &r.data {
+                crate::dns::wire::RData::A(ip) => ("A", ip.to_string()),
+                crate::dns::wire::RData::Ptr(n) => ("PTR", n.clone()),
+            };
+            let _ = writeln!(out, "    {} {} {t} {what}", r.name, r.ttl);
+        }
     }
 }
 

@@ -405,3 +405,104 @@ fn expectation_at_a_negative_time() {
         "bad.toml:26:4: expected a time such as `1ms` or `+5ms` at the start of the line: duration `-1ms` is negative or too large"
     );
 }
+
+// ---- DHCP (issue #17) ----
+
+#[test]
+fn dhcp_address_with_a_mask() {
+    assert_eq!(
+        routed(
+            "ip = \"10.0.1.10/24\"",
+            "ip = \"dhcp\"\nmask = \"255.255.255.0\""
+        ),
+        "bad.toml:7:8: the mask comes from DHCP with the address"
+    );
+}
+
+#[test]
+fn dhcp_on_a_router_interface() {
+    assert_eq!(
+        routed("{ ip = \"10.0.2.1/24\" }", "{ ip = \"dhcp\" }"),
+        "bad.toml:10:46: a router's interfaces need fixed addresses, not DHCP"
+    );
+}
+
+#[test]
+fn a_relay_on_a_host() {
+    assert_eq!(
+        routed(
+            "ip = \"10.0.1.10/24\"\ngateway",
+            "interfaces = [{ ip = \"10.0.1.10/24\", helper = \"10.0.2.5\" }]\ngateway"
+        ),
+        "bad.toml:6:47: `helper` (a DHCP relay) belongs on a router's interface"
+    );
+}
+
+#[test]
+fn a_dhcp_pool_that_is_not_a_range() {
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ndhcp_pools = [{ range = \"10.0.1.100/24\" }]"
+        ),
+        "bad.toml:8:25: `10.0.1.100/24` is not a range such as \"10.0.0.100-10.0.0.199/24\""
+    );
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ndhcp_pools = [{ range = \"10.0.1.100-10.0.2.9/24\" }]"
+        ),
+        "bad.toml:8:25: 10.0.1.100-10.0.2.9 is not a range inside 10.0.1.0/24"
+    );
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ndhcp_pools = [{ range = \"10.0.1.100-10.0.1.120/24\", router = \"10.0.9.1\" }]"
+        ),
+        "bad.toml:8:62: router 10.0.9.1 is outside 10.0.1.0/24"
+    );
+}
+
+#[test]
+fn a_dhcp_client_without_a_stop_time() {
+    let text = include_str!("../scenarios/lessons/dhcp-lease-and-relay.toml").replacen(
+        "stop = \"40s\"\n",
+        "",
+        1,
+    );
+    assert_eq!(
+        error_of(&text),
+        "bad.toml:28:6: a DHCP client renews its lease for ever: give the scenario a `stop` time ([scenario] stop = \"60s\")"
+    );
+}
+
+// ---- DNS (issue #17) ----
+
+#[test]
+fn a_dns_record_that_is_not_a_record() {
+    let zone = |line: &str| {
+        routed(
+            "gateway = \"10.0.1.1\"",
+            &format!("gateway = \"10.0.1.1\"\ndns_zone = [\"{line}\"]"),
+        )
+    };
+    assert_eq!(
+        zone("www.lab A 10.0.0.1"),
+        "bad.toml:8:13: `www.lab A 10.0.0.1`: a record is NAME TTL A ADDRESS or NAME TTL PTR NAME, e.g. \"www.lab 300 A 10.0.0.80\""
+    );
+    assert_eq!(
+        zone("www.lab 300 MX mail.lab"),
+        "bad.toml:8:13: record type `MX`: netlab's DNS server has A and PTR records"
+    );
+    assert_eq!(
+        zone("www..lab 300 A 10.0.0.1"),
+        "bad.toml:8:13: `www..lab` is not a domain name"
+    );
+    assert_eq!(
+        routed(
+            "gateway = \"10.0.1.1\"",
+            "gateway = \"10.0.1.1\"\ndns = \"ns.lab\""
+        ),
+        "bad.toml:8:7: `ns.lab` is not an IPv4 address (the DNS server)"
+    );
+}

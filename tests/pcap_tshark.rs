@@ -1181,3 +1181,120 @@ fn tcp_analysis_of(path: &Path) -> (Vec<String>, usize, usize) {
 fn copies_on_two_interfaces(path: &Path) -> Vec<String> {
     tcp_analysis_of(path).0
 }
+
+/// DHCP (issue #17): the lesson's capture is clean at every link with every UDP checksum
+/// verified, and tshark decodes each message as DHCP with the type, the relay's giaddr and the
+/// options netlab wrote.
+#[test]
+fn dhcp_is_decoded_by_tshark_with_its_options_and_relay() {
+    if !support::tshark_available("the DHCP messages netlab writes were") {
+        return;
+    }
+    check_scenarios(&[("lessons/dhcp-lease-and-relay", "r1")]);
+    let o = run("scenarios/lessons/dhcp-lease-and-relay.toml");
+    let path = scratch("dhcp-links.pcapng");
+    let opts = PcapOptions {
+        fcs: true,
+        points: pcap::every_link(&o.world),
+        comment: None,
+    };
+    pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).expect("pcap written");
+    let rows = tshark(
+        &path,
+        Some("dhcp"),
+        &[
+            "dhcp.option.dhcp",
+            "ip.src",
+            "ip.dst",
+            "dhcp.ip.relay",
+            "dhcp.option.router",
+            "dhcp.option.domain_name_server",
+            "dhcp.option.ip_address_lease_time",
+            "_ws.malformed",
+        ],
+    );
+    let messages = |t: &str| {
+        rows.iter()
+            .filter(|r| r.split('|').next() == Some(t))
+            .count()
+    };
+    // At every hop: pc1, pc2 and pc3 each Discover, Offer, Request, ACK, then renew at T1
+    // (Request, ACK); pc3's go through r1, so its messages are on two links each.
+    assert!(messages("1") >= 3, "discovers: {rows:?}");
+    assert!(messages("2") >= 3, "offers: {rows:?}");
+    assert!(messages("5") >= 6, "acks: {rows:?}");
+    assert!(rows.iter().all(|r| r.ends_with('|')), "malformed: {rows:?}");
+    // The relayed Discover, from r1 to the server with r1's eth1 address as giaddr.
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("1|10.0.2.1|10.0.1.5|10.0.2.1|")),
+        "{rows:?}"
+    );
+    // The ACK to pc3, with its subnet's router, the DNS server and the 60 s lease.
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("5|10.0.2.1|10.0.2.100|10.0.2.1|10.0.2.1|10.0.1.53|60|")),
+        "{rows:?}"
+    );
+    // And nothing tshark calls a warning or an error.
+    let expert = tshark(
+        &path,
+        Some("_ws.expert.severity >= 6291456"),
+        &["frame.number"],
+    );
+    assert!(expert.is_empty(), "expert warnings in frames {expert:?}");
+}
+
+/// DNS (issue #17): the lesson's queries and responses are clean, tshark decodes them as DNS
+/// with the answers netlab's server gave (A, PTR, NXDOMAIN), and the cached lookup put
+/// nothing on the wire.
+#[test]
+fn dns_is_decoded_by_tshark_with_its_answers() {
+    if !support::tshark_available("the DNS messages netlab writes were") {
+        return;
+    }
+    check_scenarios(&[
+        ("lessons/dns-names", "pc"),
+        ("programs/dns-over-dhcp", "ns"),
+    ]);
+    let o = run("scenarios/lessons/dns-names.toml");
+    let path = scratch("dns-default.pcapng");
+    let opts = PcapOptions {
+        fcs: true,
+        points: Vec::new(),
+        comment: None,
+    };
+    pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).expect("pcap written");
+    let rows = tshark(
+        &path,
+        Some("dns"),
+        &[
+            "dns.flags.response",
+            "dns.flags.rcode",
+            "dns.qry.name",
+            "dns.a",
+            "dns.ptr.domain_name",
+            "dns.resp.ttl",
+            "_ws.malformed",
+        ],
+    );
+    assert_eq!(
+        rows,
+        [
+            "0||www.lab||||",
+            "1|0|www.lab|10.0.0.80||30|",
+            "0||80.0.0.10.in-addr.arpa||||",
+            "1|0|80.0.0.10.in-addr.arpa||www.lab|30|",
+            "0||nope.lab||||",
+            "1|3|nope.lab||||",
+            "0||www.lab||||",
+            "1|0|www.lab|10.0.0.80||30|",
+        ]
+    );
+    let expert = tshark(
+        &path,
+        Some("_ws.expert.severity >= 6291456"),
+        &["frame.number"],
+    );
+    assert!(expert.is_empty(), "expert warnings in frames {expert:?}");
+}

@@ -17,6 +17,7 @@
 //! variable ends the program, as an uncaught exception would.
 
 use super::sock::SockCx;
+use crate::dns::{Lookup, Resolved};
 use crate::socket::{
     api::would_block, BlockMode, Shutdown, SockOpt, SockType, SocketApi, SocketError, SocketId,
 };
@@ -314,6 +315,24 @@ impl Script {
             .is_ok_and(|m| m == BlockMode::NonBlocking)
     }
 
+    /// `gethostbyname` from the scenario's hosts table (resolved when the program was read).
+    fn hosts_table_addr(&self, call: &Call) -> Result<Vec<Value>, SocketError> {
+        match call {
+            Call::GetHostByName { addr: Some(ip), .. } => Ok(vec![Value::Ip(*ip)]),
+            // socket.gaierror in Python; the closest errno is "no route to host".
+            _ => Err(SocketError::HostUnreachable),
+        }
+    }
+
+    /// `gethostbyaddr` from the scenario's hosts table.
+    fn hosts_table_name(&self, call: &Call) -> Result<Vec<Value>, SocketError> {
+        match call {
+            Call::GetHostByAddr { name: Some(n), .. } => Ok(vec![Value::Text(n.clone())]),
+            // socket.herror in Python ("Unknown host").
+            _ => Err(SocketError::HostUnreachable),
+        }
+    }
+
     fn exec(&mut self, cx: &mut SockCx, call: &Call) -> Outcome {
         let r: Result<Vec<Value>, SocketError> = (|| {
             Ok(match call {
@@ -490,16 +509,27 @@ impl Script {
                     vec![Value::Addr(cx.getpeername(self.sock(sock)?)?)]
                 }
                 Call::GetHostName => vec![Value::Text(self.hostname.clone())],
-                Call::GetHostByName { addr, .. } => match addr {
-                    Some(ip) => vec![Value::Ip(*ip)],
-                    // socket.gaierror in Python; the closest errno is "no route to host".
-                    None => return Err(SocketError::HostUnreachable),
-                },
-                Call::GetHostByAddr { name, .. } => match name {
-                    Some(n) => vec![Value::Text(n.clone())],
-                    // socket.herror in Python ("Unknown host").
-                    None => return Err(SocketError::HostUnreachable),
-                },
+                // With a resolver, a real DNS query; the program blocks until the answer.
+                Call::GetHostByName { name, .. }
+                    if name != "localhost" && name.parse::<Ipv4Addr>().is_err() =>
+                {
+                    match cx.host.resolve(cx.io, cx.app, &Lookup::Name(name.clone())) {
+                        Some(None) => return Err(SocketError::WouldBlock),
+                        Some(Some(Resolved::Addr(ip))) => vec![Value::Ip(ip)],
+                        Some(Some(_)) => return Err(SocketError::HostUnreachable),
+                        None => self.hosts_table_addr(call)?,
+                    }
+                }
+                Call::GetHostByAddr { addr, .. } if !addr.is_loopback() => {
+                    match cx.host.resolve(cx.io, cx.app, &Lookup::Addr(*addr)) {
+                        Some(None) => return Err(SocketError::WouldBlock),
+                        Some(Some(Resolved::Name(n))) => vec![Value::Text(n)],
+                        Some(Some(_)) => return Err(SocketError::HostUnreachable),
+                        None => self.hosts_table_name(call)?,
+                    }
+                }
+                Call::GetHostByName { .. } => self.hosts_table_addr(call)?,
+                Call::GetHostByAddr { .. } => self.hosts_table_name(call)?,
                 Call::Sleep(d) => {
                     self.sleep_until = Some(cx.now() + *d);
                     vec![]

@@ -183,7 +183,7 @@ impl Host {
         });
     }
 
-    fn next_ident(&mut self) -> u16 {
+    pub(super) fn next_ident(&mut self) -> u16 {
         let id = self.next_ident;
         self.next_ident = self.next_ident.wrapping_add(1);
         id
@@ -420,6 +420,9 @@ impl Host {
         };
         if self.is_invalid_source(iface, repr.src, repr.dst) {
             self.drop_ip(io, repr.src, repr.dst, IpDrop::InvalidSource);
+            return;
+        }
+        if self.dhcp.is_some() && self.dhcp_client_input(io, iface, &repr, body) {
             return;
         }
         let to_us = self.is_local_addr(repr.dst) || self.is_broadcast_on(iface, repr.dst);
@@ -767,6 +770,12 @@ impl Host {
             }
         };
         if self.deliver_udp(ip, &udp) {
+            return;
+        }
+        if self.dhcp.is_some() && self.dhcp_server_input(io, iface, ip, &udp) {
+            return;
+        }
+        if self.dns.is_some() && self.dns_input(io, ip, &udp) {
             return;
         }
         // Nobody has the port (RFC 1122 §4.1.3.1: port unreachable).

@@ -10,8 +10,13 @@
 //! reassembler, the applications) and asks each for its next deadline: `poll_at` is their
 //! minimum, and `on_timer` runs whichever are due.
 
+mod dhcp;
+mod dns;
 mod ip;
 mod sockets;
+
+pub use dhcp::HostDhcp;
+pub use dns::HostDns;
 
 pub use sockets::{SockCx, SockOpts, Sockets};
 
@@ -180,6 +185,10 @@ pub struct Host {
     pub sockets: Sockets,
     scratch_app_out: Vec<AppOut>,
     scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
+    /// DHCP client, server and relay roles, if the host has any (boxed: most hosts have none).
+    dhcp: Option<Box<HostDhcp>>,
+    /// Resolver and DNS server, if the host has either.
+    dns: Option<Box<HostDns>>,
 }
 
 impl Host {
@@ -217,6 +226,8 @@ impl Host {
             sockets,
             scratch_app_out: Vec::new(),
             scratch_arp: Vec::new(),
+            dhcp: None,
+            dns: None,
         }
     }
 
@@ -266,6 +277,8 @@ impl Host {
         consider(self.reassembler.poll_at());
         consider(self.sockets.poll_at());
         consider(self.app_timers.peek().map(|Reverse((t, _))| *t));
+        consider(self.dhcp_poll_at());
+        consider(self.dns_poll_at());
         next
     }
 
@@ -276,6 +289,8 @@ impl Host {
         self.run_reassembly_timers(io);
         self.run_socket_timers(io);
         self.run_app_timers(io);
+        self.run_dhcp_timers(io);
+        self.run_dns_timers(io);
         self.run_ready_apps(io);
     }
 

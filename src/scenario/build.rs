@@ -319,12 +319,17 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
                 mask: h.mask.as_ref(),
                 mac: h.mac.as_ref(),
                 vlan: None,
+                helper: None,
             }],
         };
         let ttl = match &h.ttl {
             Some(t) => positive(src, t, "ttl", 1, 255)? as u8,
             None => 64,
         };
+        let dhcp_ip = ifaces
+            .iter()
+            .filter_map(|i| i.ip)
+            .find(|ip| ip.get_ref().trim() == "dhcp");
         let spec = build_host(
             src,
             &mut addrs,
@@ -337,6 +342,14 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             ttl,
             tcp_config(src, h.tcp.as_ref())?,
         )?;
+        if let (Some(ip), None) = (dhcp_ip, stop) {
+            return Err(super::dhcp::needs_stop(src, ip));
+        }
+        let mut spec = with_dhcp_pools(src, spec, &h.dhcp_pools)?;
+        if let NodeSpecKind::Host { services, .. } = &mut spec.kind {
+            services.dns = super::dns::server(src, h.dns.as_ref())?;
+            services.dns_zone = super::dns::zone(src, &h.dns_zone)?;
+        }
         port_limit.push(Some((host_ifaces(&spec).len() as u16, h.name.span())));
         nodes.push(spec);
     }
@@ -362,6 +375,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             64,
             tcp_config(src, r.tcp.as_ref())?,
         )?;
+        let spec = with_dhcp_pools(src, spec, &r.dhcp_pools)?;
         port_limit.push(Some((host_ifaces(&spec).len() as u16, r.name.span())));
         nodes.push(spec);
     }
@@ -954,6 +968,7 @@ struct InterfaceInput<'a> {
     mask: Option<&'a Sp<String>>,
     mac: Option<&'a Sp<String>>,
     vlan: Option<&'a Sp<i64>>,
+    helper: Option<&'a Sp<String>>,
 }
 
 impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
@@ -964,6 +979,7 @@ impl<'a> From<&'a model::InterfaceTable> for InterfaceInput<'a> {
             mask: t.mask.as_ref(),
             mac: t.mac.as_ref(),
             vlan: t.vlan.as_ref(),
+            helper: t.helper.as_ref(),
         }
     }
 }
@@ -1217,7 +1233,21 @@ fn build_host(
             ));
         }
         book.macs.insert(mac, (node_name.clone(), written));
+        let dhcp = input.ip.is_some_and(|ip| ip.get_ref().trim() == "dhcp");
+        if let (true, Some(ip)) = (dhcp && forwarding, input.ip) {
+            return Err(src.error(
+                ip.span(),
+                "a router's interfaces need fixed addresses, not DHCP",
+            ));
+        }
+        let helper = super::dhcp::helper(src, input.helper, forwarding)?;
         let addr = match input.ip {
+            Some(_) if dhcp => {
+                if let Some(m) = input.mask {
+                    return Err(src.error(m.span(), "the mask comes from DHCP with the address"));
+                }
+                None
+            }
             Some(ip) => {
                 let c = parse_cidr(src, ip, input.mask)?;
                 if c.prefix_len() < 31
@@ -1272,6 +1302,8 @@ fn build_host(
             promiscuous,
             addr,
             vlan,
+            dhcp,
+            helper,
         });
     }
     // Routes are checked against a real table so the rules (gateway on-link, no duplicates)
@@ -1326,8 +1358,26 @@ fn build_host(
             forwarding,
             ttl,
             tcp: Box::new(tcp),
+            services: Box::default(),
         },
     })
+}
+
+/// Adds a host's DHCP server pools to its spec.
+fn with_dhcp_pools(
+    src: &Src,
+    mut spec: NodeSpec,
+    tables: &[Sp<model::DhcpPoolTable>],
+) -> Result<NodeSpec, ScenarioError> {
+    if let NodeSpecKind::Host {
+        interfaces,
+        services,
+        ..
+    } = &mut spec.kind
+    {
+        services.dhcp_pools = super::dhcp::pools(src, tables, interfaces)?;
+    }
+    Ok(spec)
 }
 
 /// How a port is named in messages: an interface name or a front-panel number.
@@ -1339,6 +1389,49 @@ pub(crate) fn port_label(node: &NodeSpec, port: u16) -> String {
         ),
         _ => format!("port {}", port + 1),
     }
+}
+
+/// Gives a host its DHCP client (one stream per host: xid, start delay), relay and server.
+fn add_dhcp_roles(
+    host: &mut Host,
+    interfaces: &[InterfaceSpec],
+    pools: &[crate::dhcp::Pool],
+    seed: u64,
+    index: usize,
+) {
+    for (i, spec) in interfaces.iter().enumerate() {
+        if spec.dhcp {
+            let rng = crate::rng::stream(seed, "dhcp", index as u64 * 64 + i as u64);
+            let client = crate::dhcp::DhcpClient::new(spec.mac, Instant::ZERO, rng);
+            host.dhcp_mut().clients.push((i as u16, client));
+        }
+        if let Some(h) = spec.helper {
+            host.dhcp_mut().helpers.push((i as u16, h));
+        }
+    }
+    if !pools.is_empty() {
+        host.dhcp_mut().server = Some(crate::dhcp::DhcpServer::new(pools.to_vec()));
+    }
+}
+
+/// Gives a host its resolver (configured, or waiting for a DHCP lease to name a server) and
+/// its DNS server. Hosts with neither keep reading the hosts table.
+fn add_dns_roles(
+    host: &mut Host,
+    interfaces: &[InterfaceSpec],
+    services: &super::HostServices,
+    seed: u64,
+    index: usize,
+) {
+    let dhcp = interfaces.iter().any(|i| i.dhcp);
+    if services.dns.is_none() && !dhcp && services.dns_zone.is_empty() {
+        return;
+    }
+    let zone = (!services.dns_zone.is_empty()).then(|| crate::dns::Zone {
+        records: services.dns_zone.clone(),
+    });
+    let server = services.dns.unwrap_or(std::net::Ipv4Addr::UNSPECIFIED);
+    host.set_dns(server, crate::rng::stream(seed, "dns", index as u64), zone);
 }
 
 /// Builds a fresh world for a scenario.
@@ -1355,6 +1448,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 forwarding,
                 ttl,
                 tcp,
+                services,
             } => {
                 let ifs = interfaces
                     .iter()
@@ -1385,6 +1479,8 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                     // Validated against the same rules when the scenario was loaded.
                     let _ = host.routes.add(*r);
                 }
+                add_dhcp_roles(&mut host, interfaces, &services.dhcp_pools, seed, index);
+                add_dns_roles(&mut host, interfaces, services, seed, index);
                 (NodeKind::Host(Box::new(host)), count)
             }
             NodeSpecKind::Switch {
@@ -1430,7 +1526,13 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
             ),
             NodeSpecKind::Tap(t) => (NodeKind::Tap(crate::tap::TapPort::new(&t.ifname)), 1),
         };
-        world.add_node(n.name.clone(), kind, ports);
+        let id = world.add_node(n.name.clone(), kind, ports);
+        // A DHCP client starts at boot, before any event would wake its host.
+        if let NodeKind::Host(h) = &world.node(id).kind {
+            if h.dhcp().is_some() {
+                world.reschedule_wake(id);
+            }
+        }
     }
     for (i, l) in scn.links.iter().enumerate() {
         let a = (crate::sim::NodeId(l.ends[0].0 as u32), l.ends[0].1);

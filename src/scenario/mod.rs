@@ -35,6 +35,8 @@
 
 mod args;
 mod build;
+mod dhcp;
+mod dns;
 pub mod error;
 mod expect;
 pub mod line;
@@ -68,6 +70,21 @@ pub struct InterfaceSpec {
     pub addr: Option<crate::ip::Ipv4Cidr>,
     /// An 802.1Q sub-interface: (parent interface index, VLAN id).
     pub vlan: Option<(u16, u16)>,
+    /// `ip = "dhcp"`: the address comes from a DHCP server.
+    pub dhcp: bool,
+    /// A router's DHCP relay target (`helper = "10.0.0.5"`).
+    pub helper: Option<std::net::Ipv4Addr>,
+}
+
+/// A host's LAN services, as the scenario gives them.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct HostServices {
+    /// A DHCP server's pools (none: no server).
+    pub dhcp_pools: Vec<crate::dhcp::Pool>,
+    /// `dns = "10.0.0.53"`: the resolver's server.
+    pub dns: Option<std::net::Ipv4Addr>,
+    /// `dns_zone`: the records a DNS server on this host answers with (none: no server).
+    pub dns_zone: Vec<crate::dns::wire::Answer>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -81,6 +98,8 @@ pub enum NodeSpecKind {
         ttl: u8,
         /// TCP settings (Linux's defaults unless the scenario says otherwise).
         tcp: Box<crate::tcp::TcpConfig>,
+        /// DHCP server pools, DNS resolver and zone.
+        services: Box<HostServices>,
     },
     Switch {
         ports: u16,

@@ -84,6 +84,15 @@ pub struct HostTable {
     pub ttl: Option<Sp<i64>>,
     /// TCP settings (Linux's defaults otherwise).
     pub tcp: Option<Sp<TcpTable>>,
+    /// A DHCP server on this host, one pool per subnet it serves.
+    #[serde(default)]
+    pub dhcp_pools: Vec<Sp<DhcpPoolTable>>,
+    /// The DNS server the host's resolver asks.
+    pub dns: Option<Sp<String>>,
+    /// A DNS server on this host: `"www.lab 300 A 10.0.0.80"`, `"80.0.0.10.in-addr.arpa 300
+    /// PTR www.lab"`.
+    #[serde(default)]
+    pub dns_zone: Vec<Sp<String>>,
 }
 
 /// A host's TCP settings, each optional: `tcp = { time_wait = "5s", min_rto = "1s" }`.
@@ -126,6 +135,8 @@ pub struct RouterTable {
     pub routes: Vec<Sp<String>>,
     pub gateway: Option<Sp<String>>,
     pub tcp: Option<Sp<TcpTable>>,
+    #[serde(default)]
+    pub dhcp_pools: Vec<Sp<DhcpPoolTable>>,
 }
 
 /// One interface of a multi-homed host or a router.
@@ -140,6 +151,19 @@ pub struct InterfaceTable {
     /// An 802.1Q sub-interface (`name = "eth0.10"`, `vlan = 10`): frames tagged with this VLAN
     /// on its parent's cable (the name's part before the dot), with the parent's MAC.
     pub vlan: Option<Sp<i64>>,
+    /// A router's DHCP relay: the server that requests heard here are passed to.
+    pub helper: Option<Sp<String>>,
+}
+
+/// One DHCP pool: `{ range = "10.0.0.100-10.0.0.199/24", lease = "1h", router = "10.0.0.1",
+/// dns = "10.0.0.53" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DhcpPoolTable {
+    pub range: Sp<String>,
+    pub lease: Option<Sp<toml::Value>>,
+    pub router: Option<Sp<String>>,
+    pub dns: Option<Sp<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -122,6 +122,19 @@ fn ipv4(bytes: &[u8]) -> String {
                 format!("UDP (first fragment, {} bytes)", body.len())
             } else {
                 match UdpRepr::parse(body, ip.src, ip.dst) {
+                    Ok(u) if is_dhcp(&u) => match crate::dhcp::DhcpRepr::parse(u.payload) {
+                        Ok(m) => format!("{u}: {}", m.summary()),
+                        Err(e) => format!("{u}: DHCP, bad: {e}"),
+                    },
+                    Ok(u)
+                        if u.src_port == crate::dns::wire::PORT
+                            || u.dst_port == crate::dns::wire::PORT =>
+                    {
+                        match crate::dns::DnsRepr::parse(u.payload) {
+                            Ok(m) => format!("{u}: {}", m.summary()),
+                            Err(_) => u.to_string(),
+                        }
+                    }
                     Ok(u) => u.to_string(),
                     Err(e) => format!("UDP, bad: {e}"),
                 }
@@ -147,6 +160,15 @@ fn ipv4(bytes: &[u8]) -> String {
 pub fn trim_padding(payload: &[u8]) -> &[u8] {
     let end = payload.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     &payload[..end]
+}
+
+/// BOOTP's ports (RFC 951): 67 and 68 on both ends, or a relay's 67 to 67.
+fn is_dhcp(u: &UdpRepr) -> bool {
+    use crate::dhcp::wire::{CLIENT_PORT, SERVER_PORT};
+    matches!(
+        (u.src_port, u.dst_port),
+        (CLIENT_PORT, SERVER_PORT) | (SERVER_PORT, CLIENT_PORT) | (SERVER_PORT, SERVER_PORT)
+    )
 }
 
 #[cfg(test)]

@@ -59,6 +59,8 @@ pub const KINDS: &[&str] = &[
     "action",
     "link_state",
     "action_failed",
+    "dhcp",
+    "dns_answer",
 ];
 
 /// `FrameTx` → `frame_tx`: the record's kind, one of [`KINDS`].
@@ -93,6 +95,8 @@ pub fn kind_name(event: &TraceEvent) -> &'static str {
         Action { .. } => 25,
         LinkState { .. } => 26,
         ActionFailed { .. } => 27,
+        Dhcp { .. } => 28,
+        DnsAnswer { .. } => 29,
     };
     KINDS[i]
 }
@@ -592,6 +596,14 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
             v
         }
         TraceEvent::ActionFailed { reason } => json!({ "reason": reason }),
+        TraceEvent::DnsAnswer { client, summary } => {
+            json!({ "client": client.to_string(), "answer": summary })
+        }
+        TraceEvent::Dhcp { iface, event } => {
+            let mut v = dhcp_fields(event);
+            v["iface"] = json!(view.iface_name(node, *iface));
+            v
+        }
     };
     Line {
         time_ns: r.time.as_nanos(),
@@ -604,6 +616,50 @@ fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
         },
         text: view.what(r),
     }
+}
+
+/// A DHCP record's fields: `event` (client_state, bound, expired, refused, offered, acked,
+/// pool_exhausted, no_pool, relayed) and its values.
+fn dhcp_fields(e: &crate::dhcp::DhcpEvent) -> Value {
+    use crate::dhcp::DhcpEvent::*;
+    let mut v = json!({ "event": snake(e) });
+    match e {
+        ClientState { from, to } => {
+            v["from"] = json!(from.name());
+            v["to"] = json!(to.name());
+        }
+        Bound {
+            addr,
+            lease,
+            server,
+        } => {
+            v["addr"] = json!(addr.to_string());
+            v["lease_ns"] = json!(ns(*lease));
+            v["server"] = json!(server.to_string());
+        }
+        Expired { addr } => v["addr"] = json!(addr.to_string()),
+        Refused => {}
+        Offered { client, addr } => {
+            v["client"] = json!(client.to_string());
+            v["addr"] = json!(addr.to_string());
+        }
+        Acked {
+            client,
+            addr,
+            lease,
+        } => {
+            v["client"] = json!(client.to_string());
+            v["addr"] = json!(addr.to_string());
+            v["lease_ns"] = json!(ns(*lease));
+        }
+        PoolExhausted { client } => v["client"] = json!(client.to_string()),
+        NoPool { subnet } => v["subnet"] = json!(subnet.to_string()),
+        Relayed { to, giaddr } => {
+            v["to"] = json!(to.to_string());
+            v["giaddr"] = json!(giaddr.to_string());
+        }
+    }
+    v
 }
 
 /// Writes one record as one line.

@@ -466,6 +466,20 @@ pub enum TraceEvent {
         event: AppEvent,
     },
 
+    // ---- DHCP ----
+    /// A DHCP client, server or relay on interface `iface` did something.
+    Dhcp {
+        iface: u16,
+        event: crate::dhcp::DhcpEvent,
+    },
+
+    /// A DNS server answered a query from `client` (`summary`: the response as the log shows
+    /// it).
+    DnsAnswer {
+        client: Ipv4Addr,
+        summary: String,
+    },
+
     // ---- scenario ----
     /// A timeline action ran (`index` into the scenario's timeline).
     Action {
@@ -503,7 +517,7 @@ impl TraceEvent {
             IcmpOut { .. } => Layer::Icmp,
             Tcp { .. } => Layer::Tcp,
             SocketCall { .. } => Layer::Socket,
-            App { .. } | AppLog { .. } => Layer::App,
+            App { .. } | AppLog { .. } | Dhcp { .. } | DnsAnswer { .. } => Layer::App,
             Action { .. } | LinkState { .. } | ActionFailed { .. } => Layer::Scenario,
         }
     }

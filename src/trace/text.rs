@@ -336,6 +336,12 @@ impl<'a> TextView<'a> {
             AppLog { app, text } => {
                 let _ = write!(s, "{}: {text}", self.app_name(node, *app));
             }
+            DnsAnswer { client, summary } => {
+                let _ = write!(s, "DNS server answers {client}: {summary}");
+            }
+            Dhcp { iface, event } => {
+                let _ = write!(s, "{}: {}", self.iface_name(node, *iface), event.describe());
+            }
             App { app, event } => {
                 let name = self.app_name(node, *app);
                 let _ = write!(s, "{name}: {}", app_event(event));

@@ -93,6 +93,8 @@ fn touched(e: &TraceEvent) -> &'static [Table] {
         TraceEvent::StpPort { .. } | TraceEvent::StpTopologyChange { .. } => &[Table::Stp],
         TraceEvent::Tcp { .. } | TraceEvent::SocketCall { .. } => &[Table::Sockets],
         TraceEvent::Action { .. } => &[Table::Arp, Table::Routes, Table::Sockets, Table::Mac],
+        // A lease changes the interface's address and routes.
+        TraceEvent::Dhcp { .. } => &[Table::Routes],
         _ => &[],
     }
 }
@@ -114,6 +116,8 @@ fn table_name(t: Table) -> &'static str {
         Table::Sockets => "sockets",
         Table::Counters => "counters",
         Table::Stp => "stp",
+        Table::Dhcp => "dhcp",
+        Table::Dns => "dns",
     }
 }
 

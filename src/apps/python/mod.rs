@@ -19,6 +19,7 @@
 pub mod process;
 
 use super::sock::SockCx;
+use crate::dns::{Lookup, Resolved};
 use crate::socket::api::SocketApi;
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
@@ -147,7 +148,11 @@ enum Outcome {
     Block,
     /// The name is unknown (socket.gaierror / socket.herror).
     Gai,
+    /// No answer from the DNS server (EAI_AGAIN).
+    GaiAgain,
     Herr,
+    /// No answer from the DNS server (TRY_AGAIN).
+    HerrAgain,
 }
 
 #[derive(Debug)]
@@ -364,11 +369,27 @@ impl PythonProgram {
                                     .to_string(),
                             )
                         }
+                        Outcome::GaiAgain => {
+                            self.stats.errors += 1;
+                            (
+                                Reply::fail(ReplyKind::Gai, -3),
+                                "raised socket.gaierror: [Errno -3] Temporary failure in name resolution"
+                                    .to_string(),
+                            )
+                        }
                         Outcome::Herr => {
                             self.stats.errors += 1;
                             (
                                 Reply::fail(ReplyKind::Herr, 1),
                                 "raised socket.herror: [Errno 1] Unknown host".to_string(),
+                            )
+                        }
+                        Outcome::HerrAgain => {
+                            self.stats.errors += 1;
+                            (
+                                Reply::fail(ReplyKind::Herr, 2),
+                                "raised socket.herror: [Errno 2] Host name lookup failure"
+                                    .to_string(),
                             )
                         }
                     };
@@ -865,6 +886,21 @@ impl PythonProgram {
             }
             "gethostbyname" => {
                 let name = String::from_utf8_lossy(&m.data).into_owned();
+                // With a resolver, a real DNS query (nsswitch "files dns" with only localhost
+                // in the files); the call waits for the answer in simulated time.
+                let asked = (name != "localhost" && name.parse::<Ipv4Addr>().is_err())
+                    .then(|| cx.host.resolve(cx.io, cx.app, &Lookup::Name(name.clone())))
+                    .flatten();
+                if let Some(answer) = asked {
+                    return Ok(match answer {
+                        None => return Err(SocketError::WouldBlock),
+                        Some(Resolved::Addr(ip)) => {
+                            done(vec![u32::from(ip) as i64], format!("'{ip}'"))
+                        }
+                        Some(Resolved::NoAnswer) => Outcome::GaiAgain,
+                        Some(_) => Outcome::Gai,
+                    });
+                }
                 match self.config.hosts.lookup(&name) {
                     Some(ip) => done(vec![u32::from(ip) as i64], format!("'{ip}'")),
                     None => Outcome::Gai,
@@ -876,6 +912,21 @@ impl PythonProgram {
                     .first()
                     .and_then(|&a| u32::try_from(a).ok())
                     .map(Ipv4Addr::from);
+                let asked = ip
+                    .filter(|ip| !ip.is_loopback())
+                    .and_then(|ip| cx.host.resolve(cx.io, cx.app, &Lookup::Addr(ip)));
+                if let (Some(answer), Some(ip)) = (asked, ip) {
+                    return Ok(match answer {
+                        None => return Err(SocketError::WouldBlock),
+                        Some(Resolved::Name(n)) => Outcome::Done(
+                            Vec::new(),
+                            n.as_bytes().to_vec(),
+                            format!("('{n}', [], ['{ip}'])"),
+                        ),
+                        Some(Resolved::NoAnswer) => Outcome::HerrAgain,
+                        Some(_) => Outcome::Herr,
+                    });
+                }
                 match ip.and_then(|ip| self.config.hosts.reverse(ip).map(|n| (ip, n))) {
                     Some((ip, n)) => Outcome::Done(
                         Vec::new(),

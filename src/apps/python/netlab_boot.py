@@ -141,9 +141,13 @@ def _call(op, *args, data=b"", quiet=False):
     if kind == 2:
         raise TimeoutError("timed out")
     if kind == 3:
-        raise gaierror(res[0], "Name or service not known")
+        # glibc's EAI_NONAME (-2), or EAI_AGAIN (-3) when the DNS server did not answer.
+        e = res[0]
+        raise gaierror(e, "Temporary failure in name resolution" if e == -3 else "Name or service not known")
     if kind == 4:
-        raise herror(res[0], "Unknown host")
+        # HOST_NOT_FOUND (1), or TRY_AGAIN (2) when the DNS server did not answer.
+        e = res[0]
+        raise herror(e, "Host name lookup failure" if e == 2 else "Unknown host")
     os._exit(71)
 
 
