@@ -720,24 +720,7 @@ fn stp_config(
     index: u32,
 ) -> Result<crate::switch::stp::StpConfig, ScenarioError> {
     let mac = match &s.mac {
-        Some(m) => {
-            let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
-                src.error(
-                    m.span(),
-                    format!(
-                        "`{}` is not a MAC address such as 02:00:00:00:00:01",
-                        m.get_ref()
-                    ),
-                )
-            })?;
-            if !mac.is_unicast() {
-                return Err(src.error(
-                    m.span(),
-                    format!("{mac} is a group address; a bridge needs a unicast address"),
-                ));
-            }
-            mac
-        }
+        Some(m) => unicast_mac(src, m, "a bridge")?,
         None => default_mac(0x00b0_0000 + index + 1),
     };
     let mut cfg = crate::switch::stp::StpConfig::new(mac);
@@ -1193,24 +1176,7 @@ fn build_host(
         let mac = match (input.mac, vlan) {
             // A VLAN sub-interface is its parent's NIC: the same address (as Linux's 8021q).
             (_, Some((parent, _))) => interfaces[usize::from(parent)].mac,
-            (Some(m), None) => {
-                let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
-                    src.error(
-                        m.span(),
-                        format!(
-                            "`{}` is not a MAC address such as 02:00:00:00:00:01",
-                            m.get_ref()
-                        ),
-                    )
-                })?;
-                if !mac.is_unicast() {
-                    return Err(src.error(
-                        m.span(),
-                        format!("{mac} is a group address; a NIC needs a unicast address"),
-                    ));
-                }
-                mac
-            }
+            (Some(m), None) => unicast_mac(src, m, "a NIC")?,
             (None, None) => default_mac(book.serial + 1),
         };
         let written = input.mac.map(|m| m.span());
@@ -1565,4 +1531,24 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
         world.schedule_script(a.time, i as u32);
     }
     world
+}
+
+/// A `mac = "…"` setting: a unicast MAC address, or a located error naming `who` needs one.
+fn unicast_mac(src: &Src, m: &Sp<String>, who: &str) -> Result<MacAddr, ScenarioError> {
+    let mac = MacAddr::from_str(m.get_ref()).map_err(|_| {
+        src.error(
+            m.span(),
+            format!(
+                "`{}` is not a MAC address such as 02:00:00:00:00:01",
+                m.get_ref()
+            ),
+        )
+    })?;
+    if !mac.is_unicast() {
+        return Err(src.error(
+            m.span(),
+            format!("{mac} is a group address; {who} needs a unicast address"),
+        ));
+    }
+    Ok(mac)
 }

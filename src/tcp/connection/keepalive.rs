@@ -95,15 +95,8 @@ impl Connection {
             None => self.keepalive_probes >= k.count,
         };
         if give_up {
-            let seq = self.snd_nxt;
-            self.emit(
-                out,
-                seq,
-                TcpFlags::RST | TcpFlags::ACK,
-                TcpOptions::NONE,
-                0,
-                false,
-            );
+            // Nothing is in flight here, so SND.NXT is the highest sequence sent.
+            self.send_reset(out);
             self.fail(
                 now,
                 ConnError::TimedOut,
