@@ -222,13 +222,7 @@ impl Host {
         } else {
             wire::SERVER_PORT
         };
-        let payload = msg.to_bytes();
-        let udp = UdpRepr {
-            src_port,
-            dst_port,
-            payload: &payload,
-        }
-        .to_bytes(src, dst);
+        let udp = dhcp_udp(src, dst, src_port, dst_port, msg);
         let mut repr = Ipv4Repr::new(src, dst, IpProtocol::Udp, udp.len());
         repr.ident = self.next_ident();
         repr.ttl = self.config.ttl;
@@ -254,13 +248,7 @@ impl Host {
         } else {
             wire::SERVER_PORT
         };
-        let payload = msg.to_bytes();
-        let udp = UdpRepr {
-            src_port,
-            dst_port,
-            payload: &payload,
-        }
-        .to_bytes(src, dst);
+        let udp = dhcp_udp(src, dst, src_port, dst_port, msg);
         let repr = Ipv4Repr::new(src, dst, IpProtocol::Udp, udp.len());
         self.counters.udp_tx += 1;
         // A failure (no route) is recorded by send_ip; the client retransmits.
@@ -323,4 +311,15 @@ impl Host {
             self.dhcp_mut().dns = None;
         }
     }
+}
+
+/// A DHCP message as the bytes of its UDP datagram (checksum over the pseudo-header).
+fn dhcp_udp(src: Ipv4Addr, dst: Ipv4Addr, src_port: u16, dst_port: u16, msg: &DhcpRepr) -> Vec<u8> {
+    let payload = msg.to_bytes();
+    UdpRepr {
+        src_port,
+        dst_port,
+        payload: &payload,
+    }
+    .to_bytes(src, dst)
 }

@@ -453,14 +453,9 @@ impl Stp {
             return;
         }
         let was_root = self.is_root();
-        self.become_designated_port(i);
-        let p = &mut self.ports[i];
-        p.state = PortState::Disabled;
-        p.topology_change_ack = false;
-        p.config_pending = false;
-        p.message_age_timer = None;
-        p.forward_delay_timer = None;
-        p.hold_timer = None;
+        // 8.8.2 starts as initialization does (8.8.1), with the port disabled, not blocking.
+        self.init_port(i);
+        self.ports[i].state = PortState::Disabled;
         self.configuration_update();
         self.port_state_selection(now);
         if self.is_root() && !was_root {
