@@ -149,6 +149,14 @@ pub struct TcpConfig {
     /// segments; quick ACKs again after an idle gap longer than the RTO (`tcp_input.c`,
     /// `__tcp_cleanup_rbuf`; seen in f_delayed_ack_reqresp.pcap). linux: true, textbook: false.
     pub interactive_acks: bool,
+    /// Two checks of an arriving segment as Linux makes them. Acceptability (`tcp_sequence`):
+    /// the segment ends at or after the last ACK we sent (RCV.WUP) and starts no later than
+    /// the window's right edge, so a retransmitted FIN, or a segment repeating only what we
+    /// already have, has its ACK field processed and is answered with an ACK at once, where
+    /// RFC 9293 §3.10.7.4 drops it unread. Window update (`tcp_may_update_window`): from a new
+    /// ACK, a newer segment, or the same segment with a larger or zero window; RFC 9293's
+    /// SND.WL2 test is not made. linux: true, textbook: false.
+    pub linux_segment_checks: bool,
     /// At most one ACK per this time answers invalid segments without data (out of window,
     /// PAWS) and sends challenge ACKs (RFC 5961 §7), per connection
     /// [`tcp_invalid_ratelimit` = 500 ms]; out-of-window data is always answered. Measured on
@@ -201,6 +209,7 @@ impl Default for TcpConfig {
             frto: true,
             ack_unsent_data: false,
             interactive_acks: true,
+            linux_segment_checks: true,
             invalid_ratelimit: Duration::from_millis(500),
             syncookies: true,
             fin_timeout: Duration::from_secs(60),
@@ -232,6 +241,7 @@ impl TcpConfig {
                 frto: false,
                 ack_unsent_data: true,
                 interactive_acks: false,
+                linux_segment_checks: false,
                 invalid_ratelimit: Duration::ZERO,
                 syncookies: false,
                 ..TcpConfig::default()

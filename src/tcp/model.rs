@@ -125,6 +125,10 @@ pub struct Tcb {
     pub rcv_nxt: SeqNumber,
     /// RCV.WND: how far beyond RCV.NXT segments are acceptable.
     pub rcv_wnd: u32,
+    /// The ACK number of the last segment sent (Linux's RCV.WUP), when the connection tests
+    /// acceptability as Linux's `tcp_sequence` (`TcpConfig::linux_segment_checks`): a
+    /// segment ending at or after it is acceptable too. `None`: RFC 9293's test alone.
+    pub rcv_wup: Option<SeqNumber>,
     /// Sequence number of our FIN, once it has been sent.
     pub fin_sent: Option<SeqNumber>,
     /// The peer sent a FIN the connection has not consumed yet, which data in this segment may
@@ -265,7 +269,10 @@ fn acceptability(tcb: &Tcb, seg: &Arrival) -> Acceptable {
         (_, 0) => false,
         (len, _) => in_window(seg.seq) || in_window(seg.seq + (len - 1)),
     };
-    if ok {
+    let linux_ok = tcb
+        .rcv_wup
+        .is_some_and(|wup| wup <= seg.seq + seg.seg_len() && seg.seq <= end);
+    if ok || linux_ok {
         Acceptable::Yes
     } else if wnd == 0 && seg.seq == nxt {
         Acceptable::ZeroWindow
@@ -503,6 +510,7 @@ mod tests {
             snd_nxt: SeqNumber(1001),
             rcv_nxt: SeqNumber(5001),
             rcv_wnd: 1000,
+            rcv_wup: None,
             fin_sent: None,
             peer_fin_pending: false,
         }
@@ -663,6 +671,7 @@ mod tests {
                 snd_nxt: iss + una_off + nxt_off,
                 rcv_nxt: SeqNumber(rcv_nxt),
                 rcv_wnd,
+                rcv_wup: None,
                 fin_sent: fin.map(SeqNumber),
                 peer_fin_pending: pending,
             };

@@ -61,10 +61,17 @@ impl Connection {
         }
 
         // Window update (§3.10.7.4 fifth step): only from an ACK at or above SND.UNA, and
-        // guarded against reordered older segments by WL1/WL2.
-        if self.snd_una <= ack
-            && (self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack))
-        {
+        // guarded against reordered older segments by WL1/WL2. Linux's
+        // `tcp_may_update_window` keeps no WL2: a new ACK, a newer segment, or the same
+        // segment again with a larger (or zero) window.
+        let newer = if self.config.linux_segment_checks {
+            advanced
+                || self.snd_wl1 < seq
+                || (self.snd_wl1 == seq && (window > self.snd_wnd || window == 0))
+        } else {
+            self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack)
+        };
+        if self.snd_una <= ack && newer {
             if window != self.snd_wnd {
                 out.event(TcpEvent::PeerWindow { window });
                 if self.snd_wnd == 0 && window > 0 {

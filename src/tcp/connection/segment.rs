@@ -115,19 +115,16 @@ impl Connection {
         // First: sequence number acceptability.
         let seg_len = seg.payload.len() as u32 + flags.syn() as u32 + flags.fin() as u32;
         let window = self.receive_window();
-        let acceptable = self.acceptable(seq, seg_len, window);
+        let acceptable = self.acceptable(seq, seg_len, window)
+            || (self.config.linux_segment_checks && self.acceptable_as_linux(seq, seg_len, window));
         // §3.10.7.4: with a zero window, ACKs and RSTs at RCV.NXT are still processed.
         let zero_window_allowance = !acceptable && window == 0 && seq == self.rcv_nxt;
         if !acceptable && !zero_window_allowance {
             if !seg.payload.is_empty() {
+                // Beyond the window too: `tcp_data_queue`'s out_of_window quick-ACKs.
                 self.acks.stale_data_arrived();
             }
-            if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
-                // Data we already had: report it in the ACK's first SACK block (DSACK,
-                // RFC 2883 §4.1.1).
-                let end = (seq + seg.payload.len()).min(self.rcv_nxt);
-                self.dsack = Some((seq, end));
-            }
+            self.note_repeated(seq, seg.payload.len() as u32 + flags.fin() as u32);
             let data = !seg.payload.is_empty() && !flags.syn();
             if !flags.rst() && !self.invalid_ack_limited(now, data, out) {
                 self.ack_due = true;
@@ -258,7 +255,13 @@ impl Connection {
         // Sixth (URG) is not supported: urgent data is delivered inline as ordinary data.
         // Seventh and eighth: text and FIN.
         let (data_seq, payload) = self.trim_to_window(seq, seg.payload, flags.syn());
-        if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
+        let text_len = seg.payload.len() as u32 + flags.fin() as u32;
+        if seq < self.rcv_nxt && seq + text_len <= self.rcv_nxt && text_len > 0 {
+            // Nothing new at all (only Linux's test lets such a segment this far): Linux's
+            // `tcp_data_queue` answers "a retransmit" with a D-SACK and an immediate ACK.
+            self.note_repeated(seq, text_len);
+            self.ack_due = true;
+        } else if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
             // Data we already had: report it as a duplicate in the next ACK's first SACK
             // block (DSACK, RFC 2883 §4.1.1).
             let end = (seq + seg.payload.len()).min(self.rcv_nxt);
@@ -296,6 +299,25 @@ impl Connection {
                 seq.in_range(self.rcv_nxt, rcv_end)
                     || (seq + (len - 1)).in_range(self.rcv_nxt, rcv_end)
             }
+        }
+    }
+
+    /// Linux's `tcp_sequence`: the segment ends at or after RCV.WUP (the RCV.NXT of the last
+    /// segment we sent) and starts no later than the right edge of the window.
+    fn acceptable_as_linux(&self, seq: SeqNumber, seg_len: u32, window: u32) -> bool {
+        self.last_ack_sent <= seq + seg_len && seq <= self.rcv_nxt + window
+    }
+
+    /// A segment repeated text or a FIN we already had (`seg_len` counts both): the peer
+    /// missed our ACK, so ACK quickly again and report the repeat in the first SACK block
+    /// (D-SACK, RFC 2883 §4.1.1). Linux's `tcp_send_dupack` reports a repeated FIN too.
+    fn note_repeated(&mut self, seq: SeqNumber, seg_len: u32) {
+        if seg_len == 0 || seq >= self.rcv_nxt {
+            return;
+        }
+        self.acks.stale_data_arrived();
+        if self.sack_ok {
+            self.dsack = Some((seq, (seq + seg_len).min(self.rcv_nxt)));
         }
     }
 

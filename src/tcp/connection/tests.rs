@@ -1072,13 +1072,51 @@ fn answered_probes_keep_the_connection_alive() {
 
 #[test]
 fn small_window_is_not_used_until_persist_forces_it() {
-    let mut c = conn_established();
+    // RFC 9293's window update takes the shrunken window from a repeated ACK; Linux's would
+    // wait for a newer segment (next test).
+    let mut c = conn_established_with(&TcpConfig {
+        linux_segment_checks: false,
+        ..cfg()
+    });
     deliver(&mut c, t0(), &peer(0).window(50_000));
     deliver(&mut c, t0(), &peer(0).window(100));
     // 100 bytes is far below half the largest window seen: wait (sender SWS avoidance).
     assert!(send(&mut c, t0(), &[1; 1000]).segments.is_empty());
     let out = fire_next(&mut c);
     assert_eq!(data_segments(&out), [(LOCAL_ISS + 1u32, 100)]);
+}
+
+/// Linux's `tcp_may_update_window`: the same segment again (same SEQ, same ACK) may open the
+/// window or close it to zero, but not shrink it to something else.
+#[test]
+fn a_repeated_ack_shrinks_the_window_only_to_zero_as_linux() {
+    let mut c = conn_established();
+    deliver(&mut c, t0(), &peer(0).window(50_000));
+    deliver(&mut c, t0(), &peer(0).window(100));
+    assert_eq!(c.snd_wnd(), 50_000);
+    deliver(&mut c, t0(), &peer(0).window(60_000));
+    assert_eq!(c.snd_wnd(), 60_000);
+    deliver(&mut c, t0(), &peer(0).window(0));
+    assert_eq!(c.snd_wnd(), 0);
+}
+
+/// Linux's `tcp_sequence`: a repeated FIN that ends at RCV.NXT is acceptable, so the ACK it
+/// carries counts, and it is answered at once with a D-SACK for it (`tcp_data_queue`).
+#[test]
+fn a_repeated_fin_is_acceptable_and_its_ack_counts() {
+    let mut c = conn_established();
+    let mut out = Output::new();
+    c.send(t0(), &[7; 100], &mut out).unwrap();
+    deliver(&mut c, t0(), &fin(0));
+    assert_eq!(c.state(), State::CloseWait);
+    fire_next(&mut c);
+    assert_eq!(c.snd_una(), LOCAL_ISS + 1u32);
+    // The FIN again, now acknowledging our 100 bytes.
+    let out = deliver(&mut c, ms(5), &fin(0).ack(LOCAL_ISS + 101u32));
+    assert_eq!(c.snd_una(), LOCAL_ISS + 101u32);
+    assert_eq!(c.state(), State::CloseWait);
+    let a = single(&out);
+    assert_eq!(a.ack, REMOTE_ISS + 2u32);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1229,6 +1267,8 @@ fn zero_window_probe_is_answered_with_ack() {
         ..cfg()
     });
     deliver(&mut c, t0(), &data(0, &[1; 1000]));
+    // The delayed ACK (window 0) goes first, as it would long before a probe comes.
+    fire_next(&mut c);
     let out = deliver(&mut c, ms(300), &peer(999));
     let a = single(&out);
     assert_eq!((a.ack, a.window), (REMOTE_ISS + 1001u32, 0));
