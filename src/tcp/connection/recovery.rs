@@ -36,6 +36,9 @@ pub(super) struct Recovery {
     pub(super) prior: Option<Window>,
     /// The next send is the tail-loss probe: one segment of new data, cwnd or not.
     pub(super) probe_send: bool,
+    /// A reordering timeout began recovery and nothing was retransmitted since: the first
+    /// retransmission goes whatever cwnd − pipe says.
+    pub(super) first_rtx_due: bool,
 }
 
 impl Recovery {
@@ -206,7 +209,16 @@ impl Connection {
     /// now waited RACK.rtt + reo_wnd (RFC 8985 §6.3).
     pub(super) fn on_reorder_timeout(&mut self, now: Instant, out: &mut Output) {
         if self.sack_ok {
+            let was_in_recovery = self.in_recovery;
             self.detect_losses(now, out);
+            // No ACK is coming to open the window: Linux's `tcp_rack_reo_timeout` enters
+            // recovery through `tcp_cwnd_reduction(sk, 1, …)`, whose PRR step forces one
+            // retransmission (`sndcnt = max(sndcnt, prr_out ? 0 : 1)`), as RFC 6675 §5 step
+            // 4.3 retransmits the first lost segment whatever the window. Without it the
+            // connection waits for the RTO.
+            if !was_in_recovery && self.in_recovery {
+                self.rec.first_rtx_due = true;
+            }
         }
     }
 
@@ -281,7 +293,8 @@ impl Connection {
         };
         while let Some((start, end)) = self.rec.board.next_lost() {
             let pipe = self.rec.board.pipe();
-            if self.cwnd.saturating_sub(pipe) < start.distance(end).min(self.snd_mss) {
+            let forced = self.rec.first_rtx_due && self.in_recovery;
+            if !forced && self.cwnd.saturating_sub(pipe) < start.distance(end).min(self.snd_mss) {
                 break;
             }
             self.retransmit_range(now, start, end, reason, out);
@@ -297,6 +310,7 @@ impl Connection {
         reason: RetransmitReason,
         out: &mut Output,
     ) {
+        self.rec.first_rtx_due = false;
         let fin = self.fin_queued && self.fin_seq() < end;
         let len = start.distance(end) - fin as u32;
         out.event(TcpEvent::Retransmit {
