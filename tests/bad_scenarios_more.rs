@@ -261,7 +261,25 @@ fn unknown_link_action() {
             "1ms alice send-frame to=bob text=\"hi\"",
             "2ms link alice--sw1 sideways"
         ),
-        "bad.toml:21:21: unknown link action `sideways`: expected down, up, drop, corrupt, delay or duplicate"
+        "bad.toml:21:21: unknown link action `sideways`: expected down, up, set, drop, corrupt, delay or duplicate"
+    );
+}
+
+#[test]
+fn link_set_needs_a_probability() {
+    assert_eq!(
+        broken(
+            "1ms alice send-frame to=bob text=\"hi\"",
+            "2ms link alice--sw1 set loss=5%"
+        ),
+        "bad.toml:21:30: `5%` is not a probability per frame between 0 and 1 (such as 0.05)"
+    );
+    assert_eq!(
+        broken(
+            "1ms alice send-frame to=bob text=\"hi\"",
+            "2ms link alice--sw1 set"
+        ),
+        "bad.toml:21:21: `link … set` needs what to set: loss=P"
     );
 }
 

@@ -255,7 +255,7 @@ fn loss5_matches_linux_c() {
         .iter()
         .filter(|s| s.src == "10.0.1.2" && s.sack)
         .count();
-    let lost = data_losses(&o, "sw1--linux_server");
+    let lost = data_losses(&o, "linux_lossy");
     let id = o.world.node_id("linux_client").unwrap();
     let timeouts = o.world.node_counter(id, "tcp_timeouts").unwrap();
     let tb = o.world.node_id("textbook_client").unwrap();

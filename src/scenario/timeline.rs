@@ -7,6 +7,7 @@
 //! | `2ms link alice--sw1 down` / `… up` | unplug / plug a cable: frames on it are lost |
 //! | `0 link l1 drop match="broadcast" nth=2 count=1 from=alice` | drop the 2nd matching frame alice sends on l1 |
 //! | `0 link l1 corrupt bits=100,101 nth=1` | flip those bits of the first frame on l1 |
+//! | `1s link l1 set loss=0.05` | from now on the link loses that share of frames at random |
 //!
 //! Times are absolute (`1ms`) or relative to the previous line (`+1ms`).
 
@@ -46,6 +47,10 @@ pub enum ActionKind {
     LinkUp {
         link: usize,
         up: bool,
+    },
+    LinkLoss {
+        link: usize,
+        loss: f64,
     },
     Fault {
         link: usize,
@@ -115,7 +120,9 @@ impl ActionKind {
             | ActionKind::StartScript { node, .. }
             | ActionKind::StartPython { node, .. }
             | ActionKind::StartApp { node, .. } => Some(*node),
-            ActionKind::LinkUp { .. } | ActionKind::Fault { .. } => None,
+            ActionKind::LinkUp { .. } | ActionKind::LinkLoss { .. } | ActionKind::Fault { .. } => {
+                None
+            }
         }
     }
 }
@@ -768,7 +775,7 @@ fn link_action(
     };
     let Some(verb) = words.next() else {
         return Err(ctx.err_end(
-            "expected what to do with the link: down, up, drop, corrupt, delay or duplicate",
+            "expected what to do with the link: down, up, set, drop, corrupt, delay or duplicate",
         ));
     };
     let rest: Vec<_> = words.collect();
@@ -779,6 +786,19 @@ fn link_action(
                 link,
                 up: verb.value == "up",
             })
+        }
+        "set" => {
+            let mut args = Args::new(ctx, "link … set".to_string(), rest)?;
+            let loss = args.take_parsed(
+                "loss",
+                "a probability per frame between 0 and 1 (such as 0.05)",
+                |v| v.parse::<f64>().ok().filter(|p| (0.0..=1.0).contains(p)),
+            )?;
+            args.finish(&["loss"])?;
+            let Some(loss) = loss else {
+                return Err(ctx.err_at(&verb, "`link … set` needs what to set: loss=P"));
+            };
+            Ok(ActionKind::LinkLoss { link, loss })
         }
         "drop" | "corrupt" | "delay" | "duplicate" => {
             let mut args = Args::new(ctx, format!("link … {}", verb.value), rest)?;
@@ -856,7 +876,7 @@ fn link_action(
         }
         other => Err(ctx.err_at(
             &verb,
-            format!("unknown link action `{other}`: expected down, up, drop, corrupt, delay or duplicate"),
+            format!("unknown link action `{other}`: expected down, up, set, drop, corrupt, delay or duplicate"),
         )),
     }
 }
@@ -889,6 +909,7 @@ impl Action {
                 });
             }
             ActionKind::LinkUp { link, up } => world.set_link_up(LinkId(*link as u32), *up),
+            ActionKind::LinkLoss { link, loss } => world.set_link_loss(LinkId(*link as u32), *loss),
             ActionKind::Ping { node, name, config } => {
                 world.with_host(NodeId(*node as u32), |host, io| {
                     let ping = Ping::new(config.clone(), host.app_ident(), io.now);

@@ -661,6 +661,12 @@ impl World {
         self.fabric.queue.schedule(at, Event::Script { index });
     }
 
+    /// Sets the probability that the link loses a frame outright, from now on.
+    pub fn set_link_loss(&mut self, id: LinkId, loss: f64) {
+        let link = &mut self.fabric.links[id.0 as usize];
+        link.loss = (loss > 0.0).then_some(loss.min(1.0));
+    }
+
     /// Takes a link down or brings it up. Going down loses every frame queued or in flight.
     pub fn set_link_up(&mut self, id: LinkId, up: bool) {
         let now = self.now();
