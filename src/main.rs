@@ -397,7 +397,7 @@ fn cmd_run(
     views: &ViewArgs,
     tap: &TapArgs,
 ) -> ExitCode {
-    let scn = match Scenario::load(file) {
+    let scn = match Scenario::load_with_taps(file, &tap.tap) {
         Ok(s) => s,
         Err(e) => return report(e),
     };
@@ -881,6 +881,12 @@ struct TapArgs {
     /// `ip tuntap add dev NAME mode tap user $USER`); without it an existing name is refused
     #[arg(long)]
     tap_existing: bool,
+    /// Put the real kernel on the network without editing the file: a [[tap]] named NAME (the
+    /// kernel's interface) cabled to ATTACH (a switch, a switch port or a host), optionally in
+    /// a namespace netlab makes and configures: NAME@ATTACH[,netns=NS][,ip=CIDR][,gateway=IP],
+    /// e.g. --tap nl0@sw1,netns=lab,ip=10.0.1.50/24. Repeatable; needs --realtime
+    #[arg(long, value_name = "NAME@ATTACH[,KEY=VALUE]")]
+    tap: Vec<String>,
 }
 
 impl TapArgs {

@@ -245,3 +245,30 @@ end udp_sink.messages_in > 70
     assert_eq!(code, 2);
     assert!(err.contains("the links are udp_cable, tcp_cable"), "{err}");
 }
+
+/// `--tap` is checked before anything runs: its form, and its table as a `[[tap]]`'s, with
+/// the error located in the `--tap` it came from.
+#[test]
+fn a_command_line_tap_is_checked_like_a_table() {
+    let (code, _, err) = netlab(&["run", "scenarios/ping-one-lan.toml", "--tap", "nl0"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--tap nl0: write NAME@ATTACH"), "{err}");
+    let (code, _, err) = netlab(&["run", "scenarios/ping-one-lan.toml", "--tap", "nl0@sw9"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("--tap nl0@sw9:3:10: no node called `sw9`"),
+        "{err}"
+    );
+    let (code, _, err) = netlab(&[
+        "run",
+        "scenarios/ping-one-lan.toml",
+        "--tap",
+        "nl0@sw1,mtu=9000",
+    ]);
+    assert_eq!(code, 2);
+    assert!(err.contains("after NAME@ATTACH come netns=NS"), "{err}");
+    // A good one makes the scenario a real-time one.
+    let (code, _, err) = netlab(&["run", "scenarios/ping-one-lan.toml", "--tap", "nl0@sw1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("add --realtime"), "{err}");
+}

@@ -591,6 +591,47 @@ end dropped reason=port-unreachable at=bob >= 1
     assert_verdicts(code, &log);
 }
 
+/// `--tap` puts the kernel on a scenario that has no `[[tap]]`: the same run as a table.
+#[test]
+fn the_command_line_tap_puts_the_kernel_on_any_scenario() {
+    if !tap_available() {
+        return;
+    }
+    let scenario = r#"
+[scenario]
+description = "bob alone on a switch; the command line brings the kernel in."
+[[host]]
+name = "bob"
+ip = "10.75.0.10/24"
+[[switch]]
+name = "sw1"
+[[link]]
+between = ["bob", "sw1"]
+[expect]
+checks = '''
+end bob.icmp_rx == 3
+'''
+"#;
+    let run = Running::start(
+        "clitap",
+        "nltest-cli",
+        scenario,
+        &[
+            "--quiet",
+            "--tap",
+            "nlcli@sw1,netns=nltest-cli,ip=10.75.0.1/24",
+        ],
+    );
+    let ping = finish(
+        run.spawn_in_ns(&["ping", "-c", "3", "-i", "0.2", "-W", "2", "10.75.0.10"]),
+        Duration::from_secs(20),
+    );
+    let (code, log) = run.stop();
+    let out = text(&ping);
+    assert!(out.contains("3 received"), "{out}");
+    assert_verdicts(code, &log);
+}
+
 #[test]
 fn a_tap_scenario_is_refused_without_realtime_and_an_existing_interface_is_refused() {
     let dir = scratch("refuse");

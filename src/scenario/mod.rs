@@ -190,6 +190,39 @@ impl Scenario {
         Scenario::parse(path, &text)
     }
 
+    /// Reads a scenario file and adds a `[[tap]]` for each `--tap` of the command line, written
+    /// `NAME@ATTACH[,netns=NS][,ip=CIDR][,gateway=IP]` (the keys of a `[[tap]]` table). An
+    /// error in one is reported against the `--tap` that caused it.
+    pub fn load_with_taps(path: &str, taps: &[String]) -> Result<Scenario, ScenarioError> {
+        if taps.is_empty() {
+            return Scenario::load(path);
+        }
+        let file = std::fs::read_to_string(path).map_err(|e| {
+            ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+        })?;
+        let mut text = file.clone();
+        // Where each `--tap`'s table starts in the text, to report an error against it.
+        let mut starts = Vec::new();
+        for spec in taps {
+            let table = taps::table_from_cli(spec)
+                .map_err(|m| ScenarioError::whole_file(&format!("--tap {spec}"), m))?;
+            text.push_str(&format!("\n# --tap {spec}\n"));
+            starts.push((text.len(), spec, table.len()));
+            text.push_str(&table);
+        }
+        Scenario::parse(path, &text).map_err(|e| {
+            match starts.iter().rev().find(|(at, ..)| e.span.start >= *at) {
+                Some(&(at, spec, len)) => ScenarioError::new(
+                    &format!("--tap {spec}"),
+                    Arc::from(&text[at..at + len]),
+                    e.span.start - at..e.span.end.saturating_sub(at),
+                    e.message,
+                ),
+                None => e,
+            }
+        })
+    }
+
     /// Validates scenario text; `path` is only used in error messages.
     pub fn parse(path: &str, text: &str) -> Result<Scenario, ScenarioError> {
         let src = Src {

@@ -9,6 +9,39 @@ use crate::ip::Ipv4Cidr;
 use crate::tap::{device::MAX_NAME_LEN, NetnsSpec, TapSpec};
 use std::net::Ipv4Addr;
 
+/// The `[[tap]]` table a `--tap NAME@ATTACH[,netns=NS][,ip=CIDR][,gateway=IP]` stands for, as
+/// TOML text, or what is wrong with it.
+pub(crate) fn table_from_cli(spec: &str) -> Result<String, String> {
+    let mut parts = spec.split(',');
+    let head = parts.next().unwrap_or("");
+    let Some((name, attach)) = head.split_once('@') else {
+        return Err(
+            "write NAME@ATTACH, such as nl0@sw1 (a switch), nl0@sw1:3 or nl0@alice, then \
+             optionally ,netns=NS,ip=10.0.0.1/24,gateway=10.0.0.254"
+                .into(),
+        );
+    };
+    let quoted = |v: &str| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""));
+    let mut table = format!(
+        "[[tap]]\nname = {}\nattach = {}\n",
+        quoted(name),
+        quoted(attach)
+    );
+    for part in parts {
+        match part.split_once('=') {
+            Some((key @ ("netns" | "ip" | "gateway"), value)) => {
+                table.push_str(&format!("{key} = {}\n", quoted(value)));
+            }
+            _ => {
+                return Err(format!(
+                    "`{part}`: after NAME@ATTACH come netns=NS, ip=CIDR or gateway=IP"
+                ))
+            }
+        }
+    }
+    Ok(table)
+}
+
 /// The tap's node, and its cable as a link table.
 pub(crate) fn build(
     src: &Src,

@@ -102,16 +102,22 @@ pub struct Lag {
     pub events: u64,
     pub total_ns: u64,
     pub max_ns: u64,
+    /// The simulated time of the event that ran latest, for a reader asking what it was (the first
+    /// event after an idle second is late by the time a sleeping CPU takes to wake).
+    pub max_at: Option<Instant>,
     /// `buckets[k]`: events whose lag was below 2^k µs (and not below 2^(k-1)), so a run of
     /// hours keeps 32 counters, not one number per event.
     buckets: [u64; 32],
 }
 
 impl Lag {
-    pub fn add(&mut self, ns: u64) {
+    pub fn add(&mut self, at: Instant, ns: u64) {
         self.events += 1;
         self.total_ns += ns;
-        self.max_ns = self.max_ns.max(ns);
+        if ns >= self.max_ns {
+            self.max_ns = ns;
+            self.max_at = Some(at);
+        }
         let us = ns / 1000;
         let k = (u64::BITS - us.leading_zeros()).min(31) as usize;
         self.buckets[k] += 1;
@@ -299,7 +305,7 @@ impl Pacer for RealTime {
             let wall = self.wall();
             if let Some(d) = due.filter(|d| *d <= wall) {
                 if next == Some(d) {
-                    self.lag.add(wall.saturating_since(d).as_nanos());
+                    self.lag.add(d, wall.saturating_since(d).as_nanos());
                 }
                 return true;
             }
@@ -348,11 +354,15 @@ pub fn has_taps(world: &World) -> bool {
 pub fn summary(rt: &RealTime, world: &World) -> String {
     let ms = |ns: u64| ns as f64 / 1e6;
     let mut s = format!(
-        "real time: {} events run {:.3} ms late on average, 99 % under {:.3} ms, {:.3} ms at most (lag behind the wall clock){}",
+        "real time: {} events run {:.3} ms late on average, 99 % under {:.3} ms, {:.3} ms at most{} (lag behind the wall clock){}",
         rt.lag.events,
         ms(rt.lag.mean_ns()),
         ms(rt.lag.p99_bound_ns().min(rt.lag.max_ns)),
         ms(rt.lag.max_ns),
+        rt.lag
+            .max_at
+            .map(|t| format!(" (the event at {t} s)"))
+            .unwrap_or_default(),
         if rt.interrupted() { "; ended by a signal (Ctrl-C or SIGTERM)" } else { "" }
     );
     for n in &world.nodes {
@@ -375,19 +385,21 @@ pub fn summary(rt: &RealTime, world: &World) -> String {
 #[cfg(test)]
 mod tests {
     use super::Lag;
+    use crate::time::Instant;
 
     #[test]
     fn lag_statistics() {
         let mut l = Lag::default();
         for _ in 0..990 {
-            l.add(30_000); // 30 µs: below 32 µs
+            l.add(Instant::ZERO, 30_000); // 30 µs: below 32 µs
         }
         for _ in 0..10 {
-            l.add(5_000_000);
+            l.add(Instant::from_nanos(7), 5_000_000);
         }
         assert_eq!(l.events, 1000);
         assert_eq!(l.mean_ns(), (990 * 30_000 + 10 * 5_000_000) / 1000);
         assert_eq!(l.max_ns, 5_000_000);
+        assert_eq!(l.max_at, Some(Instant::from_nanos(7)));
         assert_eq!(l.p99_bound_ns(), 32_000);
         assert_eq!(Lag::default().mean_ns(), 0);
     }
