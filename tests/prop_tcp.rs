@@ -1085,8 +1085,12 @@ struct End {
     trace: Vec<(State, State, TransitionCause)>,
     /// Retransmissions, with when and why.
     retransmits: Vec<String>,
-    /// Tail-loss probes sent while the peer held a delayed ACK for what it had received.
+    /// Tail-loss probes sent while the peer held a delayed ACK for what it had received, or
+    /// its delayed ACK was still on the way.
     probes_into_a_delayed_ack: Vec<String>,
+    /// The delayed-ACK timer runs; when it last stopped (fired, or an ACK went out anyway).
+    delack_armed: bool,
+    delack_released: Option<Instant>,
     stream_seed: u64,
 }
 
@@ -1106,6 +1110,8 @@ impl End {
             trace: Vec::new(),
             retransmits: Vec::new(),
             probes_into_a_delayed_ack: Vec::new(),
+            delack_armed: false,
+            delack_released: None,
             stream_seed,
         }
     }
@@ -1226,6 +1232,20 @@ fn record(end: &mut End, now: Instant, out: &mut Output) {
             TcpEvent::Retransmit { seq, len, reason } => end
                 .retransmits
                 .push(format!("{now}: seq {seq} len {len} {reason:?}")),
+            TcpEvent::TimerArmed {
+                kind: TimerKind::DelayedAck,
+                ..
+            } => end.delack_armed = true,
+            TcpEvent::TimerCancelled {
+                kind: TimerKind::DelayedAck,
+            }
+            | TcpEvent::TimerFired {
+                kind: TimerKind::DelayedAck,
+            } => {
+                if std::mem::take(&mut end.delack_armed) {
+                    end.delack_released = Some(now);
+                }
+            }
             _ => {}
         }
     }
@@ -1411,11 +1431,10 @@ fn run_pair(seed: u64, faults: Faults, w: &Workload) -> Result<PairRun, String> 
             }
             continue;
         }
-        let owes_ack = [&a, &b].map(|e| {
-            e.conn
-                .as_ref()
-                .is_some_and(|c| c.timer(TimerKind::DelayedAck).is_some())
-        });
+        // Whether each end holds a delayed ACK, or sent one that is still on the wire.
+        let in_flight = Duration::from_micros(faults.delay_us + faults.jitter_us);
+        let owes_ack = [&a, &b]
+            .map(|e| e.delack_armed || e.delack_released.is_some_and(|t| now <= t + in_flight));
         for (end, from_a, peer_owes_ack) in
             [(&mut a, true, owes_ack[1]), (&mut b, false, owes_ack[0])]
         {
@@ -1425,9 +1444,10 @@ fn run_pair(seed: u64, faults: Faults, w: &Workload) -> Result<PairRun, String> 
                     c.on_timer(now, &mut out);
                     record(end, now, &mut out);
                     if peer_owes_ack {
-                        // Linux probes into a peer's delayed ACK too: e.g. the ACK of a FIN
-                        // waits in CLOSE_WAIT's pingpong mode (ORACLES.md §3, 42.5 ms) while
-                        // 2·SRTT + 2 ms runs out on the FIN and the segment before it.
+                        // Linux probes into a peer's delayed ACK too: with two segments out
+                        // its probe waits 2·SRTT + 2 ms, less than a round trip plus the
+                        // peer's 40 ms delayed ACK (e.g. the ACK of a FIN, held in pingpong
+                        // mode, ORACLES.md §3: 42.5 ms).
                         let new = end.retransmits.split_off(before);
                         let (probes, other): (Vec<String>, Vec<String>) =
                             new.into_iter().partition(|r| r.ends_with("LossProbe"));
@@ -1790,6 +1810,39 @@ fn regression_a_repeated_fin_carries_an_ack_that_counts() {
     let run = run_pair(0, faults, &w).unwrap();
     check_pair(&run, &w).unwrap();
     assert_eq!(run.a.retransmits, Vec::<String>::new());
+    assert_eq!(run.b.retransmits, Vec::<String>::new());
+    assert_eq!(run.b.probes_into_a_delayed_ack.len(), 1);
+}
+
+/// Found by `a_clean_channel_sees_no_retransmission` at 256× (12.667 ms each way, 1-byte writes
+/// with Nagle, SACK): b's last two segments (its data and FIN) went out together, a held its
+/// ACK for 40 ms and sent it with its next data, so b's probe timer (2·SRTT + 2 ms = 52.7 ms,
+/// under the 65.3 ms the ACK took) fired 1 µs after that ACK left a. Linux does the same; the
+/// property excuses a probe while the peer's delayed ACK is held or on the wire, and only then.
+#[test]
+fn regression_a_probe_while_the_delayed_ack_is_on_the_wire_is_excused() {
+    let w = Workload {
+        a_bytes: 2403,
+        b_bytes: 1202,
+        a_writes: vec![1],
+        b_writes: vec![1],
+        read_chunk: usize::MAX,
+        closer: Closer::A,
+        half_close: true,
+        mss: 1460,
+        recv_buffer: 65536,
+        send_buffer: 1000,
+        nagle: true,
+        window_scaling: false,
+        sack: true,
+        timestamps: false,
+    };
+    let faults = Faults {
+        delay_us: 12667,
+        ..Faults::default()
+    };
+    let run = run_pair(0, faults, &w).unwrap();
+    check_pair(&run, &w).unwrap();
     assert_eq!(run.b.retransmits, Vec::<String>::new());
     assert_eq!(run.b.probes_into_a_delayed_ack.len(), 1);
 }
