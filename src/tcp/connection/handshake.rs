@@ -199,6 +199,8 @@ impl Connection {
         }
         self.backoff = 0;
         self.retries = 0;
+        // The SYN's user-timeout clock stops; data starts its own.
+        self.retrans_stamp = None;
     }
 
     /// Our SYN (SYN_SENT) or SYN,ACK (otherwise), with options; a SYN-ACK answers only the

@@ -136,19 +136,21 @@ impl Connection {
         // tcp_syn_linear_timeouts in SYN_SENT), on a SYN-ACK after tcp_synack_retries, and on
         // data after a time budget: the time tcp_retries2 doubling RTOs from the minimum RTO
         // would take (`retransmits_timed_out`, `tcp_model_timeout`: 924.6 s for 15), or the
-        // user timeout instead when one is set (`TCP_USER_TIMEOUT`, RFC 5482).
+        // user timeout instead when one is set (`TCP_USER_TIMEOUT`, RFC 5482). The user
+        // timeout bounds a connect too: measured on Linux 6.18 (tests/packetdrill/
+        // syn-user-timeout.pkt), 2.5 s fails the connect at 2.5 s after SYNs at 0, 1 and 2 s.
+        let start = *self.retrans_stamp.get_or_insert(Instant::from_nanos(
+            now.as_nanos()
+                .saturating_sub(self.backed_off_rto().as_nanos()),
+        ));
+        let waited = now.saturating_since(start);
         let expired = match self.state {
             State::SynSent => {
                 self.retries >= self.config.syn_retries + self.config.syn_linear_timeouts
+                    || self.user_timeout.is_some_and(|limit| waited >= limit)
             }
             _ if syn_outstanding => self.retries >= self.config.synack_retries,
-            _ => {
-                let start = *self.retrans_stamp.get_or_insert(Instant::from_nanos(
-                    now.as_nanos()
-                        .saturating_sub(self.backed_off_rto().as_nanos()),
-                ));
-                now.saturating_since(start) >= self.user_timeout.unwrap_or(self.give_up_budget())
-            }
+            _ => waited >= self.user_timeout.unwrap_or(self.give_up_budget()),
         };
         if expired {
             self.fail(
