@@ -76,6 +76,7 @@ impl Connection {
                 out.event(TcpEvent::PeerWindow { window });
                 if self.snd_wnd == 0 && window > 0 {
                     self.persist_backoff = 0;
+                    self.probes_since = None;
                 }
             }
             self.snd_wnd = window;

@@ -155,6 +155,9 @@ pub struct Connection {
     // Zero-window probing.
     persist_backoff: u32,
     probes_out: u32,
+    /// When the persist timer first fired for the current zero window (Linux
+    /// `icsk_probes_tstamp`): a user timeout counts from there.
+    probes_since: Option<Instant>,
 
     /// The time of the call being handled: the clock our TSval reads.
     now: Instant,
@@ -322,6 +325,7 @@ impl Connection {
             recover: None,
             persist_backoff: 0,
             probes_out: 0,
+            probes_since: None,
             now: Instant::ZERO,
             sack_offered: false,
             sack_ok: false,

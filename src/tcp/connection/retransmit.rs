@@ -234,8 +234,15 @@ impl Connection {
         {
             return;
         }
+        // A user timeout ends the probing too, however the peer answers: it counts from the
+        // first probe of this zero window (Linux `tcp_probe_timer`; measured on 6.18,
+        // tests/packetdrill/persist-user-timeout.pkt).
+        let since = *self.probes_since.get_or_insert(now);
+        let timed_out = self
+            .user_timeout
+            .is_some_and(|limit| now.saturating_since(since) >= limit);
         self.probes_out += 1;
-        if self.probes_out > self.config.data_retries {
+        if timed_out || self.probes_out > self.config.data_retries {
             self.fail(
                 now,
                 ConnError::TimedOut,

@@ -6,7 +6,7 @@ use crate::tcp::event::{Output, TcpEvent, TimerKind};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::State;
 use crate::tcp::wire::{TcpFlags, TcpOptions, TcpSegment};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 
 impl Connection {
     pub(super) fn fin_seq(&self) -> SeqNumber {
@@ -183,10 +183,15 @@ impl Connection {
         let blocked = self.unsent() > 0 && self.snd_nxt == self.snd_una;
         if blocked {
             if self.persist_at.is_none() {
-                let deadline = now + self.persist_interval();
+                let mut deadline = now + self.persist_interval();
+                // Clamped to the user timeout's end (Linux `tcp_clamp_probe0_to_user_timeout`).
+                if let (Some(limit), Some(since)) = (self.user_timeout, self.probes_since) {
+                    deadline = deadline.min((since + limit).max(now + Duration::from_millis(1)));
+                }
                 self.arm_timer(TimerKind::Persist, deadline, out);
             }
         } else {
+            self.probes_since = None;
             self.cancel_timer(TimerKind::Persist, out);
         }
     }
