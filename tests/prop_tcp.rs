@@ -1241,10 +1241,9 @@ fn record(end: &mut End, now: Instant, out: &mut Output) {
             }
             | TcpEvent::TimerFired {
                 kind: TimerKind::DelayedAck,
-            } => {
-                if std::mem::take(&mut end.delack_armed) {
-                    end.delack_released = Some(now);
-                }
+            } if end.delack_armed => {
+                end.delack_armed = false;
+                end.delack_released = Some(now);
             }
             _ => {}
         }
