@@ -430,6 +430,47 @@ pub fn bulk_tcp(bytes: u64, loss: f64) -> BenchResult {
     .with_transfer(app_counter(&w, b, "transfer_us"))
 }
 
+/// The bulk case as a user runs it: a scenario file (the same two hosts, cable and transfer
+/// as [`bulk_tcp`]) parsed, validated and run by the path `netlab run --quiet` takes
+/// (`scenario::run`: timeline, expectations, counters), so the two cases side by side show
+/// what the scenario path costs.
+pub fn bulk_scenario(bytes: u64) -> BenchResult {
+    let text = format!(
+        "[scenario]\n\
+         description = \"bench: {bytes} bytes over one 1 Gbps, 1 ms cable\"\n\
+         [[host]]\nname = \"a\"\nip = \"10.0.0.1/24\"\n\
+         [[host]]\nname = \"b\"\nip = \"10.0.0.2/24\"\n\
+         [[link]]\nbetween = [\"a\", \"b\"]\nbandwidth = \"1Gbps\"\ndelay = \"1ms\"\n\
+         [timeline]\nsteps = '''\n\
+         0s b bulk-sink port=5001 as=sink\n\
+         100ms a bulk-send to=b:5001 bytes={bytes} as=send\n'''\n\
+         [expect]\nchecks = '''\n\
+         end sink.bytes_in == {bytes}\n\
+         end sink.corrupt_bytes == 0\n'''\n"
+    );
+    let rss_before = peak_rss_kib();
+    let started = std::time::Instant::now();
+    let scn = crate::scenario::Scenario::parse("bench.toml", &text).expect("the bench scenario");
+    let outcome = crate::scenario::run(&scn, &crate::scenario::RunOptions::default());
+    let wall = started.elapsed();
+    assert!(outcome.passed(), "every byte arrived, intact");
+    let w = &outcome.world;
+    let b = w.node_id("b").expect("host b");
+    BenchResult {
+        name: format!("scenario bulk-tcp {} MB", bytes / 1_000_000),
+        frames: w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum(),
+        events: w.fabric.queue.processed(),
+        wall,
+        sim_time: w.now(),
+        rss_growth_kib: rss_before
+            .zip(peak_rss_kib())
+            .map(|(a, b)| b.saturating_sub(a)),
+        ..Default::default()
+    }
+    .with_bytes(bytes)
+    .with_transfer(app_counter(w, b, "transfer_us"))
+}
+
 /// ns-3's `many_conn` anchor on netlab: 10 client hosts on a switch (1 Gbps, 1 µs) in
 /// 10.1.0.0/16, a router, and a server behind a 1 Gbps, 1 ms link in 10.2.0.0/24. `conns`
 /// connections start at 1 s, one every 100 µs, round-robin over the clients; each connects,
@@ -606,6 +647,14 @@ pub fn run_all(
         (
             "bulk-tcp 1000 MB loss 1%".into(),
             Box::new(move || bulk_tcp(if quick { 20_000_000 } else { 1_000_000_000 }, 0.01)),
+        ),
+        (
+            "scenario bulk-tcp 100 MB".into(),
+            Box::new(move || bulk_scenario(if quick { 10_000_000 } else { 100_000_000 })),
+        ),
+        (
+            "scenario bulk-tcp 1000 MB".into(),
+            Box::new(move || bulk_scenario(if quick { 20_000_000 } else { 1_000_000_000 })),
         ),
         ("many-conn 1000".into(), Box::new(|| many_conn(1000))),
         (

@@ -71,10 +71,24 @@ pub struct AckUpdate {
     pub original_delivered: bool,
 }
 
+/// A record's share of the pipe.
+fn flight(s: &SentSegment) -> u32 {
+    if s.in_flight() {
+        s.len()
+    } else {
+        0
+    }
+}
+
 /// The scoreboard of one connection.
 #[derive(Clone, Debug, Default)]
 pub struct Scoreboard {
     segs: VecDeque<SentSegment>,
+    /// RFC 6675's pipe, kept as the records change: the send path asks for it before every
+    /// segment, and summing thousands of records each time made a large window quadratic.
+    pipe: u32,
+    /// Bytes SACKed above SND.UNA, kept likewise (no SACK, no loss to look for).
+    sacked: u32,
     /// Highest sequence number SACKed or cumulatively acknowledged so far (RACK.fack).
     fack: Option<SeqNumber>,
     dsacks: u64,
@@ -100,7 +114,7 @@ impl Scoreboard {
 
     /// Bytes SACKed above SND.UNA.
     pub fn sacked_bytes(&self) -> u32 {
-        self.segs.iter().filter(|s| s.sacked).map(|s| s.len()).sum()
+        self.sacked
     }
 
     /// Segments SACKed above SND.UNA (Linux `sacked_out`).
@@ -115,11 +129,12 @@ impl Scoreboard {
 
     /// Bytes considered in the network (RFC 6675 `pipe`).
     pub fn pipe(&self) -> u32 {
-        self.segs
-            .iter()
-            .filter(|s| s.in_flight())
-            .map(|s| s.len())
-            .sum()
+        self.pipe
+    }
+
+    /// The pipe summed over the records, what `pipe` keeps.
+    fn pipe_sum(&self) -> u32 {
+        self.segs.iter().map(flight).sum()
     }
 
     /// Bytes marked lost and not yet retransmitted.
@@ -133,9 +148,16 @@ impl Scoreboard {
 
     /// Cuts the record containing `seq` in two so that a record starts at `seq`.
     fn split_at(&mut self, seq: SeqNumber) {
-        let Some(i) = self.segs.iter().position(|s| s.start < seq && seq < s.end) else {
+        // Records are in order and contiguous: the one holding `seq` is the first not ending
+        // at or before it.
+        let i = self.segs.partition_point(|s| s.end <= seq);
+        if !self
+            .segs
+            .get(i)
+            .is_some_and(|s| s.start < seq && seq < s.end)
+        {
             return;
-        };
+        }
         let mut tail = self.segs[i];
         tail.start = seq;
         self.segs[i].end = seq;
@@ -153,13 +175,17 @@ impl Scoreboard {
             Some(last) if start < last => {
                 self.split_at(start);
                 self.split_at(end.min(last));
-                for s in self.segs.iter_mut() {
-                    if start <= s.start && s.end <= end {
-                        s.sent_at = now;
-                        s.retrans = !s.sacked;
-                        s.ever_retrans = true;
-                        s.lost = s.lost && s.sacked;
+                let first = self.segs.partition_point(|s| s.end <= start);
+                for s in self.segs.range_mut(first..) {
+                    if end < s.end {
+                        break;
                     }
+                    self.pipe -= flight(s);
+                    s.sent_at = now;
+                    s.retrans = !s.sacked;
+                    s.ever_retrans = true;
+                    s.lost = s.lost && s.sacked;
+                    self.pipe += flight(s);
                 }
                 if last < end {
                     self.push_new(last, end, now);
@@ -171,6 +197,7 @@ impl Scoreboard {
 
     fn push_new(&mut self, start: SeqNumber, end: SeqNumber, now: Instant) {
         if start < end {
+            self.pipe += start.distance(end);
             self.segs.push_back(SentSegment {
                 start,
                 end,
@@ -217,7 +244,10 @@ impl Scoreboard {
                 break;
             }
             let s = self.segs.pop_front().expect("front exists");
-            if !s.sacked {
+            self.pipe -= flight(&s);
+            if s.sacked {
+                self.sacked -= s.len();
+            } else {
                 note(&s, &mut up);
             }
         }
@@ -243,11 +273,17 @@ impl Scoreboard {
             }
             self.split_at(l);
             self.split_at(r);
-            for k in 0..self.segs.len() {
+            let first = self.segs.partition_point(|s| s.end <= l);
+            for k in first..self.segs.len() {
                 let s = self.segs[k];
-                if l <= s.start && s.end <= r && !s.sacked {
+                if r < s.end {
+                    break;
+                }
+                if !s.sacked {
                     up.newly_sacked += s.len();
                     note(&s, &mut up);
+                    self.pipe -= flight(&s);
+                    self.sacked += s.len();
                     let s = &mut self.segs[k];
                     s.sacked = true;
                     s.lost = false;
@@ -264,6 +300,9 @@ impl Scoreboard {
     /// DupThresh SACKed segments, or more than (DupThresh − 1)·SMSS SACKed bytes, above it.
     /// Returns the bytes newly marked.
     pub fn mark_lost_by_dupthresh(&mut self, mss: u32) -> u32 {
+        if self.sacked == 0 {
+            return 0;
+        }
         let mut sacked_bytes = 0u32;
         let mut sacked_segs = 0u32;
         let mut marked = 0;
@@ -276,6 +315,7 @@ impl Scoreboard {
             let is_lost =
                 sacked_segs >= DUP_THRESH || sacked_bytes > (DUP_THRESH - 1).saturating_mul(mss);
             if is_lost && !s.lost && !s.retrans {
+                self.pipe -= flight(s);
                 s.lost = true;
                 marked += s.len();
             }
@@ -307,6 +347,7 @@ impl Scoreboard {
             }
             let deadline = s.sent_at + wait;
             if deadline <= now {
+                self.pipe -= flight(s);
                 s.lost = true;
                 s.retrans = false;
                 marked += s.len();
@@ -324,6 +365,7 @@ impl Scoreboard {
             s.lost = true;
             s.retrans = false;
         }
+        self.pipe = self.pipe_sum();
     }
 
     /// Forgets the loss marks (a timeout found spurious, RFC 5682 §3.1 step 3b).
@@ -331,6 +373,7 @@ impl Scoreboard {
         for s in self.segs.iter_mut() {
             s.lost = false;
         }
+        self.pipe = self.pipe_sum();
     }
 
     /// Tags the segment that ends at `end` (just recorded) with its burst.
@@ -378,6 +421,8 @@ impl Scoreboard {
     /// Forgets everything (the connection ends, or the peer reneged and we fall back).
     pub fn clear(&mut self) {
         self.segs.clear();
+        self.pipe = 0;
+        self.sacked = 0;
         self.fack = None;
     }
 
@@ -404,6 +449,20 @@ impl Scoreboard {
                 ));
             }
             prev = Some(s.end);
+        }
+        let sacked: u32 = self.segs.iter().filter(|s| s.sacked).map(|s| s.len()).sum();
+        if self.sacked != sacked {
+            return Err(format!(
+                "SACKed bytes kept as {} but the records sum to {sacked}",
+                self.sacked
+            ));
+        }
+        if self.pipe != self.pipe_sum() {
+            return Err(format!(
+                "pipe kept as {} but the records sum to {}",
+                self.pipe,
+                self.pipe_sum()
+            ));
         }
         Ok(())
     }

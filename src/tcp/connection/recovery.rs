@@ -238,7 +238,16 @@ impl Connection {
         let Some(rto_at) = self.rtx_at else {
             return;
         };
-        let segments = self.rec.board.segments().filter(|s| s.in_flight()).count() as u32;
+        // The probe timeout asks only whether one segment is in flight or more: counting two
+        // is enough, and keeps an ACK's cost independent of the window (thousands of
+        // segments in flight with Linux's autotuned buffers).
+        let segments = self
+            .rec
+            .board
+            .segments()
+            .filter(|s| s.in_flight())
+            .take(2)
+            .count() as u32;
         let pto = rack::probe_timeout(
             self.srtt,
             segments,
