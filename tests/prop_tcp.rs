@@ -1561,6 +1561,38 @@ proptest! {
     }
 }
 
+/// What the clean-channel regression cases below share: one end writes, SACK on, the rest
+/// as Linux's defaults; each case sets what it found.
+fn clean_base() -> Workload {
+    Workload {
+        a_bytes: 0,
+        b_bytes: 0,
+        a_writes: vec![1],
+        b_writes: vec![1],
+        read_chunk: usize::MAX,
+        closer: Closer::A,
+        half_close: false,
+        mss: 1460,
+        recv_buffer: 65536,
+        send_buffer: 1000,
+        nagle: false,
+        window_scaling: false,
+        sack: true,
+        timestamps: false,
+    }
+}
+
+/// Runs `w` over a clean channel `delay_us` each way and checks the transfer.
+fn clean_run(w: &Workload, delay_us: u64) -> PairRun {
+    let faults = Faults {
+        delay_us,
+        ..Faults::default()
+    };
+    let run = run_pair(0, faults, w).unwrap();
+    check_pair(&run, w).unwrap();
+    run
+}
+
 /// Found by `a_clean_channel_sees_no_retransmission` (80 ms each way, 41-byte writes into a
 /// 1000-byte send buffer): once RTTVAR decayed the RTO fell to its 200 ms clamp, while the
 /// peer's delayed ACK made the round trip 160 + 40 ms, so the timer fired a microsecond before
@@ -1573,23 +1605,11 @@ fn regression_delayed_ack_on_a_long_clean_path_causes_no_timeout() {
         b_bytes: 15001,
         a_writes: vec![1],
         b_writes: vec![41],
-        read_chunk: usize::MAX,
-        closer: Closer::A,
-        half_close: false,
-        mss: 1460,
-        recv_buffer: 65536,
-        send_buffer: 1000,
         nagle: true,
-        window_scaling: false,
         sack: false,
-        timestamps: false,
+        ..clean_base()
     };
-    let faults = Faults {
-        delay_us: 80001,
-        ..Faults::default()
-    };
-    let run = run_pair(0, faults, &w).unwrap();
-    check_pair(&run, &w).unwrap();
+    let run = clean_run(&w, 80001);
     assert_eq!(run.b.retransmits, Vec::<String>::new());
 }
 
@@ -1605,23 +1625,11 @@ fn regression_small_segments_read_at_once_are_acked_before_the_loss_probe() {
         b_bytes: 0,
         a_writes: vec![1],
         b_writes: vec![1],
-        read_chunk: usize::MAX,
-        closer: Closer::A,
-        half_close: false,
-        mss: 1460,
-        recv_buffer: 65536,
-        send_buffer: 1000,
-        nagle: false,
         window_scaling: true,
-        sack: true,
         timestamps: true,
+        ..clean_base()
     };
-    let faults = Faults {
-        delay_us: 1,
-        ..Faults::default()
-    };
-    let run = run_pair(0, faults, &w).unwrap();
-    check_pair(&run, &w).unwrap();
+    let run = clean_run(&w, 1);
     assert_eq!(run.a.retransmits, Vec::<String>::new());
 }
 
@@ -1791,23 +1799,11 @@ fn regression_a_repeated_fin_carries_an_ack_that_counts() {
         b_bytes: 2640,
         a_writes: vec![1347],
         b_writes: vec![14],
-        read_chunk: usize::MAX,
-        closer: Closer::A,
         half_close: true,
-        mss: 1460,
-        recv_buffer: 65536,
         send_buffer: 1338,
-        nagle: false,
-        window_scaling: false,
-        sack: true,
-        timestamps: false,
+        ..clean_base()
     };
-    let faults = Faults {
-        delay_us: 1,
-        ..Faults::default()
-    };
-    let run = run_pair(0, faults, &w).unwrap();
-    check_pair(&run, &w).unwrap();
+    let run = clean_run(&w, 1);
     assert_eq!(run.a.retransmits, Vec::<String>::new());
     assert_eq!(run.b.retransmits, Vec::<String>::new());
     assert_eq!(run.b.probes_into_a_delayed_ack.len(), 1);
@@ -1825,23 +1821,11 @@ fn regression_a_probe_while_the_delayed_ack_is_on_the_wire_is_excused() {
         b_bytes: 1202,
         a_writes: vec![1],
         b_writes: vec![1],
-        read_chunk: usize::MAX,
-        closer: Closer::A,
         half_close: true,
-        mss: 1460,
-        recv_buffer: 65536,
-        send_buffer: 1000,
         nagle: true,
-        window_scaling: false,
-        sack: true,
-        timestamps: false,
+        ..clean_base()
     };
-    let faults = Faults {
-        delay_us: 12667,
-        ..Faults::default()
-    };
-    let run = run_pair(0, faults, &w).unwrap();
-    check_pair(&run, &w).unwrap();
+    let run = clean_run(&w, 12667);
     assert_eq!(run.b.retransmits, Vec::<String>::new());
     assert_eq!(run.b.probes_into_a_delayed_ack.len(), 1);
 }
