@@ -99,8 +99,9 @@ enum Command {
     ///
     /// Exit status: 0 when every run passed, 1 when one failed, 2 for a mistake in the input.
     Sweep {
-        /// Scenario file
-        file: String,
+        /// Scenario file (with --collect: the CSV files to merge)
+        #[arg(required = true)]
+        files: Vec<String>,
         /// Seeds: A..B (both included) or A,B,C
         #[arg(long, default_value = "1..10")]
         seeds: String,
@@ -117,6 +118,13 @@ enum Command {
         /// Worker threads (default: every core)
         #[arg(long)]
         jobs: Option<usize>,
+        /// Run nothing: write one `netlab sweep` command per run to this file, for GNU parallel
+        /// (`parallel < JOBS`) or a Slurm array; job N writes its row to JOBS.NNNNN.csv
+        #[arg(long, value_name = "JOBS")]
+        emit_jobs: Option<String>,
+        /// Merge the CSV files given (a sweep's jobs) into one, header once, to --csv or stdout
+        #[arg(long, conflicts_with_all = ["emit_jobs", "set", "counters"])]
+        collect: bool,
     },
     /// Show a frame as the bits on the wire, with a line coding (for learners).
     ///
@@ -307,13 +315,32 @@ fn main() -> ExitCode {
         ),
         Command::Check { files } => cmd_check(&files),
         Command::Sweep {
-            file,
+            files,
             seeds,
             set,
             counters,
             csv,
             jobs,
-        } => cmd_sweep(&file, &seeds, &set, &counters, csv.as_deref(), jobs),
+            emit_jobs,
+            collect,
+        } => {
+            if collect {
+                cmd_sweep_collect(&files, csv.as_deref())
+            } else if let [file] = files.as_slice() {
+                let run = SweepRun {
+                    seeds: &seeds,
+                    set: &set,
+                    counters: &counters,
+                    csv: csv.as_deref(),
+                    jobs,
+                    emit_jobs: emit_jobs.as_deref(),
+                };
+                cmd_sweep(file, &run)
+            } else {
+                eprintln!("error: netlab sweep takes one scenario file (or --collect CSV files)");
+                ExitCode::from(2)
+            }
+        }
         Command::Bits {
             file,
             frame,
@@ -611,14 +638,62 @@ fn print_results(results: &[scenario::CheckResult]) {
     }
 }
 
-fn cmd_sweep(
-    file: &str,
-    seeds: &str,
-    set: &[String],
-    counters: &[String],
-    csv: Option<&str>,
+/// What `netlab sweep FILE` was asked for.
+struct SweepRun<'a> {
+    seeds: &'a str,
+    set: &'a [String],
+    counters: &'a [String],
+    csv: Option<&'a str>,
     jobs: Option<usize>,
-) -> ExitCode {
+    emit_jobs: Option<&'a str>,
+}
+
+/// Writes `text` as the file `path`, all or nothing (a temporary file renamed).
+fn write_text(path: &str, text: &str) -> Result<(), String> {
+    let out = OutFile::create(path)?;
+    write_whole(out, text.as_bytes()).map_err(|e| format!("cannot write {path}: {e}"))
+}
+
+/// `netlab sweep --collect A.csv B.csv …`: the jobs' CSVs as one.
+fn cmd_sweep_collect(files: &[String], csv: Option<&str>) -> ExitCode {
+    let mut read = Vec::new();
+    for f in files {
+        match std::fs::read_to_string(f) {
+            Ok(t) => read.push((f.clone(), t)),
+            Err(e) => {
+                eprintln!("error: cannot read {f}: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let merged = match netlab::sweep::collect(&read) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match csv {
+        Some(path) => {
+            if let Err(e) = write_text(path, &merged) {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        None => out!("{merged}"),
+    }
+    ExitCode::SUCCESS
+}
+
+fn cmd_sweep(file: &str, run: &SweepRun) -> ExitCode {
+    let SweepRun {
+        seeds,
+        set,
+        counters,
+        csv,
+        jobs,
+        emit_jobs,
+    } = *run;
     use netlab::sweep;
     use std::io::IsTerminal;
     let scn = match load_simulated(file, "sweep") {
@@ -642,6 +717,23 @@ fn cmd_sweep(
         }
     };
     let specs = sweep::expand(&seeds, &settings);
+    if let Some(path) = emit_jobs {
+        if let Err(e) = sweep::check_counters(&scn, counters) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        let lines = sweep::job_lines(file, &settings, &specs, counters, &format!("{path}."));
+        if let Err(e) = write_text(path, &lines) {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+        eprintln!(
+            "wrote {} jobs to {path}: run them with `parallel < {path}` (or a Slurm array), then \
+             `netlab sweep --collect {path}.*.csv --csv all.csv`",
+            specs.len()
+        );
+        return ExitCode::SUCCESS;
+    }
     let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let terminal = std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {

@@ -4,8 +4,9 @@
 //! Each run is independent (its own world, built from the scenario and the run's seed), so the
 //! runs go to worker threads that take the next undone run as they finish one; the rows come
 //! back in the order of the runs, whatever the thread count, so the table and the CSV are the
-//! same bytes on one core or many. Users who outgrow one machine run the runs with an existing
-//! engine (GNU parallel, a Slurm array) over `netlab run --seed`.
+//! same bytes on one core or many. Users who outgrow one machine hand the runs to an existing
+//! engine: `--emit-jobs` writes one command per run (GNU parallel, a Slurm array), and
+//! `--collect` merges the CSVs the jobs wrote.
 
 use crate::scenario::{self, RunOptions, Scenario};
 use crate::time::Duration;
@@ -184,15 +185,7 @@ pub fn run_all(
     jobs: usize,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Vec<Row>, String> {
-    // Resolve the counters once: NODE.NAME or LINK.NAME.
-    for c in counters {
-        let (owner, _) = c.split_once('.').ok_or(format!(
-            "--counter `{c}`: write NODE.COUNTER or LINK.COUNTER"
-        ))?;
-        if scn.node_id(owner).is_none() && scn.link_id(owner).is_none() {
-            return Err(format!("--counter `{c}`: no node or link called `{owner}`"));
-        }
-    }
+    check_counters(scn, counters)?;
     let next = AtomicUsize::new(0);
     let done = AtomicUsize::new(0);
     let rows: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; specs.len()]);
@@ -291,6 +284,119 @@ pub fn csv(scn: &Scenario, settings: &[Setting], counters: &[String], rows: &[Ro
     out
 }
 
+/// Checks that every `--counter` names a node or a link: NODE.COUNTER or LINK.COUNTER.
+pub fn check_counters(scn: &Scenario, counters: &[String]) -> Result<(), String> {
+    for c in counters {
+        let (owner, _) = c.split_once('.').ok_or(format!(
+            "--counter `{c}`: write NODE.COUNTER or LINK.COUNTER"
+        ))?;
+        if scn.node_id(owner).is_none() && scn.link_id(owner).is_none() {
+            return Err(format!("--counter `{c}`: no node or link called `{owner}`"));
+        }
+    }
+    Ok(())
+}
+
+/// A word as a POSIX shell reads it back unchanged: single-quoted unless it is plain.
+fn shell_word(w: &str) -> String {
+    let plain = !w.is_empty()
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=,:@%+".contains(c));
+    if plain {
+        w.to_string()
+    } else {
+        format!("'{}'", w.replace('\'', "'\\''"))
+    }
+}
+
+/// The sweep as a job list for an engine that runs one line per job (GNU parallel,
+/// `parallel < JOBS`; a Slurm array, `sed -n "${SLURM_ARRAY_TASK_ID}p" JOBS | sh`): one
+/// `netlab sweep` per run, each on one seed and one value per setting, writing its row as the
+/// CSV `{csv_prefix}NNNNN.csv` (numbered from 1 in run order, so a sorted glob is run order).
+/// `netlab sweep --collect` merges them into the CSV the whole sweep would have written.
+pub fn job_lines(
+    file: &str,
+    settings: &[Setting],
+    specs: &[RunSpec],
+    counters: &[String],
+    csv_prefix: &str,
+) -> String {
+    let keys: Vec<String> = settings
+        .iter()
+        .map(|s| {
+            let key = LinkKey::ALL
+                .iter()
+                .find(|(_, k)| *k == s.key)
+                .map_or("", |(n, _)| n);
+            format!("link.{}.{key}", s.link)
+        })
+        .collect();
+    let mut out = String::new();
+    for (i, spec) in specs.iter().enumerate() {
+        let mut words = vec![
+            "netlab".to_string(),
+            "sweep".into(),
+            shell_word(file),
+            "--seeds".into(),
+            spec.seed.to_string(),
+        ];
+        for (key, value) in keys.iter().zip(&spec.values) {
+            words.push("--set".into());
+            words.push(shell_word(&format!("{key}={value}")));
+        }
+        for c in counters {
+            words.push("--counter".into());
+            words.push(shell_word(c));
+        }
+        words.push("--jobs".into());
+        words.push("1".into());
+        words.push("--csv".into());
+        words.push(shell_word(&format!("{csv_prefix}{:05}.csv", i + 1)));
+        out += &(words.join(" ") + "\n");
+    }
+    out
+}
+
+/// Merges the CSVs of a sweep's jobs (or of several sweeps of the same scenario and settings):
+/// the header once, then every file's rows in the order given. Files whose header differs are
+/// refused, named.
+pub fn collect(files: &[(String, String)]) -> Result<String, String> {
+    let mut header: Option<(&str, &str)> = None;
+    let mut out = String::new();
+    for (name, text) in files {
+        let mut lines = text.lines();
+        let head = lines
+            .next()
+            .ok_or_else(|| format!("{name} is empty: not a sweep's CSV"))?;
+        match header {
+            None => {
+                if !head.starts_with("seed,") {
+                    return Err(format!(
+                        "{name} does not start with a sweep's header (seed,…)"
+                    ));
+                }
+                header = Some((name, head));
+                out += head;
+                out.push('\n');
+            }
+            Some((first, h)) if h != head => {
+                return Err(format!(
+                    "{name} has another header than {first}: not the same scenario and settings"
+                ))
+            }
+            Some(_) => {}
+        }
+        for l in lines.filter(|l| !l.is_empty()) {
+            out += l;
+            out.push('\n');
+        }
+    }
+    if header.is_none() {
+        return Err("--collect needs the CSV files to merge".into());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -366,5 +472,42 @@ end p.received == 5
             .filter(|r| r.spec.values[0] == "0.5")
             .any(|r| !r.passed()));
         assert!(c1.starts_with("seed,link.cable.loss,passed,line "), "{c1}");
+    }
+
+    #[test]
+    fn jobs_are_one_run_each_and_collect_merges_their_csvs() {
+        let scn = Scenario::parse("lossy.toml", LOSSY).unwrap();
+        let settings = vec![parse_setting(&scn, "link.cable.loss=0,0.5").unwrap()];
+        let specs = expand(&[7, 8], &settings);
+        let jobs = job_lines(
+            "my dir/lossy.toml",
+            &settings,
+            &specs,
+            &["a.icmp_rx".into()],
+            "out/run-",
+        );
+        let lines: Vec<&str> = jobs.lines().collect();
+        assert_eq!(lines.len(), 4);
+        assert_eq!(
+            lines[1],
+            "netlab sweep 'my dir/lossy.toml' --seeds 7 --set link.cable.loss=0.5 --counter a.icmp_rx --jobs 1 --csv out/run-00002.csv"
+        );
+        let a = (
+            "a.csv".to_string(),
+            "seed,link.cable.loss,passed\n7,0,true\n".to_string(),
+        );
+        let b = (
+            "b.csv".to_string(),
+            "seed,link.cable.loss,passed\n7,0.5,false\n".to_string(),
+        );
+        assert_eq!(
+            collect(&[a.clone(), b]).unwrap(),
+            "seed,link.cable.loss,passed\n7,0,true\n7,0.5,false\n"
+        );
+        let other = ("c.csv".to_string(), "seed,passed\n1,true\n".to_string());
+        assert!(collect(&[a, other])
+            .unwrap_err()
+            .contains("c.csv has another header than a.csv"));
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
     }
 }

@@ -272,3 +272,46 @@ fn a_command_line_tap_is_checked_like_a_table() {
     assert_eq!(code, 2);
     assert!(err.contains("add --realtime"), "{err}");
 }
+
+/// `--emit-jobs` writes one command per run; run as a cluster would (here one after another)
+/// and merged with `--collect`, their CSVs are the whole sweep's CSV byte for byte.
+#[test]
+fn emitted_jobs_collected_give_the_sweeps_csv() {
+    let dir = std::env::temp_dir().join(format!("netlab-jobs-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let jobs = dir.join("jobs.txt").to_string_lossy().into_owned();
+    let whole = dir.join("whole.csv").to_string_lossy().into_owned();
+    let merged = dir.join("merged.csv").to_string_lossy().into_owned();
+    let grid = [
+        "scenarios/ping-one-lan.toml",
+        "--seeds",
+        "3..4",
+        "--set",
+        "link.alice--sw1.loss=0,0.2",
+        "--counter",
+        "alice.icmp_rx",
+    ];
+    let (code, _, err) = netlab(&[&["sweep"][..], &grid, &["--emit-jobs", &jobs]].concat());
+    assert_eq!(code, 0, "{err}");
+    let lines = std::fs::read_to_string(&jobs).unwrap();
+    assert_eq!(lines.lines().count(), 4, "{lines}");
+    for line in lines.lines() {
+        let words: Vec<&str> = line.split(' ').collect();
+        assert_eq!(words[0], "netlab", "{line}");
+        let (code, _, err) = netlab(&words[1..]);
+        assert!(code <= 1, "{line}: {err}");
+    }
+    let parts: Vec<String> = (1..=4).map(|i| format!("{jobs}.{i:05}.csv")).collect();
+    let mut args = vec!["sweep", "--collect"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["--csv", &merged]);
+    let (code, _, err) = netlab(&args);
+    assert_eq!(code, 0, "{err}");
+    let _ = netlab(&[&["sweep"][..], &grid, &["--csv", &whole]].concat());
+    assert_eq!(
+        std::fs::read_to_string(&merged).unwrap(),
+        std::fs::read_to_string(&whole).unwrap()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
