@@ -27,7 +27,7 @@ use netlab::sim::LinkId;
 use netlab::sim::{NodeId, NodeKind};
 use netlab::tcp::{RetransmitReason, TcpEvent};
 use netlab::trace::ladder::Labeller;
-use netlab::trace::pcap::{self, CapturePoint, PcapOptions};
+use netlab::trace::pcap::{self, Capture, CapturePoint, PcapOptions};
 use netlab::trace::TraceEvent;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -185,6 +185,12 @@ fn check(o: &Outcome, file: &str, fcs: bool, point: Option<CapturePoint>) -> (us
 }
 
 fn check_at(o: &Outcome, file: &str, fcs: bool, point: Where) -> (usize, usize) {
+    let (_, frames, bad) = check_capture(o, file, fcs, point);
+    (frames, bad)
+}
+
+/// [`check_at`], also returning what was written (the file is `scratch(file)`).
+fn check_capture(o: &Outcome, file: &str, fcs: bool, point: Where) -> (Capture, usize, usize) {
     let path = scratch(file);
     let opts = PcapOptions {
         fcs,
@@ -270,7 +276,17 @@ fn check_at(o: &Outcome, file: &str, fcs: bool, point: Where) -> (usize, usize) 
         all.len(),
         bad_fcs.len()
     );
-    (all.len(), bad_fcs.len())
+    (cap, all.len(), bad_fcs.len())
+}
+
+/// tshark finds nothing to warn about in the capture at `path`.
+fn assert_no_expert_warnings(path: &Path) {
+    let warnings = tshark(
+        path,
+        Some("_ws.expert.severity >= warning"),
+        &["frame.number"],
+    );
+    assert!(warnings.is_empty(), "expert warnings: {warnings:?}");
 }
 
 /// Checks that tshark verified, and found good, the IPv4 header checksum and the outer TCP, UDP or
@@ -442,14 +458,8 @@ fn spanning_tree_bpdus_decode_as_stp_without_warnings() {
         return;
     }
     let o = run("scenarios/switch-loop-stp.toml");
-    check_at(&o, "stp-all.pcapng", true, Where::AllLinks);
+    let (cap, ..) = check_capture(&o, "stp-all.pcapng", true, Where::AllLinks);
     let path = scratch("stp-all.pcapng");
-    let opts = PcapOptions {
-        fcs: true,
-        points: pcap::every_link(&o.world),
-        comment: None,
-    };
-    let cap = pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).unwrap();
     let ours: Vec<String> = cap
         .packets
         .iter()
@@ -489,12 +499,7 @@ fn spanning_tree_bpdus_decode_as_stp_without_warnings() {
         "a TC ack was sent"
     );
     assert_eq!(theirs, ours, "tshark's reading of every BPDU");
-    let warnings = tshark(
-        &path,
-        Some("_ws.expert.severity >= warning"),
-        &["frame.number"],
-    );
-    assert!(warnings.is_empty(), "expert warnings: {warnings:?}");
+    assert_no_expert_warnings(&path);
 }
 
 /// The router-on-a-stick lesson on every link: tshark decodes the 802.1Q tags on the trunk,
@@ -505,14 +510,8 @@ fn vlan_tagged_frames_decode_with_their_vlan_ids() {
         return;
     }
     let o = run("scenarios/vlans-router-on-a-stick.toml");
-    check_at(&o, "vlan-all.pcapng", true, Where::AllLinks);
+    let (cap, ..) = check_capture(&o, "vlan-all.pcapng", true, Where::AllLinks);
     let path = scratch("vlan-all.pcapng");
-    let opts = PcapOptions {
-        fcs: true,
-        points: pcap::every_link(&o.world),
-        comment: None,
-    };
-    let cap = pcap::write_file(&o.world, o.world.trace().records(), &opts, &path).unwrap();
     let ours: Vec<String> = cap
         .packets
         .iter()
@@ -526,12 +525,7 @@ fn vlan_tagged_frames_decode_with_their_vlan_ids() {
     // on the trunk (up in VLAN 10, down in VLAN 20, and back).
     let icmp = tshark(&path, Some("vlan && icmp"), &["vlan.id", "icmp.type"]);
     assert_eq!(icmp.len(), 8, "{icmp:?}");
-    let warnings = tshark(
-        &path,
-        Some("_ws.expert.severity >= warning"),
-        &["frame.number"],
-    );
-    assert!(warnings.is_empty(), "expert warnings: {warnings:?}");
+    assert_no_expert_warnings(&path);
 }
 
 #[test]

@@ -172,35 +172,14 @@ impl Src {
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
-        let bytes = std::fs::read(path).map_err(|e| {
-            ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
-        })?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            // Located at the first bad byte: the text before it is valid and shown as is.
-            let at = e.utf8_error().valid_up_to();
-            let bad = e.as_bytes()[at];
-            let shown: Arc<str> = Arc::from(String::from_utf8_lossy(e.as_bytes()).as_ref());
-            ScenarioError::new(
-                path,
-                shown,
-                at..at + 1,
-                format!("byte 0x{bad:02x} is not UTF-8: a scenario file must be UTF-8 text"),
-            )
-        })?;
-        Scenario::parse(path, &text)
+        Scenario::parse(path, &read_text(path)?)
     }
 
     /// Reads a scenario file and adds a `[[tap]]` for each `--tap` of the command line, written
     /// `NAME@ATTACH[,netns=NS][,ip=CIDR][,gateway=IP]` (the keys of a `[[tap]]` table). An
     /// error in one is reported against the `--tap` that caused it.
     pub fn load_with_taps(path: &str, taps: &[String]) -> Result<Scenario, ScenarioError> {
-        if taps.is_empty() {
-            return Scenario::load(path);
-        }
-        let file = std::fs::read_to_string(path).map_err(|e| {
-            ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
-        })?;
-        let mut text = file.clone();
+        let mut text = read_text(path)?;
         // Where each `--tap`'s table starts in the text, to report an error against it.
         let mut starts = Vec::new();
         for spec in taps {
@@ -274,6 +253,25 @@ impl Scenario {
     pub fn instantiate(&self, seed: Option<u64>, trace: crate::trace::Trace) -> World {
         build::instantiate(self, seed.unwrap_or(self.seed), trace)
     }
+}
+
+/// A scenario file's text; a byte that is not UTF-8 is a located error.
+fn read_text(path: &str) -> Result<String, ScenarioError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        // Located at the first bad byte: the text before it is valid and shown as is.
+        let at = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[at];
+        let shown: Arc<str> = Arc::from(String::from_utf8_lossy(e.as_bytes()).as_ref());
+        ScenarioError::new(
+            path,
+            shown,
+            at..at + 1,
+            format!("byte 0x{bad:02x} is not UTF-8: a scenario file must be UTF-8 text"),
+        )
+    })
 }
 
 /// Turns a TOML/serde error into a positioned scenario error with a friendlier message.

@@ -88,21 +88,7 @@ pub fn run_streaming(
     opts: &RunOptions,
     views: &mut [&mut dyn Subscriber],
 ) -> (Outcome, std::io::Result<()>) {
-    let tally = Tally::new(&scn.checks);
-    let trace = if views.is_empty() && !tally.needs_trace() {
-        Trace::off()
-    } else {
-        Trace::streaming()
-    };
-    let outcome = run_with(scn, opts, trace, views, None);
-    let mut done = Ok(());
-    for v in views.iter_mut() {
-        let r = v.finish(&outcome.world);
-        if done.is_ok() {
-            done = r;
-        }
-    }
-    (outcome, done)
+    run_to_views(scn, opts, views, None)
 }
 
 /// [`run_streaming`] paced by `pacer`: a real-time run with TAPs (`crate::tap::realtime`).
@@ -113,12 +99,23 @@ pub fn run_paced(
     views: &mut [&mut dyn Subscriber],
     pacer: &mut dyn Pacer,
 ) -> (Outcome, std::io::Result<()>) {
+    run_to_views(scn, opts, views, Some(pacer))
+}
+
+/// The run of [`run_streaming`] and [`run_paced`]: records only if a view or a check reads
+/// them, then every view finished.
+fn run_to_views(
+    scn: &Scenario,
+    opts: &RunOptions,
+    views: &mut [&mut dyn Subscriber],
+    pacer: Option<&mut dyn Pacer>,
+) -> (Outcome, std::io::Result<()>) {
     let trace = if views.is_empty() && !Tally::new(&scn.checks).needs_trace() {
         Trace::off()
     } else {
         Trace::streaming()
     };
-    let outcome = run_with(scn, opts, trace, views, Some(pacer));
+    let outcome = run_with(scn, opts, trace, views, pacer);
     let mut done = Ok(());
     for v in views.iter_mut() {
         let r = v.finish(&outcome.world);

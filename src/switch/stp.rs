@@ -365,11 +365,7 @@ impl Stp {
     /// `br_received_tcn_bpdu`).
     pub fn on_bpdu(&mut self, now: Instant, port: u16, bpdu: &Bpdu) {
         let i = port as usize;
-        if self
-            .ports
-            .get(i)
-            .is_none_or(|p| p.state == PortState::Disabled)
-        {
+        if self.port_state(port) == PortState::Disabled {
             return;
         }
         match bpdu {
@@ -429,11 +425,7 @@ impl Stp {
     /// The link of `port` came up (8.8.2 enable port).
     pub fn link_up(&mut self, now: Instant, port: u16) {
         let i = port as usize;
-        if self
-            .ports
-            .get(i)
-            .is_none_or(|p| p.state != PortState::Disabled)
-        {
+        if i >= self.ports.len() || self.port_state(port) != PortState::Disabled {
             return;
         }
         self.init_port(i);
@@ -445,11 +437,7 @@ impl Stp {
     /// once, and if it was the root port another port takes over without waiting for max age.
     pub fn link_down(&mut self, now: Instant, port: u16) {
         let i = port as usize;
-        if self
-            .ports
-            .get(i)
-            .is_none_or(|p| p.state == PortState::Disabled)
-        {
+        if self.port_state(port) == PortState::Disabled {
             return;
         }
         let was_root = self.is_root();

@@ -52,14 +52,26 @@ impl Connection {
     }
 
     pub(super) fn arm_retransmit(&mut self, now: Instant, out: &mut Output) {
-        let mut deadline = now + self.backed_off_rto();
-        // With a user timeout the timer fires when it runs out, not a whole RTO later
-        // (Linux `tcp_clamp_rto_to_user_timeout`; "fire ASAP", one jiffy, once it has passed).
-        if let (Some(limit), Some(start)) = (self.user_timeout, self.retrans_stamp) {
-            let end = (start + limit).max(now + Duration::from_millis(1));
-            deadline = deadline.min(end);
-        }
+        let deadline =
+            self.clamp_to_user_timeout(now, now + self.backed_off_rto(), self.retrans_stamp);
         self.arm_timer(TimerKind::Retransmit, deadline, out);
+    }
+
+    /// With a user timeout counted from `since`, a timer fires when it runs out, not later
+    /// (Linux `tcp_clamp_rto_to_user_timeout`, `tcp_clamp_probe0_to_user_timeout`; "fire
+    /// ASAP", one jiffy, once it has passed).
+    pub(super) fn clamp_to_user_timeout(
+        &self,
+        now: Instant,
+        deadline: Instant,
+        since: Option<Instant>,
+    ) -> Instant {
+        match (self.user_timeout, since) {
+            (Some(limit), Some(start)) => {
+                deadline.min((start + limit).max(now + Duration::from_millis(1)))
+            }
+            _ => deadline,
+        }
     }
 
     pub(super) fn restart_time_wait(&mut self, now: Instant, out: &mut Output) {

@@ -120,8 +120,8 @@ impl Connection {
         // §3.10.7.4: with a zero window, ACKs and RSTs at RCV.NXT are still processed.
         let zero_window_allowance = !acceptable && window == 0 && seq == self.rcv_nxt;
         if !acceptable && !zero_window_allowance {
-            if !seg.payload.is_empty() {
-                // Beyond the window too: `tcp_data_queue`'s out_of_window quick-ACKs.
+            if !seg.payload.is_empty() && seq >= self.rcv_nxt {
+                // Data beyond the window: `tcp_data_queue`'s out_of_window quick-ACKs too.
                 self.acks.stale_data_arrived();
             }
             self.note_repeated(seq, seg.payload.len() as u32 + flags.fin() as u32);
@@ -256,16 +256,17 @@ impl Connection {
         // Seventh and eighth: text and FIN.
         let (data_seq, payload) = self.trim_to_window(seq, seg.payload, flags.syn());
         let text_len = seg.payload.len() as u32 + flags.fin() as u32;
-        if seq < self.rcv_nxt && seq + text_len <= self.rcv_nxt && text_len > 0 {
-            // Nothing new at all (only Linux's test lets such a segment this far): Linux's
-            // `tcp_data_queue` answers "a retransmit" with a D-SACK and an immediate ACK.
-            self.note_repeated(seq, text_len);
-            self.ack_due = true;
-        } else if self.sack_ok && !seg.payload.is_empty() && seq < self.rcv_nxt {
-            // Data we already had: report it as a duplicate in the next ACK's first SACK
-            // block (DSACK, RFC 2883 §4.1.1).
-            let end = (seq + seg.payload.len()).min(self.rcv_nxt);
-            self.dsack = Some((seq, end));
+        if seq < self.rcv_nxt && text_len > 0 {
+            if seq + text_len <= self.rcv_nxt {
+                // Nothing new at all (only Linux's test lets such a segment this far): Linux's
+                // `tcp_data_queue` answers "a retransmit" with a D-SACK and an immediate ACK.
+                self.note_repeated(seq, text_len);
+                self.ack_due = true;
+            } else if self.sack_ok {
+                // Partly data we already had: report that part as a duplicate in the next
+                // ACK's first SACK block (DSACK, RFC 2883 §4.1.1).
+                self.dsack = Some((seq, self.rcv_nxt));
+            }
         }
         let fin = flags.fin() && data_seq + payload.len() == seq + seg.payload.len();
         self.process_text_and_fin(now, data_seq, payload, fin, out);

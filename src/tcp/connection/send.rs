@@ -6,7 +6,7 @@ use crate::tcp::event::{Output, TcpEvent, TimerKind};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::State;
 use crate::tcp::wire::{TcpFlags, TcpOptions, TcpSegment};
-use crate::time::{Duration, Instant};
+use crate::time::Instant;
 
 impl Connection {
     pub(super) fn fin_seq(&self) -> SeqNumber {
@@ -183,11 +183,11 @@ impl Connection {
         let blocked = self.unsent() > 0 && self.snd_nxt == self.snd_una;
         if blocked {
             if self.persist_at.is_none() {
-                let mut deadline = now + self.persist_interval();
-                // Clamped to the user timeout's end (Linux `tcp_clamp_probe0_to_user_timeout`).
-                if let (Some(limit), Some(since)) = (self.user_timeout, self.probes_since) {
-                    deadline = deadline.min((since + limit).max(now + Duration::from_millis(1)));
-                }
+                let deadline = self.clamp_to_user_timeout(
+                    now,
+                    now + self.persist_interval(),
+                    self.probes_since,
+                );
                 self.arm_timer(TimerKind::Persist, deadline, out);
             }
         } else {
