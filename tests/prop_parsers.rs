@@ -71,8 +71,10 @@ proptest! {
     fn ethernet_arbitrary_bytes_give_a_header_or_a_typed_error(
         bytes in proptest::collection::vec(any::<u8>(), 0..120),
     ) {
+        // EtherType 0x8100 is an 802.1Q tag: the header is 4 bytes longer.
+        let tag_len = if ethernet::vlan_of(&bytes).is_some() { 4 } else { 0 };
         match ethernet::parse(&bytes) {
-            Ok((_, payload)) => prop_assert_eq!(payload.len(), bytes.len() - 18),
+            Ok((_, payload)) => prop_assert_eq!(payload.len(), bytes.len() - 18 - tag_len),
             Err(e) => prop_assert_eq!(e, FrameError::Runt { len: bytes.len() }),
         }
         match ethernet::check_fcs(&bytes) {
@@ -95,6 +97,14 @@ proptest! {
         prop_assert_eq!(frame.len(), (payload.len() + 18).max(ethernet::MIN_FRAME_LEN));
         prop_assert_eq!(ethernet::check_fcs(&frame), Ok(()));
         let (parsed, body) = ethernet::parse(&frame).unwrap();
+        if et == ethertype::VLAN {
+            // The TPID: the payload's first 4 bytes are read as the 802.1Q tag, and the
+            // EtherType after them as the frame's.
+            let padded: Vec<u8> = frame[14..frame.len() - 4].to_vec();
+            prop_assert_eq!(parsed.ethertype, u16::from_be_bytes([padded[2], padded[3]]));
+            prop_assert_eq!(body, &padded[4..]);
+            return Ok(());
+        }
         prop_assert_eq!(parsed, repr);
         prop_assert_eq!(&body[..payload.len()], &payload[..]);
         prop_assert!(body[payload.len()..].iter().all(|&b| b == 0), "padding is zeros");
@@ -721,4 +731,20 @@ fn a_world_of_well_formed_frames_is_accounted_for() {
     assert_eq!(h.counters.rx_frames, 6, "{:?}", h.counters);
     assert!(h.counters.arp_rx >= 2 && h.counters.icmp_rx == 2 && h.counters.udp_rx == 2);
     let _ = Forwarding::Filter;
+}
+
+/// Found by `ethernet_frames_round_trip` at 64×: a frame written with EtherType 0x8100 is read
+/// as 802.1Q-tagged, its payload's first 4 bytes the tag.
+#[test]
+fn a_frame_with_the_tpid_as_ethertype_reads_as_tagged() {
+    let repr = EthernetRepr {
+        dst: mac([0; 6]),
+        src: mac([0; 6]),
+        ethertype: ethertype::VLAN,
+    };
+    let frame = ethernet::frame_with_payload(&repr, &[0x00, 0x0a, 0x08, 0x00, 1, 2, 3]);
+    assert_eq!(ethernet::vlan_of(&frame), Some(10));
+    let (parsed, body) = ethernet::parse(&frame).unwrap();
+    assert_eq!(parsed.ethertype, ethertype::IPV4);
+    assert_eq!(&body[..3], &[1, 2, 3]);
 }
