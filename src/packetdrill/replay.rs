@@ -80,6 +80,71 @@ pub fn conversations(pkts: &[Packet]) -> Vec<Conversation> {
     out
 }
 
+/// Which of the conversation's segments the side netlab plays never received, as its own
+/// acknowledgments show: a segment of data (or a FIN) from the other side that no ACK or SACK
+/// block of the replayed side covers before the other side sends those bytes again. A
+/// capture is taken at one point of the path; a loss beyond it (the shared anchors' 5 % loss
+/// is dropped on arrival at the server, their captures are taken at the client) leaves a
+/// segment in the capture that the receiver never saw. Injecting it would make netlab
+/// acknowledge data Linux never had. A segment never sent again is kept: nothing shows it
+/// was lost.
+pub fn lost_beyond_capture(c: &Conversation, side: Side) -> Vec<bool> {
+    let ours_is_client = side == Side::Client;
+    let after_or_at = |a: u32, b: u32| a.wrapping_sub(b) as i32 >= 0;
+    let mut lost = vec![false; c.segs.len()];
+    for (i, (_, from_client, seg)) in c.segs.iter().enumerate() {
+        let theirs = *from_client != ours_is_client;
+        let len = seg.payload_len + u32::from(seg.flags & 0x01 != 0);
+        if !theirs || len == 0 {
+            continue;
+        }
+        let (start, end) = (seg.seq, seg.seq.wrapping_add(len));
+        let overlaps = |s: &Seg| {
+            let l = s.payload_len + u32::from(s.flags & 0x01 != 0);
+            l > 0 && after_or_at(s.seq.wrapping_add(l), start.wrapping_add(1))
+                && after_or_at(end.wrapping_sub(1), s.seq)
+        };
+        let covers = |s: &Seg| {
+            (s.flags & 0x10 != 0 && after_or_at(s.ack, end))
+                || s.options.iter().any(|o| match o {
+                    TcpOpt::Sack(blocks) => blocks
+                        .iter()
+                        .any(|&(a, z)| after_or_at(start, a) && after_or_at(z, end)),
+                    _ => false,
+                })
+        };
+        let mut again = false;
+        let mut acked = false;
+        for (_, fc, s) in &c.segs[i + 1..] {
+            if *fc == *from_client {
+                if overlaps(s) {
+                    again = true;
+                    break;
+                }
+            } else if covers(s) {
+                acked = true;
+                break;
+            }
+        }
+        // A D-SACK of those bytes (a block below the cumulative ACK, RFC 2883) says they
+        // arrived twice: the first copy was only acknowledged late (a delayed ACK outwaited
+        // by a tail-loss probe), not lost.
+        let reported_twice = || {
+            c.segs[i + 1..].iter().any(|(_, fc, s)| {
+                *fc != *from_client
+                    && s.options.iter().any(|o| match o {
+                        TcpOpt::Sack(blocks) => blocks.first().is_some_and(|&(a, z)| {
+                            after_or_at(s.ack, z) && after_or_at(start, a) && after_or_at(z, end)
+                        }),
+                        _ => false,
+                    })
+            })
+        };
+        lost[i] = again && !acked && !reported_twice();
+    }
+    lost
+}
+
 fn secs(ns: u64) -> String {
     format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000)
 }
@@ -175,6 +240,7 @@ pub fn to_script_with(
         lines.push(format!("{} bind(3, ..., ...) = 0", secs(0)));
         lines.push(format!("{} listen(3, 1) = 0", secs(0)));
     }
+    let lost = lost_beyond_capture(c, side);
     for (k, (t, from_client, seg)) in c.segs.iter().enumerate() {
         let t = secs(t - t0);
         let mine = *from_client == ours_is_client;
@@ -239,6 +305,12 @@ pub fn to_script_with(
         }
         if mine {
             outbound.push((line_no(&lines, &header), k + 1));
+        }
+        if lost[k] {
+            lines.push(format!(
+                "// lost beyond the capture point (never acknowledged before it was sent again): {l}"
+            ));
+            continue;
         }
         lines.push(l);
         if !mine {
@@ -419,4 +491,71 @@ pub fn replay_with(
         out,
         script,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(seq: u32, ack: u32, len: u32, sack: &[(u32, u32)]) -> Seg {
+        Seg {
+            src_port: 1,
+            dst_port: 2,
+            seq,
+            ack,
+            flags: 0x10,
+            window: 100,
+            urgent: 0,
+            options: if sack.is_empty() {
+                Vec::new()
+            } else {
+                vec![TcpOpt::Sack(sack.to_vec())]
+            },
+            payload_len: len,
+        }
+    }
+
+    fn conversation(segs: Vec<(u64, bool, Seg)>) -> Conversation {
+        Conversation {
+            client: "10.0.0.1:1".parse().unwrap(),
+            server: "10.0.0.2:2".parse().unwrap(),
+            segs,
+        }
+    }
+
+    /// The client's segment 1000:2000 is SACKed around but not acknowledged until it is sent
+    /// again: the server never had it. Its neighbours were acknowledged, so they arrived.
+    #[test]
+    fn a_segment_acknowledged_only_after_it_is_resent_was_lost_beyond_the_capture() {
+        let c = conversation(vec![
+            (0, true, seg(0, 0, 1000, &[])),
+            (1, true, seg(1000, 0, 1000, &[])),
+            (2, true, seg(2000, 0, 1000, &[])),
+            (3, false, seg(0, 1000, 0, &[])),
+            (4, false, seg(0, 1000, 0, &[(2000, 3000)])),
+            (5, true, seg(1000, 0, 1000, &[])),
+            (6, false, seg(0, 3000, 0, &[])),
+        ]);
+        let lost = lost_beyond_capture(&c, Side::Server);
+        assert_eq!(lost, vec![false, true, false, false, false, false, false]);
+        // Seen from the client's side nothing the server sent was lost.
+        assert!(lost_beyond_capture(&c, Side::Client).iter().all(|l| !l));
+    }
+
+    /// A tail-loss probe sent before the receiver's delayed ACK: the first copy is
+    /// acknowledged only after the probe, but the D-SACK says it arrived twice, so it is kept;
+    /// and a segment that is never sent again is kept whatever the ACKs say.
+    #[test]
+    fn a_late_ack_with_a_dsack_or_no_resend_keeps_the_segment() {
+        let c = conversation(vec![
+            (0, true, seg(0, 0, 1000, &[])),
+            (1, true, seg(0, 0, 1000, &[])),
+            (2, false, seg(0, 1000, 0, &[(0, 1000)])),
+            (3, true, seg(1000, 0, 1000, &[])),
+        ]);
+        assert_eq!(
+            lost_beyond_capture(&c, Side::Server),
+            vec![false, false, false, false]
+        );
+    }
 }
