@@ -69,6 +69,14 @@ impl AckTiming {
         }
     }
 
+    /// The offered window grew on this segment: ACK it at once to tell the sender
+    /// (`tcp_grow_window` sets `icsk_ack.quick |= 1`).
+    pub(super) fn window_grew(&mut self) {
+        if self.linux {
+            self.quick_left |= 1;
+        }
+    }
+
     /// Whether this data segment is acknowledged at once as a quick ACK, spending one.
     pub(super) fn take_quick_ack(&mut self) -> bool {
         if self.quick_left > 0 && !self.interactive {
@@ -230,6 +238,23 @@ mod tests {
         assert!(!t.interactive());
         assert!(!t.ack_on_read());
         assert!(t.take_quick_ack());
+        assert!(!t.take_quick_ack());
+    }
+
+    #[test]
+    fn a_growing_window_acks_at_once_without_spending_the_quick_acks() {
+        let mut t = AckTiming::new(true, 2);
+        for _ in 0..10 {
+            t.window_grew();
+            assert!(t.take_quick_ack());
+        }
+        // The budget of 2 is still there once the window stops growing.
+        assert!(t.take_quick_ack());
+        assert!(t.take_quick_ack());
+        assert!(!t.take_quick_ack());
+        // The textbook receiver knows nothing of it.
+        let mut t = AckTiming::new(false, 0);
+        t.window_grew();
         assert!(!t.take_quick_ack());
     }
 }

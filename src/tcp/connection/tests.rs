@@ -1162,13 +1162,27 @@ fn delayed_ack_fires_after_40ms() {
 
 #[test]
 fn every_second_full_sized_segment_is_acked_at_once() {
-    let mut c = conn_established();
+    // A window that does not grow: while Linux's grows, every full segment is ACKed at once
+    // (`a_growing_window_acks_every_full_segment_at_once`).
+    let mut c = conn_established_with(&TcpConfig {
+        window_moderation: false,
+        ..cfg()
+    });
     assert!(deliver(&mut c, t0(), &data(0, &[1; 1460]))
         .segments
         .is_empty());
     let out = deliver(&mut c, t0(), &data(1460, &[1; 1460]));
     assert_eq!(single(&out).ack, REMOTE_ISS + 2921u32);
     assert_eq!(c.timer(TimerKind::DelayedAck), None);
+}
+
+#[test]
+fn a_growing_window_acks_every_full_segment_at_once() {
+    let mut c = conn_established();
+    for k in 0..4u32 {
+        let out = deliver(&mut c, t0(), &data(k * 1460, &[1; 1460]));
+        assert_eq!(single(&out).ack, REMOTE_ISS + 1u32 + (k + 1) * 1460);
+    }
 }
 
 #[test]
