@@ -190,6 +190,10 @@ pub struct ReplayArgs {
     /// `tcp_syn_linear_timeouts=0` (repeatable; the knobs packetdrill scripts may set)
     #[arg(long, value_name = "KNOB=VALUE")]
     sysctl: Vec<String>,
+    /// SO_RCVBUF the captured application set before connecting or listening (a capture
+    /// shows only its effect: a small window with window scale 0)
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u32).range(1..))]
+    rcvbuf: Option<u32>,
 }
 
 #[derive(Copy, Clone, clap::ValueEnum)]
@@ -241,9 +245,13 @@ pub fn cmd_replay(a: &ReplayArgs) -> ExitCode {
         eprintln!("error: --sysctl: {e}");
         return ExitCode::from(2);
     }
+    let host = replay::CaptureHost {
+        sysctls: a.sysctl.clone(),
+        rcvbuf: a.rcvbuf,
+    };
     let title = format!("{} conversation {}", a.capture, a.conn);
     if let Some(path) = &a.emit_pkt {
-        return match replay::to_script_with(c, side, &title, &a.sysctl) {
+        return match replay::to_script_with(c, side, &title, &host) {
             Ok((s, _)) => match std::fs::write(path, s) {
                 Ok(()) => {
                     eprintln!("wrote {path}");
@@ -260,7 +268,7 @@ pub fn cmd_replay(a: &ReplayArgs) -> ExitCode {
             }
         };
     }
-    match replay::replay_with(c, side, &title, &a.sysctl) {
+    match replay::replay_with(c, side, &title, &host) {
         Ok((r, _, _)) => {
             println!(
                 "replay of {title}, netlab as the {}:",

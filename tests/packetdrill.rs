@@ -422,8 +422,11 @@ fn replays_of_the_linux_captures() {
         pcapread::read(&std::fs::read(dir.join("d_syn_no_answer_exponential.pcap")).unwrap())
             .unwrap();
     let c = &replay::conversations(&pkts)[0];
-    let knob = ["tcp_syn_linear_timeouts=0".to_string()];
-    let (r, _, _) = replay::replay_with(c, replay::Side::Client, "exp", &knob).unwrap();
+    let host = replay::CaptureHost {
+        sysctls: vec!["tcp_syn_linear_timeouts=0".to_string()],
+        rcvbuf: None,
+    };
+    let (r, _, _) = replay::replay_with(c, replay::Side::Client, "exp", &host).unwrap();
     assert_eq!((r.agreed, r.differed), (7, 0), "{}", r.text);
     let (r, _, _) = replay::replay(c, replay::Side::Client, "exp").unwrap();
     assert!(r.differed > 0, "{}", r.text);
@@ -437,11 +440,31 @@ fn replays_of_the_linux_captures() {
     let lost = replay::lost_beyond_capture(c, replay::Side::Server);
     assert_eq!(lost.iter().filter(|l| **l).count(), 16);
     let (r, _, script) = replay::replay(c, replay::Side::Server, "c2").unwrap();
-    assert_eq!(script.matches("// lost beyond the capture point").count(), 16);
+    assert_eq!(
+        script.matches("// lost beyond the capture point").count(),
+        16
+    );
     assert!(!r.text.contains("sequence/ack/length"), "{}", r.text);
     assert!(!r.text.contains("missing"), "{}", r.text);
     assert!(
         !replay::lost_beyond_capture(c, replay::Side::Client).contains(&true),
         "the client's own capture saw everything the server sent"
     );
+    // The zero-window server set SO_RCVBUF 4096: told so, netlab's SYN-ACK is Linux's
+    // (window 2896, scale 0); not told, it offers its default window and scale.
+    let pkts = pcapread::read(&std::fs::read(dir.join("i_zero_window.pcap")).unwrap()).unwrap();
+    let c = &replay::conversations(&pkts)[0];
+    let host = replay::CaptureHost {
+        sysctls: Vec::new(),
+        rcvbuf: Some(4096),
+    };
+    let synack_agrees = |text: &str| {
+        let after = text.split("  #2 ").nth(1).expect("the SYN-ACK is judged");
+        after.lines().nth(1).unwrap().trim() == "same"
+    };
+    let (r, _, script) = replay::replay_with(c, replay::Side::Server, "zw", &host).unwrap();
+    assert!(script.contains("SO_RCVBUF, [4096]"), "{script}");
+    assert!(synack_agrees(&r.text), "{}", r.text);
+    let (r, _, _) = replay::replay(c, replay::Side::Server, "zw").unwrap();
+    assert!(!synack_agrees(&r.text), "{}", r.text);
 }

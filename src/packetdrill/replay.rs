@@ -101,7 +101,8 @@ pub fn lost_beyond_capture(c: &Conversation, side: Side) -> Vec<bool> {
         let (start, end) = (seg.seq, seg.seq.wrapping_add(len));
         let overlaps = |s: &Seg| {
             let l = s.payload_len + u32::from(s.flags & 0x01 != 0);
-            l > 0 && after_or_at(s.seq.wrapping_add(l), start.wrapping_add(1))
+            l > 0
+                && after_or_at(s.seq.wrapping_add(l), start.wrapping_add(1))
                 && after_or_at(end.wrapping_sub(1), s.seq)
         };
         let covers = |s: &Seg| {
@@ -156,18 +157,29 @@ pub fn to_script(
     side: Side,
     title: &str,
 ) -> Result<(String, Vec<(u32, usize)>), String> {
-    to_script_with(c, side, title, &[])
+    to_script_with(c, side, title, &CaptureHost::default())
 }
 
-/// `to_script` for a capture host whose settings differ from the `linux` profile's defaults:
-/// `sysctls` (`tcp_syn_linear_timeouts=0`…) become the script's init command, which the
-/// runner maps to netlab's settings as for any packetdrill script.
+/// What the captured host had set that its capture does not show.
+#[derive(Clone, Debug, Default)]
+pub struct CaptureHost {
+    /// Kernel settings that differ from the `linux` profile's defaults
+    /// (`tcp_syn_linear_timeouts=0`…): the script's init command, which the runner maps to
+    /// netlab's settings as for any packetdrill script.
+    pub sysctls: Vec<String>,
+    /// `SO_RCVBUF` the captured application set before it connected or listened; a capture
+    /// shows only its effect (a small window, window scale 0).
+    pub rcvbuf: Option<u32>,
+}
+
+/// `to_script` for a capture host whose settings differ from the `linux` profile's defaults.
 pub fn to_script_with(
     c: &Conversation,
     side: Side,
     title: &str,
-    sysctls: &[String],
+    host: &CaptureHost,
 ) -> Result<(String, Vec<(u32, usize)>), String> {
+    let sysctls = &host.sysctls;
     let first = c.segs.first().ok_or("the conversation has no segments")?;
     let t0 = first.0;
     let isn_of = |client: bool| {
@@ -224,6 +236,12 @@ pub fn to_script_with(
             "{} socket(..., SOCK_STREAM, IPPROTO_TCP) = 3",
             secs(0)
         ));
+        if let Some(n) = host.rcvbuf {
+            lines.push(format!(
+                "{} setsockopt(3, SOL_SOCKET, SO_RCVBUF, [{n}], 4) = 0",
+                secs(0)
+            ));
+        }
         lines.push(format!(
             "{} fcntl(3, F_SETFL, O_RDWR|O_NONBLOCK) = 0",
             secs(0)
@@ -237,6 +255,12 @@ pub fn to_script_with(
             "{} setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0",
             secs(0)
         ));
+        if let Some(n) = host.rcvbuf {
+            lines.push(format!(
+                "{} setsockopt(3, SOL_SOCKET, SO_RCVBUF, [{n}], 4) = 0",
+                secs(0)
+            ));
+        }
         lines.push(format!("{} bind(3, ..., ...) = 0", secs(0)));
         lines.push(format!("{} listen(3, 1) = 0", secs(0)));
     }
@@ -361,17 +385,17 @@ pub fn replay(
     side: Side,
     title: &str,
 ) -> Result<(ReplayReport, Outcome, String), String> {
-    replay_with(c, side, title, &[])
+    replay_with(c, side, title, &CaptureHost::default())
 }
 
-/// `replay` with the capture host's sysctls (see `to_script_with`).
+/// `replay` with what the capture host had set (see `to_script_with`).
 pub fn replay_with(
     c: &Conversation,
     side: Side,
     title: &str,
-    sysctls: &[String],
+    host: &CaptureHost,
 ) -> Result<(ReplayReport, Outcome, String), String> {
-    let (script, outbound) = to_script_with(c, side, title, sysctls)?;
+    let (script, outbound) = to_script_with(c, side, title, host)?;
     let cli = vec![("non_fatal".to_string(), None)];
     let out = run::run_source_with(&script, &cli, &BTreeMap::new(), |cfg| {
         cfg.app_io_backlog = true;
