@@ -139,6 +139,11 @@ pub struct TcpConfig {
     /// F-RTO after a retransmission timeout (RFC 5682, SACK-enhanced) [`tcp_frto` = 2].
     /// linux: true, textbook: false.
     pub frto: bool,
+    /// With SACK, fast recovery sets cwnd by Proportional Rate Reduction (RFC 6937) as Linux's
+    /// `tcp_cwnd_reduction` does: pipe plus ssthresh/prior-cwnd of what each ACK delivered,
+    /// the first retransmission forced. Off: cwnd = ssthresh at once (RFC 6675 §5).
+    /// Measured on Linux 6.18 (tests/packetdrill/prr.pkt). linux: true, textbook: false.
+    pub prr: bool,
     /// Answer a segment that acknowledges data never sent with an ACK (RFC 9293 §3.10.7.4).
     /// Linux's `tcp_ack` drops it silently ("ack of unsent data"; packetdrill's
     /// ts_recent/invalid_ack.pkt sees no answer). linux: false, textbook: true.
@@ -207,6 +212,7 @@ impl Default for TcpConfig {
             congestion: Algorithm::Cubic,
             rack_tlp: true,
             frto: true,
+            prr: true,
             ack_unsent_data: false,
             interactive_acks: true,
             linux_segment_checks: true,
@@ -239,6 +245,7 @@ impl TcpConfig {
                 congestion: Algorithm::Reno,
                 rack_tlp: false,
                 frto: false,
+                prr: false,
                 ack_unsent_data: true,
                 interactive_acks: false,
                 linux_segment_checks: false,

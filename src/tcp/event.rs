@@ -63,6 +63,8 @@ pub enum CongestionReason {
     PartialAck,
     /// A full ACK ended fast recovery (RFC 6582 §3.2 step 4).
     RecoveryExit,
+    /// An ACK during fast recovery set cwnd by Proportional Rate Reduction (RFC 6937).
+    RecoveryReduction,
     /// A retransmission timeout: cwnd back to one segment (RFC 5681 §3.1 eq. 4).
     Timeout,
     /// A timeout found spurious by F-RTO (RFC 5682 §3.1 step 3b): the window restored.

@@ -6,7 +6,6 @@
 //! This module keeps RACK's state and computes its windows and timeouts; the scoreboard
 //! (`super::sack`) applies them to segments.
 
-use super::seq::SeqNumber;
 use crate::time::{Duration, Instant};
 
 /// Linux's `TCP_TIMEOUT_MIN_US`: the PTO's allowance for a delayed ACK when more than one
@@ -16,9 +15,10 @@ pub const TLP_MIN_ALLOWANCE: Duration = Duration::from_millis(2);
 /// The RACK state of one connection (RFC 8985 §5.2).
 #[derive(Clone, Debug, Default)]
 pub struct Rack {
-    /// Send time and end of the most recently sent segment delivered so far (RACK.xmit_ts,
-    /// RACK.end_seq).
-    xmit: Option<(Instant, SeqNumber)>,
+    /// Send time and transmission number (`SentSegment::order`) of the most recently sent
+    /// segment delivered so far (RACK.xmit_ts, with the number where RFC 8985 keeps
+    /// RACK.end_seq to break ties).
+    xmit: Option<(Instant, u64)>,
     /// RTT of that segment (RACK.rtt).
     rtt: Duration,
     /// Smallest RTT seen (Linux keeps a windowed minimum; netlab paths do not change, so the
@@ -40,7 +40,7 @@ impl Rack {
     }
 
     /// The most recently sent delivered segment, if any.
-    pub fn xmit(&self) -> Option<(Instant, SeqNumber)> {
+    pub fn xmit(&self) -> Option<(Instant, u64)> {
         self.xmit
     }
     pub fn rtt(&self) -> Duration {
@@ -54,12 +54,12 @@ impl Rack {
     }
 
     /// §6.2 step 2 for the most recently sent segment an ACK delivered: `sent_at`, its
-    /// `end`, whether it was ever retransmitted.
+    /// transmission number, whether it was ever retransmitted.
     pub fn on_delivered(
         &mut self,
         now: Instant,
         sent_at: Instant,
-        end: SeqNumber,
+        order: u64,
         retransmitted: bool,
     ) {
         let rtt = now.saturating_since(sent_at);
@@ -73,10 +73,10 @@ impl Rack {
         }
         let newer = match self.xmit {
             None => true,
-            Some((t, e)) => sent_at > t || (sent_at == t && e < end),
+            Some(x) => (sent_at, order) > x,
         };
         if newer {
-            self.xmit = Some((sent_at, end));
+            self.xmit = Some((sent_at, order));
             self.rtt = rtt;
         }
     }
@@ -188,26 +188,26 @@ mod tests {
     #[test]
     fn rack_follows_the_most_recently_sent_delivered_segment() {
         let mut r = Rack::new();
-        r.on_delivered(t(100), t(10), SeqNumber(200), false);
-        assert_eq!(r.xmit(), Some((t(10), SeqNumber(200))));
+        r.on_delivered(t(100), t(10), 200, false);
+        assert_eq!(r.xmit(), Some((t(10), 200)));
         assert_eq!(r.rtt(), us(90));
         // An older segment delivered later does not move RACK back (§6.2 step 2).
-        r.on_delivered(t(120), t(5), SeqNumber(100), false);
-        assert_eq!(r.xmit(), Some((t(10), SeqNumber(200))));
+        r.on_delivered(t(120), t(5), 100, false);
+        assert_eq!(r.xmit(), Some((t(10), 200)));
         assert_eq!(r.min_rtt(), Some(us(90)));
         // A retransmission ACKed faster than any RTT seen answers the original: ignored.
-        r.on_delivered(t(130), t(100), SeqNumber(300), true);
-        assert_eq!(r.xmit(), Some((t(10), SeqNumber(200))));
+        r.on_delivered(t(130), t(100), 300, true);
+        assert_eq!(r.xmit(), Some((t(10), 200)));
         // One ACKed after a plausible RTT counts.
-        r.on_delivered(t(300), t(100), SeqNumber(300), true);
-        assert_eq!(r.xmit(), Some((t(100), SeqNumber(300))));
+        r.on_delivered(t(300), t(100), 300, true);
+        assert_eq!(r.xmit(), Some((t(100), 300)));
         assert_eq!(r.rtt(), us(200));
     }
 
     #[test]
     fn reordering_window_is_zero_in_recovery_until_reordering_is_seen() {
         let mut r = Rack::new();
-        r.on_delivered(t(100), t(0), SeqNumber(1), false);
+        r.on_delivered(t(100), t(0), 1, false);
         let srtt = Some(us(100));
         // §6.2 step 4: a quarter of min_RTT before recovery…
         assert_eq!(r.reo_wnd(srtt, false, 0), us(25));

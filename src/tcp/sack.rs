@@ -25,6 +25,13 @@ pub struct SentSegment {
     pub end: SeqNumber,
     /// Time of the last (re)transmission.
     pub sent_at: Instant,
+    /// Number of that transmission on this connection, counting up: it orders transmissions
+    /// made in the same instant. RACK's "sent after" (RFC 8985 §6.2) breaks ties in time by
+    /// sequence number, which Linux's nanosecond clock seldom needs; in simulated time a
+    /// retransmission and the new data sent after it share their instant, and by sequence
+    /// number the retransmission would look older than the new data and be marked lost again
+    /// as soon as the new data is SACKed.
+    pub order: u64,
     /// The receiver reported it in a SACK block.
     pub sacked: bool,
     /// Considered lost (RFC 6675 IsLost, RACK, or a timeout), not yet retransmitted since.
@@ -61,8 +68,9 @@ pub struct AckUpdate {
     /// Blocks ignored as impossible (outside the window, inverted, empty).
     pub invalid_blocks: u32,
     /// The most recently sent of the segments this ACK delivered (cumulatively or by SACK),
-    /// for RACK (RFC 8985 §6.2 step 2): its send time, end and whether it was retransmitted.
-    pub latest_delivered: Option<(Instant, SeqNumber, bool)>,
+    /// for RACK (RFC 8985 §6.2 step 2): its send time, transmission number and whether it
+    /// was retransmitted.
+    pub latest_delivered: Option<(Instant, u64, bool)>,
     /// A segment delivered by this ACK lies below one delivered earlier and was never
     /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
     pub reordering: bool,
@@ -92,6 +100,8 @@ pub struct Scoreboard {
     /// Highest sequence number SACKed or cumulatively acknowledged so far (RACK.fack).
     fack: Option<SeqNumber>,
     dsacks: u64,
+    /// Transmissions recorded so far (the last `SentSegment::order` given).
+    sends: u64,
 }
 
 impl Scoreboard {
@@ -170,6 +180,8 @@ impl Scoreboard {
         if end <= start {
             return;
         }
+        self.sends += 1;
+        let order = self.sends;
         let last_end = self.segs.back().map(|s| s.end);
         match last_end {
             Some(last) if start < last => {
@@ -182,26 +194,28 @@ impl Scoreboard {
                     }
                     self.pipe -= flight(s);
                     s.sent_at = now;
+                    s.order = order;
                     s.retrans = !s.sacked;
                     s.ever_retrans = true;
                     s.lost = s.lost && s.sacked;
                     self.pipe += flight(s);
                 }
                 if last < end {
-                    self.push_new(last, end, now);
+                    self.push_new(last, end, now, order);
                 }
             }
-            _ => self.push_new(last_end.map_or(start, |l| l.max(start)), end, now),
+            _ => self.push_new(last_end.map_or(start, |l| l.max(start)), end, now, order),
         }
     }
 
-    fn push_new(&mut self, start: SeqNumber, end: SeqNumber, now: Instant) {
+    fn push_new(&mut self, start: SeqNumber, end: SeqNumber, now: Instant, order: u64) {
         if start < end {
             self.pipe += start.distance(end);
             self.segs.push_back(SentSegment {
                 start,
                 end,
                 sent_at: now,
+                order,
                 sacked: false,
                 lost: false,
                 retrans: false,
@@ -225,10 +239,10 @@ impl Scoreboard {
         let note = |s: &SentSegment, up: &mut AckUpdate| {
             let newer = match up.latest_delivered {
                 None => true,
-                Some((t, end, _)) => s.sent_at > t || (s.sent_at == t && end < s.end),
+                Some((t, order, _)) => (s.sent_at, s.order) > (t, order),
             };
             if newer {
-                up.latest_delivered = Some((s.sent_at, s.end, s.ever_retrans));
+                up.latest_delivered = Some((s.sent_at, s.order, s.ever_retrans));
             }
             if !s.ever_retrans {
                 up.original_delivered = true;
@@ -330,7 +344,7 @@ impl Scoreboard {
     pub fn mark_lost_by_time(
         &mut self,
         sent_before: Instant,
-        end_before: SeqNumber,
+        order_before: u64,
         wait: crate::time::Duration,
         now: Instant,
     ) -> (u32, Option<Instant>) {
@@ -340,8 +354,9 @@ impl Scoreboard {
             if s.sacked || (s.lost && !s.retrans) {
                 continue;
             }
-            let earlier =
-                s.sent_at < sent_before || (s.sent_at == sent_before && s.end <= end_before);
+            // Strictly before: pieces of the delivered transmission itself (a FIN after SACKed
+            // data, split from it) were not sent before it.
+            let earlier = (s.sent_at, s.order) < (sent_before, order_before);
             if !earlier {
                 continue;
             }
@@ -588,21 +603,48 @@ mod tests {
         sb.on_ack(seq(0), seq(1000), &[blk(500, 600)]);
         let wait = crate::time::Duration::from_micros(10);
         // At 12 µs: those sent at 0, 1, 2 are due (0+10 ≤ 12 …), 3 and 4 are not yet.
-        let (marked, next) = sb.mark_lost_by_time(t(5), seq(600), wait, t(12));
+        let (marked, next) = sb.mark_lost_by_time(t(5), 6, wait, t(12));
         assert_eq!(marked, 300);
         assert_eq!(next, Some(t(13)));
         // Segments sent after the delivered one are never marked.
-        let (marked, next) = sb.mark_lost_by_time(t(5), seq(600), wait, t(1000));
+        let (marked, next) = sb.mark_lost_by_time(t(5), 6, wait, t(1000));
         assert_eq!(marked, 200);
         assert_eq!(next, None);
         assert_eq!(sb.lost_bytes(), 500);
+    }
+
+    /// New data and a retransmission leave in the same instant, the new data first: a SACK of
+    /// the new data does not make the retransmission look older (by sequence number it would,
+    /// and it would be marked lost again at once). The FIN piece of a data-and-FIN segment
+    /// whose data the receiver SACKs was not sent before that segment either.
+    #[test]
+    fn transmissions_in_one_instant_keep_their_order() {
+        let mut sb = ten();
+        sb.on_ack(seq(0), seq(1000), &[blk(200, 500)]);
+        let zero = crate::time::Duration::ZERO;
+        assert_eq!(sb.mark_lost_by_time(t(4), 5, zero, t(9)).0, 200);
+        // At 20 µs: new data with a FIN (transmission 11), then the holes (transmission 12).
+        sb.on_sent(seq(1000), seq(1101), t(20));
+        sb.on_sent(seq(0), seq(200), t(20));
+        let up = sb.on_ack(seq(0), seq(1101), &[blk(1000, 1100), blk(200, 500)]);
+        let (sent, order, _) = up.latest_delivered.unwrap();
+        assert_eq!((sent, order), (t(20), 11));
+        let lost_before = sb.lost_bytes();
+        sb.mark_lost_by_time(sent, order, zero, t(30));
+        // Segments 5..9 (sent at 5..9 µs) are now due; the resent holes and the FIN are not.
+        assert_eq!(sb.lost_bytes() - lost_before, 500);
+        assert!(sb
+            .segments()
+            .filter(|s| s.end <= seq(200))
+            .all(|s| s.retrans && !s.lost));
+        assert!(sb.segments().any(|s| s.start == seq(1100) && !s.lost));
     }
 
     #[test]
     fn latest_delivered_and_reordering_for_rack() {
         let mut sb = ten();
         let up = sb.on_ack(seq(0), seq(1000), &[blk(700, 800)]);
-        assert_eq!(up.latest_delivered, Some((t(7), seq(800), false)));
+        assert_eq!(up.latest_delivered, Some((t(7), 8, false)));
         assert!(!up.reordering);
         // Segment 2 arrives after 7 was delivered, and was never retransmitted: reordering.
         let up = sb.on_ack(seq(0), seq(1000), &[blk(200, 300), blk(700, 800)]);

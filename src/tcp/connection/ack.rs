@@ -44,6 +44,11 @@ impl Connection {
         let window = (seg.window as u32) << self.snd_wscale;
 
         let advanced = self.snd_una < ack;
+        let acked = if advanced {
+            self.snd_una.distance(ack)
+        } else {
+            0
+        };
         let duplicate = !advanced
             && ack == self.snd_una
             && seg.payload.is_empty()
@@ -57,7 +62,7 @@ impl Connection {
             self.on_dup_ack(now, ack, out);
         }
         if self.sack_ok {
-            self.on_ack_with_sack(now, sack_blocks(seg), advanced, duplicate, out);
+            self.on_ack_with_sack(now, sack_blocks(seg), acked, duplicate, out);
         }
 
         // Window update (§3.10.7.4 fifth step): only from an ACK at or above SND.UNA, and

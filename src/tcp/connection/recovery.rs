@@ -5,7 +5,9 @@
 //! Without SACK the connection keeps NewReno (RFC 6582, in `ack`). With it, every segment
 //! sent is recorded on the scoreboard; each ACK marks what it SACKed, RACK and RFC 6675's
 //! IsLost mark what is lost, and the send path retransmits exactly those holes, as far as
-//! `cwnd − pipe` allows, before new data.
+//! `cwnd − pipe` allows, before new data. During fast recovery the `linux` profile sets cwnd
+//! by Proportional Rate Reduction (RFC 6937, Linux `tcp_cwnd_reduction`); without it cwnd is
+//! ssthresh from the start (RFC 6675 §5).
 
 use super::Connection;
 use crate::tcp::congestion::Window;
@@ -36,9 +38,59 @@ pub(super) struct Recovery {
     pub(super) prior: Option<Window>,
     /// The next send is the tail-loss probe: one segment of new data, cwnd or not.
     pub(super) probe_send: bool,
-    /// A reordering timeout began recovery and nothing was retransmitted since: the first
-    /// retransmission goes whatever cwnd − pipe says.
-    pub(super) first_rtx_due: bool,
+    /// Proportional Rate Reduction's counters while in fast recovery with `TcpConfig::prr`.
+    pub(super) prr: Option<Prr>,
+}
+
+/// RFC 6937's state, counted in segments as Linux counts packets (`tcp_sock`'s
+/// `prior_cwnd`, `prr_delivered`, `prr_out`): the rounding up of the proportional part to whole
+/// segments is what lets the first ACK of recovery release a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Prr {
+    /// cwnd when recovery began, in segments (RFC 6937's RecoverFS as Linux takes it).
+    pub(super) prior_cwnd: u32,
+    /// Segments the peer has received since recovery began (`prr_delivered`).
+    pub(super) delivered: u32,
+    /// Segments sent since recovery began, new or retransmitted (`prr_out`).
+    pub(super) sent: u32,
+}
+
+impl Prr {
+    /// How many segments this ACK lets out (RFC 6937 §3 with Linux's bounds): `delivered`
+    /// segments newly acknowledged or SACKed by it, `pipe` and `ssthresh` in segments,
+    /// `una_advanced` and `newly_lost` as the ACK found them.
+    pub(super) fn on_ack(
+        &mut self,
+        delivered: u32,
+        pipe: u32,
+        ssthresh: u32,
+        una_advanced: bool,
+        newly_lost: bool,
+    ) -> Option<u32> {
+        if delivered == 0 || self.prior_cwnd == 0 {
+            return None;
+        }
+        self.delivered += delivered;
+        let mut sndcnt = if pipe > ssthresh {
+            // Proportional part: ceil(ssthresh · delivered / RecoverFS) − out.
+            let due = (u64::from(ssthresh) * u64::from(self.delivered))
+                .div_ceil(u64::from(self.prior_cwnd)) as u32;
+            due.saturating_sub(self.sent)
+        } else {
+            // Slow-start reduction bound (PRR-SSRB): catch up to ssthresh, at most what was
+            // delivered (one more when SND.UNA moved and nothing new was lost).
+            let mut limit = self.delivered.saturating_sub(self.sent).max(delivered);
+            if una_advanced && !newly_lost {
+                limit += 1;
+            }
+            (ssthresh - pipe).min(limit)
+        };
+        // Linux forces the fast retransmission on entering recovery (RFC 6675 §5 step 4.3).
+        if self.sent == 0 {
+            sndcnt = sndcnt.max(1);
+        }
+        Some(pipe + sndcnt)
+    }
 }
 
 impl Recovery {
@@ -55,6 +107,7 @@ impl Connection {
     pub(super) fn record_sent(&mut self, now: Instant, seq: SeqNumber, end: SeqNumber) {
         if self.sack_ok {
             self.rec.board.on_sent(seq, end, now);
+            self.count_recovery_send(seq, end);
         }
     }
 
@@ -74,11 +127,16 @@ impl Connection {
         &mut self,
         now: Instant,
         blocks: &[(SeqNumber, SeqNumber)],
-        advanced: bool,
+        acked: u32,
         duplicate: bool,
         out: &mut Output,
     ) {
+        let advanced = acked > 0;
+        let sacked_before = self.rec.board.sacked_bytes();
         let up = self.rec.board.on_ack(self.snd_una, self.snd_max, blocks);
+        // What this ACK says reached the peer: newly cumulatively acknowledged bytes that were
+        // not SACKed before, and newly SACKed ones (Linux `newly_acked_sacked`).
+        let delivered = (acked + self.rec.board.sacked_bytes()).saturating_sub(sacked_before);
         if up.dsack {
             self.rec.rack.on_dsack();
         }
@@ -122,7 +180,7 @@ impl Connection {
             }
         }
 
-        self.detect_losses(now, out);
+        let newly_lost = self.detect_losses(now, out);
         self.schedule_loss_probe(now, out);
 
         if self.in_recovery && self.recover.is_some_and(|r| r <= self.snd_una) {
@@ -130,13 +188,45 @@ impl Connection {
             // ssthresh (Linux `tcp_end_cwnd_reduction`).
             self.in_recovery = false;
             self.recover = None;
+            self.rec.prr = None;
             self.cwnd = self.ssthresh.max(self.snd_mss);
             self.congestion_changed(CongestionReason::RecoveryExit, out);
+        }
+        if self.in_recovery {
+            self.reduce_cwnd(delivered, advanced, newly_lost > 0, out);
+        }
+    }
+
+    /// One PRR step (RFC 6937): cwnd becomes pipe plus what this ACK lets out.
+    fn reduce_cwnd(&mut self, delivered: u32, advanced: bool, newly_lost: bool, out: &mut Output) {
+        let mss = self.snd_mss.max(1);
+        let pipe = self.rec.board.pipe().div_ceil(mss);
+        let ssthresh = self.ssthresh / mss;
+        let Some(prr) = self.rec.prr.as_mut() else {
+            return;
+        };
+        if let Some(cwnd) = prr.on_ack(
+            delivered.div_ceil(mss),
+            pipe,
+            ssthresh,
+            advanced,
+            newly_lost,
+        ) {
+            self.cwnd = cwnd * mss;
+            self.congestion_changed(CongestionReason::RecoveryReduction, out);
+        }
+    }
+
+    /// Counts segments sent during fast recovery for PRR (`prr_out`).
+    fn count_recovery_send(&mut self, start: SeqNumber, end: SeqNumber) {
+        if let Some(prr) = self.rec.prr.as_mut() {
+            prr.sent += start.distance(end).div_ceil(self.snd_mss.max(1));
         }
     }
 
     /// RACK (RFC 8985 §6.2 step 5) and RFC 6675 IsLost; enters fast recovery on a new loss.
-    pub(super) fn detect_losses(&mut self, now: Instant, out: &mut Output) {
+    /// Returns how many segments it marked lost.
+    pub(super) fn detect_losses(&mut self, now: Instant, out: &mut Output) -> u32 {
         let in_recovery = self.in_recovery || self.rec.in_loss;
         let mut marked = 0;
         if self.config.rack_tlp {
@@ -163,7 +253,18 @@ impl Connection {
             let flight = self.flight_size();
             self.cc
                 .on_congestion_event(now, &mut w, flight, self.snd_mss);
-            w.cwnd = w.ssthresh;
+            if self.config.prr {
+                // cwnd follows PRR from the ACK that began recovery on (Linux
+                // `tcp_init_cwnd_reduction`).
+                self.rec.prr = Some(Prr {
+                    prior_cwnd: self.cwnd / self.snd_mss.max(1),
+                    delivered: 0,
+                    sent: 0,
+                });
+                w.cwnd = self.cwnd;
+            } else {
+                w.cwnd = w.ssthresh;
+            }
             self.set_window(w);
             self.recover = Some(self.snd_max);
             self.in_recovery = true;
@@ -171,6 +272,7 @@ impl Connection {
             self.cancel_timer(TimerKind::LossProbe, out);
             self.congestion_changed(CongestionReason::FastRetransmit, out);
         }
+        marked
     }
 
     /// The timeout with SACK: everything not SACKed is lost, SND.NXT stays where it is (no
@@ -212,12 +314,17 @@ impl Connection {
             let was_in_recovery = self.in_recovery;
             self.detect_losses(now, out);
             // No ACK is coming to open the window: Linux's `tcp_rack_reo_timeout` enters
-            // recovery through `tcp_cwnd_reduction(sk, 1, …)`, whose PRR step forces one
-            // retransmission (`sndcnt = max(sndcnt, prr_out ? 0 : 1)`), as RFC 6675 §5 step
-            // 4.3 retransmits the first lost segment whatever the window. Without it the
-            // connection waits for the RTO.
+            // recovery and calls `tcp_cwnd_reduction(sk, 1, …)` as if one segment had been
+            // delivered, whose PRR step forces one retransmission. Without it the connection
+            // waits for the RTO.
             if !was_in_recovery && self.in_recovery {
-                self.rec.first_rtx_due = true;
+                let mss = self.snd_mss;
+                if self.rec.prr.is_some() {
+                    self.reduce_cwnd(mss, false, false, out);
+                } else {
+                    // RFC 6675 §5 step 4.3: the first lost segment goes whatever the window.
+                    self.cwnd = self.cwnd.max(self.rec.board.pipe() + mss);
+                }
             }
         }
     }
@@ -302,8 +409,7 @@ impl Connection {
         };
         while let Some((start, end)) = self.rec.board.next_lost() {
             let pipe = self.rec.board.pipe();
-            let forced = self.rec.first_rtx_due && self.in_recovery;
-            if !forced && self.cwnd.saturating_sub(pipe) < start.distance(end).min(self.snd_mss) {
+            if self.cwnd.saturating_sub(pipe) < start.distance(end).min(self.snd_mss) {
                 break;
             }
             self.retransmit_range(now, start, end, reason, out);
@@ -319,7 +425,7 @@ impl Connection {
         reason: RetransmitReason,
         out: &mut Output,
     ) {
-        self.rec.first_rtx_due = false;
+        self.count_recovery_send(start, end);
         let fin = self.fin_queued && self.fin_seq() < end;
         let len = start.distance(end) - fin as u32;
         out.event(TcpEvent::Retransmit {
@@ -343,5 +449,51 @@ impl Connection {
         if self.rtx_at.is_none() {
             self.arm_retransmit(now, out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Prr;
+
+    /// The sequence of tests/packetdrill/prr.pkt, which Linux 6.18 passes: cwnd 10 before
+    /// recovery, ssthresh 7, one segment delivered per SACK; `pipe` as the connection counts it
+    /// after what the previous steps sent. Returns how many segments each step lets out.
+    #[test]
+    fn prr_releases_segments_in_proportion_then_up_to_ssthresh() {
+        let mut prr = Prr {
+            prior_cwnd: 10,
+            delivered: 0,
+            sent: 0,
+        };
+        let mut step = |pipe: u32, advanced: bool| {
+            let cwnd = prr.on_ack(1, pipe, 7, advanced, false).unwrap();
+            let n = cwnd - pipe;
+            prr.sent += n;
+            n
+        };
+        // pipe > ssthresh: ceil(7·d/10) − sent, the first forced.
+        assert_eq!(step(8, false), 1);
+        assert_eq!(step(8, false), 1);
+        assert_eq!(step(8, false), 1);
+        assert_eq!(step(8, false), 0);
+        // pipe ≤ ssthresh: catch up, at most what was delivered.
+        assert_eq!(step(7, false), 0);
+        assert_eq!(step(6, false), 1);
+        assert_eq!(step(6, false), 1);
+        // SND.UNA moved with nothing newly lost: one more is allowed, ssthresh still bounds.
+        assert_eq!(step(6, true), 1);
+        assert_eq!(step(3, true), 4);
+    }
+
+    #[test]
+    fn an_ack_that_delivers_nothing_leaves_cwnd_alone() {
+        let mut prr = Prr {
+            prior_cwnd: 10,
+            delivered: 0,
+            sent: 0,
+        };
+        assert_eq!(prr.on_ack(0, 8, 7, false, false), None);
+        assert_eq!(prr.delivered, 0);
     }
 }

@@ -312,7 +312,6 @@ impl Connection {
         if self.rtt_probe.take().is_some() {
             self.ts_rtt_pending = self.ts_ok;
         }
-        self.rec.first_rtx_due = false;
         out.event(TcpEvent::Retransmit {
             seq,
             len: len as u32,
