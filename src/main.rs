@@ -886,20 +886,46 @@ fn cmd_bits(
             Ok(s) => s,
             Err(code) => return code,
         };
-        // Keep only the one frame asked for as the records stream past.
-        struct FindFrame(u64, Option<netlab::ethernet::Frame>);
+        // Keep only the one frame asked for as the records stream past, and what collided of
+        // it on a shared medium.
+        struct FindFrame(u64, Option<netlab::ethernet::Frame>, Vec<String>);
         impl netlab::trace::Subscriber for FindFrame {
             fn record(&mut self, _: &netlab::sim::World, r: &netlab::trace::Record) {
                 match &r.event {
                     TraceEvent::FrameTx { id, frame, .. } if id.0 == self.0 && self.1.is_none() => {
                         self.1 = Some(frame.clone())
                     }
+                    TraceEvent::Collision {
+                        id,
+                        frame,
+                        attempt,
+                        after_bits,
+                        late,
+                        backoff,
+                        ..
+                    } if id.0 == self.0 => {
+                        self.1.get_or_insert_with(|| frame.clone());
+                        let then = match backoff {
+                            Some(n) => format!("then a backoff of {n} slot(s) of 512 bit times"),
+                            None => "and the frame was abandoned".into(),
+                        };
+                        self.2.push(format!(
+                            "collision at {}: attempt {attempt} was cut after {after_bits} bits{} \
+                             (the preamble finished if it was still in it), 32 bits of jam \
+                             followed, {then}",
+                            r.time,
+                            if *late { ", a late collision" } else { "" },
+                        ));
+                    }
                     _ => {}
                 }
             }
         }
-        let mut finder = FindFrame(frame_no, None);
+        let mut finder = FindFrame(frame_no, None, Vec::new());
         let _ = scenario::run_streaming(&scn, &RunOptions::default(), &mut [&mut finder]);
+        for note in &finder.2 {
+            eprintln!("{note}");
+        }
         let found = finder.1;
         match found {
             Some(f) => f,

@@ -107,7 +107,10 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
             let list: Vec<(&str, u64)> = match &n.kind {
                 NodeKind::Host(h) => h.counters.list(),
                 NodeKind::Switch(s) => s.counters.list(),
-                NodeKind::Hub(h) => vec![("repeated", h.repeated)],
+                NodeKind::Hub(_) => crate::sim::counter_names("hub")
+                    .into_iter()
+                    .map(|c| (c, world.node_counter(node, c).unwrap_or(0)))
+                    .collect(),
                 NodeKind::Tap(t) => t.counters.list(),
             };
             for (name, v) in list.into_iter().filter(|(_, v)| *v > 0) {

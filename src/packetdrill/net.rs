@@ -62,6 +62,7 @@ impl Net {
             NodeKind::Hub(Hub {
                 ports: 1,
                 repeated: 0,
+                medium: None,
             }),
             1,
         );

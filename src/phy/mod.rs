@@ -1,6 +1,7 @@
 //! Physical layer: what happens to a frame's bytes between two ports.
 //!
-//! A link is full duplex: two independent [`Transmitter`]s, one per direction. Each has a
+//! A link is full duplex: two independent [`Transmitter`]s, one per direction (unless it is a
+//! cable to a half-duplex hub: then the hub's [`csma::Segment`] decides when its frames go). Each has a
 //! bandwidth (serialisation delay over the whole wire frame), a propagation delay, a drop-tail
 //! queue and a bit error rate that flips real bits of the frame ([`BitErrors`]).
 //!
@@ -10,6 +11,7 @@
 //! (the line is FIFO), so the queue is just the start times still in the future.
 
 pub mod bits;
+pub mod csma;
 pub mod errors;
 
 pub use errors::BitErrors;
@@ -215,6 +217,27 @@ impl Transmitter {
             start,
             arrival: start + on_wire + self.config.delay,
             queued_behind: if line_busy { queued_behind + 1 } else { 0 },
+        }
+    }
+
+    /// The repeater's side of a shared medium (`csma`): it passes bits on as they come in, so
+    /// a frame whose last bit reached it `now` went out one serialisation earlier, and nothing
+    /// waits (the medium lets one frame cross at a time).
+    pub fn repeat(&mut self, now: Instant, frame_len: usize) -> TxOutcome {
+        let on_wire = self.config.bandwidth.time_for(PREAMBLE_AND_SFD + frame_len);
+        let start = Instant::from_nanos(now.as_nanos().saturating_sub(on_wire.as_nanos()));
+        self.crossed(start, start + on_wire + self.config.delay, frame_len)
+    }
+
+    /// A station's frame that crossed a shared medium whole (`csma`): its first bit left at
+    /// `start`, its last reaches the far end at `arrival`.
+    pub fn crossed(&mut self, start: Instant, arrival: Instant, frame_len: usize) -> TxOutcome {
+        self.counters.frames += 1;
+        self.counters.bytes += frame_len as u64;
+        TxOutcome::Sent {
+            start,
+            arrival,
+            queued_behind: 0,
         }
     }
 

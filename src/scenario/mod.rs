@@ -111,6 +111,8 @@ pub enum NodeSpecKind {
     },
     Hub {
         ports: u16,
+        /// Its cables are one shared medium with CSMA/CD (`half_duplex = true`).
+        half_duplex: bool,
     },
     /// The kernel's side of a TAP (one port).
     Tap(crate::tap::TapSpec),

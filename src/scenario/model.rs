@@ -196,6 +196,8 @@ pub struct SwitchTable {
 pub struct HubTable {
     pub name: Sp<String>,
     pub ports: Option<Sp<i64>>,
+    /// Half duplex: its cables are one collision domain with CSMA/CD (IEEE 802.3 clause 4).
+    pub half_duplex: Option<Sp<bool>>,
 }
 
 #[derive(Debug, Deserialize)]

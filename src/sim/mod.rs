@@ -2,6 +2,7 @@
 
 pub mod drive;
 pub mod engine;
+pub mod medium;
 pub mod world;
 
 pub use drive::{End, Next, Pacer};

@@ -9,6 +9,7 @@
 //! answer when they arrive (serialisation + queueing + propagation) and may flip their bits.
 
 use super::engine::EventQueue;
+use super::medium::{Medium, SharedEnd};
 use super::{FrameId, LinkId, NodeId};
 use crate::ethernet::Frame;
 use crate::filter::FrameFilter;
@@ -147,6 +148,8 @@ pub struct Link {
     pub faults: Vec<Fault>,
     /// Frames lost because the link went down while they were on it.
     pub lost_in_flight: u64,
+    /// A cable to a half-duplex hub: the hub's medium decides when the station's frames go.
+    pub shared: Option<SharedEnd>,
 }
 
 impl Link {
@@ -177,6 +180,10 @@ pub struct Fabric {
     pub ports: Vec<Vec<Option<LinkEnd>>>,
     pub trace: Trace,
     next_frame_id: u64,
+    /// Shared media (half-duplex hubs), see `sim::medium`.
+    pub media: Vec<Medium>,
+    /// A medium changed since its hub's wake was last asked for.
+    pub(super) media_touched: bool,
 }
 
 impl Fabric {
@@ -193,49 +200,93 @@ impl Fabric {
         };
         let id = FrameId(self.next_frame_id);
         self.next_frame_id += 1;
+        let Some(wire) = self.admit(now, node, port, end, id, frame) else {
+            return true;
+        };
+        let link = &mut self.links[end.link.0 as usize];
+        let outcome = match link.shared {
+            // A station on a shared medium: its MAC decides when (and whether) the frame goes.
+            Some(shared) if shared.hub_side != end.side => {
+                self.send_shared(now, node, port, end, id, wire, shared);
+                return true;
+            }
+            // The repeater's side of a shared medium: it repeats bits as they come, so the
+            // frame (whose last bit just reached it) went out as it came in.
+            Some(_) => link.tx[end.side as usize].repeat(now, wire.frame.len()),
+            None => link.tx[end.side as usize].transmit(now, wire.frame.len()),
+        };
+        self.settle(now, node, port, end, id, wire, outcome);
+        true
+    }
+
+    /// Records that the link lost a frame.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn drop_record(
+        &mut self,
+        now: Instant,
+        node: NodeId,
+        port: u16,
+        link: LinkId,
+        id: FrameId,
+        frame: Frame,
+        reason: PhyDrop,
+    ) {
+        if self.trace.on() {
+            self.trace.push(
+                now,
+                Some(node),
+                TraceEvent::FrameDropped {
+                    link,
+                    port,
+                    id,
+                    frame,
+                    reason,
+                },
+            );
+        }
+    }
+
+    /// The checks before a frame reaches the line: the link is up, no fault rule drops it, no
+    /// random loss. Returns the frame with what the fault rules will do to it on the wire.
+    fn admit(
+        &mut self,
+        now: Instant,
+        node: NodeId,
+        port: u16,
+        end: LinkEnd,
+        id: FrameId,
+        frame: Frame,
+    ) -> Option<Wire> {
         let link = &mut self.links[end.link.0 as usize];
         let side = end.side;
-        let drop = |trace: &mut Trace, frame: Frame, reason| {
-            if trace.on() {
-                trace.push(
-                    now,
-                    Some(node),
-                    TraceEvent::FrameDropped {
-                        link: end.link,
-                        port,
-                        id,
-                        frame,
-                        reason,
-                    },
-                );
-            }
-        };
         if !link.up {
             link.tx[side as usize].counters.down_drops += 1;
-            drop(&mut self.trace, frame, PhyDrop::LinkDown);
-            return true;
+            self.drop_record(now, node, port, end.link, id, frame, PhyDrop::LinkDown);
+            return None;
         }
-        let mut frame = frame;
         // Bits a fault rule flips: like the bit error rate, on the wire, after the `FrameTx`
         // record (which keeps the bytes as the sender handed them).
-        let mut fault_bits = None;
-        let mut extra_delay = Duration::ZERO;
-        let mut duplicate = false;
+        let mut wire = Wire {
+            frame,
+            fault_bits: None,
+            extra_delay: Duration::ZERO,
+            duplicate: false,
+        };
         if !link.faults.is_empty() {
             let mut action = None;
             for f in link.faults.iter_mut() {
-                if f.hits(side, &frame) && action.is_none() {
+                if f.hits(side, &wire.frame) && action.is_none() {
                     action = Some(f.action.clone());
                 }
             }
             match action {
                 Some(FaultAction::Drop) => {
-                    drop(&mut self.trace, frame, PhyDrop::Fault);
-                    return true;
+                    self.drop_record(now, node, port, end.link, id, wire.frame, PhyDrop::Fault);
+                    return None;
                 }
-                Some(FaultAction::Corrupt(bits)) => fault_bits = Some(bits),
-                Some(FaultAction::Delay(d)) => extra_delay = d,
-                Some(FaultAction::Duplicate) => duplicate = true,
+                Some(FaultAction::Corrupt(bits)) => wire.fault_bits = Some(bits),
+                Some(FaultAction::Delay(d)) => wire.extra_delay = d,
+                Some(FaultAction::Duplicate) => wire.duplicate = true,
                 None => {}
             }
         }
@@ -244,17 +295,47 @@ impl Fabric {
         if let Some(p) = link.loss {
             if rand::RngExt::random::<f64>(&mut link.rng) < p {
                 link.tx[side as usize].counters.lost += 1;
-                drop(&mut self.trace, frame, PhyDrop::RandomLoss);
-                return true;
+                self.drop_record(
+                    now,
+                    node,
+                    port,
+                    end.link,
+                    id,
+                    wire.frame,
+                    PhyDrop::RandomLoss,
+                );
+                return None;
             }
         }
-        let tx = &mut link.tx[side as usize];
-        match tx.transmit(now, frame.len()) {
+        Some(wire)
+    }
+
+    /// What the line answered for a frame: a drop, or the frame on the wire (the `FrameTx`
+    /// record, bit errors, the arrival at the far end).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn settle(
+        &mut self,
+        now: Instant,
+        node: NodeId,
+        port: u16,
+        end: LinkEnd,
+        id: FrameId,
+        wire: Wire,
+        outcome: TxOutcome,
+    ) {
+        let Wire {
+            mut frame,
+            fault_bits,
+            extra_delay,
+            duplicate,
+        } = wire;
+        let side = end.side;
+        match outcome {
             TxOutcome::QueueFull => {
-                drop(&mut self.trace, frame, PhyDrop::QueueFull);
+                self.drop_record(now, node, port, end.link, id, frame, PhyDrop::QueueFull);
             }
             TxOutcome::LinkDown => {
-                drop(&mut self.trace, frame, PhyDrop::LinkDown);
+                self.drop_record(now, node, port, end.link, id, frame, PhyDrop::LinkDown);
             }
             TxOutcome::Sent {
                 start,
@@ -276,6 +357,8 @@ impl Fabric {
                         },
                     );
                 }
+                let link = &mut self.links[end.link.0 as usize];
+                let tx = &mut link.tx[side as usize];
                 let mut flips = None;
                 if let Some(errors) = link.errors {
                     if let Some((damaged, n)) = errors.damage(&frame, &mut link.rng) {
@@ -333,8 +416,16 @@ impl Fabric {
                 );
             }
         }
-        true
     }
+}
+
+/// A frame past a link's checks, with what the fault rules will do to it on the wire.
+#[derive(Clone, Debug)]
+pub(super) struct Wire {
+    pub frame: Frame,
+    pub fault_bits: Option<Vec<u64>>,
+    pub extra_delay: Duration,
+    pub duplicate: bool,
 }
 
 /// What a node sees while it handles an event: the time, and where its outputs go.
@@ -429,7 +520,11 @@ pub fn counter_names(kind: &str) -> Vec<&'static str> {
             v
         }
         "switch" => crate::switch::SwitchCounters::NAMES.to_vec(),
-        "hub" => vec!["repeated"],
+        "hub" => {
+            let mut v = vec!["repeated"];
+            v.extend(crate::phy::csma::SegmentCounters::NAMES);
+            v
+        }
         "link" => crate::phy::TxCounters::NAMES.to_vec(),
         "tap" => crate::tap::TapCounters::NAMES.to_vec(),
         _ => vec![],
@@ -517,6 +612,8 @@ impl World {
                 ports: Vec::new(),
                 trace,
                 next_frame_id: 1,
+                media: Vec::new(),
+                media_touched: false,
             },
             limits: Limits::default(),
             seed: 0,
@@ -531,6 +628,7 @@ impl World {
     /// a switch's MAC aging timers would otherwise carry every switched run on to 300 s and
     /// empty the tables a user looks at with `--show mac@sw1` at the end.
     pub fn next_event_time(&mut self, stop: Option<Instant>) -> Option<Instant> {
+        self.reschedule_media();
         if stop.is_none() && self.fabric.queue.live_len() == self.housekeeping_queued {
             return None;
         }
@@ -601,7 +699,8 @@ impl World {
                 Some(s.table.entries(self.now()).len() as u64)
             }
             NodeKind::Switch(s) => s.counters.get(name),
-            NodeKind::Hub(h) => (name == "repeated").then_some(h.repeated),
+            NodeKind::Hub(h) if name == "repeated" => Some(h.repeated),
+            NodeKind::Hub(h) => self.medium_counter(h.medium, name),
             NodeKind::Tap(t) => t.counters.get(name),
         }
     }
@@ -652,6 +751,7 @@ impl World {
             rng,
             faults: Vec::new(),
             lost_in_flight: 0,
+            shared: None,
         });
         id
     }
@@ -680,6 +780,9 @@ impl World {
             for tx in link.tx.iter_mut() {
                 tx.reset(now);
             }
+            if let Some(shared) = link.shared {
+                self.fabric.detach_station(now, shared);
+            }
         }
         self.fabric
             .trace
@@ -701,6 +804,9 @@ impl World {
 
     /// Runs one event. `Ok(None)` when nothing is left to do.
     pub fn step(&mut self) -> Result<Option<Step>, RunError> {
+        // A frame handed to a shared medium since the last event (by this driver's timeline
+        // action, say) may have moved its deadline.
+        self.reschedule_media();
         if self.fabric.queue.processed() >= self.limits.max_events {
             return Err(self.event_limit_error());
         }
@@ -919,7 +1025,12 @@ impl World {
                         .push(now, Some(node), TraceEvent::MacAged { mac, port });
                 }
             }
-            NodeKind::Hub(_) | NodeKind::Tap(_) => {}
+            NodeKind::Hub(h) => {
+                if let Some(m) = h.medium {
+                    fabric.run_medium(now, m as usize);
+                }
+            }
+            NodeKind::Tap(_) => {}
         }
     }
 
@@ -937,7 +1048,10 @@ impl World {
         let due = match &self.nodes[node.0 as usize].kind {
             NodeKind::Host(h) => h.poll_at(),
             NodeKind::Switch(s) => s.poll_at(),
-            NodeKind::Hub(_) | NodeKind::Tap(_) => None,
+            NodeKind::Hub(h) => h
+                .medium
+                .and_then(|m| self.fabric.media[m as usize].segment.poll_at()),
+            NodeKind::Tap(_) => None,
         };
         if let Some(due) = due {
             // A deadline already past means "now" (the queue would run it now anyway, and the
@@ -970,6 +1084,7 @@ impl World {
             _ => None,
         };
         self.reschedule_wake(node);
+        self.reschedule_media();
         r
     }
 }

@@ -552,6 +552,9 @@ impl Switch {
 pub struct Hub {
     pub ports: u16,
     pub repeated: u64,
+    /// Half duplex: its cables are one collision domain, this medium of the world's
+    /// (`sim::medium`); `None`: every cable is full duplex and nothing collides.
+    pub medium: Option<u32>,
 }
 
 #[cfg(test)]

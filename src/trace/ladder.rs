@@ -311,6 +311,34 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                     b.lost(&o, far, format!("on {}", l.name), reason.reason());
                 }
             }
+            // A collided attempt: a short arrow that ends on the cable (the frame's later
+            // attempt, or its drop, is drawn on its own).
+            TraceEvent::Collision {
+                link,
+                id,
+                frame,
+                attempt,
+                backoff: Some(slots),
+                ..
+            } => {
+                seq += 1;
+                let o = Origin {
+                    from: node,
+                    sent: r.time,
+                    frame: frame.clone(),
+                    label: format!("[collision] attempt {attempt}"),
+                    flipped: 0,
+                    seq,
+                    id: *id,
+                };
+                let l = world.link(*link);
+                let far = l.ends.iter().map(|e| e.0).find(|&e| e != node);
+                let why = format!(
+                    "collision, jam, backoff {slots} slot{}",
+                    if *slots == 1 { "" } else { "s" }
+                );
+                b.lost(&o, far, format!("on {}", l.name), &why);
+            }
             TraceEvent::BitErrors { id, flipped, .. } => {
                 if let Some(o) = in_flight.get_mut(id) {
                     o.flipped += flipped;

@@ -89,6 +89,12 @@ pub enum PhyDrop {
     Fault,
     /// Lost at random (the link's `loss` probability).
     RandomLoss,
+    /// A shared medium's 16th collision of the frame (IEEE 802.3 attemptLimit).
+    ExcessiveCollisions,
+    /// A collision heard after the first 512 bit times: the frame is abandoned.
+    LateCollision,
+    /// Collided at the repeater after its sender had finished (cables beyond the standard).
+    UndetectedCollision,
 }
 
 impl PhyDrop {
@@ -99,6 +105,9 @@ impl PhyDrop {
             PhyDrop::LinkWentDown => "link-went-down",
             PhyDrop::Fault => "fault",
             PhyDrop::RandomLoss => "random-loss",
+            PhyDrop::ExcessiveCollisions => "excessive-collisions",
+            PhyDrop::LateCollision => "late-collision",
+            PhyDrop::UndetectedCollision => "undetected-collision",
         }
     }
 }
@@ -322,6 +331,23 @@ pub enum TraceEvent {
         /// A scenario fault rule did it, not the link's bit error rate.
         by_fault: bool,
     },
+    /// A station on a shared medium (a half-duplex hub) heard another station's signal while
+    /// sending frame `id` (IEEE 802.3 CSMA/CD): it jammed and stopped. `backoff` is the slot
+    /// times it waits before the next attempt; `None` when the frame was abandoned (its 16th
+    /// collision, or a late one: a `FrameDropped` follows).
+    Collision {
+        link: LinkId,
+        port: u16,
+        id: FrameId,
+        frame: Frame,
+        /// Which attempt collided (1 = the first transmission).
+        attempt: u32,
+        /// Bit times it had sent, preamble included, when it heard the collision.
+        after_bits: u64,
+        /// Heard after the first 512 bit times.
+        late: bool,
+        backoff: Option<u32>,
+    },
     /// The last bit of a frame reached a node's port.
     FrameRx {
         link: LinkId,
@@ -499,7 +525,11 @@ impl TraceEvent {
     pub fn layer(&self) -> Layer {
         use TraceEvent::*;
         match self {
-            FrameTx { .. } | FrameDropped { .. } | BitErrors { .. } | FrameRx { .. } => Layer::Phy,
+            FrameTx { .. }
+            | FrameDropped { .. }
+            | BitErrors { .. }
+            | Collision { .. }
+            | FrameRx { .. } => Layer::Phy,
             NicDrop { .. } | RawDelivered { .. } => Layer::Ethernet,
             MacLearned { .. }
             | MacAged { .. }

@@ -94,6 +94,11 @@ impl<'a> TextView<'a> {
                 if *queued_behind > 0 {
                     let _ = write!(s, " (queued behind {queued_behind}, starts {start})");
                 }
+                // A frame that crossed a shared medium is recorded when it is known to have
+                // crossed whole, after its first bit left.
+                if *start < r.time {
+                    let _ = write!(s, " (went out at {start}: crossed the shared medium)");
+                }
                 let _ = write!(s, ", arrives {arrival}: {}", describe::frame(frame));
             }
             FrameDropped {
@@ -109,6 +114,13 @@ impl<'a> TextView<'a> {
                     PhyDrop::LinkWentDown => "link went down while the frame was on it",
                     PhyDrop::Fault => "dropped by a fault rule",
                     PhyDrop::RandomLoss => "lost at random (link loss rate)",
+                    PhyDrop::ExcessiveCollisions => {
+                        "excessive collisions (16 attempts, IEEE 802.3 attemptLimit)"
+                    }
+                    PhyDrop::LateCollision => "late collision (after 512 bit times): abandoned",
+                    PhyDrop::UndetectedCollision => {
+                        "collided after its sender had finished (undetected collision)"
+                    }
                 };
                 let _ = write!(
                     s,
@@ -135,6 +147,32 @@ impl<'a> TextView<'a> {
                         " (bit error rate)"
                     }
                 );
+            }
+            Collision {
+                link,
+                port,
+                id,
+                attempt,
+                after_bits,
+                late,
+                backoff,
+                ..
+            } => {
+                let _ = write!(
+                    s,
+                    "{}collision {id} {} → {}: attempt {attempt} heard another station after \
+                     {after_bits} bits, jam; ",
+                    if *late { "late " } else { "" },
+                    self.port_name(node, *port),
+                    self.link_name(*link),
+                );
+                match backoff {
+                    Some(1) => s.push_str("backoff 1 slot"),
+                    Some(n) => {
+                        let _ = write!(s, "backoff {n} slots");
+                    }
+                    None => s.push_str("frame abandoned"),
+                }
             }
             FrameRx { link, port, id, .. } => {
                 let _ = write!(
