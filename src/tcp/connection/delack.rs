@@ -43,7 +43,9 @@ impl AckTiming {
         AckTiming {
             linux,
             quick_budget,
-            quick_left: quick_budget,
+            // Linux grants the quick ACKs with the first in-order data (`tcp_event_data_recv`
+            // while `ato` is 0), not before: out-of-order segments before it get none.
+            quick_left: if linux { 0 } else { quick_budget },
             interactive: false,
             last_data_at: None,
             small_since_ack: 0,
@@ -58,10 +60,12 @@ impl AckTiming {
         }
         // A gap longer than the RTO: the sender restarts, so ACK quickly again
         // (`tcp_event_data_recv` → `tcp_incr_quickack`).
-        if let Some(last) = self.last_data_at {
-            if now.saturating_since(last) > rto {
+        match self.last_data_at {
+            None => self.quick_left = self.quick_left.max(self.quick_budget),
+            Some(last) if now.saturating_since(last) > rto => {
                 self.quick_left = self.quick_left.max(self.quick_budget);
             }
+            Some(_) => {}
         }
         self.last_data_at = Some(now);
         if len < full {
@@ -244,6 +248,9 @@ mod tests {
     #[test]
     fn a_growing_window_acks_at_once_without_spending_the_quick_acks() {
         let mut t = AckTiming::new(true, 2);
+        // The quick ACKs come with the first in-order data.
+        assert!(!t.take_quick_ack());
+        t.data_arrived(at(0), 1448, 1448, RTO);
         for _ in 0..10 {
             t.window_grew();
             assert!(t.take_quick_ack());

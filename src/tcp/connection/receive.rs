@@ -98,7 +98,16 @@ impl Connection {
         self.rcv_mss = self
             .rcv_mss
             .max((payload.len() as u32).min(self.config.mss as u32));
-        let grows = self.config.window_moderation && (offset == 0 || self.sack_ok);
+        // Only segments near our own MSS: Linux's "check #2" weighs a segment's payload
+        // against the memory it takes (`tcp_win_from_space(truesize) <= len`), which a
+        // small payload in a full-sized buffer fails. Measured on Linux 6.18: 1460- and
+        // 1448-byte segments grow it (window-growth-acks.pkt, c2_data_rto_backoff.pcap),
+        // 1000-byte ones on a 1460-byte-MSS socket do not (docs/linux-observations.md);
+        // netlab draws the line at three quarters of the MSS.
+        let advmss = u32::from(self.config.mss);
+        let grows = self.config.window_moderation
+            && (offset == 0 || self.sack_ok)
+            && 4 * payload.len() as u32 >= 3 * advmss;
         if grows && payload.len() as u32 >= self.rcv_mss {
             // Linux `tcp_grow_window`: each full-sized segment lets the offered window grow
             // by twice the MSS we advertised (`max(2 * advmss, 2 * len)`), up to the buffer.
@@ -112,7 +121,6 @@ impl Connection {
             // once, not the 16 quick ACKs alone (docs/linux-observations.md).
             let room = (self.recv_buf.window() as u32).saturating_sub(self.rcv_ssthresh);
             if room > 0 {
-                let advmss = u32::from(self.config.mss);
                 let incr = (2 * advmss).max(2 * payload.len() as u32);
                 self.rcv_ssthresh += incr.min(room);
                 self.acks.window_grew();
