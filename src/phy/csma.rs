@@ -14,10 +14,12 @@
 //!   frames that crossed whole, frames garbled); [`Segment::poll_at`] is its next deadline.
 //!
 //! The rules, as 802.3 states them (bit times at the segment's bit rate):
-//! - **Carrier sense, deference** (4.2.3.2.1): a station with a frame waits until no signal has
-//!   been arriving at it for the inter-frame gap, 96 bit times, then starts. The standard's
-//!   optional two-part gap (ignoring carrier in its last third) is not modelled: any carrier
-//!   inside the gap restarts it.
+//! - **Carrier sense, deference** (4.2.3.2.1, 4.2.8): a station with a frame waits until no
+//!   signal has been arriving at it for the inter-frame gap, 96 bit times, then starts. The gap
+//!   has the standard's two parts: carrier heard in its first 64 bit times
+//!   (interFrameSpacingPart1) restarts the wait; carrier in its last 32 is ignored by a station
+//!   with a frame waiting, which sends anyway (and collides). After its own transmission a
+//!   station waits the whole gap regardless of carrier.
 //! - **Collision detection** (4.2.3.2.4): a station that hears another station's signal while
 //!   it is still sending (10BASE-T: receive activity during transmit) has collided. It finishes
 //!   the preamble if it is still in it, sends 32 bits of jam (`jamSize`) and stops.
