@@ -699,6 +699,9 @@ impl Stepper {
                 }
             }
             StepKind::Wake { node } => format!("timers of {}", view.node_name(node)),
+            StepKind::Line { link } => {
+                format!("the shared cable {} (CSMA/CD)", view.link_name(link))
+            }
             StepKind::Script { index } => format!(
                 "timeline action: {}",
                 self.actions.get(index as usize).map_or("?", |a| a.as_str())
@@ -1199,7 +1202,7 @@ pub fn layers_text(
     let node = match step.kind {
         StepKind::Frame { to, .. } => Some(to),
         StepKind::Wake { node } => Some(node),
-        StepKind::Script { .. } => records.iter().find_map(|r| r.node),
+        StepKind::Script { .. } | StepKind::Line { .. } => records.iter().find_map(|r| r.node),
     };
     let Some(node) = node else {
         let mut s = String::from("a timeline action on the network, not at a device:\n");

@@ -53,7 +53,7 @@ fn the_base_is_valid() {
 fn unknown_key() {
     assert_eq!(
         broken("bandwidth = \"100Mbps\"", "bandwith = \"100Mbps\""),
-        "bad.toml:14:1: unknown key `bandwith`, expected one of `name`, `between`, `bandwidth`, `delay`, `queue`, `ber`, `mtu`, `loss`"
+        "bad.toml:14:1: unknown key `bandwith`, expected one of `name`, `between`, `bandwidth`, `delay`, `queue`, `ber`, `mtu`, `loss`, `medium`"
     );
 }
 

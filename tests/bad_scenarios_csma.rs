@@ -1,5 +1,5 @@
-//! Broken half-duplex hub settings (a shared medium with CSMA/CD), each with the exact error it
-//! must produce (file, line, column, message): never a panic.
+//! Broken shared-medium settings (CSMA/CD: half-duplex hubs, `medium = "shared"` links), each
+//! with the exact error it must produce (file, line, column, message): never a panic.
 
 use netlab::scenario::Scenario;
 
@@ -83,4 +83,106 @@ fn a_hub_counter_that_does_not_exist() {
         e.contains("collisions, late_collisions, excessive_collisions, undetected_collisions"),
         "{e}"
     );
+}
+
+/// A shared link (`medium = "shared"`): one half-duplex cable between two stations.
+const LINK_BASE: &str = r#"[scenario]
+description = "base"
+
+[[host]]
+name = "a"
+[[host]]
+name = "b"
+[[host]]
+name = "c"
+[[switch]]
+name = "sw1"
+[[hub]]
+name = "hub1"
+
+[[link]]
+between = ["a", "b"]
+medium = "shared"
+[[link]]
+between = ["c", "sw1"]
+medium = "shared"
+[[link]]
+between = ["sw1", "hub1"]
+"#;
+
+fn broken_link(from: &str, to: &str) -> String {
+    assert!(LINK_BASE.contains(from), "base has no `{from}`");
+    match Scenario::parse("bad.toml", &LINK_BASE.replacen(from, to, 1)) {
+        Ok(_) => panic!("expected an error after replacing `{from}` with `{to}`"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_shared_link_between_hosts_or_to_a_switch_port_is_valid() {
+    let scn = Scenario::parse("base.toml", LINK_BASE).unwrap();
+    let shared: Vec<bool> = scn.links.iter().map(|l| l.shared).collect();
+    assert_eq!(shared, vec![true, true, false]);
+    let explicit = LINK_BASE.replacen(
+        "between = [\"sw1\", \"hub1\"]",
+        "between = [\"sw1\", \"hub1\"]\nmedium = \"full-duplex\"",
+        1,
+    );
+    assert!(!Scenario::parse("base.toml", &explicit).unwrap().links[2].shared);
+}
+
+#[test]
+fn an_unknown_medium_is_named_with_the_ones_there_are() {
+    assert_eq!(
+        broken_link("medium = \"shared\"", "medium = \"half-duplex\""),
+        "bad.toml:17:10: `half-duplex` is not a medium: use \"full-duplex\" (the default: each \
+         direction its own line) or \"shared\" (one half-duplex cable, CSMA/CD)"
+    );
+}
+
+#[test]
+fn a_medium_is_a_string() {
+    let e = broken_link("medium = \"shared\"", "medium = true");
+    assert!(e.starts_with("bad.toml:17:10: "), "{e}");
+    assert!(e.contains("expected a string"), "{e}");
+}
+
+#[test]
+fn a_medium_is_a_cable_s_own_not_a_default() {
+    let e = broken_link(
+        "[[host]]\nname = \"a\"",
+        "[link_defaults]\nmedium = \"shared\"\n[[host]]\nname = \"a\"",
+    );
+    assert_eq!(
+        e,
+        "bad.toml:5:1: unknown key `medium`, expected one of `bandwidth`, `delay`, `queue`, \
+         `ber`, `mtu`, `loss`"
+    );
+}
+
+#[test]
+fn a_shared_link_to_a_hub_is_refused() {
+    assert_eq!(
+        broken_link(
+            "between = [\"sw1\", \"hub1\"]",
+            "between = [\"sw1\", \"hub1\"]\nmedium = \"shared\""
+        ),
+        "bad.toml:23:10: `sw1--hub1` is `medium = \"shared\"`, but `hub1` is a hub, a repeater: \
+         its cables are all full duplex, or all one shared medium with `half_duplex = true` on \
+         the hub; one shared cable to it is not modelled"
+    );
+    assert_eq!(
+        broken_link(
+            "name = \"hub1\"",
+            "name = \"hub1\"\nhalf_duplex = true\n[[host]]\nname = \"d\"\n[[link]]\nbetween = [\"hub1\", \"d\"]\nmedium = \"shared\""
+        ),
+        "bad.toml:19:10: `hub1--d` is `medium = \"shared\"`, but `hub1` is a half-duplex hub, \
+         whose cables are already one shared medium: leave `medium` out"
+    );
+}
+
+#[test]
+fn a_shared_link_has_the_csma_counters() {
+    let text = format!("{LINK_BASE}\n[expect]\nchecks = '''\nend a--b.collisions == 0\nend sw1--hub1.late_collisions == 0\n'''\n");
+    Scenario::parse("ok.toml", &text).unwrap();
 }

@@ -388,7 +388,7 @@ fn expectation_about_an_unknown_link_counter() {
             "end bob.raw_delivered == 1",
             "end alice--sw1.nothing == 1"
         ),
-        "bad.toml:26:16: a link has no counter `nothing`: expected one of frames, bytes, queue_drops, down_drops, corrupted_frames, bit_errors, lost, lost_in_flight"
+        "bad.toml:26:16: a link has no counter `nothing`: expected one of frames, bytes, queue_drops, down_drops, corrupted_frames, bit_errors, lost, lost_in_flight, collisions, late_collisions, excessive_collisions, undetected_collisions"
     );
 }
 

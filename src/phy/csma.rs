@@ -8,16 +8,22 @@
 //!   its head, truncated binary exponential backoff ([`backoff_slots`]), the attempt limit and
 //!   late collisions. It knows nothing of signals or time beyond what it is told.
 //! - [`Segment`], the medium: where each station's signal is, as every other station sees it.
-//!   A station's signal reaches the repeater after that station's cable delay and every other
-//!   station after that plus its own cable's delay (a star: the repeater is the one place all
-//!   signals pass). [`Segment::run`] takes `now` and answers what happened (collisions heard,
-//!   frames that crossed whole, frames garbled); [`Segment::poll_at`] is its next deadline.
+//!   Two layouts ([`Segment::new`], [`Segment::cable`]): a *star* of stations around a
+//!   repeater (a half-duplex hub), where a station's signal reaches the repeater after that
+//!   station's cable delay and every other station after that plus its own cable's delay (the
+//!   repeater is the one place all signals pass); and a *cable* with a station at each end (a
+//!   `medium = "shared"` link, a coax segment of two stations, 802.3 clause 8/10), where each
+//!   hears the other after the cable's delay. [`Segment::run`] takes `now` and answers what
+//!   happened (collisions heard, frames that crossed whole, frames garbled);
+//!   [`Segment::poll_at`] is its next deadline.
 //!
 //! The rules, as 802.3 states them (bit times at the segment's bit rate):
-//! - **Carrier sense, deference** (4.2.3.2.1): a station with a frame waits until no signal has
-//!   been arriving at it for the inter-frame gap, 96 bit times, then starts. The standard's
-//!   optional two-part gap (ignoring carrier in its last third) is not modelled: any carrier
-//!   inside the gap restarts it.
+//! - **Carrier sense, deference** (4.2.3.2.1, 4.2.8): a station with a frame waits until no
+//!   signal has been arriving at it for the inter-frame gap, 96 bit times, then starts. The gap
+//!   has the standard's two parts: carrier heard in its first 64 bit times
+//!   (interFrameSpacingPart1) restarts the wait; carrier in its last 32 is ignored by a station
+//!   with a frame waiting, which sends anyway (and collides). After its own transmission a
+//!   station waits the whole gap regardless of carrier.
 //! - **Collision detection** (4.2.3.2.4): a station that hears another station's signal while
 //!   it is still sending (10BASE-T: receive activity during transmit) has collided. It finishes
 //!   the preamble if it is still in it, sends 32 bits of jam (`jamSize`) and stops.
@@ -29,11 +35,12 @@
 //!   included) means the collision domain is larger than the standard allows. The frame is
 //!   abandoned, not retried: what 802.3's management counts as `aLateCollisions`
 //!   (30.3.1.1.10) and what MACs that count them do ("transmission was abandoned").
-//! - **What receivers get**: a frame crosses whole when its signal at the repeater overlaps no
-//!   other signal; then every other station receives it. A frame whose signal overlapped
-//!   another is fragments and jam to every receiver, which never passes its FCS check, so it is
-//!   simply not delivered. If its sender finished before hearing the collision (possible only
-//!   when a round trip exceeds the frame's length, i.e. cables beyond the standard), the sender
+//! - **What receivers get**: a frame is judged where it is received: at the repeater (which
+//!   repeats it to every other station) or at a cable's far station. It crosses whole when its
+//!   signal there overlaps no other signal. A frame whose signal overlapped another is
+//!   fragments and jam to the receiver, which never passes its FCS check, so it is simply not
+//!   delivered. If its sender finished before hearing the collision (possible only when a
+//!   round trip exceeds the frame's length, i.e. cables beyond the standard), the sender
 //!   believes it sent the frame: an *undetected* collision, and the frame is lost.
 //!
 //! Randomness is the run's: the caller hands in a seeded stream ([`crate::rng::stream`]).
@@ -219,16 +226,17 @@ pub enum SegmentOut {
         late: bool,
         then: AfterCollision,
     },
-    /// Frame `token` of `station` crossed the repeater whole: its last bit passes the repeater
-    /// now; its first bit left the station at `start`, on attempt `attempt`.
+    /// Frame `token` of `station` crossed whole: its last bit passes the repeater (or reaches a
+    /// cable's far station) now; its first bit left the station at `start`, on attempt
+    /// `attempt`.
     Crossed {
         station: usize,
         token: u64,
         start: Instant,
         attempt: u32,
     },
-    /// Frame `token` collided at the repeater but its sender had finished before the collision
-    /// reached it: lost, and the sender does not know.
+    /// Frame `token` collided where it is received but its sender had finished before the
+    /// collision reached it: lost, and the sender does not know.
     Garbled { station: usize, token: u64 },
 }
 
@@ -246,12 +254,60 @@ crate::counters! {
     }
 }
 
-/// One collision domain: stations around a repeater.
+/// Where a segment's stations are, and so when each hears the others and where a frame is
+/// judged.
+///
+/// A cable is its own layout rather than a star with its repeater mid-cable: a cable has no
+/// repeater, a receiver gets what reached it, so its frames are judged at the far station, and
+/// a frame that crossed is there when it is judged (as a hub's frames are at the hub). Half the
+/// delay each side would agree with that whenever both senders hear the collision (every cable
+/// within the standard's reach) but not for undetected ones on longer cables, and would lose a
+/// nanosecond of an odd delay. The rest of the core (deference, detection, jam, backoff) only
+/// asks the layout for delays.
+#[derive(Clone, Debug)]
+enum Layout {
+    /// Stations around a repeater, each its cable's one-way delay from it (a half-duplex hub).
+    Star(Vec<Duration>),
+    /// Two stations, 0 and 1, at the ends of one cable of this one-way delay (a shared link).
+    Cable(Duration),
+}
+
+impl Layout {
+    /// How long a signal of station `from` takes to reach station `at` (`at != from`).
+    fn between(&self, from: usize, at: usize) -> Duration {
+        match self {
+            Layout::Star(d) => d[from] + d[at],
+            Layout::Cable(d) => *d,
+        }
+    }
+
+    /// How long a signal of station `from` takes to reach the place where `sender`'s frames are
+    /// received: the repeater, or the other end of the cable.
+    fn to_receiver(&self, sender: usize, from: usize) -> Duration {
+        match self {
+            Layout::Star(d) => d[from],
+            Layout::Cable(d) if from == sender => *d,
+            Layout::Cable(_) => Duration::ZERO,
+        }
+    }
+
+    /// At least the longest delay between two stations.
+    fn reach(&self) -> Duration {
+        match self {
+            Layout::Star(d) => {
+                let r = d.iter().copied().max().unwrap_or_default();
+                r + r
+            }
+            Layout::Cable(d) => *d,
+        }
+    }
+}
+
+/// One collision domain: stations around a repeater, or at the ends of one cable.
 #[derive(Clone, Debug)]
 pub struct Segment {
     bandwidth: Bandwidth,
-    /// Each station's one-way cable delay to the repeater.
-    delay: Vec<Duration>,
+    layout: Layout,
     macs: Vec<Mac>,
     signals: Vec<Signal>,
     /// How far the medium has run: nothing may start before it (the signals that kept a
@@ -271,12 +327,35 @@ enum Action {
 }
 
 impl Segment {
-    /// A segment of stations with these cable delays and queue limits, at one bit rate.
+    /// A segment of stations around a repeater, with these cable delays and queue limits, at
+    /// one bit rate.
     pub fn new(bandwidth: Bandwidth, stations: &[(Duration, usize)], rng: ChaCha8Rng) -> Self {
+        let layout = Layout::Star(stations.iter().map(|s| s.0).collect());
+        let queues: Vec<usize> = stations.iter().map(|s| s.1).collect();
+        Segment::with_layout(bandwidth, layout, &queues, rng)
+    }
+
+    /// A segment of one cable with this one-way delay and a station at each end (stations 0
+    /// and 1, with these queue limits).
+    pub fn cable(
+        bandwidth: Bandwidth,
+        delay: Duration,
+        queues: [usize; 2],
+        rng: ChaCha8Rng,
+    ) -> Self {
+        Segment::with_layout(bandwidth, Layout::Cable(delay), &queues, rng)
+    }
+
+    fn with_layout(
+        bandwidth: Bandwidth,
+        layout: Layout,
+        queues: &[usize],
+        rng: ChaCha8Rng,
+    ) -> Self {
         Segment {
             bandwidth,
-            delay: stations.iter().map(|s| s.0).collect(),
-            macs: stations.iter().map(|s| Mac::new(s.1)).collect(),
+            layout,
+            macs: queues.iter().map(|&q| Mac::new(q)).collect(),
             signals: Vec::new(),
             clock: Instant::ZERO,
             rng,
@@ -338,7 +417,7 @@ impl Segment {
 
     /// When a signal of `from` that spans `[start, end)` at its sender is heard at `at`.
     fn heard(&self, from: usize, at: usize, start: Instant, end: Instant) -> (Instant, Instant) {
-        let d = self.delay[from] + self.delay[at];
+        let d = self.layout.between(from, at);
         (start + d, end + d)
     }
 
@@ -419,7 +498,8 @@ impl Segment {
         };
         for (i, y) in self.signals.iter().enumerate() {
             if !y.resolved() {
-                consider(y.end + self.delay[y.station], Action::Verdict(i));
+                let d = self.layout.to_receiver(y.station, y.station);
+                consider(y.end + d, Action::Verdict(i));
             }
         }
         for (s, mac) in self.macs.iter().enumerate() {
@@ -496,10 +576,14 @@ impl Segment {
             Action::Verdict(i) => {
                 let x = self.signals[i];
                 self.signals[i].judged = true;
-                let at_rep = |y: &Signal, d: Duration| (y.start + d, y.end + d);
-                let (xa, xb) = at_rep(&x, self.delay[x.station]);
+                // Every signal as it reaches the place where x is received.
+                let at_rx = |y: &Signal| {
+                    let d = self.layout.to_receiver(x.station, y.station);
+                    (y.start + d, y.end + d)
+                };
+                let (xa, xb) = at_rx(&x);
                 let overlapped = self.signals.iter().enumerate().any(|(j, y)| {
-                    let (ya, yb) = at_rep(y, self.delay[y.station]);
+                    let (ya, yb) = at_rx(y);
                     j != i && ya < xb && yb > xa
                 });
                 if overlapped {
@@ -523,8 +607,7 @@ impl Segment {
     /// Forgets signals that can no longer matter: settled, heard everywhere and past the gap,
     /// and older than every signal still unsettled.
     fn prune(&mut self, now: Instant) {
-        let reach = self.delay.iter().copied().max().unwrap_or_default();
-        let margin = reach + reach + self.bandwidth.time_for(INTER_FRAME_GAP);
+        let margin = self.layout.reach() + self.bandwidth.time_for(INTER_FRAME_GAP);
         let oldest_open = self
             .signals
             .iter()

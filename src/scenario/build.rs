@@ -477,6 +477,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
         let l = l.get_mut();
         let settings = l.take_settings();
         let config = link_config(src, &link_defaults, &settings)?;
+        let shared = super::media::link_medium(src, l.medium.as_ref())?;
         let ends = l.between.get_ref();
         if ends.len() != 2 {
             return Err(src.error(
@@ -614,6 +615,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             name,
             ends: resolved,
             config,
+            shared,
         });
     }
     // Ports are only ever taken, so a node's lowest free port never moves down: each search
@@ -670,7 +672,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
             }
         }
     }
-    check_shared_media(src, &file, &nodes, &links)?;
+    super::media::check(src, &file, &nodes, &links)?;
     let looped = switches_in_loops(&nodes, &links);
     for (i, explicit) in stp_wanted {
         if !explicit.unwrap_or(looped[i]) {
@@ -1526,19 +1528,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
             }
         }
     }
-    // Half-duplex hubs: their cables become one collision domain, each with its own backoff
-    // stream.
-    for (i, n) in scn.nodes.iter().enumerate() {
-        if let NodeSpecKind::Hub {
-            half_duplex: true, ..
-        } = n.kind
-        {
-            world.make_shared(
-                crate::sim::NodeId(i as u32),
-                crate::rng::stream(seed, "csma", i as u64),
-            );
-        }
-    }
+    super::media::make_shared(&mut world, scn, seed);
     // Switches running spanning tree send their first BPDUs at once.
     for (i, n) in scn.nodes.iter().enumerate() {
         if let NodeSpecKind::Switch { stp: Some(_), .. } = n.kind {
@@ -1549,70 +1539,6 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
         world.schedule_script(a.time, i as u32);
     }
     world
-}
-
-/// A half-duplex hub's cables are one medium: one bit rate, and stations at their far ends (a
-/// second half-duplex hub would make one collision domain of two repeaters, which netlab does
-/// not model: one hub with more ports is the same network).
-fn check_shared_media(
-    src: &Src,
-    file: &model::File,
-    nodes: &[NodeSpec],
-    links: &[LinkSpec],
-) -> Result<(), ScenarioError> {
-    let shared = |n: usize| {
-        matches!(
-            nodes[n].kind,
-            NodeSpecKind::Hub {
-                half_duplex: true,
-                ..
-            }
-        )
-    };
-    let mut rate: BTreeMap<usize, (crate::phy::Bandwidth, &str)> = BTreeMap::new();
-    for (i, l) in links.iter().enumerate() {
-        // A TAP's cable is not among the file's [[link]]s; it is checked as any other.
-        let span = file
-            .link
-            .get(i)
-            .map(|f| {
-                let f = f.get_ref();
-                f.bandwidth.as_ref().map_or(f.between.span(), |b| b.span())
-            })
-            .unwrap_or(0..0);
-        let [a, b] = l.ends.map(|e| e.0);
-        if shared(a) && shared(b) {
-            return Err(src.error(
-                span,
-                format!(
-                    "`{}` and `{}` are both half-duplex hubs: a cable between them would make \
-                     one collision domain of two repeaters, which netlab does not model; use \
-                     one hub with more ports",
-                    nodes[a].name, nodes[b].name
-                ),
-            ));
-        }
-        for hub in [a, b].into_iter().filter(|&n| shared(n)) {
-            let bw = l.config.bandwidth;
-            match rate.get(&hub) {
-                Some((first, name)) if *first != bw => {
-                    return Err(src.error(
-                        span,
-                        format!(
-                            "the cables of half-duplex hub `{}` are one shared medium with one \
-                             bit rate: `{}` is {bw}, but `{name}` is {first}",
-                            nodes[hub].name, l.name
-                        ),
-                    ));
-                }
-                Some(_) => {}
-                None => {
-                    rate.insert(hub, (bw, l.name.as_str()));
-                }
-            }
-        }
-    }
-    Ok(())
 }
 
 /// A `mac = "…"` setting: a unicast MAC address, or a located error naming `who` needs one.

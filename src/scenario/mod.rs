@@ -40,6 +40,7 @@ mod dns;
 pub mod error;
 mod expect;
 pub mod line;
+mod media;
 mod model;
 mod programs;
 mod run;
@@ -130,6 +131,8 @@ pub struct LinkSpec {
     /// `(node index, port index)` of each end.
     pub ends: [(usize, u16); 2],
     pub config: LinkConfig,
+    /// `medium = "shared"`: one half-duplex cable, its two ends one collision domain.
+    pub shared: bool,
 }
 
 /// The interfaces of a host or router (none for switches and hubs).

@@ -214,6 +214,8 @@ pub struct LinkTable {
     pub ber: Option<Sp<f64>>,
     pub mtu: Option<Sp<i64>>,
     pub loss: Option<Sp<f64>>,
+    /// `"full-duplex"` (the default) or `"shared"`: one half-duplex cable with CSMA/CD.
+    pub medium: Option<Sp<String>>,
 }
 
 impl LinkTable {

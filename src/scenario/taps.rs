@@ -144,6 +144,7 @@ pub(crate) fn build(
         ber: t.ber.take(),
         mtu: t.mtu.take(),
         loss: t.loss.take(),
+        medium: None,
     };
     let node = NodeSpec {
         name: name.clone(),

@@ -36,6 +36,8 @@ pub enum Event {
     },
     /// A node's timers are due.
     Wake { node: NodeId },
+    /// A shared link's medium (`sim::medium`) has a deadline.
+    Line { medium: u32 },
     /// Control returns to the driver with this number (timeline action or timed check).
     Script { index: u32 },
 }
@@ -148,7 +150,8 @@ pub struct Link {
     pub faults: Vec<Fault>,
     /// Frames lost because the link went down while they were on it.
     pub lost_in_flight: u64,
-    /// A cable to a half-duplex hub: the hub's medium decides when the station's frames go.
+    /// A cable to a half-duplex hub, or a `medium = "shared"` link: the medium decides when
+    /// the stations' frames go.
     pub shared: Option<SharedEnd>,
 }
 
@@ -180,7 +183,7 @@ pub struct Fabric {
     pub ports: Vec<Vec<Option<LinkEnd>>>,
     pub trace: Trace,
     next_frame_id: u64,
-    /// Shared media (half-duplex hubs), see `sim::medium`.
+    /// Shared media (half-duplex hubs, shared links), see `sim::medium`.
     pub media: Vec<Medium>,
     /// A medium changed since its hub's wake was last asked for.
     pub(super) media_touched: bool,
@@ -206,8 +209,9 @@ impl Fabric {
         let link = &mut self.links[end.link.0 as usize];
         let outcome = match link.shared {
             // A station on a shared medium: its MAC decides when (and whether) the frame goes.
-            Some(shared) if shared.hub_side != end.side => {
-                self.send_shared(now, node, port, end, id, wire, shared);
+            Some(shared) if shared.stations[end.side as usize].is_some() => {
+                let station = shared.stations[end.side as usize].unwrap_or_default();
+                self.send_shared(now, node, port, end, id, wire, shared.medium, station);
                 return true;
             }
             // The repeater's side of a shared medium: it repeats bits as they come, so the
@@ -531,7 +535,11 @@ pub fn counter_names(kind: &str) -> Vec<&'static str> {
     };
     match kind {
         "switch" => v.push("mac_table_size"),
-        "link" => v.push("lost_in_flight"),
+        "link" => {
+            v.push("lost_in_flight");
+            // A shared link's CSMA/CD counters (zero on a full-duplex one).
+            v.extend(crate::phy::csma::SegmentCounters::NAMES);
+        }
         _ => {}
     }
     v
@@ -565,9 +573,20 @@ fn stp_outputs(now: Instant, node: NodeId, sw: &mut Switch, fabric: &mut Fabric)
 /// What one step did.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StepKind {
-    Frame { link: LinkId, to: NodeId },
-    Wake { node: NodeId },
-    Script { index: u32 },
+    Frame {
+        link: LinkId,
+        to: NodeId,
+    },
+    Wake {
+        node: NodeId,
+    },
+    /// The shared medium of a `medium = "shared"` link ran (collisions, starts, ends).
+    Line {
+        link: LinkId,
+    },
+    Script {
+        index: u32,
+    },
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -710,6 +729,9 @@ impl World {
         let l = self.link(id);
         if name == "lost_in_flight" {
             return Some(l.lost_in_flight);
+        }
+        if crate::phy::csma::SegmentCounters::NAMES.contains(&name) {
+            return self.link_medium_counter(id, name);
         }
         crate::phy::TxCounters::NAMES
             .contains(&name)
@@ -866,6 +888,9 @@ impl World {
                 }
                 StepKind::Wake { node }
             }
+            Event::Line { medium } => StepKind::Line {
+                link: self.wake_line(now, medium),
+            },
             Event::Script { index } => StepKind::Script { index },
         };
         Ok(Some(Step { time: now, kind }))

@@ -209,7 +209,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         }
         let mut text_idx = None;
         if in_window(step.time) && !layers_cut {
-            let has_node = !matches!(step.kind, StepKind::Script { .. })
+            let has_node = !matches!(step.kind, StepKind::Script { .. } | StepKind::Line { .. })
                 || world.trace().records()[before..after]
                     .iter()
                     .any(|r| r.node.is_some());

@@ -308,3 +308,114 @@ fn every_frame_ends_once_and_the_seed_decides_everything() {
     assert_eq!(run(3).1, all);
     assert_ne!(run(4).1, all);
 }
+
+/// A 10 Mbps cable with a station at each end, `delay_ns` apart.
+fn cable(delay_ns: u64) -> Segment {
+    Segment::cable(
+        Bandwidth::from_bps(10_000_000),
+        Duration::from_nanos(delay_ns),
+        [100, 100],
+        rng(),
+    )
+}
+
+#[test]
+fn on_a_cable_a_frame_crosses_when_its_last_bit_reaches_the_far_station() {
+    let mut seg = cable(3_000);
+    let mut out = Vec::new();
+    seg.enqueue(us(0), 1, frame(1, 64), &mut out);
+    // 57.6 µs on the wire, then the whole cable (3 µs): no repeater halfway.
+    assert_eq!(
+        drain(&mut seg),
+        vec![(
+            Instant::from_nanos(60_600),
+            SegmentOut::Crossed {
+                station: 1,
+                token: 1,
+                start: us(0),
+                attempt: 1
+            }
+        )]
+    );
+}
+
+#[test]
+fn on_a_cable_each_end_defers_to_the_other_after_the_delay() {
+    let mut seg = cable(5_000);
+    let mut out = Vec::new();
+    seg.enqueue(us(0), 0, frame(1, 64), &mut out);
+    seg.run(us(10), &mut out);
+    seg.enqueue(us(10), 1, frame(2, 64), &mut out);
+    let starts: Vec<Instant> = drain(&mut seg)
+        .iter()
+        .filter_map(|(_, o)| match o {
+            SegmentOut::Crossed { start, .. } => Some(*start),
+            _ => None,
+        })
+        .collect();
+    // Station 0's signal is at station 1 from 5 to 62.6 µs; then the gap, 9.6 µs.
+    assert_eq!(starts, vec![us(0), Instant::from_nanos(72_200)]);
+    assert_eq!(seg.counters.collisions, 0);
+}
+
+#[test]
+fn on_a_cable_the_second_start_before_the_first_signal_arrives_collides_exactly_a_delay_later() {
+    // An odd delay stays whole: each end hears the other 1001 ns after it sent.
+    let mut seg = cable(1_001);
+    let mut out = Vec::new();
+    seg.enqueue(us(0), 0, frame(1, 1000), &mut out);
+    seg.run(Instant::from_nanos(500), &mut out);
+    seg.enqueue(Instant::from_nanos(500), 1, frame(2, 1000), &mut out);
+    let all = drain(&mut seg);
+    let heard: Vec<(Instant, usize)> = all
+        .iter()
+        .filter_map(|(t, o)| match o {
+            SegmentOut::Collision {
+                station,
+                attempt: 1,
+                ..
+            } => Some((*t, *station)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        heard[..2],
+        [
+            (Instant::from_nanos(1_001), 1),
+            (Instant::from_nanos(1_501), 0)
+        ]
+    );
+    let mut crossed: Vec<u64> = all
+        .iter()
+        .filter_map(|(_, o)| match o {
+            SegmentOut::Crossed { token, .. } => Some(*token),
+            _ => None,
+        })
+        .collect();
+    crossed.sort();
+    assert_eq!(crossed, vec![1, 2]);
+}
+
+#[test]
+fn on_an_oversized_cable_a_frame_is_judged_at_the_far_station() {
+    // Station 0's 64-byte frame is on the wire 0–57.6 µs and at station 1 80–137.6 µs.
+    // Station 1 starts at 60 µs, after station 0 finished but before its signal arrived, hears
+    // it at 80 µs and jams until 83.2 µs: at station 1 the two overlap, so station 0's frame is
+    // lost there, although the two senders' signals never overlapped mid-cable. Station 0 had
+    // finished long before: it never knows.
+    let mut seg = cable(80_000);
+    let mut out = Vec::new();
+    seg.enqueue(us(0), 0, frame(1, 64), &mut out);
+    seg.run(us(60), &mut out);
+    seg.enqueue(us(60), 1, frame(2, 64), &mut out);
+    let all = drain(&mut seg);
+    assert!(all.contains(&(
+        Instant::from_nanos(137_600),
+        SegmentOut::Garbled {
+            station: 0,
+            token: 1
+        }
+    )));
+    assert_eq!(seg.counters.undetected_collisions, 1);
+    assert_eq!(seg.counters.collisions, 1, "only station 1 heard it");
+}
