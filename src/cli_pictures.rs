@@ -10,6 +10,25 @@ use netlab::time::{Duration, Instant};
 use netlab::trace::TraceEvent;
 use std::process::ExitCode;
 
+/// The picture's output file, created (and so checked) before the run; `None` for the
+/// terminal.
+fn svg_file(svg: Option<&str>) -> Result<Option<OutFile>, ExitCode> {
+    svg.map(OutFile::create).transpose().map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })
+}
+
+/// The run a picture is drawn from, every record kept, up to `until` if given.
+fn run_recorded(scn: &Scenario, seed: Option<u64>, until: Option<Duration>) -> scenario::Outcome {
+    let opts = RunOptions {
+        seed,
+        until: until.map(|d| Instant::ZERO + d),
+        ..Default::default()
+    };
+    scenario::run(scn, &opts)
+}
+
 pub(crate) fn cmd_ladder(
     file: &str,
     hosts: &[String],
@@ -31,19 +50,11 @@ pub(crate) fn cmd_ladder(
             return ExitCode::from(2);
         }
     };
-    let out = match svg.map(OutFile::create).transpose() {
+    let out = match svg_file(svg) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let opts = RunOptions {
-        seed,
-        until: until.map(|d| Instant::ZERO + d),
-        ..Default::default()
-    };
-    let outcome = scenario::run(&scn, &opts);
+    let outcome = run_recorded(&scn, seed, until);
     let world = &outcome.world;
     let lad = ladder::build(
         world,
@@ -172,19 +183,11 @@ pub(crate) fn cmd_tcpgraph(
         Err(code) => return code,
     };
     // The output file is checked before the run.
-    let out = match svg.map(OutFile::create).transpose() {
+    let out = match svg_file(svg) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let opts = RunOptions {
-        seed,
-        until: until.map(|d| Instant::ZERO + d),
-        ..Default::default()
-    };
-    let outcome = scenario::run(&scn, &opts);
+    let outcome = run_recorded(&scn, seed, until);
     let conns = tcpgraph::connections(&outcome.world, outcome.world.trace().records());
     if conns.is_empty() {
         eprintln!("{file}: no TCP connection in this run");
@@ -256,12 +259,9 @@ pub(crate) fn cmd_bits(
 ) -> ExitCode {
     use netlab::ethernet::{self, EthernetRepr, MacAddr};
     // The output file is checked before the run.
-    let out = match svg.map(OutFile::create).transpose() {
+    let out = match svg_file(svg) {
         Ok(o) => o,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let frame = if let Some(file) = file {
         let scn = match load_simulated(&file, "bits") {
