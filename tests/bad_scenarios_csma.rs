@@ -3,6 +3,8 @@
 
 use netlab::scenario::Scenario;
 
+mod support;
+
 const BASE: &str = r#"[scenario]
 description = "base"
 
@@ -25,11 +27,7 @@ between = ["hub1", "hub2"]
 "#;
 
 fn broken(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "base has no `{from}`");
-    match Scenario::parse("bad.toml", &BASE.replacen(from, to, 1)) {
-        Ok(_) => panic!("expected an error after replacing `{from}` with `{to}`"),
-        Err(e) => e.to_string(),
-    }
+    support::broken(BASE, from, to)
 }
 
 #[test]

@@ -3,6 +3,8 @@
 
 use netlab::scenario::Scenario;
 
+mod support;
+
 const BASE: &str = r#"[scenario]
 description = "base"
 
@@ -28,11 +30,7 @@ between = ["r1:eth0", "sw1:2"]
 "#;
 
 fn broken(from: &str, to: &str) -> String {
-    assert!(BASE.contains(from), "base has no `{from}`");
-    match Scenario::parse("bad.toml", &BASE.replacen(from, to, 1)) {
-        Ok(_) => panic!("expected an error after replacing `{from}` with `{to}`"),
-        Err(e) => e.to_string(),
-    }
+    support::broken(BASE, from, to)
 }
 
 #[test]

@@ -128,3 +128,14 @@ pub fn run_scenario(
     let (outcome, _) = netlab::scenario::run_paced(scn, opts, &mut [], &mut rt);
     Some(outcome)
 }
+
+/// The error `Scenario::parse` gives (as `bad.toml`) for `base` with its first `from` replaced
+/// by `to`: the bad-scenario tests' one move. Panics if `base` has no `from` or the result
+/// parses.
+pub fn broken(base: &str, from: &str, to: &str) -> String {
+    assert!(base.contains(from), "base has no `{from}`");
+    match netlab::scenario::Scenario::parse("bad.toml", &base.replacen(from, to, 1)) {
+        Ok(_) => panic!("expected an error after replacing `{from}` with `{to}`"),
+        Err(e) => e.to_string(),
+    }
+}
