@@ -98,34 +98,7 @@ impl Connection {
         self.rcv_mss = self
             .rcv_mss
             .max((payload.len() as u32).min(self.config.mss as u32));
-        // Only segments near our own MSS: Linux's "check #2" weighs a segment's payload
-        // against the memory it takes (`tcp_win_from_space(truesize) <= len`), which a
-        // small payload in a full-sized buffer fails. Measured on Linux 6.18: 1460- and
-        // 1448-byte segments grow it (window-growth-acks.pkt, c2_data_rto_backoff.pcap),
-        // 1000-byte ones on a 1460-byte-MSS socket do not (docs/linux-observations.md);
-        // netlab draws the line at three quarters of the MSS.
-        let advmss = u32::from(self.config.mss);
-        let grows = self.config.window_moderation
-            && (offset == 0 || self.sack_ok)
-            && 4 * payload.len() as u32 >= 3 * advmss;
-        if grows && payload.len() as u32 >= self.rcv_mss {
-            // Linux `tcp_grow_window`: each full-sized segment lets the offered window grow
-            // by twice the MSS we advertised (`max(2 * advmss, 2 * len)`), up to the buffer.
-            // Small segments do not grow it (their memory overhead fails its "check #2").
-            // Out-of-order segments grow it only with SACK (`tcp_data_queue_ofo`; without
-            // SACK the duplicate ACKs must keep their window to count as duplicates):
-            // c2_data_rto_backoff.pcap's duplicate ACKs offer 67, 70, 73 × 1024.
-            // It grows while there is room below the free buffer, and each time it does,
-            // the segment is acknowledged at once (`icsk_ack.quick |= 1`): measured with
-            // upstream packetdrill on Linux 6.18, 33 full segments in a row are each ACKed at
-            // once, not the 16 quick ACKs alone (docs/linux-observations.md).
-            let room = (self.recv_buf.window() as u32).saturating_sub(self.rcv_ssthresh);
-            if room > 0 {
-                let incr = (2 * advmss).max(2 * payload.len() as u32);
-                self.rcv_ssthresh += incr.min(room);
-                self.acks.window_grew();
-            }
-        }
+        self.grow_offered_window(offset > 0, payload.len() as u32);
 
         // RFC 5681 §4.2: out-of-order data and data filling a gap are acknowledged at once,
         // and so is in-order data while quick ACKs last (spent only by in-order data).
@@ -142,6 +115,30 @@ impl Connection {
         if self.pending_fin == Some(self.rcv_nxt) {
             self.pending_fin = None;
             self.receive_fin(now, out);
+        }
+    }
+
+    /// Linux's `tcp_grow_window`: a near-full segment raises `rcv_ssthresh` (the most we
+    /// offer) by `max(2 * advmss, 2 * len)` while the free buffer has room, and each growth is
+    /// ACKed at once (`icsk_ack.quick |= 1`) to tell the sender. Measured on Linux 6.18 with
+    /// upstream packetdrill: 33 full segments in a row ACKed at once, not 16
+    /// (window-growth-acks.pkt). Out-of-order segments grow it only with SACK
+    /// (`tcp_data_queue_ofo`; without SACK the duplicate ACKs must keep their window to count
+    /// as duplicates): c2_data_rto_backoff.pcap's duplicate ACKs offer 67, 70, 73 × 1024.
+    /// Smaller segments do not grow it: Linux weighs a segment's payload against the memory it
+    /// takes ("check #2", `tcp_win_from_space(truesize) <= len`); 1000-byte segments on a
+    /// 1460-byte-MSS socket did not grow it (docs/linux-observations.md). netlab asks for a
+    /// full segment as received so far and at least three quarters of our MSS.
+    fn grow_offered_window(&mut self, out_of_order: bool, len: u32) {
+        let advmss = u32::from(self.config.mss);
+        let near_full = len >= self.rcv_mss && 4 * len >= 3 * advmss;
+        if !self.config.window_moderation || (out_of_order && !self.sack_ok) || !near_full {
+            return;
+        }
+        let room = (self.recv_buf.window() as u32).saturating_sub(self.rcv_ssthresh);
+        if room > 0 {
+            self.rcv_ssthresh += (2 * advmss).max(2 * len).min(room);
+            self.acks.window_grew();
         }
     }
 

@@ -212,8 +212,11 @@ impl Connection {
             advanced,
             newly_lost,
         ) {
-            self.cwnd = cwnd * mss;
-            self.congestion_changed(CongestionReason::RecoveryReduction, out);
+            // Recorded when it moves: an ACK in recovery often leaves it where it was.
+            if cwnd * mss != self.cwnd {
+                self.cwnd = cwnd * mss;
+                self.congestion_changed(CongestionReason::RecoveryReduction, out);
+            }
         }
     }
 
