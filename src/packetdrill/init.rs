@@ -7,6 +7,7 @@
 //! qdisc) and are no-ops; anything else makes the script UNSUPPORTED, naming the command.
 
 use crate::host::HostConfig;
+use crate::tcp::congestion::Algorithm;
 
 /// Settings of one run: packetdrill's command-line options and what the init command set.
 #[derive(Clone, Debug)]
@@ -104,6 +105,17 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
         "tcp_timestamps" => host.tcp.timestamps = int()? != 0,
         "tcp_sack" => host.tcp.sack = int()? != 0,
         "tcp_syn_linear_timeouts" => host.tcp.syn_linear_timeouts = int()? as u32,
+        "tcp_congestion_control" => {
+            host.tcp.congestion = match value.trim() {
+                "cubic" => Algorithm::Cubic,
+                "reno" => Algorithm::Reno,
+                other => {
+                    return Err(format!(
+                        "sysctl tcp_congestion_control={other}: netlab has cubic and reno"
+                    ))
+                }
+            }
+        }
         // "min default max": the maximum is what netlab's window-scale choice reads.
         "tcp_rmem" => {
             let max = value.split_whitespace().nth(2).and_then(|m| m.parse().ok());
@@ -126,8 +138,11 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
 
 /// Runs the init command's lines through the whitelist.
 pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
+    // A backslash before a newline continues the line, as in the shell.
+    let cmd = cmd.replace("\\\n", " ");
     for line in cmd.lines().flat_map(|l| l.split(';')) {
-        let words: Vec<&str> = line.split_whitespace().collect();
+        let words = shell_words(line);
+        let words: Vec<&str> = words.iter().map(String::as_str).collect();
         let Some(first) = words.first() else { continue };
         let base = first.rsplit('/').next().unwrap_or(first);
         match base {
@@ -154,6 +169,20 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
                     apply_sysctl(&mut cfg.host, knob, value)?;
                 }
             }
+            // A qdisc that drops every packet makes the stack see local congestion (a failed
+            // transmit, retried every 500 ms); fq paces. netlab models neither.
+            "tc" if line.contains("limit 0") => {
+                return Err(format!(
+                    "'{}': a qdisc that drops every packet (local congestion) is not modelled",
+                    line.trim()
+                ))
+            }
+            "tc" if words.contains(&"fq") => {
+                return Err(format!(
+                    "'{}': pacing by the fq qdisc is not modelled",
+                    line.trim()
+                ))
+            }
             // No TSO/GSO/GRO and no qdisc in netlab: segments are sent as the stack cuts them.
             "ethtool" | "tc" => {}
             b if b.starts_with("sysctl_restore") => {}
@@ -166,6 +195,28 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The words of one shell command line: split at blanks, except inside single or double
+/// quotes, which are removed (`sysctl -q net.ipv4.tcp_rmem="4096 87380 6291456"`).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut quote: Option<char> = None;
+    for c in line.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.get_or_insert_with(String::new).push(c),
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                word.get_or_insert_with(String::new);
+            }
+            (None, c) if c.is_whitespace() => words.extend(word.take()),
+            (None, c) => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    words
 }
 
 #[cfg(test)]
@@ -192,6 +243,19 @@ mod tests {
         let e = apply_init(&mut c, "sysctl -q net.ipv4.tcp_bogus=1").unwrap_err();
         assert!(e.contains("tcp_bogus"), "{e}");
         assert!(apply_option(&mut c, "wire_client", None).is_err());
+        // Continued lines, quoted values, and the congestion control by name.
+        apply_init(
+            &mut c,
+            "../common/set_sysctls.py /proc/sys/net/ipv4/tcp_syn_retries=3 \\\n \
+             /proc/sys/net/ipv4/tcp_congestion_control=reno",
+        )
+        .unwrap();
+        assert_eq!((c.host.tcp.syn_retries, c.host.tcp.congestion), (3, Algorithm::Reno));
+        apply_init(&mut c, "sysctl -q net.ipv4.tcp_rmem=\"4096 87380 6291456\"").unwrap();
+        assert_eq!(c.host.tcp.rmem_max, 6291456);
+        let e = apply_init(&mut c, "tc qdisc replace dev tun0 root pfifo limit 0").unwrap_err();
+        assert!(e.contains("drops every packet"), "{e}");
+        apply_init(&mut c, "tc qdisc add dev tun0 root pfifo").unwrap();
         apply_option(&mut c, "tolerance_usecs", Some("10000")).unwrap();
         assert_eq!(c.tolerance_us, 10000);
     }
