@@ -133,6 +133,10 @@ pub struct TcpConfig {
     /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default
     /// to bbr, but ORACLES.md's captures and packetdrill's `defaults.sh` set cubic].
     pub congestion: Algorithm,
+    /// CUBIC's HyStart detectors, as Linux's `hystart_detect` bits: 1 the ACK train, 2 the
+    /// delay increase (`congestion/hystart.rs`); 0 turns HyStart off. linux: 3 (Linux's
+    /// `hystart` = 1, `hystart_detect` = 3), textbook: 0 (slow start to the first loss).
+    pub hystart: u8,
     /// With SACK: RACK loss detection and the tail-loss probe (RFC 8985) [`tcp_recovery` = 1,
     /// `tcp_early_retrans` = 3]. linux: true, textbook: false.
     pub rack_tlp: bool,
@@ -210,6 +214,7 @@ impl Default for TcpConfig {
             ip_id_per_connection: true,
             tso_segs: 2,
             congestion: Algorithm::Cubic,
+            hystart: 3,
             rack_tlp: true,
             frto: true,
             prr: true,
@@ -243,6 +248,7 @@ impl TcpConfig {
                 ip_id_per_connection: false,
                 tso_segs: 0,
                 congestion: Algorithm::Reno,
+                hystart: 0,
                 rack_tlp: false,
                 frto: false,
                 prr: false,

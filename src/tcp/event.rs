@@ -55,6 +55,9 @@ pub enum CongestionReason {
     SlowStart,
     /// Growth in congestion avoidance (one SMSS per window of data acknowledged).
     CongestionAvoidance,
+    /// HyStart saw the path full (a long ACK train or rising RTTs): ssthresh = cwnd, slow
+    /// start ends before any loss (Linux CUBIC's `hystart_update`).
+    HyStart,
     /// Entering fast recovery: ssthresh halved, cwnd = ssthresh + 3 SMSS.
     FastRetransmit,
     /// Another duplicate ACK during fast recovery inflated cwnd by one SMSS.

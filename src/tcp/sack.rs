@@ -419,6 +419,27 @@ impl Scoreboard {
             && self.segs.get(i + 1).is_none_or(|s| !same(s))
     }
 
+    /// The send time of the most recently sent segment that an ACK of everything below
+    /// `ack` with SACK `blocks` newly delivers, among those never retransmitted (Linux's
+    /// `last_ackt`/`last_sackt`, whose age is the RTT sample congestion control sees).
+    /// Read-only: `on_ack` applies the ACK afterwards.
+    pub fn latest_original_delivery(
+        &self,
+        ack: SeqNumber,
+        blocks: &[(SeqNumber, SeqNumber)],
+    ) -> Option<Instant> {
+        let fresh = |s: &&SentSegment| !s.sacked && !s.ever_retrans;
+        let cumulative = self.segs.iter().take_while(|s| s.start < ack).filter(fresh);
+        let sacked = blocks
+            .iter()
+            .flat_map(|&(l, r)| {
+                let first = self.segs.partition_point(|s| s.end <= l);
+                self.segs.range(first..).take_while(move |s| s.start < r)
+            })
+            .filter(fresh);
+        cumulative.chain(sacked).map(|s| s.sent_at).max()
+    }
+
     /// RFC 6675 §4 NextSeg rule 1: the first segment that is lost and not yet retransmitted.
     pub fn next_lost(&self) -> Option<(SeqNumber, SeqNumber)> {
         self.segs

@@ -7,12 +7,13 @@
 //! nanoseconds and windows in bytes, so every run is bit-for-bit the same on every machine
 //! (no floating-point cube root).
 //!
-//! Not modelled: HyStart (Linux's `hystart` = 1 leaves slow start early when ACK trains or
-//! RTT growth suggest the queue is filling; on netlab's links slow start ends at the first
-//! loss, as RFC 9438 §4.10 describes) and the epoch shift after an idle period
-//! (`CA_EVENT_TX_START`).
+//! Slow start ends at the first loss (RFC 9438 §4.10) or earlier, when HyStart sees the path
+//! full (`hystart.rs`, on in the `linux` profile as in Linux).
+//!
+//! Not modelled: the epoch shift after an idle period (`CA_EVENT_TX_START`).
 
-use super::{slow_start, Ack, Algorithm, CongestionControl, Window, INITIAL_SSTHRESH};
+use super::hystart::HyStart;
+use super::{slow_start, Ack, Algorithm, CongestionControl, RttSample, Window, INITIAL_SSTHRESH};
 use crate::tcp::event::CongestionReason;
 use crate::time::{Duration, Instant};
 
@@ -46,6 +47,7 @@ pub struct Cubic {
     w_est_frac: u64,
     /// Growth owed but not yet a whole segment: bytes·bytes (numerator of Δcwnd).
     credit: u128,
+    hystart: HyStart,
 }
 
 /// Integer cube root (floor) of `x`.
@@ -73,6 +75,14 @@ fn icbrt(x: u128) -> u64 {
 impl Cubic {
     pub fn new() -> Cubic {
         Cubic::default()
+    }
+
+    /// CUBIC with HyStart's detectors `detect` (Linux's `hystart_detect`; 0: off).
+    pub fn with_hystart(detect: u8) -> Cubic {
+        Cubic {
+            hystart: HyStart::new(detect),
+            ..Cubic::default()
+        }
     }
 
     /// W_max (bytes) as the last congestion event left it.
@@ -195,6 +205,25 @@ impl CongestionControl for Cubic {
         (w.cwnd != before).then_some(CongestionReason::CongestionAvoidance)
     }
 
+    fn on_rtt_sample(
+        &mut self,
+        now: Instant,
+        w: &mut Window,
+        sample: RttSample,
+    ) -> Option<CongestionReason> {
+        // Linux `cubictcp_acked`: samples in the first second of an epoch after a
+        // reduction are discarded, as the queue drains.
+        if self
+            .epoch_start
+            .is_some_and(|e| now.saturating_since(e) < Duration::from_secs(1))
+        {
+            return None;
+        }
+        self.hystart
+            .on_sample(now, w, sample)
+            .then_some(CongestionReason::HyStart)
+    }
+
     fn on_congestion_event(&mut self, _now: Instant, w: &mut Window, _flight: u32, mss: u32) {
         self.reduce(w, mss);
     }
@@ -205,6 +234,7 @@ impl CongestionControl for Cubic {
             self.reduce(w, mss);
         }
         self.epoch_start = None;
+        self.hystart.on_loss();
         w.cwnd = mss;
     }
 

@@ -18,9 +18,11 @@ use super::event::CongestionReason;
 use crate::time::{Duration, Instant};
 
 pub mod cubic;
+pub mod hystart;
 pub mod reno;
 
 pub use cubic::Cubic;
+pub use hystart::RttSample;
 pub use reno::Reno;
 
 /// Linux's initial ssthresh: effectively infinite, so slow start runs until the first loss.
@@ -55,11 +57,11 @@ impl Algorithm {
         }
     }
 
-    /// A fresh controller of this kind.
-    pub fn controller(self) -> Box<dyn CongestionControl> {
+    /// A fresh controller of this kind; `hystart` is CUBIC's `hystart_detect` (0: off).
+    pub fn controller(self, hystart: u8) -> Box<dyn CongestionControl> {
         match self {
             Algorithm::Reno => Box::new(Reno::new()),
-            Algorithm::Cubic => Box::new(Cubic::new()),
+            Algorithm::Cubic => Box::new(Cubic::with_hystart(hystart)),
         }
     }
 }
@@ -105,6 +107,17 @@ pub trait CongestionControl: fmt::Debug + Send {
     /// `None` when it did not.
     fn on_ack(&mut self, now: Instant, w: &mut Window, ack: Ack) -> Option<CongestionReason>;
 
+    /// An RTT measurement from an ACK that delivered data (Linux's `pkts_acked` hook), taken
+    /// before the window grows for that ACK. Returns why the window changed, if it did.
+    fn on_rtt_sample(
+        &mut self,
+        _now: Instant,
+        _w: &mut Window,
+        _sample: RttSample,
+    ) -> Option<CongestionReason> {
+        None
+    }
+
     /// Congestion was detected by duplicate ACKs, SACK or RACK at `now`: set the new ssthresh
     /// (the multiplicative decrease). `flight` is RFC 5681's FlightSize. The recovery
     /// procedure then sets cwnd from it.
@@ -136,7 +149,7 @@ mod tests {
     fn names_round_trip() {
         for a in [Algorithm::Reno, Algorithm::Cubic] {
             assert_eq!(Algorithm::from_name(a.name()), Some(a));
-            assert_eq!(a.controller().algorithm(), a);
+            assert_eq!(a.controller(0).algorithm(), a);
         }
         assert_eq!(Algorithm::from_name("bbr"), None);
     }

@@ -2,7 +2,7 @@
 //! control driven by them (RFC 5681 with NewReno recovery, RFC 6582).
 
 use super::Connection;
-use crate::tcp::congestion::Ack;
+use crate::tcp::congestion::{Ack, RttSample};
 use crate::tcp::event::{
     CongestionReason, DropReason, Output, RetransmitReason, TcpEvent, TimerKind,
 };
@@ -55,6 +55,7 @@ impl Connection {
             && !seg.flags.fin()
             && window == self.snd_wnd
             && self.snd_nxt != self.snd_una;
+        self.congestion_rtt_sample(now, ack, sack_blocks(seg), out);
         if advanced {
             self.on_new_ack(now, ack, out);
         } else if duplicate {
@@ -222,6 +223,42 @@ impl Connection {
         self.retransmit_first_unacked(now, RetransmitReason::FastRetransmit, out);
         self.cwnd = self.ssthresh.saturating_add(3 * self.snd_mss);
         self.congestion_changed(CongestionReason::FastRetransmit, out);
+    }
+
+    /// Hands the congestion controller the RTT this ACK measures, before the window grows
+    /// for it (Linux: `tcp_clean_rtx_queue` calls `pkts_acked` with the time since the most
+    /// recently sent segment the ACK delivered, if it was never retransmitted; CUBIC's
+    /// HyStart reads it). With SACK the scoreboard keeps every segment's send time; without,
+    /// only the one timed segment gives a sample.
+    fn congestion_rtt_sample(
+        &mut self,
+        now: Instant,
+        ack: SeqNumber,
+        blocks: &[(SeqNumber, SeqNumber)],
+        out: &mut Output,
+    ) {
+        let sent_at = if self.sack_ok {
+            self.rec
+                .board
+                .latest_original_delivery(self.snd_una.max(ack), blocks)
+        } else {
+            self.rtt_probe
+                .filter(|&(timed, _)| self.snd_una < ack && timed < ack)
+                .map(|(_, at)| at)
+        };
+        let Some(sent_at) = sent_at else { return };
+        let mut w = self.window();
+        let sample = RttSample {
+            rtt: now.saturating_since(sent_at),
+            snd_una: self.snd_una.max(ack),
+            snd_nxt: self.snd_nxt,
+            mss: self.snd_mss,
+            srtt: self.srtt,
+        };
+        if let Some(reason) = self.cc.on_rtt_sample(now, &mut w, sample) {
+            self.set_window(w);
+            self.congestion_changed(reason, out);
+        }
     }
 
     /// Slow start and congestion avoidance, as the connection's congestion controller does

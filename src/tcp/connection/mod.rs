@@ -318,7 +318,7 @@ impl Connection {
             syn_retransmitted: false,
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
-            cc: config.congestion.controller(),
+            cc: config.congestion.controller(config.hystart),
             rec: recovery::Recovery::new(),
             dup_acks: 0,
             in_recovery: false,
