@@ -87,6 +87,8 @@ fn load_defaults(host: &mut HostConfig) {
     host.tcp.syn_retries = 5;
     host.tcp.synack_retries = 5;
     host.tcp.rmem_max = 15_728_640;
+    // tcp_slow_start_after_idle=0: the window survives idle periods.
+    host.tcp.slow_start_after_idle = false;
 }
 
 /// One sysctl: a knob netlab has, or an error naming it.
@@ -104,6 +106,7 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
         "tcp_window_scaling" => host.tcp.window_scaling = int()? != 0,
         "tcp_timestamps" => host.tcp.timestamps = int()? != 0,
         "tcp_sack" => host.tcp.sack = int()? != 0,
+        "tcp_slow_start_after_idle" => host.tcp.slow_start_after_idle = int()? != 0,
         "tcp_syn_linear_timeouts" => host.tcp.syn_linear_timeouts = int()? as u32,
         "tcp_congestion_control" => {
             host.tcp.congestion = match value.trim() {

@@ -137,6 +137,10 @@ pub struct TcpConfig {
     /// delay increase (`congestion/hystart.rs`); 0 turns HyStart off. linux: 3 (Linux's
     /// `hystart` = 1, `hystart_detect` = 3), textbook: 0 (slow start to the first loss).
     pub hystart: u8,
+    /// Restart the congestion window when new data follows an idle period longer than the
+    /// RTO (RFC 5681 §4.1; Linux `tcp_slow_start_after_idle`, connection/idle.rs). linux: true
+    /// (the capture machine's setting), textbook: false (the lecture notes keep the window).
+    pub slow_start_after_idle: bool,
     /// With SACK: RACK loss detection and the tail-loss probe (RFC 8985) [`tcp_recovery` = 1,
     /// `tcp_early_retrans` = 3]. linux: true, textbook: false.
     pub rack_tlp: bool,
@@ -215,6 +219,7 @@ impl Default for TcpConfig {
             tso_segs: 2,
             congestion: Algorithm::Cubic,
             hystart: 3,
+            slow_start_after_idle: true,
             rack_tlp: true,
             frto: true,
             prr: true,
@@ -249,6 +254,7 @@ impl TcpConfig {
                 tso_segs: 0,
                 congestion: Algorithm::Reno,
                 hystart: 0,
+                slow_start_after_idle: false,
                 rack_tlp: false,
                 frto: false,
                 prr: false,

@@ -70,6 +70,9 @@ pub enum CongestionReason {
     RecoveryReduction,
     /// A retransmission timeout: cwnd back to one segment (RFC 5681 §3.1 eq. 4).
     Timeout,
+    /// New data after an idle period longer than the RTO: cwnd restarts toward the initial
+    /// window (RFC 5681 §4.1, Linux `tcp_cwnd_restart`).
+    IdleRestart,
     /// A timeout found spurious by F-RTO (RFC 5682 §3.1 step 3b): the window restored.
     Undo,
 }

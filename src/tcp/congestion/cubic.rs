@@ -10,7 +10,8 @@
 //! Slow start ends at the first loss (RFC 9438 §4.10) or earlier, when HyStart sees the path
 //! full (`hystart.rs`, on in the `linux` profile as in Linux).
 //!
-//! Not modelled: the epoch shift after an idle period (`CA_EVENT_TX_START`).
+//! After an idle period the epoch moves forward by the idle time, so the curve resumes where
+//! it left off instead of jumping ahead (Linux `cubictcp_cwnd_event`, `CA_EVENT_TX_START`).
 
 use super::hystart::HyStart;
 use super::{slow_start, Ack, Algorithm, CongestionControl, RttSample, Window, INITIAL_SSTHRESH};
@@ -222,6 +223,12 @@ impl CongestionControl for Cubic {
         self.hystart
             .on_sample(now, w, sample)
             .then_some(CongestionReason::HyStart)
+    }
+
+    fn on_transmit_after_idle(&mut self, now: Instant, idle: Duration) {
+        if let Some(start) = self.epoch_start {
+            self.epoch_start = Some((start + idle).min(now));
+        }
     }
 
     fn on_congestion_event(&mut self, _now: Instant, w: &mut Window, _flight: u32, mss: u32) {

@@ -123,6 +123,10 @@ pub trait CongestionControl: fmt::Debug + Send {
     /// procedure then sets cwnd from it.
     fn on_congestion_event(&mut self, now: Instant, w: &mut Window, flight: u32, mss: u32);
 
+    /// Data goes out with nothing in flight, `idle` after the last data sent (Linux
+    /// `CA_EVENT_TX_START`).
+    fn on_transmit_after_idle(&mut self, _now: Instant, _idle: Duration) {}
+
     /// The retransmission timer expired (RFC 5681 §3.1 eq. 4, RFC 9438 §4.8): cwnd becomes
     /// one segment; ssthresh is cut only on the `first` timeout of a segment, since a segment
     /// already retransmitted says nothing new about the path.

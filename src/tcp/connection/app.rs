@@ -30,6 +30,7 @@ impl Connection {
         if data.is_empty() {
             return Ok(0);
         }
+        self.restart_window_if_idle(now, out);
         let taken = self.send_buf.push(data);
         if taken == 0 {
             return Err(SendError::WouldBlock);

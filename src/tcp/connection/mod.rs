@@ -25,6 +25,7 @@ mod app;
 mod close;
 mod delack;
 mod handshake;
+mod idle;
 mod keepalive;
 pub use keepalive::Keepalive;
 mod receive;
@@ -140,6 +141,8 @@ pub struct Connection {
     syn_retransmitted: bool,
 
     // Congestion control (RFC 5681, RFC 6582).
+    /// When data last went out (Linux `lsndtime`), for the restart after idle.
+    last_data_sent: Option<Instant>,
     cwnd: u32,
     ssthresh: u32,
     /// The congestion-control algorithm (`TcpConfig::congestion`): how cwnd grows and how
@@ -316,6 +319,7 @@ impl Connection {
             rtt_probe: None,
             retries: 0,
             syn_retransmitted: false,
+            last_data_sent: None,
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
             cc: config.congestion.controller(config.hystart),

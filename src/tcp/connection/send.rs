@@ -217,6 +217,12 @@ impl Connection {
         let mut payload = out.take_payload();
         if with_data && data_len > 0 {
             self.acks.data_sent(self.now, self.config.delayed_ack);
+            // Nothing in flight: the first data after a pause (Linux `CA_EVENT_TX_START`).
+            if let Some(last) = self.last_data_sent.filter(|_| self.bytes_in_flight() == 0) {
+                self.cc
+                    .on_transmit_after_idle(self.now, self.now.saturating_since(last));
+            }
+            self.last_data_sent = Some(self.now);
             let offset = if self.buf_seq < seq {
                 self.buf_seq.distance(seq) as usize
             } else {
