@@ -250,12 +250,21 @@ impl Connection {
     /// §4): the block holding the segment that just arrived (`recent`) first, then the others
     /// in the order they were last reported; blocks now below RCV.NXT disappear.
     pub(super) fn update_sack_report(&mut self, recent: Option<SeqNumber>) {
-        let held: Vec<(SeqNumber, SeqNumber)> = self
+        let mut held: Vec<(SeqNumber, SeqNumber)> = self
             .recv_buf
             .out_of_order()
             .iter()
             .map(|&(s, e)| (self.rcv_nxt + s, self.rcv_nxt + e))
             .collect();
+        // A FIN held beyond a hole is SACKed too: Linux's block ends at the segment's
+        // `end_seq`, which counts the FIN (packetdrill probe on Linux 6.18, 2026-12-05:
+        // `F. 1001:2001(1000)` above a hole is answered with `sack 1001:2002`).
+        if let Some(fin) = self.pending_fin {
+            match held.iter_mut().find(|b| b.1 == fin) {
+                Some(block) => block.1 = fin + 1u32,
+                None => held.push((fin, fin + 1u32)),
+            }
+        }
         let holding = |seq: SeqNumber| held.iter().copied().find(|&(l, r)| l <= seq && seq < r);
         let mut report = Vec::with_capacity(held.len());
         let mut add = |block: Option<(SeqNumber, SeqNumber)>| {
