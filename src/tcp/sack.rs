@@ -74,6 +74,10 @@ pub struct AckUpdate {
     /// A segment delivered by this ACK lies below one delivered earlier and was never
     /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
     pub reordering: bool,
+    /// How far below the highest segment delivered before it the lowest such reordered
+    /// segment starts, in bytes (Linux `tcp_check_sack_reordering`'s metric, `fack −
+    /// low_seq`); 0 without reordering.
+    pub reorder_distance: u32,
     /// A segment never retransmitted was delivered (Linux `FLAG_ORIG_SACK_ACKED`; what
     /// F-RTO's step 3b looks for, RFC 5682 §3.1).
     pub original_delivered: bool,
@@ -246,8 +250,9 @@ impl Scoreboard {
             }
             if !s.ever_retrans {
                 up.original_delivered = true;
-                if fack_before.is_some_and(|f| s.end < f) {
+                if let Some(f) = fack_before.filter(|&f| s.end < f) {
                     up.reordering = true;
+                    up.reorder_distance = up.reorder_distance.max(s.start.distance(f));
                 }
             }
         };
@@ -649,6 +654,11 @@ mod tests {
         // Segment 2 arrives after 7 was delivered, and was never retransmitted: reordering.
         let up = sb.on_ack(seq(0), seq(1000), &[blk(200, 300), blk(700, 800)]);
         assert!(up.reordering);
+        // Linux's metric: the highest delivered end (800) less the reordered start (200).
+        assert_eq!(up.reorder_distance, 600);
+        // The cumulative ACK fills the hole below: 0 arrived late too.
+        let up = sb.on_ack(seq(800), seq(1000), &[]);
+        assert_eq!(up.reorder_distance, 800);
     }
 
     #[test]
