@@ -161,6 +161,12 @@ pub struct TcpConfig {
     /// With SACK the pipe does this already (RFC 6675). Measured on Linux 6.18
     /// (tests/packetdrill/limited-transmit-reno.pkt). linux: true, textbook: false.
     pub limited_transmit: bool,
+    /// A SACK block marks only the sent segments it covers whole, as Linux's
+    /// `tcp_match_skb_to_sack`: a block covering part of a segment (its last byte, say) marks
+    /// nothing of it. Off: RFC 6675 counts octets, and the partly covered segment is cut at
+    /// the block's edge. Measured on Linux 6.18 (packetdrill's
+    /// fast_retransmit/fr-4pkt-fack-last-byte.pkt). linux: true, textbook: false.
+    pub sack_whole_segments: bool,
     /// Answer a segment that acknowledges data never sent with an ACK (RFC 9293 §3.10.7.4).
     /// Linux's `tcp_ack` drops it silently ("ack of unsent data"; packetdrill's
     /// ts_recent/invalid_ack.pkt sees no answer). linux: false, textbook: true.
@@ -232,6 +238,7 @@ impl Default for TcpConfig {
             prr: true,
             linux_cwnd_growth: true,
             limited_transmit: true,
+            sack_whole_segments: true,
             ack_unsent_data: false,
             interactive_acks: true,
             linux_segment_checks: true,
@@ -267,6 +274,7 @@ impl TcpConfig {
                 prr: false,
                 linux_cwnd_growth: false,
                 limited_transmit: false,
+                sack_whole_segments: false,
                 ack_unsent_data: true,
                 interactive_acks: false,
                 linux_segment_checks: false,

@@ -106,11 +106,21 @@ pub struct Scoreboard {
     dsacks: u64,
     /// Transmissions recorded so far (the last `SentSegment::order` given).
     sends: u64,
+    /// SACK blocks mark whole segments only (`TcpConfig::sack_whole_segments`).
+    whole_segments: bool,
 }
 
 impl Scoreboard {
     pub fn new() -> Scoreboard {
         Scoreboard::default()
+    }
+
+    /// A scoreboard on which a SACK block marks only the segments it covers whole, as Linux's.
+    pub fn whole_segments() -> Scoreboard {
+        Scoreboard {
+            whole_segments: true,
+            ..Scoreboard::default()
+        }
     }
 
     pub fn segments(&self) -> impl Iterator<Item = &SentSegment> {
@@ -290,9 +300,16 @@ impl Scoreboard {
                 up.invalid_blocks += 1;
                 continue;
             }
-            self.split_at(l);
-            self.split_at(r);
-            let first = self.segs.partition_point(|s| s.end <= l);
+            if self.whole_segments {
+                // A block marks only the segments it covers whole, as Linux's
+                // `tcp_match_skb_to_sack` (it cuts a segment at no block edge, so a SACK of a
+                // segment's last byte marks nothing).
+            } else {
+                // RFC 6675 counts octets: a partly covered segment is cut at the edge.
+                self.split_at(l);
+                self.split_at(r);
+            }
+            let first = self.segs.partition_point(|s| s.start < l);
             for k in first..self.segs.len() {
                 let s = self.segs[k];
                 if r < s.end {
@@ -533,6 +550,21 @@ mod tests {
         sb.on_ack(seq(600), seq(1000), &[]);
         assert_eq!(sb.sacked_bytes(), 0);
         assert_eq!(sb.segments().next().map(|s| s.start), Some(seq(600)));
+    }
+
+    #[test]
+    fn linux_sacks_only_segments_a_block_covers_whole() {
+        let mut sb = ten();
+        sb.whole_segments = true;
+        // Segments 3 and 4 whole, half of 5: only 3 and 4 (Linux `tcp_match_skb_to_sack`).
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(300, 550)]);
+        assert_eq!(up.newly_sacked, 200);
+        assert_eq!(sb.highest_sacked(), Some(seq(500)));
+        // The last byte of the last segment (fr-4pkt-fack-last-byte.pkt): nothing.
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(999, 1000)]);
+        assert_eq!(up.newly_sacked, 0);
+        assert!(up.latest_delivered.is_none());
+        assert!(sb.check(seq(0), seq(1000)).is_ok());
     }
 
     #[test]

@@ -322,7 +322,7 @@ impl Connection {
             ssthresh: INITIAL_SSTHRESH,
             cc: config.congestion.controller(),
             cwnd_use: CwndUse::default(),
-            rec: recovery::Recovery::new(),
+            rec: recovery::Recovery::new(config.sack_whole_segments),
             dup_acks: 0,
             in_recovery: false,
             recover: None,

@@ -254,7 +254,14 @@ impl Connection {
             .recv_buf
             .out_of_order()
             .iter()
-            .map(|&(s, e)| (self.rcv_nxt + s, self.rcv_nxt + e))
+            .map(|&(s, e)| {
+                // A FIN held out of order occupies the octet after its data: the block
+                // covers it, as Linux's out-of-order segment's `end_seq` counts it, so a
+                // sender that SACKs whole segments sees the last one covered.
+                let right = self.rcv_nxt + e;
+                let fin = self.pending_fin == Some(right);
+                (self.rcv_nxt + s, right + fin as u32)
+            })
             .collect();
         let holding = |seq: SeqNumber| held.iter().copied().find(|&(l, r)| l <= seq && seq < r);
         let mut report = Vec::with_capacity(held.len());

@@ -114,8 +114,13 @@ impl Prr {
 }
 
 impl Recovery {
-    pub(super) fn new() -> Recovery {
+    pub(super) fn new(sack_whole_segments: bool) -> Recovery {
         Recovery {
+            board: if sack_whole_segments {
+                Scoreboard::whole_segments()
+            } else {
+                Scoreboard::new()
+            },
             rack: Rack::new(),
             reordering: DUP_THRESH,
             ..Recovery::default()
@@ -211,7 +216,12 @@ impl Connection {
         }
 
         let newly_lost = self.detect_losses(now, out);
-        self.schedule_loss_probe(now, out);
+        // RFC 8985 §7.2: the probe timer restarts on an ACK that moves SND.UNA (Linux
+        // `FLAG_SET_XMIT_TIMER` comes with `FLAG_ACKED`); a SACK alone leaves it running,
+        // unless no probe may be pending now, or none is and one may be.
+        if advanced || self.tlp_at.is_none() || !self.loss_probe_eligible() {
+            self.schedule_loss_probe(now, out);
+        }
 
         if self.in_recovery && self.recover.is_some_and(|r| r <= self.snd_una) {
             // RFC 6675 §5: recovery ends when the RecoveryPoint is acknowledged; cwnd stays at
@@ -380,16 +390,21 @@ impl Connection {
         }
     }
 
-    /// (Re-)arms the tail-loss probe (RFC 8985 §7.2) when Linux would: SACK, RACK-TLP on,
-    /// data in flight, no probe out, not in recovery.
-    pub(super) fn schedule_loss_probe(&mut self, now: Instant, out: &mut Output) {
-        let eligible = self.sack_ok
+    /// Whether a tail-loss probe may be pending: SACK, RACK-TLP on, data in flight, no probe
+    /// out, not in recovery.
+    fn loss_probe_eligible(&self) -> bool {
+        self.sack_ok
             && self.config.rack_tlp
             && self.snd_una < self.snd_max
             && !self.in_recovery
             && !self.rec.in_loss
-            && self.rec.tlp_high.is_none();
-        if !eligible {
+            && self.rec.tlp_high.is_none()
+    }
+
+    /// (Re-)arms the tail-loss probe (RFC 8985 §7.2) when Linux would: SACK, RACK-TLP on,
+    /// data in flight, no probe out, not in recovery.
+    pub(super) fn schedule_loss_probe(&mut self, now: Instant, out: &mut Output) {
+        if !self.loss_probe_eligible() {
             self.cancel_timer(TimerKind::LossProbe, out);
             return;
         }
