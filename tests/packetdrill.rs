@@ -13,18 +13,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Own scripts that do not pass yet, with what netlab lacks.
-const KNOWN_FAILURES: &[(&str, &str, &str)] = &[
-    (
-        "hystart-ack-train.pkt",
-        "FAIL",
-        "slow start grows by 2 segments per ACK (RFC 3465), Linux by every segment acked",
-    ),
-    (
-        "slow-start-after-idle.pkt",
-        "FAIL",
-        "slow start grows by 2 segments per ACK (RFC 3465), Linux by every segment acked",
-    ),
-];
+const KNOWN_FAILURES: &[(&str, &str, &str)] = &[];
 
 /// The expected result of every upstream script (path under ../shared/packetdrill/gtests/net/).
 const UPSTREAM: &[(&str, &str)] = &[

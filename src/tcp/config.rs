@@ -152,6 +152,29 @@ pub struct TcpConfig {
     /// the first retransmission forced. Off: cwnd = ssthresh at once (RFC 6675 §5).
     /// Measured on Linux 6.18 (tests/packetdrill/prr.pkt). linux: true, textbook: false.
     pub prr: bool,
+    /// cwnd grows as Linux's `tcp_cong_avoid` lets it. Slow start adds every segment
+    /// acknowledged (`tcp_slow_start`; no RFC 3465 limit of two per ACK), what passes ssthresh
+    /// goes to congestion avoidance; with SACK, newly SACKed segments count too (the ACK's
+    /// delivered segments, `tcp_cong_control`), on an ACK that moves SND.UNA or, once
+    /// reordering beyond DupThresh was seen, any ACK that delivers (`tcp_may_raise_cwnd`).
+    /// cwnd grows only while cwnd-limited: in flight reached cwnd in the current window, or,
+    /// in slow start, cwnd is below twice the largest flight (`tcp_is_cwnd_limited`). Off
+    /// (textbook): RFC 3465 byte counting on cumulative ACKs while half of cwnd was in flight.
+    /// Measured on Linux 6.18 (tests/packetdrill/slow-start-cwnd-limited.pkt).
+    /// linux: true, textbook: false.
+    pub linux_cwnd_growth: bool,
+    /// Without SACK, each duplicate ACK before fast retransmit lets one new segment out
+    /// (RFC 3042 limited transmit, in Linux's form: a duplicate ACK counts as a segment that
+    /// left the network, `tcp_add_reno_sack`, so in flight shrinks by one segment each).
+    /// With SACK the pipe does this already (RFC 6675). Measured on Linux 6.18
+    /// (tests/packetdrill/limited-transmit-reno.pkt). linux: true, textbook: false.
+    pub limited_transmit: bool,
+    /// A SACK block marks only the sent segments it covers whole, as Linux's
+    /// `tcp_match_skb_to_sack`: a block covering part of a segment (its last byte, say) marks
+    /// nothing of it. Off: RFC 6675 counts octets, and the partly covered segment is cut at
+    /// the block's edge. Measured on Linux 6.18 (packetdrill's
+    /// fast_retransmit/fr-4pkt-fack-last-byte.pkt). linux: true, textbook: false.
+    pub sack_whole_segments: bool,
     /// Answer a segment that acknowledges data never sent with an ACK (RFC 9293 §3.10.7.4).
     /// Linux's `tcp_ack` drops it silently ("ack of unsent data"; packetdrill's
     /// ts_recent/invalid_ack.pkt sees no answer). linux: false, textbook: true.
@@ -223,6 +246,9 @@ impl Default for TcpConfig {
             rack_tlp: true,
             frto: true,
             prr: true,
+            linux_cwnd_growth: true,
+            limited_transmit: true,
+            sack_whole_segments: true,
             ack_unsent_data: false,
             interactive_acks: true,
             linux_segment_checks: true,
@@ -258,6 +284,9 @@ impl TcpConfig {
                 rack_tlp: false,
                 frto: false,
                 prr: false,
+                linux_cwnd_growth: false,
+                limited_transmit: false,
+                sack_whole_segments: false,
                 ack_unsent_data: true,
                 interactive_acks: false,
                 linux_segment_checks: false,

@@ -74,6 +74,10 @@ pub struct AckUpdate {
     /// A segment delivered by this ACK lies below one delivered earlier and was never
     /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
     pub reordering: bool,
+    /// How far below the highest segment delivered before it the lowest such reordered
+    /// segment starts, in bytes (Linux `tcp_check_sack_reordering`'s metric, `fack −
+    /// low_seq`); 0 without reordering.
+    pub reorder_distance: u32,
     /// A segment never retransmitted was delivered (Linux `FLAG_ORIG_SACK_ACKED`; what
     /// F-RTO's step 3b looks for, RFC 5682 §3.1).
     pub original_delivered: bool,
@@ -102,11 +106,21 @@ pub struct Scoreboard {
     dsacks: u64,
     /// Transmissions recorded so far (the last `SentSegment::order` given).
     sends: u64,
+    /// SACK blocks mark whole segments only (`TcpConfig::sack_whole_segments`).
+    whole_segments: bool,
 }
 
 impl Scoreboard {
     pub fn new() -> Scoreboard {
         Scoreboard::default()
+    }
+
+    /// A scoreboard on which a SACK block marks only the segments it covers whole, as Linux's.
+    pub fn whole_segments() -> Scoreboard {
+        Scoreboard {
+            whole_segments: true,
+            ..Scoreboard::default()
+        }
     }
 
     pub fn segments(&self) -> impl Iterator<Item = &SentSegment> {
@@ -246,8 +260,9 @@ impl Scoreboard {
             }
             if !s.ever_retrans {
                 up.original_delivered = true;
-                if fack_before.is_some_and(|f| s.end < f) {
+                if let Some(f) = fack_before.filter(|&f| s.end < f) {
                     up.reordering = true;
+                    up.reorder_distance = up.reorder_distance.max(s.start.distance(f));
                 }
             }
         };
@@ -285,9 +300,16 @@ impl Scoreboard {
                 up.invalid_blocks += 1;
                 continue;
             }
-            self.split_at(l);
-            self.split_at(r);
-            let first = self.segs.partition_point(|s| s.end <= l);
+            if self.whole_segments {
+                // A block marks only the segments it covers whole, as Linux's
+                // `tcp_match_skb_to_sack` (it cuts a segment at no block edge, so a SACK of a
+                // segment's last byte marks nothing).
+            } else {
+                // RFC 6675 counts octets: a partly covered segment is cut at the edge.
+                self.split_at(l);
+                self.split_at(r);
+            }
+            let first = self.segs.partition_point(|s| s.start < l);
             for k in first..self.segs.len() {
                 let s = self.segs[k];
                 if r < s.end {
@@ -552,6 +574,21 @@ mod tests {
     }
 
     #[test]
+    fn linux_sacks_only_segments_a_block_covers_whole() {
+        let mut sb = ten();
+        sb.whole_segments = true;
+        // Segments 3 and 4 whole, half of 5: only 3 and 4 (Linux `tcp_match_skb_to_sack`).
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(300, 550)]);
+        assert_eq!(up.newly_sacked, 200);
+        assert_eq!(sb.highest_sacked(), Some(seq(500)));
+        // The last byte of the last segment (fr-4pkt-fack-last-byte.pkt): nothing.
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(999, 1000)]);
+        assert_eq!(up.newly_sacked, 0);
+        assert!(up.latest_delivered.is_none());
+        assert!(sb.check(seq(0), seq(1000)).is_ok());
+    }
+
+    #[test]
     fn impossible_blocks_are_ignored() {
         let mut sb = ten();
         let up = sb.on_ack(
@@ -670,6 +707,11 @@ mod tests {
         // Segment 2 arrives after 7 was delivered, and was never retransmitted: reordering.
         let up = sb.on_ack(seq(0), seq(1000), &[blk(200, 300), blk(700, 800)]);
         assert!(up.reordering);
+        // Linux's metric: the highest delivered end (800) less the reordered start (200).
+        assert_eq!(up.reorder_distance, 600);
+        // The cumulative ACK fills the hole below: 0 arrived late too.
+        let up = sb.on_ack(seq(800), seq(1000), &[]);
+        assert_eq!(up.reorder_distance, 800);
     }
 
     #[test]

@@ -153,9 +153,16 @@ impl CongestionControl for Cubic {
     }
 
     fn on_ack(&mut self, now: Instant, w: &mut Window, ack: Ack) -> Option<CongestionReason> {
+        let mut ack = ack;
+        let mut slow_started = false;
         if w.in_slow_start() {
-            slow_start(w, ack.acked, ack.mss);
-            return Some(CongestionReason::SlowStart);
+            // What slow start leaves over at ssthresh goes on below (Linux
+            // `cubictcp_cong_avoid`).
+            ack.acked = slow_start(w, ack);
+            if ack.acked == 0 {
+                return Some(CongestionReason::SlowStart);
+            }
+            slow_started = true;
         }
         let mss = ack.mss.max(1);
         if self.epoch_start.is_none() {
@@ -203,7 +210,11 @@ impl CongestionControl for Cubic {
         } else {
             self.credit = 0;
         }
-        (w.cwnd != before).then_some(CongestionReason::CongestionAvoidance)
+        if w.cwnd != before {
+            Some(CongestionReason::CongestionAvoidance)
+        } else {
+            slow_started.then_some(CongestionReason::SlowStart)
+        }
     }
 
     fn on_rtt_sample(
@@ -269,6 +280,7 @@ mod tests {
             acked: MSS,
             mss: MSS,
             srtt: Some(Duration::from_millis(srtt_ms)),
+            abc: true,
         }
     }
 

@@ -30,13 +30,19 @@ impl CongestionControl for Reno {
     }
 
     fn on_ack(&mut self, _now: Instant, w: &mut Window, ack: Ack) -> Option<CongestionReason> {
+        let mut acked = ack.acked;
+        let mut reason = None;
         if w.in_slow_start() {
-            slow_start(w, ack.acked, ack.mss);
-            return Some(CongestionReason::SlowStart);
+            // What slow start leaves over at ssthresh goes on below (Linux `tcp_reno_cong_avoid`).
+            acked = slow_start(w, ack);
+            reason = Some(CongestionReason::SlowStart);
+            if acked == 0 {
+                return reason;
+            }
         }
-        self.bytes_acked = self.bytes_acked.saturating_add(ack.acked);
+        self.bytes_acked = self.bytes_acked.saturating_add(acked);
         if self.bytes_acked < w.cwnd {
-            return None;
+            return reason;
         }
         self.bytes_acked -= w.cwnd;
         w.cwnd = w.cwnd.saturating_add(ack.mss).min(INITIAL_SSTHRESH);
@@ -74,6 +80,7 @@ mod tests {
             acked,
             mss: MSS,
             srtt: None,
+            abc: true,
         }
     }
 

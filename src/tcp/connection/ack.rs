@@ -107,9 +107,13 @@ impl Connection {
         }
         if self.sack_ok {
             // Recovery with SACK is `on_ack_with_sack`'s; cwnd grows outside fast recovery
-            // (in the timeout's Loss state too: slow start from one segment).
+            // (in the timeout's Loss state too: slow start from one segment). Linux's rules
+            // grow it there, from what the ACK delivered.
             self.dup_acks = 0;
-            if !self.in_recovery && flight_before.saturating_mul(2) >= self.cwnd {
+            if !self.config.linux_cwnd_growth
+                && !self.in_recovery
+                && flight_before.saturating_mul(2) >= self.cwnd
+            {
                 self.grow_cwnd(now, acked, out);
             }
             return;
@@ -138,10 +142,18 @@ impl Connection {
                 self.congestion_changed(CongestionReason::PartialAck, out);
             }
         } else {
+            // Linux counts each duplicate ACK as a segment delivered (`tcp_add_reno_sack`);
+            // the ACK that fills the hole delivers what they did not, at least one segment
+            // (`tcp_remove_reno_sacks`).
+            let delivered = if self.config.linux_cwnd_growth {
+                let counted = self.dup_acks.saturating_mul(self.snd_mss);
+                acked.saturating_sub(counted).max(acked.min(self.snd_mss))
+            } else {
+                acked
+            };
             self.dup_acks = 0;
-            // Grow only while the window is actually used (Linux `tcp_is_cwnd_limited`).
-            if flight_before.saturating_mul(2) >= self.cwnd {
-                self.grow_cwnd(now, acked, out);
+            if self.may_grow_cwnd(flight_before) {
+                self.grow_cwnd(now, delivered, out);
             }
         }
     }
@@ -261,6 +273,18 @@ impl Connection {
         }
     }
 
+    /// Whether the window is used enough to grow: Linux's `tcp_is_cwnd_limited`
+    /// (`TcpConfig::linux_cwnd_growth`), else half of cwnd was in flight before the ACK
+    /// (`flight_before`).
+    pub(super) fn may_grow_cwnd(&self, flight_before: u32) -> bool {
+        if self.config.linux_cwnd_growth {
+            self.cwnd_use
+                .allows_growth(&self.window(), self.snd_mss.max(1))
+        } else {
+            flight_before.saturating_mul(2) >= self.cwnd
+        }
+    }
+
     /// Slow start and congestion avoidance, as the connection's congestion controller does
     /// them (RFC 5681 §3.1 for Reno, RFC 9438 §4 for CUBIC).
     pub(super) fn grow_cwnd(&mut self, now: Instant, acked: u32, out: &mut Output) {
@@ -269,6 +293,7 @@ impl Connection {
             acked,
             mss: self.snd_mss,
             srtt: self.srtt,
+            abc: !self.config.linux_cwnd_growth,
         };
         let reason = self.cc.on_ack(now, &mut w, ack);
         self.set_window(w);

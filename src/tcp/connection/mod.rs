@@ -47,7 +47,7 @@ use crate::time::{Duration, Instant};
 
 /// MSS assumed when the peer sends no MSS option (RFC 9293 §3.7.1, IPv4).
 const DEFAULT_PEER_MSS: u32 = 536;
-use super::congestion::{CongestionControl, Window, INITIAL_SSTHRESH};
+use super::congestion::{CongestionControl, CwndUse, Window, INITIAL_SSTHRESH};
 /// RTO used once data flows if the SYN had to be retransmitted and no RTT was measured
 /// (RFC 6298 §5.7).
 const RTO_AFTER_SYN_LOSS: Duration = Duration::from_secs(3);
@@ -148,6 +148,8 @@ pub struct Connection {
     /// The congestion-control algorithm (`TcpConfig::congestion`): how cwnd grows and how
     /// far it is cut; recovery itself is this connection's.
     cc: Box<dyn CongestionControl>,
+    /// How much of cwnd the last window used, for `TcpConfig::linux_cwnd_growth`.
+    cwnd_use: CwndUse,
     /// SACK scoreboard, RACK-TLP and F-RTO state (`recovery`).
     rec: recovery::Recovery,
     dup_acks: u32,
@@ -323,7 +325,8 @@ impl Connection {
             cwnd: mss.saturating_mul(config.initial_cwnd_segments),
             ssthresh: INITIAL_SSTHRESH,
             cc: config.congestion.controller(config.hystart),
-            rec: recovery::Recovery::new(),
+            cwnd_use: CwndUse::default(),
+            rec: recovery::Recovery::new(config.sack_whole_segments),
             dup_acks: 0,
             in_recovery: false,
             recover: None,

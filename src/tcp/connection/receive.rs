@@ -258,7 +258,8 @@ impl Connection {
             .collect();
         // A FIN held beyond a hole is SACKed too: Linux's block ends at the segment's
         // `end_seq`, which counts the FIN (packetdrill probe on Linux 6.18, 2026-12-05:
-        // `F. 1001:2001(1000)` above a hole is answered with `sack 1001:2002`).
+        // `F. 1001:2001(1000)` above a hole is answered with `sack 1001:2002`), so a sender
+        // that SACKs whole segments sees the last one covered.
         if let Some(fin) = self.pending_fin {
             match held.iter_mut().find(|b| b.1 == fin) {
                 Some(block) => block.1 = fin + 1u32,

@@ -13,7 +13,7 @@ use super::Connection;
 use crate::tcp::congestion::Window;
 use crate::tcp::event::{CongestionReason, Output, RetransmitReason, TcpEvent, TimerKind};
 use crate::tcp::rack::{self, Rack};
-use crate::tcp::sack::Scoreboard;
+use crate::tcp::sack::{Scoreboard, DUP_THRESH};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::wire::{TcpFlags, TcpOptions};
 use crate::time::Instant;
@@ -40,6 +40,26 @@ pub(super) struct Recovery {
     pub(super) probe_send: bool,
     /// Proportional Rate Reduction's counters while in fast recovery with `TcpConfig::prr`.
     pub(super) prr: Option<Prr>,
+    /// The reordering degree in segments (Linux `tp->reordering`): DupThresh at first,
+    /// raised to the furthest distance a reordered segment was delivered from
+    /// (`tcp_check_sack_reordering`). Beyond DupThresh, any ACK that delivers may grow cwnd
+    /// (`tcp_may_raise_cwnd`).
+    pub(super) reordering: u32,
+}
+
+/// Linux's cap on the reordering degree [`tcp_max_reordering` = 300].
+const MAX_REORDERING: u32 = 300;
+
+/// The reordering degree after a segment was delivered `distance` bytes below the highest one
+/// delivered before it (Linux `tcp_check_sack_reordering`: raised only when the distance is
+/// more than `reordering` segments).
+pub(super) fn raised_reordering(reordering: u32, distance: u32, mss: u32) -> u32 {
+    let mss = mss.max(1);
+    if distance > reordering.saturating_mul(mss) {
+        distance.div_ceil(mss).min(MAX_REORDERING)
+    } else {
+        reordering
+    }
 }
 
 /// RFC 6937's state, counted in segments as Linux counts packets (`tcp_sock`'s
@@ -94,9 +114,15 @@ impl Prr {
 }
 
 impl Recovery {
-    pub(super) fn new() -> Recovery {
+    pub(super) fn new(sack_whole_segments: bool) -> Recovery {
         Recovery {
+            board: if sack_whole_segments {
+                Scoreboard::whole_segments()
+            } else {
+                Scoreboard::new()
+            },
             rack: Rack::new(),
+            reordering: DUP_THRESH,
             ..Recovery::default()
         }
     }
@@ -116,6 +142,13 @@ impl Connection {
     pub(super) fn bytes_in_flight(&self) -> u32 {
         if self.sack_ok {
             self.rec.board.pipe()
+        } else if self.config.limited_transmit && !self.in_recovery && self.dup_acks > 0 {
+            // RFC 3042 limited transmit as Linux does it without SACK: each duplicate ACK
+            // stands for a segment that left the network (`tcp_add_reno_sack`), so new data
+            // may take its place; the hole itself stays counted (`tcp_limit_reno_sacked`).
+            let flight = self.snd_una.distance(self.snd_nxt);
+            let left = self.dup_acks.saturating_mul(self.snd_mss);
+            flight.saturating_sub(left).max(flight.min(self.snd_mss))
         } else {
             self.snd_una.distance(self.snd_nxt)
         }
@@ -142,6 +175,8 @@ impl Connection {
         }
         if up.reordering {
             self.rec.rack.on_reordering();
+            self.rec.reordering =
+                raised_reordering(self.rec.reordering, up.reorder_distance, self.snd_mss);
         }
         if let Some((sent, end, rx)) = up.latest_delivered {
             self.rec.rack.on_delivered(now, sent, end, rx);
@@ -181,7 +216,12 @@ impl Connection {
         }
 
         let newly_lost = self.detect_losses(now, out);
-        self.schedule_loss_probe(now, out);
+        // RFC 8985 §7.2: the probe timer restarts on an ACK that moves SND.UNA (Linux
+        // `FLAG_SET_XMIT_TIMER` comes with `FLAG_ACKED`); a SACK alone leaves it running,
+        // unless no probe may be pending now, or none is and one may be.
+        if advanced || self.tlp_at.is_none() || !self.loss_probe_eligible() {
+            self.schedule_loss_probe(now, out);
+        }
 
         if self.in_recovery && self.recover.is_some_and(|r| r <= self.snd_una) {
             // RFC 6675 §5: recovery ends when the RecoveryPoint is acknowledged; cwnd stays at
@@ -194,6 +234,18 @@ impl Connection {
         }
         if self.in_recovery {
             self.reduce_cwnd(delivered, advanced, newly_lost > 0, out);
+        } else if self.config.linux_cwnd_growth {
+            // Linux's `tcp_cong_control` outside CWR and Recovery: grow by what the ACK
+            // delivered, if it moved SND.UNA over data or, with reordering seen beyond
+            // DupThresh, delivered anything (`tcp_may_raise_cwnd`).
+            let may_raise = if self.rec.reordering > DUP_THRESH {
+                delivered > 0
+            } else {
+                advanced
+            };
+            if may_raise && self.may_grow_cwnd(0) {
+                self.grow_cwnd(now, delivered, out);
+            }
         }
     }
 
@@ -280,7 +332,13 @@ impl Connection {
 
     /// The timeout with SACK: everything not SACKed is lost, SND.NXT stays where it is (no
     /// go-back-N over SACKed data), and F-RTO starts (RFC 5682 §3.1 step 1).
-    pub(super) fn enter_loss(&mut self) {
+    /// `from_open`: neither fast recovery nor an earlier timeout's Loss state was on.
+    pub(super) fn enter_loss(&mut self, from_open: bool) {
+        // Linux `tcp_enter_loss`: SACKs for DupThresh segments were there and no recovery
+        // began, so reordering did not explain the holes; it goes back to DupThresh.
+        if from_open && self.rec.board.sacked_segments() >= DUP_THRESH {
+            self.rec.reordering = self.rec.reordering.min(DUP_THRESH);
+        }
         self.rec.board.mark_all_lost();
         self.rec.in_loss = true;
         self.rec.tlp_high = None;
@@ -332,16 +390,21 @@ impl Connection {
         }
     }
 
-    /// (Re-)arms the tail-loss probe (RFC 8985 §7.2) when Linux would: SACK, RACK-TLP on,
-    /// data in flight, no probe out, not in recovery.
-    pub(super) fn schedule_loss_probe(&mut self, now: Instant, out: &mut Output) {
-        let eligible = self.sack_ok
+    /// Whether a tail-loss probe may be pending: SACK, RACK-TLP on, data in flight, no probe
+    /// out, not in recovery.
+    fn loss_probe_eligible(&self) -> bool {
+        self.sack_ok
             && self.config.rack_tlp
             && self.snd_una < self.snd_max
             && !self.in_recovery
             && !self.rec.in_loss
-            && self.rec.tlp_high.is_none();
-        if !eligible {
+            && self.rec.tlp_high.is_none()
+    }
+
+    /// (Re-)arms the tail-loss probe (RFC 8985 §7.2) when Linux would: SACK, RACK-TLP on,
+    /// data in flight, no probe out, not in recovery.
+    pub(super) fn schedule_loss_probe(&mut self, now: Instant, out: &mut Output) {
+        if !self.loss_probe_eligible() {
             self.cancel_timer(TimerKind::LossProbe, out);
             return;
         }
@@ -487,6 +550,18 @@ mod tests {
         // SND.UNA moved with nothing newly lost: one more is allowed, ssthresh still bounds.
         assert_eq!(step(6, true), 1);
         assert_eq!(step(3, true), 4);
+    }
+
+    #[test]
+    fn reordering_degree_rises_to_the_furthest_distance_in_segments() {
+        use super::raised_reordering;
+        // cubic-rack-reo-timeout-retrans-failed-incoming-data.pkt's mechanism: 3001:4001
+        // SACKed under 10001 makes it 7; the cumulative ACK filling from 1 makes it 10.
+        assert_eq!(raised_reordering(3, 7000, 1000), 7);
+        assert_eq!(raised_reordering(7, 10_000, 1000), 10);
+        // Not above the current degree: unchanged; capped at `tcp_max_reordering`.
+        assert_eq!(raised_reordering(10, 2000, 1000), 10);
+        assert_eq!(raised_reordering(10, 1_000_000, 1000), 300);
     }
 
     #[test]

@@ -210,6 +210,7 @@ impl Connection {
         self.cc
             .on_timeout(now, &mut w, flight, self.snd_mss, self.retries == 1);
         self.set_window(w);
+        let from_open = !self.in_recovery && !self.rec.in_loss;
         self.in_recovery = false;
         self.dup_acks = 0;
         // RFC 6582 §3.2: duplicate ACKs for data sent before the timeout must not start a
@@ -223,7 +224,7 @@ impl Connection {
                 self.rec.prior = Some(before);
             }
             self.cancel_timer(TimerKind::LossProbe, out);
-            self.enter_loss();
+            self.enter_loss(from_open);
             return;
         }
         self.snd_nxt = self.snd_una;

@@ -55,6 +55,7 @@ impl Connection {
 
     pub(super) fn send_queued_data(&mut self, now: Instant, out: &mut Output) {
         let mut force = std::mem::take(&mut self.force_send);
+        let queued = self.unsent() > 0 || (self.fin_queued && self.snd_nxt <= self.fin_seq());
         // With SACK, holes marked lost go first (RFC 6675 §5 step C).
         self.retransmit_lost(now, out);
         let mut sent_new = false;
@@ -171,6 +172,16 @@ impl Connection {
         // A burst cut short by the window, cwnd or the end of the data is one packet too.
         if let Some(i) = burst_last.filter(|_| burst_len >= 2) {
             out.segments[i].flags |= TcpFlags::PSH;
+        }
+        // Whether cwnd held the sender back, remembered for the next ACKs (Linux's
+        // `tcp_write_xmit` ends with `tcp_cwnd_validate` when it sent new data or was
+        // cwnd-limited: no room for another full segment).
+        let mss = self.snd_mss.max(1);
+        let limited = queued && self.bytes_in_flight().saturating_add(mss) > self.cwnd;
+        if sent_new || limited {
+            let packets_out = self.flight_size().div_ceil(mss);
+            self.cwnd_use
+                .on_send(self.snd_una, self.snd_max, packets_out, limited);
         }
         // F-RTO's new data (RFC 5682 §3.1 step 2b) went out, or could not: retransmissions
         // may follow from the next ACK on.
