@@ -78,6 +78,11 @@ pub struct AckUpdate {
     /// for RACK (RFC 8985 §6.2 step 2): its send time, transmission number and whether it
     /// was retransmitted.
     pub latest_delivered: Option<(Instant, u64, bool)>,
+    /// The segment whose round trip Linux's RACK takes as its RTT: `tcp_rack_advance` runs
+    /// for every segment delivered, newly SACKed ones first and then the cumulatively
+    /// acknowledged ones, each in sequence order, and the last one's RTT stays (while the
+    /// send time kept is the latest). Its send time and whether it was retransmitted.
+    pub rtt_sample: Option<(Instant, bool)>,
     /// A segment delivered by this ACK lies below one delivered earlier and was never
     /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
     pub reordering: bool,
@@ -260,6 +265,8 @@ impl Scoreboard {
                 }
             }
         };
+        let mut cumulative_last = None;
+        let mut sacked_last: Option<(SeqNumber, Instant, bool)> = None;
         // Cumulative part.
         self.split_at(snd_una);
         while let Some(s) = self.segs.front() {
@@ -272,6 +279,7 @@ impl Scoreboard {
                 self.sacked -= s.len();
             } else {
                 note(&s, &mut up);
+                cumulative_last = Some((s.sent_at, s.ever_retrans));
             }
         }
         // RFC 2883 §4: the first block is a DSACK if it lies below the cumulative ACK or
@@ -305,6 +313,9 @@ impl Scoreboard {
                 if !s.sacked {
                     up.newly_sacked += s.len();
                     note(&s, &mut up);
+                    if sacked_last.is_none_or(|(end, _, _)| end < s.end) {
+                        sacked_last = Some((s.end, s.sent_at, s.ever_retrans));
+                    }
                     self.pipe -= flight(&s);
                     self.sacked += s.len();
                     let s = &mut self.segs[k];
@@ -314,6 +325,7 @@ impl Scoreboard {
                 }
             }
         }
+        up.rtt_sample = cumulative_last.or(sacked_last.map(|(_, sent, rx)| (sent, rx)));
         let top = self.highest_sacked().unwrap_or(snd_una).max(snd_una);
         self.fack = Some(self.fack.map_or(top, |f| f.max(top)));
         up
@@ -671,6 +683,19 @@ mod tests {
             .filter(|s| s.end <= seq(200))
             .all(|s| s.retrans && !s.lost));
         assert!(sb.segments().any(|s| s.start == seq(1100) && !s.lost));
+    }
+
+    #[test]
+    fn rtt_sample_is_the_last_delivered_in_linuxs_order() {
+        // Newly SACKed segments first, then the cumulatively acknowledged ones, each in
+        // sequence order: the highest cumulatively acknowledged one, else the highest SACKed.
+        let mut sb = ten();
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(700, 800), blk(300, 400)]);
+        assert_eq!(up.rtt_sample, Some((t(7), false)));
+        sb.on_sent(seq(0), seq(100), t(50));
+        let up = sb.on_ack(seq(200), seq(1000), &[blk(900, 1000)]);
+        assert_eq!(up.rtt_sample, Some((t(1), false)));
+        assert_eq!(up.latest_delivered, Some((t(50), 11, true)));
     }
 
     #[test]

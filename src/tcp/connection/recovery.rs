@@ -146,6 +146,9 @@ impl Connection {
         if let Some((sent, end, rx)) = up.latest_delivered {
             self.rec.rack.on_delivered(now, sent, end, rx);
         }
+        if let Some((sent, rx)) = up.rtt_sample {
+            self.rec.rack.take_rtt_from(now, sent, rx);
+        }
         if self.rec.tlp_high.is_some_and(|h| h <= self.snd_una) {
             self.rec.tlp_high = None;
         }
