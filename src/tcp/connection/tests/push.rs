@@ -2,6 +2,8 @@
 //! (docs/linux-observations.md, "When does Linux set PSH?"; `docs/linux/psh_probe.sh`):
 //! new data leaves in bursts of two segments (one TSO/GSO packet each at RTTs of 10 ms and
 //! more), the last segment of a burst of two carries PSH, and so does the end of a write.
+//! Data sent again: a packet of two or more segments has PSH, a single segment only if it
+//! ends a write; a packet resent in pieces has none ("PSH on data sent again").
 
 use super::*;
 
