@@ -393,9 +393,11 @@ fn ladder_marks_the_retransmission() {
     let l = ladder_of(&o, &LadderOptions::default());
     let texts: Vec<String> = l.arrows.iter().map(|a| a.text()).collect();
     let lost = r#"39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=64512 Len=9 TSval=4033896734 TSecr=2410949683 "important"  ✗ dropped on client--server: fault"#;
-    // Linux marks PSH when it sends the tail of a write, not on the retransmitted copy (seen in
-    // ../shared/anchors/linux/c2_data_rto_backoff.pcap: segment 13033 first with PSH, again without).
-    let again = r#"[TCP Retransmission] 39690 → 8081 [ACK] Seq=1 Ack=1 Win=64512 Len=9 TSval=4033896938 TSecr=2410949683 "important""#;
+    // The lost segment is the end of a write: Linux keeps that PSH when it sends the segment
+    // again (Linux 6.18 under upstream packetdrill: cubic-rto-ss-ca-cwnd-bump.pkt's probe and
+    // timeout, our psh-retransmit.pkt). The PSH that c2_data_rto_backoff.pcap's segment 13033
+    // lost when resent was the one Linux forces on a TSO packet, not the end of a write.
+    let again = r#"[TCP Retransmission] 39690 → 8081 [PSH, ACK] Seq=1 Ack=1 Win=64512 Len=9 TSval=4033896938 TSecr=2410949683 "important""#;
     let i = texts.iter().position(|t| t == lost).expect(lost);
     assert_eq!(texts[i + 1], again, "{texts:#?}");
     assert_eq!(

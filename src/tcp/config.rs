@@ -126,7 +126,9 @@ pub struct TcpConfig {
     /// least [`tcp_min_tso_segs`] = 2, more when the pacing rate is high) and the last segment
     /// of a burst of two or more carries PSH, as does the end of each write. Measured on
     /// Linux 6.18 with upstream packetdrill (docs/linux-observations.md, "When does Linux set
-    /// PSH?"). netlab uses the floor only: bursts of `tso_segs`. 0 (textbook): PSH only on the
+    /// PSH?"). netlab uses the floor only: bursts of `tso_segs`, at most half of cwnd as
+    /// Linux's `tcp_cwnd_test`. Data sent again keeps PSH if it leaves as a packet of two or
+    /// more segments or ends a write ("PSH on data sent again"). 0 (textbook): PSH only on the
     /// segment that empties the send queue.
     pub tso_segs: u32,
     /// Congestion-control algorithm. linux: CUBIC (RFC 9438), which Linux uses unless told

@@ -81,6 +81,21 @@ impl Rack {
         }
     }
 
+    /// The RTT RACK keeps is Linux's: that of the last segment `tcp_rack_advance` saw on this
+    /// ACK (`AckUpdate::rtt_sample`), which need not be the most recently sent one. A
+    /// retransmitted segment whose RTT is below the minimum does not count, as in
+    /// `on_delivered`. prr-ss-ack-below-snd_una-cubic.pkt on Linux 6.18: an ACK covers a
+    /// retransmission (12 ms ago) and, above it, an original (22 ms ago); with an RTT of
+    /// 12 ms the segment sent 22 ms ago after them would be lost, with 22 ms it is not, and
+    /// PRR lets out 3 segments where netlab let out 2.
+    pub fn take_rtt_from(&mut self, now: Instant, sent_at: Instant, retransmitted: bool) {
+        let rtt = now.saturating_since(sent_at);
+        if self.xmit.is_none() || (retransmitted && self.min_rtt.is_some_and(|m| rtt < m)) {
+            return;
+        }
+        self.rtt = rtt;
+    }
+
     /// §6.2 step 3.
     pub fn on_reordering(&mut self) {
         self.reordering_seen = true;
@@ -202,6 +217,22 @@ mod tests {
         r.on_delivered(t(300), t(100), 300, true);
         assert_eq!(r.xmit(), Some((t(100), 300)));
         assert_eq!(r.rtt(), us(200));
+    }
+
+    #[test]
+    fn the_rtt_is_the_last_sample_linux_took_not_the_newest_segments() {
+        // prr-ss-ack-below-snd_una-cubic.pkt: one ACK delivers a retransmission sent at 20 ms
+        // and an original sent at 10 ms, above it; at 32 ms RACK follows the retransmission
+        // but keeps the original's 22 ms.
+        let mut r = Rack::new();
+        r.on_delivered(t(10_000), t(0), 1, false);
+        r.on_delivered(t(32_000), t(20_000), 12, true);
+        r.take_rtt_from(t(32_000), t(10_000), false);
+        assert_eq!(r.xmit(), Some((t(20_000), 12)));
+        assert_eq!(r.rtt(), us(22_000));
+        // A retransmission faster than any RTT seen gives no sample.
+        r.take_rtt_from(t(33_000), t(30_000), true);
+        assert_eq!(r.rtt(), us(22_000));
     }
 
     #[test]

@@ -40,8 +40,15 @@ pub struct SentSegment {
     pub retrans: bool,
     /// It was retransmitted at least once (its RTT is ambiguous: Karn).
     pub ever_retrans: bool,
-    /// The burst (one Linux TSO/GSO packet) it was first sent in; 0 for none.
-    pub burst: u32,
+    /// The packet that holds it (Linux's buffer, `skb`, in the retransmission queue); 0 for
+    /// none. Consecutive records with one nonzero number and none SACKed are what is left of
+    /// one packet: new data leaves in packets of up to `TcpConfig::tso_segs` segments, and a
+    /// retransmission sends the front of one such packet and becomes a packet of its own.
+    pub packet: u32,
+    /// The packet's own PSH (the end of a write, Linux `tcp_mark_push`), kept by the record
+    /// that holds the packet's end: a split moves it to the second part, as Linux's
+    /// `tcp_fragment` does.
+    pub psh: bool,
 }
 
 impl SentSegment {
@@ -71,6 +78,11 @@ pub struct AckUpdate {
     /// for RACK (RFC 8985 §6.2 step 2): its send time, transmission number and whether it
     /// was retransmitted.
     pub latest_delivered: Option<(Instant, u64, bool)>,
+    /// The segment whose round trip Linux's RACK takes as its RTT: `tcp_rack_advance` runs
+    /// for every segment delivered, newly SACKed ones first and then the cumulatively
+    /// acknowledged ones, each in sequence order, and the last one's RTT stays (while the
+    /// send time kept is the latest). Its send time and whether it was retransmitted.
+    pub rtt_sample: Option<(Instant, bool)>,
     /// A segment delivered by this ACK lies below one delivered earlier and was never
     /// retransmitted: the network reordered (RFC 8985 §6.2 step 3).
     pub reordering: bool,
@@ -185,6 +197,7 @@ impl Scoreboard {
         let mut tail = self.segs[i];
         tail.start = seq;
         self.segs[i].end = seq;
+        self.segs[i].psh = false;
         self.segs.insert(i + 1, tail);
     }
 
@@ -234,7 +247,8 @@ impl Scoreboard {
                 lost: false,
                 retrans: false,
                 ever_retrans: false,
-                burst: 0,
+                packet: 0,
+                psh: false,
             });
         }
     }
@@ -266,6 +280,8 @@ impl Scoreboard {
                 }
             }
         };
+        let mut cumulative_last = None;
+        let mut sacked_last: Option<(SeqNumber, Instant, bool)> = None;
         // Cumulative part.
         self.split_at(snd_una);
         while let Some(s) = self.segs.front() {
@@ -278,6 +294,7 @@ impl Scoreboard {
                 self.sacked -= s.len();
             } else {
                 note(&s, &mut up);
+                cumulative_last = Some((s.sent_at, s.ever_retrans));
             }
         }
         // RFC 2883 §4: the first block is a DSACK if it lies below the cumulative ACK or
@@ -318,6 +335,9 @@ impl Scoreboard {
                 if !s.sacked {
                     up.newly_sacked += s.len();
                     note(&s, &mut up);
+                    if sacked_last.is_none_or(|(end, _, _)| end < s.end) {
+                        sacked_last = Some((s.end, s.sent_at, s.ever_retrans));
+                    }
                     self.pipe -= flight(&s);
                     self.sacked += s.len();
                     let s = &mut self.segs[k];
@@ -327,6 +347,7 @@ impl Scoreboard {
                 }
             }
         }
+        up.rtt_sample = cumulative_last.or(sacked_last.map(|(_, sent, rx)| (sent, rx)));
         let top = self.highest_sacked().unwrap_or(snd_una).max(snd_una);
         self.fack = Some(self.fack.map_or(top, |f| f.max(top)));
         up
@@ -413,32 +434,56 @@ impl Scoreboard {
         self.pipe = self.pipe_sum();
     }
 
-    /// Tags the segment that ends at `end` (just recorded) with its burst.
-    pub fn set_burst(&mut self, end: SeqNumber, burst: u32) {
+    /// Tags the segment that ends at `end` (just recorded) with the packet it left in and the
+    /// packet's own PSH.
+    pub fn set_packet(&mut self, end: SeqNumber, packet: u32, psh: bool) {
         if let Some(s) = self.segs.iter_mut().rev().find(|s| s.end == end) {
-            s.burst = burst;
+            s.packet = packet;
+            s.psh = psh;
         }
     }
 
-    /// Whether the segment `[start, end)` is the last of what is left of its burst with at
-    /// least one segment before it: not acknowledged, not SACKed, not split off by a SACK.
-    /// Linux keeps each burst as one buffer, trims it when acknowledged, splits it at SACK
-    /// edges, and retransmits what is left as one TSO/GSO packet, PSH on its last segment
-    /// (sack-route-refresh-ip-tos.pkt on Linux 6.18: `.` 13141:16061 and `P.` 17521:20441).
-    pub fn ends_burst_piece(&self, start: SeqNumber, end: SeqNumber) -> bool {
-        let Some(i) = self
-            .segs
-            .iter()
-            .position(|s| s.start == start && s.end == end)
-        else {
-            return false;
-        };
-        let burst = self.segs[i].burst;
-        let same = |s: &SentSegment| s.burst == burst && !s.sacked;
-        burst != 0
-            && i > 0
-            && same(&self.segs[i - 1])
-            && self.segs.get(i + 1).is_none_or(|s| !same(s))
+    /// The record `[start, end)`, if there is one.
+    pub fn record(&self, start: SeqNumber, end: SeqNumber) -> Option<&SentSegment> {
+        let i = self.segs.partition_point(|s| s.end <= start);
+        self.segs
+            .get(i)
+            .filter(|s| s.start == start && s.end == end)
+    }
+
+    /// The lost record that follows `[start, end)` in the same packet, if the two may leave
+    /// as one retransmission: not SACKed, not being retransmitted.
+    pub fn next_lost_in_packet(
+        &self,
+        start: SeqNumber,
+        end: SeqNumber,
+    ) -> Option<(SeqNumber, SeqNumber)> {
+        let packet = self.record(start, end)?.packet;
+        let i = self.segs.partition_point(|s| s.end <= end);
+        self.segs
+            .get(i)
+            .filter(|s| {
+                packet != 0
+                    && s.start == end
+                    && s.packet == packet
+                    && s.lost
+                    && !s.retrans
+                    && !s.sacked
+            })
+            .map(|s| (s.start, s.end))
+    }
+
+    /// Makes the records in `[start, end)` a packet of their own, numbered `packet`: Linux
+    /// retransmits the front of a buffer and cuts it off the rest (`tcp_fragment` in
+    /// `__tcp_retransmit_skb` and in the tail-loss probe).
+    pub fn set_packet_range(&mut self, start: SeqNumber, end: SeqNumber, packet: u32) {
+        let first = self.segs.partition_point(|s| s.end <= start);
+        for s in self.segs.range_mut(first..) {
+            if end < s.end {
+                break;
+            }
+            s.packet = packet;
+        }
     }
 
     /// The send time of the most recently sent segment that an ACK of everything below
@@ -699,6 +744,19 @@ mod tests {
     }
 
     #[test]
+    fn rtt_sample_is_the_last_delivered_in_linuxs_order() {
+        // Newly SACKed segments first, then the cumulatively acknowledged ones, each in
+        // sequence order: the highest cumulatively acknowledged one, else the highest SACKed.
+        let mut sb = ten();
+        let up = sb.on_ack(seq(0), seq(1000), &[blk(700, 800), blk(300, 400)]);
+        assert_eq!(up.rtt_sample, Some((t(7), false)));
+        sb.on_sent(seq(0), seq(100), t(50));
+        let up = sb.on_ack(seq(200), seq(1000), &[blk(900, 1000)]);
+        assert_eq!(up.rtt_sample, Some((t(1), false)));
+        assert_eq!(up.latest_delivered, Some((t(50), 11, true)));
+    }
+
+    #[test]
     fn latest_delivered_and_reordering_for_rack() {
         let mut sb = ten();
         let up = sb.on_ack(seq(0), seq(1000), &[blk(700, 800)]);
@@ -740,5 +798,50 @@ mod tests {
             ]
         );
         assert!(sb.check(seq(0), seq(180)).is_ok());
+    }
+
+    /// Ten segments in five packets of two, the second of each with the packet's own PSH
+    /// only on the last (the end of the write).
+    fn five_packets() -> Scoreboard {
+        let mut sb = ten();
+        for i in 0..10 {
+            sb.set_packet(seq((i + 1) * MSS), 1 + i / 2, i == 9);
+        }
+        sb
+    }
+
+    #[test]
+    fn a_split_leaves_the_packets_psh_on_the_part_that_holds_its_end() {
+        // Linux `tcp_fragment`: "PSH and FIN should only be set in the second packet".
+        let mut sb = five_packets();
+        sb.on_ack(seq(0), seq(1000), &[blk(900, 950)]);
+        let psh: Vec<_> = sb
+            .segments()
+            .filter(|s| s.psh)
+            .map(|s| (s.start, s.end))
+            .collect();
+        assert_eq!(psh, [(seq(950), seq(1000))]);
+        assert!(!sb.record(seq(900), seq(950)).unwrap().psh);
+    }
+
+    #[test]
+    fn lost_segments_of_one_packet_leave_together_until_one_is_resent_alone() {
+        let mut sb = five_packets();
+        sb.on_ack(seq(0), seq(1000), &[blk(400, 1000)]);
+        sb.mark_lost_by_dupthresh(MSS);
+        // Records 0 and 1 are one packet, 2 and 3 another.
+        assert_eq!(
+            sb.next_lost_in_packet(seq(0), seq(100)),
+            Some((seq(100), seq(200)))
+        );
+        assert_eq!(sb.next_lost_in_packet(seq(100), seq(200)), None);
+        // The front of the first goes alone and becomes a packet of its own.
+        sb.on_sent(seq(0), seq(100), t(20));
+        sb.set_packet_range(seq(0), seq(100), 9);
+        assert_eq!(sb.next_lost(), Some((seq(100), seq(200))));
+        assert_eq!(sb.next_lost_in_packet(seq(0), seq(100)), None);
+        // A SACKed record between two pieces ends the packet too.
+        sb.on_ack(seq(0), seq(1000), &[blk(300, 1000)]);
+        assert_eq!(sb.next_lost_in_packet(seq(200), seq(300)), None);
     }
 }

@@ -100,9 +100,9 @@ pub struct Connection {
     /// End of the last segment sent shorter than the MSS (Minshall's Nagle variant, as Linux
     /// `snd_sml`).
     snd_sml: SeqNumber,
-    /// Number of the last burst of new data sent (Linux's TSO/GSO packets, see
-    /// `TcpConfig::tso_segs`); the scoreboard keeps it per segment for the PSH of
-    /// retransmissions.
+    /// Number of the last packet sent: a burst of new data (Linux's TSO/GSO packets, see
+    /// `TcpConfig::tso_segs`) or a retransmission; the scoreboard keeps it per segment for
+    /// the PSH of retransmissions.
     burst_id: u32,
 
     // Receive sequence space.

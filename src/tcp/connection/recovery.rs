@@ -181,6 +181,9 @@ impl Connection {
         if let Some((sent, end, rx)) = up.latest_delivered {
             self.rec.rack.on_delivered(now, sent, end, rx);
         }
+        if let Some((sent, rx)) = up.rtt_sample {
+            self.rec.rack.take_rtt_from(now, sent, rx);
+        }
         if self.rec.tlp_high.is_some_and(|h| h <= self.snd_una) {
             self.rec.tlp_high = None;
         }
@@ -453,7 +456,10 @@ impl Connection {
                 seq: last.start,
                 new_data: false,
             });
-            self.retransmit_range(now, last.start, last.end, RetransmitReason::LossProbe, out);
+            // Linux probes with the last segment of the last packet, cut off the rest: it has
+            // PSH if the packet had it (cubic-rto-ss-ca-cwnd-bump.pkt on Linux 6.18: `P.`).
+            let packet = [(last.start, last.end)];
+            self.retransmit_packet(now, &packet, RetransmitReason::LossProbe, out);
         } else {
             self.rec.tlp_high = None;
             return;
@@ -463,7 +469,9 @@ impl Connection {
     }
 
     /// Retransmits the lost segments, first to last, while `cwnd − pipe` leaves room for one
-    /// (RFC 6675 §5 step C, NextSeg rule 1).
+    /// (RFC 6675 §5 step C, NextSeg rule 1). As Linux's `tcp_xmit_retransmit_queue`, lost
+    /// segments that are left of one packet leave together, up to `TcpConfig::tso_segs`
+    /// segments and what cwnd allows, as one packet.
     pub(super) fn retransmit_lost(&mut self, now: Instant, out: &mut Output) {
         if !self.sack_ok || self.rec.frto_send_new {
             return;
@@ -473,22 +481,78 @@ impl Connection {
         } else {
             RetransmitReason::FastRetransmit
         };
+        let mut packet = Vec::new();
         while let Some((start, end)) = self.rec.board.next_lost() {
-            let pipe = self.rec.board.pipe();
-            if self.cwnd.saturating_sub(pipe) < start.distance(end).min(self.snd_mss) {
+            let mut room = self.cwnd.saturating_sub(self.rec.board.pipe());
+            packet.clear();
+            let (mut s, mut e) = (start, end);
+            while room >= s.distance(e).min(self.snd_mss) {
+                packet.push((s, e));
+                room = room.saturating_sub(s.distance(e));
+                if packet.len() as u32 >= self.config.tso_segs.max(1) {
+                    break;
+                }
+                match self.rec.board.next_lost_in_packet(s, e) {
+                    Some(next) => (s, e) = next,
+                    None => break,
+                }
+            }
+            if packet.is_empty() {
                 break;
             }
-            self.retransmit_range(now, start, end, reason, out);
+            self.retransmit_packet(now, &packet, reason, out);
         }
     }
 
-    /// Sends `[start, end)` again (the FIN too if `end` passes it).
+    /// Sends again the records `segments` (consecutive, of one packet) as one packet: it
+    /// becomes a packet of its own on the scoreboard, and its last segment carries PSH if it
+    /// has two or more segments or ends the original packet that had PSH. Linux forces PSH
+    /// on every packet of two or more segments (`__tcp_transmit_skb`, "tcp: force a PSH
+    /// flag on TSO packets"), and `tcp_fragment` leaves a packet's own PSH on the part that
+    /// holds its end. Measured on Linux 6.18 with upstream packetdrill:
+    /// sack-route-refresh-ip-tos.pkt resends `.` 13141:14601, `.` 14601:16061 and
+    /// `P.` 17521:20441 (2920); the sack-shift-sacked-*.pkt and prr-ss-30pkt-*.pkt scripts
+    /// resend the two segments of a 2-segment packet one at a time, both `.`
+    /// (docs/linux-observations.md, "When does Linux set PSH?").
+    fn retransmit_packet(
+        &mut self,
+        now: Instant,
+        segments: &[(SeqNumber, SeqNumber)],
+        reason: RetransmitReason,
+        out: &mut Output,
+    ) {
+        let (Some(&(first, _)), Some(&(last_start, last_end))) =
+            (segments.first(), segments.last())
+        else {
+            return;
+        };
+        let psh = self.config.tso_segs > 0
+            && (segments.len() >= 2
+                || self
+                    .rec
+                    .board
+                    .record(last_start, last_end)
+                    .is_some_and(|s| s.psh));
+        for (i, &(start, end)) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            self.retransmit_range(now, start, end, reason, psh && last, out);
+        }
+        if self.config.tso_segs > 0 {
+            self.burst_id = self.burst_id.wrapping_add(1).max(1);
+            self.rec
+                .board
+                .set_packet_range(first, last_end, self.burst_id);
+        }
+    }
+
+    /// Sends `[start, end)` again (the FIN too if `end` passes it), with PSH if `psh`.
     fn retransmit_range(
         &mut self,
         now: Instant,
         start: SeqNumber,
         end: SeqNumber,
         reason: RetransmitReason,
+        psh: bool,
         out: &mut Output,
     ) {
         self.count_recovery_send(start, end);
@@ -507,7 +571,7 @@ impl Connection {
         if fin {
             flags |= TcpFlags::FIN;
         }
-        if self.config.tso_segs > 0 && self.rec.board.ends_burst_piece(start, end) {
+        if psh {
             flags |= TcpFlags::PSH;
         }
         self.emit(out, start, flags, TcpOptions::NONE, len as usize, true);

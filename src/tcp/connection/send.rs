@@ -64,6 +64,7 @@ impl Connection {
         // docs/linux-observations.md, "When does Linux set PSH?").
         let burst_max = self.config.tso_segs;
         let mut burst_len = 0u32;
+        let mut burst_limit = burst_max;
         // Index in `out.segments` of the burst's last data segment so far.
         let mut burst_last: Option<usize> = None;
         loop {
@@ -124,7 +125,8 @@ impl Connection {
             }
             // PSH on the segment that empties the send queue: the end of the last write
             // (Linux `tcp_push` marks the write's last buffer).
-            let mut flags = if len == unsent && len > 0 {
+            let write_end = len == unsent && len > 0;
+            let mut flags = if write_end {
                 TcpFlags::ACK | TcpFlags::PSH
             } else {
                 TcpFlags::ACK
@@ -133,9 +135,10 @@ impl Connection {
             if new_burst_seg {
                 if burst_len == 0 {
                     self.burst_id = self.burst_id.wrapping_add(1).max(1);
+                    burst_limit = self.burst_limit(burst_max);
                 }
                 burst_len += 1;
-                if burst_len == burst_max && burst_len >= 2 {
+                if burst_len == burst_limit && burst_len >= 2 {
                     flags |= TcpFlags::PSH;
                 }
             }
@@ -148,10 +151,10 @@ impl Connection {
                 if self.sack_ok {
                     self.rec
                         .board
-                        .set_burst(seq + len + fin as u32, self.burst_id);
+                        .set_packet(seq + len + fin as u32, self.burst_id, write_end);
                 }
                 burst_last = Some(out.segments.len() - 1);
-                if burst_len == burst_max {
+                if burst_len == burst_limit {
                     burst_len = 0;
                     burst_last = None;
                 }
@@ -205,6 +208,20 @@ impl Connection {
             self.probes_since = None;
             self.cancel_timer(TimerKind::Persist, out);
         }
+    }
+
+    /// How many segments the next burst of new data may hold: `tso_segs`, and at most half of
+    /// cwnd (at least one) or what cwnd leaves. Linux's `tcp_cwnd_test` lets a packet take
+    /// `min(max(cwnd / 2, 1), cwnd − in_flight)` segments, "to have at least 2 GSO packets in
+    /// flight": with cwnd 2 or 3 every packet is one segment (on Linux 6.18, after a
+    /// timeout, cubic-rto-ss-ca-cwnd-bump.pkt sends `.` 2001:3001 and `.` 3001:4001 with
+    /// cwnd 2, then `P.` 6001:8001 with cwnd 4).
+    fn burst_limit(&self, tso_segs: u32) -> u32 {
+        let mss = self.snd_mss.max(1);
+        let cwnd = self.cwnd / mss;
+        let in_flight = self.bytes_in_flight().div_ceil(mss);
+        let quota = (cwnd / 2).max(1).min(cwnd.saturating_sub(in_flight));
+        tso_segs.min(quota.max(1))
     }
 
     /// A bare ACK. Its sequence number is the highest we sent, which the peer accepts even

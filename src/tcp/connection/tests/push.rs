@@ -2,6 +2,8 @@
 //! (docs/linux-observations.md, "When does Linux set PSH?"; `docs/linux/psh_probe.sh`):
 //! new data leaves in bursts of two segments (one TSO/GSO packet each at RTTs of 10 ms and
 //! more), the last segment of a burst of two carries PSH, and so does the end of a write.
+//! Data sent again: a packet of two or more segments has PSH, a single segment only if it
+//! ends a write; a packet resent in pieces has none ("PSH on data sent again").
 
 use super::*;
 
@@ -106,4 +108,66 @@ fn a_retransmitted_burst_keeps_psh_only_where_it_is_still_whole() {
         got,
         [(1460, false), (2920, false), (5840, false), (7300, true)]
     );
+}
+
+/// The peer's ACK of `ack_off` with SACK blocks (offsets from the first data octet).
+fn sack_ack(ack_off: u32, blocks: &[(u32, u32)]) -> Seg {
+    let base = LOCAL_ISS + 1u32;
+    let mut ack = peer(0).ack(base + ack_off).window(65535);
+    for &(l, r) in blocks {
+        ack.options.sack_blocks.push(base + l, base + r);
+    }
+    ack
+}
+
+#[test]
+fn a_packet_resent_one_segment_at_a_time_has_no_psh_on_either_piece() {
+    // prr-ss-30pkt-lost1_4.pkt on Linux 6.18: the first two packets (four segments) are
+    // lost; PRR lets one segment out per SACK, so each packet goes again in two pieces and
+    // Linux cuts the front off (`tcp_fragment`): `.` 1:1001, `.` 1001:2001, `.` 2001:3001, `.` 3001:4001.
+    let mut c = conn_mss(&cfg(), 1000, 65535);
+    c.sack_ok = true;
+    let out = send(&mut c, t0(), &[1; 10_000]);
+    let psh: Vec<bool> = pushes(&out).iter().map(|p| p.2).collect();
+    assert_eq!(psh, [false, true].repeat(5));
+    let mut now = t0() + Duration::from_millis(10);
+    let mut resent = Vec::new();
+    for top in [5000, 6000, 7000, 8000, 9000, 10_000] {
+        let out = deliver(&mut c, now, &sack_ack(0, &[(4000, top)]));
+        resent.extend(pushes(&out).iter().map(|p| (p.0, p.2)));
+        now += Duration::from_millis(2);
+    }
+    assert_eq!(
+        resent,
+        [(0, false), (1000, false), (2000, false), (3000, false)]
+    );
+}
+
+#[test]
+fn a_loss_probe_resending_the_end_of_a_write_has_psh() {
+    // cubic-rto-ss-ca-cwnd-bump.pkt on Linux 6.18: a lone 1000-byte write, unanswered; the
+    // probe resends it `P.`, as it first went (the packet's own PSH, `tcp_mark_push`).
+    let mut c = conn_mss(&cfg(), 1000, 65535);
+    c.sack_ok = true;
+    let out = send(&mut c, t0(), &[1; 1000]);
+    assert_eq!(pushes(&out), [(0, 1000, true)]);
+    let pto = c.timer(TimerKind::LossProbe).expect("probe timer armed");
+    let mut out = Output::new();
+    c.on_timer(pto, &mut out);
+    assert_eq!(pushes(&out), [(0, 1000, true)]);
+}
+
+#[test]
+fn with_cwnd_below_four_every_packet_is_one_segment() {
+    // Linux's `tcp_cwnd_test`: a packet takes at most half of cwnd. cubic-rto-ss-ca-cwnd-bump.pkt
+    // on Linux 6.18, after a timeout: cwnd 2 sends `.` `.`, cwnd 4 (two in flight) `P.` 2000.
+    let first = |cwnd: u32| {
+        let mut c = conn_mss(&cfg(), 1000, 65535);
+        c.cwnd = cwnd;
+        let out = send(&mut c, t0(), &[1; 10_000]);
+        pushes(&out).iter().map(|p| p.2).collect::<Vec<bool>>()
+    };
+    assert_eq!(first(2000), [false, false]);
+    assert_eq!(first(3000), [false, false, false]);
+    assert_eq!(first(4000), [false, true, false, true]);
 }
