@@ -190,7 +190,10 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
             "echo" if words.len() == 4 && words[2] == ">" => {
                 let param = words[3]
                     .strip_prefix("/sys/module/tcp_cubic/parameters/")
-                    .ok_or(format!("init command '{}' is not one netlab knows", line.trim()))?;
+                    .ok_or(format!(
+                        "init command '{}' is not one netlab knows",
+                        line.trim()
+                    ))?;
                 let value: u8 = words[1]
                     .parse()
                     .map_err(|_| format!("'{}': not a number", line.trim()))?;
@@ -198,7 +201,11 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
                     "hystart_detect" => cfg.host.tcp.hystart = value & 3,
                     "hystart" if value == 0 => cfg.host.tcp.hystart = 0,
                     "hystart" => cfg.host.tcp.hystart = cfg.host.tcp.hystart.max(3),
-                    _ => return Err(format!("tcp_cubic parameter {param}: netlab has no such setting")),
+                    _ => {
+                        return Err(format!(
+                            "tcp_cubic parameter {param}: netlab has no such setting"
+                        ))
+                    }
                 }
             }
             // No TSO/GSO/GRO and no qdisc in netlab: segments are sent as the stack cuts them.
@@ -268,13 +275,20 @@ mod tests {
              /proc/sys/net/ipv4/tcp_congestion_control=reno",
         )
         .unwrap();
-        assert_eq!((c.host.tcp.syn_retries, c.host.tcp.congestion), (3, Algorithm::Reno));
+        assert_eq!(
+            (c.host.tcp.syn_retries, c.host.tcp.congestion),
+            (3, Algorithm::Reno)
+        );
         apply_init(&mut c, "sysctl -q net.ipv4.tcp_rmem=\"4096 87380 6291456\"").unwrap();
         assert_eq!(c.host.tcp.rmem_max, 6291456);
         let e = apply_init(&mut c, "tc qdisc replace dev tun0 root pfifo limit 0").unwrap_err();
         assert!(e.contains("drops every packet"), "{e}");
         apply_init(&mut c, "tc qdisc add dev tun0 root pfifo").unwrap();
-        apply_init(&mut c, "echo 2 > /sys/module/tcp_cubic/parameters/hystart_detect").unwrap();
+        apply_init(
+            &mut c,
+            "echo 2 > /sys/module/tcp_cubic/parameters/hystart_detect",
+        )
+        .unwrap();
         assert_eq!(c.host.tcp.hystart, 2);
         apply_option(&mut c, "tolerance_usecs", Some("10000")).unwrap();
         assert_eq!(c.tolerance_us, 10000);

@@ -116,6 +116,8 @@ pub(super) struct Runner {
     pub backlog: syscall::Backlog,
     /// The fd of the connection under test (for `%{ }%` blocks).
     pub conn_fd: Option<i64>,
+    /// Names `%{ }%` blocks set (`TCP_INFINITE_SSTHRESH = 0x7fffffff`), for later blocks.
+    pub code_vars: BTreeMap<String, i64>,
     skipped: Vec<(Pos, String)>,
     /// Failures recorded in non-fatal mode.
     diffs: Vec<Failure>,
@@ -212,6 +214,7 @@ pub fn run_script(
         pending: None,
         backlog: syscall::Backlog::default(),
         conn_fd: None,
+        code_vars: BTreeMap::new(),
         skipped: Vec::new(),
         diffs: Vec::new(),
         matched: Vec::new(),

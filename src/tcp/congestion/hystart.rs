@@ -213,7 +213,11 @@ mod tests {
         w.cwnd = 20 * MSS;
         for i in 0..9u32 {
             let una = 12001 + 2000 * i;
-            let found = h.on_sample(ms(640 + i as u64), &mut w, sample(240 + i as u64, una, 30001));
+            let found = h.on_sample(
+                ms(640 + i as u64),
+                &mut w,
+                sample(240 + i as u64, una, 30001),
+            );
             assert_eq!(found, i == 8, "sample {i}");
             if !found {
                 w.cwnd += 2 * MSS;
@@ -233,7 +237,11 @@ mod tests {
         w.cwnd = 20 * MSS;
         for i in 0..8u32 {
             let una = 12001 + 2000 * i;
-            assert!(!h.on_sample(ms(600 + i as u64), &mut w, sample(200 + i as u64, una, 30001)));
+            assert!(!h.on_sample(
+                ms(600 + i as u64),
+                &mut w,
+                sample(200 + i as u64, una, 30001)
+            ));
         }
         assert!(!h.on_sample(ms(609), &mut w, sample(29, 30001, 30001)));
         assert_eq!(w.ssthresh, INITIAL_SSTHRESH);
@@ -257,7 +265,11 @@ mod tests {
         // ACK delay) after six of them.
         let mut found_at = None;
         for i in 0..10u64 {
-            if h.on_sample(Instant::from_nanos(i * 1_000_000), &mut w, s(i, 1 + i as u32)) {
+            if h.on_sample(
+                Instant::from_nanos(i * 1_000_000),
+                &mut w,
+                s(i, 1 + i as u32),
+            ) {
                 found_at = Some(i);
                 break;
             }
@@ -268,7 +280,11 @@ mod tests {
         let mut h = HyStart::new(ACK_TRAIN);
         let mut w = window(16);
         for i in 0..10u64 {
-            assert!(!h.on_sample(Instant::from_nanos(i * 3_000_000), &mut w, s(i, 1 + i as u32)));
+            assert!(!h.on_sample(
+                Instant::from_nanos(i * 3_000_000),
+                &mut w,
+                s(i, 1 + i as u32)
+            ));
         }
     }
 

@@ -490,6 +490,11 @@ impl Connection {
         self.in_recovery
     }
 
+    /// Recovering from a retransmission timeout (Linux's `TCP_CA_Loss`).
+    pub fn in_timeout_recovery(&self) -> bool {
+        self.rec.in_loss
+    }
+
     /// Received data is waiting beyond a gap for missing segments.
     pub fn has_out_of_order_data(&self) -> bool {
         self.recv_buf.has_out_of_order()
