@@ -32,6 +32,10 @@ pub struct Call {
     written: usize,
     /// The buffer is `NULL`: copying to or from it faults.
     fault: bool,
+    /// `send()` flags netlab acts on (`MSG_MORE`, `MSG_EOR`); `MSG_DONTWAIT` makes this one
+    /// call non-blocking.
+    send_flags: crate::tcp::SendFlags,
+    dontwait: bool,
 }
 
 /// Replays: what the application still has to write and read on `fd`.
@@ -258,6 +262,8 @@ pub(super) fn start(
         remaining: 0,
         written: 0,
         fault: false,
+        send_flags: crate::tcp::SendFlags::default(),
+        dontwait: false,
     };
     let now = r.net.now();
     let ret = first_try(r, pos, &mut call)?;
@@ -368,12 +374,23 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             let n = int(pos, arg(pos, &sys, 2)?)?;
             // A zero-length copy touches no memory.
             c.fault = buffer(pos, &sys, 1)? && n > 0;
-            if name != "write" && int(pos, arg(pos, &sys, 3)?)? != 0 {
+            let flags = if name == "write" {
+                0
+            } else {
+                int(pos, arg(pos, &sys, 3)?)?
+            };
+            // MSG_DONTWAIT 0x40, MSG_EOR 0x80, MSG_MORE 0x8000 (Linux's values).
+            if flags & !(0x40 | 0x80 | 0x8000) != 0 {
                 return unsupported(
                     pos,
-                    format!("{name}() flags are not modelled by netlab's runner"),
+                    format!("{name}() flags {flags:#x}: netlab's runner knows MSG_DONTWAIT, MSG_EOR and MSG_MORE"),
                 );
             }
+            c.dontwait = flags & 0x40 != 0;
+            c.send_flags = crate::tcp::SendFlags {
+                more: flags & 0x8000 != 0,
+                eor: flags & 0x80 != 0,
+            };
             if n > MAX_IO {
                 return unsupported(
                     pos,
@@ -523,9 +540,10 @@ fn getsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Opti
 
 /// A (re)try of a call that may block. `None`: still blocked.
 fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
-    let Some(f) = sock(r, c.fd) else {
+    let Some(mut f) = sock(r, c.fd) else {
         return Ok(Some(Err("EBADF")));
     };
+    f.nonblock |= c.dontwait;
     let id = f.sock;
     let would_block = |f: &Fd| -> Option<Ret> {
         if f.nonblock {
@@ -592,7 +610,11 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
         }
         "write" | "send" | "sendto" => {
             let data = vec![0u8; c.remaining];
-            match r.net.with_host(|h, io| h.send(io, id, &data)) {
+            let flags = c.send_flags;
+            match r
+                .net
+                .with_host(|h, io| h.send_with_flags(io, id, &data, flags))
+            {
                 Ok(n) => {
                     c.remaining -= n;
                     c.written += n;

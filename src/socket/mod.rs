@@ -75,6 +75,8 @@ pub enum SockOpt {
     /// `TCP_QUICKACK`: 0 makes delayed ACKs interactive (pingpong); 1 leaves that mode and sends
     /// a pending ACK a read would send.
     QuickAck,
+    /// `TCP_CORK`: hold partial segments until it is cleared (or a segment fills).
+    Cork,
 }
 
 /// `SOL_SOCKET`.
@@ -84,7 +86,7 @@ pub const IPPROTO_TCP: i32 = 6;
 
 impl SockOpt {
     /// Every option, for listings.
-    pub const ALL: [SockOpt; 16] = [
+    pub const ALL: [SockOpt; 17] = [
         SockOpt::NoDelay,
         SockOpt::ReuseAddr,
         SockOpt::RecvBuf,
@@ -101,6 +103,7 @@ impl SockOpt {
         SockOpt::Linger2,
         SockOpt::UserTimeout,
         SockOpt::QuickAck,
+        SockOpt::Cork,
     ];
 
     /// `(level, optname)` as Linux numbers them.
@@ -116,6 +119,7 @@ impl SockOpt {
             SockOpt::AcceptConn => (SOL_SOCKET, 30),
             SockOpt::NoDelay => (IPPROTO_TCP, 1),
             SockOpt::MaxSeg => (IPPROTO_TCP, 2),
+            SockOpt::Cork => (IPPROTO_TCP, 3),
             SockOpt::KeepIdle => (IPPROTO_TCP, 4),
             SockOpt::KeepIntvl => (IPPROTO_TCP, 5),
             SockOpt::KeepCnt => (IPPROTO_TCP, 6),
@@ -151,6 +155,7 @@ impl SockOpt {
             SockOpt::Linger2 => "TCP_LINGER2",
             SockOpt::UserTimeout => "TCP_USER_TIMEOUT",
             SockOpt::QuickAck => "TCP_QUICKACK",
+            SockOpt::Cork => "TCP_CORK",
         }
     }
 

@@ -792,6 +792,7 @@ impl Host {
             return Err(SocketError::WouldBlock);
         };
         conn.set_nodelay(nodelay);
+        conn.inherit_cork(opts.cork);
         let (local, remote) = (conn.local(), conn.remote());
         let new = self.sockets.insert(Socket {
             kind: SockKind::TcpConn(Box::new(conn)),
@@ -906,6 +907,7 @@ impl Host {
         let mut conn = conn.map_err(|_| SocketError::InvalidArgument)?;
         let s = self.sockets.get_mut(id).expect("checked above");
         conn.set_nodelay(s.nodelay);
+        conn.inherit_cork(s.opts.cork);
         let held = Sockets::tcp_port(s);
         s.local = Some(local);
         s.kind = SockKind::TcpConn(Box::new(conn));
@@ -968,6 +970,17 @@ impl Host {
         id: SocketId,
         data: &[u8],
     ) -> Result<usize, SocketError> {
+        self.send_with_flags(io, id, data, tcp::SendFlags::default())
+    }
+
+    /// `send` with `MSG_MORE`/`MSG_EOR` (TCP only; a datagram ignores them).
+    pub fn send_with_flags(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        data: &[u8],
+        flags: tcp::SendFlags,
+    ) -> Result<usize, SocketError> {
         if let Some(e) = self.sockets.get(id).and_then(|s| s.soft_error) {
             return Err(e);
         }
@@ -979,7 +992,9 @@ impl Host {
             let peer = peer.ok_or(SocketError::NotConnected)?;
             return self.sendto(io, id, data, peer);
         }
-        let r = self.with_conn(io, id, |c, now, out| c.send(now, data, out))?;
+        let r = self.with_conn(io, id, |c, now, out| {
+            c.send_with_flags(now, data, flags, out)
+        })?;
         r.map_err(|e| match e {
             tcp::SendError::WouldBlock => SocketError::WouldBlock,
             tcp::SendError::NotConnected => SocketError::NotConnected,

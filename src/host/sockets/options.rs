@@ -35,6 +35,8 @@ pub struct SockOpts {
     pub linger2: Option<i32>,
     /// `TCP_USER_TIMEOUT` in milliseconds (0: the default).
     pub user_timeout_ms: u32,
+    /// `TCP_CORK`.
+    pub cork: bool,
 }
 
 impl SockOpts {
@@ -169,8 +171,17 @@ impl Host {
         match opt {
             SockOpt::NoDelay => {
                 s.nodelay = bool_of(value);
-                if let Some(c) = conn {
-                    c.set_nodelay(bool_of(value));
+                if conn.is_some() {
+                    // Setting it sends what Nagle or a cork held (Linux pushes pending frames).
+                    self.with_conn(io, id, |c, now, out| {
+                        c.set_nodelay_at(now, bool_of(value), out)
+                    })?;
+                }
+            }
+            SockOpt::Cork => {
+                s.opts.cork = bool_of(value);
+                if conn.is_some() {
+                    self.with_conn(io, id, |c, now, out| c.set_cork(now, bool_of(value), out))?;
                 }
             }
             SockOpt::ReuseAddr => s.reuse_addr = bool_of(value),
@@ -286,6 +297,7 @@ impl Host {
             SockOpt::Linger2 => s.opts.linger2.map_or(60, |v| v as i64),
             SockOpt::UserTimeout => s.opts.user_timeout_ms as i64,
             SockOpt::QuickAck => 1,
+            SockOpt::Cork => s.opts.cork as i64,
         })
     }
 

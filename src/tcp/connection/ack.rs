@@ -171,6 +171,8 @@ impl Connection {
         }
         self.snd_una = ack;
         self.snd_nxt = self.snd_nxt.max(ack);
+        // An ACK of new data pushes what a MSG_MORE write held (`records`).
+        self.records.more_held = false;
         self.retries = 0;
         self.backoff = 0;
 

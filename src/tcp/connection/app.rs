@@ -1,5 +1,6 @@
 //! Application calls that move data: send, receive, and the window update reading may earn.
 
+use super::records::SendFlags;
 use super::Connection;
 use crate::tcp::event::{Output, RecvError, SendError};
 use crate::tcp::state::State;
@@ -12,6 +13,16 @@ impl Connection {
         &mut self,
         now: Instant,
         data: &[u8],
+        out: &mut Output,
+    ) -> Result<usize, SendError> {
+        self.send_queued_write(now, data, SendFlags::default(), out)
+    }
+
+    pub(super) fn send_queued_write(
+        &mut self,
+        now: Instant,
+        data: &[u8],
+        flags: SendFlags,
         out: &mut Output,
     ) -> Result<usize, SendError> {
         self.now = now;
@@ -35,6 +46,7 @@ impl Connection {
         if taken == 0 {
             return Err(SendError::WouldBlock);
         }
+        self.note_write(taken, data.len(), flags);
         self.flush(now, out);
         Ok(taken)
     }

@@ -37,7 +37,7 @@ impl Connection {
         let mut cwnd = self.cwnd / mss * mss;
         let mut left = idle.saturating_sub(rto);
         while !left.is_zero() && cwnd > restart {
-            cwnd = (cwnd / mss >> 1) * mss;
+            cwnd = ((cwnd / mss) >> 1) * mss;
             left = left.saturating_sub(rto);
         }
         let cwnd = cwnd.max(restart);
@@ -63,7 +63,7 @@ mod tests {
         p.run_until(|p| p.a.snd_una() == p.a.snd_max());
         let before = p.a.cwnd();
         let rto = p.a.rto();
-        p.now = p.now + Duration::from_nanos(rto.as_nanos() * idle_rtos_tenths / 10);
+        p.now += Duration::from_nanos(rto.as_nanos() * idle_rtos_tenths / 10);
         p.a.send(p.now, &[1; 10], &mut p.out).unwrap();
         (before, p.a.cwnd(), p.a.ssthresh())
     }

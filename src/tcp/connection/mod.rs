@@ -28,7 +28,9 @@ mod handshake;
 mod idle;
 mod keepalive;
 pub use keepalive::Keepalive;
+pub use records::SendFlags;
 mod receive;
+mod records;
 mod recovery;
 mod retransmit;
 mod rtt;
@@ -71,6 +73,8 @@ pub struct Connection {
     /// The application called `close` (as opposed to only `shutdown_write`).
     user_closed: bool,
     nodelay: bool,
+    /// Write boundaries: `TCP_CORK`, `MSG_MORE`, `MSG_EOR` records (`records`).
+    records: records::Records,
 
     // Send sequence space.
     iss: SeqNumber,
@@ -285,6 +289,7 @@ impl Connection {
             error_reported: false,
             user_closed: false,
             nodelay: !config.nagle,
+            records: records::Records::default(),
             iss: isn,
             snd_una: isn,
             snd_nxt: isn,

@@ -87,18 +87,31 @@ impl Connection {
                 cwnd_avail = cwnd_avail.max(mss);
             }
             let retransmitting = self.snd_nxt < self.snd_max;
-            let len = unsent.min(mss).min(wnd_avail).min(cwnd_avail);
+            let mut len = unsent.min(mss).min(wnd_avail).min(cwnd_avail);
+            // A segment never runs past the end of a record (MSG_EOR).
+            let record_end = self.records.next_end(self.snd_una, self.snd_nxt);
+            if let Some(end) = record_end {
+                len = len.min(self.snd_nxt.distance(end) as usize);
+            }
+            let at_record_end = len > 0 && record_end == Some(self.snd_nxt + len as u32);
             let fin = fin_pending && len == unsent && (len > 0 || cwnd_avail > 0);
             if len == 0 && !fin {
                 break;
             }
             if len < mss && !retransmitting && !force && !fin {
-                if len == unsent {
+                if at_record_end && len < unsent {
+                    // A record's end inside the queue goes as it is: Linux applies Nagle to
+                    // the last buffer of the queue only (`tcp_write_xmit`).
+                } else if len == unsent {
+                    if self.records.hold_partial() {
+                        // Corked, or a MSG_MORE write: more data is coming.
+                        break;
+                    }
                     // Nagle (RFC 1122 §4.2.3.4) in Minshall's form, as Linux: hold a small
                     // segment only while an earlier small segment is unacknowledged.
                     let small_in_flight =
                         self.snd_una < self.snd_sml && self.snd_sml <= self.snd_nxt;
-                    if !self.nodelay && in_flight > 0 && small_in_flight {
+                    if !self.nodelay && !self.records.push_now && in_flight > 0 && small_in_flight {
                         break;
                     }
                 } else if wnd_avail <= cwnd_avail {
@@ -125,7 +138,9 @@ impl Connection {
             }
             // PSH on the segment that empties the send queue: the end of the last write
             // (Linux `tcp_push` marks the write's last buffer).
-            let write_end = len == unsent && len > 0;
+            // A record's end is one too (MSG_EOR); a MSG_MORE write's end is not.
+            let write_end =
+                (len == unsent && len > 0 && !self.records.tail_unpushed) || at_record_end;
             let mut flags = if write_end {
                 TcpFlags::ACK | TcpFlags::PSH
             } else {
@@ -154,7 +169,8 @@ impl Connection {
                         .set_packet(seq + len + fin as u32, self.burst_id, write_end);
                 }
                 burst_last = Some(out.segments.len() - 1);
-                if burst_len == burst_limit {
+                // A record's end ends its packet: later data is never coalesced with it.
+                if burst_len == burst_limit || at_record_end {
                     burst_len = 0;
                     burst_last = None;
                 }
