@@ -14,11 +14,13 @@ use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use std::net::SocketAddrV4;
 
-/// A script fd: the socket behind it and its `O_NONBLOCK` flag.
+/// A script fd: the socket behind it, its `O_NONBLOCK` flag, and whether `TCP_INQ` asks
+/// `recvmsg` for the bytes left to read.
 #[derive(Copy, Clone, Debug)]
 pub struct Fd {
     pub sock: SocketId,
     pub nonblock: bool,
+    pub inq: bool,
 }
 
 /// A call in progress: what it is and what it still has to do.
@@ -36,6 +38,8 @@ pub struct Call {
     /// call non-blocking.
     send_flags: crate::tcp::SendFlags,
     dontwait: bool,
+    /// `recvmsg`: the iovec's length and the `TCP_CM_INQ` value the script expects.
+    recvmsg: Option<(usize, Option<i64>)>,
 }
 
 /// Replays: what the application still has to write and read on `fd`.
@@ -149,6 +153,7 @@ fn symbol(name: &str) -> Option<i64> {
         "TCP_USER_TIMEOUT" => 18,
         "TCP_FASTOPEN" => 23,
         "TCP_NOTSENT_LOWAT" => 25,
+        "TCP_INQ" | "TCP_CM_INQ" => 36,
         "IP_TOS" => 1,
         "IP_MTU_DISCOVER" => 10,
         "IP_PMTUDISC_DONT" => 0,
@@ -264,6 +269,7 @@ pub(super) fn start(
         fault: false,
         send_flags: crate::tcp::SendFlags::default(),
         dontwait: false,
+        recvmsg: None,
     };
     let now = r.net.now();
     let ret = first_try(r, pos, &mut call)?;
@@ -414,6 +420,13 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             }
             retry_call(r, c)
         }
+        "recvmsg" => {
+            if int(pos, arg(pos, &sys, 2)?)? != 0 {
+                return unsupported(pos, "recvmsg() flags are not modelled by netlab's runner");
+            }
+            c.recvmsg = Some(recvmsg_shape(pos, arg(pos, &sys, 1)?)?);
+            retry_call(r, c)
+        }
         "accept" => retry_call(r, c),
         "close" => {
             r.fds.remove(&c.fd);
@@ -493,6 +506,15 @@ fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i64) -> Res<
 fn setsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Option<Ret>> {
     let level = int(pos, arg(pos, sys, 1)?)?;
     let name = int(pos, arg(pos, sys, 2)?)?;
+    // TCP_INQ: recvmsg reports the bytes left to read (a property of the script's fd here).
+    if level == 6 && name == 36 {
+        let on = int(pos, arg(pos, sys, 3)?)? != 0;
+        let fd = int(pos, arg(pos, sys, 0)?)?;
+        if let Some(f) = r.fds.get_mut(&fd) {
+            f.inq = on;
+        }
+        return Ok(Some(Ok(0)));
+    }
     let opt_name = match arg(pos, sys, 2)? {
         Expr::Word(w) => w.clone(),
         _ => name.to_string(),
@@ -597,13 +619,19 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
                 Ok(_) => Ok(would_block(&f)),
             }
         }
-        "read" | "recv" | "recvfrom" => {
-            let max = match c.sys.args.get(2) {
-                Some(Expr::Int(n)) => (*n).max(0) as usize,
+        "read" | "recv" | "recvfrom" | "recvmsg" => {
+            let max = match (c.recvmsg, c.sys.args.get(2)) {
+                (Some((n, _)), _) => n,
+                (None, Some(Expr::Int(n))) => (*n).max(0) as usize,
                 _ => 0,
             };
             match r.net.with_host(|h, io| h.recv(io, id, max)) {
-                Ok(d) => Ok(Some(Ok(d.len() as i64))),
+                Ok(d) => {
+                    if let Some((_, Some(want))) = c.recvmsg {
+                        check_inq(r, c, f, want)?;
+                    }
+                    Ok(Some(Ok(d.len() as i64)))
+                }
                 Err(SocketError::WouldBlock) => Ok(would_block(&f)),
                 Err(e) => Ok(Some(Err(errno_of(e)))),
             }
@@ -637,6 +665,77 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
     }
 }
 
+/// `recvmsg`'s message: the one iovec's length, and the `TCP_CM_INQ` control message's value
+/// if the script gives one.
+fn recvmsg_shape(pos: Pos, msg: &Expr) -> Res<(usize, Option<i64>)> {
+    let Expr::Struct(fields) = msg else {
+        return unsupported(pos, "recvmsg() needs a {msg_…} structure");
+    };
+    let mut len = None;
+    let mut inq = None;
+    for (name, value) in fields {
+        match (name.as_deref(), value) {
+            (None, _) | (Some("msg_name" | "msg_flags"), _) => {}
+            (Some("msg_iov"), Expr::List(iovs)) if iovs.len() == 1 => match &iovs[0] {
+                Expr::Struct(parts) => match parts.last() {
+                    Some((_, Expr::Int(n))) if *n >= 0 && *n <= MAX_IO => len = Some(*n as usize),
+                    _ => return unsupported(pos, "recvmsg(): an iovec of {..., LENGTH}"),
+                },
+                _ => return unsupported(pos, "recvmsg(): an iovec of {..., LENGTH}"),
+            },
+            (Some("msg_control"), Expr::List(cmsgs)) if cmsgs.len() == 1 => {
+                let Expr::Struct(parts) = &cmsgs[0] else {
+                    return unsupported(pos, "recvmsg(): a control message {cmsg_…}");
+                };
+                for (k, v) in parts {
+                    match (k.as_deref(), v) {
+                        (Some("cmsg_level"), Expr::Word(w)) if w == "SOL_TCP" => {}
+                        (Some("cmsg_type"), Expr::Word(w)) if w == "TCP_CM_INQ" => {}
+                        (Some("cmsg_data"), Expr::Int(n)) => inq = Some(*n),
+                        _ => {
+                            return unsupported(
+                                pos,
+                                "recvmsg(): the only control message netlab knows is TCP_CM_INQ",
+                            )
+                        }
+                    }
+                }
+            }
+            (Some(other), _) => {
+                return unsupported(pos, format!("recvmsg(): {other} is not modelled"))
+            }
+        }
+    }
+    let Some(len) = len else {
+        return unsupported(pos, "recvmsg() without msg_iov");
+    };
+    Ok((len, inq))
+}
+
+/// `TCP_CM_INQ` after a read, as Linux's `tcp_inq_hint`: RCV.NXT minus what was read, so a
+/// FIN received counts one ("a fake byte" once the data is read).
+fn check_inq(r: &Runner, c: &Call, f: Fd, want: i64) -> Res<()> {
+    let pos = c.sys.name_pos;
+    if !f.inq {
+        return fail(
+            pos,
+            r.net.now(),
+            "recvmsg(): no TCP_CM_INQ control message, TCP_INQ is not set on this socket",
+        );
+    }
+    let live = r.net.host().tcp_connection(f.sock).map_or(0, |c| {
+        c.recv_available() as i64 + i64::from(c.peer_closed())
+    });
+    if live != want {
+        return fail(
+            pos,
+            r.net.now(),
+            format!("recvmsg(): TCP_CM_INQ is {live}, script expects {want}"),
+        );
+    }
+    Ok(())
+}
+
 /// Retries the pending call after an event.
 pub(super) fn retry(r: &mut Runner, p: &mut Pending) -> Res<Option<Ret>> {
     retry_call(r, &mut p.call)
@@ -664,6 +763,7 @@ pub(super) fn check_result(r: &mut Runner, pos: Pos, c: &Call, ret: Ret) -> Res<
                 Fd {
                     sock,
                     nonblock: false,
+                    inq: false,
                 },
             );
             if sys.name == "accept" {
