@@ -78,7 +78,8 @@ impl Connection {
             self.snd_wl1 < seq || (self.snd_wl1 == seq && self.snd_wl2 <= ack)
         };
         if self.snd_una <= ack && newer {
-            if window != self.snd_wnd {
+            let changed = window != self.snd_wnd;
+            if changed {
                 out.event(TcpEvent::PeerWindow { window });
                 if self.snd_wnd == 0 && window > 0 {
                     self.persist_backoff = 0;
@@ -86,6 +87,11 @@ impl Connection {
                 }
             }
             self.snd_wnd = window;
+            if changed && self.unsent() > 0 {
+                // Data waited for this window: Linux's `tcp_ack_update_window` checks for a
+                // restart after idle here too (upstream slow-start-after-win-update.pkt).
+                self.restart_window_if_idle(now, out);
+            }
             self.max_snd_wnd = self.max_snd_wnd.max(window);
             self.snd_wl1 = seq;
             self.snd_wl2 = ack;

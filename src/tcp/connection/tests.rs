@@ -2218,6 +2218,7 @@ proptest! {
     }
 }
 
+mod idle;
 mod keepalive;
 mod push;
 mod recovery;
