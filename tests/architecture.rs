@@ -34,7 +34,6 @@ const KNOWN_LONG: &[&str] = &[
     "src/scenario/programs.rs",
     "src/scenario/timeline.rs",
     "src/sim/world.rs",
-    "src/step.rs",
     "src/trace/dissect.rs",
 ];
 
