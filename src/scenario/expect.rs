@@ -13,8 +13,8 @@
 //! Checks at a time see the network after every event at that time has happened.
 
 use super::args::{lines_of, time_word, Args, LineCtx};
-use super::build::Names;
 use super::model::Sp;
+use super::names::Names;
 use super::tally::Seen;
 use super::timeline::AppNames;
 use super::{NodeSpecKind, ScenarioError, Src};

@@ -2,8 +2,8 @@
 //! ready-made applications (`echo-server port=8081 suffix="SB"`).
 
 use super::args::{Args, LineCtx};
-use super::build::Names;
 use super::line::{self, Word};
+use super::names::Names;
 use super::timeline::AppNames;
 use super::ScenarioError;
 use crate::apps::script::{Call, Data, ScriptLine};

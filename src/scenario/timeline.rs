@@ -12,8 +12,8 @@
 //! Times are absolute (`1ms`) or relative to the previous line (`+1ms`).
 
 use super::args::{lines_of, time_word, Args, LineCtx};
-use super::build::Names;
 use super::model::Sp;
+use super::names::Names;
 use super::{ScenarioError, Src};
 use crate::apps::script::{Script, ScriptLine};
 use crate::apps::sock::SocketApp;
@@ -732,7 +732,7 @@ fn route_action(
                 .to_string();
             let spanned =
                 super::model::Sp::new(ctx.offset + start..ctx.offset + start + text.len(), text);
-            let route = super::build::parse_route(ctx.src, &spanned, ifaces)?;
+            let route = super::hosts::parse_route(ctx.src, &spanned, ifaces)?;
             Ok(ActionKind::RouteAdd { node, route })
         }
         Some(w) if w.value == "del" => {
