@@ -29,7 +29,6 @@ const KNOWN_LONG: &[&str] = &[
     "src/apps/python/mod.rs",
     "src/host/ip.rs",
     "src/host/sockets/mod.rs",
-    "src/scenario/expect.rs",
     "src/scenario/programs.rs",
     "src/scenario/timeline.rs",
     "src/sim/world.rs",
