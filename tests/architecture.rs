@@ -30,7 +30,6 @@ const KNOWN_LONG: &[&str] = &[
     "src/host/ip.rs",
     "src/host/sockets/mod.rs",
     "src/scenario/programs.rs",
-    "src/scenario/timeline.rs",
     "src/sim/world.rs",
     "src/trace/dissect.rs",
 ];
