@@ -29,7 +29,6 @@ const KNOWN_LONG: &[&str] = &[
     "src/apps/python/mod.rs",
     "src/host/ip.rs",
     "src/host/sockets/mod.rs",
-    "src/trace/dissect.rs",
 ];
 
 fn root() -> PathBuf {
