@@ -1,8 +1,8 @@
 //! The scenario's DHCP settings: `ip = "dhcp"` (in `build.rs`), a host's `dhcp_pools`, a
 //! router interface's `helper`.
 
-use super::build::duration;
 use super::model::{DhcpPoolTable, Sp};
+use super::values::duration;
 use super::{InterfaceSpec, ScenarioError, Src};
 use crate::dhcp::Pool;
 use crate::ip::Ipv4Cidr;

@@ -39,14 +39,18 @@ mod dhcp;
 mod dns;
 pub mod error;
 mod expect;
+mod hosts;
+mod instantiate;
 pub mod line;
 mod media;
 mod model;
+mod names;
 mod programs;
 mod run;
 mod tally;
 mod taps;
 mod timeline;
+mod values;
 
 pub use error::ScenarioError;
 pub use expect::{Check, CheckResult, When};
@@ -256,7 +260,7 @@ impl Scenario {
 
     /// A fresh world for this scenario. `seed` overrides the file's seed.
     pub fn instantiate(&self, seed: Option<u64>, trace: crate::trace::Trace) -> World {
-        build::instantiate(self, seed.unwrap_or(self.seed), trace)
+        instantiate::instantiate(self, seed.unwrap_or(self.seed), trace)
     }
 }
 

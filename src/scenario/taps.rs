@@ -4,10 +4,27 @@
 //! `attach` end, so ports, names and link settings follow the rules of every other cable.
 
 use super::model::{self, Sp};
-use super::{NodeSpec, NodeSpecKind, ScenarioError, Src};
+use super::{NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src};
 use crate::ip::Ipv4Cidr;
+use crate::sim::NodeId;
+use crate::tap::realtime::TapSpecs;
 use crate::tap::{device::MAX_NAME_LEN, NetnsSpec, TapSpec};
 use std::net::Ipv4Addr;
+
+/// A scenario's TAPs for a real-time run (`tap::realtime::Taps::open`): each `[[tap]]` node
+/// and its spec, in node order.
+impl TapSpecs for Scenario {
+    fn tap_specs(&self) -> Vec<(NodeId, &TapSpec)> {
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| match &n.kind {
+                NodeSpecKind::Tap(spec) => Some((NodeId(i as u32), spec)),
+                _ => None,
+            })
+            .collect()
+    }
+}
 
 /// The `[[tap]]` table a `--tap NAME@ATTACH[,netns=NS][,ip=CIDR][,gateway=IP]` stands for, as
 /// TOML text, or what is wrong with it.

@@ -2,15 +2,14 @@
 
 pub mod drive;
 pub mod engine;
+pub mod fabric;
 pub mod medium;
 pub mod world;
 
 pub use drive::{End, Next, Pacer};
 pub use engine::{EventId, EventQueue};
-pub use world::{
-    counter_names, Fault, FaultAction, Limits, Link, Node, NodeIo, NodeKind, RunError, Step,
-    StepKind, World,
-};
+pub use fabric::{Fault, FaultAction, Link, NodeIo};
+pub use world::{counter_names, Limits, Node, NodeKind, RunError, Step, StepKind, World};
 
 use std::fmt;
 

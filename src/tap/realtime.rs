@@ -15,7 +15,6 @@
 use super::device::TapDevice;
 use super::netns::Netns;
 use super::{for_kernel, from_kernel, inject, take_outbox, NodeKind, TapSpec};
-use crate::scenario::{NodeSpecKind, Scenario};
 use crate::sim::{NodeId, Pacer, World};
 use crate::time::{Duration, Instant};
 use std::io;
@@ -26,6 +25,12 @@ static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
 extern "C" fn on_signal(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Where a run's TAPs are described: each TAP node and its spec, in node order. A scenario
+/// implements it (`scenario::taps`), so this module, below the scenario, never reads its model.
+pub trait TapSpecs {
+    fn tap_specs(&self) -> Vec<(NodeId, &TapSpec)>;
 }
 
 /// The kernel's side of a scenario's TAPs: the open devices and the namespaces netlab made for
@@ -42,17 +47,14 @@ impl Taps {
     /// Opens the TAP of every `[[tap]]` of the scenario; with `netns`, creates the namespace
     /// first and gives the TAP its address and routes there. `existing`: an interface of that
     /// name may be attached to (a persistent TAP the user made); otherwise it is refused.
-    pub fn open(scn: &Scenario, existing: bool) -> io::Result<Taps> {
+    pub fn open(scn: &impl TapSpecs, existing: bool) -> io::Result<Taps> {
         let mut taps = Taps {
             devices: Vec::new(),
             namespaces: Vec::new(),
         };
-        for (i, n) in scn.nodes.iter().enumerate() {
-            let NodeSpecKind::Tap(spec) = &n.kind else {
-                continue;
-            };
+        for (node, spec) in scn.tap_specs() {
             let dev = taps.open_one(spec, existing)?;
-            taps.devices.push((NodeId(i as u32), dev));
+            taps.devices.push((node, dev));
         }
         Ok(taps)
     }

@@ -1,0 +1,115 @@
+//! The names the timeline and expectations refer to (nodes, links, addresses), resolved
+//! against the validated topology.
+
+use super::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind};
+use crate::ethernet::MacAddr;
+use crate::filter::Endpoint;
+use crate::time::Instant;
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::str::FromStr;
+
+/// Names the timeline and expectations may refer to, resolved against the topology.
+pub(crate) struct Names<'a> {
+    pub nodes: &'a [NodeSpec],
+    pub links: &'a [LinkSpec],
+    /// The scenario's stop time: nothing can happen, and nothing can be checked, after it.
+    pub stop: Option<Instant>,
+    /// Name → index, so each timeline or expectation line resolves its names in O(log n), not
+    /// by a scan (loading 20,000 hosts and lines was quadratic, issue #12).
+    node_index: BTreeMap<&'a str, usize>,
+    link_index: BTreeMap<&'a str, usize>,
+}
+
+impl<'a> Names<'a> {
+    pub fn new(nodes: &'a [NodeSpec], links: &'a [LinkSpec], stop: Option<Instant>) -> Self {
+        Names {
+            nodes,
+            links,
+            stop,
+            node_index: index_by_name(nodes.iter().map(|n| n.name.as_str())),
+            link_index: index_by_name(links.iter().map(|l| l.name.as_str())),
+        }
+    }
+
+    pub fn node(&self, name: &str) -> Option<usize> {
+        self.node_index.get(name).copied()
+    }
+
+    pub fn link(&self, name: &str) -> Option<usize> {
+        self.link_index.get(name).copied()
+    }
+
+    /// "the nodes are `a`, `b`", for an error about a name that is none of them.
+    pub fn the_nodes(&self) -> String {
+        if self.nodes.is_empty() {
+            return "the file has no nodes ([[host]], [[switch]], [[hub]])".into();
+        }
+        let v: Vec<_> = self.nodes.iter().map(|n| format!("`{}`", n.name)).collect();
+        format!("the nodes are {}", v.join(", "))
+    }
+
+    /// "the links are `a--b`", for an error about a name that is none of them.
+    pub fn the_links(&self) -> String {
+        if self.links.is_empty() {
+            return "the file has no links ([[link]])".into();
+        }
+        let v: Vec<_> = self.links.iter().map(|l| format!("`{}`", l.name)).collect();
+        format!("the links are {}", v.join(", "))
+    }
+
+    /// The addresses a node name stands for in a frame filter.
+    pub fn endpoint(&self, name: &str) -> Option<Endpoint> {
+        let n = &self.nodes[self.node(name)?];
+        match &n.kind {
+            NodeSpecKind::Host { interfaces, .. } => Some(Endpoint {
+                macs: interfaces.iter().map(|i| i.mac).collect(),
+                ips: interfaces
+                    .iter()
+                    .filter_map(|i| i.addr.map(|c| c.addr()))
+                    .collect(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// A host's first MAC address.
+    pub fn mac_of(&self, node: usize) -> Option<MacAddr> {
+        host_ifaces(&self.nodes[node]).first().map(|i| i.mac)
+    }
+
+    /// A host's first IP address: what its name resolves to (the scenario's hosts table).
+    pub fn ip_of(&self, node: usize) -> Option<Ipv4Addr> {
+        host_ifaces(&self.nodes[node])
+            .iter()
+            .find_map(|i| i.addr.map(|c| c.addr()))
+    }
+
+    /// The host that has `ip` on one of its interfaces (reverse lookup in the hosts table).
+    pub fn host_with_ip(&self, ip: Ipv4Addr) -> Option<&str> {
+        self.nodes
+            .iter()
+            .find(|n| {
+                host_ifaces(n)
+                    .iter()
+                    .any(|i| i.addr.is_some_and(|c| c.addr() == ip))
+            })
+            .map(|n| n.name.as_str())
+    }
+
+    /// A host name or an IPv4 address, as a destination.
+    pub fn resolve_ip(&self, text: &str) -> Option<Ipv4Addr> {
+        Ipv4Addr::from_str(text)
+            .ok()
+            .or_else(|| self.node(text).and_then(|n| self.ip_of(n)))
+    }
+}
+
+/// Name → position of its first occurrence (as a scan would find it).
+pub(super) fn index_by_name<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMap<&'a str, usize> {
+    let mut index = BTreeMap::new();
+    for (i, n) in names.enumerate() {
+        index.entry(n).or_insert(i);
+    }
+    index
+}
