@@ -59,7 +59,7 @@ pub mod wire;
 mod testutil;
 
 pub use config::{TcpConfig, TcpProfile};
-pub use connection::{reset_for, Connection, Keepalive, SendFlags};
+pub use connection::{reset_for, Connection, Keepalive, SendFlags, TimeWait};
 pub use event::{
     AcceptError, ChallengeReason, CloseError, CongestionReason, ConnError, ConnectError,
     DropReason, ListenDropReason, Output, RecvError, RetransmitReason, SendError, TcpEvent,

@@ -18,7 +18,8 @@
 //! - `send`: segmentation, Nagle, SWS avoidance, building segments;
 //! - `retransmit`: the timers (retransmission, persist, delayed ACK, TIME_WAIT);
 //! - `keepalive`: keepalive probes and the user timeout;
-//! - `app`: send and receive calls; `close`: shutdown, close and abort.
+//! - `app`: send and receive calls; `close`: shutdown, close and abort;
+//! - `time_wait`: [`TimeWait`], what a host keeps of a connection in TIME_WAIT.
 
 mod ack;
 mod app;
@@ -36,6 +37,8 @@ mod retransmit;
 mod rtt;
 mod segment;
 mod send;
+mod time_wait;
+pub use time_wait::TimeWait;
 
 use std::net::SocketAddrV4;
 
