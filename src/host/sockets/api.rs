@@ -93,6 +93,17 @@ impl SocketApi for SockCx<'_, '_> {
                     _ => Err(SocketError::AlreadyConnected),
                 }
             }
+            SockKind::TcpTimeWait(t) => {
+                let closed = t.state() == State::Closed;
+                if let Some(e) = super::Sockets::take_error(s) {
+                    return Err(e);
+                }
+                if closed {
+                    Err(SocketError::ConnectionAborted)
+                } else {
+                    Err(SocketError::AlreadyConnected)
+                }
+            }
             SockKind::Udp { .. } => self.host.connect(self.io, fd, to),
         }
     }

@@ -17,7 +17,9 @@ use crate::apps::DfPolicy;
 use crate::ip::{IpProtocol, Ipv4Repr};
 use crate::sim::NodeIo;
 use crate::socket::{BlockMode, Readiness, Shutdown, SockType, SocketError, SocketId};
-use crate::tcp::{self, Connection, Listener, Output, SeqNumber, State, TcpConfig, TcpRepr};
+use crate::tcp::{
+    self, Connection, Listener, Output, SeqNumber, State, TcpConfig, TcpRepr, TimeWait,
+};
 use crate::time::Instant;
 use crate::trace::{IpDrop, TraceEvent};
 use crate::udp::UdpRepr;
@@ -49,6 +51,9 @@ pub(super) enum SockKind {
     TcpFresh,
     TcpListen(ListenSock),
     TcpConn(Box<Connection>),
+    /// A connection in TIME_WAIT that its application closed, kept as the little TIME_WAIT
+    /// needs (Linux's time-wait mini socket): what a host with thousands of them holds.
+    TcpTimeWait(Box<TimeWait>),
     Udp {
         peer: Option<SocketAddrV4>,
         queue: VecDeque<(SocketAddrV4, Vec<u8>)>,
@@ -149,7 +154,9 @@ impl Sockets {
     /// The local port a socket holds in `tcp_ports`, if any.
     fn tcp_port(s: &Socket) -> Option<u16> {
         match s.kind {
-            SockKind::TcpFresh | SockKind::TcpConn(_) => s.local.map(|l| l.port()),
+            SockKind::TcpFresh | SockKind::TcpConn(_) | SockKind::TcpTimeWait(_) => {
+                s.local.map(|l| l.port())
+            }
             _ => None,
         }
     }
@@ -213,6 +220,9 @@ impl Sockets {
                 SockKind::TcpConn(c) => {
                     c.local().port() != port || (c.state() == State::TimeWait && s.reuse_addr)
                 }
+                SockKind::TcpTimeWait(t) => {
+                    t.local().port() != port || (t.state() == State::TimeWait && s.reuse_addr)
+                }
                 SockKind::TcpFresh => s.local.is_none_or(|l| l.port() != port),
                 _ => true,
             })
@@ -243,6 +253,7 @@ impl Sockets {
         let Some(s) = self.get(id) else { return };
         let due = match &s.kind {
             SockKind::TcpConn(c) => c.poll_at(),
+            SockKind::TcpTimeWait(t) => t.poll_at(),
             SockKind::TcpListen(l) => l.listeners.values().filter_map(|x| x.poll_at()).min(),
             _ => None,
         };
@@ -294,6 +305,13 @@ impl Sockets {
                     connected,
                 }
             }
+            // As a connection in TIME_WAIT: the peer's FIN is in, nothing may be sent.
+            SockKind::TcpTimeWait(t) => Readiness {
+                readable: true,
+                writable: s.soft_error.is_some() || t.state() == State::Closed,
+                acceptable: false,
+                connected: true,
+            },
             SockKind::Udp { queue, .. } => Readiness {
                 readable: !queue.is_empty() || s.soft_error.is_some(),
                 writable: true,
@@ -307,6 +325,7 @@ impl Sockets {
     pub fn tcp_state(&self, id: SocketId) -> Option<State> {
         match &self.get(id)?.kind {
             SockKind::TcpConn(c) => Some(c.state()),
+            SockKind::TcpTimeWait(t) => Some(t.state()),
             SockKind::TcpListen(_) => Some(State::Listen),
             SockKind::TcpFresh => Some(State::Closed),
             SockKind::Udp { .. } => None,
@@ -335,6 +354,14 @@ impl Sockets {
                     c.state().to_string(),
                     c.recv_available(),
                     c.send_queued(),
+                )),
+                SockKind::TcpTimeWait(t) => rows.push((
+                    "tcp".into(),
+                    t.local(),
+                    Some(t.remote()),
+                    t.state().to_string(),
+                    0,
+                    0,
                 )),
                 SockKind::TcpListen(l) => {
                     let queued: usize = l.listeners.values().map(|x| x.accept_queue_len()).sum();
@@ -366,6 +393,7 @@ impl Sockets {
         for s in self.slots.iter().flatten() {
             match &s.kind {
                 SockKind::TcpConn(c) if c.state() == state => n += 1,
+                SockKind::TcpTimeWait(t) if t.state() == state => n += 1,
                 // Half-open connections, and finished ones not accepted yet: they are
                 // ESTABLISHED (or CLOSE_WAIT, …) before any program holds them.
                 SockKind::TcpListen(l) => {
@@ -434,22 +462,40 @@ impl Host {
         self.sockets.out = out;
     }
 
-    /// Removes a connection that reached CLOSED and nobody holds any more.
+    /// After a call into a connection nobody holds any more (its application closed it):
+    /// removes it once it is CLOSED, and keeps it as a [`TimeWait`] once it is in TIME_WAIT
+    /// with nothing left to read or send (Linux's `tcp_time_wait` swaps the socket for a
+    /// time-wait mini socket the same way).
     fn reap(&mut self, id: SocketId) {
         let Some(s) = self.sockets.get(id) else {
             return;
         };
-        let SockKind::TcpConn(c) = &s.kind else {
+        if s.owner.is_some() {
             return;
+        }
+        let (state, key) = match &s.kind {
+            SockKind::TcpConn(c) => (c.state(), (c.local(), c.remote())),
+            SockKind::TcpTimeWait(t) => (t.state(), (t.local(), t.remote())),
+            _ => return,
         };
-        if c.state() != State::Closed || s.owner.is_some() {
-            return;
+        match state {
+            State::Closed => {
+                if self.sockets.conns.get(&key) == Some(&id) {
+                    self.sockets.conns.remove(&key);
+                }
+                self.sockets.remove(id.0);
+            }
+            State::TimeWait => {
+                if let Some(s) = self.sockets.get_mut(id) {
+                    if let SockKind::TcpConn(c) = &s.kind {
+                        if let Some(t) = c.to_time_wait() {
+                            s.kind = SockKind::TcpTimeWait(Box::new(t));
+                        }
+                    }
+                }
+            }
+            _ => {}
         }
-        let key = (c.local(), c.remote());
-        if self.sockets.conns.get(&key) == Some(&id) {
-            self.sockets.conns.remove(&key);
-        }
-        self.sockets.remove(id.0);
     }
 
     /// A TCP segment for this host arrived (`data` is the IP payload).
@@ -466,14 +512,23 @@ impl Host {
         let remote = SocketAddrV4::new(ip.src, seg.src_port);
         let now = io.now;
         if let Some(&id) = self.sockets.conns.get(&(local, remote)) {
-            if let Some(Socket {
-                kind: SockKind::TcpConn(c),
-                ..
-            }) = self.sockets.slots[id.0 as usize].as_mut()
+            let mut out = std::mem::take(&mut self.sockets.out);
+            let handled = match self.sockets.slots[id.0 as usize]
+                .as_mut()
+                .map(|s| &mut s.kind)
             {
-                let mut out = std::mem::take(&mut self.sockets.out);
-                c.on_segment(now, &seg, &mut out);
-                self.sockets.out = out;
+                Some(SockKind::TcpConn(c)) => {
+                    c.on_segment(now, &seg, &mut out);
+                    true
+                }
+                Some(SockKind::TcpTimeWait(t)) => {
+                    t.on_segment(now, &seg, &mut out);
+                    true
+                }
+                _ => false,
+            };
+            self.sockets.out = out;
+            if handled {
                 self.flush_tcp(io, local, remote);
                 self.sockets.rearm(id);
                 self.sockets.mark_ready(id);
@@ -642,6 +697,10 @@ impl Host {
                 Some(SockKind::TcpConn(c)) => {
                     c.on_timer(now, &mut out);
                     Some((c.local(), c.remote()))
+                }
+                Some(SockKind::TcpTimeWait(t)) => {
+                    t.on_timer(now, &mut out);
+                    Some((t.local(), t.remote()))
                 }
                 Some(SockKind::TcpListen(l)) => {
                     // One queued connection at a time, so each one's events carry its own
@@ -884,7 +943,9 @@ impl Host {
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         match s.kind {
             SockKind::TcpFresh => {}
-            SockKind::TcpConn(_) => return Err(SocketError::AlreadyConnected),
+            SockKind::TcpConn(_) | SockKind::TcpTimeWait(_) => {
+                return Err(SocketError::AlreadyConnected)
+            }
             _ => return Err(SocketError::InvalidArgument),
         }
         if let Some(b) = s.recv_buf {
@@ -931,8 +992,22 @@ impl Host {
                 None if c.state() == State::Closed => Err(SocketError::ConnectionRefused),
                 None => Ok(()),
             },
+            SockKind::TcpTimeWait(t) if t.state() == State::Closed => {
+                Err(SocketError::ConnectionRefused)
+            }
+            SockKind::TcpTimeWait(_) => Ok(()),
             SockKind::Udp { .. } => Ok(()),
             _ => Err(SocketError::NotConnected),
+        }
+    }
+
+    /// The socket's connection kept as a [`TimeWait`], if it is one. Its application closed
+    /// it, so only a descriptor used after `close()` reaches it; it answers as the connection
+    /// in TIME_WAIT would.
+    fn time_wait(&self, id: SocketId) -> Option<&TimeWait> {
+        match &self.sockets.get(id)?.kind {
+            SockKind::TcpTimeWait(t) => Some(t),
+            _ => None,
         }
     }
 
@@ -992,6 +1067,10 @@ impl Host {
             let peer = peer.ok_or(SocketError::NotConnected)?;
             return self.sendto(io, id, data, peer);
         }
+        if self.time_wait(id).is_some() {
+            // Our FIN went long ago.
+            return Err(SocketError::BrokenPipe);
+        }
         let r = self.with_conn(io, id, |c, now, out| {
             c.send_with_flags(now, data, flags, out)
         })?;
@@ -1028,6 +1107,10 @@ impl Host {
                 None => Err(SocketError::WouldBlock),
             };
         }
+        if self.time_wait(id).is_some() {
+            // The peer's FIN: the end of the stream.
+            return Ok(Vec::new());
+        }
         let r = self.with_conn(io, id, |c, now, out| c.recv(now, max, out))?;
         r.or_else(|e| match e {
             tcp::RecvError::WouldBlock if read_shut => Ok(Vec::new()),
@@ -1052,6 +1135,9 @@ impl Host {
             return Err(e);
         }
         let read_shut = s.read_shut;
+        if self.time_wait(id).is_some() {
+            return Ok(0);
+        }
         let r = self.with_conn(io, id, |c, now, out| c.recv_slice(now, buf, out))?;
         r.or_else(|e| match e {
             tcp::RecvError::WouldBlock if read_shut => Ok(0),
@@ -1066,12 +1152,34 @@ impl Host {
 
     /// Aborts a TCP connection (RST) and releases the socket: an application that vanishes.
     pub fn abort(&mut self, io: &mut NodeIo, id: SocketId) -> Result<(), SocketError> {
+        if self.time_wait(id).is_some() {
+            self.abort_time_wait(io, id);
+            return Ok(());
+        }
         let _ = self.with_conn(io, id, |c, now, out| c.abort(now, out))?;
         if let Some(s) = self.sockets.get_mut(id) {
             s.owner = None;
         }
         self.reap(id);
         Ok(())
+    }
+
+    /// Ends a [`TimeWait`] at once (ABORT: no RST in TIME_WAIT).
+    fn abort_time_wait(&mut self, io: &mut NodeIo, id: SocketId) {
+        let mut out = std::mem::take(&mut self.sockets.out);
+        let addrs = match self.sockets.get_mut(id).map(|s| &mut s.kind) {
+            Some(SockKind::TcpTimeWait(t)) => {
+                t.abort(&mut out);
+                Some((t.local(), t.remote()))
+            }
+            _ => None,
+        };
+        self.sockets.out = out;
+        if let Some((local, remote)) = addrs {
+            self.flush_tcp(io, local, remote);
+            self.sockets.rearm(id);
+            self.reap(id);
+        }
     }
 
     /// `sendto(data, (ip, port))` on a UDP socket: one datagram, boundaries kept.
@@ -1199,6 +1307,13 @@ impl Host {
                 }
                 self.reap(id);
             }
+            // Closed already: as a second close of a connection in TIME_WAIT, nothing, unless
+            // SO_LINGER 0 makes it an abort.
+            SockKind::TcpTimeWait(_) => {
+                if linger_zero {
+                    self.abort_time_wait(io, id);
+                }
+            }
             SockKind::TcpListen(l) => {
                 let now = io.now;
                 let port = l.port;
@@ -1235,6 +1350,7 @@ impl Host {
         let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
         Ok(match &s.kind {
             SockKind::TcpConn(c) => c.local(),
+            SockKind::TcpTimeWait(t) => t.local(),
             _ => s
                 .local
                 .unwrap_or(SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0)),
@@ -1246,6 +1362,7 @@ impl Host {
         let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
         match &s.kind {
             SockKind::TcpConn(c) if c.state() != State::Closed => Ok(c.remote()),
+            SockKind::TcpTimeWait(t) if t.state() != State::Closed => Ok(t.remote()),
             SockKind::Udp { peer: Some(p), .. } => Ok(*p),
             _ => Err(SocketError::NotConnected),
         }

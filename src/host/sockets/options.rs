@@ -128,6 +128,14 @@ impl Sockets {
                         send_shut || (c.send_space() > 0 && c.send_space() >= c.send_queued() / 2);
                 }
             }
+            // As a connection in TIME_WAIT: both directions shut.
+            SockKind::TcpTimeWait(_) => {
+                p.error = s.soft_error.is_some();
+                p.hangup = true;
+                p.input = true;
+                p.read_hangup = true;
+                p.output = true;
+            }
             SockKind::Udp { queue, .. } => {
                 p.input = !queue.is_empty();
                 p.output = true;
@@ -285,8 +293,9 @@ impl Host {
             SockOpt::AcceptConn => matches!(s.kind, SockKind::TcpListen(_)) as i64,
             // Before the connection exists Linux returns the user's value or 536 (TCP_MSS_DEFAULT);
             // afterwards the current sending MSS.
-            SockOpt::MaxSeg => match conn {
-                Some(c) if c.state() != State::SynSent => c.snd_mss() as i64,
+            SockOpt::MaxSeg => match (conn, &s.kind) {
+                (Some(c), _) if c.state() != State::SynSent => c.snd_mss() as i64,
+                (_, SockKind::TcpTimeWait(t)) => t.snd_mss() as i64,
                 _ => s.opts.maxseg.map_or(536, |v| v as i64),
             },
             // Linux's defaults: tcp_keepalive_time 7200 s, intvl 75 s, probes 9.
@@ -309,6 +318,7 @@ impl Host {
             (SockKind::TcpFresh, _) => 0,
             (SockKind::TcpConn(c), Ioctl::InQueue) => c.recv_available() as i64,
             (SockKind::TcpConn(c), Ioctl::OutQueue) => c.send_queued() as i64,
+            (SockKind::TcpTimeWait(_), _) => 0,
             // udp_ioctl: the size of the next datagram's payload, not the sum.
             (SockKind::Udp { queue, .. }, Ioctl::InQueue) => {
                 queue.front().map_or(0, |(_, d)| d.len() as i64)
