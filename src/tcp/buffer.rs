@@ -77,10 +77,17 @@ impl SendBuffer {
 /// will be retransmitted. Bounds the cost of reassembly against a hostile peer.
 const MAX_OOO_RANGES: usize = 32;
 
+/// Smallest ring a receive buffer allocates: a connection that receives a few hundred bytes
+/// costs a page, not its whole window.
+const MIN_RING: usize = 4096;
+
 /// A fixed-capacity ring holding received data: in-order bytes ready for the application at
 /// the front, followed by room for out-of-order bytes placed at their offset from RCV.NXT.
 pub(crate) struct RecvBuffer {
-    /// Allocated on first use so half-open connections cost nothing.
+    /// The ring: allocated on first use, so half-open connections cost nothing, and grown
+    /// (doubling, up to `capacity`) only as far as data is held, so a connection that
+    /// receives a request of a kilobyte does not take its whole 128 KiB window in memory.
+    /// Ring positions are modulo its length.
     ring: Vec<u8>,
     capacity: usize,
     head: usize,
@@ -143,24 +150,42 @@ impl RecvBuffer {
         let capacity = capacity.max(held).max(1);
         if !self.ring.is_empty() {
             // Re-linearize into a new ring; only done on an explicit resize.
-            let mut ring = vec![0u8; capacity];
-            let n = held.min(self.capacity);
-            let first = n.min(self.capacity - self.head);
-            ring[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
-            ring[first..n].copy_from_slice(&self.ring[..n - first]);
-            self.ring = ring;
+            self.relinearize(held.max(1));
         }
         self.head = 0;
         self.capacity = capacity;
     }
 
-    /// Copies `data` into the ring starting at ring position `pos` (wrapping).
-    fn copy_in(&mut self, pos: usize, data: &[u8]) {
-        if self.ring.is_empty() {
-            self.ring = vec![0u8; self.capacity];
+    /// Moves every byte held (in order or not) to the front of a new ring of `size` bytes.
+    fn relinearize(&mut self, size: usize) {
+        let old = self.ring.len();
+        let mut ring = vec![0u8; size];
+        let n = self.len + self.ooo.last().map_or(0, |r| r.1);
+        let n = n.min(old).min(size);
+        if n > 0 {
+            let first = n.min(old - self.head);
+            ring[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
+            ring[first..n].copy_from_slice(&self.ring[..n - first]);
         }
-        let pos = pos % self.capacity;
-        let first = data.len().min(self.capacity - pos);
+        self.ring = ring;
+        self.head = 0;
+    }
+
+    /// Copies `data` into the ring `at` bytes after the head, growing the ring if it does not
+    /// reach that far yet.
+    fn copy_in(&mut self, at: usize, data: &[u8]) {
+        let needed = at + data.len();
+        if needed > self.ring.len() {
+            let size = needed
+                .next_power_of_two()
+                .max(MIN_RING)
+                .min(self.capacity)
+                .max(needed);
+            self.relinearize(size);
+        }
+        let size = self.ring.len();
+        let pos = (self.head + at) % size;
+        let first = data.len().min(size - pos);
         self.ring[pos..pos + first].copy_from_slice(&data[..first]);
         let rest = data.len() - first;
         self.ring[..rest].copy_from_slice(&data[first..]);
@@ -189,7 +214,7 @@ impl RecvBuffer {
             return result;
         }
         let had_ooo = !self.ooo.is_empty();
-        self.copy_in(self.head + self.len + offset, data);
+        self.copy_in(self.len + offset, data);
         let mut merged = (start, end);
         if first < last {
             merged.0 = merged.0.min(self.ooo[first].0);
@@ -219,10 +244,11 @@ impl RecvBuffer {
         if n == 0 {
             return 0;
         }
-        let first = n.min(self.capacity - self.head);
+        let size = self.ring.len();
+        let first = n.min(size - self.head);
         dst[..first].copy_from_slice(&self.ring[self.head..self.head + first]);
         dst[first..n].copy_from_slice(&self.ring[..n - first]);
-        self.head = (self.head + n) % self.capacity;
+        self.head = (self.head + n) % size;
         self.len -= n;
         if self.len == 0 && self.ooo.is_empty() {
             self.head = 0;
@@ -366,5 +392,54 @@ mod tests {
         b.read_to_vec(10, &mut v);
         assert_eq!(v, b"bcde");
         assert_eq!(b.window(), 10);
+    }
+
+    #[test]
+    fn recv_ring_grows_only_as_far_as_data_is_held() {
+        let mut b = RecvBuffer::new(128 * 1024);
+        b.write(0, &[1u8; 1024]);
+        assert_eq!(b.ring.len(), MIN_RING);
+        // Offsets count from RCV.NXT, 1024 now.
+        b.write(3976, &[2u8; 1000]);
+        assert_eq!(
+            b.ring.len(),
+            8192,
+            "out-of-order data beyond the ring grows it"
+        );
+        b.write(0, &[3u8; 3976]);
+        assert_eq!(b.len(), 6000);
+        let mut v = Vec::new();
+        b.read_to_vec(10_000, &mut v);
+        assert_eq!(&v[..1024], &[1u8; 1024][..]);
+        assert_eq!(&v[1024..5000], &[3u8; 3976][..]);
+        assert_eq!(&v[5000..], &[2u8; 1000][..]);
+        b.write(0, &[4u8; 128 * 1024]);
+        assert_eq!(b.ring.len(), 128 * 1024, "never beyond the capacity");
+        assert_eq!(b.window(), 0);
+    }
+
+    proptest::proptest! {
+        /// Pieces of a stream written in any order, with overlaps and repeats, into a ring
+        /// that grows and wraps, read back in random amounts: the stream, in order.
+        #[test]
+        fn recv_buffer_returns_the_stream_whatever_the_pieces(
+            capacity in 1usize..20_000,
+            ops in proptest::collection::vec((0usize..25_000, 1usize..3_000, 0usize..6_000), 1..80),
+        ) {
+            let stream: Vec<u8> = (0..200_000u32).map(|i| (i * 7 + i / 251) as u8).collect();
+            let mut b = RecvBuffer::new(capacity);
+            let (mut read, mut rcv_nxt) = (0usize, 0usize);
+            let mut got = Vec::new();
+            for (offset, len, take) in ops {
+                let offset = offset % (capacity + 10);
+                let start = rcv_nxt + offset;
+                let w = b.write(offset, &stream[start..start + len]);
+                rcv_nxt += w.advanced;
+                proptest::prop_assert!(b.ring.len() <= capacity);
+                read += b.read_to_vec(take, &mut got);
+                proptest::prop_assert_eq!(read + b.len(), rcv_nxt);
+            }
+            proptest::prop_assert_eq!(&got[..], &stream[..read]);
+        }
     }
 }
