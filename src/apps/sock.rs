@@ -486,16 +486,23 @@ impl BulkSend {
                 Err(e) => {
                     self.stats.errors += 1;
                     cx.log(|| format!("send failed: {e}"));
-                    self.finished = true;
+                    self.finish();
                     return;
                 }
             }
         }
         let _ = cx.close(s);
-        self.finished = true;
+        self.finish();
         self.stats.done = 1;
         let sent = self.sent;
         cx.log(|| format!("sent {sent} bytes, closing"));
+    }
+
+    /// Done: the pattern buffer goes (a host keeps its finished applications, thousands of
+    /// them after a run of short connections).
+    fn finish(&mut self) {
+        self.finished = true;
+        self.buf = Vec::new();
     }
 }
 
