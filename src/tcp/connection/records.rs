@@ -50,10 +50,12 @@ impl Records {
         while self.ends.front().is_some_and(|&e| e <= una) {
             self.ends.pop_front();
         }
-        self.ends.iter().copied().find(|&e| from < e)
+        // The ends are in order: a binary search keeps many small records linear.
+        let i = self.ends.partition_point(|&e| e <= from);
+        self.ends.get(i).copied()
     }
 
-    /// A partial last segment must wait: corked, or more is coming in this call.
+    /// A partial last segment must wait: corked, or a MSG_MORE write holds it.
     pub fn hold_partial(&self) -> bool {
         !self.push_now && (self.cork || self.more_held)
     }
