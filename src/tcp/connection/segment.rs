@@ -7,7 +7,7 @@ use crate::tcp::event::{
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::{State, TransitionCause};
 use crate::tcp::wire::{TcpFlags, TcpOptions, TcpRepr, TcpSegment};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
 
 impl Connection {
     /// Processes one arriving segment addressed to this connection.
@@ -381,16 +381,26 @@ impl Connection {
     /// Segments carrying data are always answered and do not count.
     fn invalid_ack_limited(&mut self, now: Instant, data: bool, out: &mut Output) -> bool {
         let limit = self.config.invalid_ratelimit;
-        if data || limit.is_zero() {
-            return false;
-        }
-        if let Some(last) = self.last_invalid_ack {
-            if now.saturating_since(last) < limit {
-                out.event(TcpEvent::AckRateLimited);
-                return true;
-            }
-        }
-        self.last_invalid_ack = Some(now);
-        false
+        invalid_ack_limited(&mut self.last_invalid_ack, limit, now, data, out)
     }
+}
+
+/// The rate limit itself, shared with [`super::TimeWait`]: `last` is when the last limited
+/// ACK went out.
+pub(super) fn invalid_ack_limited(
+    last: &mut Option<Instant>,
+    limit: Duration,
+    now: Instant,
+    data: bool,
+    out: &mut Output,
+) -> bool {
+    if data || limit.is_zero() {
+        return false;
+    }
+    if last.is_some_and(|at| now.saturating_since(at) < limit) {
+        out.event(TcpEvent::AckRateLimited);
+        return true;
+    }
+    *last = Some(now);
+    false
 }

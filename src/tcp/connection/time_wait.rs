@@ -432,17 +432,7 @@ impl TimeWait {
     /// Whether the ACK an invalid segment earns is held back (`tcp_oow_rate_limited`).
     fn invalid_ack_limited(&mut self, now: Instant, data: bool, out: &mut Output) -> bool {
         let limit = self.invalid_ratelimit;
-        if data || limit.is_zero() {
-            return false;
-        }
-        if let Some(last) = self.last_invalid_ack {
-            if now.saturating_since(last) < limit {
-                out.event(TcpEvent::AckRateLimited);
-                return true;
-            }
-        }
-        self.last_invalid_ack = Some(now);
-        false
+        super::segment::invalid_ack_limited(&mut self.last_invalid_ack, limit, now, data, out)
     }
 
     /// `<SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>` with the window, the timestamps and a pending
