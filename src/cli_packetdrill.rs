@@ -132,7 +132,7 @@ pub fn table(reports: &[Report]) -> String {
 }
 
 fn write_views(a: &PacketdrillArgs, r: &Report) -> Result<(), String> {
-    use netlab::trace::{json, ladder, pcap, text::TextView};
+    use netlab::views::{json, ladder, pcap, text::TextView};
     let Some(net) = &r.outcome.net else {
         return Err(format!(
             "{}: the script did not run, nothing to write",

@@ -4,10 +4,10 @@
 
 use crate::{load_simulated, node_ids, parse_duration, report, write_whole};
 use netlab::outfile::OutFile;
-use netlab::phy::bits::{self, LineCoding};
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::time::{Duration, Instant};
 use netlab::trace::TraceEvent;
+use netlab::views::bits::{self, LineCoding};
 use std::process::ExitCode;
 
 /// The picture's output file, created (and so checked) before the run; `None` for the
@@ -37,7 +37,7 @@ pub(crate) fn cmd_ladder(
     seed: Option<u64>,
     until: Option<Duration>,
 ) -> ExitCode {
-    use netlab::trace::ladder;
+    use netlab::views::ladder;
     let scn = match load_simulated(file, "ladder") {
         Ok(s) => s,
         Err(code) => return code,
@@ -87,7 +87,7 @@ pub(crate) fn cmd_topo(file: &str, svg: Option<&str>) -> ExitCode {
         Err(e) => return report(e),
     };
     let world = scn.instantiate(None, netlab::trace::Trace::off());
-    let topo = netlab::view::Topology::of(&world);
+    let topo = netlab::browser::Topology::of(&world);
     match svg {
         Some(path) => {
             if let Err(e) = std::fs::write(path, topo.to_svg()) {
@@ -108,7 +108,7 @@ pub(crate) fn cmd_topo(file: &str, svg: Option<&str>) -> ExitCode {
 pub(crate) fn cmd_view(
     file: &str,
     out: Option<&str>,
-    mut opts: netlab::view::ViewOptions,
+    mut opts: netlab::browser::ViewOptions,
     filter: Option<&str>,
 ) -> ExitCode {
     let scn = match load_simulated(file, "view") {
@@ -134,8 +134,8 @@ pub(crate) fn cmd_view(
             format!("{stem}.html")
         }
     };
-    let data = netlab::view::collect(&scn, &opts);
-    let page = netlab::view::page::html(&scn.name, &data.json);
+    let data = netlab::browser::collect(&scn, &opts);
+    let page = netlab::browser::page::html(&scn.name, &data.json);
     if let Err(e) = std::fs::write(&path, &page) {
         eprintln!("error: cannot write {path}: {e}");
         return ExitCode::from(2);
@@ -172,12 +172,12 @@ pub(crate) fn cmd_tcpgraph(
     conn: Option<usize>,
     port: Option<u16>,
     svg: Option<&str>,
-    kind: netlab::trace::tcpgraph::GraphKind,
+    kind: netlab::views::tcpgraph::GraphKind,
     graph: &GraphArgs,
     seed: Option<u64>,
     until: Option<Duration>,
 ) -> ExitCode {
-    use netlab::trace::tcpgraph;
+    use netlab::views::tcpgraph;
     let scn = match load_simulated(file, "tcpgraph") {
         Ok(s) => s,
         Err(code) => return code,
@@ -272,7 +272,7 @@ pub(crate) fn cmd_bits(
         // it on a shared medium.
         struct FindFrame(u64, Option<netlab::ethernet::Frame>, Vec<String>);
         impl netlab::trace::Subscriber for FindFrame {
-            fn record(&mut self, _: &netlab::sim::World, r: &netlab::trace::Record) {
+            fn record(&mut self, _: &dyn netlab::trace::Names, r: &netlab::trace::Record) {
                 match &r.event {
                     TraceEvent::FrameTx { id, frame, .. } if id.0 == self.0 && self.1.is_none() => {
                         self.1 = Some(frame.clone())

@@ -4,11 +4,11 @@ mod cli_packetdrill;
 
 use clap::{Parser, Subcommand};
 use netlab::outfile::OutFile;
-use netlab::phy::bits::LineCoding;
 use netlab::scenario::{self, RunOptions, Scenario, ScenarioError};
 use netlab::time::{Duration, Instant};
-use netlab::trace::writers::{JsonLines, TextLog};
 use netlab::trace::{Layer, Subscriber};
+use netlab::views::bits::LineCoding;
+use netlab::views::writers::{JsonLines, TextLog};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -211,8 +211,8 @@ enum Command {
         svg: Option<String>,
         /// Which picture: the state timeline, the time-sequence graph, cwnd/ssthresh/RTO, or all
         /// three
-        #[arg(long, value_enum, default_value_t = netlab::trace::tcpgraph::GraphKind::All)]
-        kind: netlab::trace::tcpgraph::GraphKind,
+        #[arg(long, value_enum, default_value_t = netlab::views::tcpgraph::GraphKind::All)]
+        kind: netlab::views::tcpgraph::GraphKind,
         #[command(flatten)]
         graph: GraphArgs,
         /// Seed for every random choice (overrides the file's `seed`)
@@ -391,7 +391,7 @@ fn main() -> ExitCode {
             max_events,
         } => {
             let at = |d: Option<Duration>| d.map(|d| Instant::ZERO + d);
-            let opts = netlab::view::ViewOptions {
+            let opts = netlab::browser::ViewOptions {
                 seed,
                 until: at(until),
                 from: at(from),
@@ -786,13 +786,13 @@ fn node_ids(scn: &Scenario, names: &[String]) -> Result<Vec<netlab::sim::NodeId>
 /// The files `netlab run` writes, opened (and their capture points resolved) before the run.
 struct OpenViews<'a> {
     args: &'a ViewArgs,
-    pcap: Option<(OutFile, Vec<netlab::trace::pcap::CapturePoint>)>,
+    pcap: Option<(OutFile, Vec<netlab::views::pcap::CapturePoint>)>,
     json: Option<OutFile>,
 }
 
 impl<'a> OpenViews<'a> {
     fn open(args: &'a ViewArgs, scn: &Scenario) -> Result<OpenViews<'a>, String> {
-        use netlab::trace::pcap::CapturePoint;
+        use netlab::views::pcap::CapturePoint;
         let mut points = Vec::new();
         for name in &args.capture {
             let point = if let Some(n) = scn.node_id(name) {
@@ -821,7 +821,7 @@ impl<'a> OpenViews<'a> {
 
     /// The views that write as the run goes, into the opened files.
     fn streams(self, scn: &Scenario, seed: Option<u64>) -> Result<Streams, String> {
-        use netlab::trace::pcap;
+        use netlab::views::pcap;
         let open = |out: &OutFile| {
             out.file()
                 .map(|f| std::io::BufWriter::with_capacity(1 << 16, f))
@@ -854,7 +854,7 @@ type FileOut = std::io::BufWriter<std::fs::File>;
 
 /// The files of `netlab run`, written as the run goes and put in place once it is over.
 struct Streams {
-    pcap: Option<(netlab::trace::pcap::PcapStream<FileOut>, OutFile)>,
+    pcap: Option<(netlab::views::pcap::PcapStream<FileOut>, OutFile)>,
     json: Option<(JsonLines<FileOut>, OutFile)>,
 }
 

@@ -8,11 +8,11 @@
 //! Without Chromium the tests say so loudly and fail when `CI` is set (`.ci/run` installs it).
 //! `NETLAB_CHROMIUM` names another binary; `NETLAB_BLESS=1` rewrites the docs picture.
 
+use netlab::browser::{self as view, ViewOptions};
 use netlab::filter::FrameFilter;
 use netlab::scenario::Scenario;
 use netlab::step::Stepper;
 use netlab::trace::TraceEvent;
-use netlab::view::{self, ViewOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! random stream, as separate machines do.
 
 use netlab::scenario::{self, RunOptions, Scenario};
-use netlab::trace::text::TextView;
+use netlab::views::text::TextView;
 
 #[test]
 fn two_hosts_choose_different_initial_sequence_numbers() {

@@ -16,8 +16,8 @@
 mod support;
 
 use netlab::scenario::{self, Outcome, RunOptions, Scenario};
-use netlab::trace::pcap::{self, CapturePoint, PcapOptions};
 use netlab::trace::{PhyDrop, TraceEvent};
+use netlab::views::pcap::{self, CapturePoint, PcapOptions};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -29,8 +29,9 @@ use netlab::sim::{Limits, NodeId, NodeKind, World};
 use netlab::switch::{Forwarding, MacTableConfig, Switch};
 use netlab::tcp::{SeqNumber, TcpFlags, TcpOptions, TcpRepr};
 use netlab::time::{Duration, Instant};
-use netlab::trace::{self, IpDrop, Trace, TraceEvent};
+use netlab::trace::{IpDrop, Trace, TraceEvent};
 use netlab::udp::UdpRepr;
+use netlab::views;
 use proptest::prelude::*;
 
 /// Case counts scale with `PROPTEST_CASES` as in `prop_tcp.rs`.
@@ -84,7 +85,7 @@ proptest! {
         }
         prop_assert_eq!(ethernet::dst_of(&bytes).is_some(), bytes.len() >= 6);
         prop_assert_eq!(ethernet::src_of(&bytes).is_some(), bytes.len() >= 12);
-        let _ = trace::describe::frame(&bytes);
+        let _ = netlab::trace::describe::frame(&bytes);
     }
 
     #[test]
@@ -199,9 +200,9 @@ proptest! {
         };
         let repr = EthernetRepr { dst: MacAddr::broadcast(), src: mac([2, 0, 0, 0, 0, 1]), ethertype: et };
         let frame = ethernet::frame_with_payload(&repr, &payload);
-        let _ = trace::describe::frame(&frame);
-        let _ = trace::describe::packet(et, &payload);
-        let _ = trace::ladder::label(&frame);
+        let _ = netlab::trace::describe::frame(&frame);
+        let _ = netlab::trace::describe::packet(et, &payload);
+        let _ = views::ladder::label(&frame);
         for f in ["icmp", "tcp", "udp", "arp", "ip", "broadcast", "port=80", "tcp-syn", "not-arp"] {
             if let Ok(filter) = FrameFilter::parse(f, &|_| None) {
                 let _ = filter.matches(&frame);
@@ -662,27 +663,27 @@ fn run_world(shapes: &[(u16, Shape)]) -> Result<Net, String> {
     check_accounting(&n, &injected)?;
     // Every view renders the trace.
     let texts: Vec<String> = Vec::new();
-    let view = trace::text::TextView::new(&n.world, &texts);
+    let view = views::text::TextView::new(&n.world, &texts);
     let mut json = Vec::new();
     for r in n.world.trace().records() {
         let _ = view.line(r);
     }
-    trace::json::write_jsonl(&view, n.world.trace().records(), &mut json)
+    views::json::write_jsonl(&view, n.world.trace().records(), &mut json)
         .map_err(|e| e.to_string())?;
-    let ladder = trace::ladder::build(
+    let ladder = views::ladder::build(
         &n.world,
         n.world.trace().records(),
-        &trace::ladder::LadderOptions {
+        &views::ladder::LadderOptions {
             all_nodes: true,
             columns: vec![],
         },
     );
     let _ = ladder.to_text();
     let _ = ladder.to_svg();
-    let capture = trace::pcap::capture(
+    let capture = views::pcap::capture(
         &n.world,
         n.world.trace().records(),
-        &trace::pcap::PcapOptions::default(),
+        &views::pcap::PcapOptions::default(),
     );
     let mut pcap = Vec::new();
     capture

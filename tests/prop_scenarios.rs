@@ -14,8 +14,8 @@ use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::sim::{Limits, NodeKind};
 use netlab::socket::SockType;
 use netlab::time::{Duration, Instant};
-use netlab::trace::text::TextView;
 use netlab::trace::TraceEvent;
+use netlab::views::text::TextView;
 use proptest::prelude::*;
 
 /// Case counts scale with `PROPTEST_CASES` as in `prop_tcp.rs`.
@@ -108,7 +108,7 @@ fn run_small(scn: &Scenario) {
         let _ = view.line(r);
     }
     let mut json = Vec::new();
-    netlab::trace::json::write_jsonl(&view, records, &mut json).unwrap();
+    netlab::views::json::write_jsonl(&view, records, &mut json).unwrap();
     for r in &outcome.results {
         let _ = format!("{} {} {}", r.line, r.text, r.detail);
     }
@@ -403,7 +403,7 @@ fn traced(scn: &Scenario, seed: Option<u64>) -> Traced {
     let all = outcome.world.trace().records();
     let head = &all[..all.len().min(JSON_RECORDS)];
     let mut json = Vec::new();
-    netlab::trace::json::write_jsonl(&view, head, &mut json).unwrap();
+    netlab::views::json::write_jsonl(&view, head, &mut json).unwrap();
     Traced {
         records: all
             .iter()
@@ -411,7 +411,7 @@ fn traced(scn: &Scenario, seed: Option<u64>) -> Traced {
                 (
                     r.time,
                     r.node.map(|n| n.0),
-                    netlab::trace::json::kind_name(&r.event).to_string(),
+                    netlab::views::json::kind_name(&r.event).to_string(),
                 )
             })
             .collect(),

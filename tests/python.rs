@@ -4,7 +4,7 @@
 mod support;
 
 use netlab::scenario::{self, RunOptions, Scenario};
-use netlab::trace::text::TextView;
+use netlab::views::text::TextView;
 use std::path::PathBuf;
 
 fn programs_dir() -> PathBuf {
@@ -182,10 +182,10 @@ fn views_show_a_programs_sockets_and_traffic() {
     );
     let scn = Scenario::load(&programs_dir().join("udp.toml").to_string_lossy()).unwrap();
     let outcome = scenario::run(&scn, &RunOptions::default());
-    let ladder = netlab::trace::ladder::build(
+    let ladder = netlab::views::ladder::build(
         &outcome.world,
         outcome.world.trace().records(),
-        &netlab::trace::ladder::LadderOptions::default(),
+        &netlab::views::ladder::LadderOptions::default(),
     )
     .to_text();
     for len in [5, 0, 3] {

@@ -3,7 +3,7 @@
 mod support;
 
 use netlab::scenario::{self, RunOptions, Scenario};
-use netlab::trace::text::TextView;
+use netlab::views::text::TextView;
 use std::path::PathBuf;
 
 /// The whole text log of a run, as `netlab run` prints it.

@@ -5,7 +5,7 @@ mod common;
 
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::step::Stepper;
-use netlab::trace::text::TextView;
+use netlab::views::text::TextView;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -7,10 +7,11 @@ mod support;
 
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::time::{Duration, Instant};
-use netlab::trace::pcap::{self, PcapOptions, PcapStream};
-use netlab::trace::text::TextView;
-use netlab::trace::writers::{JsonLines, TextLog};
-use netlab::trace::{json, Subscriber};
+use netlab::trace::Subscriber;
+use netlab::views::json;
+use netlab::views::pcap::{self, PcapOptions, PcapStream};
+use netlab::views::text::TextView;
+use netlab::views::writers::{JsonLines, TextLog};
 
 /// (text log, JSON Lines, pcapng, verdicts) from the whole kept trace, after the run.
 fn batch(scn: &Scenario, opts: &RunOptions, pcap: &PcapOptions) -> [Vec<u8>; 4] {

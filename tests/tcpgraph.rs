@@ -6,7 +6,7 @@ mod common;
 use netlab::scenario::{self, RunOptions, Scenario};
 use netlab::tcp::State;
 use netlab::time::Instant;
-use netlab::trace::tcpgraph::{self, Connection, GraphKind, GraphOptions};
+use netlab::views::tcpgraph::{self, Connection, GraphKind, GraphOptions};
 use std::process::Command;
 
 /// The fixture's one connection, run to the end.

@@ -8,8 +8,8 @@
 mod support;
 
 use netlab::scenario::{self, RunOptions, Scenario};
-use netlab::trace::json;
-use netlab::trace::text::TextView;
+use netlab::views::json;
+use netlab::views::text::TextView;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -123,7 +123,7 @@ fn every_record_has_named_documented_fields() {
         problems.into_iter().collect::<Vec<_>>().join("\n")
     );
     // The shipped scenarios write most kinds; the rest are checked by the unit tests of
-    // `trace::json` (one record of each kind).
+    // `views::json` (one record of each kind).
     assert!(
         seen.len() >= 20,
         "{} kinds seen: {:?}",

@@ -138,7 +138,7 @@ fn a_narrowed_page_says_what_it_left_out() {
     assert!(err.contains("not simulated"), "{err}");
     assert!(err.contains("the filter `tcp` does not match"), "{err}");
     let page = std::fs::read_to_string(&out).unwrap();
-    let data = netlab::view::page::data_of(&page).expect("the page's data");
+    let data = netlab::browser::page::data_of(&page).expect("the page's data");
     // Every event in the page is in the window.
     let times = data["ev"]["t"].as_array().expect("event times");
     assert!(!times.is_empty());

@@ -4,10 +4,10 @@
 mod support;
 
 use netlab::scenario::{self, Outcome, RunOptions, Scenario};
-use netlab::trace::json;
-use netlab::trace::ladder::{self, Fate, LadderOptions};
-use netlab::trace::text::TextView;
 use netlab::trace::TraceEvent;
+use netlab::views::json;
+use netlab::views::ladder::{self, Fate, LadderOptions};
+use netlab::views::text::TextView;
 use std::path::Path;
 
 fn load(path: &str) -> Scenario {
@@ -535,7 +535,7 @@ fn ladder_columns_follow_the_topology() {
 
     // netlab view: the same order (node indices into the page's node list).
     let scn = load("scenarios/ping-across-router.toml");
-    let data = netlab::view::collect(&scn, &netlab::view::ViewOptions::default());
+    let data = netlab::browser::collect(&scn, &netlab::browser::ViewOptions::default());
     let cols: Vec<String> = data.json["ladder"]["cols"]
         .as_array()
         .unwrap()
@@ -580,7 +580,7 @@ fn the_views_switch_copies_are_not_retransmissions() {
         .map(|id| o.world.node_counter(id, "tcp_retransmits").unwrap())
         .sum();
     assert_eq!(resent, 0);
-    let data = netlab::view::collect(&scn, &netlab::view::ViewOptions::default());
+    let data = netlab::browser::collect(&scn, &netlab::browser::ViewOptions::default());
     let labels = data.json["fr"]["label"].as_array().unwrap();
     let tcp = labels
         .iter()

@@ -10,7 +10,6 @@
 //! needs a "transmission finished" event: a frame's start time is fixed the moment it is queued
 //! (the line is FIFO), so the queue is just the start times still in the future.
 
-pub mod bits;
 pub mod csma;
 pub mod errors;
 

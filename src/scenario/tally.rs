@@ -3,7 +3,7 @@
 //! takes the records as they pass, so a run's expectations never need its whole history.
 
 use super::expect::{Check, CheckKind};
-use crate::sim::{LinkId, NodeId, World};
+use crate::sim::{LinkId, NodeId};
 use crate::tcp::{State, TcpEvent};
 use crate::trace::{self, AppEvent, Record, Subscriber, TraceEvent};
 use std::collections::BTreeMap;
@@ -57,7 +57,7 @@ impl Tally {
 }
 
 impl Subscriber for Tally {
-    fn record(&mut self, _world: &World, r: &Record) {
+    fn record(&mut self, _names: &dyn trace::Names, r: &Record) {
         for (c, seen) in self.checks.iter().zip(self.seen.iter_mut()) {
             match (&c.kind, seen) {
                 (CheckKind::Received { node, payload, .. }, Seen::Count(n)) => {

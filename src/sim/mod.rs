@@ -4,30 +4,12 @@ pub mod drive;
 pub mod engine;
 pub mod fabric;
 pub mod medium;
+mod names;
 pub mod world;
 
 pub use drive::{End, Next, Pacer};
 pub use engine::{EventId, EventQueue};
 pub use fabric::{Fault, FaultAction, Link, NodeIo};
+// The ids live below both the world and the trace records that name them.
+pub use crate::ids::{FrameId, LinkId, NodeId};
 pub use world::{counter_names, Limits, Node, NodeKind, RunError, Step, StepKind, World};
-
-use std::fmt;
-
-/// Index of a node (host, router, switch, hub) in the world.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(pub u32);
-
-/// Index of a link in the world.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LinkId(pub u32);
-
-/// A frame's number on one hop: every transmission onto a link gets the next one, so views can
-/// pair a transmission with its arrival.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct FrameId(pub u64);
-
-impl fmt::Display for FrameId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "#{}", self.0)
-    }
-}

@@ -10,8 +10,8 @@ use crate::sim::{FrameId, NodeId, StepKind};
 use crate::tcp::{State, TcpEvent};
 use crate::time::{Duration, Instant};
 use crate::trace::dissect;
-use crate::trace::text::TextView;
 use crate::trace::{Layer, TraceEvent};
+use crate::views::text::TextView;
 use std::fmt::Write as _;
 use std::io::{self, BufRead, Write};
 

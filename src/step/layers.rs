@@ -4,8 +4,8 @@
 use crate::filter::Endpoint;
 use crate::sim::{FrameId, NodeKind, Step, StepKind, World};
 use crate::trace::dissect;
-use crate::trace::text::TextView;
 use crate::trace::{Layer, Record, TraceEvent};
+use crate::views::text::TextView;
 use std::fmt::Write as _;
 
 /// The `layers` view of one event: how its frame went up through the device's layers and what

@@ -95,7 +95,7 @@ struct Current {
 struct Collect(Vec<Record>);
 
 impl Subscriber for Collect {
-    fn record(&mut self, _world: &World, r: &Record) {
+    fn record(&mut self, _names: &dyn crate::trace::Names, r: &Record) {
         self.0.push(r.clone());
     }
 }

@@ -8,18 +8,15 @@
 
 pub mod describe;
 pub mod dissect;
-pub mod json;
-pub mod ladder;
-pub mod pcap;
-pub mod tcpgraph;
-pub mod text;
-pub mod writers;
+pub mod names;
+
+pub use names::{Names, NodeRole};
 
 use crate::arp::{ArpEvent, ArpInputError, ArpParseError};
 use crate::ethernet::{Frame, FrameError, MacAddr};
 use crate::icmp::{DestUnreachableCode, IcmpRepr, TimeExceededCode};
+use crate::ids::{FrameId, LinkId, NodeId};
 use crate::ip::{IpProtocol, Ipv4Cidr, Ipv4ParseError};
-use crate::sim::{FrameId, LinkId, NodeId, World};
 use crate::switch::{Forwarding, Learned};
 use crate::time::{Duration, Instant};
 use std::net::Ipv4Addr;
@@ -629,16 +626,17 @@ pub struct Record {
 }
 
 /// A view of a run: it takes the records as they are made. After every event the driver (the
-/// one run loop, [`crate::sim::World::publish`]) hands the event's records to each subscriber,
-/// with the world as it is after that event (for names: nodes, links, interfaces, apps).
-/// Adding a view touches no producer; a view keeps only what it draws.
+/// one run loop, `sim::World::publish`) hands the event's records to each subscriber, with the
+/// network's [`Names`] as they are after that event (nodes, links, interfaces, apps): never the
+/// world itself, so a view depends on the records and the names only. Adding a view touches no
+/// producer; a view keeps only what it draws. The views are in `crate::views`.
 pub trait Subscriber {
-    /// The run is about to start in `world` (a view that writes a header writes it now).
-    fn start(&mut self, _world: &World) {}
+    /// The run is about to start (a view that writes a header writes it now).
+    fn start(&mut self, _names: &dyn Names) {}
     /// One record, in the order they were made.
-    fn record(&mut self, world: &World, r: &Record);
+    fn record(&mut self, names: &dyn Names, r: &Record);
     /// The run is over: write what is still held (a capture's last frames), flush.
-    fn finish(&mut self, _world: &World) -> std::io::Result<()> {
+    fn finish(&mut self, _names: &dyn Names) -> std::io::Result<()> {
         Ok(())
     }
 }

@@ -18,14 +18,14 @@
 //! which remembers each TCP connection's initial sequence numbers), the one place to teach it new
 //! protocols (it leans on [`describe::frame`]).
 
-use super::{describe, IpDrop, PhyDrop, Record, TraceEvent};
+use crate::trace::{describe, IpDrop, Names, NodeRole, PhyDrop, Record, TraceEvent};
 
 mod label;
 pub use label::{label, Labeller};
 
 use crate::ethernet::{self, Frame, MacAddr};
+use crate::ids::{FrameId, LinkId, NodeId};
 use crate::ip::{IpProtocol, Ipv4Repr};
-use crate::sim::{FrameId, NodeId, NodeKind, World};
 use crate::switch::Forwarding;
 use crate::tcp::{DropReason, ListenDropReason, TcpEvent};
 use crate::time::Instant;
@@ -50,11 +50,12 @@ pub struct LadderOptions {
 /// and a router stands between the LANs it joins. Nodes not reached (another network) start
 /// walks of their own, in the scenario's order. Only nodes `shown` are columns; the others
 /// (switches, unless every node is shown) are walked through.
-pub fn column_order(world: &World, shown: &[bool]) -> Vec<NodeId> {
-    let n = world.nodes.len();
+pub fn column_order(names: &dyn Names, shown: &[bool]) -> Vec<NodeId> {
+    let n = names.node_count();
     let mut adj: Vec<Vec<usize>> = vec![Vec::new(); n];
-    for l in &world.fabric.links {
-        let (a, b) = (l.ends[0].0 .0 as usize, l.ends[1].0 .0 as usize);
+    for l in 0..names.link_count() {
+        let ends = names.link_ends(LinkId(l as u32));
+        let (a, b) = (ends[0].0 .0 as usize, ends[1].0 .0 as usize);
         if a != b && a < n && b < n {
             if !adj[a].contains(&b) {
                 adj[a].push(b);
@@ -65,7 +66,7 @@ pub fn column_order(world: &World, shown: &[bool]) -> Vec<NodeId> {
         }
     }
     let leaf: Vec<bool> = adj.iter().map(|a| a.len() <= 1).collect();
-    let router = |i: usize| matches!(&world.nodes[i].kind, NodeKind::Host(h) if h.is_router());
+    let router = |i: usize| names.role(NodeId(i as u32)) == NodeRole::Router;
     let shown_at = |i: usize| shown.get(i).copied().unwrap_or(false);
     let mut starts: Vec<usize> = (0..n).filter(|&i| shown_at(i) && !router(i)).collect();
     starts.extend((0..n).filter(|&i| shown_at(i) && router(i)));
@@ -239,15 +240,20 @@ fn origin_at(
     }
 }
 
-/// Builds the ladder of `records` (a run of `world`).
-pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder {
-    let n = world.nodes.len();
-    let is_host = |i: usize| matches!(world.nodes[i].kind, NodeKind::Host(_));
+/// Builds the ladder of `records` (a run of the network `names` describes).
+pub fn build(names: &dyn Names, records: &[Record], opts: &LadderOptions) -> Ladder {
+    let n = names.node_count();
+    let is_host = |i: usize| {
+        matches!(
+            names.role(NodeId(i as u32)),
+            NodeRole::Host | NodeRole::Router
+        )
+    };
     let endpoint: Vec<bool> = (0..n)
         .map(|i| opts.all_nodes || is_host(i) || opts.columns.contains(&NodeId(i as u32)))
         .collect();
     let order: Vec<NodeId> = if opts.columns.is_empty() {
-        column_order(world, &endpoint)
+        column_order(names, &endpoint)
     } else {
         opts.columns.clone()
     };
@@ -256,11 +262,9 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
         column[id.0 as usize] = Some(c);
     }
     let mut macs = HashMap::new();
-    for (i, node) in world.nodes.iter().enumerate() {
-        if let NodeKind::Host(h) = &node.kind {
-            for iface in &h.interfaces {
-                macs.insert(iface.mac, NodeId(i as u32));
-            }
+    for i in 0..n {
+        for mac in names.macs(NodeId(i as u32)) {
+            macs.insert(mac, NodeId(i as u32));
         }
     }
     let mut b = Builder {
@@ -280,7 +284,7 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
     // handling, which an IP or TCP drop record of the same instant is about.
     let mut handling: HashMap<NodeId, (Instant, usize, Frame)> = HashMap::new();
     let mut seq = 0;
-    let name = |n: NodeId| world.node(n).name.clone();
+    let name = |n: NodeId| names.node_name(n).to_string();
 
     for r in records {
         let Some(node) = r.node else { continue };
@@ -306,9 +310,10 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                     Some(origin_here(&mut seq, &mut b.labels, frame, *id))
                 };
                 if let Some(o) = o {
-                    let l = world.link(*link);
-                    let far = l.ends.iter().map(|e| e.0).find(|&e| e != node);
-                    b.lost(&o, far, format!("on {}", l.name), reason.reason());
+                    let ends = names.link_ends(*link);
+                    let far = ends.iter().map(|e| e.0).find(|&e| e != node);
+                    let on = format!("on {}", names.link_name(*link));
+                    b.lost(&o, far, on, reason.reason());
                 }
             }
             // A collided attempt: a short arrow that ends on the cable (the frame's later
@@ -331,13 +336,16 @@ pub fn build(world: &World, records: &[Record], opts: &LadderOptions) -> Ladder 
                     seq,
                     id: *id,
                 };
-                let l = world.link(*link);
-                let far = l.ends.iter().map(|e| e.0).find(|&e| e != node);
+                let far = names
+                    .link_ends(*link)
+                    .iter()
+                    .map(|e| e.0)
+                    .find(|&e| e != node);
                 let why = format!(
                     "collision, jam, backoff {slots} slot{}",
                     if *slots == 1 { "" } else { "s" }
                 );
-                b.lost(&o, far, format!("on {}", l.name), &why);
+                b.lost(&o, far, format!("on {}", names.link_name(*link)), &why);
             }
             TraceEvent::BitErrors { id, flipped, .. } => {
                 if let Some(o) = in_flight.get_mut(id) {

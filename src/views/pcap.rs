@@ -55,10 +55,10 @@
 //! simulated time to the nanosecond, the same number as the text log's time column.
 
 use super::text::TextView;
-use super::{PhyDrop, Record, TraceEvent};
 use crate::ethernet::{Frame, FCS_LEN};
-use crate::sim::{FrameId, LinkId, NodeId, World};
+use crate::ids::{FrameId, LinkId, NodeId};
 use crate::time::Instant;
+use crate::trace::{Names, NodeRole, PhyDrop, Record, TraceEvent};
 use std::collections::HashMap;
 use std::io::{self, Write};
 
@@ -73,14 +73,16 @@ pub enum CapturePoint {
 
 impl CapturePoint {
     /// A node or a link by name (`alice`, `sw1`, `alice--sw1`).
-    pub fn resolve(world: &World, name: &str) -> Result<CapturePoint, String> {
-        if let Some(n) = world.node_id(name) {
+    pub fn resolve(names: &dyn Names, name: &str) -> Result<CapturePoint, String> {
+        if let Some(n) = names.node_id(name) {
             return Ok(CapturePoint::Node(n));
         }
-        if let Some(l) = world.link_id(name) {
+        if let Some(l) = names.link_id(name) {
             return Ok(CapturePoint::Link(l));
         }
-        let links: Vec<&str> = world.fabric.links.iter().map(|l| l.name.as_str()).collect();
+        let links: Vec<&str> = (0..names.link_count())
+            .map(|l| names.link_name(LinkId(l as u32)))
+            .collect();
         Err(format!(
             "no node or link called `{name}` (links: {})",
             links.join(", ")
@@ -106,9 +108,9 @@ pub struct PcapOptions {
     pub comment: Option<String>,
 }
 
-/// Every link of `world` as a capture point: each hop's copy of a frame, in one file.
-pub fn every_link(world: &World) -> Vec<CapturePoint> {
-    (0..world.fabric.links.len())
+/// Every link of the network as a capture point: each hop's copy of a frame, in one file.
+pub fn every_link(names: &dyn Names) -> Vec<CapturePoint> {
+    (0..names.link_count())
         .map(|i| CapturePoint::Link(LinkId(i as u32)))
         .collect()
 }
@@ -117,28 +119,26 @@ pub fn every_link(world: &World) -> Vec<CapturePoint> {
 /// routers make what they send, except the IPv4 datagrams a router forwards (their source
 /// address is not the router's); switches and hubs only pass frames on, except the spanning
 /// tree BPDUs a switch makes (they go to the bridge group address, which no switch relays).
-fn made_by(world: &World, node: Option<NodeId>, frame: &[u8]) -> bool {
-    use crate::sim::NodeKind;
+fn made_by(names: &dyn Names, node: Option<NodeId>, frame: &[u8]) -> bool {
     let Some(n) = node else { return false };
-    match &world.node(n).kind {
-        NodeKind::Host(h) if h.is_router() => {
+    match names.role(n) {
+        NodeRole::Router => {
             // Through `ethernet::parse`, so a datagram in a VLAN-tagged frame counts too.
             match crate::ethernet::parse(frame) {
                 Ok((eth, p))
                     if eth.ethertype == crate::ethernet::ethertype::IPV4 && p.len() >= 20 =>
                 {
-                    h.is_local_addr(std::net::Ipv4Addr::new(p[12], p[13], p[14], p[15]))
+                    names.is_local_addr(n, std::net::Ipv4Addr::new(p[12], p[13], p[14], p[15]))
                 }
                 _ => true,
             }
         }
         // The kernel behind a TAP made the frames it sends, as a host does.
-        NodeKind::Host(_) | NodeKind::Tap(_) => true,
-        NodeKind::Switch(sw) => {
-            sw.stp.is_some()
-                && crate::ethernet::dst_of(frame) == Some(crate::switch::bpdu::GROUP_ADDRESS)
+        NodeRole::Host | NodeRole::Tap => true,
+        NodeRole::Switch { stp } => {
+            stp && crate::ethernet::dst_of(frame) == Some(crate::switch::bpdu::GROUP_ADDRESS)
         }
-        NodeKind::Hub(_) => false,
+        NodeRole::Hub => false,
     }
 }
 
@@ -215,14 +215,14 @@ fn bad_fcs(frame: &[u8]) -> bool {
     crate::ethernet::check_fcs(frame).is_err()
 }
 
-/// Collects the packets of `records` (a run of `world`) at the capture points of `opts`.
-pub fn capture(world: &World, records: &[Record], opts: &PcapOptions) -> Capture {
-    let mut c = Capturer::new(world, opts);
+/// Collects the packets of `records` (a run of the network `names` describes) at the capture points of `opts`.
+pub fn capture(names: &dyn Names, records: &[Record], opts: &PcapOptions) -> Capture {
+    let mut c = Capturer::new(names, opts);
     let mut packets = Vec::new();
     for r in records {
-        c.record(world, r, &mut |p| packets.push(p));
+        c.record(names, r, &mut |p| packets.push(p));
     }
-    c.finish(world, &mut |p| packets.push(p));
+    c.finish(names, &mut |p| packets.push(p));
     Capture {
         interfaces: c.interfaces,
         packets,
@@ -267,24 +267,24 @@ pub struct Capturer {
 }
 
 impl Capturer {
-    /// The capture interfaces of `opts` in `world`: one per captured link, one per port of a
+    /// The capture interfaces of `opts` in the network: one per captured link, one per port of a
     /// captured node.
-    pub fn new(world: &World, opts: &PcapOptions) -> Capturer {
-        let view = TextView::new(world, &[]);
+    pub fn new(names: &dyn Names, opts: &PcapOptions) -> Capturer {
+        let view = TextView::new(names, &[]);
         let first_hop = opts.points.is_empty();
         let points: Vec<CapturePoint> = if first_hop {
             // The links a host or router (or a TAP's kernel) is plugged into: the others
             // (between switches and hubs) carry no frame on its first hop, except a spanning
             // tree switch's BPDUs.
-            let host = |(n, _): (NodeId, u16)| match &world.node(n).kind {
-                crate::sim::NodeKind::Host(_) | crate::sim::NodeKind::Tap(_) => true,
-                crate::sim::NodeKind::Switch(sw) => sw.stp.is_some(),
-                crate::sim::NodeKind::Hub(_) => false,
+            let host = |(n, _): (NodeId, u16)| match names.role(n) {
+                NodeRole::Host | NodeRole::Router | NodeRole::Tap => true,
+                NodeRole::Switch { stp } => stp,
+                NodeRole::Hub => false,
             };
-            every_link(world)
+            every_link(names)
                 .into_iter()
                 .filter(|p| match p {
-                    CapturePoint::Link(l) => world.link(*l).ends.iter().any(|&e| host(e)),
+                    CapturePoint::Link(l) => names.link_ends(*l).iter().any(|&e| host(e)),
                     CapturePoint::Node(_) => true,
                 })
                 .collect()
@@ -300,25 +300,26 @@ impl Capturer {
                     if link_if.contains_key(&l) {
                         continue;
                     }
-                    let link = world.link(l);
+                    let link_name = names.link_name(l);
+                    let ends = names.link_ends(l);
                     let end = |i: usize| {
-                        let (n, port) = link.ends[i];
+                        let (n, port) = ends[i];
                         format!("{} {}", view.node_name(n), view.port_name(n, port))
                     };
                     link_if.insert(l, interfaces.len() as u32);
                     interfaces.push(CaptureInterface {
-                        name: link.name.clone(),
+                        name: link_name.to_string(),
                         description: format!(
                             "netlab link {}: {} <-> {}",
-                            link.name,
+                            link_name,
                             end(0),
                             end(1)
                         ),
                     });
                 }
                 CapturePoint::Node(n) => {
-                    for port in 0..world.fabric.ports[n.0 as usize].len() as u16 {
-                        if port_if.contains_key(&(n, port)) || world.link_at(n, port).is_none() {
+                    for port in 0..names.port_count(n) as u16 {
+                        if port_if.contains_key(&(n, port)) || names.link_at(n, port).is_none() {
                             continue;
                         }
                         port_if.insert((n, port), interfaces.len() as u32);
@@ -345,17 +346,17 @@ impl Capturer {
     }
 
     /// Takes one record; hands the packets that are settled to `out`, in order.
-    pub fn record(&mut self, world: &World, r: &Record, out: &mut dyn FnMut(Packet)) {
+    pub fn record(&mut self, names: &dyn Names, r: &Record, out: &mut dyn FnMut(Packet)) {
         self.seq += 1;
         self.learn(r);
-        self.hold(world, r);
-        self.release(world, false, out);
+        self.hold(names, r);
+        self.release(names, false, out);
     }
 
     /// The run is over: hands every packet still held to `out` (a damaged frame still in flight
     /// is written as sent).
-    pub fn finish(&mut self, world: &World, out: &mut dyn FnMut(Packet)) {
-        self.release(world, true, out);
+    pub fn finish(&mut self, names: &dyn Names, out: &mut dyn FnMut(Packet)) {
+        self.release(names, true, out);
     }
 
     /// Which frames were damaged and how, and the copy the far end got. A relay sends what it
@@ -409,7 +410,7 @@ impl Capturer {
         }
     }
 
-    fn hold(&mut self, world: &World, r: &Record) {
+    fn hold(&mut self, names: &dyn Names, r: &Record) {
         let first_hop = self.first_hop;
         let mut push = |interface, id, frame: &Frame, at| {
             self.held.push_back(Held {
@@ -430,7 +431,7 @@ impl Capturer {
                 ..
             } => {
                 if let Some(&interface) = self.link_if.get(link) {
-                    if !first_hop || made_by(world, r.node, frame) {
+                    if !first_hop || made_by(names, r.node, frame) {
                         push(interface, *id, frame, HeldKind::LinkTx);
                     }
                 }
@@ -449,8 +450,8 @@ impl Capturer {
         }
     }
 
-    fn release(&mut self, world: &World, all: bool, out: &mut dyn FnMut(Packet)) {
-        let view = TextView::new(world, &[]);
+    fn release(&mut self, names: &dyn Names, all: bool, out: &mut dyn FnMut(Packet)) {
+        let view = TextView::new(names, &[]);
         while let Some(p) = self.held.front() {
             // A frame's bit errors are recorded right after its transmission: its damage is
             // settled once a later record came.
@@ -584,7 +585,7 @@ impl<W: Write> PcapStream<W> {
         &self.cap.interfaces
     }
 
-    fn write(&mut self, world: &World, finish: bool, r: Option<&Record>) {
+    fn write(&mut self, names: &dyn Names, finish: bool, r: Option<&Record>) {
         let PcapStream {
             cap,
             w,
@@ -605,18 +606,18 @@ impl<W: Write> PcapStream<W> {
             }
         };
         if let Some(r) = r {
-            cap.record(world, r, &mut out);
+            cap.record(names, r, &mut out);
         }
         if finish {
-            cap.finish(world, &mut out);
+            cap.finish(names, &mut out);
         }
     }
 }
 
-impl<W: Write> super::Subscriber for PcapStream<W> {
-    /// Writes the header and the interfaces of the capture points in `world`.
-    fn start(&mut self, world: &World) {
-        self.cap = Capturer::new(world, &self.opts);
+impl<W: Write> crate::trace::Subscriber for PcapStream<W> {
+    /// Writes the header and the interfaces of the capture points in the network.
+    fn start(&mut self, names: &dyn Names) {
+        self.cap = Capturer::new(names, &self.opts);
         let o = &self.opts;
         if let Err(e) = self
             .w
@@ -626,12 +627,12 @@ impl<W: Write> super::Subscriber for PcapStream<W> {
         }
     }
 
-    fn record(&mut self, world: &World, r: &Record) {
-        self.write(world, false, Some(r));
+    fn record(&mut self, names: &dyn Names, r: &Record) {
+        self.write(names, false, Some(r));
     }
 
-    fn finish(&mut self, world: &World) -> io::Result<()> {
-        self.write(world, true, None);
+    fn finish(&mut self, names: &dyn Names) -> io::Result<()> {
+        self.write(names, true, None);
         match self.error.take() {
             Some(e) => Err(e),
             None => self.w.out.flush(),
@@ -768,12 +769,12 @@ impl<W: Write> PcapngWriter<W> {
 
 /// Captures a run and writes it to `path` as pcapng. Returns what was written.
 pub fn write_file(
-    world: &World,
+    names: &dyn Names,
     records: &[Record],
     opts: &PcapOptions,
     path: &std::path::Path,
 ) -> io::Result<Capture> {
-    let cap = capture(world, records, opts);
+    let cap = capture(names, records, opts);
     let file = std::fs::File::create(path)?;
     cap.write_pcapng(io::BufWriter::new(file), opts.fcs, opts.comment.as_deref())?;
     Ok(cap)

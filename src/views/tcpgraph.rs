@@ -13,12 +13,12 @@
 //! addresses (so a segment crossing a switch counts once); states, congestion window, RTT and
 //! retransmissions from [`TraceEvent::Tcp`] records.
 
-use super::{PhyDrop, Record, TraceEvent};
 use crate::ethernet::{self, ethertype};
+use crate::ids::{FrameId, NodeId};
 use crate::ip::{IpProtocol, Ipv4Repr};
-use crate::sim::{FrameId, NodeId, NodeKind, World};
 use crate::tcp::{State, TcpEvent, TcpFlags, TcpRepr, TransitionCause};
 use crate::time::{Duration, Instant};
+use crate::trace::{Names, PhyDrop, Record, TraceEvent};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -206,13 +206,11 @@ fn tcp_of(frame: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, TcpRepr<'_>)> {
 }
 
 /// The connections of a run, in order of first appearance.
-pub fn connections(world: &World, records: &[Record]) -> Vec<Connection> {
+pub fn connections(names: &dyn Names, records: &[Record]) -> Vec<Connection> {
     let mut owner: BTreeMap<Ipv4Addr, NodeId> = BTreeMap::new();
-    for (i, n) in world.nodes.iter().enumerate() {
-        if let NodeKind::Host(h) = &n.kind {
-            for a in h.interfaces.iter().filter_map(|i| i.addr) {
-                owner.entry(a.addr()).or_insert(NodeId(i as u32));
-            }
+    for i in 0..names.node_count() {
+        for a in names.addrs(NodeId(i as u32)) {
+            owner.entry(a).or_insert(NodeId(i as u32));
         }
     }
     let mut index: BTreeMap<(SocketAddrV4, SocketAddrV4), usize> = BTreeMap::new();
@@ -342,7 +340,7 @@ pub fn connections(world: &World, records: &[Record]) -> Vec<Connection> {
     for c in &mut conns {
         for s in 0..2 {
             if let Some(id) = c.sides[s].node_id {
-                c.sides[s].node = Some(world.node(id).name.clone());
+                c.sides[s].node = Some(names.node_name(id).to_string());
             }
             if c.sides[s].isn.is_none() {
                 c.sides[s].isn = c.sent.iter().find(|g| g.from == s).map(|g| g.seq);

@@ -11,10 +11,12 @@
 //! [`KINDS`] must then name it, and the document describe it.
 
 use super::text::TextView;
-use super::{describe, AppEvent, ArpIgnore, CallResult, IcmpKind, NicDrop, Record, TraceEvent};
 use crate::arp::ArpEvent;
 use crate::switch::{Forwarding, Learned};
 use crate::tcp::TcpEvent;
+use crate::trace::{
+    describe, AppEvent, ArpIgnore, CallResult, IcmpKind, NicDrop, Record, TraceEvent,
+};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::io::{self, Write};
@@ -356,7 +358,7 @@ pub fn record(view: &TextView, r: &Record) -> Value {
 }
 
 fn line<'a>(view: &'a TextView, r: &Record) -> Line<'a> {
-    let node = r.node.unwrap_or(crate::sim::NodeId(0));
+    let node = r.node.unwrap_or(crate::ids::NodeId(0));
     let port = |p: u16| json!(view.port_name(node, p));
     let fields = match &r.event {
         TraceEvent::FrameTx {
@@ -712,7 +714,7 @@ mod tests {
         let e = TraceEvent::Action { index: 2 };
         assert_eq!(kind_name(&e), "action");
         let e = TraceEvent::LinkState {
-            link: crate::sim::LinkId(0),
+            link: crate::ids::LinkId(0),
             up: true,
         };
         assert_eq!(kind_name(&e), "link_state");

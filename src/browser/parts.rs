@@ -3,7 +3,7 @@
 //! connection's series for its graphs.
 
 use crate::time::Instant;
-use crate::trace::tcpgraph;
+use crate::views::tcpgraph;
 use serde_json::{json, Value};
 use std::fmt::Write;
 

@@ -2,9 +2,10 @@
 //! [`Subscriber`]: it formats a record the moment it is made, with the names of the world as it
 //! is then, and keeps nothing.
 
+use super::json;
 use super::text::TextView;
-use super::{json, Layer, Record, Subscriber};
-use crate::sim::{NodeId, World};
+use crate::ids::NodeId;
+use crate::trace::{Layer, Names, Record, Subscriber};
 use std::io::{self, Write};
 
 /// The text log (`netlab run`), one line per record, optionally only some layers and nodes.
@@ -37,20 +38,20 @@ impl<W: Write> TextLog<W> {
 }
 
 impl<W: Write> Subscriber for TextLog<W> {
-    fn record(&mut self, world: &World, r: &Record) {
+    fn record(&mut self, names: &dyn Names, r: &Record) {
         if self.error.is_some()
             || (!self.layers.is_empty() && !self.layers.contains(&r.event.layer()))
             || (!self.nodes.is_empty() && !r.node.is_some_and(|n| self.nodes.contains(&n)))
         {
             return;
         }
-        let view = TextView::new(world, &self.actions);
+        let view = TextView::new(names, &self.actions);
         if let Err(e) = writeln!(self.out, "{}", view.line(r)) {
             self.error = Some(e);
         }
     }
 
-    fn finish(&mut self, _world: &World) -> io::Result<()> {
+    fn finish(&mut self, _names: &dyn Names) -> io::Result<()> {
         match self.error.take() {
             Some(e) => Err(e),
             None => self.out.flush(),
@@ -84,18 +85,18 @@ impl<W: Write> JsonLines<W> {
 }
 
 impl<W: Write> Subscriber for JsonLines<W> {
-    fn record(&mut self, world: &World, r: &Record) {
+    fn record(&mut self, names: &dyn Names, r: &Record) {
         if self.error.is_some() {
             return;
         }
-        let view = TextView::new(world, &self.actions);
+        let view = TextView::new(names, &self.actions);
         match json::write_line(&view, r, &mut self.out) {
             Ok(()) => self.written += 1,
             Err(e) => self.error = Some(e),
         }
     }
 
-    fn finish(&mut self, _world: &World) -> io::Result<()> {
+    fn finish(&mut self, _names: &dyn Names) -> io::Result<()> {
         match self.error.take() {
             Some(e) => Err(e),
             None => self.out.flush(),

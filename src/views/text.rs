@@ -1,61 +1,46 @@
 //! The text log: one line per trace record, `time  node  layer  what happened`.
 
-use super::{describe, AppEvent, IpDrop, PhyDrop, Record, TraceEvent};
 use crate::arp::{ArpEvent, DropReason as ArpDropReason};
-use crate::sim::{LinkId, NodeId, NodeKind, World};
+use crate::ids::{LinkId, NodeId};
 use crate::switch::{Forwarding, Learned};
 use crate::time::Duration;
+use crate::trace::{describe, AppEvent, IpDrop, Names, PhyDrop, Record, TraceEvent};
 use std::fmt::Write;
 
-/// Renders records with the names of the world they came from.
+/// Renders records with the names of the network they came from.
 pub struct TextView<'a> {
-    pub world: &'a World,
+    pub names: &'a dyn Names,
     /// The scenario's timeline lines, for `Action` records.
     pub actions: &'a [String],
 }
 
 impl<'a> TextView<'a> {
-    pub fn new(world: &'a World, actions: &'a [String]) -> Self {
-        TextView { world, actions }
+    pub fn new(names: &'a dyn Names, actions: &'a [String]) -> Self {
+        TextView { names, actions }
     }
 
     pub fn node_name(&self, id: NodeId) -> &str {
-        &self.world.node(id).name
+        self.names.node_name(id)
     }
 
     pub fn link_name(&self, id: LinkId) -> &str {
-        &self.world.link(id).name
+        self.names.link_name(id)
     }
 
     /// `eth0` for a host's interface, `port 3` for a switch port (numbered from 1 as on the
     /// front panel).
     pub fn port_name(&self, node: NodeId, port: u16) -> String {
-        match &self.world.node(node).kind {
-            NodeKind::Host(h) => h
-                .interfaces
-                .get(port as usize)
-                .map_or_else(|| format!("if{port}"), |i| i.name.clone()),
-            _ => format!("port {}", port + 1),
-        }
+        self.names.port_name(node, port)
     }
 
     /// The name the scenario gave an application.
     pub fn app_name(&self, node: NodeId, app: u16) -> &str {
-        match &self.world.node(node).kind {
-            NodeKind::Host(h) => h
-                .apps()
-                .get(app as usize)
-                .map_or("app", |a| a.name.as_str()),
-            _ => "app",
-        }
+        self.names.app_name(node, app)
     }
 
     /// A host interface's name, `lo` for loopback.
     pub fn iface_name(&self, node: NodeId, iface: u16) -> String {
-        match &self.world.node(node).kind {
-            NodeKind::Host(h) => h.iface_name(iface).to_string(),
-            _ => format!("port {}", iface + 1),
-        }
+        self.names.iface_name(node, iface)
     }
 
     /// The whole line for a record.
@@ -184,14 +169,14 @@ impl<'a> TextView<'a> {
             }
             NicDrop { port, id, reason } => {
                 let why = match reason {
-                    super::NicDrop::Damaged(e) => e.to_string(),
-                    super::NicDrop::NotForMe { dst } => {
+                    crate::trace::NicDrop::Damaged(e) => e.to_string(),
+                    crate::trace::NicDrop::NotForMe { dst } => {
                         format!(
                             "not for me (to {dst}; a NIC takes only its own address and broadcast)"
                         )
                     }
-                    super::NicDrop::InterfaceDown => "interface is down".into(),
-                    super::NicDrop::UnknownEtherType(t) => {
+                    crate::trace::NicDrop::InterfaceDown => "interface is down".into(),
+                    crate::trace::NicDrop::UnknownEtherType(t) => {
                         format!("no protocol for EtherType {t:#06x}")
                     }
                 };
@@ -285,9 +270,9 @@ impl<'a> TextView<'a> {
             }
             ArpIgnored { iface, why } => {
                 let why = match why {
-                    super::ArpIgnore::Malformed(e) => e.to_string(),
-                    super::ArpIgnore::Rejected(e) => e.to_string(),
-                    super::ArpIgnore::NoAddress => "this interface has no IP address".into(),
+                    crate::trace::ArpIgnore::Malformed(e) => e.to_string(),
+                    crate::trace::ArpIgnore::Rejected(e) => e.to_string(),
+                    crate::trace::ArpIgnore::NoAddress => "this interface has no IP address".into(),
                 };
                 let _ = write!(
                     s,

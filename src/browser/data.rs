@@ -19,8 +19,9 @@ use crate::show::{self, Table};
 use crate::sim::{FrameId, Next, NodeId, NodeKind, StepKind};
 use crate::switch::Forwarding;
 use crate::time::Instant;
-use crate::trace::text::TextView;
-use crate::trace::{dissect, ladder, tcpgraph, Layer, Trace, TraceEvent};
+use crate::trace::{dissect, Layer, Trace, TraceEvent};
+use crate::views::text::TextView;
+use crate::views::{ladder, tcpgraph};
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
