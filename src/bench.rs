@@ -216,7 +216,7 @@ pub fn lan_ping(hosts: u32) -> BenchResult {
                     io,
                     App {
                         name: "ping".into(),
-                        kind: AppKind::Ping(p),
+                        kind: AppKind::Ping(Box::new(p)),
                     },
                 );
             });

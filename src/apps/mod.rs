@@ -51,8 +51,10 @@ pub struct App {
 
 #[derive(Clone, Debug)]
 pub enum AppKind {
-    Ping(Ping),
-    Traceroute(Traceroute),
+    // Boxed, as the socket applications: a host keeps every application it started, finished
+    // ones too, so the list's entries stay small (a connection's app cost 200 bytes here).
+    Ping(Box<Ping>),
+    Traceroute(Box<Traceroute>),
     /// An application using the socket API.
     Socket(Box<sock::SocketApp>),
     /// Stands in for a socket application while it runs (it is taken out of the host so it

@@ -43,7 +43,7 @@ impl Action {
                         io,
                         App {
                             name: name.clone(),
-                            kind: AppKind::Ping(ping),
+                            kind: AppKind::Ping(Box::new(ping)),
                         },
                     );
                 });
@@ -57,7 +57,7 @@ impl Action {
                         io,
                         App {
                             name: name.clone(),
-                            kind: AppKind::Traceroute(t),
+                            kind: AppKind::Traceroute(Box::new(t)),
                         },
                     );
                 });
