@@ -18,7 +18,7 @@ mod sockets;
 pub use dhcp::HostDhcp;
 pub use dns::HostDns;
 
-pub use sockets::{SockCx, SockOpts, Sockets};
+pub use sockets::{FastOpenSend, SockCx, SockOpts, Sockets};
 
 use crate::apps::{App, AppKind, AppOut};
 use crate::arp::{ArpCache, ArpConfig, ArpTimerAction};

@@ -103,6 +103,12 @@ pub enum TcpOpt {
         val: u32,
         ecr: u32,
     },
+    /// TCP Fast Open: `FO [cookie]` (kind 34) or `FOEXP [cookie]` (kind 254, magic 0xF989);
+    /// no cookie is a cookie request.
+    FastOpen {
+        exp: bool,
+        cookie: Vec<u8>,
+    },
     /// An option netlab's runner recognises by name only (md5, FO, FOEXP, ECN…).
     Unsupported(String),
 }
@@ -118,6 +124,8 @@ impl TcpOpt {
             TcpOpt::SackOk => 4,
             TcpOpt::Sack(_) => 5,
             TcpOpt::Ts { .. } => 8,
+            TcpOpt::FastOpen { exp: false, .. } => 34,
+            TcpOpt::FastOpen { exp: true, .. } => 254,
             TcpOpt::Unsupported(_) => 254,
         }
     }

@@ -59,6 +59,7 @@ fn value(r: &Runner, name: &str) -> Option<i64> {
     };
     Some(match name {
         "tcpi_state" => linux_state(c.state()),
+        "tcpi_options" => i64::from(c.tcpi_options()),
         "tcpi_snd_mss" => mss,
         "tcpi_advmss" => i64::from(c.config().mss),
         "tcpi_snd_cwnd" => i64::from(c.cwnd()) / mss,
@@ -88,9 +89,32 @@ fn value(r: &Runner, name: &str) -> Option<i64> {
     })
 }
 
-/// One side of a comparison: a number, a state name, a name set earlier, or a `tcpi_*` value.
+/// `tcpi_options` bits (`include/uapi/linux/tcp.h`).
+fn tcpi_opt_symbol(name: &str) -> Option<i64> {
+    Some(match name {
+        "TCPI_OPT_TIMESTAMPS" => 1,
+        "TCPI_OPT_SACK" => 2,
+        "TCPI_OPT_WSCALE" => 4,
+        "TCPI_OPT_ECN" => 8,
+        "TCPI_OPT_ECN_SEEN" => 16,
+        "TCPI_OPT_SYN_DATA" => 32,
+        _ => return None,
+    })
+}
+
+/// One side of a comparison: a number, a state name, a name set earlier, a `tcpi_*` value,
+/// or a bitwise and of those in parentheses (`(tcpi_options & TCPI_OPT_SYN_DATA)`).
 fn operand(r: &Runner, text: &str) -> Result<i64, String> {
-    let t = text.trim();
+    let mut t = text.trim();
+    while let Some(inner) = t.strip_prefix('(').and_then(|x| x.strip_suffix(')')) {
+        t = inner.trim();
+    }
+    if let Some((a, b)) = t.split_once('&') {
+        return Ok(operand(r, a)? & operand(r, b)?);
+    }
+    if let Some(v) = tcpi_opt_symbol(t) {
+        return Ok(v);
+    }
     let number = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         Some(hex) => i64::from_str_radix(hex, 16).ok(),
         None => t.parse::<i64>().ok(),

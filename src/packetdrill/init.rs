@@ -8,6 +8,8 @@
 
 use crate::host::HostConfig;
 use crate::tcp::congestion::Algorithm;
+use crate::tcp::fastopen;
+use std::net::Ipv4Addr;
 
 /// Settings of one run: packetdrill's command-line options and what the init command set.
 #[derive(Clone, Debug)]
@@ -26,6 +28,9 @@ pub struct RunConfig {
     pub app_io_backlog: bool,
     pub bind_port: u16,
     pub connect_port: u16,
+    /// `--local_ip`, `--remote_ip`: the host's address (in a /16) and the script's peer.
+    pub local_ip: Ipv4Addr,
+    pub remote_ip: Ipv4Addr,
     pub host: HostConfig,
 }
 
@@ -40,6 +45,8 @@ impl Default for RunConfig {
             app_io_backlog: false,
             bind_port: 8080,
             connect_port: 8080,
+            local_ip: super::net::LOCAL_IP,
+            remote_ip: super::net::REMOTE_IP,
             host: HostConfig::default(),
         }
     }
@@ -62,9 +69,16 @@ pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Res
         "connect_port" => cfg.connect_port = num(value)? as u16,
         "ip_version" if value == Some("ipv4") => {}
         "mtu" if value == Some("1500") => {}
-        // Addresses netlab pins itself (192.168.0.1/16, remote 192.0.2.1): only those values.
-        "local_ip" if value == Some("192.168.0.1") => {}
-        "remote_ip" if value == Some("192.0.2.1") => {}
+        "local_ip" | "remote_ip" => {
+            let ip: Ipv4Addr = value
+                .and_then(|v| v.parse().ok())
+                .ok_or(format!("--{name} needs an IPv4 address"))?;
+            if name == "local_ip" {
+                cfg.local_ip = ip;
+            } else {
+                cfg.remote_ip = ip;
+            }
+        }
         "gateway_ip" | "netmask_ip" | "speed" | "init_scripts" | "verbose" | "v" | "debug"
         | "dry_run" => {}
         "non_fatal" => cfg.non_fatal = true,
@@ -89,15 +103,21 @@ fn load_defaults(host: &mut HostConfig) {
     host.tcp.rmem_max = 15_728_640;
     // tcp_slow_start_after_idle=0: the window survives idle periods.
     host.tcp.slow_start_after_idle = false;
+    // tcp_fastopen=0x70403 (client and server on, every listener a Fast Open one; the 0x70000
+    // bits are not upstream Linux's) and tcp_fastopen_key=a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4.
+    host.tcp.fastopen = 0x70403;
+    host.tcp.fastopen_key = fastopen::parse_key("a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4");
 }
 
 /// One sysctl: a knob netlab has, or an error naming it.
 fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), String> {
     let int = || {
-        value
-            .trim()
-            .parse::<u64>()
-            .map_err(|_| format!("sysctl {knob}={value}: not a number"))
+        let v = value.trim();
+        match v.strip_prefix("0x") {
+            Some(hex) => u64::from_str_radix(hex, 16),
+            None => v.parse::<u64>(),
+        }
+        .map_err(|_| format!("sysctl {knob}={value}: not a number"))
     };
     match knob {
         "tcp_syn_retries" => host.tcp.syn_retries = int()? as u32,
@@ -128,6 +148,16 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
         // The segments per TSO/GSO burst, whose last one carries PSH (netlab sends bursts
         // of this floor; Linux's pacing-based size is larger on short RTTs).
         "tcp_min_tso_segs" => host.tcp.tso_segs = int()?.clamp(1, 1 << 16) as u32,
+        // Bits netlab does not know (Google's kernels have more) change nothing.
+        "tcp_fastopen" => host.tcp.fastopen = int()? as u32,
+        "tcp_fastopen_key" => {
+            host.tcp.fastopen_key = Some(
+                fastopen::parse_key(value)
+                    .ok_or(format!("sysctl {knob}={value}: not a key (x-x-x-x in hex)"))?,
+            )
+        }
+        // Active Fast Open blackhole detection, which netlab does not have: off only.
+        "tcp_fastopen_blackhole_timeout_sec" if int()? == 0 => {}
         // Settings whose value is what netlab does anyway.
         "tcp_invalid_ratelimit" | "tcp_tso_win_divisor" => {}
         _ => {

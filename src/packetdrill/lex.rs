@@ -179,6 +179,27 @@ pub fn lex(src: &str) -> Result<(Vec<Token>, Vec<FailureNote>), LexError> {
             while j < chars.len() && chars[j] != '"' && chars[j] != '\n' {
                 if chars[j] == '\\' && j + 1 < chars.len() {
                     j += 1;
+                    // C escapes: `\xHH` is one byte (TCP_FASTOPEN_KEY's key), `\n`, `\t`,
+                    // `\0`; any other escaped character stands for itself.
+                    let hex: String = chars[j + 1..]
+                        .iter()
+                        .take(2)
+                        .take_while(|c| c.is_ascii_hexdigit())
+                        .collect();
+                    match chars[j] {
+                        'x' if !hex.is_empty() => {
+                            let byte = u8::from_str_radix(&hex, 16).unwrap_or(0);
+                            s.push(char::from(byte));
+                            j += 1 + hex.len();
+                            continue;
+                        }
+                        'n' => s.push('\n'),
+                        't' => s.push('\t'),
+                        '0' => s.push('\0'),
+                        c => s.push(c),
+                    }
+                    j += 1;
+                    continue;
                 }
                 s.push(chars[j]);
                 j += 1;

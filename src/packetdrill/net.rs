@@ -22,9 +22,17 @@ use crate::trace::{Trace, TraceEvent};
 use std::collections::VecDeque;
 use std::net::Ipv4Addr;
 
+/// The addresses the official runners pin (`--local_ip`, `--remote_ip`), unless a script's
+/// options say otherwise.
 pub const LOCAL_IP: Ipv4Addr = Ipv4Addr::new(192, 168, 0, 1);
 pub const REMOTE_IP: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
-const GATEWAY_IP: Ipv4Addr = Ipv4Addr::new(192, 168, 0, 2);
+
+/// The gateway in the local /16: .0.2, or .0.1 when the host itself is .0.2.
+fn gateway_for(local: Ipv4Addr) -> Ipv4Addr {
+    let net = u32::from(local) & 0xffff_0000;
+    let host = if u32::from(local) & 0xffff == 2 { 1 } else { 2 };
+    Ipv4Addr::from(net | host)
+}
 
 /// A datagram the host sent, and when.
 #[derive(Clone, Debug)]
@@ -40,22 +48,25 @@ pub struct Net {
     tun: NodeId,
     host_mac: MacAddr,
     tun_mac: MacAddr,
+    pub local_ip: Ipv4Addr,
+    pub remote_ip: Ipv4Addr,
     /// Trace records already looked at.
     seen: usize,
     pub sent: VecDeque<Sent>,
 }
 
 impl Net {
-    pub fn new(config: HostConfig) -> Net {
+    pub fn new(config: HostConfig, local_ip: Ipv4Addr, remote_ip: Ipv4Addr) -> Net {
+        let gateway = gateway_for(local_ip);
         let mut world = World::new(Trace::recording());
         let host_mac = ethernet::default_mac(1);
         let tun_mac = ethernet::default_mac(2);
         let mut eth0 = Interface::new("eth0", host_mac);
-        eth0.addr = Some(Ipv4Cidr::new(LOCAL_IP, 16).expect("a /16 is a valid prefix"));
+        eth0.addr = Some(Ipv4Cidr::new(local_ip, 16).expect("a /16 is a valid prefix"));
         let mut h = Host::with_config(vec![eth0], false, config);
         h.seed(crate::rng::stream(1, "packetdrill", 0));
-        let _ = h.routes.add(Route::default_via(GATEWAY_IP, 0));
-        h.arp[0].add_static(Instant::ZERO, GATEWAY_IP, tun_mac);
+        let _ = h.routes.add(Route::default_via(gateway, 0));
+        h.arp[0].add_static(Instant::ZERO, gateway, tun_mac);
         let host = world.add_node("netlab", NodeKind::Host(Box::new(h)), 1);
         let tun = world.add_node(
             "tun0",
@@ -85,6 +96,8 @@ impl Net {
             tun,
             host_mac,
             tun_mac,
+            local_ip,
+            remote_ip,
             seen: 0,
             sent: VecDeque::new(),
         }
@@ -96,7 +109,7 @@ impl Net {
 
     /// Writes a datagram from the remote side onto the cable now; returns when it arrives.
     pub fn inject(&mut self, protocol: IpProtocol, payload: &[u8], tos: u8) -> Instant {
-        let mut repr = Ipv4Repr::new(REMOTE_IP, LOCAL_IP, protocol, payload.len());
+        let mut repr = Ipv4Repr::new(self.remote_ip, self.local_ip, protocol, payload.len());
         repr.tos = tos;
         let ip = repr.to_bytes(payload);
         let frame = ethernet::frame_with_payload(

@@ -516,7 +516,36 @@ impl Parser {
                     let ecr = self.u32("the TS echo reply")?;
                     TcpOpt::Ts { val, ecr }
                 }
-                "md5" | "FO" | "FOEXP" | "ECN" | "exp" | "AccECN" => {
+                "FO" | "FOEXP" => {
+                    // The cookie in hex, which the lexer may have cut into a number and a
+                    // word (`00abaaab` `e8e954c2`): the pieces' text up to ',' or '>'.
+                    let mut hex = String::new();
+                    while let Some(Tok::Num(t) | Tok::Word(t)) = self.peek() {
+                        hex.push_str(t);
+                        self.i += 1;
+                    }
+                    let bytes = (hex.len() % 2 == 0)
+                        .then(|| {
+                            (0..hex.len())
+                                .step_by(2)
+                                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).ok())
+                                .collect::<Option<Vec<u8>>>()
+                        })
+                        .flatten();
+                    let Some(cookie) = bytes else {
+                        return Err(ParseError {
+                            pos,
+                            msg: format!(
+                                "Fast Open cookie '{hex}' is not an even number of hex digits"
+                            ),
+                        });
+                    };
+                    TcpOpt::FastOpen {
+                        exp: name == "FOEXP",
+                        cookie,
+                    }
+                }
+                "md5" | "ECN" | "exp" | "AccECN" => {
                     // Skip the option's arguments: everything up to ',' or '>'.
                     while !self.is_punct(',') && !self.is_punct('>') {
                         if self.next().is_none() {

@@ -20,7 +20,7 @@ use super::ast::*;
 use super::code;
 use super::init::{apply_init, apply_option, RunConfig};
 use super::lex::Pos;
-use super::net::{Net, Sent, LOCAL_IP, REMOTE_IP};
+use super::net::{Net, Sent};
 use super::syscall::{self, Call, Fd};
 use super::wire::{build_tcp, flags_text, parse_tcp, OptsText, Seg};
 use crate::ip::IpProtocol;
@@ -104,9 +104,18 @@ pub(super) struct Runner {
     pub fds: BTreeMap<i64, Fd>,
     /// The host's ISN, learned from its first SYN or SYN-ACK.
     pub local_isn: Option<u32>,
+    /// The remote side's ISN, from the script's last inbound SYN: packetdrill writes a SYN's
+    /// sequence number as it is and every later remote sequence number (inbound seq,
+    /// outbound ack) relative to it (`remote_seq_script_to_live_offset`).
+    pub remote_isn: u32,
     /// The host's port on the connection under test.
     pub local_port: Option<u16>,
     pub remote_port: u16,
+    /// A `listen` happened since the last inbound SYN: the next SYN is a new connection,
+    /// from a new remote port (packetdrill makes a new socket and port per passive SYN).
+    pub listened: bool,
+    /// Passive connections opened so far, for their remote ports.
+    passive_opens: u16,
     /// Script TS val → live TS val of outbound packets.
     ts_map: BTreeMap<u32, u32>,
     ts_offset: Option<i64>,
@@ -143,7 +152,19 @@ pub fn run_source_with(
     defines: &BTreeMap<String, String>,
     tweak: impl FnOnce(&mut RunConfig),
 ) -> Outcome {
-    let script = match super::parse::parse(src, defines) {
+    // The symbols upstream's run_all.py defines for its IPv4 runs, unless given.
+    let mut defines = defines.clone();
+    for (k, v) in [
+        ("TFO_COOKIE", "3021b9d889017eeb"),
+        ("CODE", "host_unreachable"),
+        ("CMSG_LEVEL_IP", "SOL_IP"),
+        ("CMSG_TYPE_RECVERR", "IP_RECVERR"),
+    ] {
+        defines
+            .entry(k.to_string())
+            .or_insert_with(|| v.to_string());
+    }
+    let script = match super::parse::parse(src, &defines) {
         Ok(s) => s,
         Err(e) => {
             return Outcome {
@@ -201,14 +222,17 @@ pub fn run_script(
         }
     }
     tweak(&mut cfg);
-    let net = Net::new(cfg.host.clone());
+    let net = Net::new(cfg.host.clone(), cfg.local_ip, cfg.remote_ip);
     let mut r = Runner {
         cfg,
         net,
         fds: BTreeMap::new(),
         local_isn: None,
+        remote_isn: 0,
         local_port: None,
         remote_port: REMOTE_PORT,
+        listened: false,
+        passive_opens: 0,
         ts_map: BTreeMap::new(),
         ts_offset: None,
         pending: None,
@@ -354,12 +378,13 @@ impl Runner {
                         if let Err(e) = apply_init(&mut c, cmd) {
                             return unsupported(ev.pos, format!("shell command event: {e}"));
                         }
+                        // A sysctl in the middle of a script: sockets made from now on take it,
+                        // as Linux reads most of them when a connection starts.
                         if c.host.tcp != self.cfg.host.tcp {
-                            return unsupported(
-                                ev.pos,
-                                "a sysctl in the middle of a script: netlab's settings are fixed once the host exists",
-                            );
+                            let tcp = c.host.tcp.clone();
+                            self.net.with_host(|h, _| h.sockets.config = tcp);
                         }
+                        self.cfg = c;
                         base = at;
                     }
                     Action::Code(src) => {
@@ -490,6 +515,19 @@ impl Runner {
             );
         };
         let has_ack = t.flags & 0x10 != 0;
+        let syn = t.flags & 0x02 != 0;
+        if syn {
+            self.remote_isn = t.start;
+            if !has_ack && std::mem::take(&mut self.listened) {
+                self.remote_port = REMOTE_PORT + self.passive_opens;
+                self.passive_opens += 1;
+            }
+        }
+        let seq = if syn {
+            t.start
+        } else {
+            t.start.wrapping_add(self.remote_isn)
+        };
         let ack =
             match (t.ack, self.local_isn) {
                 (Some(a), Some(isn)) => a.wrapping_add(isn),
@@ -498,13 +536,7 @@ impl Runner {
                     now,
                     "inbound 'ack' before the host sent its SYN or SYN-ACK (its ISN is unknown)",
                 ),
-                (None, _) if has_ack => {
-                    return fail(
-                        pos,
-                        now,
-                        "inbound packet has the ACK flag but no 'ack' number",
-                    )
-                }
+                // packetdrill sends 0 (`< R. 11:11(0) win 257` has the ACK flag, no number).
                 (None, _) => 0,
             };
         let mut options = Vec::new();
@@ -521,8 +553,9 @@ impl Runner {
                         )
                     }
                     TcpOpt::Ts { val, ecr } => {
-                        let live = if *ecr == 0 {
-                            0
+                        // A SYN's TSecr names nothing the host sent: it goes as written.
+                        let live = if *ecr == 0 || (syn && !has_ack) {
+                            *ecr
                         } else {
                             match self.ts_map.get(ecr) {
                                 Some(v) => *v,
@@ -565,7 +598,7 @@ impl Runner {
         let seg = Seg {
             src_port: self.remote_port,
             dst_port,
-            seq: t.start,
+            seq,
             ack,
             flags: t.flags,
             window: t.win.unwrap_or(65535).min(65535) as u16,
@@ -573,7 +606,7 @@ impl Runner {
             options,
             payload_len: t.len,
         };
-        let bytes = build_tcp(&seg, REMOTE_IP, LOCAL_IP);
+        let bytes = build_tcp(&seg, self.cfg.remote_ip, self.cfg.local_ip);
         let arrival = self.net.inject(IpProtocol::Tcp, &bytes, 0);
         self.advance_to(arrival)
     }
@@ -592,8 +625,11 @@ impl Runner {
                 let ihl = (s.ip[0] & 0x0f) as usize * 4;
                 match parse_tcp(&s.ip[ihl.min(s.ip.len())..]) {
                     Ok(seg) => {
-                        if self.local_port.is_some_and(|p| p != seg.src_port) {
-                            continue; // another connection: not the socket under test
+                        // Another connection is not the socket under test, unless this is a
+                        // new connection's SYN (a new socket connected).
+                        let new_syn = seg.flags & 0x12 == 0x02;
+                        if self.local_port.is_some_and(|p| p != seg.src_port) && !new_syn {
+                            continue;
                         }
                         return Ok(Some((s, seg)));
                     }
@@ -644,8 +680,9 @@ impl Runner {
             );
         };
         let at = first.time;
-        // The host's ISN and port come from its first SYN (connect) or SYN-ACK (accept).
-        if self.local_isn.is_none() && seg.flags & 0x02 != 0 {
+        // The host's ISN and port come from its SYN (connect) or SYN-ACK (accept), each new
+        // connection's own (a retransmitted SYN gives the same).
+        if seg.flags & 0x02 != 0 {
             self.local_isn = Some(seg.seq.wrapping_sub(exp.start));
             self.local_port = Some(seg.src_port);
         }
@@ -704,11 +741,17 @@ impl Runner {
                 seg.payload_len, exp.len
             ));
         }
+        // Our ack is in the remote side's relative space, except on a SYN-ACK.
+        let remote_off = if seg.flags & 0x02 != 0 {
+            0
+        } else {
+            self.remote_isn
+        };
+        let live_ack = seg.ack.wrapping_sub(remote_off);
         if let Some(a) = exp.ack {
-            if seg.ack != a {
+            if live_ack != a {
                 errs.push(format!(
-                    "live packet has ack {}, script expects {a}",
-                    seg.ack
+                    "live packet has ack {live_ack}, script expects {a}"
                 ));
             }
         }
@@ -834,7 +877,12 @@ impl Runner {
             seg.payload_len
         );
         if seg.flags & 0x10 != 0 {
-            s += &format!(" ack {}", seg.ack);
+            let off = if seg.flags & 0x02 != 0 {
+                0
+            } else {
+                self.remote_isn
+            };
+            s += &format!(" ack {}", seg.ack.wrapping_sub(off));
         }
         s += &format!(" win {}", seg.window);
         if !seg.options.is_empty() {

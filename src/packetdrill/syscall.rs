@@ -8,7 +8,6 @@
 
 use super::ast::{Expr, Syscall};
 use super::lex::Pos;
-use super::net::{LOCAL_IP, REMOTE_IP};
 use super::run::{fail, unsupported, Pending, Res, Runner};
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
@@ -38,6 +37,9 @@ pub struct Call {
     /// call non-blocking.
     send_flags: crate::tcp::SendFlags,
     dontwait: bool,
+    /// A `sendto(MSG_FASTOPEN)` that blocks: it waits for the handshake before it writes the
+    /// bytes the SYN did not take (Linux `tcp_sendmsg` after `tcp_sendmsg_fastopen`).
+    wait_connect: bool,
     /// `recvmsg`: the iovec's length and the `TCP_CM_INQ` value the script expects.
     recvmsg: Option<(usize, Option<i64>)>,
 }
@@ -152,6 +154,10 @@ fn symbol(name: &str) -> Option<i64> {
         "TCP_CONGESTION" => 13,
         "TCP_USER_TIMEOUT" => 18,
         "TCP_FASTOPEN" => 23,
+        "TCP_FASTOPEN_CONNECT" => 30,
+        "TCP_FASTOPEN_KEY" => 33,
+        "TCP_FASTOPEN_NO_COOKIE" => 34,
+        "MSG_FASTOPEN" => 0x2000_0000,
         "TCP_NOTSENT_LOWAT" => 25,
         "TCP_INQ" | "TCP_CM_INQ" => 36,
         "IP_TOS" => 1,
@@ -269,6 +275,7 @@ pub(super) fn start(
         fault: false,
         send_flags: crate::tcp::SendFlags::default(),
         dontwait: false,
+        wait_connect: false,
         recvmsg: None,
     };
     let now = r.net.now();
@@ -348,7 +355,7 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     }
     match name {
         "bind" => {
-            let addr = SocketAddrV4::new(LOCAL_IP, r.cfg.bind_port);
+            let addr = SocketAddrV4::new(r.cfg.local_ip, r.cfg.bind_port);
             Ok(Some(
                 r.net
                     .with_host(|h, _| h.bind(id, addr))
@@ -358,6 +365,7 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
         }
         "listen" => {
             let backlog = int(pos, arg(pos, &sys, 1)?)?;
+            r.listened = true;
             Ok(Some(
                 r.net
                     .with_host(|h, _| h.listen(id, backlog.max(0) as usize))
@@ -366,7 +374,7 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             ))
         }
         "connect" => {
-            let to = SocketAddrV4::new(REMOTE_IP, r.cfg.connect_port);
+            let to = SocketAddrV4::new(r.cfg.remote_ip, r.cfg.connect_port);
             r.remote_port = r.cfg.connect_port;
             let res = r.net.with_host(|h, io| h.connect(io, id, to));
             r.conn_fd = Some(c.fd);
@@ -385,11 +393,13 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             } else {
                 int(pos, arg(pos, &sys, 3)?)?
             };
-            // MSG_DONTWAIT 0x40, MSG_EOR 0x80, MSG_MORE 0x8000 (Linux's values).
-            if flags & !(0x40 | 0x80 | 0x8000) != 0 {
+            // MSG_DONTWAIT 0x40, MSG_EOR 0x80, MSG_MORE 0x8000, MSG_FASTOPEN 0x20000000
+            // (Linux's values).
+            const MSG_FASTOPEN: i64 = 0x2000_0000;
+            if flags & !(0x40 | 0x80 | 0x8000 | MSG_FASTOPEN) != 0 {
                 return unsupported(
                     pos,
-                    format!("{name}() flags {flags:#x}: netlab's runner knows MSG_DONTWAIT, MSG_EOR and MSG_MORE"),
+                    format!("{name}() flags {flags:#x}: netlab's runner knows MSG_DONTWAIT, MSG_EOR, MSG_MORE and MSG_FASTOPEN"),
                 );
             }
             c.dontwait = flags & 0x40 != 0;
@@ -404,6 +414,9 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 );
             }
             c.remaining = n.max(0) as usize;
+            if flags & MSG_FASTOPEN != 0 {
+                return send_fast_open(r, c, f);
+            }
             retry_call(r, c)
         }
         "read" | "recv" | "recvfrom" => {
@@ -486,6 +499,32 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     }
 }
 
+/// `sendto(MSG_FASTOPEN)`: connects with data on the SYN. A non-blocking call returns what
+/// the SYN took, or `EINPROGRESS` if it took nothing (a cookie request); a blocking one waits
+/// for the handshake and then writes the rest (Linux `tcp_sendmsg_fastopen`).
+fn send_fast_open(r: &mut Runner, c: &mut Call, f: Fd) -> Res<Option<Ret>> {
+    let to = SocketAddrV4::new(r.cfg.remote_ip, r.cfg.connect_port);
+    let data = vec![0u8; c.remaining];
+    let id = f.sock;
+    let sent = r.net.with_host(|h, io| h.send_fast_open(io, id, to, &data));
+    let sent = match sent {
+        Ok(s) => s,
+        Err(e) => return Ok(Some(Err(errno_of(e)))),
+    };
+    r.remote_port = r.cfg.connect_port;
+    r.conn_fd = Some(c.fd);
+    c.written = sent.on_syn;
+    c.remaining -= sent.on_syn;
+    if f.nonblock || c.dontwait {
+        return Ok(Some(match sent.on_syn {
+            0 => Err("EINPROGRESS"),
+            n => Ok(n as i64),
+        }));
+    }
+    c.wait_connect = true;
+    retry_call(r, c)
+}
+
 /// Compares an out-parameter `[v]` with what netlab reports.
 fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i64) -> Res<()> {
     let want = int(pos, arg(pos, sys, i)?)?;
@@ -514,6 +553,21 @@ fn setsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Opti
             f.inq = on;
         }
         return Ok(Some(Ok(0)));
+    }
+    // TCP_FASTOPEN_KEY: the key's bytes in a string.
+    if level == 6 && name == 33 {
+        let key: Vec<u8> = match arg(pos, sys, 3)? {
+            Expr::Str(s) => s.chars().map(|ch| ch as u32 as u8).collect(),
+            _ => return unsupported(pos, "TCP_FASTOPEN_KEY takes the key as a string"),
+        };
+        let len = int(pos, arg(pos, sys, 4)?)?.max(0) as usize;
+        let key = &key[..len.min(key.len())];
+        return Ok(Some(
+            r.net
+                .with_host(|h, _| h.set_fastopen_key(id, key))
+                .map(|_| 0)
+                .map_err(errno_of),
+        ));
     }
     let opt_name = match arg(pos, sys, 2)? {
         Expr::Word(w) => w.clone(),
@@ -635,6 +689,19 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
                 Err(SocketError::WouldBlock) => Ok(would_block(&f)),
                 Err(e) => Ok(Some(Err(errno_of(e)))),
             }
+        }
+        "write" | "send" | "sendto" if c.wait_connect => {
+            if !r.net.host().readiness(id).connected {
+                return Ok(None);
+            }
+            if let Err(e) = r.net.host().connect_result(id) {
+                return Ok(Some(Err(errno_of(e))));
+            }
+            c.wait_connect = false;
+            if c.remaining == 0 {
+                return Ok(Some(Ok(c.written as i64)));
+            }
+            retry_call(r, c)
         }
         "write" | "send" | "sendto" => {
             let data = vec![0u8; c.remaining];

@@ -44,6 +44,14 @@ pub fn options_bytes(opts: &[TcpOpt]) -> Vec<u8> {
                 b.extend_from_slice(&val.to_be_bytes());
                 b.extend_from_slice(&ecr.to_be_bytes());
             }
+            TcpOpt::FastOpen { exp, cookie } => {
+                let base = if *exp { 4 } else { 2 };
+                b.extend_from_slice(&[o.kind(), (base + cookie.len()) as u8]);
+                if *exp {
+                    b.extend_from_slice(&crate::tcp::fastopen::EXP_MAGIC);
+                }
+                b.extend_from_slice(cookie);
+            }
             TcpOpt::Unsupported(_) => {}
         }
     }
@@ -123,6 +131,16 @@ pub fn parse_tcp(b: &[u8]) -> Result<Seg, String> {
                 val: be32(&body[..4]),
                 ecr: be32(&body[4..]),
             },
+            (34, _) => TcpOpt::FastOpen {
+                exp: false,
+                cookie: body.to_vec(),
+            },
+            (254, n) if n >= 2 && body[..2] == crate::tcp::fastopen::EXP_MAGIC => {
+                TcpOpt::FastOpen {
+                    exp: true,
+                    cookie: body[2..].to_vec(),
+                }
+            }
             _ => TcpOpt::Unsupported(format!("kind {kind} len {len}")),
         });
         o = &o[len..];
@@ -191,6 +209,15 @@ impl fmt::Display for OptsText<'_> {
                     }
                 }
                 TcpOpt::Ts { val, ecr } => write!(f, "TS val {val} ecr {ecr}")?,
+                TcpOpt::FastOpen { exp, cookie } => {
+                    f.write_str(if *exp { "FOEXP" } else { "FO" })?;
+                    if !cookie.is_empty() {
+                        f.write_str(" ")?;
+                        for b in cookie {
+                            write!(f, "{b:02x}")?;
+                        }
+                    }
+                }
                 TcpOpt::Unsupported(n) => f.write_str(n)?,
             }
         }

@@ -77,6 +77,14 @@ pub enum SockOpt {
     QuickAck,
     /// `TCP_CORK`: hold partial segments until it is cleared (or a segment fills).
     Cork,
+    /// `TCP_FASTOPEN`: on a listener, take data on SYNs (RFC 7413); the value is how many
+    /// such connections may wait for their handshake.
+    FastOpen,
+    /// `TCP_FASTOPEN_CONNECT`: `connect` sends no SYN when a cookie is cached; the first
+    /// write sends it with data.
+    FastOpenConnect,
+    /// `TCP_FASTOPEN_NO_COOKIE`: data on the SYN without a cookie.
+    FastOpenNoCookie,
 }
 
 /// `SOL_SOCKET`.
@@ -86,7 +94,7 @@ pub const IPPROTO_TCP: i32 = 6;
 
 impl SockOpt {
     /// Every option, for listings.
-    pub const ALL: [SockOpt; 17] = [
+    pub const ALL: [SockOpt; 20] = [
         SockOpt::NoDelay,
         SockOpt::ReuseAddr,
         SockOpt::RecvBuf,
@@ -104,6 +112,9 @@ impl SockOpt {
         SockOpt::UserTimeout,
         SockOpt::QuickAck,
         SockOpt::Cork,
+        SockOpt::FastOpen,
+        SockOpt::FastOpenConnect,
+        SockOpt::FastOpenNoCookie,
     ];
 
     /// `(level, optname)` as Linux numbers them.
@@ -126,6 +137,9 @@ impl SockOpt {
             SockOpt::Linger2 => (IPPROTO_TCP, 8),
             SockOpt::QuickAck => (IPPROTO_TCP, 12),
             SockOpt::UserTimeout => (IPPROTO_TCP, 18),
+            SockOpt::FastOpen => (IPPROTO_TCP, 23),
+            SockOpt::FastOpenConnect => (IPPROTO_TCP, 30),
+            SockOpt::FastOpenNoCookie => (IPPROTO_TCP, 34),
         }
     }
 
@@ -156,6 +170,9 @@ impl SockOpt {
             SockOpt::UserTimeout => "TCP_USER_TIMEOUT",
             SockOpt::QuickAck => "TCP_QUICKACK",
             SockOpt::Cork => "TCP_CORK",
+            SockOpt::FastOpen => "TCP_FASTOPEN",
+            SockOpt::FastOpenConnect => "TCP_FASTOPEN_CONNECT",
+            SockOpt::FastOpenNoCookie => "TCP_FASTOPEN_NO_COOKIE",
         }
     }
 

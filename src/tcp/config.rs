@@ -213,6 +213,17 @@ pub struct TcpConfig {
     /// for the peer's FIN before it is dropped. Default 60 s [`tcp_fin_timeout`]; a socket's
     /// `TCP_LINGER2` overrides it.
     pub fin_timeout: Duration,
+    /// TCP Fast Open (RFC 7413), the bits of [`tcp_fastopen`] (`fastopen::bits`). Default 1
+    /// (clients may send data on the SYN, listeners take none), Linux's; textbook: 0.
+    pub fastopen: u32,
+    /// The key of the listener's Fast Open cookies: [`tcp_fastopen_key`] or the socket's
+    /// `TCP_FASTOPEN_KEY`. `None` until the host fills in its own random key.
+    pub fastopen_key: Option<[u8; 16]>,
+    /// `TCP_FASTOPEN` on a listener: how many connections opened with data may wait for their
+    /// handshake at once (Linux `fastopenq.max_qlen`); 0: the listener takes no SYN data.
+    pub fastopen_queue: usize,
+    /// `TCP_FASTOPEN_NO_COOKIE`: data on the SYN without a cookie, on this socket.
+    pub fastopen_no_cookie: bool,
 }
 
 impl Default for TcpConfig {
@@ -257,6 +268,10 @@ impl Default for TcpConfig {
             invalid_ratelimit: Duration::from_millis(500),
             syncookies: true,
             fin_timeout: Duration::from_secs(60),
+            fastopen: crate::tcp::fastopen::bits::CLIENT_ENABLE,
+            fastopen_key: None,
+            fastopen_queue: 0,
+            fastopen_no_cookie: false,
             keepalive: None,
             user_timeout: None,
         }
@@ -294,6 +309,7 @@ impl TcpConfig {
                 linux_segment_checks: false,
                 invalid_ratelimit: Duration::ZERO,
                 syncookies: false,
+                fastopen: 0,
                 ..TcpConfig::default()
             },
         }

@@ -10,6 +10,7 @@
 //! textbook SYN flood).
 
 mod cookie;
+mod fastopen;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::net::SocketAddrV4;
@@ -107,8 +108,35 @@ impl Listener {
         self.accept_queue.len() > self.backlog
     }
 
+    /// Room for another Fast Open child still in its handshake (Linux
+    /// `tcp_fastopen_queue_check`): `TCP_FASTOPEN`'s length, or the backlog when
+    /// `tcp_fastopen` makes every listener a Fast Open one.
+    fn fastopen_room(&self) -> bool {
+        let max = match self.config.fastopen_queue {
+            0 if self.config.fastopen & crate::tcp::fastopen::bits::SERVER_WO_SOCKOPT != 0 => {
+                self.backlog
+            }
+            n => n,
+        };
+        let waiting = self
+            .accept_queue
+            .iter()
+            .filter(|c| c.state() == State::SynReceived)
+            .count();
+        waiting < max
+    }
+
     fn syn_queue_full(&self) -> bool {
         self.syn_queue.len() >= self.backlog
+    }
+
+    /// Takes the Fast Open settings of `config` (`TCP_FASTOPEN` and `TCP_FASTOPEN_KEY` may be
+    /// set on a listening socket, and the sysctl may change).
+    pub fn set_fastopen(&mut self, config: &TcpConfig) {
+        self.config.fastopen = config.fastopen;
+        self.config.fastopen_key = config.fastopen_key;
+        self.config.fastopen_queue = config.fastopen_queue;
+        self.config.fastopen_no_cookie = config.fastopen_no_cookie;
     }
 
     /// Takes the oldest established connection.
@@ -202,7 +230,36 @@ impl Listener {
             out.event(TcpEvent::ListenDrop { remote, reason });
             return;
         }
-        match Connection::accept_syn(now, self.local, remote, seg, isn, &self.config, out) {
+        let tfo = fastopen::answer(
+            &self.config,
+            self.fastopen_room(),
+            seg,
+            *remote.ip(),
+            *self.local.ip(),
+        );
+        let opened = if tfo == fastopen::Answer::default() {
+            Connection::accept_syn(now, self.local, remote, seg, isn, &self.config, out)
+        } else {
+            Connection::accept_fast_open(
+                now,
+                self.local,
+                remote,
+                seg,
+                isn,
+                &self.config,
+                tfo.reply,
+                tfo.child,
+                out,
+            )
+        };
+        match opened {
+            // A Fast Open child goes straight to the accept queue (Linux
+            // `inet_csk_reqsk_queue_add` in `tcp_conn_request`).
+            Ok(conn) if tfo.child => {
+                out.event(TcpEvent::HalfOpenCreated { remote });
+                out.event(TcpEvent::Queued { remote });
+                self.accept_queue.push_back(conn);
+            }
             Ok(conn) => {
                 out.event(TcpEvent::HalfOpenCreated { remote });
                 self.syn_queue.insert(remote, conn);

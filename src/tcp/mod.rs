@@ -47,6 +47,7 @@ pub mod config;
 pub mod congestion;
 pub mod connection;
 pub mod event;
+pub mod fastopen;
 pub mod listener;
 pub mod model;
 pub mod rack;
@@ -59,7 +60,9 @@ pub mod wire;
 mod testutil;
 
 pub use config::{TcpConfig, TcpProfile};
-pub use connection::{reset_for, Connection, Keepalive, SendFlags, TimeWait};
+pub use connection::{
+    reset_for, CacheReport, Connection, FastOpenSyn, Keepalive, SendFlags, TimeWait,
+};
 pub use event::{
     AcceptError, ChallengeReason, CloseError, CongestionReason, ConnError, ConnectError,
     DropReason, ListenDropReason, Output, RecvError, RetransmitReason, SendError, TcpEvent,

@@ -11,6 +11,7 @@ use std::ops::{BitOr, BitOrAssign};
 use pnet_packet::tcp::{MutableTcpPacket, TcpPacket};
 use pnet_packet::Packet;
 
+use super::fastopen::{self, FastOpenOption};
 use super::seq::SeqNumber;
 
 /// Length of a TCP header without options.
@@ -160,6 +161,9 @@ pub struct TcpOptions {
     /// SACK blocks (kind 5, RFC 2018 §3). The receiver writes them; the parsed blocks of an
     /// arriving ACK are what a sender's scoreboard reads.
     pub sack_blocks: SackBlocks,
+    /// TCP Fast Open (kind 34, RFC 7413, or the experimental kind 254): a cookie request or
+    /// a cookie; only meaningful on SYNs. Written last, as Linux does.
+    pub fast_open: Option<FastOpenOption>,
 }
 
 impl TcpOptions {
@@ -169,6 +173,7 @@ impl TcpOptions {
         sack_permitted: false,
         timestamps: None,
         sack_blocks: SackBlocks::NONE,
+        fast_open: None,
     };
 
     /// Bytes these options take on the wire, padded to a multiple of four.
@@ -187,6 +192,9 @@ impl TcpOptions {
         }
         if !self.sack_blocks.is_empty() {
             len += 4 + 8 * self.sack_blocks.len(); // 2 NOPs + kind, length, blocks
+        }
+        if let Some(fo) = &self.fast_open {
+            len += fo.wire_len();
         }
         len
     }
@@ -227,6 +235,9 @@ impl TcpOptions {
                 i += 8;
             }
         }
+        if let Some(fo) = &self.fast_open {
+            fo.write(&mut buf[i..]);
+        }
     }
 
     /// Parses an option list. Known options with an unexpected length are ignored, as Linux
@@ -264,6 +275,11 @@ impl TcpOptions {
                     let val = u32::from_be_bytes([body[0], body[1], body[2], body[3]]);
                     let ecr = u32::from_be_bytes([body[4], body[5], body[6], body[7]]);
                     opts.timestamps = Some((val, ecr));
+                }
+                (fastopen::KIND | fastopen::KIND_EXP, _) => {
+                    if let Some(fo) = FastOpenOption::parse(kind, body) {
+                        opts.fast_open = Some(fo);
+                    }
                 }
                 _ => {}
             }
@@ -307,6 +323,9 @@ impl fmt::Display for TcpOptions {
                 .map(|(l, r)| format!("{{{}:{}}}", l.0, r.0))
                 .collect();
             parts.push(format!("sack {} {}", blocks.len(), blocks.join("")));
+        }
+        if let Some(fo) = &self.fast_open {
+            parts.push(fo.to_string());
         }
         f.write_str(&parts.join(","))
     }
@@ -835,7 +854,7 @@ mod tests {
             let repr = TcpRepr {
                 src_port: sp, dst_port: dp, seq: SeqNumber(seq), ack: SeqNumber(ack),
                 flags: TcpFlags::from_bits(flags), window, urgent,
-                options: TcpOptions { mss, window_scale: ws, sack_permitted: sack, timestamps: ts, sack_blocks: SackBlocks::NONE },
+                options: TcpOptions { mss, window_scale: ws, sack_permitted: sack, timestamps: ts, sack_blocks: SackBlocks::NONE, fast_open: None },
                 payload: &payload,
             };
             let mut buf = vec![0u8; repr.buffer_len()];

@@ -7,9 +7,11 @@
 //! entries skipped, so a host with ten thousand connections pays O(log n) per timer, not O(n).
 
 mod api;
+mod fastopen;
 mod options;
 
 pub use api::SockCx;
+pub use fastopen::FastOpenSend;
 pub use options::SockOpts;
 
 use super::Host;
@@ -103,6 +105,10 @@ pub struct Sockets {
     pub config: TcpConfig,
     /// Apps with a socket that became ready since they last ran.
     pub(super) ready: Vec<u32>,
+    /// Fast Open: what this host as a client knows of servers, and the keys listeners set
+    /// with `TCP_FASTOPEN_KEY` (by socket slot).
+    fastopen_cache: tcp::fastopen::ClientCache,
+    fastopen_keys: BTreeMap<u32, [u8; 16]>,
 }
 
 impl Sockets {
@@ -127,6 +133,8 @@ impl Sockets {
             out: Output::new(),
             config,
             ready: Vec::new(),
+            fastopen_cache: tcp::fastopen::ClientCache::default(),
+            fastopen_keys: BTreeMap::new(),
         }
     }
 
@@ -180,6 +188,7 @@ impl Sockets {
 
     /// Empties slot `i` (its port is released).
     fn remove(&mut self, i: u32) {
+        self.fastopen_keys.remove(&i);
         if let Some(s) = self.slots[i as usize].take() {
             self.release_port(Sockets::tcp_port(&s));
         }
@@ -530,6 +539,7 @@ impl Host {
             self.sockets.out = out;
             if handled {
                 self.flush_tcp(io, local, remote);
+                self.note_fastopen(id);
                 self.sockets.rearm(id);
                 self.sockets.mark_ready(id);
                 self.reap(id);
@@ -539,6 +549,7 @@ impl Host {
         if let Some(&id) = self.sockets.listening.get(&seg.dst_port) {
             let isn = self.sockets.isn();
             let mut config = self.sockets.config.clone();
+            self.sockets.fastopen_listener_config(id, &mut config);
             let mut out = std::mem::take(&mut self.sockets.out);
             let mut handled = false;
             if let Some(Socket {
@@ -572,6 +583,8 @@ impl Host {
                         Listener::new(local, backlog, &config)
                             .unwrap_or_else(|_| unreachable_listener(local, &config))
                     });
+                    // TCP_FASTOPEN and its key may be set after listen().
+                    listener.set_fastopen(&config);
                     listener.on_segment(now, remote, &seg, isn, &mut out);
                     handled = true;
                 }
@@ -901,13 +914,39 @@ impl Host {
         remote: SocketAddrV4,
     ) -> Result<(), SocketError> {
         let ty = self.sock_type(id)?;
+        let local = self.connect_local(id, ty, remote)?;
+        if ty == SockType::Dgram {
+            let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
+            s.local = Some(local);
+            if let SockKind::Udp { peer, .. } = &mut s.kind {
+                *peer = Some(remote);
+            }
+            return Ok(());
+        }
+        let (isn, config) = self.tcp_connect_config(id, local, remote)?;
+        let mut out = std::mem::take(&mut self.sockets.out);
+        let conn = Connection::connect(io.now, local, remote, isn, &config, &mut out);
+        self.sockets.out = out;
+        let conn = conn.map_err(|_| SocketError::InvalidArgument)?;
+        self.install_connection(io, id, conn);
+        Ok(())
+    }
+
+    /// The local address a `connect` to `remote` uses: the bound one, with the source address
+    /// filled in, or an ephemeral port.
+    fn connect_local(
+        &mut self,
+        id: SocketId,
+        ty: SockType,
+        remote: SocketAddrV4,
+    ) -> Result<SocketAddrV4, SocketError> {
         let src = self.source_for(*remote.ip())?;
         let bound = self
             .sockets
             .get(id)
             .ok_or(SocketError::BadDescriptor)?
             .local;
-        let local = match bound {
+        Ok(match bound {
             Some(l) => SocketAddrV4::new(
                 if l.ip().is_unspecified() {
                     src
@@ -926,15 +965,17 @@ impl Host {
                 }
                 SocketAddrV4::new(src, port)
             }
-        };
-        if ty == SockType::Dgram {
-            let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
-            s.local = Some(local);
-            if let SockKind::Udp { peer, .. } = &mut s.kind {
-                *peer = Some(remote);
-            }
-            return Ok(());
-        }
+        })
+    }
+
+    /// The ISN and settings of a connection socket `id` opens: the host's, with the socket's
+    /// options.
+    fn tcp_connect_config(
+        &mut self,
+        id: SocketId,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+    ) -> Result<(SeqNumber, TcpConfig), SocketError> {
         if self.sockets.conns.contains_key(&(local, remote)) {
             return Err(SocketError::AddrInUse);
         }
@@ -962,11 +1003,17 @@ impl Host {
         }
         config.keepalive = s.opts.keepalive();
         config.user_timeout = s.opts.user_timeout();
-        let mut out = std::mem::take(&mut self.sockets.out);
-        let conn = Connection::connect(io.now, local, remote, isn, &config, &mut out);
-        self.sockets.out = out;
-        let mut conn = conn.map_err(|_| SocketError::InvalidArgument)?;
-        let s = self.sockets.get_mut(id).expect("checked above");
+        config.fastopen_no_cookie = s.opts.fastopen_no_cookie;
+        Ok((isn, config))
+    }
+
+    /// Puts a connection socket `id` opened into its slot and the tables, and sends what it
+    /// sent.
+    fn install_connection(&mut self, io: &mut NodeIo, id: SocketId, mut conn: Connection) {
+        let (local, remote) = (conn.local(), conn.remote());
+        let Some(s) = self.sockets.get_mut(id) else {
+            return;
+        };
         conn.set_nodelay(s.nodelay);
         conn.inherit_cork(s.opts.cork);
         let held = Sockets::tcp_port(s);
@@ -977,7 +1024,6 @@ impl Host {
         self.sockets.conns.insert((local, remote), id);
         self.flush_tcp(io, local, remote);
         self.sockets.rearm(id);
-        Ok(())
     }
 
     /// After [`Readiness::connected`]: whether the handshake succeeded.

@@ -37,6 +37,11 @@ pub struct SockOpts {
     pub user_timeout_ms: u32,
     /// `TCP_CORK`.
     pub cork: bool,
+    /// `TCP_FASTOPEN`: the listener's Fast Open queue length (0: off).
+    pub fastopen_queue: u32,
+    /// `TCP_FASTOPEN_CONNECT` and `TCP_FASTOPEN_NO_COOKIE`.
+    pub fastopen_connect: bool,
+    pub fastopen_no_cookie: bool,
 }
 
 impl SockOpts {
@@ -171,6 +176,8 @@ impl Host {
         opt: SockOpt,
         value: i64,
     ) -> Result<(), SocketError> {
+        let client_fastopen =
+            self.sockets.config.fastopen & crate::tcp::fastopen::bits::CLIENT_ENABLE != 0;
         let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;
         let conn = match &mut s.kind {
             SockKind::TcpConn(c) => Some(c),
@@ -242,6 +249,31 @@ impl Host {
             SockOpt::Error | SockOpt::Type | SockOpt::AcceptConn => {
                 return Err(SocketError::NoProtoOpt)
             }
+            // Linux `do_tcp_setsockopt`: only on a closed or listening socket; the queue is
+            // capped at somaxconn (4096).
+            SockOpt::FastOpen => {
+                if value < 0 || !matches!(s.kind, SockKind::TcpFresh | SockKind::TcpListen(_)) {
+                    return Err(SocketError::InvalidArgument);
+                }
+                s.opts.fastopen_queue = value.min(4096) as u32;
+            }
+            SockOpt::FastOpenConnect => {
+                if !(0..=1).contains(&value) || !matches!(s.kind, SockKind::TcpFresh) {
+                    return Err(SocketError::InvalidArgument);
+                }
+                if !client_fastopen {
+                    return Err(SocketError::NotSupported);
+                }
+                s.opts.fastopen_connect = value == 1;
+            }
+            SockOpt::FastOpenNoCookie => {
+                if !(0..=1).contains(&value)
+                    || !matches!(s.kind, SockKind::TcpFresh | SockKind::TcpListen(_))
+                {
+                    return Err(SocketError::InvalidArgument);
+                }
+                s.opts.fastopen_no_cookie = value == 1;
+            }
         }
         let acts_in_connection = matches!(
             opt,
@@ -307,6 +339,9 @@ impl Host {
             SockOpt::UserTimeout => s.opts.user_timeout_ms as i64,
             SockOpt::QuickAck => 1,
             SockOpt::Cork => s.opts.cork as i64,
+            SockOpt::FastOpen => s.opts.fastopen_queue as i64,
+            SockOpt::FastOpenConnect => s.opts.fastopen_connect as i64,
+            SockOpt::FastOpenNoCookie => s.opts.fastopen_no_cookie as i64,
         })
     }
 

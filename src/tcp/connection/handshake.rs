@@ -23,6 +23,21 @@ impl Connection {
         config: &TcpConfig,
         out: &mut Output,
     ) -> Result<Connection, ConnectError> {
+        let mut conn = Connection::open_active(now, local, remote, isn, config, out)?;
+        conn.send_syn(out);
+        conn.arm_retransmit(now, out);
+        Ok(conn)
+    }
+
+    /// An active open up to its SYN: SYN_SENT with the options to offer.
+    pub(super) fn open_active(
+        now: Instant,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        isn: SeqNumber,
+        config: &TcpConfig,
+        out: &mut Output,
+    ) -> Result<Connection, ConnectError> {
         if !valid_endpoint(local) || !valid_endpoint(remote) {
             return Err(ConnectError::InvalidAddress);
         }
@@ -38,8 +53,6 @@ impl Connection {
         conn.snd_nxt = isn + 1u32;
         conn.snd_max = conn.snd_nxt;
         conn.rtt_probe = Some((isn, now));
-        conn.send_syn(out);
-        conn.arm_retransmit(now, out);
         Ok(conn)
     }
 
@@ -54,6 +67,22 @@ impl Connection {
         isn: SeqNumber,
         config: &TcpConfig,
         out: &mut Output,
+    ) -> Result<Connection, AcceptError> {
+        Connection::open_passive(now, local, remote, syn, isn, config, out, |_| {})
+    }
+
+    /// A passive open: `before_syn_ack` sees the connection in SYN_RECEIVED before its
+    /// SYN,ACK goes (a Fast Open child takes the SYN's data there).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn open_passive(
+        now: Instant,
+        local: SocketAddrV4,
+        remote: SocketAddrV4,
+        syn: &TcpRepr,
+        isn: SeqNumber,
+        config: &TcpConfig,
+        out: &mut Output,
+        before_syn_ack: impl FnOnce(&mut Connection),
     ) -> Result<Connection, AcceptError> {
         if !syn.flags.syn() || syn.flags.ack() || syn.flags.rst() {
             return Err(AcceptError::NotASyn);
@@ -75,6 +104,7 @@ impl Connection {
         conn.snd_nxt = isn + 1u32;
         conn.snd_max = conn.snd_nxt;
         conn.rtt_probe = Some((isn, now));
+        before_syn_ack(&mut conn);
         conn.send_syn(out);
         conn.arm_retransmit(now, out);
         Ok(conn)
@@ -180,6 +210,7 @@ impl Connection {
         if self.syn_acked() {
             self.set_state(now, State::Established, TransitionCause::RcvSynAck, out);
             self.after_handshake();
+            self.on_fastopen_syn_ack(seg);
             self.ack_due = true;
             // Data and FIN carried by the SYN,ACK are processed from the sixth step on.
             let data_seq = seg.seq + 1u32;
@@ -206,10 +237,17 @@ impl Connection {
     /// Our SYN (SYN_SENT) or SYN,ACK (otherwise), with options; a SYN-ACK answers only the
     /// options the peer offered. `emit` adds the timestamps.
     pub(super) fn send_syn(&mut self, out: &mut Output) {
+        self.send_syn_with_data(out, 0);
+    }
+
+    /// Our SYN with `data_len` bytes of the send buffer (Fast Open), and the Fast Open
+    /// option if this is the first SYN or SYN,ACK and it has one.
+    pub(super) fn send_syn_with_data(&mut self, out: &mut Output, data_len: usize) {
         let options = TcpOptions {
             mss: Some(self.config.mss),
             window_scale: self.wscale_offered.then_some(self.rcv_wscale),
             sack_permitted: self.sack_offered,
+            fast_open: self.take_fastopen_option(),
             ..TcpOptions::NONE
         };
         let flags = if self.state == State::SynSent {
@@ -217,7 +255,7 @@ impl Connection {
         } else {
             TcpFlags::SYN | TcpFlags::ACK
         };
-        self.emit(out, self.iss, flags, options, 0, false);
+        self.emit(out, self.iss, flags, options, data_len, data_len > 0);
     }
 
     pub(super) fn syn_acked(&self) -> bool {

@@ -25,9 +25,11 @@ mod ack;
 mod app;
 mod close;
 mod delack;
+mod fastopen;
 mod handshake;
 mod idle;
 mod keepalive;
+pub use fastopen::{CacheReport, FastOpenSyn};
 pub use keepalive::Keepalive;
 pub use records::SendFlags;
 mod receive;
@@ -229,6 +231,8 @@ pub struct Connection {
     /// `TCP_USER_TIMEOUT`: how long data may stay unacknowledged before the connection is
     /// given up, instead of the `data_retries` budget.
     user_timeout: Option<Duration>,
+    /// TCP Fast Open, for the few connections that use it (`fastopen`).
+    fastopen: Option<Box<fastopen::FastOpen>>,
 }
 
 /// Smallest shift that lets `buffer` bytes be advertised in a 16-bit field (RFC 7323 §2.3).
@@ -369,6 +373,7 @@ impl Connection {
             keepalive_probes: 0,
             last_heard: Instant::ZERO,
             user_timeout: config.user_timeout,
+            fastopen: None,
             config,
         }
     }
@@ -493,6 +498,15 @@ impl Connection {
     /// Options both sides agreed on at the handshake: (SACK, timestamps).
     pub fn negotiated(&self) -> (bool, bool) {
         (self.sack_ok, self.ts_ok)
+    }
+
+    /// Linux's `tcpi_options`: `TCPI_OPT_TIMESTAMPS` 1, `_SACK` 2, `_WSCALE` 4, `_SYN_DATA` 32
+    /// (the SYN's data was acknowledged, TCP Fast Open).
+    pub fn tcpi_options(&self) -> u8 {
+        u8::from(self.ts_ok)
+            | u8::from(self.sack_ok) << 1
+            | u8::from(self.wscale_offered && self.state != State::SynSent) << 2
+            | u8::from(self.syn_data_acked()) << 5
     }
     pub fn in_fast_recovery(&self) -> bool {
         self.in_recovery

@@ -163,8 +163,12 @@ impl Connection {
                 return;
             }
             match self.state {
-                State::SynReceived if self.passive => {
+                // A Fast Open child is a full socket already (Linux resets it).
+                State::SynReceived if self.passive && !self.fastopen_child() => {
                     self.set_state(now, State::Listen, TransitionCause::RcvRst, out);
+                }
+                State::SynReceived if self.passive => {
+                    self.fail(now, ConnError::Reset, TransitionCause::RcvRst, out);
                 }
                 State::SynReceived => {
                     self.fail(now, ConnError::Refused, TransitionCause::RcvRst, out);

@@ -35,10 +35,13 @@ impl Connection {
     /// Sends everything the state, windows, Nagle and SWS avoidance allow, then a bare ACK if
     /// one is still owed, and keeps the persist timer in step.
     pub(super) fn flush(&mut self, now: Instant, out: &mut Output) {
-        let may_send_data = self.syn_acked()
+        // A Fast Open child sends before its SYN,ACK is acknowledged (RFC 7413 §4.1.2).
+        let may_send_data = (self.syn_acked()
+            || (self.state == State::SynReceived && self.fastopen_child()))
             && matches!(
                 self.state,
                 State::Established
+                    | State::SynReceived
                     | State::FinWait1
                     | State::CloseWait
                     | State::Closing

@@ -1,0 +1,140 @@
+//! TCP Fast Open at the socket layer: the client's `sendto(MSG_FASTOPEN)` and
+//! `TCP_FASTOPEN_CONNECT`, its per-server cache, and the keys of the listeners' cookies.
+
+use super::{SockKind, Sockets};
+use crate::host::Host;
+use crate::sim::NodeIo;
+use crate::socket::{SockType, SocketError, SocketId};
+use crate::tcp::fastopen::{bits, FastOpenOption};
+use crate::tcp::{Connection, FastOpenSyn, TcpConfig};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use std::net::SocketAddrV4;
+
+/// What a Fast Open `sendto` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FastOpenSend {
+    /// Bytes the SYN carries; the rest of the call's data waits for the handshake.
+    pub on_syn: usize,
+}
+
+impl Sockets {
+    /// The key of the host's Fast Open cookies: `tcp_fastopen_key`, or one drawn from the
+    /// host's seed on a stream of its own (Linux draws a random key at boot), so no other
+    /// random number of the run moves.
+    pub(super) fn fastopen_host_key(&self) -> [u8; 16] {
+        if let Some(k) = self.config.fastopen_key {
+            return k;
+        }
+        let mut rng = ChaCha8Rng::from_seed(self.rng.get_seed());
+        rng.set_stream(0x7466_6f6b_6579); // "tfokey"
+        let mut key = [0u8; 16];
+        rng.fill_bytes(&mut key);
+        key
+    }
+
+    /// A listener's Fast Open settings: its socket options and key over the host's.
+    pub(super) fn fastopen_listener_config(&self, id: SocketId, config: &mut TcpConfig) {
+        let Some(s) = self.get(id) else {
+            return;
+        };
+        config.fastopen_queue = s.opts.fastopen_queue as usize;
+        config.fastopen_no_cookie = s.opts.fastopen_no_cookie;
+        config.fastopen_key = Some(
+            self.fastopen_keys
+                .get(&id.0)
+                .copied()
+                .unwrap_or_else(|| self.fastopen_host_key()),
+        );
+    }
+
+    /// How a client's SYN to `server` uses Fast Open (Linux `tcp_fastopen_cookie_check`):
+    /// with the cached cookie and data, without a cookie where none is needed, or asking for
+    /// one (in the format the cache says the server answers).
+    fn fastopen_syn(&self, server: std::net::Ipv4Addr, no_cookie: bool) -> FastOpenSyn {
+        let cached = self.fastopen_cache.get(server);
+        if self.config.fastopen & bits::CLIENT_NO_COOKIE != 0 || no_cookie {
+            return FastOpenSyn {
+                option: None,
+                with_data: true,
+                cached_mss: cached.mss,
+            };
+        }
+        match cached.cookie {
+            Some(c) => FastOpenSyn {
+                option: Some(c),
+                with_data: true,
+                cached_mss: cached.mss,
+            },
+            None => FastOpenSyn {
+                option: Some(FastOpenOption::request(cached.try_exp == 1)),
+                with_data: false,
+                cached_mss: cached.mss,
+            },
+        }
+    }
+}
+
+impl Host {
+    /// `sendto(data, MSG_FASTOPEN, remote)` on a TCP socket that is not connected (RFC 7413
+    /// §4.2, Linux `tcp_sendmsg_fastopen`): connects with the cookie and as much of `data` as
+    /// the SYN holds, or asks for a cookie on a plain SYN. The rest of `data` is the caller's
+    /// to send once the connection is up (a blocking call waits for it, a non-blocking one
+    /// returns what the SYN took, or `EINPROGRESS` when that is nothing).
+    pub fn send_fast_open(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        remote: SocketAddrV4,
+        data: &[u8],
+    ) -> Result<FastOpenSend, SocketError> {
+        if self.sock_type(id)? != SockType::Stream {
+            return Err(SocketError::NotSupported);
+        }
+        if self.sockets.config.fastopen & bits::CLIENT_ENABLE == 0 {
+            return Err(SocketError::NotSupported);
+        }
+        let local = self.connect_local(id, SockType::Stream, remote)?;
+        let (isn, config) = self.tcp_connect_config(id, local, remote)?;
+        let syn = self
+            .sockets
+            .fastopen_syn(*remote.ip(), config.fastopen_no_cookie);
+        let mut out = std::mem::take(&mut self.sockets.out);
+        let opened =
+            Connection::connect_fast_open(io.now, local, remote, isn, &config, syn, data, &mut out);
+        self.sockets.out = out;
+        let (conn, on_syn) = opened.map_err(|_| SocketError::InvalidArgument)?;
+        self.install_connection(io, id, conn);
+        Ok(FastOpenSend { on_syn })
+    }
+
+    /// `setsockopt(TCP_FASTOPEN_KEY)`: the key of this listener's cookies, 16 bytes (a second
+    /// 16, Linux's backup key, is accepted and not used).
+    pub fn set_fastopen_key(&mut self, id: SocketId, key: &[u8]) -> Result<(), SocketError> {
+        self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
+        let primary: [u8; 16] = match key.len() {
+            16 | 32 => key[..16].try_into().expect("16 bytes"),
+            _ => return Err(SocketError::InvalidArgument),
+        };
+        self.sockets.fastopen_keys.insert(id.0, primary);
+        Ok(())
+    }
+
+    /// After a segment reached connection `id`: a SYN-ACK's lesson for the Fast Open cache.
+    pub(super) fn note_fastopen(&mut self, id: SocketId) {
+        let report = match self.sockets.get_mut(id).map(|s| &mut s.kind) {
+            Some(SockKind::TcpConn(c)) => c.take_fastopen_report(),
+            _ => None,
+        };
+        if let Some(r) = report {
+            self.sockets
+                .fastopen_cache
+                .update(r.server, r.mss, r.cookie, r.try_exp);
+        }
+    }
+
+    /// `ip tcp_metrics flush`: the client forgets every server's cookie and MSS.
+    pub fn flush_fastopen_cache(&mut self) {
+        self.sockets.fastopen_cache.clear();
+    }
+}
