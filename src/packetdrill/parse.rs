@@ -524,7 +524,9 @@ impl Parser {
                         hex.push_str(t);
                         self.i += 1;
                     }
-                    let bytes = (hex.len() % 2 == 0)
+                    let bytes = hex
+                        .len()
+                        .is_multiple_of(2)
                         .then(|| {
                             (0..hex.len())
                                 .step_by(2)

@@ -617,6 +617,7 @@ mod tests {
             sack_permitted: true,
             timestamps: Some((1, 2)),
             sack_blocks: SackBlocks::NONE,
+            fast_open: None,
         };
         repr.payload = b"hello";
         let mut buf = vec![0u8; repr.buffer_len()];
