@@ -1690,6 +1690,7 @@ fn single_bit_errors_never_parse() {
             sack_permitted: true,
             timestamps: Some((1, 2)),
             sack_blocks: SackBlocks::NONE,
+            fast_open: None,
         },
         payload: (0..37).collect(),
         ip_id: None,
