@@ -28,6 +28,8 @@ pub struct BenchResult {
     pub peak_sockets: u64,
     /// Growth of the process's peak resident memory during the case, KiB.
     pub rss_growth_kib: Option<u64>,
+    /// The process's peak resident memory right after the case, KiB.
+    pub rss_peak_kib: Option<u64>,
     /// Simulated time from the first connection to the last byte (bulk cases), µs.
     pub transfer_us: u64,
     /// Calls answered (the Python bridge case).
@@ -473,6 +475,61 @@ pub fn bulk_scenario(bytes: u64) -> BenchResult {
     .with_transfer(app_counter(w, b, "transfer_us"))
 }
 
+/// `n` hosts on one switch, each pinging its neighbour once at 0 s, as a scenario file: the
+/// file `tests/scaling.rs` loads and the `scenario switch-ping` cases run. Every first ping
+/// needs ARP, whose broadcast reaches every host, so the frames grow as n² (and at 0 s the
+/// floods overflow the switch's queues: most ARP requests are lost, and so are most pings).
+pub fn switch_ping_scenario(n: usize) -> String {
+    let mut s = String::from(
+        "[scenario]\ndescription = \"hosts on one switch, each pinging its neighbour\"\n\
+         [[switch]]\nname = \"sw1\"\n",
+    );
+    for i in 0..n {
+        s += &format!(
+            "[[host]]\nname = \"h{i}\"\nip = \"10.{}.{}.{}/8\"\n",
+            1 + (i >> 16),
+            (i >> 8) & 255,
+            i & 255
+        );
+    }
+    for i in 0..n {
+        s += &format!("[[link]]\nbetween = [\"h{i}\", \"sw1\"]\n");
+    }
+    s += "[timeline]\nsteps = '''\n";
+    for i in 0..n {
+        s += &format!("0s h{i} ping h{} count=1\n", (i + 1) % n);
+    }
+    // (the last generated application name resolves; its ping was sent)
+    s += &format!("'''\n[expect]\nchecks = '''\nend ping{n}.transmitted == 1\n'''\n");
+    s
+}
+
+/// [`switch_ping_scenario`] parsed and run to the end as `netlab run --quiet` runs it, with the
+/// growth of the peak RSS: the LAN case as users run it, loading included.
+pub fn switch_scenario(hosts: usize) -> BenchResult {
+    let text = switch_ping_scenario(hosts);
+    let rss_before = peak_rss_kib();
+    let started = std::time::Instant::now();
+    let scn = crate::scenario::Scenario::parse("switch.toml", &text).expect("the bench scenario");
+    let (outcome, _) =
+        crate::scenario::run_streaming(&scn, &crate::scenario::RunOptions::default(), &mut []);
+    let wall = started.elapsed();
+    assert!(outcome.passed(), "the run ends well");
+    let w = &outcome.world;
+    BenchResult {
+        name: format!("scenario switch-ping {hosts} hosts"),
+        frames: w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum(),
+        events: w.fabric.queue.processed(),
+        wall,
+        sim_time: w.now(),
+        rss_growth_kib: rss_before
+            .zip(peak_rss_kib())
+            .map(|(a, b)| b.saturating_sub(a)),
+        rss_peak_kib: peak_rss_kib(),
+        ..Default::default()
+    }
+}
+
 /// When [`many_conn_probed`] calls its probe.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ManyConnProbe {
@@ -698,6 +755,10 @@ pub fn run_all(
             Box::new(move || python_calls(if quick { 5_000 } else { 50_000 })),
         ),
         (
+            format!("scenario switch-ping {}", if quick { 500 } else { 5000 }),
+            Box::new(move || switch_scenario(if quick { 500 } else { 5000 })),
+        ),
+        (
             "many-conn 10000".into(),
             Box::new(move || many_conn(if quick { 2000 } else { 10_000 })),
         ),
@@ -709,6 +770,12 @@ pub fn run_all(
         if only == Some(name.as_str()) {
             all.push((name, Box::new(move || many_conn(n))));
         }
+    }
+    if only == Some("scenario switch-ping 20000") {
+        all.push((
+            "scenario switch-ping 20000".into(),
+            Box::new(|| switch_scenario(20_000)),
+        ));
     }
     let cases: Vec<BenchResult> = all
         .iter()
@@ -758,6 +825,14 @@ pub fn run_all(
                 r.sim_time.as_secs_f64()
             },
         )?;
+        if let (0, Some(kib)) = (r.peak_sockets, r.rss_growth_kib) {
+            writeln!(
+                out,
+                "{:<32} peak RSS growth {kib} KiB, process peak RSS {} KiB",
+                "",
+                r.rss_peak_kib.map_or("?".into(), |k| k.to_string()),
+            )?;
+        }
         if r.peak_sockets > 0 {
             // (many-conn's simulated end includes the 60 s TIME_WAIT of the last connections)
             let per = |n: u64| {

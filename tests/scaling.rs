@@ -5,38 +5,15 @@
 //! 5,000 in about a second of a debug build. Speed itself is measured by benchmarks, not here:
 //! the test checks that the names and ports come out as before.
 
+use netlab::bench::switch_ping_scenario;
 use netlab::scenario::Scenario;
 use netlab::sim::NodeKind;
-
-fn switch_with_hosts(n: usize) -> String {
-    let mut s = String::from(
-        "[scenario]\ndescription = \"hosts on one switch, each pinging its neighbour\"\n\
-         [[switch]]\nname = \"sw1\"\n",
-    );
-    for i in 0..n {
-        s += &format!(
-            "[[host]]\nname = \"h{i}\"\nip = \"10.{}.{}.{}/8\"\n",
-            1 + (i >> 16),
-            (i >> 8) & 255,
-            i & 255
-        );
-    }
-    for i in 0..n {
-        s += &format!("[[link]]\nbetween = [\"h{i}\", \"sw1\"]\n");
-    }
-    s += "[timeline]\nsteps = '''\n";
-    for i in 0..n {
-        s += &format!("0s h{i} ping h{} count=1\n", (i + 1) % n);
-    }
-    s += "'''\n[expect]\nchecks = '''\nat 0s ping5000.transmitted == 0\n'''\n";
-    s
-}
 
 #[test]
 fn five_thousand_hosts_and_lines_load_with_their_names_and_ports() {
     let n = 5000;
-    let scn =
-        Scenario::parse("switch5000.toml", &switch_with_hosts(n)).unwrap_or_else(|e| panic!("{e}"));
+    let scn = Scenario::parse("switch5000.toml", &switch_ping_scenario(n))
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(scn.actions.len(), n);
     let world = scn.instantiate(Some(1), netlab::trace::Trace::off());
     let sw = world.node_id("sw1").unwrap();
