@@ -1,20 +1,17 @@
-//! The host's network layer: ARP, IPv4 routing and forwarding, fragmentation, ICMP, and the
-//! glue to applications.
+//! The host's network layer: IPv4 routing and forwarding, fragmentation, the loopback queue,
+//! UDP input and the glue to applications (ARP is `arp.rs`, ICMP `icmp.rs`).
 
 use super::{Host, LOOPBACK_IFACE};
 use crate::apps::{AppKind, AppOut, DfPolicy};
-use crate::arp::{ArpRepr, ArpTimerAction, Resolve};
+use crate::arp::Resolve;
 use crate::ethernet::{ethertype, MacAddr};
 use crate::icmp::{self, DestUnreachableCode, IcmpRepr, TimeExceededCode};
 use crate::ip::{self, FragmentError, FragmentOutcome, IpProtocol, Ipv4Repr, LIMITED_BROADCAST};
 use crate::sim::NodeIo;
-use crate::trace::{ArpIgnore, IcmpKind, IpDrop, TraceEvent};
+use crate::trace::{IpDrop, TraceEvent};
 use crate::udp::UdpRepr;
 use std::borrow::Cow;
 use std::net::Ipv4Addr;
-
-/// TOS of ICMP errors: Linux sends them as network control (0xC0), see ORACLES (g).
-const ICMP_ERROR_TOS: u8 = 0xC0;
 
 impl Host {
     // ------------------------------------------------------------------ addresses
@@ -53,7 +50,7 @@ impl Host {
             || (src.is_unspecified() && dst != LIMITED_BROADCAST)
     }
 
-    fn iface_addr(&self, iface: u16) -> Option<Ipv4Addr> {
+    pub(super) fn iface_addr(&self, iface: u16) -> Option<Ipv4Addr> {
         self.interfaces
             .get(iface as usize)
             .and_then(|i| i.addr)
@@ -71,113 +68,16 @@ impl Host {
         io.trace(TraceEvent::IpDropped { src, dst, reason });
     }
 
-    // ------------------------------------------------------------------ ARP
-
-    pub(super) fn send_arp(&mut self, io: &mut NodeIo, iface: u16, dst: MacAddr, repr: &ArpRepr) {
-        match repr.operation {
-            crate::arp::ArpOperation::Request => self.counters.arp_requests += 1,
-            crate::arp::ArpOperation::Reply => self.counters.arp_replies += 1,
-        }
-        let bytes = repr.to_bytes();
-        self.transmit_with(io, iface, dst, ethertype::ARP, bytes.len(), |b| {
-            b.copy_from_slice(&bytes)
-        });
-    }
-
-    fn trace_arp_events(&mut self, io: &mut NodeIo, iface: u16) {
-        let tracing = io.tracing();
-        for event in self.arp[iface as usize].drain_events() {
-            if tracing {
-                io.trace(TraceEvent::Arp { iface, event });
-            }
-        }
-    }
-
-    pub(super) fn on_arp(&mut self, io: &mut NodeIo, iface: u16, payload: &[u8]) {
-        self.counters.arp_rx += 1;
-        let repr = match ArpRepr::parse(payload) {
-            Ok(r) => r,
-            Err(e) => {
-                io.trace(TraceEvent::ArpIgnored {
-                    iface,
-                    why: ArpIgnore::Malformed(e),
-                });
-                return;
-            }
-        };
-        let Some(my_ip) = self.iface_addr(iface) else {
-            // ARP resolves IP addresses; an interface without one has nothing to answer.
-            io.trace(TraceEvent::ArpIgnored {
-                iface,
-                why: ArpIgnore::NoAddress,
-            });
-            return;
-        };
-        let my_mac = self.interfaces[iface as usize].mac;
-        match self.arp[iface as usize].on_arp(io.now, &repr, my_mac, my_ip) {
-            Ok(input) => {
-                if let Some(reply) = input.reply {
-                    self.send_arp(io, iface, reply.target_mac, &reply);
-                }
-                if let Some(released) = input.released {
-                    for packet in released.packets {
-                        self.transmit_datagram(io, iface, released.mac, &packet);
-                    }
-                }
-            }
-            Err(e) => io.trace(TraceEvent::ArpIgnored {
-                iface,
-                why: ArpIgnore::Rejected(e),
-            }),
-        }
-        self.trace_arp_events(io, iface);
-    }
-
-    pub(super) fn run_arp_timers(&mut self, io: &mut NodeIo) {
-        for iface in 0..self.arp.len() as u16 {
-            if self.arp[iface as usize]
-                .poll_at()
-                .is_none_or(|t| t > io.now)
-            {
-                continue;
-            }
-            let mut actions = std::mem::take(&mut self.scratch_arp);
-            self.arp[iface as usize].on_timer(io.now, &mut actions);
-            self.trace_arp_events(io, iface);
-            for action in actions.drain(..) {
-                match action {
-                    ArpTimerAction::SendRequest(req) => {
-                        if let Some(my_ip) = self.iface_addr(iface) {
-                            let repr = req.to_repr(self.interfaces[iface as usize].mac, my_ip);
-                            self.send_arp(io, iface, req.eth_dst(), &repr);
-                        }
-                    }
-                    ArpTimerAction::Failed { packets, .. } => {
-                        // RFC 1122 §3.2.2.1 / Linux: every datagram that waited is answered with
-                        // ICMP host unreachable (to ourselves for our own packets).
-                        for packet in packets {
-                            if let Ok((r, _)) = Ipv4Repr::parse(&packet) {
-                                self.drop_ip(io, r.src, r.dst, IpDrop::HostUnreachable);
-                            }
-                            self.send_icmp_error(
-                                io,
-                                DestUnreachableCode::HostUnreachable.into(),
-                                &packet,
-                                iface,
-                                false,
-                            );
-                        }
-                    }
-                }
-            }
-            self.scratch_arp = actions;
-        }
-    }
-
     // ------------------------------------------------------------------ IP output
 
     /// Wraps a whole IP datagram in a frame to `dst` and sends it on `iface`.
-    fn transmit_datagram(&mut self, io: &mut NodeIo, iface: u16, dst: MacAddr, datagram: &[u8]) {
+    pub(super) fn transmit_datagram(
+        &mut self,
+        io: &mut NodeIo,
+        iface: u16,
+        dst: MacAddr,
+        datagram: &[u8],
+    ) {
         self.transmit_with(io, iface, dst, ethertype::IPV4, datagram.len(), |b| {
             b.copy_from_slice(datagram)
         });
@@ -578,186 +478,6 @@ impl Host {
         }
     }
 
-    // ------------------------------------------------------------------ ICMP
-
-    /// Sends an ICMP message from `src` (unspecified: the outgoing interface's address).
-    fn send_icmp(
-        &mut self,
-        io: &mut NodeIo,
-        src: Ipv4Addr,
-        dst: Ipv4Addr,
-        msg: &IcmpRepr,
-        header: Header,
-    ) -> Result<(), IpDrop> {
-        let bytes = msg.to_bytes();
-        let mut repr = Ipv4Repr::new(src, dst, IpProtocol::Icmp, bytes.len());
-        repr.tos = header.tos;
-        repr.ttl = header.ttl;
-        self.counters.icmp_tx += 1;
-        if io.tracing() {
-            io.trace(TraceEvent::IcmpOut {
-                dst,
-                kind: IcmpKind::of(msg),
-            });
-        }
-        self.send_ip(io, repr, &bytes, header.df)
-    }
-
-    /// Answers the datagram `offending` (IP header and data, as received) with an ICMP error,
-    /// unless RFC 1122's rules forbid it (about an error, a broadcast, a non-first fragment).
-    fn send_icmp_error(
-        &mut self,
-        io: &mut NodeIo,
-        kind: IcmpErrorKind,
-        offending: &[u8],
-        in_iface: u16,
-        broadcast: bool,
-    ) {
-        let Ok((orig, orig_body)) = Ipv4Repr::parse_quoted(offending) else {
-            return;
-        };
-        if icmp::may_send_error_about(&orig, orig_body, broadcast).is_err() {
-            return;
-        }
-        let quoted = icmp::quote(offending);
-        let msg = match kind {
-            IcmpErrorKind::Unreachable(code) => IcmpRepr::DestUnreachable { code, quoted },
-            IcmpErrorKind::TimeExceeded(code) => IcmpRepr::TimeExceeded { code, quoted },
-        };
-        // From the address of the interface the offending datagram came in on (what
-        // traceroute shows as the hop), or our own address for our own datagrams.
-        let src = if self.is_local_addr(orig.src) {
-            orig.src
-        } else {
-            self.iface_addr(in_iface).unwrap_or(Ipv4Addr::UNSPECIFIED)
-        };
-        let ttl = self.config.ttl;
-        let _ = self.send_icmp(
-            io,
-            src,
-            orig.src,
-            &msg,
-            Header {
-                tos: ICMP_ERROR_TOS,
-                ttl,
-                df: DfPolicy::Dont,
-            },
-        );
-    }
-
-    fn on_icmp(
-        &mut self,
-        io: &mut NodeIo,
-        _iface: u16,
-        ip: &Ipv4Repr,
-        data: &[u8],
-        broadcast: bool,
-    ) {
-        self.counters.icmp_rx += 1;
-        let msg = match IcmpRepr::parse(data) {
-            Ok(m) => m,
-            Err(_) => {
-                self.drop_ip(io, ip.src, ip.dst, IpDrop::BadTransport);
-                return;
-            }
-        };
-        match msg {
-            IcmpRepr::EchoRequest { .. } => {
-                if broadcast && !self.config.answer_broadcast_pings {
-                    return;
-                }
-                if let Some(reply) = msg.echo_reply() {
-                    // The reply comes from the address the request was sent to; Linux sends
-                    // echo replies without DF (ORACLES g).
-                    let src = if broadcast {
-                        Ipv4Addr::UNSPECIFIED
-                    } else {
-                        ip.dst
-                    };
-                    let ttl = self.config.ttl;
-                    let _ = self.send_icmp(
-                        io,
-                        src,
-                        ip.src,
-                        &reply,
-                        Header {
-                            tos: 0,
-                            ttl,
-                            df: DfPolicy::Dont,
-                        },
-                    );
-                }
-            }
-            IcmpRepr::EchoReply {
-                ident,
-                seq_no,
-                data,
-            } => {
-                let bytes = (data.len() + 8) as u16;
-                let (now, from, ttl) = (io.now, ip.src, ip.ttl);
-                self.with_app_output(io, |apps, out| {
-                    for (i, app) in apps.iter_mut().enumerate() {
-                        if let AppKind::Ping(p) = &mut app.kind {
-                            if p.ident() == ident {
-                                p.on_reply(now, from, seq_no, ttl, bytes, out);
-                                return Some(i);
-                            }
-                        }
-                    }
-                    None
-                });
-            }
-            IcmpRepr::DestUnreachable { quoted, .. } | IcmpRepr::TimeExceeded { quoted, .. } => {
-                let kind = IcmpKind::of(&msg);
-                let Ok((orig, orig_body)) = Ipv4Repr::parse_quoted(quoted) else {
-                    return;
-                };
-                let (now, from) = (io.now, ip.src);
-                match orig.protocol {
-                    IpProtocol::Icmp if orig_body.len() >= 8 && orig_body[0] == 8 => {
-                        let ident = u16::from_be_bytes([orig_body[4], orig_body[5]]);
-                        let seq = u16::from_be_bytes([orig_body[6], orig_body[7]]);
-                        self.with_app_output(io, |apps, out| {
-                            for (i, app) in apps.iter_mut().enumerate() {
-                                if let AppKind::Ping(p) = &mut app.kind {
-                                    if p.ident() == ident {
-                                        p.on_error(from, seq, kind, out);
-                                        return Some(i);
-                                    }
-                                }
-                            }
-                            None
-                        });
-                    }
-                    IpProtocol::Tcp => {
-                        if let Some(e) = socket_error_of(kind) {
-                            self.on_transport_error(io, &orig, orig_body, e);
-                        }
-                    }
-                    IpProtocol::Udp if orig_body.len() >= 4 => {
-                        if let Some(e) = socket_error_of(kind) {
-                            self.on_transport_error(io, &orig, orig_body, e);
-                        }
-                        let src_port = u16::from_be_bytes([orig_body[0], orig_body[1]]);
-                        let dst_port = u16::from_be_bytes([orig_body[2], orig_body[3]]);
-                        self.with_app_output(io, |apps, out| {
-                            for (i, app) in apps.iter_mut().enumerate() {
-                                if let AppKind::Traceroute(t) = &mut app.kind {
-                                    if t.src_port() == src_port {
-                                        t.on_icmp(now, from, kind, dst_port, out);
-                                        return Some(i);
-                                    }
-                                }
-                            }
-                            None
-                        });
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ UDP
 
     fn on_udp(&mut self, io: &mut NodeIo, iface: u16, ip: &Ipv4Repr, data: &[u8], broadcast: bool) {
@@ -794,7 +514,7 @@ impl Host {
 
     /// Runs `f` over the apps with a scratch output buffer; `f` returns the index of the app
     /// that produced output, which is then carried out.
-    fn with_app_output(
+    pub(super) fn with_app_output(
         &mut self,
         io: &mut NodeIo,
         f: impl FnOnce(&mut [crate::apps::App], &mut Vec<AppOut>) -> Option<usize>,
@@ -890,20 +610,6 @@ impl Host {
     }
 }
 
-/// The socket error an ICMP error means for the connection it quotes (Linux `icmp_err_convert`).
-fn socket_error_of(kind: IcmpKind) -> Option<crate::socket::SocketError> {
-    use crate::socket::SocketError as E;
-    match kind {
-        IcmpKind::Unreachable(DestUnreachableCode::PortUnreachable) => Some(E::ConnectionRefused),
-        IcmpKind::Unreachable(DestUnreachableCode::HostUnreachable) => Some(E::HostUnreachable),
-        IcmpKind::Unreachable(DestUnreachableCode::NetUnreachable) => Some(E::NetworkUnreachable),
-        IcmpKind::Unreachable(DestUnreachableCode::ProtocolUnreachable) => {
-            Some(E::ConnectionRefused)
-        }
-        _ => None,
-    }
-}
-
 /// What follows the IP header of a datagram being sent.
 pub(super) enum Payload<'a> {
     Slice(&'a [u8]),
@@ -937,10 +643,10 @@ impl Payload<'_> {
 
 /// IP header choices for a datagram the host originates.
 #[derive(Copy, Clone, Debug)]
-struct Header {
-    tos: u8,
-    ttl: u8,
-    df: DfPolicy,
+pub(super) struct Header {
+    pub(super) tos: u8,
+    pub(super) ttl: u8,
+    pub(super) df: DfPolicy,
 }
 
 /// The ICMP errors a host sends.

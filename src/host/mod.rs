@@ -10,8 +10,10 @@
 //! reassembler, the applications) and asks each for its next deadline: `poll_at` is their
 //! minimum, and `on_timer` runs whichever are due.
 
+mod arp;
 mod dhcp;
 mod dns;
+mod icmp;
 mod ip;
 mod sockets;
 
