@@ -7,11 +7,9 @@
 //! `not-WORD` and `any`. Node names are resolved once, when the
 //! scenario is built, to the node's MAC and IP addresses.
 
-use crate::ethernet::{self, ethertype, MacAddr};
-use pnet_packet::ipv4::Ipv4Packet;
+use crate::decode::Decoded;
+use crate::ethernet::{ethertype, MacAddr};
 use pnet_packet::tcp::TcpPacket;
-use pnet_packet::udp::UdpPacket;
-use pnet_packet::Packet;
 use std::fmt;
 use std::net::Ipv4Addr;
 
@@ -200,67 +198,32 @@ fn parse_term(
     })
 }
 
-/// The parts of a frame a filter looks at, decoded once.
-struct FrameView<'a> {
-    src_mac: Option<MacAddr>,
-    dst_mac: Option<MacAddr>,
-    ethertype: Option<u16>,
-    ip: Option<Ipv4Packet<'a>>,
-}
+/// The parts of a frame a filter looks at, decoded once (by [`crate::decode`]).
+struct FrameView<'a>(Decoded<'a>);
 
 impl<'a> FrameView<'a> {
     fn new(frame: &'a [u8]) -> Self {
-        match ethernet::parse(frame) {
-            Ok((eth, payload)) => {
-                let ip = if eth.ethertype == ethertype::IPV4 {
-                    Ipv4Packet::new(payload).filter(|p| p.get_version() == 4)
-                } else {
-                    None
-                };
-                FrameView {
-                    src_mac: Some(eth.src),
-                    dst_mac: Some(eth.dst),
-                    ethertype: Some(eth.ethertype),
-                    ip,
-                }
-            }
-            Err(_) => FrameView {
-                src_mac: None,
-                dst_mac: None,
-                ethertype: None,
-                ip: None,
-            },
-        }
+        FrameView(Decoded::new(frame))
     }
 
     fn ip_proto(&self) -> Option<u8> {
-        self.ip.as_ref().map(|p| p.get_next_level_protocol().0)
+        self.0.ip_proto()
     }
 
-    /// The transport header and payload, cut to the IP total length.
     fn transport(&self) -> Option<&[u8]> {
-        let ip = self.ip.as_ref()?;
-        let hl = ip.get_header_length() as usize * 4;
-        let total = ip.get_total_length() as usize;
-        let bytes = ip.packet();
-        bytes.get(hl..total.min(bytes.len()))
+        self.0.transport()
     }
 
     fn ports(&self) -> Option<(u16, u16)> {
-        let t = self.transport()?;
-        match self.ip_proto()? {
-            6 => TcpPacket::new(t).map(|p| (p.get_source(), p.get_destination())),
-            17 => UdpPacket::new(t).map(|p| (p.get_source(), p.get_destination())),
-            _ => None,
-        }
+        self.0.ports()
     }
 
     fn matches_endpoint(&self, e: &Endpoint, src: bool) -> bool {
-        let mac = if src { self.src_mac } else { self.dst_mac };
+        let mac = self.0.eth.map(|eth| if src { eth.src } else { eth.dst });
         if mac.is_some_and(|m| e.macs.contains(&m)) {
             return true;
         }
-        match &self.ip {
+        match &self.0.ip {
             Some(ip) => {
                 let a = if src {
                     ip.get_source()
@@ -276,18 +239,12 @@ impl<'a> FrameView<'a> {
     fn matches(&self, t: &Term) -> bool {
         match t {
             Term::Any => true,
-            Term::Arp => self.ethertype == Some(ethertype::ARP),
-            Term::Ip => self.ip.is_some(),
+            Term::Arp => self.0.ethertype() == Some(ethertype::ARP),
+            Term::Ip => self.0.ip.is_some(),
             Term::Icmp => self.ip_proto() == Some(1),
             Term::Udp => self.ip_proto() == Some(17),
             Term::Tcp => self.ip_proto() == Some(6),
-            Term::TcpFlags(mask) => {
-                self.ip_proto() == Some(6)
-                    && self
-                        .transport()
-                        .and_then(TcpPacket::new)
-                        .is_some_and(|p| p.get_flags() & mask == *mask)
-            }
+            Term::TcpFlags(mask) => self.0.tcp().is_some_and(|p| p.get_flags() & mask == *mask),
             Term::Data => match self.ip_proto() {
                 Some(6) => self
                     .transport()
@@ -298,18 +255,12 @@ impl<'a> FrameView<'a> {
                 Some(17) => self.transport().is_some_and(|t| t.len() > 8),
                 _ => false,
             },
-            Term::Broadcast => self.dst_mac.is_some_and(|m| m.is_broadcast()),
-            Term::EtherType(e) => self.ethertype == Some(*e),
+            Term::Broadcast => self.0.eth.is_some_and(|eth| eth.dst.is_broadcast()),
+            Term::EtherType(e) => self.0.ethertype() == Some(*e),
             Term::From(e) => self.matches_endpoint(e, true),
             Term::To(e) => self.matches_endpoint(e, false),
             Term::Port(p) => self.ports().is_some_and(|(s, d)| s == *p || d == *p),
-            Term::Window(w) => {
-                self.ip_proto() == Some(6)
-                    && self
-                        .transport()
-                        .and_then(TcpPacket::new)
-                        .is_some_and(|p| p.get_window() == *w)
-            }
+            Term::Window(w) => self.0.tcp().is_some_and(|p| p.get_window() == *w),
             Term::Not(inner) => !self.matches(inner),
         }
     }

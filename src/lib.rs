@@ -7,6 +7,7 @@ pub mod arp;
 pub mod bench;
 pub mod browser;
 pub mod counters;
+pub mod decode;
 pub mod dhcp;
 pub mod dns;
 pub mod ethernet;

@@ -15,11 +15,10 @@ fn ns(t: Instant) -> u64 {
 /// page does not parse frames: `[ethertype, ip protocol, tcp flags, payload bytes, broadcast,
 /// src mac, dst mac, src ip, dst ip, src port, dst port, tcp window]` (absent parts `null`).
 pub fn facts(frame: &[u8]) -> Value {
-    use pnet_packet::ipv4::Ipv4Packet;
-    use pnet_packet::tcp::TcpPacket;
-    use pnet_packet::udp::UdpPacket;
     use pnet_packet::Packet;
-    let Ok((eth, payload)) = crate::ethernet::parse(frame) else {
+    // The same decode the filter words use (`FrameFilter`), so both select the same frames.
+    let d = crate::decode::Decoded::new(frame);
+    let Some(eth) = d.eth else {
         return Value::Null;
     };
     let mut f = vec![
@@ -36,30 +35,20 @@ pub fn facts(frame: &[u8]) -> Value {
         Value::Null,
         Value::Null,
     ];
-    if eth.ethertype == crate::ethernet::ethertype::IPV4 {
-        if let Some(ip) = Ipv4Packet::new(payload).filter(|p| p.get_version() == 4) {
-            let proto = ip.get_next_level_protocol().0;
-            f[1] = json!(proto);
-            f[7] = json!(ip.get_source().to_string());
-            f[8] = json!(ip.get_destination().to_string());
-            let end = (ip.get_total_length() as usize).min(payload.len());
-            let hl = ip.get_header_length() as usize * 4;
-            let body = payload.get(hl.min(end)..end).unwrap_or(&[]);
-            if proto == 6 {
-                if let Some(t) = TcpPacket::new(body) {
-                    f[2] = json!(t.get_flags());
-                    f[3] = json!(t.payload().len());
-                    f[9] = json!(t.get_source());
-                    f[10] = json!(t.get_destination());
-                    f[11] = json!(t.get_window());
-                }
-            } else if proto == 17 {
-                if let Some(u) = UdpPacket::new(body) {
-                    f[3] = json!(body.len().saturating_sub(8));
-                    f[9] = json!(u.get_source());
-                    f[10] = json!(u.get_destination());
-                }
-            }
+    if let Some(ip) = &d.ip {
+        f[1] = json!(ip.get_next_level_protocol().0);
+        f[7] = json!(ip.get_source().to_string());
+        f[8] = json!(ip.get_destination().to_string());
+        if let Some(t) = d.tcp() {
+            f[2] = json!(t.get_flags());
+            f[3] = json!(t.payload().len());
+            f[9] = json!(t.get_source());
+            f[10] = json!(t.get_destination());
+            f[11] = json!(t.get_window());
+        } else if let Some(u) = d.udp() {
+            f[3] = json!(d.transport().map_or(0, |b| b.len().saturating_sub(8)));
+            f[9] = json!(u.get_source());
+            f[10] = json!(u.get_destination());
         }
     }
     Value::Array(f)

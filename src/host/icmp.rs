@@ -173,8 +173,9 @@ impl Host {
                         if let Some(e) = socket_error_of(kind) {
                             self.on_transport_error(io, &orig, orig_body, e);
                         }
-                        let src_port = u16::from_be_bytes([orig_body[0], orig_body[1]]);
-                        let dst_port = u16::from_be_bytes([orig_body[2], orig_body[3]]);
+                        let Some((src_port, dst_port)) = crate::decode::ports_of(orig_body) else {
+                            return;
+                        };
                         self.with_app_output(io, |apps, out| {
                             for (i, app) in apps.iter_mut().enumerate() {
                                 if let AppKind::Traceroute(t) = &mut app.kind {

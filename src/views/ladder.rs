@@ -488,11 +488,12 @@ fn carries_tcp(frame: &[u8], src: SocketAddrV4, dst: SocketAddrV4) -> bool {
     let Some((ip, body)) = ipv4_in(frame) else {
         return false;
     };
-    if ip.protocol != IpProtocol::Tcp || ip.is_fragment() || body.len() < 4 {
+    if ip.protocol != IpProtocol::Tcp || ip.is_fragment() {
         return false;
     }
-    let sport = u16::from_be_bytes([body[0], body[1]]);
-    let dport = u16::from_be_bytes([body[2], body[3]]);
+    let Some((sport, dport)) = crate::decode::ports_of(body) else {
+        return false;
+    };
     ip.src == *src.ip()
         && sport == src.port()
         && (ip.dst == *dst.ip() || dst.ip().is_unspecified())

@@ -12,11 +12,9 @@ impl Host {
         quoted: &[u8],
         error: SocketError,
     ) {
-        if quoted.len() < 4 {
+        let Some((src_port, dst_port)) = crate::decode::ports_of(quoted) else {
             return;
-        }
-        let src_port = u16::from_be_bytes([quoted[0], quoted[1]]);
-        let dst_port = u16::from_be_bytes([quoted[2], quoted[3]]);
+        };
         let local = SocketAddrV4::new(quoted_ip.src, src_port);
         let remote = SocketAddrV4::new(quoted_ip.dst, dst_port);
         match quoted_ip.protocol {
