@@ -5,6 +5,7 @@ pub mod engine;
 pub mod fabric;
 pub mod medium;
 mod names;
+pub mod tap_port;
 pub mod world;
 
 pub use drive::{End, Next, Pacer};

@@ -53,7 +53,7 @@ pub enum NodeKind {
     Switch(Switch),
     Hub(Hub),
     /// The kernel's side of a TAP (`crate::tap`): frames for it wait in its outbox.
-    Tap(crate::tap::TapPort),
+    Tap(super::tap_port::TapPort),
 }
 
 impl NodeKind {
@@ -149,7 +149,7 @@ pub fn counter_names(kind: &str) -> Vec<&'static str> {
             v
         }
         "link" => crate::phy::TxCounters::NAMES.to_vec(),
-        "tap" => crate::tap::TapCounters::NAMES.to_vec(),
+        "tap" => super::tap_port::TapCounters::NAMES.to_vec(),
         _ => vec![],
     };
     match kind {

@@ -13,53 +13,15 @@ pub mod device;
 pub mod netns;
 pub mod realtime;
 
-use crate::ethernet::{self, Frame, FCS_LEN, HEADER_LEN, MIN_FRAME_LEN};
+use crate::ethernet::{Frame, FCS_LEN, HEADER_LEN, MIN_FRAME_LEN};
 use crate::ip::Ipv4Cidr;
 use crate::sim::{NodeId, NodeKind, World};
 use crate::time::Instant;
 use std::net::Ipv4Addr;
 
-crate::counters! {
-    /// What crossed a TAP.
-    pub struct TapCounters {
-        /// Frames the simulation handed to the kernel.
-        to_kernel,
-        /// Frames the kernel sent into the simulation.
-        from_kernel,
-        /// Frames damaged on the simulated cable: the FCS check a NIC does drops them before
-        /// the kernel would see them.
-        bad_fcs,
-    }
-}
-
-/// The kernel's side of a TAP, as a node of the world.
-#[derive(Debug, Default)]
-pub struct TapPort {
-    /// The kernel's interface name.
-    pub ifname: String,
-    /// Frames (FCS included) that arrived for the kernel and wait for the driver.
-    pub outbox: Vec<Frame>,
-    pub counters: TapCounters,
-}
-
-impl TapPort {
-    pub fn new(ifname: &str) -> TapPort {
-        TapPort {
-            ifname: ifname.to_string(),
-            ..TapPort::default()
-        }
-    }
-
-    /// A frame arrived from the simulated cable: keep it for the kernel if its FCS is right.
-    pub fn on_frame(&mut self, frame: Frame) {
-        if ethernet::check_fcs(&frame).is_ok() {
-            self.counters.to_kernel += 1;
-            self.outbox.push(frame);
-        } else {
-            self.counters.bad_fcs += 1;
-        }
-    }
-}
+// The node itself lives below the world that holds it (`sim::tap_port`), so that `sim` need
+// not import this module, which drives the world.
+pub use crate::sim::tap_port::{TapCounters, TapPort};
 
 /// How the kernel's side is set up when netlab makes a namespace for it.
 #[derive(Clone, Debug, PartialEq)]
@@ -133,6 +95,7 @@ pub fn take_outbox(world: &mut World, node: NodeId) -> Vec<Frame> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ethernet;
 
     #[test]
     fn kernel_frames_gain_padding_and_a_correct_fcs_and_lose_it_again() {
