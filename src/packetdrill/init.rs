@@ -31,6 +31,8 @@ pub struct RunConfig {
     /// `--local_ip`, `--remote_ip`: the host's address (in a /16) and the script's peer.
     pub local_ip: Ipv4Addr,
     pub remote_ip: Ipv4Addr,
+    /// `ip tcp_metrics flush`: the host forgets its Fast Open cookies (a new host has none).
+    pub flush_tcp_metrics: bool,
     pub host: HostConfig,
 }
 
@@ -47,6 +49,7 @@ impl Default for RunConfig {
             connect_port: 8080,
             local_ip: super::net::LOCAL_IP,
             remote_ip: super::net::REMOTE_IP,
+            flush_tcp_metrics: false,
             host: HostConfig::default(),
         }
     }
@@ -240,6 +243,10 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
             }
             // No TSO/GSO/GRO and no qdisc in netlab: segments are sent as the stack cuts them.
             "ethtool" | "tc" => {}
+            // The client's Fast Open cache (Linux keeps it in tcp_metrics).
+            "ip" if words.get(1) == Some(&"tcp_metrics") && words.get(2) == Some(&"flush") => {
+                cfg.flush_tcp_metrics = true
+            }
             b if b.starts_with("sysctl_restore") => {}
             _ => {
                 return Err(format!(

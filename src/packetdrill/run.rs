@@ -116,6 +116,10 @@ pub(super) struct Runner {
     pub listened: bool,
     /// Passive connections opened so far, for their remote ports.
     passive_opens: u16,
+    /// Connections that were the socket under test before a later `socket()` call, by
+    /// (local port, remote port): packetdrill follows the newest socket and lets the older
+    /// ones' packets go unchecked.
+    pub retired: std::collections::BTreeSet<(u16, u16)>,
     /// Script TS val → live TS val of outbound packets.
     ts_map: BTreeMap<u32, u32>,
     ts_offset: Option<i64>,
@@ -233,6 +237,7 @@ pub fn run_script(
         remote_port: REMOTE_PORT,
         listened: false,
         passive_opens: 0,
+        retired: std::collections::BTreeSet::new(),
         ts_map: BTreeMap::new(),
         ts_offset: None,
         pending: None,
@@ -383,6 +388,9 @@ impl Runner {
                         if c.host.tcp != self.cfg.host.tcp {
                             let tcp = c.host.tcp.clone();
                             self.net.with_host(|h, _| h.sockets.config = tcp);
+                        }
+                        if std::mem::take(&mut c.flush_tcp_metrics) {
+                            self.net.with_host(|h, _| h.flush_fastopen_cache());
                         }
                         self.cfg = c;
                         base = at;
@@ -628,7 +636,9 @@ impl Runner {
                         // Another connection is not the socket under test, unless this is a
                         // new connection's SYN (a new socket connected).
                         let new_syn = seg.flags & 0x12 == 0x02;
-                        if self.local_port.is_some_and(|p| p != seg.src_port) && !new_syn {
+                        if (self.local_port.is_some_and(|p| p != seg.src_port) && !new_syn)
+                            || self.retired.contains(&(seg.src_port, seg.dst_port))
+                        {
                             continue;
                         }
                         return Ok(Some((s, seg)));

@@ -321,6 +321,11 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     let sys = c.sys.clone();
     let name = sys.name.as_str();
     if name == "socket" {
+        // A new socket becomes the socket under test: the last one's packets are no longer
+        // checked (packetdrill's `socket_under_test`).
+        if let Some(lp) = r.local_port.take() {
+            r.retired.insert((lp, r.remote_port));
+        }
         let ty = int(pos, arg(pos, &sys, 1)?)?;
         let proto = int(pos, arg(pos, &sys, 2)?)?;
         let ty = match (ty, proto) {
@@ -380,6 +385,8 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             r.conn_fd = Some(c.fd);
             match res {
                 Err(e) => Ok(Some(Err(errno_of(e)))),
+                // TCP_FASTOPEN_CONNECT with a cookie: nothing sent, connected for now.
+                Ok(()) if r.net.host().fastopen_deferred(id).is_some() => Ok(Some(Ok(0))),
                 Ok(()) if f.nonblock => Ok(Some(Err("EINPROGRESS"))),
                 Ok(()) => retry_call(r, c),
             }
@@ -414,7 +421,11 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 );
             }
             c.remaining = n.max(0) as usize;
-            if flags & MSG_FASTOPEN != 0 {
+            if flags & MSG_FASTOPEN != 0 || r.net.host().fastopen_deferred(id).is_some() {
+                // Linux refuses an AF_UNSPEC address before anything else (EOPNOTSUPP).
+                if matches!(sys.args.get(4), Some(Expr::Word(w)) if w == "AF_UNSPEC") {
+                    return Ok(Some(Err("EOPNOTSUPP")));
+                }
                 return send_fast_open(r, c, f);
             }
             retry_call(r, c)
@@ -691,7 +702,12 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
             }
         }
         "write" | "send" | "sendto" if c.wait_connect => {
-            if !r.net.host().readiness(id).connected {
+            // The rest of the data waits for the handshake, as a writer (Linux's
+            // `inet_wait_for_connect` write bias).
+            let waiting = !r.net.host().readiness(id).connected;
+            let pending = waiting && c.remaining > 0;
+            r.net.with_host(|h, _| h.set_write_pending(id, pending));
+            if waiting {
                 return Ok(None);
             }
             if let Err(e) = r.net.host().connect_result(id) {

@@ -36,6 +36,25 @@ impl Host {
             // Our FIN went long ago.
             return Err(SocketError::BrokenPipe);
         }
+        if let Some(remote) = self.fastopen_deferred(id) {
+            // TCP_FASTOPEN_CONNECT: the first write opens the connection with its data.
+            return match self.send_fast_open(io, id, remote, data)?.on_syn {
+                0 => Err(SocketError::InProgress),
+                n => Ok(n),
+            };
+        }
+        // Linux's `tcp_sendmsg` waits for the handshake (`sk_stream_wait_connect`): nothing
+        // is queued before it completes, except by a Fast Open child, which may send at once.
+        if let Some(c) = self.tcp_connection(id) {
+            let waiting = match c.state() {
+                State::SynSent => c.error().is_none(),
+                State::SynReceived => !c.may_send_before_established(),
+                _ => false,
+            };
+            if waiting && !data.is_empty() {
+                return Err(SocketError::WouldBlock);
+            }
+        }
         let r = self.with_conn(io, id, |c, now, out| {
             c.send_with_flags(now, data, flags, out)
         })?;

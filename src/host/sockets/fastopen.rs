@@ -94,6 +94,19 @@ impl Host {
         if self.sockets.config.fastopen & bits::CLIENT_ENABLE == 0 {
             return Err(SocketError::NotSupported);
         }
+        self.sockets.fastopen_deferred.remove(&id.0);
+        // Linux `__inet_stream_connect`: a connection under way is EALREADY, one that is up
+        // EISCONN.
+        match &self.sockets.get(id).ok_or(SocketError::BadDescriptor)?.kind {
+            SockKind::TcpFresh => {}
+            SockKind::TcpConn(c) if c.state() == crate::tcp::State::SynSent => {
+                return Err(SocketError::Already)
+            }
+            SockKind::TcpConn(_) | SockKind::TcpTimeWait(_) => {
+                return Err(SocketError::AlreadyConnected)
+            }
+            _ => return Err(SocketError::InvalidArgument),
+        }
         let local = self.connect_local(id, SockType::Stream, remote)?;
         let (isn, config) = self.tcp_connect_config(id, local, remote)?;
         let syn = self
@@ -106,6 +119,35 @@ impl Host {
         let (conn, on_syn) = opened.map_err(|_| SocketError::InvalidArgument)?;
         self.install_connection(io, id, conn);
         Ok(FastOpenSend { on_syn })
+    }
+
+    /// `connect` with `TCP_FASTOPEN_CONNECT` (Linux `tcp_fastopen_defer_connect`): with a
+    /// cookie for the server (or none needed) nothing is sent and `connect` succeeds at once,
+    /// the first write sending the SYN with its data; without one the SYN asks for a cookie
+    /// and the connect goes on as usual.
+    pub(super) fn connect_fast_open(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        remote: SocketAddrV4,
+    ) -> Result<(), SocketError> {
+        if self.sockets.fastopen_deferred.contains_key(&id.0) {
+            return Err(SocketError::AlreadyConnected);
+        }
+        let no_cookie = self
+            .sockets
+            .get(id)
+            .is_some_and(|s| s.opts.fastopen_no_cookie);
+        if self.sockets.fastopen_syn(*remote.ip(), no_cookie).with_data {
+            self.sockets.fastopen_deferred.insert(id.0, remote);
+            return Ok(());
+        }
+        self.send_fast_open(io, id, remote, &[]).map(|_| ())
+    }
+
+    /// Where a `TCP_FASTOPEN_CONNECT` socket whose connect was deferred will connect.
+    pub fn fastopen_deferred(&self, id: SocketId) -> Option<SocketAddrV4> {
+        self.sockets.fastopen_deferred.get(&id.0).copied()
     }
 
     /// `setsockopt(TCP_FASTOPEN_KEY)`: the key of this listener's cookies, 16 bytes (a second
@@ -130,6 +172,13 @@ impl Host {
             self.sockets
                 .fastopen_cache
                 .update(r.server, r.mss, r.cookie, r.try_exp);
+        }
+    }
+
+    /// A blocking writer waits (or stops waiting) for connection `id`'s handshake.
+    pub fn set_write_pending(&mut self, id: SocketId, on: bool) {
+        if let Some(SockKind::TcpConn(c)) = self.sockets.get_mut(id).map(|s| &mut s.kind) {
+            c.set_write_pending(on);
         }
     }
 

@@ -113,6 +113,9 @@ pub struct Sockets {
     /// with `TCP_FASTOPEN_KEY` (by socket slot).
     fastopen_cache: tcp::fastopen::ClientCache,
     fastopen_keys: BTreeMap<u32, [u8; 16]>,
+    /// `TCP_FASTOPEN_CONNECT` sockets whose `connect` was deferred to their first write, by
+    /// slot: where they connect to.
+    fastopen_deferred: BTreeMap<u32, SocketAddrV4>,
 }
 
 impl Sockets {
@@ -139,6 +142,7 @@ impl Sockets {
             ready: Vec::new(),
             fastopen_cache: tcp::fastopen::ClientCache::default(),
             fastopen_keys: BTreeMap::new(),
+            fastopen_deferred: BTreeMap::new(),
         }
     }
 
@@ -193,6 +197,7 @@ impl Sockets {
     /// Empties slot `i` (its port is released).
     fn remove(&mut self, i: u32) {
         self.fastopen_keys.remove(&i);
+        self.fastopen_deferred.remove(&i);
         if let Some(s) = self.slots[i as usize].take() {
             self.release_port(Sockets::tcp_port(&s));
         }
@@ -732,6 +737,13 @@ impl Host {
                 *peer = Some(remote);
             }
             return Ok(());
+        }
+        if self
+            .sockets
+            .get(id)
+            .is_some_and(|s| s.opts.fastopen_connect)
+        {
+            return self.connect_fast_open(io, id, remote);
         }
         let (isn, config) = self.tcp_connect_config(id, local, remote)?;
         let mut out = std::mem::take(&mut self.sockets.out);

@@ -52,6 +52,17 @@ impl AckTiming {
         }
     }
 
+    /// Our SYN was answered while a writer waits for the connection (Linux
+    /// `tcp_rcv_synsent_state_process` with `sk_write_pending`): the ACK is delayed to ride
+    /// on the data (`tcp_enter_quickack_mode` starts `ato`, and `lrcvtime` is now), so data
+    /// sent at once makes the connection interactive.
+    pub(super) fn syn_ack_while_writer_waits(&mut self, now: Instant) {
+        if self.linux {
+            self.quick_left = self.quick_left.max(self.quick_budget);
+            self.last_data_at = Some(now);
+        }
+    }
+
     /// In-order data of `len` bytes arrived; `full` is the size of a full segment
     /// (`rcv_mss`) and `rto` the current retransmission timeout.
     pub(super) fn data_arrived(&mut self, now: Instant, len: u32, full: u32, rto: Duration) {

@@ -146,6 +146,17 @@ impl Connection {
         self.fastopen.as_ref().is_some_and(|f| f.child)
     }
 
+    /// A writer waits for the handshake (Linux `sk_write_pending`): the ACK of the SYN-ACK is
+    /// then saved for its data.
+    pub fn set_write_pending(&mut self, on: bool) {
+        self.write_pending = on;
+    }
+
+    /// A Fast Open child may be written to before its handshake completes.
+    pub fn may_send_before_established(&self) -> bool {
+        self.fastopen_child()
+    }
+
     /// Whether the SYN's data was acknowledged (`TCPI_OPT_SYN_DATA` in `tcpi_options`).
     pub fn syn_data_acked(&self) -> bool {
         self.fastopen.as_ref().is_some_and(|f| f.syn_data_acked)

@@ -5,11 +5,16 @@ use std::net::SocketAddrV4;
 
 use super::{valid_endpoint, window_shift, Connection, DEFAULT_PEER_MSS, RTO_AFTER_SYN_LOSS};
 use crate::tcp::config::TcpConfig;
-use crate::tcp::event::{AcceptError, ConnError, ConnectError, DropReason, Output, TcpEvent};
+use crate::tcp::event::{
+    AcceptError, ConnError, ConnectError, DropReason, Output, TcpEvent, TimerKind,
+};
 use crate::tcp::seq::SeqNumber;
 use crate::tcp::state::{State, TransitionCause};
 use crate::tcp::wire::{TcpFlags, TcpOptions, TcpRepr};
-use crate::time::Instant;
+use crate::time::{Duration, Instant};
+
+/// Linux's `TCP_DELACK_MAX`: the longest an ACK is delayed.
+const DELACK_MAX: Duration = Duration::from_millis(200);
 
 impl Connection {
     /// Active open (RFC 9293 §3.10.1): sends a SYN with our MSS (and window scale, if
@@ -211,7 +216,14 @@ impl Connection {
             self.set_state(now, State::Established, TransitionCause::RcvSynAck, out);
             self.after_handshake();
             self.on_fastopen_syn_ack(seg);
-            self.ack_due = true;
+            if self.write_pending && self.config.interactive_acks {
+                // Linux saves the ACK: the waiting writer's data will carry it
+                // (`tcp_rcv_synsent_state_process`, "Save one ACK"), within TCP_DELACK_MAX.
+                self.acks.syn_ack_while_writer_waits(now);
+                self.arm_timer(TimerKind::DelayedAck, now + DELACK_MAX, out);
+            } else {
+                self.ack_due = true;
+            }
             // Data and FIN carried by the SYN,ACK are processed from the sixth step on.
             let data_seq = seg.seq + 1u32;
             self.process_text_and_fin(now, data_seq, seg.payload, seg.flags.fin(), out);

@@ -233,6 +233,8 @@ pub struct Connection {
     user_timeout: Option<Duration>,
     /// TCP Fast Open, for the few connections that use it (`fastopen`).
     fastopen: Option<Box<fastopen::FastOpen>>,
+    /// A writer waits for the handshake to complete (Linux `sk_write_pending`).
+    write_pending: bool,
 }
 
 /// Smallest shift that lets `buffer` bytes be advertised in a 16-bit field (RFC 7323 §2.3).
@@ -374,6 +376,7 @@ impl Connection {
             last_heard: Instant::ZERO,
             user_timeout: config.user_timeout,
             fastopen: None,
+            write_pending: false,
             config,
         }
     }
