@@ -421,7 +421,8 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 );
             }
             c.remaining = n.max(0) as usize;
-            if flags & MSG_FASTOPEN != 0 || r.net.host().fastopen_deferred(id).is_some() {
+            let deferred = r.net.host().fastopen_deferred(id).is_some();
+            if flags & MSG_FASTOPEN != 0 || deferred {
                 // Linux refuses an AF_UNSPEC address before anything else (EOPNOTSUPP).
                 if matches!(sys.args.get(4), Some(Expr::Word(w)) if w == "AF_UNSPEC") {
                     return Ok(Some(Err("EOPNOTSUPP")));
@@ -512,7 +513,8 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
 
 /// `sendto(MSG_FASTOPEN)`: connects with data on the SYN. A non-blocking call returns what
 /// the SYN took, or `EINPROGRESS` if it took nothing (a cookie request); a blocking one waits
-/// for the handshake and then writes the rest (Linux `tcp_sendmsg_fastopen`).
+/// for the handshake and then writes the rest (Linux `tcp_sendmsg_fastopen`). The first write
+/// after a deferred `TCP_FASTOPEN_CONNECT` does the same.
 fn send_fast_open(r: &mut Runner, c: &mut Call, f: Fd) -> Res<Option<Ret>> {
     let to = SocketAddrV4::new(r.cfg.remote_ip, r.cfg.connect_port);
     let data = vec![0u8; c.remaining];
