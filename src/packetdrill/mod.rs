@@ -11,6 +11,7 @@
 //! - [`net`]: the world (one host, a stand-in for `tun0`);
 //! - [`run`]: events in order, sequence/timestamp mapping, outbound checks, timing;
 //! - [`syscall`]: system calls on the host's socket API, blocking emulated by the runner;
+//!   [`symbols`]: Linux's numbers for the names they use;
 //! - [`init`]: options and the init-command whitelist; [`code`]: `%{ }%` assertions.
 
 pub mod ast;
@@ -22,6 +23,7 @@ pub mod parse;
 pub mod pcapread;
 pub mod replay;
 pub mod run;
+pub mod symbols;
 pub mod syscall;
 pub mod wire;
 

@@ -9,6 +9,7 @@
 use super::ast::{Expr, Syscall};
 use super::lex::Pos;
 use super::run::{fail, unsupported, Pending, Res, Runner};
+use super::symbols::{errno_info, symbol};
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use std::net::SocketAddrV4;
@@ -123,93 +124,6 @@ pub type Ret = Result<i64, &'static str>;
 
 /// Largest read or write the runner makes (it allocates the buffer).
 const MAX_IO: i64 = 1 << 26;
-
-/// Linux's values of the symbols scripts use.
-fn symbol(name: &str) -> Option<i64> {
-    Some(match name {
-        "AF_INET" => 2,
-        "SOCK_STREAM" => 1,
-        "SOCK_DGRAM" => 2,
-        "IPPROTO_IP" | "SOL_IP" => 0,
-        "IPPROTO_TCP" | "SOL_TCP" => 6,
-        "IPPROTO_UDP" => 17,
-        "SOL_SOCKET" => 1,
-        "SO_REUSEADDR" => 2,
-        "SO_KEEPALIVE" => 9,
-        "SO_SNDBUF" => 7,
-        "SO_RCVBUF" => 8,
-        "SO_LINGER" => 13,
-        "SO_TYPE" => 3,
-        "SO_ERROR" => 4,
-        "SO_ACCEPTCONN" => 30,
-        "TCP_NODELAY" => 1,
-        "TCP_MAXSEG" => 2,
-        "TCP_CORK" => 3,
-        "TCP_KEEPIDLE" => 4,
-        "TCP_KEEPINTVL" => 5,
-        "TCP_KEEPCNT" => 6,
-        "TCP_LINGER2" => 8,
-        "TCP_INFO" => 11,
-        "TCP_QUICKACK" => 12,
-        "TCP_CONGESTION" => 13,
-        "TCP_USER_TIMEOUT" => 18,
-        "TCP_FASTOPEN" => 23,
-        "TCP_FASTOPEN_CONNECT" => 30,
-        "TCP_FASTOPEN_KEY" => 33,
-        "TCP_FASTOPEN_NO_COOKIE" => 34,
-        "MSG_FASTOPEN" => 0x2000_0000,
-        "TCP_NOTSENT_LOWAT" => 25,
-        "TCP_INQ" | "TCP_CM_INQ" => 36,
-        "IP_TOS" => 1,
-        "IP_MTU_DISCOVER" => 10,
-        "IP_PMTUDISC_DONT" => 0,
-        "IP_PMTUDISC_DO" => 2,
-        "SHUT_RD" => 0,
-        "SHUT_WR" => 1,
-        "SHUT_RDWR" => 2,
-        "F_GETFL" => 3,
-        "F_SETFL" => 4,
-        "O_RDONLY" => 0,
-        "O_WRONLY" => 1,
-        "O_RDWR" => 2,
-        "O_NONBLOCK" => 0o4000,
-        "SIOCINQ" | "FIONREAD" => 0x541B,
-        "SIOCOUTQ" => 0x5411,
-        "NULL" => 0,
-        "MSG_DONTWAIT" => 0x40,
-        "MSG_MORE" => 0x8000,
-        "MSG_EOR" => 0x80,
-        "MSG_PEEK" => 0x2,
-        _ => return None,
-    })
-}
-
-/// Linux's errno numbers and texts, for messages written as packetdrill writes them.
-fn errno_info(name: &str) -> (i32, &'static str) {
-    match name {
-        "EPERM" => (1, "Operation not permitted"),
-        "EBADF" => (9, "Bad file descriptor"),
-        "EAGAIN" => (11, "Resource temporarily unavailable"),
-        "EFAULT" => (14, "Bad address"),
-        "EINVAL" => (22, "Invalid argument"),
-        "EPIPE" => (32, "Broken pipe"),
-        "EMSGSIZE" => (90, "Message too long"),
-        "EPROTONOSUPPORT" => (93, "Protocol not supported"),
-        "EOPNOTSUPP" => (95, "Operation not supported"),
-        "EADDRINUSE" => (98, "Address already in use"),
-        "EADDRNOTAVAIL" => (99, "Cannot assign requested address"),
-        "ENETUNREACH" => (101, "Network is unreachable"),
-        "ECONNRESET" => (104, "Connection reset by peer"),
-        "EISCONN" => (106, "Transport endpoint is already connected"),
-        "ENOTCONN" => (107, "Transport endpoint is not connected"),
-        "ETIMEDOUT" => (110, "Connection timed out"),
-        "ECONNREFUSED" => (111, "Connection refused"),
-        "EHOSTUNREACH" => (113, "No route to host"),
-        "EALREADY" => (114, "Operation already in progress"),
-        "EINPROGRESS" => (115, "Operation now in progress"),
-        _ => (0, "unknown error"),
-    }
-}
 
 fn errno_of(e: SocketError) -> &'static str {
     e.errno_name()
