@@ -723,7 +723,8 @@ impl<W: Write> PcapngWriter<W> {
         Ok(())
     }
 
-    /// One enhanced packet block.
+    /// One enhanced packet block, written straight to the output (no block assembled first:
+    /// a bulk capture writes a gigabyte through here).
     fn packet(&mut self, p: &Packet, fcs: bool) -> io::Result<()> {
         let data: &[u8] = if fcs {
             &p.frame
@@ -731,19 +732,40 @@ impl<W: Write> PcapngWriter<W> {
             &p.frame[..p.frame.len().saturating_sub(FCS_LEN)]
         };
         let ns = p.time.as_nanos();
-        let mut body = Vec::with_capacity(20 + data.len() + 3);
-        body.extend_from_slice(&p.interface.to_le_bytes());
-        body.extend_from_slice(&((ns >> 32) as u32).to_le_bytes());
-        body.extend_from_slice(&(ns as u32).to_le_bytes());
-        body.extend_from_slice(&(data.len() as u32).to_le_bytes()); // captured length
-        body.extend_from_slice(&(data.len() as u32).to_le_bytes()); // original length
-        body.extend_from_slice(data);
-        pad4(&mut body);
         let mut opts = Options::default();
         if let Some(c) = &p.comment {
             opts.add(OPT_COMMENT, c.as_bytes());
         }
-        self.block(BT_ENHANCED_PACKET, &body, &opts)
+        let padded = data.len().next_multiple_of(4);
+        let opts_len = if opts.0.is_empty() {
+            0
+        } else {
+            opts.0.len() + 4
+        };
+        let total = (12 + 20 + padded + opts_len) as u32;
+        let mut head = [0u8; 28];
+        for (i, v) in [
+            BT_ENHANCED_PACKET,
+            total,
+            p.interface,
+            (ns >> 32) as u32,
+            ns as u32,
+            data.len() as u32, // captured length
+            data.len() as u32, // original length
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            head[4 * i..4 * i + 4].copy_from_slice(&v.to_le_bytes());
+        }
+        self.out.write_all(&head)?;
+        self.out.write_all(data)?;
+        self.out.write_all(&[0; 3][..padded - data.len()])?;
+        if !opts.0.is_empty() {
+            self.out.write_all(&opts.0)?;
+            self.out.write_all(&[0; 4])?; // opt_endofopt
+        }
+        self.out.write_all(&total.to_le_bytes())
     }
 
     /// type, total length, body, options (if any), total length again.
