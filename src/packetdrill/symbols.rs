@@ -55,6 +55,7 @@ pub(super) fn symbol(name: &str) -> Option<i64> {
         "MSG_DONTWAIT" => 0x40,
         "MSG_MORE" => 0x8000,
         "MSG_EOR" => 0x80,
+        "MSG_NOSIGNAL" => 0x4000,
         "MSG_PEEK" => 0x2,
         _ => return None,
     })

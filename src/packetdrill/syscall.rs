@@ -259,8 +259,8 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     }
     let Some(f) = sock(r, c.fd) else {
         return match name {
-            "bind" | "listen" | "accept" | "connect" | "write" | "send" | "sendto" | "read"
-            | "recv" | "recvfrom" | "close" | "shutdown" | "setsockopt" | "getsockopt"
+            "bind" | "listen" | "accept" | "connect" | "write" | "send" | "sendto" | "sendmsg"
+            | "read" | "recv" | "recvfrom" | "close" | "shutdown" | "setsockopt" | "getsockopt"
             | "fcntl" | "ioctl" => Ok(Some(Err("EBADF"))),
             _ => unsupported(
                 pos,
@@ -305,22 +305,31 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 Ok(()) => retry_call(r, c),
             }
         }
-        "write" | "send" | "sendto" => {
-            let n = int(pos, arg(pos, &sys, 2)?)?;
-            // A zero-length copy touches no memory.
-            c.fault = buffer(pos, &sys, 1)? && n > 0;
-            let flags = if name == "write" {
-                0
+        "write" | "send" | "sendto" | "sendmsg" => {
+            let (n, flags) = if name == "sendmsg" {
+                // sendmsg(fd, {msg_iov(N)=[{..., LEN}, …], …}, flags): the iovecs' total.
+                (
+                    sendmsg_len(pos, arg(pos, &sys, 1)?)?,
+                    int(pos, arg(pos, &sys, 2)?)?,
+                )
             } else {
-                int(pos, arg(pos, &sys, 3)?)?
+                let n = int(pos, arg(pos, &sys, 2)?)?;
+                // A zero-length copy touches no memory.
+                c.fault = buffer(pos, &sys, 1)? && n > 0;
+                let flags = if name == "write" {
+                    0
+                } else {
+                    int(pos, arg(pos, &sys, 3)?)?
+                };
+                (n, flags)
             };
-            // MSG_DONTWAIT 0x40, MSG_EOR 0x80, MSG_MORE 0x8000, MSG_FASTOPEN 0x20000000
-            // (Linux's values).
+            // MSG_DONTWAIT 0x40, MSG_EOR 0x80, MSG_NOSIGNAL 0x4000 (netlab raises no
+            // signals), MSG_MORE 0x8000, MSG_FASTOPEN 0x20000000 (Linux's values).
             const MSG_FASTOPEN: i64 = 0x2000_0000;
-            if flags & !(0x40 | 0x80 | 0x8000 | MSG_FASTOPEN) != 0 {
+            if flags & !(0x40 | 0x80 | 0x4000 | 0x8000 | MSG_FASTOPEN) != 0 {
                 return unsupported(
                     pos,
-                    format!("{name}() flags {flags:#x}: netlab's runner knows MSG_DONTWAIT, MSG_EOR, MSG_MORE and MSG_FASTOPEN"),
+                    format!("{name}() flags {flags:#x}: netlab's runner knows MSG_DONTWAIT, MSG_EOR, MSG_NOSIGNAL, MSG_MORE and MSG_FASTOPEN"),
                 );
             }
             c.dontwait = flags & 0x40 != 0;
@@ -592,7 +601,7 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
                 Err(e) => Ok(Some(Err(errno_of(e)))),
             }
         }
-        "write" | "send" | "sendto" if c.fault => {
+        "write" | "send" | "sendto" | "sendmsg" if c.fault => {
             match r.net.with_host(|h, io| h.send(io, id, &[])) {
                 Err(SocketError::WouldBlock) => Ok(would_block(&f)),
                 Err(e) => Ok(Some(Err(errno_of(e)))),
@@ -617,7 +626,7 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
                 Err(e) => Ok(Some(Err(errno_of(e)))),
             }
         }
-        "write" | "send" | "sendto" if c.wait_connect => {
+        "write" | "send" | "sendto" | "sendmsg" if c.wait_connect => {
             // The rest of the data waits for the handshake, as a writer (Linux's
             // `inet_wait_for_connect` write bias).
             let waiting = !r.net.host().readiness(id).connected;
@@ -635,7 +644,7 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
             }
             retry_call(r, c)
         }
-        "write" | "send" | "sendto" => {
+        "write" | "send" | "sendto" | "sendmsg" => {
             let data = vec![0u8; c.remaining];
             let flags = c.send_flags;
             match r
@@ -661,6 +670,40 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
             }
         }
         _ => Ok(Some(Err("EINVAL"))),
+    }
+}
+
+/// `sendmsg`'s message: the total length of its iovecs (`msg_iov(N)=[{..., LEN}, …]`); no
+/// control messages.
+fn sendmsg_len(pos: Pos, msg: &Expr) -> Res<i64> {
+    let Expr::Struct(fields) = msg else {
+        return unsupported(pos, "sendmsg() needs a {msg_…} structure");
+    };
+    let mut total = None;
+    for (name, value) in fields {
+        match (name.as_deref(), value) {
+            (None, _) | (Some("msg_name" | "msg_flags"), _) => {}
+            (Some("msg_iov"), Expr::List(iovs)) => {
+                let mut sum = 0i64;
+                for iov in iovs {
+                    match iov {
+                        Expr::Struct(parts) => match parts.last() {
+                            Some((_, Expr::Int(n))) if *n >= 0 => sum += *n,
+                            _ => return unsupported(pos, "sendmsg(): an iovec of {..., LENGTH}"),
+                        },
+                        _ => return unsupported(pos, "sendmsg(): an iovec of {..., LENGTH}"),
+                    }
+                }
+                total = Some(sum);
+            }
+            (Some(other), _) => {
+                return unsupported(pos, format!("sendmsg(): {other} is not modelled"))
+            }
+        }
+    }
+    match total {
+        Some(t) => Ok(t),
+        None => unsupported(pos, "sendmsg() without msg_iov"),
     }
 }
 

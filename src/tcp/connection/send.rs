@@ -128,7 +128,7 @@ impl Connection {
                     break;
                 }
             }
-            force = false;
+            let forced = std::mem::take(&mut force);
             let seq = self.snd_nxt;
             if retransmitting {
                 out.event(TcpEvent::Retransmit {
@@ -144,7 +144,9 @@ impl Connection {
             // A record's end is one too (MSG_EOR); a MSG_MORE write's end is not.
             let write_end =
                 (len == unsent && len > 0 && !self.records.tail_unpushed) || at_record_end;
-            let mut flags = if write_end {
+            // A segment the probe timer forces out carries PSH (Linux `tcp_write_wakeup`
+            // sets it): upstream nagle/sendmsg_msg_more.pkt's held MSG_MORE write.
+            let mut flags = if write_end || (forced && len > 0) {
                 TcpFlags::ACK | TcpFlags::PSH
             } else {
                 TcpFlags::ACK
