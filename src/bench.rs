@@ -138,7 +138,7 @@ pub fn switched_frames(frames: u64, payload: usize) -> BenchResult {
     let wall = started.elapsed();
     let frames_on_wire = w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum();
     let delivered = match &w.node(b).kind {
-        NodeKind::Host(h) => h.counters.raw_delivered,
+        NodeKind::Host(h) => h.counters().raw_delivered,
         _ => 0,
     };
     assert_eq!(delivered, frames, "every frame reached b");
@@ -276,7 +276,7 @@ fn tcp_host(
     let mut h = Host::with_config(vec![iface], false, config);
     h.seed(crate::rng::stream(1, "host", serial as u64));
     if let Some(gw) = gateway {
-        let _ = h.routes.add(Route::default_via(gw, 0));
+        let _ = h.add_route(Route::default_via(gw, 0));
     }
     h
 }
@@ -669,7 +669,7 @@ pub fn many_conn_probed(conns: u32, probe: &mut dyn FnMut(ManyConnProbe, &World)
             peak_sockets = ids
                 .iter()
                 .map(|&id| match &w.node(id).kind {
-                    NodeKind::Host(h) => h.sockets.len(),
+                    NodeKind::Host(h) => h.sockets().len(),
                     _ => 0,
                 })
                 .sum();

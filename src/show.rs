@@ -48,15 +48,15 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
     let mut out = String::new();
     match (table, &n.kind) {
         (Table::Arp, NodeKind::Host(h)) => {
-            for (i, cache) in h.arp.iter().enumerate() {
-                let _ = writeln!(out, "{} (interface {}):", n.name, h.interfaces[i].name);
+            for (i, cache) in h.neighbours().iter().enumerate() {
+                let _ = writeln!(out, "{} (interface {}):", n.name, h.interfaces()[i].name);
                 let _ = write!(out, "{}", cache.display(now));
             }
         }
         (Table::Routes, NodeKind::Host(h)) => {
-            let names: Vec<&str> = h.interfaces.iter().map(|i| i.name.as_str()).collect();
+            let names: Vec<&str> = h.interfaces().iter().map(|i| i.name.as_str()).collect();
             let _ = writeln!(out, "{}:", n.name);
-            let _ = write!(out, "{}", h.routes.display_with_names(&names));
+            let _ = write!(out, "{}", h.routes().display_with_names(&names));
         }
         (Table::Mac, NodeKind::Switch(sw)) if sw.vlans.is_some() => {
             // Each VLAN learns on its own: the same address may be there once per VLAN.
@@ -81,7 +81,7 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         }
         (Table::Sockets, NodeKind::Host(h)) => {
             let _ = writeln!(out, "{}:", n.name);
-            let c = &h.sockets.config;
+            let c = &h.sockets().config;
             let on = |b: bool| if b { "on" } else { "off" };
             let _ = writeln!(
                 out,
@@ -92,7 +92,7 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
                 on(c.window_scaling),
                 c.syn_linear_timeouts
             );
-            let _ = write!(out, "{}", sockets_table(&h.sockets.netstat()));
+            let _ = write!(out, "{}", sockets_table(&h.sockets().netstat()));
         }
         (Table::Dhcp, NodeKind::Host(h)) => {
             let _ = writeln!(out, "{}:", n.name);
@@ -105,7 +105,7 @@ pub fn render(world: &World, node: NodeId, table: Table) -> Result<String, Strin
         (Table::Counters, _) => {
             let _ = writeln!(out, "{}:", n.name);
             let list: Vec<(&str, u64)> = match &n.kind {
-                NodeKind::Host(h) => h.counters.list(),
+                NodeKind::Host(h) => h.counters().list(),
                 NodeKind::Switch(s) => s.counters.list(),
                 NodeKind::Hub(_) => crate::sim::counter_names("hub")
                     .into_iter()
@@ -197,7 +197,7 @@ fn stp_table(out: &mut String, name: &str, stp: &crate::switch::stp::Stp) {
 /// times (as `dhclient`'s lease file gives them), the server's bindings, the relays.
 fn dhcp_table(h: &crate::host::Host, now: crate::time::Instant, out: &mut String) {
     let d = h.dhcp();
-    for (i, iface) in h.interfaces.iter().enumerate() {
+    for (i, iface) in h.interfaces().iter().enumerate() {
         let client = d.and_then(|d| d.clients.iter().find(|(k, _)| *k as usize == i));
         let addr = iface
             .addr

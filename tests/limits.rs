@@ -245,9 +245,9 @@ fn a_sender_probing_a_window_that_never_opens_ends_at_max_time() {
         unreachable!()
     };
     assert!(
-        h.counters.tcp_retransmits > 10,
+        h.counters().tcp_retransmits > 10,
         "zero-window probes: {:?}",
-        h.counters
+        h.counters()
     );
 }
 

@@ -55,7 +55,7 @@ fn in_time_wait(w: &World) -> u64 {
     (0..)
         .map_while(|i| w.node_id(&format!("c{i}")))
         .map(|id| match &w.node(id).kind {
-            NodeKind::Host(h) => h.sockets.count_state(State::TimeWait),
+            NodeKind::Host(h) => h.sockets().count_state(State::TimeWait),
             _ => 0,
         })
         .sum()

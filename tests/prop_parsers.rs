@@ -584,7 +584,7 @@ fn check_accounting(n: &Net, injected: &[Vec<u8>]) -> Result<(), String> {
         let NodeKind::Host(h) = &w.node(node).kind else {
             unreachable!()
         };
-        let c = &h.counters;
+        let c = &h.counters();
         let at_node = arrived.values().filter(|(nd, _)| *nd == node).count() as u64;
         if c.rx_frames != at_node {
             return Err(format!(
@@ -612,7 +612,7 @@ fn check_accounting(n: &Net, injected: &[Vec<u8>]) -> Result<(), String> {
     let NodeKind::Host(h) = &w.node(n.host).kind else {
         unreachable!()
     };
-    let c = &h.counters;
+    let c = &h.counters();
     let fragments = arrived
         .values()
         .filter(|(node, _)| *node == n.host)
@@ -729,8 +729,8 @@ fn a_world_of_well_formed_frames_is_accounted_for() {
     let NodeKind::Host(h) = &n.world.node(n.host).kind else {
         unreachable!()
     };
-    assert_eq!(h.counters.rx_frames, 6, "{:?}", h.counters);
-    assert!(h.counters.arp_rx >= 2 && h.counters.icmp_rx == 2 && h.counters.udp_rx == 2);
+    assert_eq!(h.counters().rx_frames, 6, "{:?}", h.counters());
+    assert!(h.counters().arp_rx >= 2 && h.counters().icmp_rx == 2 && h.counters().udp_rx == 2);
     let _ = Forwarding::Filter;
 }
 

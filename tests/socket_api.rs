@@ -196,7 +196,7 @@ fn linger_zero_close_sends_rst_and_skips_time_wait() {
     on(&mut w, "bob", |cx| {
         assert_eq!(cx.recv(c, 10), Err(SocketError::ConnectionReset));
     });
-    let time_wait = w.with_host(alice, |h, _| h.sockets.count_state(State::TimeWait));
+    let time_wait = w.with_host(alice, |h, _| h.sockets().count_state(State::TimeWait));
     assert_eq!(time_wait, Some(0));
 }
 
@@ -260,7 +260,7 @@ fn reuseaddr_over_time_wait_needs_both_sockets_to_set_it() {
         on(&mut w, "alice", |cx| cx.close(s).unwrap());
         advance(&mut w, Duration::from_millis(10));
         let bob = w.node_id("bob").unwrap();
-        let tw = w.with_host(bob, |h, _| h.sockets.count_state(State::TimeWait));
+        let tw = w.with_host(bob, |h, _| h.sockets().count_state(State::TimeWait));
         assert_eq!(tw, Some(1));
         let r = on(&mut w, "bob", |cx| {
             let n = cx.socket(SockType::Stream).unwrap();

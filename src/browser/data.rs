@@ -685,8 +685,8 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
             let kind = world.nodes[i].kind.kind_name();
             let (macs, ips): (Vec<String>, Vec<String>) = match &world.nodes[i].kind {
                 NodeKind::Host(h) => (
-                    h.interfaces.iter().map(|f| f.mac.to_string()).collect(),
-                    h.interfaces
+                    h.interfaces().iter().map(|f| f.mac.to_string()).collect(),
+                    h.interfaces()
                         .iter()
                         .filter_map(|f| f.addr.map(|a| a.addr().to_string()))
                         .collect(),

@@ -52,7 +52,7 @@ impl Topology {
                         } else {
                             Shape::Host
                         },
-                        h.interfaces
+                        h.interfaces()
                             .iter()
                             .map(|f| (f.name.clone(), f.addr.map(|a| a.to_string())))
                             .collect(),
@@ -106,7 +106,7 @@ impl Topology {
                     continue;
                 }
                 if let NodeKind::Host(h) = &world.nodes[b].kind {
-                    if let Some(c) = h.interfaces.get(bport as usize).and_then(|f| f.addr) {
+                    if let Some(c) = h.interfaces().get(bport as usize).and_then(|f| f.addr) {
                         let net = c.network().to_string();
                         if !subnets[a].contains(&net) {
                             subnets[a].push(net);

@@ -10,6 +10,7 @@
 //! reassembler, the applications) and asks each for its next deadline: `poll_at` is their
 //! minimum, and `on_timer` runs whichever are due.
 
+mod admin;
 mod arp;
 mod dhcp;
 mod dns;
@@ -167,13 +168,13 @@ crate::counters! {
 /// A host (or a router: forwarding on).
 #[derive(Debug)]
 pub struct Host {
-    pub interfaces: Vec<Interface>,
-    pub counters: HostCounters,
-    pub config: HostConfig,
+    interfaces: Vec<Interface>,
+    counters: HostCounters,
+    config: HostConfig,
     forwarding: bool,
-    pub routes: RoutingTable,
+    routes: RoutingTable,
     /// One neighbour table per interface; queued packets are whole IP datagrams.
-    pub arp: Vec<ArpCache<Vec<u8>>>,
+    arp: Vec<ArpCache<Vec<u8>>>,
     reassembler: Reassembler,
     next_ident: u16,
     /// Datagrams to this host itself, delivered at the next wake (same instant).
@@ -184,7 +185,7 @@ pub struct Host {
     /// event). Lazy: an entry counts only while `app_due` still holds its time.
     app_timers: BinaryHeap<Reverse<(Instant, u16)>>,
     app_due: Vec<Option<Instant>>,
-    pub sockets: Sockets,
+    sockets: Sockets,
     scratch_app_out: Vec<AppOut>,
     scratch_arp: Vec<ArpTimerAction<Vec<u8>>>,
     /// DHCP client, server and relay roles, if the host has any (boxed: most hosts have none).

@@ -65,8 +65,8 @@ impl Net {
         eth0.addr = Some(Ipv4Cidr::new(local_ip, 16).expect("a /16 is a valid prefix"));
         let mut h = Host::with_config(vec![eth0], false, config);
         h.seed(crate::rng::stream(1, "packetdrill", 0));
-        let _ = h.routes.add(Route::default_via(gateway, 0));
-        h.arp[0].add_static(Instant::ZERO, gateway, tun_mac);
+        let _ = h.add_route(Route::default_via(gateway, 0));
+        h.add_static_neighbour(0, Instant::ZERO, gateway, tun_mac);
         let host = world.add_node("netlab", NodeKind::Host(Box::new(h)), 1);
         let tun = world.add_node(
             "tun0",

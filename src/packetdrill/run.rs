@@ -387,7 +387,7 @@ impl Runner {
                         // as Linux reads most of them when a connection starts.
                         if c.host.tcp != self.cfg.host.tcp {
                             let tcp = c.host.tcp.clone();
-                            self.net.with_host(|h, _| h.sockets.config = tcp);
+                            self.net.with_host(|h, _| h.set_tcp_config(tcp));
                         }
                         if std::mem::take(&mut c.flush_tcp_metrics) {
                             self.net.with_host(|h, _| h.flush_fastopen_cache());

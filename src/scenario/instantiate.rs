@@ -95,7 +95,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
                 host.seed(crate::rng::stream(seed, "host", index as u64));
                 for r in routes {
                     // Validated against the same rules when the scenario was loaded.
-                    let _ = host.routes.add(*r);
+                    let _ = host.add_route(*r);
                 }
                 add_dhcp_roles(&mut host, interfaces, &services.dhcp_pools, seed, index);
                 add_dns_roles(&mut host, interfaces, services, seed, index);
@@ -168,9 +168,7 @@ pub(crate) fn instantiate(scn: &Scenario, seed: u64, trace: Trace) -> World {
     for l in &scn.links {
         for (node, port) in l.ends {
             if let NodeKind::Host(h) = &mut world.node_mut(crate::sim::NodeId(node as u32)).kind {
-                if let Some(i) = h.interfaces.get_mut(port as usize) {
-                    i.mtu = l.config.mtu;
-                }
+                h.set_mtu(port as usize, l.config.mtu);
             }
         }
     }

@@ -57,7 +57,7 @@ impl Names for World {
     fn port_name(&self, node: NodeId, port: u16) -> String {
         match &self.node(node).kind {
             NodeKind::Host(h) => h
-                .interfaces
+                .interfaces()
                 .get(port as usize)
                 .map_or_else(|| format!("if{port}"), |i| i.name.clone()),
             _ => format!("port {}", port + 1),
@@ -83,7 +83,7 @@ impl Names for World {
 
     fn macs(&self, node: NodeId) -> Vec<MacAddr> {
         match &self.node(node).kind {
-            NodeKind::Host(h) => h.interfaces.iter().map(|i| i.mac).collect(),
+            NodeKind::Host(h) => h.interfaces().iter().map(|i| i.mac).collect(),
             _ => Vec::new(),
         }
     }
@@ -91,7 +91,7 @@ impl Names for World {
     fn addrs(&self, node: NodeId) -> Vec<Ipv4Addr> {
         match &self.node(node).kind {
             NodeKind::Host(h) => h
-                .interfaces
+                .interfaces()
                 .iter()
                 .filter_map(|i| i.addr.map(|c| c.addr()))
                 .collect(),

@@ -327,11 +327,11 @@ impl World {
     /// A node's counter by name (see [`counter_names`]).
     pub fn node_counter(&self, id: NodeId, name: &str) -> Option<u64> {
         match &self.node(id).kind {
-            NodeKind::Host(h) => h.counters.get(name).or_else(|| {
+            NodeKind::Host(h) => h.counters().get(name).or_else(|| {
                 TCP_STATE_COUNTERS
                     .iter()
                     .find(|(n, _)| *n == name)
-                    .map(|(_, st)| h.sockets.count_state(*st))
+                    .map(|(_, st)| h.sockets().count_state(*st))
             }),
             NodeKind::Switch(s) if name == "mac_table_size" => {
                 Some(s.table.entries(self.now()).len() as u64)

@@ -84,7 +84,7 @@ pub fn layers_text(
             if !nic_drop {
                 let port = rx.as_ref().map_or(0, |x| x.1);
                 if let (Some(iface), Some(dst)) = (
-                    h.interfaces.get(port as usize),
+                    h.interfaces().get(port as usize),
                     crate::ethernet::dst_of(frame),
                 ) {
                     let why = if dst == iface.mac {
@@ -225,7 +225,7 @@ pub fn layers_text(
             NodeKind::Hub(_) | NodeKind::Tap(_) => Layer::Phy,
             NodeKind::Host(h) => {
                 let forwarded = dissect::ipv4_addresses(frame).is_some_and(|(src, _)| {
-                    !h.interfaces
+                    !h.interfaces()
                         .iter()
                         .any(|i| i.addr.is_some_and(|c| c.addr() == src))
                 });
@@ -283,9 +283,9 @@ pub fn endpoint(world: &World, name: &str) -> Option<Endpoint> {
     let id = world.node_id(name)?;
     match &world.node(id).kind {
         NodeKind::Host(h) => Some(Endpoint {
-            macs: h.interfaces.iter().map(|i| i.mac).collect(),
+            macs: h.interfaces().iter().map(|i| i.mac).collect(),
             ips: h
-                .interfaces
+                .interfaces()
                 .iter()
                 .filter_map(|i| i.addr.map(|c| c.addr()))
                 .collect(),

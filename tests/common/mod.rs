@@ -55,7 +55,7 @@ pub fn tcp_apps() -> Hook {
             return;
         }
         world.with_host(alice, |h, io| {
-            if h.sockets.tcp_state(SocketId(0)) == Some(State::Established) {
+            if h.sockets().tcp_state(SocketId(0)) == Some(State::Established) {
                 let _ = h.shutdown(io, SocketId(0), Shutdown::Write);
             }
         });

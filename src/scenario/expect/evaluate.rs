@@ -143,13 +143,13 @@ impl Check {
                 let now = world.now();
                 let mut rows = Vec::new();
                 let mut wrong = Vec::new();
-                for cache in &h.arp {
+                for cache in h.neighbours() {
                     for e in cache.entries(now) {
                         rows.push(format!("{}={}", e.ip, e.state));
                     }
                 }
                 for (ip, who, state) in entries {
-                    let found = h.arp.iter().find_map(|c| c.state(*ip));
+                    let found = h.neighbours().iter().find_map(|c| c.state(*ip));
                     let ok = match (present, state, found) {
                         (true, None, Some(_)) => true,
                         (true, Some(want), Some(got)) => *want == got,
@@ -183,7 +183,7 @@ impl Check {
                 let NodeKind::Host(h) = &world.node(NodeId(*node as u32)).kind else {
                     return Some((false, "not a host".into()));
                 };
-                let found = h.routes.iter().find(|r| r.dest == *dest);
+                let found = h.routes().iter().find(|r| r.dest == *dest);
                 let ok = match (present, found) {
                     (true, Some(r)) => via.is_none_or(|g| r.gateway == Some(g)),
                     (false, None) => true,

@@ -20,7 +20,7 @@ impl Action {
             } => {
                 let node = NodeId(*node as u32);
                 world.with_host(node, |host, io| {
-                    let Some(src) = host.interfaces.get(*port as usize).map(|i| i.mac) else {
+                    let Some(src) = host.interfaces().get(*port as usize).map(|i| i.mac) else {
                         return;
                     };
                     let frame = ethernet::frame_with_payload(
@@ -64,7 +64,7 @@ impl Action {
             }
             ActionKind::RouteAdd { node, route } => {
                 world.with_host(NodeId(*node as u32), |host, io| {
-                    if let Err(e) = host.routes.add(*route) {
+                    if let Err(e) = host.add_route(*route) {
                         io.trace(crate::trace::TraceEvent::ActionFailed {
                             reason: e.to_string(),
                         });
@@ -73,7 +73,7 @@ impl Action {
             }
             ActionKind::RouteDel { node, dest } => {
                 world.with_host(NodeId(*node as u32), |host, io| {
-                    if let Err(e) = host.routes.delete(*dest) {
+                    if let Err(e) = host.delete_route(*dest) {
                         io.trace(crate::trace::TraceEvent::ActionFailed {
                             reason: e.to_string(),
                         });
@@ -130,9 +130,7 @@ impl Action {
             }
             ActionKind::ArpFlush { node } => {
                 world.with_host(NodeId(*node as u32), |host, _| {
-                    for cache in host.arp.iter_mut() {
-                        cache.flush();
-                    }
+                    host.flush_neighbours();
                 });
             }
             ActionKind::InterfaceUp { node, iface, up } => {
