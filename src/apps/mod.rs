@@ -14,7 +14,7 @@ pub use ping::{DfPolicy, Ping, PingConfig, PingStats};
 pub use traceroute::{Traceroute, TracerouteConfig, TracerouteStats};
 
 use crate::time::Instant;
-use crate::trace::AppEvent;
+use crate::trace::{AppEvent, IcmpKind, IpDrop};
 use std::net::Ipv4Addr;
 
 /// What an application asks its host to do.
@@ -40,6 +40,36 @@ pub enum AppOut {
     },
     /// Record this for the trace.
     Event(AppEvent),
+}
+
+/// What the host's ICMP layer hands the applications that send raw probes: the handle through
+/// which ICMP reaches ping and traceroute (each application decides whether a message is its
+/// own), so the IP layer need not know which kinds of application there are.
+#[derive(Clone, Copy, Debug)]
+pub enum IcmpDelivery {
+    /// An echo reply (ping's).
+    EchoReply {
+        ident: u16,
+        seq: u16,
+        from: Ipv4Addr,
+        ttl: u8,
+        /// The ICMP message's length.
+        bytes: u16,
+    },
+    /// An ICMP error quoting one of our echo requests (ping's).
+    EchoError {
+        ident: u16,
+        seq: u16,
+        from: Ipv4Addr,
+        kind: IcmpKind,
+    },
+    /// An ICMP error quoting one of our UDP datagrams (traceroute's probes).
+    UdpError {
+        src_port: u16,
+        dst_port: u16,
+        from: Ipv4Addr,
+        kind: IcmpKind,
+    },
 }
 
 /// An application instance on a host, with the name the scenario gave it.
@@ -80,6 +110,56 @@ impl App {
             AppKind::Traceroute(t) => t.on_timer(now, out),
             AppKind::Socket(_) | AppKind::Running => {}
         }
+    }
+
+    /// Offers the application an ICMP message; `true` when it was this application's (the host
+    /// offers it to its applications in the order they started, and stops at the first).
+    pub fn on_icmp(&mut self, now: Instant, msg: IcmpDelivery, out: &mut Vec<AppOut>) -> bool {
+        match (&mut self.kind, msg) {
+            (
+                AppKind::Ping(p),
+                IcmpDelivery::EchoReply {
+                    ident,
+                    seq,
+                    from,
+                    ttl,
+                    bytes,
+                },
+            ) if p.ident() == ident => p.on_reply(now, from, seq, ttl, bytes, out),
+            (
+                AppKind::Ping(p),
+                IcmpDelivery::EchoError {
+                    ident,
+                    seq,
+                    from,
+                    kind,
+                },
+            ) if p.ident() == ident => p.on_error(from, seq, kind, out),
+            (
+                AppKind::Traceroute(t),
+                IcmpDelivery::UdpError {
+                    src_port,
+                    dst_port,
+                    from,
+                    kind,
+                },
+            ) if t.src_port() == src_port => t.on_icmp(now, from, kind, dst_port, out),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The host could not send echo request `seq` it asked for (no route, no neighbour…).
+    pub fn on_send_failed(&mut self, seq: u16, drop: IpDrop, out: &mut Vec<AppOut>) {
+        if let AppKind::Ping(p) = &mut self.kind {
+            p.on_send_failed(seq, drop, out);
+        }
+    }
+
+    /// A socket application: its host polls it when its sockets are ready, it has no timers
+    /// of its own to run.
+    pub fn uses_sockets(&self) -> bool {
+        matches!(self.kind, AppKind::Socket(_))
     }
 
     /// A counter of the application by name (for `end p1.received == 3`).

@@ -4,7 +4,7 @@
 
 use super::ip::{Header, IcmpErrorKind};
 use super::Host;
-use crate::apps::{AppKind, DfPolicy};
+use crate::apps::{DfPolicy, IcmpDelivery};
 use crate::icmp::{self, DestUnreachableCode, IcmpRepr};
 use crate::ip::{IpProtocol, Ipv4Repr};
 use crate::sim::NodeIo;
@@ -129,40 +129,32 @@ impl Host {
                 data,
             } => {
                 let bytes = (data.len() + 8) as u16;
-                let (now, from, ttl) = (io.now, ip.src, ip.ttl);
-                self.with_app_output(io, |apps, out| {
-                    for (i, app) in apps.iter_mut().enumerate() {
-                        if let AppKind::Ping(p) = &mut app.kind {
-                            if p.ident() == ident {
-                                p.on_reply(now, from, seq_no, ttl, bytes, out);
-                                return Some(i);
-                            }
-                        }
-                    }
-                    None
-                });
+                let msg = IcmpDelivery::EchoReply {
+                    ident,
+                    seq: seq_no,
+                    from: ip.src,
+                    ttl: ip.ttl,
+                    bytes,
+                };
+                self.deliver_to_app(io, msg);
             }
             IcmpRepr::DestUnreachable { quoted, .. } | IcmpRepr::TimeExceeded { quoted, .. } => {
                 let kind = IcmpKind::of(&msg);
                 let Ok((orig, orig_body)) = Ipv4Repr::parse_quoted(quoted) else {
                     return;
                 };
-                let (now, from) = (io.now, ip.src);
+                let from = ip.src;
                 match orig.protocol {
                     IpProtocol::Icmp if orig_body.len() >= 8 && orig_body[0] == 8 => {
                         let ident = u16::from_be_bytes([orig_body[4], orig_body[5]]);
                         let seq = u16::from_be_bytes([orig_body[6], orig_body[7]]);
-                        self.with_app_output(io, |apps, out| {
-                            for (i, app) in apps.iter_mut().enumerate() {
-                                if let AppKind::Ping(p) = &mut app.kind {
-                                    if p.ident() == ident {
-                                        p.on_error(from, seq, kind, out);
-                                        return Some(i);
-                                    }
-                                }
-                            }
-                            None
-                        });
+                        let msg = IcmpDelivery::EchoError {
+                            ident,
+                            seq,
+                            from,
+                            kind,
+                        };
+                        self.deliver_to_app(io, msg);
                     }
                     IpProtocol::Tcp => {
                         if let Some(e) = socket_error_of(kind) {
@@ -176,17 +168,13 @@ impl Host {
                         let Some((src_port, dst_port)) = crate::decode::ports_of(orig_body) else {
                             return;
                         };
-                        self.with_app_output(io, |apps, out| {
-                            for (i, app) in apps.iter_mut().enumerate() {
-                                if let AppKind::Traceroute(t) = &mut app.kind {
-                                    if t.src_port() == src_port {
-                                        t.on_icmp(now, from, kind, dst_port, out);
-                                        return Some(i);
-                                    }
-                                }
-                            }
-                            None
-                        });
+                        let msg = IcmpDelivery::UdpError {
+                            src_port,
+                            dst_port,
+                            from,
+                            kind,
+                        };
+                        self.deliver_to_app(io, msg);
                     }
                     _ => {}
                 }

@@ -2,7 +2,7 @@
 //! UDP input and the glue to applications (ARP is `arp.rs`, ICMP `icmp.rs`).
 
 use super::{Host, LOOPBACK_IFACE};
-use crate::apps::{AppKind, AppOut, DfPolicy};
+use crate::apps::{AppOut, DfPolicy, IcmpDelivery};
 use crate::arp::Resolve;
 use crate::ethernet::{ethertype, MacAddr};
 use crate::icmp::{self, DestUnreachableCode, IcmpRepr, TimeExceededCode};
@@ -528,9 +528,17 @@ impl Host {
         self.scratch_app_out = out;
     }
 
+    /// Hands an ICMP message to the first application it is for, and carries out its answer.
+    pub(super) fn deliver_to_app(&mut self, io: &mut NodeIo, msg: IcmpDelivery) {
+        let now = io.now;
+        self.with_app_output(io, |apps, out| {
+            apps.iter_mut().position(|a| a.on_icmp(now, msg, out))
+        });
+    }
+
     pub(super) fn run_app_timers(&mut self, io: &mut NodeIo) {
         for i in self.take_due_apps(io.now) {
-            if matches!(self.apps[i].kind, AppKind::Socket(_)) {
+            if self.apps[i].uses_sockets() {
                 self.poll_socket_app(io, i);
                 continue;
             }
@@ -574,9 +582,7 @@ impl Host {
                         &msg,
                         Header { tos: 0, ttl, df },
                     ) {
-                        if let AppKind::Ping(p) = &mut self.apps[i].kind {
-                            p.on_send_failed(seq, drop, out);
-                        }
+                        self.apps[i].on_send_failed(seq, drop, out);
                     }
                 }
                 AppOut::SendUdp {
