@@ -77,3 +77,57 @@ impl Host {
         self.sockets.config = tcp;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arp::NeighborState;
+
+    fn host() -> Host {
+        let mut eth0 = Interface::new("eth0", MacAddr::new(2, 0, 0, 0, 0, 1));
+        eth0.addr = Some("10.0.0.1/24".parse().unwrap());
+        Host::new(vec![eth0], false)
+    }
+
+    #[test]
+    fn routes_are_added_checked_and_deleted() {
+        let mut h = host();
+        let gw = Ipv4Addr::new(10, 0, 0, 254);
+        h.add_route(Route::default_via(gw, 0)).unwrap();
+        assert!(h.routes().iter().any(|r| r.gateway == Some(gw)));
+        // The same route twice, or through a gateway no interface reaches, is refused.
+        assert!(h.add_route(Route::default_via(gw, 0)).is_err());
+        let far = "192.168.9.0/24".parse().unwrap();
+        assert!(h
+            .add_route(Route::via(far, Ipv4Addr::new(172, 16, 0, 1), 0))
+            .is_err());
+        let default = "0.0.0.0/0".parse().unwrap();
+        assert_eq!(h.delete_route(default).unwrap().gateway, Some(gw));
+        assert!(h.delete_route(default).is_err());
+    }
+
+    #[test]
+    fn a_static_neighbour_survives_a_flush() {
+        let mut h = host();
+        let ip = Ipv4Addr::new(10, 0, 0, 2);
+        h.add_static_neighbour(0, Instant::ZERO, ip, MacAddr::new(2, 0, 0, 0, 0, 2));
+        // No interface 3: nothing to add it to, and nothing breaks.
+        h.add_static_neighbour(3, Instant::ZERO, ip, MacAddr::new(2, 0, 0, 0, 0, 2));
+        assert_eq!(h.neighbours()[0].state(ip), Some(NeighborState::Permanent));
+        h.flush_neighbours();
+        assert_eq!(h.neighbours()[0].state(ip), Some(NeighborState::Permanent));
+    }
+
+    #[test]
+    fn mtu_and_tcp_settings_change_only_what_they_name() {
+        let mut h = host();
+        h.set_mtu(0, 1400);
+        h.set_mtu(9, 1000);
+        assert_eq!(h.interfaces()[0].mtu, 1400);
+        let mut tcp = h.sockets().config.clone();
+        tcp.sack = !tcp.sack;
+        h.set_tcp_config(tcp.clone());
+        assert_eq!(h.sockets().config, tcp);
+        assert_eq!(h.counters().tx_frames, 0);
+    }
+}

@@ -120,3 +120,69 @@ pub(super) fn unicast_mac(src: &Src, m: &Sp<String>, who: &str) -> Result<MacAdd
     }
     Ok(mac)
 }
+
+#[cfg(test)]
+mod tests {
+    //! Each reader's mistakes, located at the value that is wrong (file:line:column).
+    use crate::scenario::Scenario;
+
+    const BASE: &str = r#"[scenario]
+description = "values"
+
+[[host]]
+name = "alice"
+[[host]]
+name = "bob"
+[[link]]
+between = ["alice", "bob"]
+bandwidth = "100Mbps"
+"#;
+
+    fn error_with(from: &str, to: &str) -> String {
+        assert!(BASE.contains(from));
+        match Scenario::parse("bad.toml", &BASE.replacen(from, to, 1)) {
+            Ok(_) => panic!("`{to}` was accepted"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    #[test]
+    fn the_base_is_valid() {
+        Scenario::parse("base.toml", BASE).unwrap();
+    }
+
+    #[test]
+    fn a_duration_with_an_unknown_unit() {
+        assert_eq!(
+            error_with("bandwidth = \"100Mbps\"", "delay = \"5 fortnights\""),
+            "bad.toml:10:9: unknown time unit `fortnights` in `5 fortnights`: expected one of ns, us, ms, s, min"
+        );
+    }
+
+    #[test]
+    fn a_bandwidth_that_is_not_a_rate() {
+        assert_eq!(
+            error_with("\"100Mbps\"", "\"fast\""),
+            "bad.toml:10:13: expected a rate such as `100Mbps` or `1Gbps`, found `fast`"
+        );
+    }
+
+    #[test]
+    fn an_mtu_out_of_range() {
+        assert_eq!(
+            error_with("bandwidth = \"100Mbps\"", "mtu = 20"),
+            "bad.toml:10:7: mtu must be between 68 and 9000, found 20"
+        );
+    }
+
+    #[test]
+    fn a_group_address_for_a_nic() {
+        assert_eq!(
+            error_with(
+                "name = \"bob\"",
+                "name = \"bob\"\nmac = \"ff:ff:ff:ff:ff:ff\""
+            ),
+            "bad.toml:8:7: ff:ff:ff:ff:ff:ff is a group address; a NIC needs a unicast address"
+        );
+    }
+}

@@ -14,3 +14,6 @@ pub use fabric::{Fault, FaultAction, Link, NodeIo};
 // The ids live below both the world and the trace records that name them.
 pub use crate::ids::{FrameId, LinkId, NodeId};
 pub use world::{counter_names, Limits, Node, NodeKind, RunError, Step, StepKind, World};
+
+#[cfg(test)]
+mod tests;
