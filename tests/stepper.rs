@@ -270,23 +270,23 @@ Transmission Control Protocol
 (netlab) break state TIME_WAIT
 breakpoint 1: state TIME_WAIT
 (netlab) continue
-ran 33 events
--- event 39 at 0.024452800: frame #35 arrives at alice on eth0 from alice--bob
-   0.024452800  alice      phy      rx #35 eth0 ← alice--bob
-   0.024452800  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 32 bytes
-   0.024452800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)
-   0.024452800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer TimeWait armed for 60.024452800
-   0.024452800  alice      ip       send TCP to 10.0.0.2, 52 bytes, out eth0 (route 10.0.0.0/24)
-   0.024452800  alice      phy      tx #36 eth0 → alice--bob, arrives 0.025515200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 70 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 63, options [nop,nop,TS val 4033895754 ecr 2410948703], length 0
+ran 34 events
+-- event 40 at 0.024524800: frame #36 arrives at alice on eth0 from alice--bob
+   0.024524800  alice      phy      rx #36 eth0 ← alice--bob
+   0.024524800  alice      ip       deliver TCP 10.0.0.2 > 10.0.0.1, 32 bytes
+   0.024524800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: FIN_WAIT_2 -> TIME_WAIT (RcvFin)
+   0.024524800  alice      tcp      10.0.0.1:39690 > 10.0.0.2:80: timer TimeWait armed for 60.024524800
+   0.024524800  alice      ip       send TCP to 10.0.0.2, 52 bytes, out eth0 (route 10.0.0.0/24)
+   0.024524800  alice      phy      tx #37 eth0 → alice--bob, arrives 0.025587200: 02:4e:4c:00:00:01 > 02:4e:4c:00:00:02, ethertype IPv4 (0x0800), 70 bytes: IP 10.0.0.1 > 10.0.0.2: TCP 39690 > 80: Flags [.], seq 1857915427, ack 3050923831, win 63, options [nop,nop,TS val 4033895754 ecr 2410948703], length 0
 breakpoint 1 (state TIME_WAIT) hit
 (netlab) show sockets alice
-at t=0.024452800
+at t=0.024524800
 alice:
 TCP profile linux: sack on, timestamps on, window scaling on, syn_linear_timeouts 4
 Proto Recv-Q Send-Q Local Address         Foreign Address       State
 tcp        0      0 10.0.0.1:39690        10.0.0.2:80           TIME_WAIT
 (netlab) show sockets bob
-at t=0.024452800
+at t=0.024524800
 bob:
 TCP profile linux: sack on, timestamps on, window scaling on, syn_linear_timeouts 4
 Proto Recv-Q Send-Q Local Address         Foreign Address       State

@@ -58,9 +58,10 @@ fn finds_the_connection_its_states_and_segments() {
     assert_eq!(again.len(), 1);
     assert_eq!((again[0].seq, again[0].len), (lost[0].seq, lost[0].len));
     assert!(again[0].time > lost[0].time);
-    // Each segment is counted once, at its sender: alice's SYN, 14 data segments (the last
-    // with the FIN), the retransmission and the ACK of bob's FIN.
-    assert_eq!(c.sent.iter().filter(|g| g.from == 0).count(), 17);
+    // Each segment is counted once, at its sender: alice's SYN, the ACK of bob's SYN-ACK
+    // (her data waits for the handshake, then comes from her application), 14 data segments
+    // (the last with the FIN), the retransmission and the ACK of bob's FIN.
+    assert_eq!(c.sent.iter().filter(|g| g.from == 0).count(), 18);
     assert!(c.sides[0].isn.is_some() && c.sides[1].isn.is_some());
     assert!(!c.sides[0].cwnd.is_empty() && !c.sides[0].rtt.is_empty());
     let summary = c.summary();
@@ -71,7 +72,7 @@ fn finds_the_connection_its_states_and_segments() {
         "{summary}"
     );
     assert!(
-        summary.contains("alice  sent 17 segments, 20000 data bytes, 1 retransmission"),
+        summary.contains("alice  sent 18 segments, 20000 data bytes, 1 retransmission"),
         "{summary}"
     );
 }
@@ -129,7 +130,7 @@ fn the_state_timeline_labels_every_transition() {
     let tips = tooltips(&doc);
     assert!(
         tips.iter()
-            .any(|t| t.starts_with("TIME_WAIT: ") && t.ends_with(" to 60.024452800")),
+            .any(|t| t.starts_with("TIME_WAIT: ") && t.ends_with(" to 60.024524800")),
         "{tips:?}"
     );
 }
