@@ -532,3 +532,6 @@ impl Host {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
