@@ -24,6 +24,7 @@ pub(super) fn symbol(name: &str) -> Option<i64> {
         "TCP_KEEPIDLE" => 4,
         "TCP_KEEPINTVL" => 5,
         "TCP_KEEPCNT" => 6,
+        "TCP_SYNCNT" => 7,
         "TCP_LINGER2" => 8,
         "TCP_INFO" => 11,
         "TCP_QUICKACK" => 12,

@@ -85,6 +85,8 @@ pub enum SockOpt {
     FastOpenConnect,
     /// `TCP_FASTOPEN_NO_COOKIE`: data on the SYN without a cookie.
     FastOpenNoCookie,
+    /// `TCP_SYNCNT`: this socket's `tcp_syn_retries` (1 to 127).
+    SynCnt,
 }
 
 /// `SOL_SOCKET`.
@@ -94,7 +96,7 @@ pub const IPPROTO_TCP: i32 = 6;
 
 impl SockOpt {
     /// Every option, for listings.
-    pub const ALL: [SockOpt; 20] = [
+    pub const ALL: [SockOpt; 21] = [
         SockOpt::NoDelay,
         SockOpt::ReuseAddr,
         SockOpt::RecvBuf,
@@ -115,6 +117,7 @@ impl SockOpt {
         SockOpt::FastOpen,
         SockOpt::FastOpenConnect,
         SockOpt::FastOpenNoCookie,
+        SockOpt::SynCnt,
     ];
 
     /// `(level, optname)` as Linux numbers them.
@@ -140,6 +143,7 @@ impl SockOpt {
             SockOpt::FastOpen => (IPPROTO_TCP, 23),
             SockOpt::FastOpenConnect => (IPPROTO_TCP, 30),
             SockOpt::FastOpenNoCookie => (IPPROTO_TCP, 34),
+            SockOpt::SynCnt => (IPPROTO_TCP, 7),
         }
     }
 
@@ -173,6 +177,7 @@ impl SockOpt {
             SockOpt::FastOpen => "TCP_FASTOPEN",
             SockOpt::FastOpenConnect => "TCP_FASTOPEN_CONNECT",
             SockOpt::FastOpenNoCookie => "TCP_FASTOPEN_NO_COOKIE",
+            SockOpt::SynCnt => "TCP_SYNCNT",
         }
     }
 

@@ -63,11 +63,13 @@ pub struct TcpConfig {
     /// Upper bound of the RTO, also of backed-off RTOs and persist intervals. Default 120 s
     /// [`TCP_RTO_MAX`].
     pub max_rto: Duration,
-    /// SYN retransmissions before an active open gives up, after the `syn_linear_timeouts`
-    /// ones (Linux `tcp_write_timeout`). Default 6 [`tcp_syn_retries`]: with a 1 s initial RTO
-    /// and classic doubling the SYN goes out at 0, 1, 3, 7, 15, 31 and 63 s and connect fails
-    /// at 127 s; with Linux's 4 linear timeouts at 0, 1, 2, 3, 4, 5, 7, 11, 19, 35, 67 s and
-    /// fails at 131 s.
+    /// How persistent an active open is (`TCP_SYNCNT` per socket). As Linux, a time budget:
+    /// the time this many retransmissions take doubling from the initial RTO
+    /// (`tcp_model_timeout`), whatever the linear timeouts did. Default 6 [`tcp_syn_retries`]:
+    /// with a 1 s initial RTO and classic doubling the SYN goes out at 0, 1, 3, 7, 15, 31 and
+    /// 63 s and connect fails at 127 s; with Linux's 4 linear timeouts at 0, 1, 2, 3, 4, 5, 7,
+    /// 11, 19, 35, 67 s and fails at 131 s; `TCP_SYNCNT` 1 gives SYNs at 0, 1 and 2 s and fails
+    /// at 3 s (measured on Linux 6.18: tests/packetdrill/syn-count.pkt).
     pub syn_retries: u32,
     /// SYN-ACK retransmissions before a half-open connection is dropped. Default 5
     /// [`tcp_synack_retries`].

@@ -130,6 +130,9 @@ impl Host {
         config.keepalive = s.opts.keepalive();
         config.user_timeout = s.opts.user_timeout();
         config.fastopen_no_cookie = s.opts.fastopen_no_cookie;
+        if let Some(n) = s.opts.syn_count {
+            config.syn_retries = u32::from(n);
+        }
         Ok((isn, config))
     }
 

@@ -42,6 +42,8 @@ pub struct SockOpts {
     /// `TCP_FASTOPEN_CONNECT` and `TCP_FASTOPEN_NO_COOKIE`.
     pub fastopen_connect: bool,
     pub fastopen_no_cookie: bool,
+    /// `TCP_SYNCNT`: this socket's SYN retries.
+    pub syn_count: Option<u8>,
 }
 
 impl SockOpts {
@@ -266,6 +268,13 @@ impl Host {
                 }
                 s.opts.fastopen_connect = value == 1;
             }
+            // Linux: 1 ≤ TCP_SYNCNT ≤ MAX_TCP_SYNCNT (127).
+            SockOpt::SynCnt => {
+                if !(1..=127).contains(&value) {
+                    return Err(SocketError::InvalidArgument);
+                }
+                s.opts.syn_count = Some(value as u8);
+            }
             SockOpt::FastOpenNoCookie => {
                 if !(0..=1).contains(&value)
                     || !matches!(s.kind, SockKind::TcpFresh | SockKind::TcpListen(_))
@@ -342,6 +351,10 @@ impl Host {
             SockOpt::FastOpen => s.opts.fastopen_queue as i64,
             SockOpt::FastOpenConnect => s.opts.fastopen_connect as i64,
             SockOpt::FastOpenNoCookie => s.opts.fastopen_no_cookie as i64,
+            SockOpt::SynCnt => s
+                .opts
+                .syn_count
+                .map_or(config.syn_retries as i64, i64::from),
         })
     }
 
