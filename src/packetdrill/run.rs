@@ -102,8 +102,13 @@ pub(super) struct Runner {
     pub cfg: RunConfig,
     pub net: Net,
     pub fds: BTreeMap<i64, Fd>,
-    /// The host's ISN, learned from its first SYN or SYN-ACK.
+    /// The host's live ISN, learned from its SYN or SYN-ACK: later local sequence numbers
+    /// (outbound seq, inbound ack and SACK) are relative to it; those of SYN packets are
+    /// offset from the script's own ISN instead (packetdrill's
+    /// `local_seq_script_to_live_offset`).
     pub local_isn: Option<u32>,
+    /// The ISN the script wrote on the host's SYN or SYN-ACK (usually 0).
+    pub script_local_isn: u32,
     /// The remote side's ISN, from the script's last inbound SYN: packetdrill writes a SYN's
     /// sequence number as it is and every later remote sequence number (inbound seq,
     /// outbound ack) relative to it (`remote_seq_script_to_live_offset`).
@@ -232,6 +237,7 @@ pub fn run_script(
         net,
         fds: BTreeMap::new(),
         local_isn: None,
+        script_local_isn: 0,
         remote_isn: 0,
         local_port: None,
         remote_port: REMOTE_PORT,
@@ -537,7 +543,7 @@ impl Runner {
             t.start.wrapping_add(self.remote_isn)
         };
         let ack =
-            match (t.ack, self.local_isn) {
+            match (t.ack, self.local_offset(syn)) {
                 (Some(a), Some(isn)) => a.wrapping_add(isn),
                 (Some(_), None) => return fail(
                     pos,
@@ -552,7 +558,7 @@ impl Runner {
             for o in list {
                 options.push(match o {
                     TcpOpt::Sack(blocks) => {
-                        let isn = self.local_isn.unwrap_or(0);
+                        let isn = self.local_offset(false).unwrap_or(0);
                         TcpOpt::Sack(
                             blocks
                                 .iter()
@@ -617,6 +623,18 @@ impl Runner {
         let bytes = build_tcp(&seg, self.cfg.remote_ip, self.cfg.local_ip);
         let arrival = self.net.inject(IpProtocol::Tcp, &bytes, 0);
         self.advance_to(arrival)
+    }
+
+    /// Script to live offset of local sequence numbers: the live ISN, or on a SYN packet the
+    /// difference of the live and the script's ISN.
+    fn local_offset(&self, syn: bool) -> Option<u32> {
+        self.local_isn.map(|live| {
+            if syn {
+                live.wrapping_sub(self.script_local_isn)
+            } else {
+                live
+            }
+        })
     }
 
     fn listen_port(&self) -> Option<u16> {
@@ -693,7 +711,8 @@ impl Runner {
         // The host's ISN and port come from its SYN (connect) or SYN-ACK (accept), each new
         // connection's own (a retransmitted SYN gives the same).
         if seg.flags & 0x02 != 0 {
-            self.local_isn = Some(seg.seq.wrapping_sub(exp.start));
+            self.local_isn = Some(seg.seq);
+            self.script_local_isn = exp.start;
             self.local_port = Some(seg.src_port);
         }
         // Join back-to-back segments up to the expected length (packetdrill's TSO handling).
@@ -726,7 +745,7 @@ impl Runner {
             }
             seg.payload_len = total;
         }
-        let isn = self.local_isn.unwrap_or(0);
+        let isn = self.local_offset(seg.flags & 0x02 != 0).unwrap_or(0);
         let actual = self.actual_text(&seg, isn);
         let expected_line = self.expected_text(exp);
         // Every field that differs is named (a replay reports them all).

@@ -228,17 +228,19 @@ impl Sockets {
         }
     }
 
-    /// Only connections in TIME_WAIT hold the port, and each of them had `SO_REUSEADDR` set:
+    /// Nothing listens on the port and every connection holding it had `SO_REUSEADDR` set:
     /// what lets a socket with `SO_REUSEADDR` rebind it. Linux's `inet_csk_bind_conflict`
     /// wants both sides to set it (`sk->sk_reuse && sk2->sk_reuse`; a TIME_WAIT socket keeps
     /// its owner's flag, an accepted one inherits the listener's), as measured in
-    /// docs/linux-observations.md.
-    fn port_held_only_by_time_wait(&self, port: u16) -> bool {
+    /// docs/linux-observations.md, and the other side not to listen.
+    fn port_shared_by_reuse(&self, port: u16) -> bool {
         !self.listening.contains_key(&port)
             && self.slots.iter().flatten().all(|s| match &s.kind {
-                SockKind::TcpConn(c) => {
-                    c.local().port() != port || (c.state() == State::TimeWait && s.reuse_addr)
-                }
+                // Linux `inet_bind_conflict`: two sockets that both set SO_REUSEADDR share a
+                // port unless one listens, so a server restarts over its own connections,
+                // TIME_WAIT or not (upstream fastopen/server/pure-syn-data.pkt rebinds while an
+                // accepted connection is open).
+                SockKind::TcpConn(c) => c.local().port() != port || s.reuse_addr,
                 SockKind::TcpTimeWait(t) => {
                     t.local().port() != port || (t.state() == State::TimeWait && s.reuse_addr)
                 }
@@ -620,7 +622,7 @@ impl Host {
             if self.sockets.port_in_use(addr.port(), ty)
                 && !(ty == SockType::Stream
                     && reuse
-                    && self.sockets.port_held_only_by_time_wait(addr.port()))
+                    && self.sockets.port_shared_by_reuse(addr.port()))
             {
                 return Err(SocketError::AddrInUse);
             }

@@ -37,6 +37,8 @@ pub(super) struct FastOpen {
     syn_data_acked: bool,
     /// Active: what the SYN-ACK taught, for the host's cache, until the host takes it.
     report: Option<CacheReport>,
+    /// Passive: bytes of the SYN's data the child took.
+    syn_data_taken: u32,
 }
 
 /// What a client learned from a SYN-ACK, for its Fast Open cache (Linux
@@ -131,6 +133,7 @@ impl Connection {
                 conn.last_ack_sent = conn.rcv_nxt;
                 conn.rcv_adv = conn.rcv_nxt;
                 fo.syn_data_acked = written.advanced > 0;
+                fo.syn_data_taken = written.advanced as u32;
             }
             conn.fastopen = Some(Box::new(fo));
         })
@@ -155,6 +158,11 @@ impl Connection {
     /// A Fast Open child may be written to before its handshake completes.
     pub fn may_send_before_established(&self) -> bool {
         self.fastopen_child()
+    }
+
+    /// Bytes of a Fast Open SYN's data this child took (0 for any other connection).
+    pub(super) fn fastopen_syn_data_taken(&self) -> u32 {
+        self.fastopen.as_ref().map_or(0, |f| f.syn_data_taken)
     }
 
     /// Whether the SYN's data was acknowledged (`TCPI_OPT_SYN_DATA` in `tcpi_options`).

@@ -155,7 +155,11 @@ impl Connection {
                 // data arrives: a connection that never received data ACKs the FIN within a
                 // jiffy (packetdrill's close-remote-fin-then-close.pkt), so netlab at once.
                 // `rcv_nxt` has already counted the FIN here.
-                let received_data = self.irs + 2u32 != self.rcv_nxt;
+                // Data a Fast Open SYN carried does not count: Linux queues it without
+                // `tcp_event_data_recv` (`tcp_fastopen_add_skb`), so `ato` stays 0
+                // (upstream fastopen/server/fin-close-socket.pkt).
+                let received_data =
+                    self.irs + 2u32 + self.fastopen_syn_data_taken() != self.rcv_nxt;
                 self.acks.fin_arrived();
                 if !received_data {
                     self.ack_due = true;
