@@ -1,17 +1,17 @@
-//! The fabric: links, their fault rules and impairments, the event queue and the trace, which
+//! The fabric: links (their impairments in `sim::impair`), the event queue and the trace, which
 //! a node's outputs go to ([`NodeIo`]), kept apart from the nodes so a node can be borrowed
 //! while its frames are sent.
 
 use super::engine::EventQueue;
+use super::impair::{Flips, Impairments, Wire};
 use super::medium::{Medium, SharedEnd};
 use super::world::Event;
 use super::{FrameId, LinkId, NodeId};
 use crate::ethernet::Frame;
 use crate::filter::FrameFilter;
-use crate::phy::{BitErrors, LinkConfig, Transmitter, TxOutcome};
+use crate::phy::{LinkConfig, Transmitter, TxOutcome};
 use crate::time::{Duration, Instant};
 use crate::trace::{PhyDrop, Trace, TraceEvent};
-use rand_chacha::ChaCha8Rng;
 
 /// One end of a link: which link, and which of its two sides.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -64,7 +64,7 @@ impl Fault {
     }
 
     /// Counts the frame if it matches and says whether this one is to be hit.
-    fn hits(&mut self, side: u8, frame: &[u8]) -> bool {
+    pub(super) fn hits(&mut self, side: u8, frame: &[u8]) -> bool {
         if self.from_side.is_some_and(|s| s != side) || !self.filter.matches(frame) {
             return false;
         }
@@ -82,11 +82,8 @@ pub struct Link {
     pub tx: [Transmitter; 2],
     pub up: bool,
     pub(super) epoch: u32,
-    pub(super) errors: Option<BitErrors>,
-    /// Probability that a frame is lost outright.
-    pub(super) loss: Option<f64>,
-    pub(super) rng: ChaCha8Rng,
-    pub faults: Vec<Fault>,
+    /// Fault rules, random loss, bit errors (`sim::impair`).
+    pub impairments: Impairments,
     /// Frames lost because the link went down while they were on it.
     pub lost_in_flight: u64,
     /// A cable to a half-duplex hub, or a `medium = "shared"` link: the medium decides when
@@ -189,8 +186,8 @@ impl Fabric {
         }
     }
 
-    /// The checks before a frame reaches the line: the link is up, no fault rule drops it, no
-    /// random loss. Returns the frame with what the fault rules will do to it on the wire.
+    /// The checks before a frame reaches the line: the link is up, and no impairment drops it.
+    /// Returns the frame with what the impairments will do to it on the wire.
     fn admit(
         &mut self,
         now: Instant,
@@ -207,50 +204,18 @@ impl Fabric {
             self.drop_record(now, node, port, end.link, id, frame, PhyDrop::LinkDown);
             return None;
         }
-        // Bits a fault rule flips: like the bit error rate, on the wire, after the `FrameTx`
+        // Bits a fault rule flips and the bit error rate act on the wire, after the `FrameTx`
         // record (which keeps the bytes as the sender handed them).
-        let mut wire = Wire {
-            frame,
-            fault_bits: None,
-            extra_delay: Duration::ZERO,
-            duplicate: false,
-        };
-        if !link.faults.is_empty() {
-            let mut action = None;
-            for f in link.faults.iter_mut() {
-                if f.hits(side, &wire.frame) && action.is_none() {
-                    action = Some(f.action.clone());
+        match link.impairments.admit(side, frame) {
+            Ok(wire) => Some(wire),
+            Err((frame, why)) => {
+                if why == PhyDrop::RandomLoss {
+                    link.tx[side as usize].counters.lost += 1;
                 }
-            }
-            match action {
-                Some(FaultAction::Drop) => {
-                    self.drop_record(now, node, port, end.link, id, wire.frame, PhyDrop::Fault);
-                    return None;
-                }
-                Some(FaultAction::Corrupt(bits)) => wire.fault_bits = Some(bits),
-                Some(FaultAction::Delay(d)) => wire.extra_delay = d,
-                Some(FaultAction::Duplicate) => wire.duplicate = true,
-                None => {}
+                self.drop_record(now, node, port, end.link, id, frame, why);
+                None
             }
         }
-        // Random loss (a link's `loss` probability), drawn for every frame so a seed gives the
-        // same losses however the traffic is traced.
-        if let Some(p) = link.loss {
-            if rand::RngExt::random::<f64>(&mut link.rng) < p {
-                link.tx[side as usize].counters.lost += 1;
-                self.drop_record(
-                    now,
-                    node,
-                    port,
-                    end.link,
-                    id,
-                    wire.frame,
-                    PhyDrop::RandomLoss,
-                );
-                return None;
-            }
-        }
-        Some(wire)
     }
 
     /// What the line answered for a frame: a drop, or the frame on the wire (the `FrameTx`
@@ -263,22 +228,24 @@ impl Fabric {
         port: u16,
         end: LinkEnd,
         id: FrameId,
-        wire: Wire,
+        mut wire: Wire,
         outcome: TxOutcome,
     ) {
-        let Wire {
-            mut frame,
-            fault_bits,
-            extra_delay,
-            duplicate,
-        } = wire;
         let side = end.side;
         match outcome {
             TxOutcome::QueueFull => {
-                self.drop_record(now, node, port, end.link, id, frame, PhyDrop::QueueFull);
+                self.drop_record(
+                    now,
+                    node,
+                    port,
+                    end.link,
+                    id,
+                    wire.frame,
+                    PhyDrop::QueueFull,
+                );
             }
             TxOutcome::LinkDown => {
-                self.drop_record(now, node, port, end.link, id, frame, PhyDrop::LinkDown);
+                self.drop_record(now, node, port, end.link, id, wire.frame, PhyDrop::LinkDown);
             }
             TxOutcome::Sent {
                 start,
@@ -293,7 +260,7 @@ impl Fabric {
                             link: end.link,
                             port,
                             id,
-                            frame: frame.clone(),
+                            frame: wire.frame.clone(),
                             start,
                             arrival,
                             queued_behind: queued_behind as u32,
@@ -302,26 +269,8 @@ impl Fabric {
                 }
                 let link = &mut self.links[end.link.0 as usize];
                 let tx = &mut link.tx[side as usize];
-                let mut flips = None;
-                if let Some(errors) = link.errors {
-                    if let Some((damaged, n)) = errors.damage(&frame, &mut link.rng) {
-                        frame = Frame::from(damaged);
-                        flips = Some((n, false));
-                    }
-                }
-                if let Some(bits) = fault_bits {
-                    let mut bytes = frame.to_vec();
-                    let mut n = 0;
-                    for b in bits {
-                        if let Some(byte) = bytes.get_mut((b / 8) as usize) {
-                            *byte ^= 1 << (b % 8);
-                            n += 1;
-                        }
-                    }
-                    frame = Frame::from(bytes);
-                    flips = Some((n, true));
-                }
-                if let Some((n, by_fault)) = flips {
+                let flips = link.impairments.damage(&mut wire);
+                if let Some(Flips { bits: n, by_fault }) = flips {
                     tx.counters.corrupted_frames += 1;
                     tx.counters.bit_errors += n as u64;
                     self.trace.push(
@@ -335,40 +284,31 @@ impl Fabric {
                         },
                     );
                 }
-                if duplicate {
+                if wire.duplicate {
                     self.queue.schedule(
                         arrival,
                         Event::Arrival {
                             link: end.link,
                             to_side: 1 - side,
                             id,
-                            frame: frame.clone(),
+                            frame: wire.frame.clone(),
                             epoch: link.epoch,
                         },
                     );
                 }
                 self.queue.schedule(
-                    arrival + extra_delay,
+                    arrival + wire.extra_delay,
                     Event::Arrival {
                         link: end.link,
                         to_side: 1 - side,
                         id,
-                        frame,
+                        frame: wire.frame,
                         epoch: link.epoch,
                     },
                 );
             }
         }
     }
-}
-
-/// A frame past a link's checks, with what the fault rules will do to it on the wire.
-#[derive(Clone, Debug)]
-pub(super) struct Wire {
-    pub frame: Frame,
-    pub fault_bits: Option<Vec<u64>>,
-    pub extra_delay: Duration,
-    pub duplicate: bool,
 }
 
 /// What a node sees while it handles an event: the time, and where its outputs go.

@@ -17,7 +17,8 @@
 //! A hub's medium's deadlines are the hub's wakes; a shared cable is no node, so its medium
 //! has its own event (`Event::Line`).
 
-use super::fabric::{Fabric, LinkEnd, Wire};
+use super::fabric::{Fabric, LinkEnd};
+use super::impair::Wire;
 use super::world::{Event, NodeKind, World};
 use super::{FrameId, LinkId, NodeId};
 use crate::phy::csma::{AfterCollision, Queued, Segment, SegmentOut};

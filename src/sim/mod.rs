@@ -3,6 +3,7 @@
 pub mod drive;
 pub mod engine;
 pub mod fabric;
+pub mod impair;
 pub mod medium;
 mod names;
 pub mod tap_port;

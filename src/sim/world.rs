@@ -12,10 +12,11 @@
 
 use super::engine::EventQueue;
 use super::fabric::{Fabric, Link, LinkEnd, NodeIo};
+use super::impair::Impairments;
 use super::{FrameId, LinkId, NodeId};
 use crate::ethernet::Frame;
 use crate::host::Host;
-use crate::phy::{BitErrors, LinkConfig, Transmitter};
+use crate::phy::{LinkConfig, Transmitter};
 use crate::switch::stp::StpOutput;
 use crate::switch::{Forwarding, Hub, Learned, Switch, VlanCopies};
 use crate::time::{Duration, Instant};
@@ -384,13 +385,10 @@ impl World {
         self.fabric.links.push(Link {
             name: name.into(),
             ends: [a, b],
-            errors: BitErrors::new(config.bit_error_rate),
-            loss: (config.loss > 0.0).then_some(config.loss.min(1.0)),
+            impairments: Impairments::new(config.loss, config.bit_error_rate, rng),
             tx: [Transmitter::new(config.clone()), Transmitter::new(config)],
             up: true,
             epoch: 0,
-            rng,
-            faults: Vec::new(),
             lost_in_flight: 0,
             shared: None,
         });
@@ -404,8 +402,7 @@ impl World {
 
     /// Sets the probability that the link loses a frame outright, from now on.
     pub fn set_link_loss(&mut self, id: LinkId, loss: f64) {
-        let link = &mut self.fabric.links[id.0 as usize];
-        link.loss = (loss > 0.0).then_some(loss.min(1.0));
+        self.fabric.links[id.0 as usize].impairments.set_loss(loss);
     }
 
     /// Takes a link down or brings it up. Going down loses every frame queued or in flight.

@@ -146,13 +146,16 @@ impl Action {
                 count,
                 action,
             } => {
-                world.link_mut(LinkId(*link as u32)).faults.push(Fault::new(
-                    *from_side,
-                    filter.clone(),
-                    *nth,
-                    *count,
-                    action.clone(),
-                ));
+                world
+                    .link_mut(LinkId(*link as u32))
+                    .impairments
+                    .add_fault(Fault::new(
+                        *from_side,
+                        filter.clone(),
+                        *nth,
+                        *count,
+                        action.clone(),
+                    ));
             }
         }
     }
