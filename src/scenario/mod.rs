@@ -53,9 +53,9 @@ mod timeline;
 mod values;
 
 pub use error::ScenarioError;
-pub use expect::{Check, CheckResult, When};
+pub use expect::{Check, CheckResult, Seen, When};
 pub use run::{next_event, run, run_paced, run_streaming, step_event, Outcome, RunOptions};
-pub use tally::{Seen, Tally};
+pub use tally::Tally;
 pub use timeline::{Action, ActionKind};
 
 use crate::ethernet::MacAddr;
