@@ -4,7 +4,7 @@
 use super::expect;
 use super::hosts::{build_host, tcp_config, with_dhcp_pools, AddressBook, InterfaceInput};
 use super::model::{self, Sp};
-use super::names::{index_by_name, Names};
+use super::names::{index_by_name, AppNames, Names};
 use super::timeline;
 use super::values::{duration, link_config, positive, unicast_mac};
 use super::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src};
@@ -494,7 +494,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
     }
 
     let names_ctx = Names::new(&nodes, &links, stop);
-    let mut apps = timeline::AppNames::new();
+    let mut apps = AppNames::new();
     let actions = match &file.timeline {
         Some(t) => timeline::parse(src, &names_ctx, &t.get_ref().steps, &mut apps)?,
         None => vec![],

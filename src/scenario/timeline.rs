@@ -16,7 +16,7 @@
 
 use super::args::{lines_of, time_word, Args};
 use super::model::Sp;
-use super::names::Names;
+use super::names::{AppNames, Names};
 use super::{ScenarioError, Src};
 use crate::apps::script::ScriptLine;
 use crate::apps::sock::SocketApp;
@@ -26,12 +26,10 @@ use crate::filter::FrameFilter;
 use crate::ip::{Ipv4Cidr, Route};
 use crate::sim::FaultAction;
 use crate::time::Instant;
-use std::collections::BTreeMap;
 
 mod apply;
 mod verbs;
 
-pub(crate) use verbs::app_name;
 use verbs::{link_action, ping, route_action, send_frame, traceroute};
 
 /// One timeline action.
@@ -152,45 +150,6 @@ const NODE_VERBS: &str =
     "send-frame, ping, traceroute, route, arp, interface, echo-server, line-client, \
 bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, python, or a socket call such as \
 `s = socket(tcp)`";
-
-/// Applications the timeline starts, by name: (node, kind).
-/// Application names with their node and kind. Derefs to the map for lookups; new names go
-/// through [`AppNames::insert`], and generated names (`ping1`, `ping2`…) continue from a counter
-/// per prefix, so naming the n-th application is not a search over the n−1 before it.
-#[derive(Debug, Default)]
-pub(crate) struct AppNames {
-    names: BTreeMap<String, (usize, &'static str)>,
-    next: BTreeMap<String, u64>,
-}
-
-impl AppNames {
-    pub fn new() -> Self {
-        AppNames::default()
-    }
-
-    pub fn insert(&mut self, name: String, value: (usize, &'static str)) {
-        self.names.insert(name, value);
-    }
-
-    /// `PREFIXk` for the smallest k, from the last one given, that names nothing yet.
-    fn generate(&mut self, prefix: &str) -> String {
-        let k = self.next.entry(prefix.to_string()).or_insert(1);
-        loop {
-            let name = format!("{prefix}{k}");
-            *k += 1;
-            if !self.names.contains_key(&name) {
-                return name;
-            }
-        }
-    }
-}
-
-impl std::ops::Deref for AppNames {
-    type Target = BTreeMap<String, (usize, &'static str)>;
-    fn deref(&self) -> &Self::Target {
-        &self.names
-    }
-}
 
 /// Parses the `steps` of a `[timeline]`.
 pub(crate) fn parse(

@@ -6,8 +6,7 @@ use crate::apps::sock::{
 };
 use crate::scenario::args::{Args, LineCtx};
 use crate::scenario::line::Word;
-use crate::scenario::names::Names;
-use crate::scenario::timeline::AppNames;
+use crate::scenario::names::{app_name, AppNames, Names};
 use crate::scenario::ScenarioError;
 use crate::time::{Duration, Instant};
 use std::net::{Ipv4Addr, SocketAddrV4};
@@ -171,8 +170,7 @@ pub(crate) fn app_action(
         }
         _ => return Err(ctx.err_end(format!("unknown application `{verb}`"))),
     };
-    let name =
-        crate::scenario::timeline::app_name(ctx, names, &mut args, verb, "stream", node, apps)?;
+    let name = app_name(ctx, names, &mut args, verb, "stream", node, apps)?;
     args.finish(allowed)?;
     Ok((name, app))
 }
