@@ -2,7 +2,8 @@
 //! against the validated topology, and the applications' names as the timeline gives them.
 
 use super::args::{Args, LineCtx};
-use super::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind, ScenarioError};
+use super::error::ScenarioError;
+use super::network::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind};
 use crate::ethernet::MacAddr;
 use crate::filter::Endpoint;
 use crate::time::Instant;

@@ -15,9 +15,10 @@
 //! `timeline/apply.rs` carries an action out on the world.
 
 use super::args::{lines_of, time_word, Args};
+use super::error::{ScenarioError, Src};
 use super::model::Sp;
 use super::names::{AppNames, Names};
-use super::{ScenarioError, Src};
+use super::network::{host_ifaces, NodeSpecKind};
 use crate::apps::script::ScriptLine;
 use crate::apps::sock::SocketApp;
 use crate::apps::{PingConfig, TracerouteConfig};
@@ -220,7 +221,7 @@ pub(crate) fn parse(
             ));
         };
         if is_program {
-            if !matches!(names.nodes[node].kind, super::NodeSpecKind::Host { .. }) {
+            if !matches!(names.nodes[node].kind, NodeSpecKind::Host { .. }) {
                 return Err(ctx.err_at(
                     &subject,
                     format!("`{node_name}` is a switch or hub: it runs no programs"),
@@ -282,7 +283,7 @@ pub(crate) fn parse(
                 subject.value
             )));
         };
-        let is_host = matches!(names.nodes[node].kind, super::NodeSpecKind::Host { .. });
+        let is_host = matches!(names.nodes[node].kind, NodeSpecKind::Host { .. });
         if verb.value != "send-frame" && !is_host {
             return Err(ctx.err_at(
                 &subject,
@@ -338,7 +339,7 @@ pub(crate) fn parse(
                         ctx.err_end("expected `interface NAME down` or `interface NAME up`")
                     );
                 };
-                let ifaces = super::host_ifaces(&names.nodes[node]);
+                let ifaces = host_ifaces(&names.nodes[node]);
                 let Some(iface) = ifaces.iter().position(|i| i.name == iw.value) else {
                     let list: Vec<_> = ifaces.iter().map(|i| format!("`{}`", i.name)).collect();
                     return Err(ctx.err_at(

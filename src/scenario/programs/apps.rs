@@ -5,9 +5,9 @@ use crate::apps::sock::{
     BulkSend, BulkSink, EchoServer, LineClient, SocketApp, UdpEcho, UdpSend, UdpSink,
 };
 use crate::scenario::args::{Args, LineCtx};
+use crate::scenario::error::ScenarioError;
 use crate::scenario::line::Word;
 use crate::scenario::names::{app_name, AppNames, Names};
-use crate::scenario::ScenarioError;
 use crate::time::{Duration, Instant};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::str::FromStr;
@@ -274,7 +274,7 @@ pub(crate) fn python_action(
     let hosts = HostsTable(
         (0..names.nodes.len())
             .filter_map(|n| {
-                let ips: Vec<Ipv4Addr> = crate::scenario::host_ifaces(&names.nodes[n])
+                let ips: Vec<Ipv4Addr> = crate::scenario::network::host_ifaces(&names.nodes[n])
                     .iter()
                     .filter_map(|i| i.addr.map(|c| c.addr()))
                     .collect();

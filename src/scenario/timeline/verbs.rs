@@ -10,8 +10,9 @@ use crate::ethernet::{ethertype, MacAddr};
 use crate::filter::FrameFilter;
 use crate::ip::Ipv4Cidr;
 use crate::scenario::args::{Args, LineCtx};
+use crate::scenario::error::ScenarioError;
 use crate::scenario::names::{app_name, AppNames, Names};
-use crate::scenario::ScenarioError;
+use crate::scenario::network::{host_ifaces, NodeSpecKind};
 use crate::sim::FaultAction;
 use crate::time::{Duration, Instant};
 use std::str::FromStr;
@@ -83,7 +84,7 @@ pub(super) fn send_frame(
     let port = match args.take("via") {
         None => 0,
         Some(w) => match &names.nodes[node].kind {
-            crate::scenario::NodeSpecKind::Host { interfaces, .. } => interfaces
+            NodeSpecKind::Host { interfaces, .. } => interfaces
                 .iter()
                 .position(|i| i.name == w.value)
                 .ok_or_else(|| {
@@ -95,10 +96,7 @@ pub(super) fn send_frame(
             _ => 0,
         },
     };
-    if !matches!(
-        names.nodes[node].kind,
-        crate::scenario::NodeSpecKind::Host { .. }
-    ) {
+    if !matches!(names.nodes[node].kind, NodeSpecKind::Host { .. }) {
         return Err(ctx.err(
             0..ctx.text.len(),
             "only hosts send frames; switches and hubs only pass them on",
@@ -249,7 +247,7 @@ pub(super) fn route_action(
     words: Vec<crate::scenario::line::Word>,
 ) -> Result<ActionKind, ScenarioError> {
     let mut it = words.into_iter();
-    let ifaces = crate::scenario::host_ifaces(&names.nodes[node]);
+    let ifaces = host_ifaces(&names.nodes[node]);
     match it.next() {
         Some(w) if w.value == "add" => {
             let rest: Vec<_> = it.collect();
