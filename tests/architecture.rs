@@ -1,13 +1,17 @@
-//! The house's shape, read from the sources (issue #18): which top-level modules import each
-//! other, and which files are longer than one reads in a sitting.
+//! The house's shape, read from the sources (issue #18): which modules import which, and which
+//! files are longer than one reads in a sitting.
 //!
-//! The layers are meant to look only down (docs/ARCHITECTURE.md, "Layers"); today a knot of
-//! modules still imports both ways. This test is a ratchet: the knot and the long files are
-//! listed exactly, so a new cycle or a new long file fails it, and so does an untied one (take
-//! it off the list, and the house stays untied).
+//! The layers are drawn in docs/ARCHITECTURE.md ("Which module may import which", and the
+//! scenario's stages), and this test reads those pictures, so the drawing and the check cannot
+//! drift apart: a module imports only from lines below its own. Where the house does not keep
+//! it yet, the exceptions are listed exactly: a new one fails the test, and so does one that is
+//! gone (take it off the list, and the house stays that way).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
+/// Imports that go up the picture today (a module on a higher line, or a peer on its own).
+const KNOWN_UPWARD: &[(&str, &str)] = &[("apps", "host"), ("host", "sim")];
 
 /// Pairs of top-level modules that import each other today.
 const KNOWN_MUTUAL: &[(&str, &str)] = &[("apps", "host"), ("host", "sim")];
@@ -18,6 +22,12 @@ const KNOWN_KNOT: &[&str] = &["apps", "host", "sim"];
 /// Files over `LONG` lines of code (comments, blank lines and unit tests not counted).
 const LONG: usize = 800;
 const KNOWN_LONG: &[&str] = &[];
+
+/// The headings in docs/ARCHITECTURE.md whose first code block draws the layers.
+const TOP_PICTURE: &str = "### Which module may import which";
+const SCENARIO_PICTURE: &str = "### The scenario's stages";
+
+type Graph = BTreeMap<String, BTreeSet<String>>;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -57,49 +67,138 @@ fn code_of(path: &Path) -> Option<String> {
     )
 }
 
-/// The top-level modules and, for each, the other top-level modules its code names through
-/// `crate::` (a path, or a `crate::{…}` group).
-fn imports() -> BTreeMap<String, BTreeSet<String>> {
+fn is_ident(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+fn ident_end(code: &str, from: usize) -> usize {
+    let b = code.as_bytes();
+    if b.get(from).is_some_and(|c| c.is_ascii_digit()) {
+        return from;
+    }
+    let mut i = from;
+    while b.get(i).is_some_and(|&c| is_ident(c)) {
+        i += 1;
+    }
+    i
+}
+
+fn skip_space(code: &str, mut i: usize) -> usize {
+    while code.as_bytes().get(i).is_some_and(u8::is_ascii_whitespace) {
+        i += 1;
+    }
+    i
+}
+
+/// Every path the code writes (`a::b::C`), as its segments, with `use` groups expanded:
+/// `super::{model::{self, Sp}, Src}` is `super::model::self`, `super::model::Sp`, `super::Src`.
+fn paths(code: &str) -> Vec<Vec<String>> {
+    let b = code.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let starts = is_ident(b[i]) && (i == 0 || !(is_ident(b[i - 1]) || b[i - 1] == b':'));
+        let end = if starts { ident_end(code, i) } else { i };
+        if end > i && code[end..].starts_with("::") {
+            let (found, next) = use_tree(code, i, Vec::new());
+            out.extend(found);
+            i = next.max(end);
+        } else {
+            i = end.max(i + 1);
+        }
+    }
+    out
+}
+
+/// The path starting at `i` after `prefix`, ending in a segment or a `{…}` group of such trees
+/// (an `as` rename is skipped); the paths it names and where it ends.
+fn use_tree(code: &str, mut i: usize, mut prefix: Vec<String>) -> (Vec<Vec<String>>, usize) {
+    loop {
+        let end = if code[i..].starts_with('*') {
+            i + 1
+        } else {
+            ident_end(code, i)
+        };
+        if end == i {
+            return (
+                vec![prefix].into_iter().filter(|p| !p.is_empty()).collect(),
+                i,
+            );
+        }
+        prefix.push(code[i..end].to_string());
+        i = end;
+        if code[i..].starts_with("::{") {
+            i += 3;
+            let mut found = Vec::new();
+            loop {
+                i = skip_space(code, i);
+                match code.as_bytes().get(i) {
+                    None => return (found, i),
+                    Some(b'}') => return (found, i + 1),
+                    Some(b',') => i += 1,
+                    Some(_) => {
+                        let before = i;
+                        let (sub, next) = use_tree(code, i, prefix.clone());
+                        found.extend(sub);
+                        i = skip_space(code, next);
+                        if code[i..].starts_with("as ") {
+                            i = ident_end(code, skip_space(code, i + 2));
+                        }
+                        // Something the reader does not know (not Rust a `use` writes).
+                        if i == before {
+                            i += 1;
+                        }
+                    }
+                }
+            }
+        }
+        let more = code[i..].strip_prefix("::").is_some_and(|rest| {
+            rest.starts_with('*') || rest.as_bytes().first().is_some_and(|&c| is_ident(c))
+        });
+        if !more {
+            return (vec![prefix], i);
+        }
+        i += 2;
+    }
+}
+
+/// The top-level modules, each with its files; the binary (`main.rs` and the `cli_*.rs` files
+/// it declares) is the module `main`, which names the library as `netlab::`.
+fn top_modules() -> BTreeMap<String, Vec<PathBuf>> {
     let src = root().join("src");
-    let mut modules = BTreeMap::new();
+    let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     for entry in std::fs::read_dir(&src).unwrap() {
         let p = entry.unwrap().path();
-        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
-        if name == "lib" || name == "main" {
+        let mut name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        if name == "lib" {
             continue;
         }
-        let mut files = Vec::new();
+        if name.starts_with("cli_") {
+            name = "main".into();
+        }
+        let files = modules.entry(name).or_default();
         if p.is_dir() {
-            rust_files(&p, &mut files);
+            rust_files(&p, files);
         } else {
             files.push(p);
         }
-        modules.insert(name, files);
     }
-    let names: BTreeSet<String> = modules.keys().cloned().collect();
-    let mut graph = BTreeMap::new();
+    modules
+}
+
+/// The top-level modules and, for each, the other top-level modules its code names through
+/// `crate::` (`netlab::` in the binary).
+fn imports() -> Graph {
+    let modules = top_modules();
+    let mut graph = Graph::new();
     for (module, files) in &modules {
+        let krate = if module == "main" { "netlab" } else { "crate" };
         let mut uses = BTreeSet::new();
         for f in files {
             let Some(code) = code_of(f) else { continue };
-            for (i, _) in code.match_indices("crate::") {
-                let rest = &code[i + "crate::".len()..];
-                let named: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
-                    let group = &group[..group.find('}').unwrap_or(group.len())];
-                    group
-                        .split(',')
-                        .map(|p| p.trim().split("::").next().unwrap_or("").trim())
-                        .collect()
-                } else {
-                    vec![rest
-                        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                        .next()
-                        .unwrap_or("")]
-                };
-                for n in named {
-                    if n != module && names.contains(n) {
-                        uses.insert(n.to_string());
-                    }
+            for p in paths(&code) {
+                if p.len() > 1 && p[0] == krate && p[1] != *module && modules.contains_key(&p[1]) {
+                    uses.insert(p[1].clone());
                 }
             }
         }
@@ -108,8 +207,171 @@ fn imports() -> BTreeMap<String, BTreeSet<String>> {
     graph
 }
 
+/// The submodules of `src/scenario` (a directory folded into its parent file's module) and,
+/// for each, the others it names: `super::x` (`super::super::x` from a file one directory
+/// down), `crate::scenario::x`, and the groups of both. A name `mod.rs` re-exports counts as
+/// the module it comes from; an item `mod.rs` defines is the node `mod`, whose own imports are
+/// the submodules it names.
+fn scenario_imports() -> Graph {
+    let dir = root().join("src/scenario");
+    let mut modules: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+        let files = modules.entry(name).or_default();
+        if p.is_dir() {
+            rust_files(&p, files);
+        } else {
+            files.push(p);
+        }
+    }
+    let facade = code_of(&dir.join("mod.rs")).unwrap();
+    // What `mod.rs` brings in from a submodule, by the name it is known by there.
+    let mut reexported = BTreeMap::new();
+    for p in paths(&facade) {
+        if p.len() > 1 && modules.contains_key(&p[0]) && p[0] != "mod" {
+            reexported.insert(p.last().unwrap().clone(), p[0].clone());
+        }
+    }
+    let defined = items_defined(&facade);
+    let mut graph = Graph::new();
+    for (module, files) in &modules {
+        let mut uses = BTreeSet::new();
+        for f in files {
+            let Some(code) = code_of(f) else { continue };
+            // How many modules down from `scenario` the file's module is.
+            let rel = f.strip_prefix(&dir).unwrap();
+            let mut depth = rel.components().count();
+            if rel.file_name().is_some_and(|n| n == "mod.rs") {
+                depth -= 1;
+            }
+            for p in paths(&code) {
+                let rest = if p.len() > 2 && p[0] == "crate" && p[1] == "scenario" {
+                    &p[2..]
+                } else if p.iter().take_while(|s| *s == "super").count() == depth && depth > 0 {
+                    &p[depth..]
+                } else if depth == 0 {
+                    // `mod.rs` names its submodules as they are.
+                    p.strip_prefix(&["self".to_string()][..]).unwrap_or(&p)
+                } else {
+                    continue;
+                };
+                let Some(first) = rest.first() else { continue };
+                let to = if modules.contains_key(first) && first != "mod" {
+                    first.clone()
+                } else if let Some(m) = reexported.get(first) {
+                    m.clone()
+                } else if defined.contains(first) {
+                    "mod".to_string()
+                } else {
+                    continue;
+                };
+                if to != *module {
+                    uses.insert(to);
+                }
+            }
+        }
+        graph.insert(module.clone(), uses);
+    }
+    graph
+}
+
+/// The names of the items a file defines at its top level (not indented).
+fn items_defined(code: &str) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for line in code.lines() {
+        let mut rest = line;
+        if let Some(r) = rest.strip_prefix("pub") {
+            rest = match r.strip_prefix('(') {
+                Some(r) => &r[r.find(')').map_or(0, |i| i + 1)..],
+                None => r,
+            };
+        }
+        let mut words = rest.split_whitespace();
+        let kinds = [
+            "fn", "struct", "enum", "const", "static", "type", "trait", "union",
+        ];
+        if line.starts_with(char::is_whitespace)
+            || !words.next().is_some_and(|k| kinds.contains(&k))
+        {
+            continue;
+        }
+        if let Some(word) = words.next() {
+            let end = ident_end(word, 0);
+            names.insert(word[..end].to_string());
+        }
+    }
+    names
+}
+
+/// The lines of the first code block after `heading`, top to bottom, each the module names
+/// written before its description (the description starts after two spaces or more).
+fn layers_in(doc: &str, heading: &str) -> Vec<Vec<String>> {
+    let at = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("docs/ARCHITECTURE.md has no heading {heading:?}"));
+    let block = doc[at..]
+        .split("```")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no code block after {heading:?}"));
+    // The fence's own line (empty, or a language) is not a layer.
+    block
+        .lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let names = l.trim().split("  ").next().unwrap_or("");
+            names
+                .split(',')
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty())
+                .collect()
+        })
+        .collect()
+}
+
+fn architecture_doc() -> String {
+    std::fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap()
+}
+
+/// Each module's line in the picture (0 the top), after checking that the picture names every
+/// module of the graph once and nothing else.
+fn line_of(graph: &Graph, layers: &[Vec<String>], what: &str) -> BTreeMap<String, usize> {
+    let mut line = BTreeMap::new();
+    for (i, names) in layers.iter().enumerate() {
+        for n in names {
+            assert!(
+                line.insert(n.clone(), i).is_none(),
+                "{what}: `{n}` is drawn on two lines"
+            );
+        }
+    }
+    let drawn: BTreeSet<&String> = line.keys().collect();
+    let modules: BTreeSet<&String> = graph.keys().collect();
+    assert_eq!(
+        drawn, modules,
+        "{what}: the picture in docs/ARCHITECTURE.md and the modules in src differ: draw a new \
+         module on its line, take a gone one off"
+    );
+    line
+}
+
+/// The imports that go up the picture: to a module on a higher line, or to a peer on the
+/// importer's own line.
+fn upward(graph: &Graph, line: &BTreeMap<String, usize>) -> BTreeSet<(String, String)> {
+    let mut up = BTreeSet::new();
+    for (a, uses) in graph {
+        for b in uses {
+            if line[b] <= line[a] {
+                up.insert((a.clone(), b.clone()));
+            }
+        }
+    }
+    up
+}
+
 /// The modules that sit on a cycle (strongly connected components of more than one).
-fn knots(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> {
+fn knots(graph: &Graph) -> Vec<BTreeSet<String>> {
     let reach = |from: &str| {
         let mut seen = BTreeSet::new();
         let mut todo = vec![from.to_string()];
@@ -139,6 +401,24 @@ fn knots(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<BTreeSet<String>> {
 }
 
 #[test]
+fn modules_import_only_from_lines_below_theirs() {
+    let graph = imports();
+    let layers = layers_in(&architecture_doc(), TOP_PICTURE);
+    let line = line_of(&graph, &layers, "top-level modules");
+    let known: BTreeSet<(String, String)> = KNOWN_UPWARD
+        .iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+    assert_eq!(
+        upward(&graph, &line),
+        known,
+        "imports going up the picture in docs/ARCHITECTURE.md changed: a new one is a module \
+         reaching above its layer (move the shared piece down, or redraw the picture if the \
+         layer was wrong); one gone is progress (take it off KNOWN_UPWARD)"
+    );
+}
+
+#[test]
 fn modules_import_each_other_only_where_listed() {
     let graph = imports();
     let mut mutual = BTreeSet::new();
@@ -163,6 +443,27 @@ fn modules_import_each_other_only_where_listed() {
     assert_eq!(
         knot, known,
         "the modules on a cycle changed: see KNOWN_KNOT and docs/ARCHITECTURE.md"
+    );
+}
+
+/// The scenario is a one-way pipeline: its submodules form no cycle, and each imports only
+/// from the stages below its own in docs/ARCHITECTURE.md.
+#[test]
+fn the_scenario_is_a_one_way_pipeline() {
+    let graph = scenario_imports();
+    assert_eq!(
+        knots(&graph),
+        Vec::<BTreeSet<String>>::new(),
+        "submodules of src/scenario import each other in a cycle: move the shared piece to a \
+         lower stage"
+    );
+    let layers = layers_in(&architecture_doc(), SCENARIO_PICTURE);
+    let line = line_of(&graph, &layers, "src/scenario");
+    assert_eq!(
+        upward(&graph, &line),
+        BTreeSet::new(),
+        "a submodule of src/scenario imports from its own stage or one above it (see \
+         docs/ARCHITECTURE.md, {SCENARIO_PICTURE:?})"
     );
 }
 
@@ -244,4 +545,48 @@ fn the_reader_sees_paths_groups_and_not_comments() {
     assert!(code.contains("crate::sim"));
     assert!(!code.contains("view"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Paths as the graphs read them: groups expanded however deep, renames and globs kept apart,
+/// a path inside a longer one (`a::b` in `x::a::b`) not read again.
+#[test]
+fn paths_expand_groups_and_start_at_the_first_segment() {
+    let code = "use super::{model::{self, Sp}, values as v, *};\n\
+                let x = crate::sim::World::new(Vec::<u8>::new());\n\
+                use crate::{scenario::{args::Args, line}};";
+    let found: Vec<String> = paths(code).iter().map(|p| p.join("::")).collect();
+    assert_eq!(
+        found,
+        [
+            "super::model::self",
+            "super::model::Sp",
+            "super::values",
+            "super::*",
+            "crate::sim::World::new",
+            "Vec",
+            "crate::scenario::args::Args",
+            "crate::scenario::line",
+        ]
+    );
+    let items = items_defined(
+        "pub struct A;\npub(crate) fn b() {}\nenum C {}\n    fn inner() {}\nimpl A {}\n",
+    );
+    let items: Vec<&str> = items.iter().map(String::as_str).collect();
+    assert_eq!(items, ["A", "C", "b"]);
+}
+
+/// The picture's reader: a line is its modules before the description; blank lines and the
+/// fence's language are not lines.
+#[test]
+fn layers_are_read_from_the_picture() {
+    let doc = "# x\n### Layers\nsome text\n```text\n main, bench    drivers, views\n\n tcp  \
+               protocol\n time,rng,ids    leaves, and such\n```\n```\n not this\n```\n";
+    assert_eq!(
+        layers_in(doc, "### Layers"),
+        [
+            vec!["main", "bench"],
+            vec!["tcp"],
+            vec!["time", "rng", "ids"],
+        ]
+    );
 }

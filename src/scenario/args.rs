@@ -1,8 +1,8 @@
 //! Reading the words of one timeline or expectation line, with errors that point into the file.
 
+use super::error::{ScenarioError, Src};
 use super::line::{self, Word};
 use super::model::Sp;
-use super::{ScenarioError, Src};
 use crate::time::{Duration, Instant};
 use std::ops::Range;
 use std::str::FromStr;

@@ -1,13 +1,15 @@
 //! From the TOML model to a validated [`Scenario`]: the whole file here, a host's or router's
 //! table in `hosts.rs`, values with units in `values.rs`; `instantiate.rs` makes its world.
 
+use super::error::{ScenarioError, Src};
 use super::expect;
 use super::hosts::{build_host, tcp_config, with_dhcp_pools, AddressBook, InterfaceInput};
 use super::model::{self, Sp};
-use super::names::{index_by_name, Names};
+use super::names::{index_by_name, AppNames, Names};
+use super::network::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind};
+use super::spec::Scenario;
 use super::timeline;
 use super::values::{duration, link_config, positive, unicast_mac};
-use super::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src};
 use crate::ethernet::default_mac;
 use crate::phy::LinkConfig;
 use crate::sim::Limits;
@@ -494,7 +496,7 @@ pub(crate) fn validate(src: &Src, mut file: model::File) -> Result<Scenario, Sce
     }
 
     let names_ctx = Names::new(&nodes, &links, stop);
-    let mut apps = timeline::AppNames::new();
+    let mut apps = AppNames::new();
     let actions = match &file.timeline {
         Some(t) => timeline::parse(src, &names_ctx, &t.get_ref().steps, &mut apps)?,
         None => vec![],

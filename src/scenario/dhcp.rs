@@ -1,9 +1,10 @@
 //! The scenario's DHCP settings: `ip = "dhcp"` (in `build.rs`), a host's `dhcp_pools`, a
 //! router interface's `helper`.
 
+use super::error::{ScenarioError, Src};
 use super::model::{DhcpPoolTable, Sp};
+use super::network::InterfaceSpec;
 use super::values::duration;
-use super::{InterfaceSpec, ScenarioError, Src};
 use crate::dhcp::Pool;
 use crate::ip::Ipv4Cidr;
 use crate::time::Duration;

@@ -1,8 +1,8 @@
 //! The scenario's DNS settings: a host's `dns` (its resolver's server) and `dns_zone` (a DNS
 //! server's records).
 
+use super::error::{ScenarioError, Src};
 use super::model::Sp;
-use super::{ScenarioError, Src};
 use crate::dns::wire::{Answer, RData};
 use std::net::Ipv4Addr;
 use std::str::FromStr;

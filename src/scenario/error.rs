@@ -68,6 +68,19 @@ impl ScenarioError {
     }
 }
 
+/// Where in the file something was written, to turn later findings into errors.
+#[derive(Clone)]
+pub(crate) struct Src {
+    pub path: String,
+    pub text: Arc<str>,
+}
+
+impl Src {
+    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::new(&self.path, self.text.clone(), span, message)
+    }
+}
+
 /// The longest line (in bytes) an error is drawn with; see `ScenarioError::drawable`.
 const MAX_DRAWN_LINE: usize = 1000;
 

@@ -19,9 +19,11 @@ use crate::arp::NeighborState;
 use crate::ethernet::MacAddr;
 use crate::filter::FrameFilter;
 use crate::ip::Ipv4Cidr;
+use crate::tcp::State;
 use crate::time::Instant;
+use std::collections::BTreeMap;
 use std::fmt;
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
 mod evaluate;
 mod parse;
@@ -196,6 +198,21 @@ pub struct Check {
     /// 1-based line in the file.
     pub line: usize,
     pub kind: CheckKind,
+}
+
+/// What one check has seen so far.
+#[derive(Clone, Debug, Default)]
+pub enum Seen {
+    /// The check reads only the world's state.
+    #[default]
+    Nothing,
+    /// Matching records (`received`, `seen`, `dropped`).
+    Count(u64),
+    /// The connections involving a port at a node, in order of first appearance, with the
+    /// states each entered (`tcp … states`).
+    Conns(Vec<((SocketAddrV4, SocketAddrV4), Vec<State>)>),
+    /// A node's traceroute answers: per application index, the first answer at each TTL.
+    Probes(BTreeMap<u16, BTreeMap<u8, Option<Ipv4Addr>>>),
 }
 
 /// The verdict on one expectation.

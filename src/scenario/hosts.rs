@@ -1,9 +1,10 @@
 //! A host's or router's table validated into its spec: TCP settings, interfaces and VLAN
 //! sub-interfaces, addresses, routes, DHCP pools.
 
+use super::error::{ScenarioError, Src};
 use super::model::{self, Sp};
+use super::network::{InterfaceSpec, NodeSpec, NodeSpecKind};
 use super::values::{duration, positive, unicast_mac};
-use super::{InterfaceSpec, NodeSpec, NodeSpecKind, ScenarioError, Src};
 use crate::ethernet::{default_mac, MacAddr};
 use crate::ip::{Ipv4Cidr, Route, RoutingTable};
 use crate::tcp::congestion::Algorithm;

@@ -1,7 +1,8 @@
 //! From a validated [`Scenario`] to a fresh [`World`]: its nodes, their DHCP and DNS roles,
 //! and the links between them.
 
-use super::{InterfaceSpec, NodeSpecKind, Scenario};
+use super::network::{HostServices, InterfaceSpec, NodeSpecKind};
+use super::spec::Scenario;
 use crate::arp::ArpConfig;
 use crate::host::{Host, HostConfig, Interface};
 use crate::sim::{NodeKind, World};
@@ -37,7 +38,7 @@ fn add_dhcp_roles(
 fn add_dns_roles(
     host: &mut Host,
     interfaces: &[InterfaceSpec],
-    services: &super::HostServices,
+    services: &HostServices,
     seed: u64,
     index: usize,
 ) {

@@ -3,8 +3,10 @@
 //! refused with a located error where netlab does not model it, and the world's media made
 //! once the links exist.
 
+use super::error::{ScenarioError, Src};
 use super::model::{self, Sp};
-use super::{LinkSpec, NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src};
+use super::network::{LinkSpec, NodeSpec, NodeSpecKind};
+use super::spec::Scenario;
 use crate::sim::{LinkId, NodeId, World};
 use std::collections::BTreeMap;
 

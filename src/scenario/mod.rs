@@ -45,139 +45,29 @@ pub mod line;
 mod media;
 mod model;
 mod names;
+mod network;
 mod programs;
 mod run;
+mod spec;
 mod tally;
 mod taps;
 mod timeline;
 mod values;
 
 pub use error::ScenarioError;
-pub use expect::{Check, CheckResult, When};
+pub use expect::{Check, CheckResult, Seen, When};
+pub use network::{HostServices, InterfaceSpec, LinkSpec, NodeSpec, NodeSpecKind};
 pub use run::{next_event, run, run_paced, run_streaming, step_event, Outcome, RunOptions};
-pub use tally::{Seen, Tally};
+pub use spec::Scenario;
+pub use tally::Tally;
 pub use timeline::{Action, ActionKind};
 
-use crate::ethernet::MacAddr;
-use crate::phy::LinkConfig;
-use crate::sim::{Limits, World};
-use crate::switch::MacTableConfig;
-use crate::time::Instant;
-use std::ops::Range;
+use crate::sim::World;
+use error::Src;
 use std::sync::Arc;
 
-/// A network interface of a host, as the scenario declares it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct InterfaceSpec {
-    pub name: String,
-    pub mac: MacAddr,
-    pub promiscuous: bool,
-    pub addr: Option<crate::ip::Ipv4Cidr>,
-    /// An 802.1Q sub-interface: (parent interface index, VLAN id).
-    pub vlan: Option<(u16, u16)>,
-    /// `ip = "dhcp"`: the address comes from a DHCP server.
-    pub dhcp: bool,
-    /// A router's DHCP relay target (`helper = "10.0.0.5"`).
-    pub helper: Option<std::net::Ipv4Addr>,
-}
-
-/// A host's LAN services, as the scenario gives them.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HostServices {
-    /// A DHCP server's pools (none: no server).
-    pub dhcp_pools: Vec<crate::dhcp::Pool>,
-    /// `dns = "10.0.0.53"`: the resolver's server.
-    pub dns: Option<std::net::Ipv4Addr>,
-    /// `dns_zone`: the records a DNS server on this host answers with (none: no server).
-    pub dns_zone: Vec<crate::dns::wire::Answer>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub enum NodeSpecKind {
-    /// A host, or a router when `forwarding`.
-    Host {
-        interfaces: Vec<InterfaceSpec>,
-        /// Routes besides the connected ones (default route, static routes).
-        routes: Vec<crate::ip::Route>,
-        forwarding: bool,
-        ttl: u8,
-        /// TCP settings (Linux's defaults unless the scenario says otherwise).
-        tcp: Box<crate::tcp::TcpConfig>,
-        /// DHCP server pools, DNS resolver and zone.
-        services: Box<HostServices>,
-    },
-    Switch {
-        ports: u16,
-        table: MacTableConfig,
-        /// Spanning tree settings, when the switch runs it.
-        stp: Option<crate::switch::stp::StpConfig>,
-        /// Ports' VLAN settings (0-based ports; `None`: no VLANs, every frame in VLAN 1).
-        vlans: Option<Vec<(u16, crate::switch::PortVlan)>>,
-    },
-    Hub {
-        ports: u16,
-        /// Its cables are one shared medium with CSMA/CD (`half_duplex = true`).
-        half_duplex: bool,
-    },
-    /// The kernel's side of a TAP (one port).
-    Tap(crate::tap::TapSpec),
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct NodeSpec {
-    pub name: String,
-    pub kind: NodeSpecKind,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct LinkSpec {
-    pub name: String,
-    /// `(node index, port index)` of each end.
-    pub ends: [(usize, u16); 2],
-    pub config: LinkConfig,
-    /// `medium = "shared"`: one half-duplex cable, its two ends one collision domain.
-    pub shared: bool,
-}
-
-/// The interfaces of a host or router (none for switches and hubs).
-pub fn host_ifaces(n: &NodeSpec) -> &[InterfaceSpec] {
-    match &n.kind {
-        NodeSpecKind::Host { interfaces, .. } => interfaces,
-        _ => &[],
-    }
-}
-
-/// A validated scenario, ready to run.
-#[derive(Clone, Debug)]
-pub struct Scenario {
-    pub path: String,
-    pub source: Arc<str>,
-    pub name: String,
-    pub description: String,
-    pub seed: u64,
-    /// Run until this time; `None`: until nothing is left to do.
-    pub stop: Option<Instant>,
-    pub limits: Limits,
-    pub nodes: Vec<NodeSpec>,
-    pub links: Vec<LinkSpec>,
-    /// Timeline actions in time order (stable for equal times).
-    pub actions: Vec<Action>,
-    pub checks: Vec<Check>,
-}
-
-/// Where in the file something was written, to turn later findings into errors.
-#[derive(Clone)]
-pub(crate) struct Src {
-    pub path: String,
-    pub text: Arc<str>,
-}
-
-impl Src {
-    pub fn error(&self, span: Range<usize>, message: impl Into<String>) -> ScenarioError {
-        ScenarioError::new(&self.path, self.text.clone(), span, message)
-    }
-}
-
+// `Scenario`'s entry points: text to a validated scenario, and one to a world. The type and
+// what may be asked of it are in `spec.rs`, below the stages that make and run it.
 impl Scenario {
     /// Reads and validates a scenario file.
     pub fn load(path: &str) -> Result<Scenario, ScenarioError> {
@@ -219,43 +109,6 @@ impl Scenario {
         };
         let file: model::File = toml::from_str(text).map_err(|e| toml_error(&src, &e))?;
         build::validate(&src, file)
-    }
-
-    /// The timeline lines as written, indexed like [`Action::line`] (for trace views).
-    pub fn action_texts(&self) -> Vec<String> {
-        self.actions.iter().map(|a| a.text.clone()).collect()
-    }
-
-    /// The id the node called `name` gets in this scenario's world.
-    pub fn node_id(&self, name: &str) -> Option<crate::sim::NodeId> {
-        let i = self.nodes.iter().position(|n| n.name == name)?;
-        Some(crate::sim::NodeId(i as u32))
-    }
-
-    /// The id the link called `name` gets in this scenario's world.
-    pub fn link_id(&self, name: &str) -> Option<crate::sim::LinkId> {
-        let i = self.links.iter().position(|l| l.name == name)?;
-        Some(crate::sim::LinkId(i as u32))
-    }
-
-    /// The node names, for an error about a name that is not one: "alice, bob, sw1".
-    pub fn node_names(&self) -> String {
-        let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
-        names.join(", ")
-    }
-
-    /// The link names, for an error about a name that is not one.
-    pub fn link_names(&self) -> String {
-        let names: Vec<&str> = self.links.iter().map(|l| l.name.as_str()).collect();
-        names.join(", ")
-    }
-
-    /// Whether the scenario has a `[[tap]]`: it talks to the real kernel and runs only in real
-    /// time (`crate::tap::realtime`).
-    pub fn has_taps(&self) -> bool {
-        self.nodes
-            .iter()
-            .any(|n| matches!(n.kind, NodeSpecKind::Tap(_)))
     }
 
     /// A fresh world for this scenario. `seed` overrides the file's seed.

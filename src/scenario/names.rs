@@ -1,7 +1,9 @@
 //! The names the timeline and expectations refer to (nodes, links, addresses), resolved
-//! against the validated topology.
+//! against the validated topology, and the applications' names as the timeline gives them.
 
-use super::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind};
+use super::args::{Args, LineCtx};
+use super::error::ScenarioError;
+use super::network::{host_ifaces, LinkSpec, NodeSpec, NodeSpecKind};
 use crate::ethernet::MacAddr;
 use crate::filter::Endpoint;
 use crate::time::Instant;
@@ -112,4 +114,75 @@ pub(super) fn index_by_name<'a>(names: impl Iterator<Item = &'a str>) -> BTreeMa
         index.entry(n).or_insert(i);
     }
     index
+}
+
+/// Application names with their node and kind. Derefs to the map for lookups; new names go
+/// through [`AppNames::insert`], and generated names (`ping1`, `ping2`…) continue from a counter
+/// per prefix, so naming the n-th application is not a search over the n−1 before it.
+#[derive(Debug, Default)]
+pub(crate) struct AppNames {
+    names: BTreeMap<String, (usize, &'static str)>,
+    next: BTreeMap<String, u64>,
+}
+
+impl AppNames {
+    pub fn new() -> Self {
+        AppNames::default()
+    }
+
+    pub fn insert(&mut self, name: String, value: (usize, &'static str)) {
+        self.names.insert(name, value);
+    }
+
+    /// `PREFIXk` for the smallest k, from the last one given, that names nothing yet.
+    fn generate(&mut self, prefix: &str) -> String {
+        let k = self.next.entry(prefix.to_string()).or_insert(1);
+        loop {
+            let name = format!("{prefix}{k}");
+            *k += 1;
+            if !self.names.contains_key(&name) {
+                return name;
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for AppNames {
+    type Target = BTreeMap<String, (usize, &'static str)>;
+    fn deref(&self) -> &Self::Target {
+        &self.names
+    }
+}
+
+/// The name an application goes by: `as=NAME`, or `PREFIX1`, `PREFIX2`… Registers it with its
+/// `kind` (which decides the counters expectations may name).
+pub(crate) fn app_name(
+    ctx: &LineCtx,
+    names: &Names,
+    args: &mut Args,
+    prefix: &str,
+    kind: &'static str,
+    node: usize,
+    apps: &mut AppNames,
+) -> Result<String, ScenarioError> {
+    let name = match args.take("as") {
+        Some(w) => {
+            if names.node(&w.value).is_some()
+                || names.link(&w.value).is_some()
+                || apps.contains_key(&w.value)
+            {
+                return Err(ctx.err(
+                    w.value_span.clone(),
+                    format!("the name `{}` is already used", w.value),
+                ));
+            }
+            if w.value.contains('.') || w.value.is_empty() {
+                return Err(ctx.err(w.value_span.clone(), "an application name has no dots"));
+            }
+            w.value
+        }
+        None => apps.generate(prefix),
+    };
+    apps.insert(name.clone(), (node, kind));
+    Ok(name)
 }

@@ -5,9 +5,9 @@
 //! application or a Python program.
 
 use super::args::LineCtx;
+use super::error::ScenarioError;
 use super::line;
 use super::names::Names;
-use super::ScenarioError;
 use crate::apps::script::{Call, Data, ScriptLine};
 use crate::socket::{Shutdown, SockOpt, SockType};
 use crate::time::{Duration, Instant};

@@ -1,8 +1,8 @@
 //! Running a scenario: drive the world, apply the timeline, judge the expectations.
 
 use super::expect::{CheckResult, When};
+use super::spec::Scenario;
 use super::tally::Tally;
-use super::Scenario;
 use crate::show::{self, Table};
 use crate::sim::{End, Next, NodeId, Pacer, RunError, Step, StepKind, World};
 use crate::time::Instant;

@@ -2,27 +2,11 @@
 //! count, the states of the connections on one port, the first answer per traceroute TTL) and
 //! takes the records as they pass, so a run's expectations never need its whole history.
 
-use super::expect::{Check, CheckKind};
+use super::expect::{Check, CheckKind, Seen};
 use crate::sim::{LinkId, NodeId};
 use crate::tcp::{State, TcpEvent};
 use crate::trace::{self, AppEvent, Record, Subscriber, TraceEvent};
 use std::collections::BTreeMap;
-use std::net::{Ipv4Addr, SocketAddrV4};
-
-/// What one check has seen so far.
-#[derive(Clone, Debug, Default)]
-pub enum Seen {
-    /// The check reads only the world's state.
-    #[default]
-    Nothing,
-    /// Matching records (`received`, `seen`, `dropped`).
-    Count(u64),
-    /// The connections involving a port at a node, in order of first appearance, with the
-    /// states each entered (`tcp … states`).
-    Conns(Vec<((SocketAddrV4, SocketAddrV4), Vec<State>)>),
-    /// A node's traceroute answers: per application index, the first answer at each TTL.
-    Probes(BTreeMap<u16, BTreeMap<u8, Option<Ipv4Addr>>>),
-}
 
 /// The running state of every check of a scenario: a [`Subscriber`] the runner feeds.
 #[derive(Clone, Debug)]

@@ -3,8 +3,10 @@
 //! A tap is a one-port node; its cable is made here as a `[[link]]` between the tap and its
 //! `attach` end, so ports, names and link settings follow the rules of every other cable.
 
+use super::error::{ScenarioError, Src};
 use super::model::{self, Sp};
-use super::{NodeSpec, NodeSpecKind, Scenario, ScenarioError, Src};
+use super::network::{NodeSpec, NodeSpecKind};
+use super::spec::Scenario;
 use crate::ip::Ipv4Cidr;
 use crate::sim::NodeId;
 use crate::tap::realtime::TapSpecs;

@@ -15,9 +15,10 @@
 //! `timeline/apply.rs` carries an action out on the world.
 
 use super::args::{lines_of, time_word, Args};
+use super::error::{ScenarioError, Src};
 use super::model::Sp;
-use super::names::Names;
-use super::{ScenarioError, Src};
+use super::names::{AppNames, Names};
+use super::network::{host_ifaces, NodeSpecKind};
 use crate::apps::script::ScriptLine;
 use crate::apps::sock::SocketApp;
 use crate::apps::{PingConfig, TracerouteConfig};
@@ -26,12 +27,10 @@ use crate::filter::FrameFilter;
 use crate::ip::{Ipv4Cidr, Route};
 use crate::sim::FaultAction;
 use crate::time::Instant;
-use std::collections::BTreeMap;
 
 mod apply;
 mod verbs;
 
-pub(crate) use verbs::app_name;
 use verbs::{link_action, ping, route_action, send_frame, traceroute};
 
 /// One timeline action.
@@ -153,45 +152,6 @@ const NODE_VERBS: &str =
 bulk-send, bulk-sink, udp-echo, udp-send, udp-sink, python, or a socket call such as \
 `s = socket(tcp)`";
 
-/// Applications the timeline starts, by name: (node, kind).
-/// Application names with their node and kind. Derefs to the map for lookups; new names go
-/// through [`AppNames::insert`], and generated names (`ping1`, `ping2`…) continue from a counter
-/// per prefix, so naming the n-th application is not a search over the n−1 before it.
-#[derive(Debug, Default)]
-pub(crate) struct AppNames {
-    names: BTreeMap<String, (usize, &'static str)>,
-    next: BTreeMap<String, u64>,
-}
-
-impl AppNames {
-    pub fn new() -> Self {
-        AppNames::default()
-    }
-
-    pub fn insert(&mut self, name: String, value: (usize, &'static str)) {
-        self.names.insert(name, value);
-    }
-
-    /// `PREFIXk` for the smallest k, from the last one given, that names nothing yet.
-    fn generate(&mut self, prefix: &str) -> String {
-        let k = self.next.entry(prefix.to_string()).or_insert(1);
-        loop {
-            let name = format!("{prefix}{k}");
-            *k += 1;
-            if !self.names.contains_key(&name) {
-                return name;
-            }
-        }
-    }
-}
-
-impl std::ops::Deref for AppNames {
-    type Target = BTreeMap<String, (usize, &'static str)>;
-    fn deref(&self) -> &Self::Target {
-        &self.names
-    }
-}
-
 /// Parses the `steps` of a `[timeline]`.
 pub(crate) fn parse(
     src: &Src,
@@ -261,7 +221,7 @@ pub(crate) fn parse(
             ));
         };
         if is_program {
-            if !matches!(names.nodes[node].kind, super::NodeSpecKind::Host { .. }) {
+            if !matches!(names.nodes[node].kind, NodeSpecKind::Host { .. }) {
                 return Err(ctx.err_at(
                     &subject,
                     format!("`{node_name}` is a switch or hub: it runs no programs"),
@@ -323,7 +283,7 @@ pub(crate) fn parse(
                 subject.value
             )));
         };
-        let is_host = matches!(names.nodes[node].kind, super::NodeSpecKind::Host { .. });
+        let is_host = matches!(names.nodes[node].kind, NodeSpecKind::Host { .. });
         if verb.value != "send-frame" && !is_host {
             return Err(ctx.err_at(
                 &subject,
@@ -379,7 +339,7 @@ pub(crate) fn parse(
                         ctx.err_end("expected `interface NAME down` or `interface NAME up`")
                     );
                 };
-                let ifaces = super::host_ifaces(&names.nodes[node]);
+                let ifaces = host_ifaces(&names.nodes[node]);
                 let Some(iface) = ifaces.iter().position(|i| i.name == iw.value) else {
                     let list: Vec<_> = ifaces.iter().map(|i| format!("`{}`", i.name)).collect();
                     return Err(ctx.err_at(

@@ -1,8 +1,8 @@
 //! Values with units and the other small values a scenario's tables hold: durations,
 //! bandwidths, bounded counts, link settings, unicast MAC addresses.
 
+use super::error::{ScenarioError, Src};
 use super::model::{self, Sp};
-use super::{ScenarioError, Src};
 use crate::ethernet::MacAddr;
 use crate::phy::{Bandwidth, LinkConfig};
 use crate::time::Duration;

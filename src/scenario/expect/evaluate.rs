@@ -1,7 +1,6 @@
 //! Judging a [`Check`] against the world as it is now and what it has seen of the trace.
 
-use super::{Check, CheckKind, CheckResult, Operand, ProgramValue, Target};
-use crate::scenario::tally::Seen;
+use super::{Check, CheckKind, CheckResult, Operand, ProgramValue, Seen, Target};
 use crate::sim::{LinkId, NodeId, NodeKind, RunError, World};
 use std::collections::BTreeMap;
 

@@ -6,10 +6,10 @@ use crate::ethernet::MacAddr;
 use crate::filter::FrameFilter;
 use crate::ip::Ipv4Cidr;
 use crate::scenario::args::{lines_of, time_word, Args, LineCtx};
+use crate::scenario::error::{ScenarioError, Src};
 use crate::scenario::model::Sp;
-use crate::scenario::names::Names;
-use crate::scenario::timeline::AppNames;
-use crate::scenario::{NodeSpecKind, ScenarioError, Src};
+use crate::scenario::names::{AppNames, Names};
+use crate::scenario::network::{host_ifaces, NodeSpecKind};
 use crate::sim::counter_names;
 use crate::time::Instant;
 use crate::trace;
@@ -405,7 +405,7 @@ fn parse_check(
             let mut hops = Vec::new();
             for w in it {
                 let ips = match names.node(&w.value) {
-                    Some(n) => crate::scenario::host_ifaces(&names.nodes[n])
+                    Some(n) => host_ifaces(&names.nodes[n])
                         .iter()
                         .filter_map(|i| i.addr.map(|c| c.addr()))
                         .collect(),
@@ -564,7 +564,7 @@ fn parse_check(
                     })
                 }
                 "arp" => {
-                    if crate::scenario::host_ifaces(&names.nodes[node]).is_empty() {
+                    if host_ifaces(&names.nodes[node]).is_empty() {
                         return Err(ctx.err_at(
                             &subject,
                             format!("`{name}` has no IP stack, so no ARP table"),
@@ -612,7 +612,7 @@ fn parse_check(
                     })
                 }
                 "routes" => {
-                    if crate::scenario::host_ifaces(&names.nodes[node]).is_empty() {
+                    if host_ifaces(&names.nodes[node]).is_empty() {
                         return Err(ctx.err_at(
                             &subject,
                             format!("`{name}` has no IP stack, so no routing table"),

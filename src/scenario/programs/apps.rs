@@ -5,10 +5,9 @@ use crate::apps::sock::{
     BulkSend, BulkSink, EchoServer, LineClient, SocketApp, UdpEcho, UdpSend, UdpSink,
 };
 use crate::scenario::args::{Args, LineCtx};
+use crate::scenario::error::ScenarioError;
 use crate::scenario::line::Word;
-use crate::scenario::names::Names;
-use crate::scenario::timeline::AppNames;
-use crate::scenario::ScenarioError;
+use crate::scenario::names::{app_name, AppNames, Names};
 use crate::time::{Duration, Instant};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::str::FromStr;
@@ -171,8 +170,7 @@ pub(crate) fn app_action(
         }
         _ => return Err(ctx.err_end(format!("unknown application `{verb}`"))),
     };
-    let name =
-        crate::scenario::timeline::app_name(ctx, names, &mut args, verb, "stream", node, apps)?;
+    let name = app_name(ctx, names, &mut args, verb, "stream", node, apps)?;
     args.finish(allowed)?;
     Ok((name, app))
 }
@@ -276,7 +274,7 @@ pub(crate) fn python_action(
     let hosts = HostsTable(
         (0..names.nodes.len())
             .filter_map(|n| {
-                let ips: Vec<Ipv4Addr> = crate::scenario::host_ifaces(&names.nodes[n])
+                let ips: Vec<Ipv4Addr> = crate::scenario::network::host_ifaces(&names.nodes[n])
                     .iter()
                     .filter_map(|i| i.addr.map(|c| c.addr()))
                     .collect();

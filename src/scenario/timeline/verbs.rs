@@ -2,16 +2,17 @@
 //! link.
 
 use super::{
-    parse_count, Action, ActionKind, AppNames, FAULT_OPTS, MAX_FRAMES_PER_LINE, PING_OPTS,
-    SEND_FRAME_OPTS, TRACEROUTE_OPTS,
+    parse_count, Action, ActionKind, FAULT_OPTS, MAX_FRAMES_PER_LINE, PING_OPTS, SEND_FRAME_OPTS,
+    TRACEROUTE_OPTS,
 };
 use crate::apps::{DfPolicy, PingConfig, TracerouteConfig};
 use crate::ethernet::{ethertype, MacAddr};
 use crate::filter::FrameFilter;
 use crate::ip::Ipv4Cidr;
 use crate::scenario::args::{Args, LineCtx};
-use crate::scenario::names::Names;
-use crate::scenario::ScenarioError;
+use crate::scenario::error::ScenarioError;
+use crate::scenario::names::{app_name, AppNames, Names};
+use crate::scenario::network::{host_ifaces, NodeSpecKind};
 use crate::sim::FaultAction;
 use crate::time::{Duration, Instant};
 use std::str::FromStr;
@@ -83,7 +84,7 @@ pub(super) fn send_frame(
     let port = match args.take("via") {
         None => 0,
         Some(w) => match &names.nodes[node].kind {
-            crate::scenario::NodeSpecKind::Host { interfaces, .. } => interfaces
+            NodeSpecKind::Host { interfaces, .. } => interfaces
                 .iter()
                 .position(|i| i.name == w.value)
                 .ok_or_else(|| {
@@ -95,10 +96,7 @@ pub(super) fn send_frame(
             _ => 0,
         },
     };
-    if !matches!(
-        names.nodes[node].kind,
-        crate::scenario::NodeSpecKind::Host { .. }
-    ) {
+    if !matches!(names.nodes[node].kind, NodeSpecKind::Host { .. }) {
         return Err(ctx.err(
             0..ctx.text.len(),
             "only hosts send frames; switches and hubs only pass them on",
@@ -156,40 +154,6 @@ pub(super) fn target(
             ),
         )
     })
-}
-
-/// The name an application is known by: `as=NAME` or `VERBn`.
-/// The name an application goes by: `as=NAME`, or `PREFIX1`, `PREFIX2`… Registers it with its
-/// `kind` (which decides the counters expectations may name).
-pub(crate) fn app_name(
-    ctx: &LineCtx,
-    names: &Names,
-    args: &mut Args,
-    prefix: &str,
-    kind: &'static str,
-    node: usize,
-    apps: &mut AppNames,
-) -> Result<String, ScenarioError> {
-    let name = match args.take("as") {
-        Some(w) => {
-            if names.node(&w.value).is_some()
-                || names.link(&w.value).is_some()
-                || apps.contains_key(&w.value)
-            {
-                return Err(ctx.err(
-                    w.value_span.clone(),
-                    format!("the name `{}` is already used", w.value),
-                ));
-            }
-            if w.value.contains('.') || w.value.is_empty() {
-                return Err(ctx.err(w.value_span.clone(), "an application name has no dots"));
-            }
-            w.value
-        }
-        None => apps.generate(prefix),
-    };
-    apps.insert(name.clone(), (node, kind));
-    Ok(name)
 }
 
 pub(super) fn duration_opt(args: &mut Args, key: &str) -> Result<Option<Duration>, ScenarioError> {
@@ -283,7 +247,7 @@ pub(super) fn route_action(
     words: Vec<crate::scenario::line::Word>,
 ) -> Result<ActionKind, ScenarioError> {
     let mut it = words.into_iter();
-    let ifaces = crate::scenario::host_ifaces(&names.nodes[node]);
+    let ifaces = host_ifaces(&names.nodes[node]);
     match it.next() {
         Some(w) if w.value == "add" => {
             let rest: Vec<_> = it.collect();
