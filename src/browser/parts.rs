@@ -56,12 +56,14 @@ pub fn facts(frame: &[u8]) -> Value {
 
 /// A short name for the colour of a frame's envelope.
 pub fn proto_of(frame: &[u8]) -> &'static str {
-    let Ok((eth, payload)) = crate::ethernet::parse(frame) else {
+    let d = crate::decode::Decoded::new(frame);
+    let Some(eth) = d.eth else {
         return "bad";
     };
     match eth.ethertype {
         crate::ethernet::ethertype::ARP => "arp",
-        crate::ethernet::ethertype::IPV4 => match payload.get(9) {
+        // The protocol byte as it is, whatever the rest of the header says.
+        crate::ethernet::ethertype::IPV4 => match d.payload.get(9) {
             Some(1) => "icmp",
             Some(6) => "tcp",
             Some(17) => "udp",

@@ -1,11 +1,9 @@
 //! One-line, tcpdump-like descriptions of frames, for every text view.
 
-use crate::arp::ArpRepr;
+use crate::arp::{ArpParseError, ArpRepr};
+use crate::decode::{self, Datagram, Decoded, UdpApp};
 use crate::ethernet::{self, ethertype};
-use crate::icmp::IcmpRepr;
-use crate::ip::{IpProtocol, Ipv4Repr};
-use crate::tcp::TcpRepr;
-use crate::udp::UdpRepr;
+use crate::ip::{IpProtocol, Ipv4ParseError};
 use std::fmt::Write;
 
 /// Up to `max` bytes of `data` as a quoted string with non-printable bytes escaped, as a
@@ -35,11 +33,12 @@ pub fn quoted_preview(data: &[u8], max: usize) -> String {
 /// Describes a whole frame (destination MAC .. FCS): the Ethernet header, then what it
 /// carries, the way tcpdump prints it.
 pub fn frame(bytes: &[u8]) -> String {
-    let Ok((eth, payload)) = ethernet::parse(bytes) else {
+    let d = Decoded::new(bytes);
+    let Some(eth) = d.eth else {
         return format!("runt frame of {} bytes", bytes.len());
     };
     let mut s = eth.to_string();
-    if let Some(vid) = ethernet::vlan_of(bytes) {
+    if let Some(vid) = d.vlan {
         // tcpdump -e writes the tag before the inner EtherType: `vlan 10, ethertype IPv4`.
         let head = format!("{} > {}, ", eth.src, eth.dst);
         s.insert_str(head.len(), &format!("vlan {vid}, "));
@@ -47,13 +46,13 @@ pub fn frame(bytes: &[u8]) -> String {
     let _ = write!(s, ", {} bytes", bytes.len());
     match eth.ethertype {
         ethertype::EXPERIMENTAL => {
-            let _ = write!(s, ": {}", quoted_preview(trim_padding(payload), 40));
+            let _ = write!(s, ": {}", quoted_preview(trim_padding(d.payload), 40));
         }
         ethertype::ARP | ethertype::IPV4 => {
-            let _ = write!(s, ": {}", packet(eth.ethertype, payload));
+            let _ = write!(s, ": {}", layers(&d));
         }
         t if t <= ethernet::MAX_LENGTH_FIELD => {
-            let _ = write!(s, ": {}", llc(bytes));
+            let _ = write!(s, ": {}", llc(&d));
         }
         _ => {}
     }
@@ -61,14 +60,11 @@ pub fn frame(bytes: &[u8]) -> String {
 }
 
 /// What an IEEE 802.3 frame's LLC data carries: a spanning tree BPDU, or bytes.
-fn llc(frame: &[u8]) -> String {
-    match crate::switch::bpdu::of_frame(frame) {
+fn llc(d: &Decoded) -> String {
+    match d.bpdu() {
         Some(Ok(b)) => b.to_string(),
         Some(Err(e)) => format!("STP, malformed: {e}"),
-        None => {
-            let n = crate::switch::bpdu::llc_payload(frame).map_or(0, |p| p.len());
-            format!("LLC, {n} bytes")
-        }
+        None => format!("LLC, {} bytes", d.llc().map_or(0, |p| p.len())),
     }
 }
 
@@ -77,21 +73,37 @@ fn llc(frame: &[u8]) -> String {
 /// ICMP echo request, id 1, seq 1, length 64`).
 pub fn packet(ethertype: u16, payload: &[u8]) -> String {
     match ethertype {
-        ethertype::ARP => match ArpRepr::parse(payload) {
-            Ok(a) => a.to_string(),
-            Err(e) => format!("ARP, malformed: {e}"),
-        },
-        ethertype::IPV4 => ipv4(payload),
+        ethertype::ARP => arp(ArpRepr::parse(payload)),
+        ethertype::IPV4 => ipv4(Datagram::parse(payload)),
         ethertype::EXPERIMENTAL => quoted_preview(trim_padding(payload), 40),
         other => format!("EtherType {other:#06x}, {} bytes", payload.len()),
     }
 }
 
-fn ipv4(bytes: &[u8]) -> String {
-    let (ip, body) = match Ipv4Repr::parse(bytes) {
+/// [`packet`] for a frame's ARP or IPv4 layer, as `decode` found it.
+fn layers(d: &Decoded) -> String {
+    if let Some(a) = d.arp() {
+        return arp(a);
+    }
+    match d.ipv4() {
+        Some(ip) => ipv4(ip),
+        None => packet(d.ethertype().unwrap_or(0), d.payload),
+    }
+}
+
+fn arp(a: Result<ArpRepr, ArpParseError>) -> String {
+    match a {
+        Ok(a) => a.to_string(),
+        Err(e) => format!("ARP, malformed: {e}"),
+    }
+}
+
+fn ipv4(datagram: Result<Datagram, Ipv4ParseError>) -> String {
+    let d = match datagram {
         Ok(x) => x,
         Err(e) => return format!("IP, bad header: {e}"),
     };
+    let (ip, body) = (&d.ip, d.body);
     let mut s = format!("IP {} > {}", ip.src, ip.dst);
     if ip.frag_offset > 0 {
         let _ = write!(
@@ -106,45 +118,32 @@ fn ipv4(bytes: &[u8]) -> String {
         );
         return s;
     }
-    let rest = match ip.protocol {
-        IpProtocol::Icmp => {
-            if ip.more_frags {
-                format!("ICMP (first fragment, {} bytes)", body.len())
-            } else {
-                match IcmpRepr::parse(body) {
-                    Ok(m) => m.to_string(),
-                    Err(e) => format!("ICMP, bad: {e}"),
-                }
-            }
+    let first_fragment = ip.more_frags && matches!(ip.protocol, IpProtocol::Icmp | IpProtocol::Udp);
+    let rest = if first_fragment {
+        format!("{} (first fragment, {} bytes)", ip.protocol, body.len())
+    } else if let Some(m) = d.icmp() {
+        match m {
+            Ok(m) => m.to_string(),
+            Err(e) => format!("ICMP, bad: {e}"),
         }
-        IpProtocol::Udp => {
-            if ip.more_frags {
-                format!("UDP (first fragment, {} bytes)", body.len())
-            } else {
-                match UdpRepr::parse(body, ip.src, ip.dst) {
-                    Ok(u) if is_dhcp(&u) => match crate::dhcp::DhcpRepr::parse(u.payload) {
-                        Ok(m) => format!("{u}: {}", m.summary()),
-                        Err(e) => format!("{u}: DHCP, bad: {e}"),
-                    },
-                    Ok(u)
-                        if u.src_port == crate::dns::wire::PORT
-                            || u.dst_port == crate::dns::wire::PORT =>
-                    {
-                        match crate::dns::DnsRepr::parse(u.payload) {
-                            Ok(m) => format!("{u}: {}", m.summary()),
-                            Err(_) => u.to_string(),
-                        }
-                    }
-                    Ok(u) => u.to_string(),
-                    Err(e) => format!("UDP, bad: {e}"),
-                }
-            }
+    } else if let Some(u) = d.udp() {
+        match u {
+            Ok(u) => match decode::udp_app(&u) {
+                Some(UdpApp::Dhcp(Ok(m))) => format!("{u}: {}", m.summary()),
+                Some(UdpApp::Dhcp(Err(e))) => format!("{u}: DHCP, bad: {e}"),
+                Some(UdpApp::Dns(Ok(m))) => format!("{u}: {}", m.summary()),
+                Some(UdpApp::Dns(Err(_))) | None => u.to_string(),
+            },
+            Err(e) => format!("UDP, bad: {e}"),
         }
-        IpProtocol::Tcp => match TcpRepr::parse(body, ip.src, ip.dst) {
+    } else if let Some(t) = d.tcp() {
+        // TCP is read even in a first fragment (its checksum then fails: `TCP, bad`).
+        match t {
             Ok(t) => format!("TCP {} > {}: {t}", t.src_port, t.dst_port),
             Err(e) => format!("TCP, bad: {e}"),
-        },
-        IpProtocol::Other(n) => format!("protocol {n}, {} bytes", body.len()),
+        }
+    } else {
+        format!("protocol {}, {} bytes", u8::from(ip.protocol), body.len())
     };
     let _ = write!(s, ": {rest}");
     if ip.more_frags {
@@ -160,15 +159,6 @@ fn ipv4(bytes: &[u8]) -> String {
 pub fn trim_padding(payload: &[u8]) -> &[u8] {
     let end = payload.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     &payload[..end]
-}
-
-/// BOOTP's ports (RFC 951): 67 and 68 on both ends, or a relay's 67 to 67.
-fn is_dhcp(u: &UdpRepr) -> bool {
-    use crate::dhcp::wire::{CLIENT_PORT, SERVER_PORT};
-    matches!(
-        (u.src_port, u.dst_port),
-        (CLIENT_PORT, SERVER_PORT) | (SERVER_PORT, CLIENT_PORT) | (SERVER_PORT, SERVER_PORT)
-    )
 }
 
 #[cfg(test)]

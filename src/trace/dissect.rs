@@ -1,19 +1,21 @@
 //! A frame taken apart field by field, one section per layer, like Wireshark's packet details
 //! pane: every header field with its raw value and what it means, checksums checked.
 //!
-//! Byte access goes through `pnet_packet`'s views (so reserved bits and raw field values are
-//! shown as they are on the wire); the project's parsers (`Ipv4Repr`, `ArpRepr`, `IcmpRepr`,
-//! `UdpRepr`, `TcpRepr`) supply what they already decode, such as TCP options. Nothing here
-//! panics on damaged or truncated bytes: a section then says where the bytes ran out.
+//! The layers are found by `decode` (the Ethernet header and tag, the ARP and IPv4 headers as
+//! the bytes have them, the datagram's payload, the LLC data and BPDU, an ICMP error's quote);
+//! each section then reads its header's fields through `pnet_packet`'s views (so reserved bits
+//! and raw field values are shown as they are on the wire), and the project's parsers
+//! (`IcmpRepr`, `UdpRepr`, `TcpRepr`) supply what they already decode, such as TCP options, and
+//! whether a checksum holds. Nothing here panics on damaged or truncated bytes: a section then
+//! says where the bytes ran out.
 //!
 //! The IPv4 sections (IPv4, ICMP, UDP, TCP) are in `dissect/ipv4.rs`.
 
 use super::describe;
 use super::Layer;
+use crate::decode::{self, Decoded};
 use crate::ethernet::{self, ethertype};
-use pnet_packet::arp::ArpPacket;
-use pnet_packet::ethernet::EthernetPacket;
-use pnet_packet::ipv4::Ipv4Packet;
+use crate::switch::bpdu::{Bpdu, BpduError};
 use pnet_packet::tcp::TcpPacket;
 use std::fmt::Write;
 use std::net::Ipv4Addr;
@@ -51,8 +53,9 @@ impl Section {
 /// Takes a whole frame (destination MAC .. FCS) apart.
 pub fn dissect(frame: &[u8]) -> Vec<Section> {
     let mut out = Vec::new();
-    let is_8023 = frame.len() >= 14
-        && u16::from_be_bytes([frame[12], frame[13]]) <= ethernet::MAX_LENGTH_FIELD;
+    let d = Decoded::new(frame);
+    // Read from the bytes, so a runt's title says what kind of frame it began as.
+    let is_8023 = decode::type_field(frame).is_some_and(|t| t <= ethernet::MAX_LENGTH_FIELD);
     let mut eth = Section::new(
         Layer::Ethernet,
         if is_8023 {
@@ -61,7 +64,7 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
             "Ethernet II"
         },
     );
-    if frame.len() < ethernet::HEADER_LEN + ethernet::FCS_LEN {
+    let Some(header) = d.eth else {
         eth.summary = format!("runt frame of {} bytes", frame.len());
         eth.field(
             "Length",
@@ -69,35 +72,25 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         );
         out.push(eth);
         return out;
-    }
-    let body = &frame[..frame.len() - ethernet::FCS_LEN];
-    let Some(view) = EthernetPacket::new(body) else {
-        return out;
     };
-    let (dst, src, mut etype) = (
-        view.get_destination(),
-        view.get_source(),
-        view.get_ethertype().0,
-    );
-    // An 802.1Q tag: its own section; the EtherType and payload are the inner ones.
-    let vlan = ethernet::vlan_of(frame);
-    let mut tag_section = None;
-    if let Some(vid) = vlan {
-        let tci = u16::from_be_bytes([body[14], body[15]]);
-        let inner = u16::from_be_bytes([body[16], body[17]]);
+    // A tagged frame's EtherType and payload are the inner ones.
+    let (dst, src, etype) = (header.dst, header.src, header.ethertype);
+    // An 802.1Q tag: its own section.
+    let vlan = d.vlan;
+    let tag_section = d.tci.map(|tci| {
+        let vid = tci & 0x0fff;
         let mut t = Section::new(Layer::Ethernet, "802.1Q Virtual LAN");
         t.field("Priority", format!("{} (PCP)", tci >> 13));
         t.field("DEI", format!("{}", (tci >> 12) & 1));
         t.field("VLAN ID", vid.to_string());
-        let inner_name = ethernet::ethertype_name(inner).unwrap_or("unknown");
-        t.field("Inner type", format!("{inner:#06x} ({inner_name})"));
+        let inner_name = ethernet::ethertype_name(etype).unwrap_or("unknown");
+        t.field("Inner type", format!("{etype:#06x} ({inner_name})"));
         t.summary = format!(
-            "VLAN {vid}, priority {}, type {inner:#06x} ({inner_name})",
+            "VLAN {vid}, priority {}, type {etype:#06x} ({inner_name})",
             tci >> 13
         );
-        tag_section = Some(t);
-        etype = inner;
-    }
+        t
+    });
     let type_name = ethernet::ethertype_name(etype).unwrap_or("unknown");
     eth.field(
         "Destination",
@@ -118,7 +111,7 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     } else {
         eth.field("Type", format!("{etype:#06x} ({type_name})"));
     }
-    let fcs_text = match ethernet::check_fcs(frame) {
+    let fcs_text = match d.fcs() {
         Ok(()) => {
             let fcs = &frame[frame.len() - 4..];
             let v = u32::from_le_bytes([fcs[0], fcs[1], fcs[2], fcs[3]]);
@@ -129,22 +122,18 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
         }
         Err(e) => e.to_string(),
     };
-    let hdr = ethernet::HEADER_LEN
-        + if vlan.is_some() {
-            ethernet::VLAN_TAG_LEN
-        } else {
-            0
-        };
-    let payload = &body[hdr..];
+    let payload = d.payload;
+    // An untagged 802.3 frame's LLC data (a tagged one's is not looked into).
+    let llc = d.llc().filter(|_| is_8023);
     // How much of the payload the protocol above uses; the rest is padding to 64 bytes.
     let used = match etype {
-        ethertype::IPV4 => Ipv4Packet::new(payload)
+        ethertype::IPV4 => d
+            .ipv4_view()
             .map(|p| (p.get_total_length() as usize).min(payload.len()))
             .unwrap_or(payload.len()),
         ethertype::ARP => crate::arp::wire::PACKET_LEN.min(payload.len()),
         ethertype::EXPERIMENTAL => describe::trim_padding(payload).len(),
-        t if is_8023 => usize::from(t).min(payload.len()),
-        _ => payload.len(),
+        _ => llc.map_or(payload.len(), <[u8]>::len),
     };
     let kind = if let Some(vid) = vlan {
         format!("VLAN {vid}, type {etype:#06x} ({type_name})")
@@ -169,8 +158,8 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
     out.push(eth);
     out.extend(tag_section);
     match etype {
-        ethertype::ARP => out.push(arp(payload)),
-        ethertype::IPV4 => ipv4(payload, &mut out),
+        ethertype::ARP => out.push(arp(&d)),
+        ethertype::IPV4 => ipv4(&d, &mut out),
         ethertype::EXPERIMENTAL => {
             let mut s = Section::new(Layer::Ethernet, "Data (raw test frame)");
             let data = describe::trim_padding(payload);
@@ -178,22 +167,23 @@ pub fn dissect(frame: &[u8]) -> Vec<Section> {
             s.field("Data", format!("{} bytes: {}", data.len(), preview(data)));
             out.push(s);
         }
-        _ if is_8023 => llc(&payload[..used], &mut out),
-        _ => {}
+        _ => {
+            if let Some(data) = llc {
+                out.extend(llc_sections(data, d.bpdu()));
+            }
+        }
     }
     out
 }
 
 /// The LLC header of an 802.3 frame and, for the spanning tree SAP, the BPDU (802.1D-1998
-/// clause 9).
-fn llc(data: &[u8], out: &mut Vec<Section>) {
+/// clause 9) as `decode` read it.
+fn llc_sections(data: &[u8], bpdu: Option<Result<Bpdu, BpduError>>) -> Vec<Section> {
     let mut s = Section::new(Layer::Ethernet, "Logical-Link Control");
     if data.len() < 3 {
         s.summary = format!("{} bytes: too short for an LLC header", data.len());
-        out.push(s);
-        return;
+        return vec![s];
     }
-    let stp = data[..3] == crate::switch::bpdu::LLC;
     let sap = |b: u8| {
         if b == 0x42 {
             format!("{b:#04x} (Spanning Tree BPDU)")
@@ -215,20 +205,18 @@ fn llc(data: &[u8], out: &mut Vec<Section>) {
         "DSAP {:#04x}, SSAP {:#04x}, control {:#04x}",
         data[0], data[1], data[2]
     );
-    out.push(s);
-    if !stp {
-        return;
-    }
-    let body = &data[3..];
+    let Some(bpdu) = bpdu else {
+        return vec![s];
+    };
     let mut b = Section::new(Layer::Ethernet, "Spanning Tree Protocol");
-    b.summary = match crate::switch::bpdu::Bpdu::parse(body) {
+    b.summary = match bpdu {
         Ok(bpdu) => bpdu.to_string(),
         Err(e) => format!("malformed: {e}"),
     };
-    for (name, value, _) in crate::switch::bpdu::fields(body) {
+    for (name, value, _) in crate::switch::bpdu::fields(&data[3..]) {
         b.field(name, value);
     }
-    out.push(b);
+    vec![s, b]
 }
 
 /// Where each field of [`dissect`]'s sections lies in the frame: per section, per field, the
@@ -237,11 +225,16 @@ fn llc(data: &[u8], out: &mut Vec<Section>) {
 /// Offsets are those of the headers' RFCs (Ethernet II, RFC 826, 791, 792, 768, 9293 §3.1).
 pub fn field_spans(frame: &[u8], sections: &[Section]) -> Vec<Vec<Option<(usize, usize)>>> {
     let body_end = frame.len().saturating_sub(ethernet::FCS_LEN);
+    let d = Decoded::new(frame);
     // After the Ethernet header and its 802.1Q tag, if it has one.
-    let tagged = ethernet::vlan_of(frame).is_some();
-    let eth_hdr = ethernet::HEADER_LEN + if tagged { ethernet::VLAN_TAG_LEN } else { 0 };
+    let eth_hdr = ethernet::HEADER_LEN
+        + if d.vlan.is_some() {
+            ethernet::VLAN_TAG_LEN
+        } else {
+            0
+        };
     // The IPv4 header length and the datagram's end, for the transport header's place.
-    let ip = frame.get(eth_hdr..body_end).and_then(Ipv4Packet::new);
+    let ip = d.ipv4_view();
     let ihl = ip
         .as_ref()
         .map_or(20, |v| v.get_header_length() as usize * 4);
@@ -388,11 +381,7 @@ fn data_len(fields: &[(String, String)]) -> usize {
 
 /// The source and destination of the IPv4 datagram a frame carries, if it carries one.
 pub fn ipv4_addresses(frame: &[u8]) -> Option<(Ipv4Addr, Ipv4Addr)> {
-    let (eth, payload) = ethernet::parse(frame).ok()?;
-    if eth.ethertype != ethertype::IPV4 {
-        return None;
-    }
-    let v = Ipv4Packet::new(payload)?;
+    let v = Decoded::new(frame).ipv4_view()?;
     Some((v.get_source(), v.get_destination()))
 }
 
@@ -443,11 +432,11 @@ fn checksum_text(found: u16, ok: bool, expected: u16) -> String {
     }
 }
 
-fn arp(payload: &[u8]) -> Section {
+fn arp(d: &Decoded) -> Section {
     let mut s = Section::new(Layer::Arp, "Address Resolution Protocol");
-    let Some(v) = ArpPacket::new(payload) else {
-        s.summary = format!("truncated: {} bytes", payload.len());
-        s.field("Length", format!("{} bytes, need 28", payload.len()));
+    let Some(v) = d.arp_view() else {
+        s.summary = format!("truncated: {} bytes", d.payload.len());
+        s.field("Length", format!("{} bytes, need 28", d.payload.len()));
         return s;
     };
     let hw = v.get_hardware_type().0;
@@ -476,10 +465,12 @@ fn arp(payload: &[u8]) -> Section {
     s.field("Sender IP", v.get_sender_proto_addr().to_string());
     s.field("Target MAC", v.get_target_hw_addr().to_string());
     s.field("Target IP", v.get_target_proto_addr().to_string());
-    s.summary = match crate::arp::ArpRepr::parse(payload) {
-        Ok(a) => a.to_string(),
-        Err(e) => format!("malformed: {e}"),
-    };
+    if let Some(a) = d.arp() {
+        s.summary = match a {
+            Ok(a) => a.to_string(),
+            Err(e) => format!("malformed: {e}"),
+        };
+    }
     s
 }
 

@@ -23,9 +23,10 @@ use crate::trace::{describe, IpDrop, Names, NodeRole, PhyDrop, Record, TraceEven
 mod label;
 pub use label::{label, Labeller};
 
+use crate::decode::{Datagram, Decoded};
 use crate::ethernet::{self, Frame, MacAddr};
 use crate::ids::{FrameId, LinkId, NodeId};
-use crate::ip::{IpProtocol, Ipv4Repr};
+use crate::ip::IpProtocol;
 use crate::switch::Forwarding;
 use crate::tcp::{DropReason, ListenDropReason, TcpEvent};
 use crate::time::Instant;
@@ -458,34 +459,30 @@ fn ip_drop_of_arrival(reason: &IpDrop) -> bool {
     )
 }
 
-/// The IPv4 datagram (or fragment) in `frame`, if it carries one.
-fn ipv4_in(frame: &[u8]) -> Option<(Ipv4Repr, &[u8])> {
-    let (eth, payload) = ethernet::parse(frame).ok()?;
-    if eth.ethertype != ethernet::ethertype::IPV4 {
-        return None;
-    }
-    Ipv4Repr::parse(payload).ok()
+/// The IPv4 datagram (or fragment) in `frame`, its header intact, if it carries one.
+fn ipv4_in(frame: &[u8]) -> Option<Datagram<'_>> {
+    Decoded::new(frame).ipv4()?.ok()
 }
 
 /// Whether `frame` carries a datagram from `src` to `dst` (an unspecified pair, the record of a
 /// header too damaged to read, matches any IPv4 frame).
 fn carries_ip(frame: &[u8], src: Ipv4Addr, dst: Ipv4Addr) -> bool {
-    let Ok((eth, _)) = ethernet::parse(frame) else {
-        return false;
-    };
-    if eth.ethertype != ethernet::ethertype::IPV4 {
+    let d = Decoded::new(frame);
+    if d.ethertype() != Some(ethernet::ethertype::IPV4) {
         return false;
     }
     if src.is_unspecified() && dst.is_unspecified() {
         return true;
     }
-    ipv4_in(frame).is_some_and(|(ip, _)| ip.src == src && ip.dst == dst)
+    d.ipv4()
+        .and_then(Result::ok)
+        .is_some_and(|dg| dg.ip.src == src && dg.ip.dst == dst)
 }
 
 /// Whether `frame` carries a TCP segment from `src` to `dst` (`dst`'s address may be unspecified:
 /// a listener on every address).
 fn carries_tcp(frame: &[u8], src: SocketAddrV4, dst: SocketAddrV4) -> bool {
-    let Some((ip, body)) = ipv4_in(frame) else {
+    let Some(Datagram { ip, body }) = ipv4_in(frame) else {
         return false;
     };
     if ip.protocol != IpProtocol::Tcp || ip.is_fragment() {

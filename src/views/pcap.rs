@@ -123,14 +123,10 @@ fn made_by(names: &dyn Names, node: Option<NodeId>, frame: &[u8]) -> bool {
     let Some(n) = node else { return false };
     match names.role(n) {
         NodeRole::Router => {
-            // Through `ethernet::parse`, so a datagram in a VLAN-tagged frame counts too.
-            match crate::ethernet::parse(frame) {
-                Ok((eth, p))
-                    if eth.ethertype == crate::ethernet::ethertype::IPV4 && p.len() >= 20 =>
-                {
-                    names.is_local_addr(n, std::net::Ipv4Addr::new(p[12], p[13], p[14], p[15]))
-                }
-                _ => true,
+            // Through `decode`, so a datagram in a VLAN-tagged frame counts too.
+            match crate::decode::Decoded::new(frame).ipv4_view() {
+                Some(ip) => names.is_local_addr(n, ip.get_source()),
+                None => true,
             }
         }
         // The kernel behind a TAP made the frames it sends, as a host does.

@@ -9,13 +9,12 @@
 //! - **cwnd, ssthresh and RTO over time** for the sender.
 //!
 //! Everything comes from the trace: segments from the frames in [`TraceEvent::FrameTx`] and
-//! [`TraceEvent::FrameRx`] records, taken apart with [`TcpRepr`], at the hosts that own the
+//! [`TraceEvent::FrameRx`] records, taken apart by [`crate::decode`], at the hosts that own the
 //! addresses (so a segment crossing a switch counts once); states, congestion window, RTT and
 //! retransmissions from [`TraceEvent::Tcp`] records.
 
-use crate::ethernet::{self, ethertype};
+use crate::decode::Decoded;
 use crate::ids::{FrameId, NodeId};
-use crate::ip::{IpProtocol, Ipv4Repr};
 use crate::tcp::{State, TcpEvent, TcpFlags, TcpRepr, TransitionCause};
 use crate::time::{Duration, Instant};
 use crate::trace::{Names, PhyDrop, Record, TraceEvent};
@@ -188,19 +187,17 @@ impl GraphOptions {
     }
 }
 
+/// The TCP segment in `frame`, headers and checksums intact, with its endpoints; fragments
+/// are left out (a segment's header is in the first only).
 fn tcp_of(frame: &[u8]) -> Option<(SocketAddrV4, SocketAddrV4, TcpRepr<'_>)> {
-    let (eth, payload) = ethernet::parse(frame).ok()?;
-    if eth.ethertype != ethertype::IPV4 {
+    let dg = Decoded::new(frame).ipv4()?.ok()?;
+    if dg.ip.is_fragment() {
         return None;
     }
-    let (ip, body) = Ipv4Repr::parse(payload).ok()?;
-    if ip.protocol != IpProtocol::Tcp || ip.frag_offset > 0 || ip.more_frags {
-        return None;
-    }
-    let t = TcpRepr::parse(body, ip.src, ip.dst).ok()?;
+    let t = dg.tcp()?.ok()?;
     Some((
-        SocketAddrV4::new(ip.src, t.src_port),
-        SocketAddrV4::new(ip.dst, t.dst_port),
+        SocketAddrV4::new(dg.ip.src, t.src_port),
+        SocketAddrV4::new(dg.ip.dst, t.dst_port),
         t,
     ))
 }

@@ -183,7 +183,7 @@ impl<'a> TextView<'a> {
                 let _ = write!(s, "drop {id} on {}: {why}", self.port_name(node, *port));
             }
             RawDelivered { port, id, frame } => {
-                let payload = crate::ethernet::parse(frame).map(|(_, p)| p).unwrap_or(&[]);
+                let payload = crate::decode::Decoded::new(frame).payload;
                 let _ = write!(
                     s,
                     "delivered {id} on {}: {}",

@@ -1,19 +1,19 @@
 //! The IPv4 sections of a dissected frame: IPv4, ICMP, UDP, TCP.
 
 use super::{checksum_text, preview, Section};
+use crate::decode::{self, Decoded};
 use crate::icmp::IcmpRepr;
-use crate::ip::Ipv4Repr;
 use crate::tcp::{TcpFlags, TcpRepr};
 use crate::trace::Layer;
-use pnet_packet::ipv4::Ipv4Packet;
 use pnet_packet::tcp::TcpPacket;
 use pnet_packet::udp::UdpPacket;
 use std::fmt::Write;
 use std::net::Ipv4Addr;
 
-pub(super) fn ipv4(payload: &[u8], out: &mut Vec<Section>) {
+pub(super) fn ipv4(d: &Decoded, out: &mut Vec<Section>) {
     let mut s = Section::new(Layer::Ip, "Internet Protocol Version 4");
-    let Some(v) = Ipv4Packet::new(payload) else {
+    let payload = d.payload;
+    let Some(v) = d.ipv4_view() else {
         s.summary = format!("truncated: {} bytes", payload.len());
         s.field(
             "Length",
@@ -96,13 +96,11 @@ pub(super) fn ipv4(payload: &[u8], out: &mut Vec<Section>) {
         if flags & 0b010 != 0 { ", DF" } else { "" },
         if header_ok { "correct" } else { "WRONG" }
     );
-    if ihl < 5 || total < ihl * 4 {
+    let Some(body) = d.ipv4_payload() else {
         s.field("Problem", "header length or total length is impossible");
         out.push(s);
         return;
-    }
-    let end = total.min(payload.len());
-    let body = &payload[header_len.min(end)..end];
+    };
     if offset_units > 0 {
         s.field(
             "Data",
@@ -209,19 +207,14 @@ fn icmp(body: &[u8], check: bool) -> Section {
                 );
             }
             let quoted = &body[8..];
-            let q = match Ipv4Repr::parse_quoted(quoted) {
-                Ok((ip, rest)) => {
+            let q = match decode::quoted(quoted) {
+                Ok((ip, ports)) => {
                     let mut q = format!(
                         "IPv4 {} > {}, protocol {}, TTL {}",
                         ip.src, ip.dst, ip.protocol, ip.ttl
                     );
-                    if rest.len() >= 4 {
-                        let _ = write!(
-                            q,
-                            ", ports {} > {}",
-                            u16::from_be_bytes([rest[0], rest[1]]),
-                            u16::from_be_bytes([rest[2], rest[3]])
-                        );
+                    if let Some((sport, dport)) = ports {
+                        let _ = write!(q, ", ports {sport} > {dport}");
                     }
                     q
                 }

@@ -1,8 +1,9 @@
 //! The label of a ladder arrow: what a frame carries, read as Wireshark's Info column, with the
 //! marks of its TCP sequence analysis that a run's frames in order are enough for.
 
+use crate::decode::Decoded;
 use crate::ethernet::{self, MacAddr};
-use crate::ip::{IpProtocol, Ipv4Repr};
+use crate::ip::Ipv4Repr;
 use crate::tcp::TcpRepr;
 use crate::time::Instant;
 use crate::trace::describe;
@@ -91,21 +92,23 @@ impl Labeller {
 
     fn labelled(&mut self, frame: &[u8], number: u64, time: Option<Instant>) -> String {
         self.count += 1;
-        let Ok((eth, payload)) = ethernet::parse(frame) else {
+        let d = Decoded::new(frame);
+        let Some(eth) = d.eth else {
             return describe::frame(frame);
         };
-        if eth.ethertype == ethernet::ethertype::IPV4 {
-            if let Ok((ip, body)) = Ipv4Repr::parse(payload) {
-                if ip.protocol == IpProtocol::Tcp && !ip.is_fragment() {
-                    if let Ok(t) = TcpRepr::parse(body, ip.src, ip.dst) {
-                        return self.tcp(eth.src, &ip, &t, number, time);
-                    }
+        if let Some(Ok(dg)) = d.ipv4() {
+            if !dg.ip.is_fragment() {
+                match dg.tcp() {
+                    Some(Ok(t)) => return self.tcp(eth.src, &dg.ip, &t, number, time),
                     // Wireshark verifies no TCP checksum by default (`tcp.check_checksum`),
                     // so a damaged segment still counts in its analysis (a `Dup ACK #k`
                     // number); count it too, and show what netlab knows of it below.
-                    if let Ok(t) = TcpRepr::parse_unchecked(body) {
-                        let _ = self.tcp(eth.src, &ip, &t, number, time);
+                    Some(Err(_)) => {
+                        if let Some(Ok(t)) = dg.tcp_unchecked() {
+                            let _ = self.tcp(eth.src, &dg.ip, &t, number, time);
+                        }
                     }
+                    None => {}
                 }
             }
         }
@@ -308,6 +311,7 @@ fn flag_names(t: &TcpRepr) -> String {
 mod tests {
     use super::*;
     use crate::ethernet::Frame;
+    use crate::ip::IpProtocol;
     use crate::tcp::{TcpFlags, TcpOptions};
     use std::net::Ipv4Addr;
 
