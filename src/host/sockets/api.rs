@@ -2,7 +2,7 @@
 //! application kind uses.
 
 use crate::host::Host;
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::socket::{
     BlockMode, Ioctl, PollEvents, Shutdown, SockAddr, SockOpt, SockType, SocketApi, SocketError,
     SocketId,
