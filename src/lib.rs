@@ -16,6 +16,7 @@ pub mod host;
 pub mod icmp;
 pub mod ids;
 pub mod ip;
+pub mod node;
 pub mod outfile;
 pub mod packetdrill;
 pub mod phy;

@@ -4,12 +4,14 @@
 //! delivered, and answers with [`AppOut`]s (packets to send, events to record) and its next
 //! deadline. The host carries the packets out.
 
+pub mod cx;
 pub mod ping;
 pub mod python;
 pub mod script;
 pub mod sock;
 pub mod traceroute;
 
+pub use cx::AppCx;
 pub use ping::{DfPolicy, Ping, PingConfig, PingStats};
 pub use traceroute::{Traceroute, TracerouteConfig, TracerouteStats};
 

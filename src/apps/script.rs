@@ -16,10 +16,10 @@
 //! variable and the program goes on (a `try`/`except` around it); a failing call without a
 //! variable ends the program, as an uncaught exception would.
 
-use super::sock::SockCx;
+use super::AppCx;
 use crate::dns::{Lookup, Resolved};
 use crate::socket::{
-    api::would_block, BlockMode, Shutdown, SockOpt, SockType, SocketApi, SocketError, SocketId,
+    api::would_block, BlockMode, Shutdown, SockOpt, SockType, SocketError, SocketId,
 };
 use crate::time::{Duration, Instant};
 use std::collections::BTreeMap;
@@ -300,7 +300,7 @@ impl Script {
     }
 
     /// Whether `call` is on a socket the program made non-blocking.
-    fn nonblocking(&self, cx: &SockCx, call: &Call) -> bool {
+    fn nonblocking(&self, cx: &impl AppCx, call: &Call) -> bool {
         let sock = match call {
             Call::Accept { sock }
             | Call::Connect { sock, .. }
@@ -333,7 +333,7 @@ impl Script {
         }
     }
 
-    fn exec(&mut self, cx: &mut SockCx, call: &Call) -> Outcome {
+    fn exec(&mut self, cx: &mut impl AppCx, call: &Call) -> Outcome {
         let r: Result<Vec<Value>, SocketError> = (|| {
             Ok(match call {
                 Call::Socket(ty) => vec![Value::Sock(cx.socket(*ty)?)],
@@ -513,7 +513,7 @@ impl Script {
                 Call::GetHostByName { name, .. }
                     if name != "localhost" && name.parse::<Ipv4Addr>().is_err() =>
                 {
-                    match cx.host.resolve(cx.io, cx.app, &Lookup::Name(name.clone())) {
+                    match cx.resolve(&Lookup::Name(name.clone())) {
                         Some(None) => return Err(SocketError::WouldBlock),
                         Some(Some(Resolved::Addr(ip))) => vec![Value::Ip(ip)],
                         Some(Some(_)) => return Err(SocketError::HostUnreachable),
@@ -521,7 +521,7 @@ impl Script {
                     }
                 }
                 Call::GetHostByAddr { addr, .. } if !addr.is_loopback() => {
-                    match cx.host.resolve(cx.io, cx.app, &Lookup::Addr(*addr)) {
+                    match cx.resolve(&Lookup::Addr(*addr)) {
                         Some(None) => return Err(SocketError::WouldBlock),
                         Some(Some(Resolved::Name(n))) => vec![Value::Text(n)],
                         Some(Some(_)) => return Err(SocketError::HostUnreachable),
@@ -563,7 +563,7 @@ impl Script {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         loop {
             if matches!(self.status, Status::Done | Status::Failed(_)) {
                 return;

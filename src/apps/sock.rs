@@ -2,14 +2,14 @@
 //! and sink (iperf-like), UDP echo and a UDP sender/sink.
 //!
 //! Each is a small state machine polled by its host whenever one of its sockets becomes ready
-//! or its own timer is due. A poll makes socket calls through [`SockCx`] until a call would
+//! or its own timer is due. A poll makes socket calls through its [`AppCx`] until a call would
 //! block, exactly as a program with blocking calls would run, but without threads.
 
-use crate::socket::{api::would_block, SockOpt, SockType, SocketApi, SocketError, SocketId};
+use crate::socket::{api::would_block, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-pub use crate::host::SockCx;
+use super::AppCx;
 
 /// `EINPROGRESS` from `connect` is the handshake starting, not a failure.
 fn ignore_in_progress(e: SocketError) -> Result<(), SocketError> {
@@ -17,41 +17,6 @@ fn ignore_in_progress(e: SocketError) -> Result<(), SocketError> {
         Ok(())
     } else {
         Err(e)
-    }
-}
-
-impl SockCx<'_, '_> {
-    /// `socket(ty)` owned by this application (making a socket cannot fail in netlab).
-    pub fn new_socket(&mut self, ty: SockType) -> SocketId {
-        self.host.socket(ty, self.app as u32)
-    }
-
-    /// The socket a server keeps in `slot`, made and bound to `port` on every address the
-    /// first time (and listening, for TCP). `None` when the port is taken; `errors` counts it.
-    pub fn server_socket(
-        &mut self,
-        slot: &mut Option<SocketId>,
-        ty: SockType,
-        port: u16,
-        errors: &mut u64,
-    ) -> Option<SocketId> {
-        if let Some(s) = *slot {
-            return Some(s);
-        }
-        let s = self.new_socket(ty);
-        if self
-            .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, port))
-            .is_err()
-        {
-            *errors += 1;
-            let _ = self.close(s);
-            return None;
-        }
-        if ty == SockType::Stream {
-            let _ = self.listen(s, 128);
-        }
-        *slot = Some(s);
-        Some(s)
     }
 }
 
@@ -158,16 +123,13 @@ impl EchoServer {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         let listen = match self.listen {
             Some(s) => s,
             None => {
                 let s = cx.new_socket(SockType::Stream);
                 let _ = cx.setsockopt(s, SockOpt::ReuseAddr, 1);
-                if let Err(e) = cx
-                    .host
-                    .bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, self.port))
-                {
+                if let Err(e) = cx.bind(s, SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, self.port)) {
                     self.stats.errors += 1;
                     cx.log(|| format!("bind failed: {e}"));
                     return;
@@ -295,7 +257,7 @@ impl LineClient {
         }
     }
 
-    fn finish(&mut self, cx: &mut SockCx) {
+    fn finish(&mut self, cx: &mut impl AppCx) {
         self.finished = true;
         self.stats.done = 1;
         self.resume_at = None;
@@ -314,7 +276,7 @@ impl LineClient {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         if self.finished {
             return;
         }
@@ -439,7 +401,7 @@ impl BulkSend {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         if self.finished {
             return;
         }
@@ -532,7 +494,7 @@ impl BulkSink {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         let Some(listen) = cx.server_socket(
             &mut self.listen,
             SockType::Stream,
@@ -617,7 +579,7 @@ impl UdpEcho {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         let Some(s) = cx.server_socket(
             &mut self.sock,
             SockType::Dgram,
@@ -673,7 +635,7 @@ impl UdpSend {
         self.next_at
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         let s = match self.sock {
             Some(s) => s,
             None => {
@@ -736,7 +698,7 @@ impl UdpSink {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         let Some(s) = cx.server_socket(
             &mut self.sock,
             SockType::Dgram,
@@ -786,7 +748,7 @@ pub enum SocketApp {
 }
 
 impl SocketApp {
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         match self {
             SocketApp::EchoServer(a) => a.poll(cx),
             SocketApp::LineClient(a) => a.poll(cx),

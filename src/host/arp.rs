@@ -6,7 +6,7 @@ use crate::arp::{ArpRepr, ArpTimerAction};
 use crate::ethernet::{ethertype, MacAddr};
 use crate::icmp::DestUnreachableCode;
 use crate::ip::Ipv4Repr;
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::trace::{ArpIgnore, IpDrop, TraceEvent};
 
 impl Host {

@@ -11,7 +11,7 @@ use crate::dhcp::wire::{self, DhcpRepr, MessageType, Op, FLAG_BROADCAST};
 use crate::dhcp::{ClientOut, DhcpClient, DhcpEvent, DhcpServer};
 use crate::ethernet::{ethertype, MacAddr};
 use crate::ip::{IpProtocol, Ipv4Cidr, Ipv4Repr, Route, LIMITED_BROADCAST};
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::trace::TraceEvent;
 use crate::udp::UdpRepr;
 use std::net::Ipv4Addr;

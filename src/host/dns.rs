@@ -11,7 +11,7 @@ use crate::dns::resolver::Query;
 use crate::dns::wire::{self, DnsRepr};
 use crate::dns::{Lookup, Resolved, Resolver, Zone};
 use crate::ip::{IpProtocol, Ipv4Repr};
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::trace::TraceEvent;
 use crate::udp::UdpRepr;
 use std::net::Ipv4Addr;

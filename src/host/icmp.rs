@@ -7,7 +7,7 @@ use super::Host;
 use crate::apps::{DfPolicy, IcmpDelivery};
 use crate::icmp::{self, DestUnreachableCode, IcmpRepr};
 use crate::ip::{IpProtocol, Ipv4Repr};
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::trace::{IcmpKind, IpDrop, TraceEvent};
 use std::net::Ipv4Addr;
 

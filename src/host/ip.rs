@@ -7,7 +7,7 @@ use crate::arp::Resolve;
 use crate::ethernet::{ethertype, MacAddr};
 use crate::icmp::{self, DestUnreachableCode, IcmpRepr, TimeExceededCode};
 use crate::ip::{self, FragmentError, FragmentOutcome, IpProtocol, Ipv4Repr, LIMITED_BROADCAST};
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::trace::{IpDrop, TraceEvent};
 use crate::udp::UdpRepr;
 use std::borrow::Cow;

@@ -14,8 +14,9 @@
 use crate::ethernet::{self, EthernetRepr, MacAddr};
 use crate::host::{Host, HostConfig, Interface};
 use crate::ip::{IpProtocol, Ipv4Cidr, Ipv4Repr, Route};
+use crate::node::NodeIo;
 use crate::phy::{Bandwidth, LinkConfig};
-use crate::sim::{NodeId, NodeIo, NodeKind, World};
+use crate::sim::{NodeId, NodeKind, World};
 use crate::switch::Hub;
 use crate::time::{Duration, Instant};
 use crate::trace::{Trace, TraceEvent};

@@ -1,6 +1,6 @@
 //! The fabric: links (their impairments in `sim::impair`), the event queue and the trace, which
-//! a node's outputs go to ([`NodeIo`]), kept apart from the nodes so a node can be borrowed
-//! while its frames are sent.
+//! a node's outputs go to (the [`Outlet`] of its [`crate::node::NodeIo`]), kept apart from the
+//! nodes so a node can be borrowed while its frames are sent.
 
 use super::engine::EventQueue;
 use super::impair::{Flips, Impairments, Wire};
@@ -9,6 +9,7 @@ use super::world::Event;
 use super::{FrameId, LinkId, NodeId};
 use crate::ethernet::Frame;
 use crate::filter::FrameFilter;
+use crate::node::Outlet;
 use crate::phy::{LinkConfig, Transmitter, TxOutcome};
 use crate::time::{Duration, Instant};
 use crate::trace::{PhyDrop, Trace, TraceEvent};
@@ -311,26 +312,17 @@ impl Fabric {
     }
 }
 
-/// What a node sees while it handles an event: the time, and where its outputs go.
-pub struct NodeIo<'a> {
-    pub now: Instant,
-    pub node: NodeId,
-    pub fabric: &'a mut Fabric,
-}
-
-impl NodeIo<'_> {
-    /// Sends a frame out of `port`; returns false if nothing is plugged in there.
-    pub fn send(&mut self, port: u16, frame: Frame) -> bool {
-        self.fabric.send(self.node, port, frame)
+/// The world's side of a node's I/O: frames go on the fabric's links, records into its trace.
+impl Outlet for Fabric {
+    fn send(&mut self, node: NodeId, port: u16, frame: Frame) -> bool {
+        Fabric::send(self, node, port, frame)
     }
 
-    #[inline(always)]
-    pub fn tracing(&self) -> bool {
-        self.fabric.trace.on()
+    fn tracing(&self) -> bool {
+        self.trace.on()
     }
 
-    #[inline]
-    pub fn trace(&mut self, event: TraceEvent) {
-        self.fabric.trace.push(self.now, Some(self.node), event);
+    fn record(&mut self, time: Instant, node: NodeId, event: TraceEvent) {
+        self.trace.push(time, Some(node), event);
     }
 }

@@ -11,7 +11,7 @@ pub mod world;
 
 pub use drive::{End, Next, Pacer};
 pub use engine::{EventId, EventQueue};
-pub use fabric::{Fault, FaultAction, Link, NodeIo};
+pub use fabric::{Fault, FaultAction, Link};
 // The ids live below both the world and the trace records that name them.
 pub use crate::ids::{FrameId, LinkId, NodeId};
 pub use world::{counter_names, Limits, Node, NodeKind, RunError, Step, StepKind, World};

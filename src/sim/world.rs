@@ -11,11 +11,12 @@
 //! The links, their fault rules and the event queue a node's outputs go to are in `fabric.rs`.
 
 use super::engine::EventQueue;
-use super::fabric::{Fabric, Link, LinkEnd, NodeIo};
+use super::fabric::{Fabric, Link, LinkEnd};
 use super::impair::Impairments;
 use super::{FrameId, LinkId, NodeId};
 use crate::ethernet::Frame;
 use crate::host::Host;
+use crate::node::NodeIo;
 use crate::phy::{LinkConfig, Transmitter};
 use crate::switch::stp::StpOutput;
 use crate::switch::{Forwarding, Hub, Learned, Switch, VlanCopies};
@@ -565,7 +566,7 @@ impl World {
         let n = &mut nodes[node.0 as usize];
         match &mut n.kind {
             NodeKind::Host(host) => {
-                let mut io = NodeIo { now, node, fabric };
+                let mut io = NodeIo::new(now, node, fabric);
                 host.on_frame(&mut io, port, id, frame);
             }
             NodeKind::Switch(sw) => {
@@ -653,7 +654,7 @@ impl World {
         } = self;
         match &mut nodes[node.0 as usize].kind {
             NodeKind::Host(host) => {
-                let mut io = NodeIo { now, node, fabric };
+                let mut io = NodeIo::new(now, node, fabric);
                 host.on_timer(&mut io);
             }
             NodeKind::Switch(sw) => {
@@ -719,7 +720,7 @@ impl World {
         let World { nodes, fabric, .. } = self;
         let r = match &mut nodes[node.0 as usize].kind {
             NodeKind::Host(host) => {
-                let mut io = NodeIo { now, node, fabric };
+                let mut io = NodeIo::new(now, node, fabric);
                 Some(f(host, &mut io))
             }
             _ => None,

@@ -95,7 +95,7 @@ impl PythonProgram {
 
     pub(super) fn exec(
         &mut self,
-        cx: &mut SockCx,
+        cx: &mut impl AppCx,
         m: &Msg,
         deadline: Option<Instant>,
         nonblocking: bool,
@@ -109,7 +109,7 @@ impl PythonProgram {
 
     pub(super) fn try_exec(
         &mut self,
-        cx: &mut SockCx,
+        cx: &mut impl AppCx,
         m: &Msg,
         deadline: Option<Instant>,
         nonblocking: bool,
@@ -308,7 +308,7 @@ impl PythonProgram {
                 // With a resolver, a real DNS query (nsswitch "files dns" with only localhost
                 // in the files); the call waits for the answer in simulated time.
                 let asked = (name != "localhost" && name.parse::<Ipv4Addr>().is_err())
-                    .then(|| cx.host.resolve(cx.io, cx.app, &Lookup::Name(name.clone())))
+                    .then(|| cx.resolve(&Lookup::Name(name.clone())))
                     .flatten();
                 if let Some(answer) = asked {
                     return Ok(match answer {
@@ -333,7 +333,7 @@ impl PythonProgram {
                     .map(Ipv4Addr::from);
                 let asked = ip
                     .filter(|ip| !ip.is_loopback())
-                    .and_then(|ip| cx.host.resolve(cx.io, cx.app, &Lookup::Addr(ip)));
+                    .and_then(|ip| cx.resolve(&Lookup::Addr(ip)));
                 if let (Some(answer), Some(ip)) = (asked, ip) {
                     return Ok(match answer {
                         None => return Err(SocketError::WouldBlock),

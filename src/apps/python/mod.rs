@@ -19,9 +19,8 @@
 mod calls;
 pub mod process;
 
-use super::sock::SockCx;
+use super::AppCx;
 use crate::dns::{Lookup, Resolved};
-use crate::socket::api::SocketApi;
 use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use process::{Msg, Proc, ProcError, Reply, ReplyKind};
@@ -270,7 +269,7 @@ impl PythonProgram {
         }
     }
 
-    pub fn poll(&mut self, cx: &mut SockCx) {
+    pub fn poll(&mut self, cx: &mut impl AppCx) {
         loop {
             match std::mem::take(&mut self.state) {
                 State::Ended => {
@@ -423,7 +422,7 @@ impl PythonProgram {
         }
     }
 
-    fn start(&mut self, cx: &mut SockCx) -> Result<(), ProcError> {
+    fn start(&mut self, cx: &mut impl AppCx) -> Result<(), ProcError> {
         let mut p = Proc::spawn(&self.config.dir, self.config.budget_ms)?;
         let hello = p.first_msg()?;
         if hello.op != "hello" {
@@ -451,7 +450,7 @@ impl PythonProgram {
     }
 
     /// Handles a message that needs no answer; a request becomes the pending call.
-    fn one_way(&mut self, cx: &mut SockCx, msg: Msg) -> Option<State> {
+    fn one_way(&mut self, cx: &mut impl AppCx, msg: Msg) -> Option<State> {
         match msg.op {
             "out" | "eout" | "input" | "outp" | "eoutp" => {
                 self.output_bytes += msg.data.len() as u64 + 1;
@@ -522,7 +521,7 @@ impl PythonProgram {
         msg.args.get(i).copied()
     }
 
-    fn exit(&mut self, cx: &mut SockCx, msg: Msg) {
+    fn exit(&mut self, cx: &mut impl AppCx, msg: Msg) {
         let code = msg.args.first().copied().unwrap_or(1);
         // The data: the exception's class name (`-`: none), a newline, the traceback.
         let all = String::from_utf8_lossy(&msg.data).into_owned();
@@ -554,7 +553,7 @@ impl PythonProgram {
     }
 
     /// netlab stops the program (no interpreter, stuck, broken pipe).
-    fn stop(&mut self, cx: &mut SockCx, e: ProcError) {
+    fn stop(&mut self, cx: &mut impl AppCx, e: ProcError) {
         let file = self.config.file.clone();
         let (name, text) = match e {
             ProcError::NoPython(m) => ("NetlabNoPython", m),
@@ -579,7 +578,7 @@ impl PythonProgram {
     }
 
     /// A process's sockets close when it ends (the kernel closes its descriptors).
-    fn close_all(&mut self, cx: &mut SockCx) {
+    fn close_all(&mut self, cx: &mut impl AppCx) {
         for s in std::mem::take(&mut self.open) {
             let _ = cx.close(s);
         }

@@ -1,8 +1,10 @@
 //! [`SockCx`]: the host's implementation of [`SocketApi`], the one socket interface every
-//! application kind uses.
+//! application kind uses, and of [`AppCx`], the rest of what an application asks of its host.
 
+use crate::apps::AppCx;
+use crate::dns::{Lookup, Resolved};
 use crate::host::Host;
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::socket::{
     BlockMode, Ioctl, PollEvents, Shutdown, SockAddr, SockOpt, SockType, SocketApi, SocketError,
     SocketId,
@@ -26,22 +28,26 @@ impl<'a, 'b> SockCx<'a, 'b> {
     pub fn new(host: &'a mut Host, io: &'a mut NodeIo<'b>, app: u16) -> Self {
         SockCx { host, io, app }
     }
+}
 
-    /// Whether records are made (someone reads the trace): text only the log shows need not
-    /// be built otherwise.
-    pub fn tracing(&self) -> bool {
+impl AppCx for SockCx<'_, '_> {
+    fn tracing(&self) -> bool {
         self.io.tracing()
     }
 
-    /// A line of the application's own output (what its `print` would show).
-    pub fn log(&mut self, text: impl FnOnce() -> String) {
-        if self.io.tracing() {
-            let text = text();
-            self.io.trace(TraceEvent::AppLog {
-                app: self.app,
-                text,
-            });
-        }
+    fn log_line(&mut self, text: String) {
+        self.io.trace(TraceEvent::AppLog {
+            app: self.app,
+            text,
+        });
+    }
+
+    fn resolve(&mut self, q: &Lookup) -> Option<Option<Resolved>> {
+        self.host.resolve(self.io, self.app, q)
+    }
+
+    fn new_socket(&mut self, ty: SockType) -> SocketId {
+        self.host.socket(ty, self.app as u32)
     }
 }
 

@@ -3,7 +3,7 @@
 
 use super::{SockKind, Sockets};
 use crate::host::Host;
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::socket::{SockType, SocketError, SocketId};
 use crate::tcp::fastopen::{bits, FastOpenOption};
 use crate::tcp::{Connection, FastOpenSyn, TcpConfig};

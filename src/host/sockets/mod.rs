@@ -22,7 +22,7 @@ pub use options::SockOpts;
 use super::Host;
 use crate::apps::DfPolicy;
 use crate::ip::{IpProtocol, Ipv4Repr};
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::socket::{BlockMode, Readiness, Shutdown, SockType, SocketError, SocketId};
 use crate::tcp::{
     self, Connection, Listener, Output, SeqNumber, State, TcpConfig, TcpRepr, TimeWait,

@@ -2,7 +2,7 @@
 
 use super::{SockKind, Socket, Sockets};
 use crate::host::Host;
-use crate::sim::NodeIo;
+use crate::node::NodeIo;
 use crate::socket::{Ioctl, PollEvents, SockOpt, SocketError, SocketId};
 use crate::tcp::{Connection, Keepalive, Output, State};
 use crate::time::{Duration, Instant};
