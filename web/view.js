@@ -1,7 +1,7 @@
 // @ts-check
 // netlab view: replays one run in the browser. Plain JavaScript, type-checked from its JSDoc
 // types (web/tsconfig.json, `npx tsc -p web`). Everything it shows comes from the JSON island
-// `netlab view` wrote (src/view/data.rs): no network, no other file.
+// `netlab view` wrote (src/browser/data.rs): no network, no other file.
 'use strict';
 (function () {
   /**
@@ -42,7 +42,7 @@
     for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
     return out;
   }
-  /** Deflated JSON in base64 (src/view/page.rs) to its value. @param {string} s @returns {any} */
+  /** Deflated JSON in base64 (src/browser/page.rs) to its value. @param {string} s @returns {any} */
   function unpack(s) {
     /** @type {{inflateSync: (b: Uint8Array) => Uint8Array}} */
     const fflate = /** @type {any} */ (window).fflate;

@@ -40,6 +40,13 @@ impl Tally {
     }
 }
 
+/// The bytes a raw delivery carried, as the text log shows them: the Ethernet payload without
+/// its padding (read through `decode`, as every view reads frames).
+fn delivered_payload(frame: &[u8]) -> Option<&[u8]> {
+    let d = crate::decode::Decoded::new(frame);
+    d.eth.map(|_| trace::describe::trim_padding(d.payload))
+}
+
 impl Subscriber for Tally {
     fn record(&mut self, _names: &dyn trace::Names, r: &Record) {
         for (c, seen) in self.checks.iter().zip(self.seen.iter_mut()) {
@@ -47,7 +54,7 @@ impl Subscriber for Tally {
                 (CheckKind::Received { node, payload, .. }, Seen::Count(n)) => {
                     let hit = r.node == Some(NodeId(*node as u32))
                         && matches!(&r.event, TraceEvent::RawDelivered { frame, .. }
-                            if crate::ethernet::parse(frame).is_ok_and(|(_, p)| trace::describe::trim_padding(p) == payload.as_slice()));
+                            if delivered_payload(frame).is_some_and(|p| p == payload.as_slice()));
                     *n += u64::from(hit);
                 }
                 (
