@@ -61,7 +61,7 @@ impl<'a> NodeIo<'a> {
 mod tests {
     use super::*;
 
-    /// A outlet that remembers what reached it.
+    /// An outlet that remembers what reached it.
     #[derive(Default)]
     struct Recorder {
         on: bool,
