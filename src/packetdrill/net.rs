@@ -16,7 +16,7 @@ use crate::host::{Host, HostConfig, Interface};
 use crate::ip::{IpProtocol, Ipv4Cidr, Ipv4Repr, Route};
 use crate::node::NodeIo;
 use crate::phy::{Bandwidth, LinkConfig};
-use crate::sim::{NodeId, NodeKind, World};
+use crate::sim::{Next, NodeId, NodeKind, World};
 use crate::switch::Hub;
 use crate::time::{Duration, Instant};
 use crate::trace::{Trace, TraceEvent};
@@ -129,14 +129,11 @@ impl Net {
         }
     }
 
-    /// The time of the next event, if any.
-    pub fn next_time(&mut self) -> Option<Instant> {
-        self.world.fabric.queue.peek_time()
-    }
-
-    /// Runs one event; false if none is left (or the world refused: a runaway).
-    pub fn step(&mut self) -> bool {
-        let stepped = matches!(self.world.step(), Ok(Some(_)));
+    /// Runs the next event if it is due by `t`, through the one run loop every driver uses
+    /// (`World::next`); false when none is (nothing left, the next is later, or a runaway
+    /// limit ended the run). The clock does not move past the last event run.
+    pub fn step_until(&mut self, t: Instant) -> bool {
+        let stepped = matches!(self.world.next(None, Some(t)), Next::Event(_));
         self.collect();
         stepped
     }

@@ -436,11 +436,8 @@ impl Runner {
     pub(super) fn advance_to(&mut self, t: Instant) -> Res<()> {
         loop {
             self.poll_pending()?;
-            match self.net.next_time() {
-                Some(n) if n <= t => {
-                    self.net.step();
-                }
-                _ => break,
+            if !self.net.step_until(t) {
+                break;
             }
         }
         self.net.advance_clock(t);
@@ -493,20 +490,15 @@ impl Runner {
             + SNIFF_SLACK
             + Duration::from_secs(60);
         while self.pending.is_some() {
-            match self.net.next_time() {
-                Some(n) if n <= limit => {
-                    self.net.step();
-                    self.poll_pending()?;
-                }
-                _ => {
-                    let p = self.pending.take().expect("checked");
-                    return fail(
-                        p.pos.max(pos),
-                        self.net.now(),
-                        format!("{} blocked and never returned", p.call.name),
-                    );
-                }
+            if !self.net.step_until(limit) {
+                let p = self.pending.take().expect("checked");
+                return fail(
+                    p.pos.max(pos),
+                    self.net.now(),
+                    format!("{} blocked and never returned", p.call.name),
+                );
             }
+            self.poll_pending()?;
         }
         Ok(self.net.now())
     }
@@ -665,11 +657,8 @@ impl Runner {
                 }
             }
             self.poll_pending()?;
-            match self.net.next_time() {
-                Some(n) if n <= deadline => {
-                    self.net.step();
-                }
-                _ => return Ok(None),
+            if !self.net.step_until(deadline) {
+                return Ok(None);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The one run loop. Every driver — `netlab run` and `check` (the scenario runner), the stepper,
-//! the bench, sweeps — goes one event at a time through [`World::next`], which alone decides
+//! the bench, sweeps, packetdrill and replay — goes one event at a time through [`World::next`],
+//! which alone decides
 //! when a run is over: its stop time, the runaway limits, or nothing left to do. So a stepped
 //! run is the run `netlab run` prints, by construction.
 //!
