@@ -1,8 +1,7 @@
 //! The one run loop. Every driver — `netlab run` and `check` (the scenario runner), the stepper,
 //! the bench, sweeps, packetdrill and replay — goes one event at a time through [`World::next`],
-//! which alone decides
-//! when a run is over: its stop time, the runaway limits, or nothing left to do. So a stepped
-//! run is the run `netlab run` prints, by construction.
+//! which alone decides when a run is over: its stop time, the runaway limits, or nothing left to
+//! do. So a stepped run is the run `netlab run` prints, by construction.
 //!
 //! After each event the driver hands the event's trace records to its views with
 //! [`World::publish`] (the records flow as they are made; see [`crate::trace::Subscriber`]).
