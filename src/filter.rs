@@ -7,7 +7,7 @@
 //! `not-WORD` and `any`. Node names are resolved once, when the
 //! scenario is built, to the node's MAC and IP addresses.
 
-use crate::decode::Decoded;
+use crate::decode::{proto, Decoded};
 use crate::ethernet::{ethertype, MacAddr};
 use pnet_packet::tcp::TcpPacket;
 use std::fmt;
@@ -241,18 +241,18 @@ impl<'a> FrameView<'a> {
             Term::Any => true,
             Term::Arp => self.0.ethertype() == Some(ethertype::ARP),
             Term::Ip => self.0.ip.is_some(),
-            Term::Icmp => self.ip_proto() == Some(1),
-            Term::Udp => self.ip_proto() == Some(17),
-            Term::Tcp => self.ip_proto() == Some(6),
+            Term::Icmp => self.ip_proto() == Some(proto::ICMP),
+            Term::Udp => self.ip_proto() == Some(proto::UDP),
+            Term::Tcp => self.ip_proto() == Some(proto::TCP),
             Term::TcpFlags(mask) => self.0.tcp().is_some_and(|p| p.get_flags() & mask == *mask),
             Term::Data => match self.ip_proto() {
-                Some(6) => self
+                Some(proto::TCP) => self
                     .transport()
                     .and_then(|t| {
                         TcpPacket::new(t).map(|p| (p.get_data_offset() as usize * 4, t.len()))
                     })
                     .is_some_and(|(hl, len)| len > hl),
-                Some(17) => self.transport().is_some_and(|t| t.len() > 8),
+                Some(proto::UDP) => self.transport().is_some_and(|t| t.len() > 8),
                 _ => false,
             },
             Term::Broadcast => self.0.eth.is_some_and(|eth| eth.dst.is_broadcast()),

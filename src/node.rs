@@ -106,7 +106,7 @@ mod tests {
     }
 
     #[test]
-    fn no_record_reaches_a_outlet_that_is_not_tracing() {
+    fn no_record_reaches_an_outlet_that_is_not_tracing() {
         let mut outlet = Recorder::default();
         let mut io = NodeIo::new(Instant::ZERO, NodeId(0), &mut outlet);
         assert!(!io.tracing());

@@ -2,6 +2,7 @@
 //! filter words look at, the protocol that colours an envelope, bytes as hex, a TCP
 //! connection's series for its graphs.
 
+use crate::decode::proto;
 use crate::time::Instant;
 use crate::views::tcpgraph;
 use serde_json::{json, Value};
@@ -64,9 +65,9 @@ pub fn proto_of(frame: &[u8]) -> &'static str {
         crate::ethernet::ethertype::ARP => "arp",
         // The protocol byte as it is, whatever the rest of the header says.
         crate::ethernet::ethertype::IPV4 => match d.payload.get(9) {
-            Some(1) => "icmp",
-            Some(6) => "tcp",
-            Some(17) => "udp",
+            Some(&proto::ICMP) => "icmp",
+            Some(&proto::TCP) => "tcp",
+            Some(&proto::UDP) => "udp",
             _ => "ip",
         },
         _ => "raw",

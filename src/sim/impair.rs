@@ -32,7 +32,7 @@ pub(super) struct Wire {
 }
 
 impl Wire {
-    pub fn new(frame: Frame) -> Self {
+    fn new(frame: Frame) -> Self {
         Wire {
             frame,
             fault_bits: None,
@@ -52,7 +52,7 @@ pub(super) struct Flips {
 
 /// One stage of a link's impairments. Both steps default to doing nothing, so a stage
 /// implements only the one it acts in. `rng` is the link's own random stream.
-pub(super) trait Impairment {
+trait Impairment {
     /// Before the line: the reason the frame is dropped here, or `None` to let it go (perhaps
     /// marked in `wire`).
     fn admit(&mut self, _side: u8, _wire: &mut Wire, _rng: &mut ChaCha8Rng) -> Option<PhyDrop> {
@@ -67,7 +67,7 @@ pub(super) trait Impairment {
 
 /// The scenario's `fault` lines on this link: the first rule that catches a frame acts on it.
 #[derive(Clone, Debug, Default)]
-pub(super) struct FaultRules(pub Vec<Fault>);
+struct FaultRules(Vec<Fault>);
 
 impl Impairment for FaultRules {
     fn admit(&mut self, side: u8, wire: &mut Wire, _rng: &mut ChaCha8Rng) -> Option<PhyDrop> {
@@ -111,10 +111,10 @@ impl Impairment for FaultRules {
 /// A link's `loss`: each frame lost outright with this probability, drawn for every frame that
 /// reaches this stage, so a seed gives the same losses however the traffic is traced.
 #[derive(Copy, Clone, Debug, Default)]
-pub(super) struct RandomLoss(pub Option<f64>);
+struct RandomLoss(Option<f64>);
 
 impl RandomLoss {
-    pub fn new(p: f64) -> Self {
+    fn new(p: f64) -> Self {
         RandomLoss((p > 0.0).then_some(p.min(1.0)))
     }
 }
@@ -128,7 +128,7 @@ impl Impairment for RandomLoss {
 
 /// A link's `bit_error_rate`: each bit on the line flips independently.
 #[derive(Copy, Clone, Debug, Default)]
-pub(super) struct BitErrorRate(pub Option<BitErrors>);
+struct BitErrorRate(Option<BitErrors>);
 
 impl Impairment for BitErrorRate {
     fn damage(&mut self, wire: &mut Wire, rng: &mut ChaCha8Rng) -> Option<Flips> {
@@ -144,9 +144,9 @@ impl Impairment for BitErrorRate {
 /// A link's impairments, one of each kind, and the link's random stream they draw from.
 #[derive(Debug)]
 pub struct Impairments {
-    pub(super) faults: FaultRules,
-    pub(super) loss: RandomLoss,
-    pub(super) errors: BitErrorRate,
+    faults: FaultRules,
+    loss: RandomLoss,
+    errors: BitErrorRate,
     rng: ChaCha8Rng,
 }
 
