@@ -182,8 +182,7 @@ impl<'a> Decoded<'a> {
 
     /// The spanning tree BPDU an 802.3 frame carries, when its LLC header names the STP SAP.
     pub fn bpdu(&self) -> Option<Result<Bpdu, BpduError>> {
-        let llc = self.llc()?;
-        (llc.len() >= 3 && llc[..3] == bpdu::LLC).then(|| Bpdu::parse(&llc[3..]))
+        bpdu::of_llc(self.llc()?)
     }
 }
 

@@ -164,19 +164,20 @@ impl Bpdu {
 
 /// The LLC payload of an IEEE 802.3 frame (`ethertype` at most 1500 is then a length), if the
 /// frame is one; the bytes after the Ethernet header up to that length.
-pub fn llc_payload(frame: &[u8]) -> Option<&[u8]> {
+fn llc_payload(frame: &[u8]) -> Option<&[u8]> {
     let (eth, payload) = ethernet::parse(frame).ok()?;
     let len = usize::from(eth.ethertype);
-    (len <= 1500).then(|| &payload[..len.min(payload.len())])
+    (len <= usize::from(ethernet::MAX_LENGTH_FIELD)).then(|| &payload[..len.min(payload.len())])
 }
 
 /// The BPDU a frame carries, if it is an STP frame.
 pub fn of_frame(frame: &[u8]) -> Option<Result<Bpdu, BpduError>> {
-    let llc = llc_payload(frame)?;
-    if llc.len() < 3 || llc[..3] != LLC {
-        return None;
-    }
-    Some(Bpdu::parse(&llc[3..]))
+    of_llc(llc_payload(frame)?)
+}
+
+/// The BPDU in an 802.3 frame's LLC data, when its LLC header names the spanning tree's SAP.
+pub fn of_llc(llc: &[u8]) -> Option<Result<Bpdu, BpduError>> {
+    (llc.len() >= 3 && llc[..3] == LLC).then(|| Bpdu::parse(&llc[3..]))
 }
 
 /// The frame a bridge sends a BPDU in from its address `src`: 802.3 length, LLC, BPDU,
