@@ -88,8 +88,7 @@ impl Impairment for FaultRules {
         None
     }
 
-    /// The bits a rule marked, flipped after the line's own errors (which they override in
-    /// the record: the rule is what the scenario asked to see).
+    /// The bits a rule marked, flipped after the line's own errors.
     fn damage(&mut self, wire: &mut Wire, _rng: &mut ChaCha8Rng) -> Option<Flips> {
         let bits = wire.fault_bits.take()?;
         let mut bytes = wire.frame.to_vec();
@@ -182,14 +181,21 @@ impl Impairments {
         Ok(wire)
     }
 
-    /// Runs a frame on the line through every stage's damage, innermost first; the bits
-    /// flipped by the last stage that flipped any, which is the one the record names.
+    /// Runs a frame on the line through every stage's damage, innermost first: the bits every
+    /// stage flipped, counted together (a frame the link's errors and a rule both hit counts
+    /// both), and whether a rule was among them.
     pub(super) fn damage(&mut self, wire: &mut Wire) -> Option<Flips> {
         let (stages, rng) = self.stages();
-        let mut flips = None;
+        let mut flips: Option<Flips> = None;
         for s in stages.into_iter().rev() {
             if let Some(f) = s.damage(wire, rng) {
-                flips = Some(f);
+                flips = Some(match flips {
+                    Some(before) => Flips {
+                        bits: before.bits + f.bits,
+                        by_fault: before.by_fault || f.by_fault,
+                    },
+                    None => f,
+                });
             }
         }
         flips
@@ -265,9 +271,10 @@ mod tests {
         assert_eq!(
             f,
             Flips {
-                bits: 2,
+                bits: 64 * 8 + 2,
                 by_fault: true
-            }
+            },
+            "both kinds of flip counted, the rule named"
         );
         // Every bit flipped by the rate, then bits 0 and 9 flipped back by the rule.
         assert_eq!(w.frame[0], 0xfe);
