@@ -451,28 +451,16 @@ pub fn bulk_scenario(bytes: u64) -> BenchResult {
          end sink.bytes_in == {bytes}\n\
          end sink.corrupt_bytes == 0\n'''\n"
     );
-    let rss_before = peak_rss_kib();
-    let started = std::time::Instant::now();
-    let scn = crate::scenario::Scenario::parse("bench.toml", &text).expect("the bench scenario");
-    let (outcome, _) =
-        crate::scenario::run_streaming(&scn, &crate::scenario::RunOptions::default(), &mut []);
-    let wall = started.elapsed();
-    assert!(outcome.passed(), "every byte arrived, intact");
+    let (outcome, result) = run_scenario(
+        format!("scenario bulk-tcp {} MB", bytes / 1_000_000),
+        "bench.toml",
+        &text,
+    );
     let w = &outcome.world;
     let b = w.node_id("b").expect("host b");
-    BenchResult {
-        name: format!("scenario bulk-tcp {} MB", bytes / 1_000_000),
-        frames: w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum(),
-        events: w.fabric.queue.processed(),
-        wall,
-        sim_time: w.now(),
-        rss_growth_kib: rss_before
-            .zip(peak_rss_kib())
-            .map(|(a, b)| b.saturating_sub(a)),
-        ..Default::default()
-    }
-    .with_bytes(bytes)
-    .with_transfer(app_counter(w, b, "transfer_us"))
+    result
+        .with_bytes(bytes)
+        .with_transfer(app_counter(w, b, "transfer_us"))
 }
 
 /// `n` hosts on one switch, each pinging its neighbour once at 0 s, as a scenario file: the
@@ -508,16 +496,28 @@ pub fn switch_ping_scenario(n: usize) -> String {
 /// growth of the peak RSS: the LAN case as users run it, loading included.
 pub fn switch_scenario(hosts: usize) -> BenchResult {
     let text = switch_ping_scenario(hosts);
+    run_scenario(
+        format!("scenario switch-ping {hosts} hosts"),
+        "switch.toml",
+        &text,
+    )
+    .1
+}
+
+/// A scenario file's text parsed and run to the end by the path `netlab run --quiet` takes
+/// (`scenario::run_streaming` with no view), timed from the parse, with the growth of the peak
+/// RSS; its expectations must hold.
+fn run_scenario(name: String, file: &str, text: &str) -> (crate::scenario::Outcome, BenchResult) {
     let rss_before = peak_rss_kib();
     let started = std::time::Instant::now();
-    let scn = crate::scenario::Scenario::parse("switch.toml", &text).expect("the bench scenario");
+    let scn = crate::scenario::Scenario::parse(file, text).expect("the bench scenario");
     let (outcome, _) =
         crate::scenario::run_streaming(&scn, &crate::scenario::RunOptions::default(), &mut []);
     let wall = started.elapsed();
-    assert!(outcome.passed(), "the run ends well");
+    assert!(outcome.passed(), "the bench scenario's expectations hold");
     let w = &outcome.world;
-    BenchResult {
-        name: format!("scenario switch-ping {hosts} hosts"),
+    let result = BenchResult {
+        name,
         frames: w.fabric.links.iter().map(|l| l.total(|c| c.frames)).sum(),
         events: w.fabric.queue.processed(),
         wall,
@@ -527,7 +527,8 @@ pub fn switch_scenario(hosts: usize) -> BenchResult {
             .map(|(a, b)| b.saturating_sub(a)),
         rss_peak_kib: peak_rss_kib(),
         ..Default::default()
-    }
+    };
+    (outcome, result)
 }
 
 /// When [`many_conn_probed`] calls its probe.
