@@ -31,11 +31,13 @@ use pnet_packet::tcp::TcpPacket;
 use pnet_packet::udp::UdpPacket;
 use pnet_packet::Packet;
 
-/// IP protocol numbers read from a header.
+/// IP protocol numbers read from a header, as constants for patterns; the numbers themselves
+/// are `ip::IpProtocol`'s.
 pub mod proto {
-    pub const ICMP: u8 = 1;
-    pub const TCP: u8 = 6;
-    pub const UDP: u8 = 17;
+    use crate::ip::IpProtocol;
+    pub const ICMP: u8 = IpProtocol::Icmp.number();
+    pub const TCP: u8 = IpProtocol::Tcp.number();
+    pub const UDP: u8 = IpProtocol::Udp.number();
 }
 
 /// The layers of one frame that could be read.
