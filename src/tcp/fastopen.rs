@@ -37,34 +37,34 @@ pub const EXP_MAGIC: [u8; 2] = [0xF9, 0x89];
 /// Cookie lengths Linux accepts: 4 to 16 bytes, even (`TCP_FASTOPEN_COOKIE_MIN/MAX`).
 const COOKIE_MIN: usize = 4;
 const COOKIE_MAX: usize = 16;
+/// The longest cookie an option can carry (40 bytes of options, less kind and length): one
+/// Linux refuses is kept whole too, so the option writes back as it was read.
+const CARRIED_MAX: usize = 38;
 
 /// A Fast Open option: a cookie request (no cookie) or a cookie.
-#[derive(Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct FastOpenOption {
     /// Written as the experimental option (kind 254, magic 0xF989).
     pub exp: bool,
     /// The cookie's length on the wire; may be one Linux refuses (odd, too short or long).
     len: u8,
-    bytes: [u8; COOKIE_MAX],
+    bytes: [u8; CARRIED_MAX],
 }
 
 impl FastOpenOption {
     /// A cookie request: the option with no cookie.
     pub fn request(exp: bool) -> FastOpenOption {
-        FastOpenOption {
-            exp,
-            ..FastOpenOption::default()
-        }
+        FastOpenOption::with_cookie(exp, &[])
     }
 
-    /// The option carrying `cookie` (bytes past 16 are counted but not kept).
+    /// The option carrying `cookie` (at most the 38 bytes an option can hold).
     pub fn with_cookie(exp: bool, cookie: &[u8]) -> FastOpenOption {
-        let mut bytes = [0; COOKIE_MAX];
-        let n = cookie.len().min(COOKIE_MAX);
+        let mut bytes = [0; CARRIED_MAX];
+        let n = cookie.len().min(CARRIED_MAX);
         bytes[..n].copy_from_slice(&cookie[..n]);
         FastOpenOption {
             exp,
-            len: cookie.len().min(255) as u8,
+            len: n as u8,
             bytes,
         }
     }
@@ -81,7 +81,7 @@ impl FastOpenOption {
     }
 
     pub fn cookie(&self) -> &[u8] {
-        &self.bytes[..(self.len as usize).min(COOKIE_MAX)]
+        &self.bytes[..self.len as usize]
     }
 
     /// Bytes on the wire, padded with NOPs to a multiple of four as Linux pads it.
@@ -277,6 +277,20 @@ mod tests {
         assert!(!FastOpenOption::with_cookie(false, &[1, 2]).is_valid_cookie());
         assert!(!FastOpenOption::with_cookie(false, &[0; 18]).is_valid_cookie());
         assert!(FastOpenOption::with_cookie(false, &[0; 16]).is_valid_cookie());
+    }
+
+    /// A cookie longer than Linux takes (found by `tests/prop_parsers.rs`: kind 34, length 27)
+    /// is kept whole, so it writes back as it was read, and stays one Linux refuses.
+    #[test]
+    fn an_over_long_cookie_writes_back_as_read() {
+        let cookie: Vec<u8> = (0..25).collect();
+        let o = FastOpenOption::parse(34, &cookie).unwrap();
+        assert!(!o.is_valid_cookie());
+        assert_eq!(o.cookie(), &cookie[..]);
+        let mut buf = [0u8; 28];
+        o.write(&mut buf);
+        assert_eq!(buf[..2], [34, 27]);
+        assert_eq!(FastOpenOption::parse(34, &buf[2..27]), Some(o));
     }
 
     #[test]
