@@ -1,20 +1,38 @@
-//! The Internet checksum (RFC 1071), fast: summed over 32-bit words.
+//! The Internet checksum (RFC 1071), fast: summed over 64-bit words.
 //!
 //! The ones' complement sum of 16-bit words is congruent modulo 0xFFFF to the plain sum of the
-//! same bytes read as any multiple of 16 bits (2^16 ≡ 1), so adding 32-bit big-endian words
-//! into a 64-bit accumulator and folding at the end gives the same result with half the work.
+//! same bytes read as any multiple of 16 bits (2^16 ≡ 1), so adding 64-bit words and folding at
+//! the end gives the same result with a quarter of the work.
 //! pnet's helpers add one 16-bit word at a time; TCP and UDP checksums every byte twice (send
 //! and receive), which made them the simulator's hottest function.
 
 use std::net::Ipv4Addr;
 
 /// Adds `data` to a running sum (not yet folded or complemented).
-pub fn add(mut acc: u64, data: &[u8]) -> u64 {
-    let mut words = data.chunks_exact(4);
-    for w in &mut words {
-        acc += u32::from_be_bytes([w[0], w[1], w[2], w[3]]) as u64;
+pub fn add(acc: u64, data: &[u8]) -> u64 {
+    // The bulk is summed as native-endian 64-bit words with the carries counted apart (each
+    // carry out of bit 63 is worth 2^64 ≡ 1), two sums side by side so that neither waits on
+    // the other. The ones' complement sum does not depend on byte order (RFC 1071 §2(B)):
+    // the native sum, folded to 16 bits and byte-swapped, is the big-endian one.
+    let mut blocks = data.chunks_exact(16);
+    let (mut a, mut b, mut carries) = (0u64, 0u64, 0u64);
+    for block in &mut blocks {
+        let (lo, hi) = block.split_at(8);
+        let (s, c) = a.overflowing_add(u64::from_ne_bytes(lo.try_into().unwrap()));
+        a = s;
+        carries += c as u64;
+        let (s, c) = b.overflowing_add(u64::from_ne_bytes(hi.try_into().unwrap()));
+        b = s;
+        carries += c as u64;
     }
-    let rest = words.remainder();
+    let native = fold(a as u128 + b as u128 + carries as u128);
+    let mut acc = acc
+        + if cfg!(target_endian = "little") {
+            native.swap_bytes()
+        } else {
+            native
+        } as u64;
+    let rest = blocks.remainder();
     let mut i = 0;
     while i + 1 < rest.len() {
         acc += u16::from_be_bytes([rest[i], rest[i + 1]]) as u64;
@@ -25,6 +43,14 @@ pub fn add(mut acc: u64, data: &[u8]) -> u64 {
         acc += (rest[i] as u64) << 8;
     }
     acc
+}
+
+/// Folds a sum to 16 bits, keeping it congruent modulo 0xFFFF (2^16 ≡ 1).
+fn fold(mut sum: u128) -> u16 {
+    while sum > 0xFFFF {
+        sum = (sum & 0xFFFF) + (sum >> 16);
+    }
+    sum as u16
 }
 
 /// Folds a running sum to 16 bits and complements it: the checksum field's value.
