@@ -3,8 +3,8 @@
 //! The conversation becomes a packetdrill script: the other side's segments are inbound
 //! lines at their captured times, the captured side's segments outbound lines to compare, and
 //! the captured side's application is inferred from what it sent (connect at its SYN, listen
-//! before the peer's SYN and accept after the handshake, a write just before each segment
-//! carrying new data, close just before its FIN, a read of every segment of data that arrives;
+//! before the peer's SYN and accept after the handshake, a write before the first segment of
+//! each burst of new data (`inferred_writes`), close just before its FIN, a read of every segment of data that arrives;
 //! fds are non-blocking so an inferred call never stalls the replay). The script runs with
 //! packetdrill's `--non_fatal`: every outbound line is judged and the replay goes on.
 //! Sequence numbers are relative to each side's ISN, as packetdrill writes them.
@@ -146,6 +146,63 @@ pub fn lost_beyond_capture(c: &Conversation, side: Side) -> Vec<bool> {
     lost
 }
 
+/// The writes of the replayed side's application, inferred from the new data it sent: the
+/// index of the segment each write goes before, and its length. New data joins the write
+/// before it while that write's data is not all acknowledged yet and the other side has sent
+/// no data since: the stack was holding it back (congestion or receive window, Nagle), as
+/// after one large write. New data sent after everything before it was acknowledged, or after
+/// the application could have read something, starts a write of its own. One write per
+/// segment instead would end every segment a write, and Linux marks a write's last segment
+/// PSH (see docs/linux-observations.md).
+pub fn inferred_writes(c: &Conversation, side: Side) -> BTreeMap<usize, u32> {
+    let ours_is_client = side == Side::Client;
+    let isn_of = |client: bool| {
+        c.segs
+            .iter()
+            .find(|(_, fc, s)| *fc == client && s.flags & 0x02 != 0)
+            .map_or(0, |(_, _, s)| s.seq)
+    };
+    let my_isn = isn_of(ours_is_client);
+    let after = |a: u32, b: u32| a.wrapping_sub(b) as i32 > 0;
+    let mut writes: BTreeMap<usize, u32> = BTreeMap::new();
+    let mut open: Option<usize> = None;
+    // Relative to our ISN: the end of the new data sent, and the peer's highest ACK.
+    let mut max_sent: u32 = 1;
+    let mut acked: u32 = 1;
+    for (k, (_, from_client, seg)) in c.segs.iter().enumerate() {
+        let rel = seg.seq.wrapping_sub(my_isn);
+        if *from_client != ours_is_client {
+            if seg.flags & 0x10 != 0 && after(seg.ack.wrapping_sub(my_isn), acked) {
+                acked = seg.ack.wrapping_sub(my_isn);
+            }
+            if seg.payload_len > 0 || seg.flags & 0x01 != 0 {
+                open = None;
+            }
+            continue;
+        }
+        // Data on a SYN (Fast Open) starts after the SYN's sequence number.
+        let start = rel.wrapping_add(u32::from(seg.flags & 0x02 != 0));
+        let end = start.wrapping_add(seg.payload_len);
+        if seg.payload_len == 0 || !after(end, max_sent) {
+            continue;
+        }
+        let new = end.wrapping_sub(if after(start, max_sent) {
+            start
+        } else {
+            max_sent
+        });
+        match open {
+            Some(w) if after(max_sent, acked) => *writes.entry(w).or_default() += new,
+            _ => {
+                writes.insert(k, new);
+                open = Some(k);
+            }
+        }
+        max_sent = end;
+    }
+    writes
+}
+
 fn secs(ns: u64) -> String {
     format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000)
 }
@@ -225,7 +282,7 @@ pub fn to_script_with(
     }
     let header = s.clone();
     let mut established = false;
-    let mut max_sent: u32 = 0;
+    let writes = inferred_writes(c, side);
     let mut fin_sent = false;
     let server_answers = c
         .segs
@@ -282,13 +339,8 @@ pub fn to_script_with(
                     "{t} connect(3, ..., ...) = -1 EINPROGRESS (Operation now in progress)"
                 ));
             }
-            let end = rel.wrapping_add(seg.payload_len);
-            if seg.payload_len > 0 && end > max_sent {
-                let new = end - max_sent.max(rel);
-                lines.push(format!("{t} write({fd}, ..., {new}) = {new}"));
-            }
-            if seg.payload_len > 0 {
-                max_sent = max_sent.max(end);
+            if let Some(&n) = writes.get(&k) {
+                lines.push(format!("{t} write({fd}, ..., {n}) = {n}"));
             }
             if fin && !fin_sent {
                 fin_sent = true;
@@ -545,6 +597,36 @@ mod tests {
             server: "10.0.0.2:2".parse().unwrap(),
             segs,
         }
+    }
+
+    /// New data joins the write before it while that write is not all acknowledged and the
+    /// peer has sent no data since; after a full ACK, or once the peer has sent data, the
+    /// application wrote again.
+    #[test]
+    fn writes_are_inferred_per_burst_of_new_data() {
+        let flagged = |mut s: Seg, flags: u8| {
+            s.flags = flags;
+            s
+        };
+        let c = conversation(vec![
+            (0, true, flagged(seg(0, 0, 0, &[]), 0x02)),
+            (1, false, flagged(seg(500, 1, 0, &[]), 0x12)),
+            (2, true, seg(1, 501, 0, &[])),
+            (3, true, seg(1, 501, 1000, &[])),
+            (4, true, seg(1001, 501, 1000, &[])),
+            // Sent again (not new): no write.
+            (5, true, seg(1, 501, 1000, &[])),
+            (6, false, seg(501, 2001, 0, &[])),
+            (7, true, seg(2001, 501, 100, &[])),
+            (8, true, seg(2101, 501, 100, &[])),
+            (9, false, seg(501, 2101, 10, &[])),
+            (10, true, seg(2201, 511, 100, &[])),
+        ]);
+        let writes: Vec<(usize, u32)> = inferred_writes(&c, Side::Client).into_iter().collect();
+        assert_eq!(writes, vec![(3, 2000), (7, 200), (10, 100)]);
+        // The server wrote its 10 bytes in one write.
+        let writes: Vec<(usize, u32)> = inferred_writes(&c, Side::Server).into_iter().collect();
+        assert_eq!(writes, vec![(9, 10)]);
     }
 
     /// The client's segment 1000:2000 is SACKed around but not acknowledged until it is sent
