@@ -124,14 +124,15 @@ pub struct TcpConfig {
     /// IP identification as Linux: a random start per connection, +1 per packet, 0 on a
     /// SYN-ACK and on RST. Off (textbook): one counter per host.
     pub ip_id_per_connection: bool,
-    /// Linux sends new data in bursts of `tso_segs` segments (one TSO/GSO packet each; at
-    /// least [`tcp_min_tso_segs`] = 2, more when the pacing rate is high) and the last segment
-    /// of a burst of two or more carries PSH, as does the end of each write. Measured on
-    /// Linux 6.18 with upstream packetdrill (docs/linux-observations.md, "When does Linux set
-    /// PSH?"). netlab uses the floor only: bursts of `tso_segs`, at most half of cwnd as
-    /// Linux's `tcp_cwnd_test`. Data sent again keeps PSH if it leaves as a packet of two or
-    /// more segments or ends a write ("PSH on data sent again"). 0 (textbook): PSH only on the
-    /// segment that empties the send queue.
+    /// Linux sends new data in bursts (one TSO/GSO packet each) and the last segment of a
+    /// burst of two or more carries PSH, as does the end of each write. Measured on Linux 6.18
+    /// with upstream packetdrill (docs/linux-observations.md, "When does Linux set PSH?").
+    /// This is the floor of a burst, [`tcp_min_tso_segs`] = 2; the size itself follows the
+    /// pacing rate and the minimum RTT as Linux's `tcp_tso_autosize`
+    /// (`Connection::tso_segs`), at most half of cwnd as `tcp_cwnd_test`. Data sent again
+    /// keeps PSH if it leaves as a packet of two or more segments or ends a write ("PSH on
+    /// data sent again"). 0 (textbook): no bursts, PSH only on the segment that empties the
+    /// send queue.
     pub tso_segs: u32,
     /// Congestion-control algorithm. linux: CUBIC (RFC 9438), which Linux uses unless told
     /// otherwise [`tcp_congestion_control` = cubic; the capture machine's namespaces default

@@ -139,6 +139,9 @@ pub struct Connection {
     // Round-trip time estimation (RFC 6298).
     srtt: Option<Duration>,
     rttvar: Duration,
+    /// The smallest RTT sample, for the TSO/GSO packet size (Linux `tcp_min_rtt`, a minimum
+    /// over `tcp_min_rtt_wlen` = 300 s; here over the connection's life).
+    min_rtt: Option<Duration>,
     /// RTO from the estimator, before backoff.
     rto: Duration,
     backoff: u32,
@@ -329,6 +332,7 @@ impl Connection {
             ack_due: false,
             acks: delack::AckTiming::new(config.interactive_acks, config.quick_acks),
             srtt: None,
+            min_rtt: None,
             rttvar: Duration::ZERO,
             rto: config.initial_rto,
             backoff: 0,

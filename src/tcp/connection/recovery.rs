@@ -470,8 +470,8 @@ impl Connection {
 
     /// Retransmits the lost segments, first to last, while `cwnd − pipe` leaves room for one
     /// (RFC 6675 §5 step C, NextSeg rule 1). As Linux's `tcp_xmit_retransmit_queue`, lost
-    /// segments that are left of one packet leave together, up to `TcpConfig::tso_segs`
-    /// segments and what cwnd allows, as one packet.
+    /// segments that are left of one packet leave together, up to `tso_segs()` segments and
+    /// what cwnd allows, as one packet.
     pub(super) fn retransmit_lost(&mut self, now: Instant, out: &mut Output) {
         if !self.sack_ok || self.rec.frto_send_new {
             return;
@@ -481,6 +481,7 @@ impl Connection {
         } else {
             RetransmitReason::FastRetransmit
         };
+        let max_segs = self.tso_segs().max(1);
         let mut packet = Vec::new();
         while let Some((start, end)) = self.rec.board.next_lost() {
             let mut room = self.cwnd.saturating_sub(self.rec.board.pipe());
@@ -489,7 +490,7 @@ impl Connection {
             while room >= s.distance(e).min(self.snd_mss) {
                 packet.push((s, e));
                 room = room.saturating_sub(s.distance(e));
-                if packet.len() as u32 >= self.config.tso_segs.max(1) {
+                if packet.len() as u32 >= max_segs {
                     break;
                 }
                 match self.rec.board.next_lost_in_packet(s, e) {

@@ -7,6 +7,7 @@ use crate::time::Duration;
 impl Connection {
     /// RFC 6298 §2.2–2.4, with Linux's minimum on the variance term.
     pub(super) fn rtt_sample(&mut self, rtt: Duration, out: &mut Output) {
+        self.min_rtt = Some(self.min_rtt.map_or(rtt, |m| m.min(rtt)));
         match self.srtt {
             None => {
                 self.srtt = Some(rtt);

@@ -62,10 +62,10 @@ impl Connection {
         // With SACK, holes marked lost go first (RFC 6675 §5 step C).
         self.retransmit_lost(now, out);
         let mut sent_new = false;
-        // New data goes out in bursts of `tso_segs` segments, as Linux's TSO/GSO packets;
+        // New data goes out in bursts of `tso_segs()` segments, as Linux's TSO/GSO packets;
         // the last segment of a burst of two or more carries PSH (measured on Linux 6.18:
         // docs/linux-observations.md, "When does Linux set PSH?").
-        let burst_max = self.config.tso_segs;
+        let burst_max = self.tso_segs();
         let mut burst_len = 0u32;
         let mut burst_limit = burst_max;
         // Index in `out.segments` of the burst's last data segment so far.
@@ -229,6 +229,46 @@ impl Connection {
             self.probes_since = None;
             self.cancel_timer(TimerKind::Persist, out);
         }
+    }
+
+    /// Segments per TSO/GSO packet, as Linux's `tcp_tso_segs` (`tcp_tso_autosize`): the
+    /// bytes the pacing rate sends in about a millisecond (`sk_pacing_rate >>
+    /// sk_pacing_shift`, shift 10), plus 64 KiB `>> (min_rtt_us >> tcp_tso_rtt_log)` (log 9:
+    /// on a path under 512 µs the whole 64 KiB), at most 64 KiB (`gso_max_size` of veth and
+    /// tun), at least `TcpConfig::tso_segs` (`tcp_min_tso_segs`). The pacing rate is
+    /// `tcp_update_pacing_rate`'s: 200 % of max(cwnd, packets out) × MSS per SRTT while cwnd
+    /// is under half of ssthresh (`tcp_pacing_ss_ratio`), 120 % after (`tcp_pacing_ca_ratio`).
+    /// Linux updates it after each ACK; netlab computes it when it sends, from the same state.
+    /// On Linux 6.18 (docs/linux-observations.md, "When does Linux set PSH?") a 10-segment
+    /// write at RTT 10 ms leaves in packets of 2 segments, at 1 ms in packets of 5 (there
+    /// half of cwnd, `burst_limit`, is the smaller bound). 0 (textbook): no bursts.
+    pub(super) fn tso_segs(&self) -> u32 {
+        const GSO_MAX_SIZE: u64 = 65_536;
+        let floor = self.config.tso_segs;
+        if floor == 0 {
+            return 0;
+        }
+        let mss = u64::from(self.snd_mss.max(1));
+        let packets_out = u64::from(self.snd_una.distance(self.snd_nxt)).div_ceil(mss);
+        let segs = (u64::from(self.cwnd) / mss).max(packets_out);
+        let ratio = if self.cwnd < self.ssthresh / 2 {
+            200
+        } else {
+            120
+        };
+        // Linux keeps SRTT in eighths of a microsecond; without a sample the rate is
+        // unbounded (`tcp_update_pacing_rate` skips the division).
+        let srtt8_us = self.srtt.map_or(0, |s| s.as_nanos() * 8 / 1000);
+        let rate = (mss * 80_000 * ratio).saturating_mul(segs) / srtt8_us.max(1);
+        let mut bytes = rate >> 10;
+        // Without a sample `tcp_min_rtt` is ~0U: no addition.
+        if let Some(min_rtt) = self.min_rtt {
+            let r = (min_rtt.as_nanos() / 1000) >> 9;
+            if r < 32 {
+                bytes = bytes.saturating_add(GSO_MAX_SIZE >> r);
+            }
+        }
+        ((bytes.min(GSO_MAX_SIZE) / mss) as u32).max(floor)
     }
 
     /// How many segments the next burst of new data may hold: `tso_segs`, and at most half of

@@ -1,20 +1,27 @@
 //! Where Linux puts PSH, as measured on Linux 6.18 with upstream packetdrill
 //! (docs/linux-observations.md, "When does Linux set PSH?"; `docs/linux/psh_probe.sh`):
-//! new data leaves in bursts of two segments (one TSO/GSO packet each at RTTs of 10 ms and
-//! more), the last segment of a burst of two carries PSH, and so does the end of a write.
+//! new data leaves in bursts (one TSO/GSO packet each: two segments at RTTs of 10 ms and more,
+//! half of cwnd at 1 ms), the last segment of a burst of two or more carries PSH, and so does
+//! the end of a write.
 //! Data sent again: a packet of two or more segments has PSH, a single segment only if it
 //! ends a write; a packet resent in pieces has none ("PSH on data sent again").
 
 use super::*;
 
-/// Client with TCP_NODELAY whose peer's SYN-ACK offers `mss` and `window` (no scaling).
+/// Client with TCP_NODELAY whose peer's SYN-ACK offers `mss` and `window` (no scaling),
+/// 10 ms after its SYN.
 fn conn_mss(config: &TcpConfig, mss: u16, window: u16) -> Connection {
+    conn_rtt(config, mss, window, t0())
+}
+
+/// `conn_mss` with the SYN-ACK arriving at `at` (the SYN left at 0): the RTT of the handshake.
+fn conn_rtt(config: &TcpConfig, mss: u16, window: u16, at: Instant) -> Connection {
     let (mut c, _) = conn_syn_sent_with(config);
     let synack = Seg::new(TcpFlags::SYN, REMOTE_ISS)
         .ack(LOCAL_ISS + 1u32)
         .mss(mss)
         .window(window);
-    deliver(&mut c, t0(), &synack);
+    deliver(&mut c, at, &synack);
     assert_eq!(c.state(), State::Established);
     c.set_nodelay(true);
     c
@@ -170,4 +177,40 @@ fn with_cwnd_below_four_every_packet_is_one_segment() {
     assert_eq!(first(2000), [false, false]);
     assert_eq!(first(3000), [false, false, false]);
     assert_eq!(first(4000), [false, true, false, true]);
+}
+
+#[test]
+fn at_a_millisecond_a_burst_is_half_of_cwnd() {
+    // `psh_probe.sh RTT=.001 "WRITES=517 9740"`: ten segments, `P.` on the 5th and the 10th.
+    // The pacing rate allows far more than 2 segments per packet there
+    // (`tcp_tso_autosize`); `tcp_cwnd_test` caps a packet at half of cwnd.
+    let mut c = conn_rtt(&cfg(), 974, 60000, ms(1));
+    let out = send(&mut c, ms(1), &[1; 9740]);
+    let psh: Vec<bool> = pushes(&out).iter().map(|p| p.2).collect();
+    let mut expected = [false; 10];
+    expected[4] = true;
+    expected[9] = true;
+    assert_eq!(psh, expected);
+}
+
+#[test]
+fn the_packet_size_follows_the_pacing_rate_and_the_minimum_rtt() {
+    // Linux `tcp_tso_autosize` with cwnd 10 in slow start, MSS 974: at RTT 1 ms the pacing
+    // rate is 2 × 10 × 974 B / 1 ms = 19.48 MB/s, 19,023 bytes per 1024 µs, plus 64 KiB >>
+    // (1000 µs >> 9) = 32,768: 51,791 bytes, 53 segments.
+    assert_eq!(conn_rtt(&cfg(), 974, 60000, ms(1)).tso_segs(), 53);
+    // At 10 ms: 1,902 bytes and nothing from the minimum RTT (64 KiB >> 19): the floor, 2.
+    assert_eq!(conn_rtt(&cfg(), 974, 60000, ms(10)).tso_segs(), 2);
+    // At 100 µs a packet may be the whole 64 KiB: 67 segments of 974 bytes.
+    assert_eq!(
+        conn_rtt(&cfg(), 974, 60000, Instant::from_nanos(100_000)).tso_segs(),
+        67
+    );
+    // The textbook profile sends no bursts at all.
+    let textbook = TcpConfig {
+        quick_acks: 0,
+        window_scaling: false,
+        ..TcpConfig::for_profile(TcpProfile::Textbook)
+    };
+    assert_eq!(conn_rtt(&textbook, 974, 60000, ms(1)).tso_segs(), 0);
 }
