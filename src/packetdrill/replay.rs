@@ -4,7 +4,8 @@
 //! lines at their captured times, the captured side's segments outbound lines to compare, and
 //! the captured side's application is inferred from what it sent (connect at its SYN, listen
 //! before the peer's SYN and accept after the handshake, a write before the first segment of
-//! each burst of new data (`inferred_writes`), close just before its FIN, a read of every segment of data that arrives;
+//! each burst of new data (`inferred_writes`), close before its FIN or with the last write
+//! (`inferred_close`), a read of every segment of data that arrives;
 //! fds are non-blocking so an inferred call never stalls the replay). The script runs with
 //! packetdrill's `--non_fatal`: every outbound line is judged and the replay goes on.
 //! Sequence numbers are relative to each side's ISN, as packetdrill writes them.
@@ -148,32 +149,59 @@ pub fn lost_beyond_capture(c: &Conversation, side: Side) -> Vec<bool> {
 
 /// The writes of the replayed side's application, inferred from the new data it sent: the
 /// index of the segment each write goes before, and its length. New data joins the write
-/// before it while that write's data is not all acknowledged yet and the other side has sent
-/// no data since: the stack was holding it back (congestion or receive window, Nagle), as
-/// after one large write. New data sent after everything before it was acknowledged, or after
-/// the application could have read something, starts a write of its own. One write per
-/// segment instead would end every segment a write, and Linux marks a write's last segment
-/// PSH (see docs/linux-observations.md).
+/// before it while the other side has sent no data since and the stack was holding that
+/// write's data back: some of it was not acknowledged yet (congestion or receive window,
+/// Nagle), or what was sent had reached the edge of the window the other side offered (a
+/// small or zero window that each ACK reopens), as after one large write. New data sent after
+/// everything before it was acknowledged with room to spare, or after the application could
+/// have read something, starts a write of its own. One write per segment instead would end
+/// every segment a write, and Linux marks a write's last segment PSH (see
+/// docs/linux-observations.md).
 pub fn inferred_writes(c: &Conversation, side: Side) -> BTreeMap<usize, u32> {
     let ours_is_client = side == Side::Client;
-    let isn_of = |client: bool| {
+    let syn_of = |client: bool| {
         c.segs
             .iter()
             .find(|(_, fc, s)| *fc == client && s.flags & 0x02 != 0)
-            .map_or(0, |(_, _, s)| s.seq)
+            .map(|(_, _, s)| s)
     };
-    let my_isn = isn_of(ours_is_client);
+    let my_isn = syn_of(ours_is_client).map_or(0, |s| s.seq);
+    // Windows on segments other than SYNs are scaled by the shift the peer's SYN announced
+    // (RFC 7323 §2.2), if both SYNs carried one.
+    let wscale = |s: Option<&Seg>| {
+        s.and_then(|s| {
+            s.options.iter().find_map(|o| match o {
+                TcpOpt::Wscale(w) => Some(u32::from(*w).min(14)),
+                _ => None,
+            })
+        })
+    };
+    let peer_shift = match (
+        wscale(syn_of(ours_is_client)),
+        wscale(syn_of(!ours_is_client)),
+    ) {
+        (Some(_), Some(theirs)) => theirs,
+        _ => 0,
+    };
     let after = |a: u32, b: u32| a.wrapping_sub(b) as i32 > 0;
     let mut writes: BTreeMap<usize, u32> = BTreeMap::new();
     let mut open: Option<usize> = None;
-    // Relative to our ISN: the end of the new data sent, and the peer's highest ACK.
+    // Relative to our ISN: the end of the new data sent, the peer's highest ACK, the right
+    // edge of the window it offered last, and whether the last new data reached that edge.
     let mut max_sent: u32 = 1;
     let mut acked: u32 = 1;
+    let mut edge: u32 = 1;
+    let mut filled = false;
     for (k, (_, from_client, seg)) in c.segs.iter().enumerate() {
         let rel = seg.seq.wrapping_sub(my_isn);
         if *from_client != ours_is_client {
-            if seg.flags & 0x10 != 0 && after(seg.ack.wrapping_sub(my_isn), acked) {
-                acked = seg.ack.wrapping_sub(my_isn);
+            if seg.flags & 0x10 != 0 {
+                let ack = seg.ack.wrapping_sub(my_isn);
+                let shift = if seg.flags & 0x02 != 0 { 0 } else { peer_shift };
+                edge = ack.wrapping_add(u32::from(seg.window) << shift);
+                if after(ack, acked) {
+                    acked = ack;
+                }
             }
             if seg.payload_len > 0 || seg.flags & 0x01 != 0 {
                 open = None;
@@ -192,15 +220,38 @@ pub fn inferred_writes(c: &Conversation, side: Side) -> BTreeMap<usize, u32> {
             max_sent
         });
         match open {
-            Some(w) if after(max_sent, acked) => *writes.entry(w).or_default() += new,
+            Some(w) if after(max_sent, acked) || filled => *writes.entry(w).or_default() += new,
             _ => {
                 writes.insert(k, new);
                 open = Some(k);
             }
         }
         max_sent = end;
+        filled = !after(edge, end);
     }
     writes
+}
+
+/// Where the replayed side's application closed: the segment its `close` goes before. A FIN
+/// on its own was sent when the application closed; a FIN riding on data means the close came
+/// before that data left, so the close goes with the last write (an application that writes
+/// and closes at once, as the anchors' `sendall` and `close`, while the windows still hold the
+/// data back).
+pub fn inferred_close(
+    c: &Conversation,
+    side: Side,
+    writes: &BTreeMap<usize, u32>,
+) -> Option<usize> {
+    let ours_is_client = side == Side::Client;
+    let (k, (_, _, fin)) = c
+        .segs
+        .iter()
+        .enumerate()
+        .find(|(_, (_, fc, s))| *fc == ours_is_client && s.flags & 0x01 != 0)?;
+    if fin.payload_len == 0 {
+        return Some(k);
+    }
+    Some(writes.range(..=k).next_back().map_or(k, |(&w, _)| w))
 }
 
 fn secs(ns: u64) -> String {
@@ -283,7 +334,7 @@ pub fn to_script_with(
     let header = s.clone();
     let mut established = false;
     let writes = inferred_writes(c, side);
-    let mut fin_sent = false;
+    let close_at = inferred_close(c, side, &writes);
     let server_answers = c
         .segs
         .iter()
@@ -332,7 +383,6 @@ pub fn to_script_with(
         };
         let rel = seg.seq.wrapping_sub(my_isn);
         let syn = seg.flags & 0x02 != 0;
-        let fin = seg.flags & 0x01 != 0;
         if mine {
             if syn && ours_is_client && seg.flags & 0x10 == 0 && k == 0 {
                 lines.push(format!(
@@ -342,8 +392,7 @@ pub fn to_script_with(
             if let Some(&n) = writes.get(&k) {
                 lines.push(format!("{t} write({fd}, ..., {n}) = {n}"));
             }
-            if fin && !fin_sent {
-                fin_sent = true;
+            if close_at == Some(k) {
                 lines.push(format!("{t} close({fd}) = 0"));
             }
         }
@@ -608,7 +657,7 @@ mod tests {
             s.flags = flags;
             s
         };
-        let c = conversation(vec![
+        let mut c = conversation(vec![
             (0, true, flagged(seg(0, 0, 0, &[]), 0x02)),
             (1, false, flagged(seg(500, 1, 0, &[]), 0x12)),
             (2, true, seg(1, 501, 0, &[])),
@@ -622,11 +671,54 @@ mod tests {
             (9, false, seg(501, 2101, 10, &[])),
             (10, true, seg(2201, 511, 100, &[])),
         ]);
+        for (_, _, s) in &mut c.segs {
+            s.window = 60_000;
+        }
         let writes: Vec<(usize, u32)> = inferred_writes(&c, Side::Client).into_iter().collect();
         assert_eq!(writes, vec![(3, 2000), (7, 200), (10, 100)]);
+        // A peer window of 2000 that the first two segments fill: after its ACK, the next
+        // data is the same write, held back by the window, not a new one.
+        let mut small = c.clone();
+        for (_, from_client, s) in &mut small.segs {
+            if !*from_client {
+                s.window = 2000;
+            }
+        }
+        let writes: Vec<(usize, u32)> = inferred_writes(&small, Side::Client).into_iter().collect();
+        assert_eq!(writes, vec![(3, 2200), (10, 100)]);
         // The server wrote its 10 bytes in one write.
         let writes: Vec<(usize, u32)> = inferred_writes(&c, Side::Server).into_iter().collect();
         assert_eq!(writes, vec![(9, 10)]);
+    }
+
+    /// A FIN on its own: the application closed then. A FIN on the last data: it closed
+    /// before that data left, so with its last write.
+    #[test]
+    fn the_close_goes_with_the_last_write_when_the_fin_rides_on_data() {
+        let flagged = |mut s: Seg, flags: u8| {
+            s.flags = flags;
+            s
+        };
+        let opening = vec![
+            (0, true, flagged(seg(0, 0, 0, &[]), 0x02)),
+            (1, false, flagged(seg(500, 1, 0, &[]), 0x12)),
+            (2, true, seg(1, 501, 1000, &[])),
+            (3, true, seg(1001, 501, 1000, &[])),
+        ];
+        let mut bare = opening.clone();
+        bare.push((4, false, seg(501, 2001, 0, &[])));
+        bare.push((5, true, flagged(seg(2001, 501, 0, &[]), 0x11)));
+        let c = conversation(bare);
+        let writes = inferred_writes(&c, Side::Client);
+        assert_eq!(inferred_close(&c, Side::Client, &writes), Some(5));
+        let mut riding = opening;
+        riding.push((4, true, flagged(seg(2001, 501, 500, &[]), 0x19)));
+        let c = conversation(riding);
+        let writes = inferred_writes(&c, Side::Client);
+        assert_eq!(writes.into_iter().collect::<Vec<_>>(), vec![(2, 2500)]);
+        let writes = inferred_writes(&c, Side::Client);
+        assert_eq!(inferred_close(&c, Side::Client, &writes), Some(2));
+        assert_eq!(inferred_close(&c, Side::Server, &writes), None);
     }
 
     /// The client's segment 1000:2000 is SACKed around but not acknowledged until it is sent

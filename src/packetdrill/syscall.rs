@@ -53,6 +53,10 @@ pub struct Backlog {
     pub read: usize,
     /// Inferred calls that could not complete at their instant.
     pub waited: usize,
+    /// The application closed `fd` while its writes or reads were still in the backlog: the
+    /// close happens once they are done (closing with data unread would reset the
+    /// connection, and what is unwritten would never be sent).
+    pub close: bool,
 }
 
 /// Replays: a read or write on a non-blocking fd does what it can now and leaves the rest to
@@ -97,6 +101,7 @@ pub(super) fn drain_backlog(r: &mut Runner) {
     let Some(f) = sock(r, r.backlog.fd) else {
         r.backlog.write = 0;
         r.backlog.read = 0;
+        r.backlog.close = false;
         return;
     };
     let id = f.sock;
@@ -116,6 +121,11 @@ pub(super) fn drain_backlog(r: &mut Runner) {
             Ok(_) | Err(SocketError::WouldBlock) => {}
             Err(_) => r.backlog.read = 0,
         }
+    }
+    if r.backlog.close && r.backlog.write == 0 && r.backlog.read == 0 {
+        r.backlog.close = false;
+        r.fds.remove(&r.backlog.fd);
+        let _ = r.net.with_host(|h, io| h.close(io, id));
     }
 }
 
@@ -271,6 +281,15 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     let id = f.sock;
     if let Some(ret) = backlog_call(r, c, f) {
         return Ok(Some(ret));
+    }
+    if name == "close"
+        && r.cfg.app_io_backlog
+        && r.backlog.fd == c.fd
+        && r.backlog.write + r.backlog.read > 0
+    {
+        r.backlog.close = true;
+        r.backlog.waited += 1;
+        return Ok(Some(Ok(0)));
     }
     match name {
         "bind" => {
