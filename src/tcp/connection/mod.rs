@@ -584,19 +584,22 @@ impl Connection {
 
     /// The next time `on_timer` must be called, if any timer runs.
     pub fn poll_at(&self) -> Option<Instant> {
-        [
-            self.rtx_at,
-            self.delack_at,
-            self.persist_at,
-            self.time_wait_at,
-            self.tlp_at,
-            self.reorder_at,
-            self.fin_wait2_at,
-            self.keepalive_at,
-        ]
-        .into_iter()
-        .flatten()
-        .min()
+        // Folded pairwise rather than collected into an array first: the host asks after
+        // every call into the connection, and the array was copied each time.
+        fn earlier(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+            match (a, b) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, None) => a,
+                (None, b) => b,
+            }
+        }
+        let mut at = earlier(self.rtx_at, self.delack_at);
+        at = earlier(at, self.persist_at);
+        at = earlier(at, self.time_wait_at);
+        at = earlier(at, self.tlp_at);
+        at = earlier(at, self.reorder_at);
+        at = earlier(at, self.fin_wait2_at);
+        earlier(at, self.keepalive_at)
     }
 
     /// Deadline of one timer, for tests and traces.
