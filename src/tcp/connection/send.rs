@@ -77,7 +77,7 @@ impl Connection {
                 break;
             }
             let in_flight = self.snd_una.distance(self.snd_nxt);
-            let wnd_edge = self.snd_una + self.snd_wnd;
+            let wnd_edge = self.data_una() + self.snd_wnd;
             let wnd_avail = if self.snd_nxt < wnd_edge {
                 self.snd_nxt.distance(wnd_edge) as usize
             } else {
@@ -269,6 +269,21 @@ impl Connection {
             }
         }
         ((bytes.min(GSO_MAX_SIZE) / mss) as u32).max(floor)
+    }
+
+    /// Where the send path counts the window and the flight from: SND.UNA, except for a Fast
+    /// Open child sending before its SYN-ACK is acknowledged. Linux starts that child's
+    /// SND.UNA past the SYN (`tcp_create_openreq_child`: the SYN-ACK is the request's, which
+    /// retransmits it), so the peer's window of the SYN counts from ISS + 1: with a window
+    /// of 10000 and MSS 1000 it sends two TSO packets of 5000 bytes (upstream
+    /// fastopen/server/opt34/simple3.pkt, "tcp: initialize max window for a new fastopen
+    /// socket").
+    pub(super) fn data_una(&self) -> SeqNumber {
+        if self.state == State::SynReceived && self.snd_una == self.iss && self.iss < self.snd_nxt {
+            self.iss + 1u32
+        } else {
+            self.snd_una
+        }
     }
 
     /// How many segments the next burst of new data may hold: `tso_segs`, and at most half of
