@@ -39,8 +39,17 @@ impl Bandwidth {
     /// Time to clock `bytes` onto the wire, rounded up to the next nanosecond so that a
     /// transmitter is never considered free before its last bit has left.
     pub fn time_for(self, bytes: usize) -> Duration {
+        let rate = self.0.max(1);
+        // In 64 bits whenever the product fits (any frame up to about 2 GB): a 128-bit
+        // division is a library call, and every frame on every link asks this.
+        if let Some(bit_ns) = (bytes as u64)
+            .checked_mul(8)
+            .and_then(|bits| bits.checked_mul(1_000_000_000))
+        {
+            return Duration::from_nanos(bit_ns.div_ceil(rate));
+        }
         let bits = bytes as u128 * 8;
-        let ns = (bits * 1_000_000_000).div_ceil(self.0.max(1) as u128);
+        let ns = (bits * 1_000_000_000).div_ceil(rate as u128);
         Duration::from_nanos(ns.min(u64::MAX as u128) as u64)
     }
 }
@@ -303,6 +312,16 @@ mod tests {
         // 1 byte at 3 bps = 8/3 s = 2.666…s, must round up.
         let bw = Bandwidth::from_bps(3);
         assert_eq!(bw.time_for(1).as_nanos(), 2_666_666_667);
+        // Past what 64 bits hold (bytes × 8 × 10^9), the 128-bit path gives the same rule.
+        let huge = 4_000_000_000usize;
+        assert_eq!(
+            Bandwidth::from_bps(1_000_000_000).time_for(huge).as_nanos(),
+            32_000_000_000
+        );
+        assert_eq!(
+            Bandwidth::from_bps(7).time_for(huge).as_nanos(),
+            (huge as u128 * 8 * 1_000_000_000).div_ceil(7) as u64
+        );
     }
 
     #[test]

@@ -35,10 +35,16 @@ impl PartialOrd for Key {
         Some(self.cmp(other))
     }
 }
+impl Key {
+    /// `(time, seq)` as one number, so that ordering is one wide comparison.
+    fn order(&self) -> u128 {
+        (u128::from(self.time.as_nanos()) << 64) | u128::from(self.seq)
+    }
+}
 impl Ord for Key {
     // BinaryHeap is a max-heap: reverse so the earliest (time, seq) is on top.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.order().cmp(&self.order())
     }
 }
 
