@@ -603,10 +603,7 @@ fn parse_show(
         .next()
         .ok_or("expected TABLE@NODE, such as arp@alice")?;
     let Some(id) = scn.node_id(node) else {
-        return Err(format!(
-            "no node called `{node}`: the nodes are {}",
-            scn.node_names()
-        ));
+        return Err(format!("no node called `{node}`: {}", scn.the_nodes()));
     };
     let at = match parts.next() {
         Some(t) => Some(Instant::ZERO + t.parse::<Duration>().map_err(|e| e.to_string())?),
@@ -772,13 +769,8 @@ fn node_ids(scn: &Scenario, names: &[String]) -> Result<Vec<netlab::sim::NodeId>
     names
         .iter()
         .map(|n| {
-            scn.node_id(n).ok_or_else(|| {
-                format!(
-                    "no node called `{n}` in {}: the nodes are {}",
-                    scn.path,
-                    scn.node_names()
-                )
-            })
+            scn.node_id(n)
+                .ok_or_else(|| format!("no node called `{n}` in {}: {}", scn.path, scn.the_nodes()))
         })
         .collect()
 }
@@ -801,9 +793,9 @@ impl<'a> OpenViews<'a> {
                 CapturePoint::Link(l)
             } else {
                 return Err(format!(
-                    "--capture: no node or link called `{name}`: the nodes are {}; the links are {}",
-                    scn.node_names(),
-                    scn.link_names()
+                    "--capture: no node or link called `{name}`: {}; {}",
+                    scn.the_nodes(),
+                    scn.the_links()
                 ));
             };
             points.push(point);

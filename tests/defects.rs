@@ -141,22 +141,33 @@ fn output_paths_and_names_are_checked_before_the_run() {
             format!("error: cannot write {missing}: No such file or directory"),
         ),
         (
-            vec!["tcpgraph", "scenarios/lessons/simplest-server.toml", "--svg", &missing],
+            vec![
+                "tcpgraph",
+                "scenarios/lessons/simplest-server.toml",
+                "--svg",
+                &missing,
+            ],
             format!("error: cannot write {missing}: No such file or directory"),
         ),
         (
             vec!["run", f, "--pcap", "/dev/null", "--capture", "alcie"],
-            "error: --capture: no node or link called `alcie`: the nodes are alice, bob, carol, \
-             sw1; the links are alice--sw1, bob--sw1, carol--sw1"
+            "error: --capture: no node or link called `alcie`: the nodes are `alice`, `bob`, \
+             `carol`, `sw1`; the links are `alice--sw1`, `bob--sw1`, `carol--sw1`"
                 .into(),
         ),
         (
             vec!["run", f, "--node", "alcie"],
-            format!("error: --node: no node called `alcie` in {f}: the nodes are alice, bob, carol, sw1"),
+            format!(
+                "error: --node: no node called `alcie` in {f}: \
+                 the nodes are `alice`, `bob`, `carol`, `sw1`"
+            ),
         ),
         (
             vec!["ladder", f, "--hosts", "alice,bbo"],
-            format!("error: --hosts: no node called `bbo` in {f}: the nodes are alice, bob, carol, sw1"),
+            format!(
+                "error: --hosts: no node called `bbo` in {f}: \
+                 the nodes are `alice`, `bob`, `carol`, `sw1`"
+            ),
         ),
     ];
     for (args, want) in cases {

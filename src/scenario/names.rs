@@ -11,6 +11,25 @@ use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 use std::str::FromStr;
 
+/// "the nodes are `a`, `b`", for an error about a node name that is none of them (in the
+/// file or on the command line).
+pub(crate) fn the_nodes(nodes: &[NodeSpec]) -> String {
+    if nodes.is_empty() {
+        return "the file has no nodes ([[host]], [[switch]], [[hub]])".into();
+    }
+    let v: Vec<_> = nodes.iter().map(|n| format!("`{}`", n.name)).collect();
+    format!("the nodes are {}", v.join(", "))
+}
+
+/// "the links are `a--b`", for an error about a link name that is none of them.
+pub(crate) fn the_links(links: &[LinkSpec]) -> String {
+    if links.is_empty() {
+        return "the file has no links ([[link]])".into();
+    }
+    let v: Vec<_> = links.iter().map(|l| format!("`{}`", l.name)).collect();
+    format!("the links are {}", v.join(", "))
+}
+
 /// Names the timeline and expectations may refer to, resolved against the topology.
 pub(crate) struct Names<'a> {
     pub nodes: &'a [NodeSpec],
@@ -44,20 +63,12 @@ impl<'a> Names<'a> {
 
     /// "the nodes are `a`, `b`", for an error about a name that is none of them.
     pub fn the_nodes(&self) -> String {
-        if self.nodes.is_empty() {
-            return "the file has no nodes ([[host]], [[switch]], [[hub]])".into();
-        }
-        let v: Vec<_> = self.nodes.iter().map(|n| format!("`{}`", n.name)).collect();
-        format!("the nodes are {}", v.join(", "))
+        the_nodes(self.nodes)
     }
 
     /// "the links are `a--b`", for an error about a name that is none of them.
     pub fn the_links(&self) -> String {
-        if self.links.is_empty() {
-            return "the file has no links ([[link]])".into();
-        }
-        let v: Vec<_> = self.links.iter().map(|l| format!("`{}`", l.name)).collect();
-        format!("the links are {}", v.join(", "))
+        the_links(self.links)
     }
 
     /// The addresses a node name stands for in a frame filter.

@@ -44,16 +44,15 @@ impl Scenario {
         Some(crate::sim::LinkId(i as u32))
     }
 
-    /// The node names, for an error about a name that is not one: "alice, bob, sw1".
-    pub fn node_names(&self) -> String {
-        let names: Vec<&str> = self.nodes.iter().map(|n| n.name.as_str()).collect();
-        names.join(", ")
+    /// "the nodes are `alice`, `bob`", for an error about a name that is not one (as the
+    /// file's own errors say it).
+    pub fn the_nodes(&self) -> String {
+        super::names::the_nodes(&self.nodes)
     }
 
-    /// The link names, for an error about a name that is not one.
-    pub fn link_names(&self) -> String {
-        let names: Vec<&str> = self.links.iter().map(|l| l.name.as_str()).collect();
-        names.join(", ")
+    /// "the links are `alice--sw1`", for an error about a name that is not one.
+    pub fn the_links(&self) -> String {
+        super::names::the_links(&self.links)
     }
 
     /// Whether the scenario has a `[[tap]]`: it talks to the real kernel and runs only in real
