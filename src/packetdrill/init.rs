@@ -148,8 +148,8 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
             host.tcp.rmem_max =
                 max.ok_or(format!("sysctl tcp_rmem={value}: want three numbers"))?;
         }
-        // The segments per TSO/GSO burst, whose last one carries PSH (netlab sends bursts
-        // of this floor; Linux's pacing-based size is larger on short RTTs).
+        // The fewest segments per TSO/GSO burst, whose last one carries PSH (the size itself
+        // follows the pacing rate, `Connection::tso_segs`).
         "tcp_min_tso_segs" => host.tcp.tso_segs = int()?.clamp(1, 1 << 16) as u32,
         // Bits netlab does not know (Google's kernels have more) change nothing.
         "tcp_fastopen" => host.tcp.fastopen = int()? as u32,
