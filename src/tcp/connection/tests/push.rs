@@ -196,10 +196,10 @@ fn at_a_millisecond_a_burst_is_half_of_cwnd() {
 #[test]
 fn the_packet_size_follows_the_pacing_rate_and_the_minimum_rtt() {
     // Linux `tcp_tso_autosize` with cwnd 10 in slow start, MSS 974: at RTT 1 ms the pacing
-    // rate is 2 × 10 × 974 B / 1 ms = 19.48 MB/s, 19,023 bytes per 1024 µs, plus 64 KiB >>
-    // (1000 µs >> 9) = 32,768: 51,791 bytes, 53 segments.
-    assert_eq!(conn_rtt(&cfg(), 974, 60000, ms(1)).tso_segs(), 53);
-    // At 10 ms: 1,902 bytes and nothing from the minimum RTT (64 KiB >> 19): the floor, 2.
+    // rate is 2 × 10 × 974 B / (0.7 × 1 ms) = 27.83 MB/s, 27,176 bytes per 1024 µs, plus
+    // 64 KiB >> (1000 µs >> 9) = 32,768: 59,944 bytes, 61 segments.
+    assert_eq!(conn_rtt(&cfg(), 974, 60000, ms(1)).tso_segs(), 61);
+    // At 10 ms: 2,717 bytes and nothing from the minimum RTT (64 KiB >> 19): the floor, 2.
     assert_eq!(conn_rtt(&cfg(), 974, 60000, ms(10)).tso_segs(), 2);
     // At 100 µs a packet may be the whole 64 KiB: 67 segments of 974 bytes.
     assert_eq!(
@@ -213,4 +213,27 @@ fn the_packet_size_follows_the_pacing_rate_and_the_minimum_rtt() {
         ..TcpConfig::for_profile(TcpProfile::Textbook)
     };
     assert_eq!(conn_rtt(&textbook, 974, 60000, ms(1)).tso_segs(), 0);
+}
+
+#[test]
+fn between_one_and_ten_milliseconds_a_burst_shrinks_as_linux_measured() {
+    // `psh_probe.sh RTT=… "WRITES=517 9740"` on Linux 6.18 (docs/linux-observations.md,
+    // "How large is a TSO/GSO packet?"): after a handshake of RTT 5 ms the ten segments leave
+    // in packets of 5, at 6 ms of 4, at 8 ms of 3, at 10 ms of 2; the end of the write is
+    // pushed too.
+    for (rtt, every) in [(5, 5), (6, 4), (8, 3), (10, 2)] {
+        let mut c = conn_rtt(&cfg(), 974, 60000, ms(rtt));
+        let out = send(&mut c, ms(rtt), &[1; 9740]);
+        let psh: Vec<usize> = pushes(&out)
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.2)
+            .map(|(i, _)| i + 1)
+            .collect();
+        let mut expected: Vec<usize> = (1..=10).filter(|i| i % every == 0).collect();
+        if expected.last() != Some(&10) {
+            expected.push(10);
+        }
+        assert_eq!(psh, expected, "RTT {rtt} ms");
+    }
 }
