@@ -28,8 +28,11 @@ use std::net::Ipv4Addr;
 use pnet_base::MacAddr;
 
 use super::wire::{ArpOperation, ArpRepr};
+
+mod view;
 use crate::ip::addr::{addr_kind, AddrKind};
 use crate::time::{Duration, Instant};
+pub use view::{ArpEntryView, ArpTableDisplay};
 
 /// What to do when a packet arrives for an address whose queue is full.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
@@ -296,19 +299,6 @@ pub enum ArpEvent {
     },
 }
 
-/// One row of [`ArpCache::entries`], for `arp -n`-like output.
-#[derive(Copy, Clone, PartialEq, Eq, Debug)]
-pub struct ArpEntryView {
-    pub ip: Ipv4Addr,
-    pub mac: Option<MacAddr>,
-    pub state: NeighborState,
-    /// Time until the entry's next automatic change (REACHABLE → STALE, next request,
-    /// removal, …); `None` for a permanent entry.
-    pub expires_in: Option<Duration>,
-    /// Packets waiting for the address.
-    pub queued: usize,
-}
-
 #[derive(Debug)]
 struct Entry<P> {
     state: NeighborState,
@@ -431,34 +421,46 @@ impl<P> ArpCache<P> {
         }
     }
 
+    /// The MAC address of `ip` if the cache has one, used to send as `resolve` uses it
+    /// (unlike [`ArpCache::lookup`]): the entry counts as used, and a STALE one starts its
+    /// re-check. `None` leaves the cache as it was (`resolve` then queues the packet and asks).
+    pub fn use_known(&mut self, now: Instant, ip: Ipv4Addr) -> Option<MacAddr> {
+        let config = self.config;
+        let entry = self.entries.get_mut(&ip)?;
+        if !entry.state.has_address() {
+            return None;
+        }
+        let mac = entry.mac.expect("states with an address have a MAC");
+        entry.used = now;
+        // Using a stale entry starts a re-check: wait a little for an upper-layer
+        // confirmation, then probe (Linux __neigh_event_send, STALE → DELAY).
+        if entry.state == NeighborState::Stale {
+            entry.state = NeighborState::Delay;
+            arm(
+                &mut self.timers,
+                ip,
+                entry,
+                Some(now + config.delay_first_probe_time),
+            );
+            self.record(ArpEvent::StateChanged {
+                ip,
+                from: NeighborState::Stale,
+                to: NeighborState::Delay,
+            });
+        }
+        Some(mac)
+    }
+
     /// Finds the MAC address for `ip` to send `packet`, or queues the packet while the
     /// address is resolved. `ip` is the next hop (the gateway, or the destination itself on
     /// the local network); broadcast and multicast destinations are the host's business and
     /// never come here.
     pub fn resolve(&mut self, now: Instant, ip: Ipv4Addr, packet: P) -> Resolve<P> {
+        if let Some(mac) = self.use_known(now, ip) {
+            return Resolve::Known { mac, packet };
+        }
         let config = self.config;
         if let Some(entry) = self.entries.get_mut(&ip) {
-            if entry.state.has_address() {
-                let mac = entry.mac.expect("states with an address have a MAC");
-                entry.used = now;
-                // Using a stale entry starts a re-check: wait a little for an upper-layer
-                // confirmation, then probe (Linux __neigh_event_send, STALE → DELAY).
-                if entry.state == NeighborState::Stale {
-                    entry.state = NeighborState::Delay;
-                    arm(
-                        &mut self.timers,
-                        ip,
-                        entry,
-                        Some(now + config.delay_first_probe_time),
-                    );
-                    self.record(ArpEvent::StateChanged {
-                        ip,
-                        from: NeighborState::Stale,
-                        to: NeighborState::Delay,
-                    });
-                }
-                return Resolve::Known { mac, packet };
-            }
             if entry.state == NeighborState::Incomplete {
                 return self.enqueue(ip, packet);
             }
@@ -974,67 +976,6 @@ impl<P> ArpCache<P> {
 
     fn record_change(&mut self, ip: Ipv4Addr, from: NeighborState, to: NeighborState) {
         self.record(ArpEvent::StateChanged { ip, from, to });
-    }
-
-    /// A snapshot of the table in address order, for display.
-    pub fn entries(&self, now: Instant) -> impl Iterator<Item = ArpEntryView> + '_ {
-        let config = self.config;
-        self.entries.iter().map(move |(ip, e)| {
-            let next_change = match e.state {
-                NeighborState::Permanent => None,
-                NeighborState::Reachable => Some(e.confirmed + config.reachable_time),
-                NeighborState::Stale => Some(e.stale_deadline(&config)),
-                _ => e.timer,
-            };
-            ArpEntryView {
-                ip: *ip,
-                mac: if e.state.has_address() { e.mac } else { None },
-                state: e.state,
-                expires_in: next_change.map(|t| t.saturating_since(now)),
-                queued: e.queue.len(),
-            }
-        })
-    }
-
-    /// The table as `arp -n` / `ip neigh` would show it at `now`.
-    pub fn display(&self, now: Instant) -> ArpTableDisplay<'_, P> {
-        ArpTableDisplay { cache: self, now }
-    }
-}
-
-/// Text form of an [`ArpCache`]; see [`ArpCache::display`].
-pub struct ArpTableDisplay<'a, P> {
-    cache: &'a ArpCache<P>,
-    now: Instant,
-}
-
-impl<P> fmt::Display for ArpTableDisplay<'_, P> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{:<16} {:<18} {:<11} {:<9} Queued",
-            "Address", "HWaddress", "State", "Expires"
-        )?;
-        for e in self.cache.entries(self.now) {
-            let mac = match e.mac {
-                Some(m) => m.to_string(),
-                None => "(incomplete)".to_string(),
-            };
-            let expires = match e.expires_in {
-                Some(d) => d.to_string(),
-                None => "never".to_string(),
-            };
-            writeln!(
-                f,
-                "{:<16} {:<18} {:<11} {:<9} {}",
-                e.ip.to_string(),
-                mac,
-                e.state.name(),
-                expires,
-                e.queued
-            )?;
-        }
-        Ok(())
     }
 }
 

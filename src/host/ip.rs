@@ -101,19 +101,18 @@ impl Host {
         self.send_ip_payload(io, repr, Payload::Slice(payload), df, None)
     }
 
-    /// Like [`Host::send_ip`], for a payload already placed after [`ip::wire::HEADER_LEN`]
-    /// bytes of room in `buf`: the header is written there and `buf` becomes the datagram,
-    /// which saves a copy of every TCP segment. `ident` overrides the host's IP ID counter
-    /// (a TCP connection numbering its own packets, as Linux).
-    pub(super) fn send_ip_with_room(
+    /// Like [`Host::send_ip`], for a TCP segment: it is written straight into the frame that
+    /// carries it (no buffer of its own, no copy of its bytes on the way). `ident` overrides
+    /// the host's IP ID counter (a TCP connection numbering its own packets, as Linux).
+    pub(super) fn send_tcp_segment(
         &mut self,
         io: &mut NodeIo,
         repr: Ipv4Repr,
-        buf: Vec<u8>,
+        seg: &crate::tcp::TcpSegment,
         df: DfPolicy,
         ident: Option<u16>,
     ) -> Result<(), IpDrop> {
-        self.send_ip_payload(io, repr, Payload::Room(buf), df, ident)
+        self.send_ip_payload(io, repr, Payload::Tcp(seg), df, ident)
     }
 
     fn send_ip_payload(
@@ -128,7 +127,7 @@ impl Host {
             Some(id) => id,
             None => self.next_ident(),
         };
-        repr.payload_len = payload.bytes().len();
+        repr.payload_len = payload.len();
         self.counters.ip_tx += 1;
         let result = self.output(io, repr, payload, Some(df), None);
         if let Err(reason) = result {
@@ -201,7 +200,7 @@ impl Host {
         if repr.src.is_unspecified() {
             repr.src = out.addr.map_or(Ipv4Addr::UNSPECIFIED, |c| c.addr());
         }
-        let fits = repr.header_len() + payload.bytes().len() <= mtu;
+        let fits = repr.header_len() + payload.len() <= mtu;
         match df {
             Some(DfPolicy::Want) => repr.dont_frag = fits,
             Some(DfPolicy::Do) => repr.dont_frag = true,
@@ -210,7 +209,7 @@ impl Host {
         }
         let broadcast = self.is_broadcast_on(iface, repr.dst);
         if io.tracing() {
-            let len = (repr.header_len() + payload.bytes().len()) as u16;
+            let len = (repr.header_len() + payload.len()) as u16;
             io.trace(match in_iface {
                 None => TraceEvent::IpSend {
                     iface,
@@ -232,8 +231,7 @@ impl Host {
             });
         }
         if fits {
-            let datagram = payload.into_datagram(&repr);
-            self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
+            self.send_whole(io, iface, next_hop, broadcast, &repr, payload);
             return Ok(());
         }
         let pieces = match ip::fragment(&repr, mtu) {
@@ -250,14 +248,46 @@ impl Host {
             fragments: pieces.len() as u16,
             mtu: mtu as u16,
         });
+        let bytes = payload.bytes();
         for (header, range) in pieces {
-            let datagram = header.to_bytes(&payload.bytes()[range.clone()]);
+            let datagram = header.to_bytes(&bytes[range.clone()]);
             self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
         }
         Ok(())
     }
 
     /// Sends a datagram to a neighbour on `iface`, resolving its MAC address with ARP.
+    /// Sends a datagram that fits the interface's MTU: written straight into its frame when
+    /// the neighbour's address is known (or it is a broadcast); else built and handed to ARP,
+    /// which keeps it while it asks.
+    fn send_whole(
+        &mut self,
+        io: &mut NodeIo,
+        iface: u16,
+        next_hop: Ipv4Addr,
+        broadcast: bool,
+        repr: &Ipv4Repr,
+        payload: Payload,
+    ) {
+        let mac = if broadcast {
+            Some(MacAddr::broadcast())
+        } else {
+            self.arp[iface as usize].use_known(io.now, next_hop)
+        };
+        let Some(mac) = mac else {
+            let datagram = payload.into_datagram(repr);
+            self.send_to_neighbour(io, iface, next_hop, broadcast, datagram);
+            return;
+        };
+        let len = ip::wire::HEADER_LEN + payload.len();
+        self.transmit_with(io, iface, mac, ethertype::IPV4, len, |b| {
+            payload.write_datagram(repr, b)
+        });
+        if !broadcast {
+            self.trace_arp_events(io, iface);
+        }
+    }
+
     fn send_to_neighbour(
         &mut self,
         io: &mut NodeIo,
@@ -619,31 +649,48 @@ impl Host {
 /// What follows the IP header of a datagram being sent.
 pub(super) enum Payload<'a> {
     Slice(&'a [u8]),
-    /// The payload sits after `ip::wire::HEADER_LEN` bytes of room for the header.
-    Room(Vec<u8>),
+    /// A TCP segment, written out where the datagram is built: into its frame, as a rule.
+    Tcp(&'a crate::tcp::TcpSegment),
 }
 
 impl Payload<'_> {
-    fn bytes(&self) -> &[u8] {
+    fn len(&self) -> usize {
         match self {
-            Payload::Slice(s) => s,
-            Payload::Room(v) => &v[ip::wire::HEADER_LEN..],
+            Payload::Slice(s) => s.len(),
+            Payload::Tcp(seg) => seg.buffer_len(),
+        }
+    }
+
+    /// The payload's bytes (a TCP segment written out: only fragmenting one needs this).
+    fn bytes(&self) -> Cow<'_, [u8]> {
+        match self {
+            Payload::Slice(s) => Cow::Borrowed(s),
+            Payload::Tcp(seg) => Cow::Owned(seg.to_bytes()),
+        }
+    }
+
+    /// Writes the whole datagram, header first, into `buf` (zeroed, exactly its length).
+    fn write_datagram(&self, repr: &Ipv4Repr, buf: &mut [u8]) {
+        let header = Ipv4Repr {
+            payload_len: self.len(),
+            ..*repr
+        };
+        header.emit(&mut buf[..ip::wire::HEADER_LEN]);
+        let body = &mut buf[ip::wire::HEADER_LEN..];
+        match self {
+            Payload::Slice(s) => body.copy_from_slice(s),
+            // Cannot fail: the buffer has the segment's length and its options fit.
+            Payload::Tcp(seg) => {
+                let _ = seg.emit(body);
+            }
         }
     }
 
     /// The whole datagram, header first.
     fn into_datagram(self, repr: &Ipv4Repr) -> Vec<u8> {
-        match self {
-            Payload::Slice(s) => repr.to_bytes(s),
-            Payload::Room(mut v) => {
-                let header = Ipv4Repr {
-                    payload_len: v.len() - ip::wire::HEADER_LEN,
-                    ..*repr
-                };
-                header.emit(&mut v[..ip::wire::HEADER_LEN]);
-                v
-            }
-        }
+        let mut datagram = vec![0; ip::wire::HEADER_LEN + self.len()];
+        self.write_datagram(repr, &mut datagram);
+        datagram
     }
 }
 

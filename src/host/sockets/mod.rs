@@ -374,18 +374,14 @@ impl Host {
             if seg.flags.rst() {
                 self.counters.tcp_rst_tx += 1;
             }
-            // The segment goes after room for the IP header, which IP fills in place.
-            let len = seg.buffer_len();
-            let mut buf = vec![0u8; crate::ip::wire::HEADER_LEN + len];
-            let _ = seg.emit(&mut buf[crate::ip::wire::HEADER_LEN..]);
-            let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, len);
+            let repr = Ipv4Repr::new(seg.src_ip, seg.dst_ip, IpProtocol::Tcp, seg.buffer_len());
             // The connection numbers its packets itself in the linux profile; an RST sent
             // without a connection carries ID 0 there too (ORACLES 3.2 (b)).
             let ident = seg
                 .ip_id
                 .or((seg.flags.rst() && self.sockets.config.ip_id_per_connection).then_some(0));
             // Linux sets DF on TCP (ORACLES 3.2); send_ip records a failure.
-            let _ = self.send_ip_with_room(io, repr, buf, DfPolicy::Want, ident);
+            let _ = self.send_tcp_segment(io, repr, seg, DfPolicy::Want, ident);
         }
         for e in &out.events {
             match e {
