@@ -425,7 +425,6 @@ impl<P> ArpCache<P> {
     /// (unlike [`ArpCache::lookup`]): the entry counts as used, and a STALE one starts its
     /// re-check. `None` leaves the cache as it was (`resolve` then queues the packet and asks).
     pub fn use_known(&mut self, now: Instant, ip: Ipv4Addr) -> Option<MacAddr> {
-        let config = self.config;
         let entry = self.entries.get_mut(&ip)?;
         if !entry.state.has_address() {
             return None;
@@ -435,18 +434,7 @@ impl<P> ArpCache<P> {
         // Using a stale entry starts a re-check: wait a little for an upper-layer
         // confirmation, then probe (Linux __neigh_event_send, STALE → DELAY).
         if entry.state == NeighborState::Stale {
-            entry.state = NeighborState::Delay;
-            arm(
-                &mut self.timers,
-                ip,
-                entry,
-                Some(now + config.delay_first_probe_time),
-            );
-            self.record(ArpEvent::StateChanged {
-                ip,
-                from: NeighborState::Stale,
-                to: NeighborState::Delay,
-            });
+            self.enter_delay(now, ip, NeighborState::Stale);
         }
         Some(mac)
     }
@@ -798,11 +786,7 @@ impl<P> ArpCache<P> {
                 entry,
                 Some(now + config.reachable_time),
             );
-            self.record(ArpEvent::StateChanged {
-                ip,
-                from: old_state,
-                to: NeighborState::Reachable,
-            });
+            self.record_change(ip, old_state, NeighborState::Reachable);
         }
         // An already REACHABLE entry keeps its timer: it fires at the old deadline and
         // re-arms from `confirmed`, so a flood of replies costs no timer updates.
@@ -927,14 +911,7 @@ impl<P> ArpCache<P> {
                     arm(&mut self.timers, ip, entry, Some(until));
                 } else if now < entry.used + config.delay_first_probe_time {
                     // In use right now: skip STALE and start the re-check directly.
-                    entry.state = NeighborState::Delay;
-                    arm(
-                        &mut self.timers,
-                        ip,
-                        entry,
-                        Some(now + config.delay_first_probe_time),
-                    );
-                    self.record_change(ip, state, NeighborState::Delay);
+                    self.enter_delay(now, ip, state);
                 } else {
                     entry.state = NeighborState::Stale;
                     let gc = entry.stale_deadline(&config).max(now);
@@ -972,6 +949,17 @@ impl<P> ArpCache<P> {
             }
             NeighborState::Permanent => {}
         }
+    }
+
+    /// DELAY: an entry in use is checked again after `delay_first_probe_time`, unless an
+    /// upper layer confirms it first (Linux `__neigh_event_send`, `neigh_timer_handler`).
+    fn enter_delay(&mut self, now: Instant, ip: Ipv4Addr, from: NeighborState) {
+        let at = now + self.config.delay_first_probe_time;
+        if let Some(entry) = self.entries.get_mut(&ip) {
+            entry.state = NeighborState::Delay;
+            arm(&mut self.timers, ip, entry, Some(at));
+        }
+        self.record_change(ip, from, NeighborState::Delay);
     }
 
     fn record_change(&mut self, ip: Ipv4Addr, from: NeighborState, to: NeighborState) {
