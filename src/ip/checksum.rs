@@ -54,11 +54,8 @@ fn fold(mut sum: u128) -> u16 {
 }
 
 /// Folds a running sum to 16 bits and complements it: the checksum field's value.
-pub fn finish(mut acc: u64) -> u16 {
-    while acc > 0xFFFF {
-        acc = (acc & 0xFFFF) + (acc >> 16);
-    }
-    !(acc as u16)
+pub fn finish(acc: u64) -> u16 {
+    !fold(u128::from(acc))
 }
 
 /// The sum of the IPv4 pseudo-header of a TCP or UDP segment (RFC 9293 §3.1, RFC 768).

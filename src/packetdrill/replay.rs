@@ -640,6 +640,11 @@ mod tests {
         }
     }
 
+    fn flagged(mut s: Seg, flags: u8) -> Seg {
+        s.flags = flags;
+        s
+    }
+
     fn conversation(segs: Vec<(u64, bool, Seg)>) -> Conversation {
         Conversation {
             client: "10.0.0.1:1".parse().unwrap(),
@@ -653,10 +658,6 @@ mod tests {
     /// application wrote again.
     #[test]
     fn writes_are_inferred_per_burst_of_new_data() {
-        let flagged = |mut s: Seg, flags: u8| {
-            s.flags = flags;
-            s
-        };
         let mut c = conversation(vec![
             (0, true, flagged(seg(0, 0, 0, &[]), 0x02)),
             (1, false, flagged(seg(500, 1, 0, &[]), 0x12)),
@@ -695,10 +696,6 @@ mod tests {
     /// before that data left, so with its last write.
     #[test]
     fn the_close_goes_with_the_last_write_when_the_fin_rides_on_data() {
-        let flagged = |mut s: Seg, flags: u8| {
-            s.flags = flags;
-            s
-        };
         let opening = vec![
             (0, true, flagged(seg(0, 0, 0, &[]), 0x02)),
             (1, false, flagged(seg(500, 1, 0, &[]), 0x12)),
@@ -715,8 +712,7 @@ mod tests {
         riding.push((4, true, flagged(seg(2001, 501, 500, &[]), 0x19)));
         let c = conversation(riding);
         let writes = inferred_writes(&c, Side::Client);
-        assert_eq!(writes.into_iter().collect::<Vec<_>>(), vec![(2, 2500)]);
-        let writes = inferred_writes(&c, Side::Client);
+        assert_eq!(writes.iter().collect::<Vec<_>>(), vec![(&2, &2500)]);
         assert_eq!(inferred_close(&c, Side::Client, &writes), Some(2));
         assert_eq!(inferred_close(&c, Side::Server, &writes), None);
     }

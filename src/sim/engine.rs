@@ -7,8 +7,7 @@
 
 use crate::time::{Duration, Instant};
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-use std::collections::HashSet;
+use std::collections::{BinaryHeap, HashSet};
 
 /// Identifies a scheduled event, for [`EventQueue::cancel`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
