@@ -118,6 +118,11 @@ pub struct Scoreboard {
     dsacks: u64,
     /// Transmissions recorded so far (the last `SentSegment::order` given).
     sends: u64,
+    /// The end of the highest range ever retransmitted. Records starting at or above it were
+    /// sent once, in sequence order, so their send order follows their place on the board:
+    /// RACK's scan stops at the first of them sent too late, as Linux's walks its
+    /// time-sorted list (`tcp_rack_detect_loss`) and stops at the first one.
+    resent_high: Option<SeqNumber>,
     /// SACK blocks mark whole segments only (`TcpConfig::sack_whole_segments`).
     whole_segments: bool,
 }
@@ -173,13 +178,14 @@ impl Scoreboard {
         self.segs.iter().map(flight).sum()
     }
 
-    /// Bytes marked lost and not yet retransmitted.
+    /// Bytes marked lost and not yet retransmitted: whatever the board holds that is neither
+    /// SACKed nor in the pipe (a record is one of the three).
     pub fn lost_bytes(&self) -> u32 {
-        self.segs
-            .iter()
-            .filter(|s| s.lost && !s.retrans && !s.sacked)
-            .map(|s| s.len())
-            .sum()
+        let span = match (self.segs.front(), self.segs.back()) {
+            (Some(first), Some(last)) => first.start.distance(last.end),
+            _ => 0,
+        };
+        span - self.sacked - self.pipe
     }
 
     /// Cuts the record containing `seq` in two so that a record starts at `seq`.
@@ -212,6 +218,8 @@ impl Scoreboard {
         let last_end = self.segs.back().map(|s| s.end);
         match last_end {
             Some(last) if start < last => {
+                let resent_end = end.min(last);
+                self.resent_high = Some(self.resent_high.map_or(resent_end, |h| h.max(resent_end)));
                 self.split_at(start);
                 self.split_at(end.min(last));
                 let first = self.segs.partition_point(|s| s.end <= start);
@@ -393,14 +401,16 @@ impl Scoreboard {
     ) -> (u32, Option<Instant>) {
         let mut marked = 0;
         let mut next: Option<Instant> = None;
+        let resent_high = self.resent_high;
         for s in self.segs.iter_mut() {
-            if s.sacked || (s.lost && !s.retrans) {
-                continue;
-            }
             // Strictly before: pieces of the delivered transmission itself (a FIN after SACKed
             // data, split from it) were not sent before it.
             let earlier = (s.sent_at, s.order) < (sent_before, order_before);
-            if !earlier {
+            if !earlier && resent_high.is_none_or(|h| h <= s.start) {
+                // Sent once, after the delivered one: so was everything above it.
+                break;
+            }
+            if !earlier || s.sacked || (s.lost && !s.retrans) {
                 continue;
             }
             let deadline = s.sent_at + wait;
@@ -509,6 +519,10 @@ impl Scoreboard {
 
     /// RFC 6675 §4 NextSeg rule 1: the first segment that is lost and not yet retransmitted.
     pub fn next_lost(&self) -> Option<(SeqNumber, SeqNumber)> {
+        if self.lost_bytes() == 0 {
+            // The send path asks before every burst; most of the time nothing is lost.
+            return None;
+        }
         self.segs
             .iter()
             .find(|s| s.lost && !s.retrans && !s.sacked)
@@ -527,6 +541,7 @@ impl Scoreboard {
         self.pipe = 0;
         self.sacked = 0;
         self.fack = None;
+        self.resent_high = None;
     }
 
     /// Checks the invariants RFC 6675 and this representation rely on, for tests: records in
