@@ -18,19 +18,22 @@ pub struct FastOpenSend {
     pub on_syn: usize,
 }
 
+/// The key a host draws at boot, as Linux draws a random one: from the host's seed on a
+/// stream of its own, so no other random number of the run moves. Drawn once, when the host
+/// is made: every segment to a listener reads it.
+pub(super) fn boot_fastopen_key(rng: &ChaCha8Rng) -> [u8; 16] {
+    let mut rng = ChaCha8Rng::from_seed(rng.get_seed());
+    rng.set_stream(0x7466_6f6b_6579); // "tfokey"
+    let mut key = [0u8; 16];
+    rng.fill_bytes(&mut key);
+    key
+}
+
 impl Sockets {
-    /// The key of the host's Fast Open cookies: `tcp_fastopen_key`, or one drawn from the
-    /// host's seed on a stream of its own (Linux draws a random key at boot), so no other
-    /// random number of the run moves.
+    /// The key of the host's Fast Open cookies: `tcp_fastopen_key`, or the one drawn at boot
+    /// (`boot_fastopen_key`).
     pub(super) fn fastopen_host_key(&self) -> [u8; 16] {
-        if let Some(k) = self.config.fastopen_key {
-            return k;
-        }
-        let mut rng = ChaCha8Rng::from_seed(self.rng.get_seed());
-        rng.set_stream(0x7466_6f6b_6579); // "tfokey"
-        let mut key = [0u8; 16];
-        rng.fill_bytes(&mut key);
-        key
+        self.config.fastopen_key.unwrap_or(self.boot_fastopen_key)
     }
 
     /// A listener's Fast Open settings: its socket options and key over the host's.

@@ -114,6 +114,8 @@ pub struct Sockets {
     /// with `TCP_FASTOPEN_KEY` (by socket slot).
     fastopen_cache: tcp::fastopen::ClientCache,
     fastopen_keys: BTreeMap<u32, [u8; 16]>,
+    /// The host's own Fast Open key, unless `tcp_fastopen_key` sets one (`fastopen.rs`).
+    boot_fastopen_key: [u8; 16],
     /// `TCP_FASTOPEN_CONNECT` sockets whose `connect` was deferred to their first write, by
     /// slot: where they connect to.
     fastopen_deferred: BTreeMap<u32, SocketAddrV4>,
@@ -124,6 +126,7 @@ impl Sockets {
         let mut rng = rng;
         let span = (EPHEMERAL.end() - EPHEMERAL.start()) as u32 + 1;
         let next_port = EPHEMERAL.start() + (rng.random::<u32>() % span) as u16;
+        let boot_fastopen_key = fastopen::boot_fastopen_key(&rng);
         Sockets {
             slots: Vec::new(),
             free: Vec::new(),
@@ -143,6 +146,7 @@ impl Sockets {
             ready: Vec::new(),
             fastopen_cache: tcp::fastopen::ClientCache::default(),
             fastopen_keys: BTreeMap::new(),
+            boot_fastopen_key,
             fastopen_deferred: BTreeMap::new(),
         }
     }
