@@ -4,6 +4,9 @@
 //! records are made), runs it, and reports frames and events per wall second. The wall clock is
 //! read only here, around a whole run; nothing inside a simulation depends on it.
 
+mod bytes_alone;
+pub use bytes_alone::bulk_bytes_alone;
+
 use crate::ethernet::{self, EthernetRepr};
 use crate::host::{Host, Interface};
 use crate::phy::{Bandwidth, LinkConfig};
@@ -733,6 +736,10 @@ pub fn run_all(
         (
             "bulk-tcp 1000 MB".into(),
             Box::new(move || bulk_tcp(if quick { 20_000_000 } else { 1_000_000_000 }, 0.0)),
+        ),
+        (
+            "bulk-tcp 1000 MB, bytes alone".into(),
+            Box::new(move || bulk_bytes_alone(if quick { 20_000_000 } else { 1_000_000_000 })),
         ),
         (
             "bulk-tcp 100 MB loss 1%".into(),
