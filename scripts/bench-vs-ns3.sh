@@ -15,7 +15,13 @@ for prog in lan_ping bulk_tcp many_conn; do
 done
 cargo build --release --quiet
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-cpu() { /usr/bin/time -f "%U %S" "$@" 2>&1 >/dev/null | tail -1 | awk '{print $1+$2}'; }
+# CPU seconds (user + system) of one run, to the millisecond: bash's `times` in a subshell
+# reports the finished child's (GNU time rounds to 10 ms, which moved the 0.1-second cases by
+# several units of ratio).
+cpu() {
+    ( "$@" >/dev/null; times ) | tail -1 \
+        | awk '{ t = 0; for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] } print t }'
+}
 
 compare() {
     local name=$1; shift
