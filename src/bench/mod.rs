@@ -817,21 +817,29 @@ pub fn run_all(
         } else {
             "-".into()
         };
+        // A case without a simulation (the bytes alone) has no events and no simulated time.
+        let simulated = r.events > 0;
+        let events_rate = if simulated {
+            format!("{:.0}", r.events_per_sec())
+        } else {
+            "-".into()
+        };
+        let sim_s = match (simulated, r.transfer_us) {
+            (false, _) => "-".into(),
+            (true, 0) => format!("{:.3}", r.sim_time.as_secs_f64()),
+            (true, us) => format!("{:.3}", us as f64 / 1e6),
+        };
         writeln!(
             out,
-            "{:<32} {:>12} {:>12} {:>10.3} {:>14.0} {:>14.0} {:>14} {:>10.3}",
+            "{:<32} {:>12} {:>12} {:>10.3} {:>14.0} {:>14} {:>14} {:>10}",
             r.name,
             r.frames,
             r.events,
             r.wall.as_secs_f64(),
             r.frames_per_sec(),
-            r.events_per_sec(),
+            events_rate,
             work,
-            if r.transfer_us > 0 {
-                r.transfer_us as f64 / 1e6
-            } else {
-                r.sim_time.as_secs_f64()
-            },
+            sim_s,
         )?;
         if let (0, Some(kib)) = (r.peak_sockets, r.rss_growth_kib) {
             writeln!(
