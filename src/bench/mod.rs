@@ -869,6 +869,11 @@ pub fn run_all(
             )?;
         }
     }
+    writeln!(
+        out,
+        "* simulated seconds: from the first connection to the last byte for the bulk cases, \
+         to the run's end for the others"
+    )?;
     Ok(())
 }
 
