@@ -176,6 +176,8 @@ impl Connection {
             self.buf_seq += n;
         }
         self.snd_una = ack;
+        // The SYN is the first octet of the sequence space: any ACK that moves SND.UNA covers it.
+        self.syn_acked = true;
         self.snd_nxt = self.snd_nxt.max(ack);
         // An ACK of new data pushes what a MSG_MORE write held (`records`).
         self.records.more_held = false;

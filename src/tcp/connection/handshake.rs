@@ -271,6 +271,6 @@ impl Connection {
     }
 
     pub(super) fn syn_acked(&self) -> bool {
-        self.iss < self.snd_una
+        self.syn_acked
     }
 }

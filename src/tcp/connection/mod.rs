@@ -84,6 +84,10 @@ pub struct Connection {
     // Send sequence space.
     iss: SeqNumber,
     snd_una: SeqNumber,
+    /// Our SYN is acknowledged. Kept, not read off `iss < snd_una`: sequence numbers compare
+    /// modulo 2^32, so that comparison turned false again after 2 GiB had been acknowledged
+    /// and the sender stopped sending for good.
+    syn_acked: bool,
     /// Next sequence number to send. After a timeout it goes back to SND.UNA (go-back-N),
     /// so it can be below `snd_max`.
     snd_nxt: SeqNumber,
@@ -304,6 +308,7 @@ impl Connection {
             records: records::Records::default(),
             iss: isn,
             snd_una: isn,
+            syn_acked: false,
             snd_nxt: isn,
             snd_max: isn,
             snd_wnd: 0,

@@ -2218,6 +2218,45 @@ proptest! {
     }
 }
 
+/// Sequence numbers compare modulo 2^32: a test of "our SYN is acknowledged" written as
+/// `ISS < SND.UNA` turns false once 2 GiB are acknowledged, and the sender stopped for good
+/// (found by fuzzing a 3 GB scenario transfer, which stalled at 2,147,610,344 bytes). Large
+/// segments keep this to some 40,000 rounds of write, send and acknowledge, past 2^31 and
+/// past 2^32 (where SND.UNA comes back round to ISS).
+#[test]
+fn sending_goes_on_past_two_and_four_gibibytes_acknowledged() {
+    let config = TcpConfig {
+        mss: 65_000,
+        send_buffer_size: 1 << 20,
+        ..cfg()
+    };
+    let (mut c, _) = conn_syn_sent_with(&config);
+    let synack = Seg::new(TcpFlags::SYN, REMOTE_ISS)
+        .ack(LOCAL_ISS + 1u32)
+        .mss(65_000)
+        .window(65_535);
+    deliver(&mut c, t0(), &synack);
+    let chunk = vec![7u8; 65_000];
+    let target: u64 = (1 << 32) + (1 << 20);
+    let (mut acked, mut now) = (0u64, t0());
+    while acked < target {
+        now = now + Duration::from_micros(100);
+        let sent = send(&mut c, now, &chunk);
+        let data: u64 = sent.segments.iter().map(|s| s.payload.len() as u64).sum();
+        assert!(
+            data > 0,
+            "the sender stopped after {acked} bytes acknowledged"
+        );
+        acked += data;
+        let ack = Seg::new(TcpFlags::NONE, REMOTE_ISS + 1u32)
+            .ack(LOCAL_ISS + 1u32 + acked as u32)
+            .window(65_535);
+        deliver(&mut c, now + Duration::from_micros(50), &ack);
+        // What was written and acknowledged leaves the buffer: the next write fits again.
+        assert_eq!(c.snd_una(), c.snd_nxt());
+    }
+}
+
 mod idle;
 mod keepalive;
 mod push;
