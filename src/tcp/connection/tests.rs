@@ -2240,7 +2240,7 @@ fn sending_goes_on_past_two_and_four_gibibytes_acknowledged() {
     let target: u64 = (1 << 32) + (1 << 20);
     let (mut acked, mut now) = (0u64, t0());
     while acked < target {
-        now = now + Duration::from_micros(100);
+        now += Duration::from_micros(100);
         let sent = send(&mut c, now, &chunk);
         let data: u64 = sent.segments.iter().map(|s| s.payload.len() as u64).sum();
         assert!(
