@@ -19,14 +19,21 @@ fn svg_file(svg: Option<&str>) -> Result<Option<OutFile>, ExitCode> {
     })
 }
 
-/// The run a picture is drawn from, every record kept, up to `until` if given.
-fn run_recorded(scn: &Scenario, seed: Option<u64>, until: Option<Duration>) -> scenario::Outcome {
+/// The run a picture is drawn from, up to `until` if given, its records flowing to `view` as
+/// they are made (the view keeps what it draws, nothing keeps the run's history).
+fn run_into(
+    scn: &Scenario,
+    seed: Option<u64>,
+    until: Option<Duration>,
+    view: &mut dyn netlab::trace::Subscriber,
+) -> scenario::Outcome {
     let opts = RunOptions {
         seed,
         until: until.map(|d| Instant::ZERO + d),
         ..Default::default()
     };
-    scenario::run(scn, &opts)
+    // The views here write nothing while the run goes: they cannot fail.
+    scenario::run_streaming(scn, &opts, &mut [view]).0
 }
 
 pub(crate) fn cmd_ladder(
@@ -54,13 +61,9 @@ pub(crate) fn cmd_ladder(
         Ok(o) => o,
         Err(code) => return code,
     };
-    let outcome = run_recorded(&scn, seed, until);
-    let world = &outcome.world;
-    let lad = ladder::build(
-        world,
-        world.trace().records(),
-        &ladder::LadderOptions { all_nodes, columns },
-    );
+    let mut builder = ladder::LadderBuilder::new(ladder::LadderOptions { all_nodes, columns });
+    let outcome = run_into(&scn, seed, until, &mut builder);
+    let lad = builder.into_ladder(&outcome.world);
     match out {
         Some(out) => {
             let path = out.path().display().to_string();
@@ -187,8 +190,9 @@ pub(crate) fn cmd_tcpgraph(
         Ok(o) => o,
         Err(code) => return code,
     };
-    let outcome = run_recorded(&scn, seed, until);
-    let conns = tcpgraph::connections(&outcome.world, outcome.world.trace().records());
+    let mut collector = tcpgraph::ConnectionCollector::new();
+    let outcome = run_into(&scn, seed, until, &mut collector);
+    let conns = collector.into_connections(&outcome.world);
     if conns.is_empty() {
         eprintln!("{file}: no TCP connection in this run");
         return ExitCode::from(1);
