@@ -179,3 +179,52 @@ fn a_narrowed_page_says_what_it_left_out() {
     assert_eq!(code, 2);
     assert!(err.contains("unknown filter word `bogus`"), "{err}");
 }
+
+/// A run longer than the page replays only until the page is full (and a tail, so the frames
+/// on their way arrive), so the page costs the memory of the page, not of the run: a 1 GB
+/// transfer's page grew past 12 GB before.
+#[test]
+fn a_page_of_a_long_run_stops_replaying_when_full() {
+    let text = r#"
+[scenario]
+description = "a long transfer"
+[[host]]
+name = "alice"
+ip = "10.0.0.1/24"
+[[host]]
+name = "bob"
+ip = "10.0.0.2/24"
+[[link]]
+between = ["alice", "bob"]
+[timeline]
+steps = '''
+0s bob bulk-sink port=5001 as=sink
+1ms alice bulk-send to=bob:5001 bytes=10MB as=send
+'''
+[expect]
+checks = '''
+end sink.bytes_in == 10000000
+'''
+"#;
+    let scn = netlab::scenario::Scenario::parse("long.toml", text).expect("loads");
+    let opts = netlab::browser::ViewOptions {
+        max_events: 50,
+        ..Default::default()
+    };
+    let data = netlab::browser::collect(&scn, &opts);
+    assert!(
+        data.summary
+            .contains("the rest of the run was not replayed"),
+        "{}",
+        data.summary
+    );
+    // The verdicts are the whole run's.
+    assert!(
+        data.summary.contains("1 passed, 0 failed"),
+        "{}",
+        data.summary
+    );
+    // About 10,400 frames cross the cable; the page keeps those of its replay only.
+    let frames = data.json["fr"]["id"].as_array().map_or(0, Vec::len);
+    assert!(frames > 0 && frames < 5_000, "{frames} frames kept");
+}

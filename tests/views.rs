@@ -629,8 +629,11 @@ fn streamed_pictures_equal_those_of_the_recorded_run() {
             scenario::run_streaming(&scn, &RunOptions::default(), &mut [&mut collector]);
         io.unwrap();
         let from_stream = collector.into_connections(&streamed.world);
-        let from_records =
-            tcpgraph::connections(&recorded.world, recorded.world.trace().records());
-        assert_eq!(format!("{from_stream:?}"), format!("{from_records:?}"), "{path}");
+        let from_records = tcpgraph::connections(&recorded.world, recorded.world.trace().records());
+        assert_eq!(
+            format!("{from_stream:?}"),
+            format!("{from_records:?}"),
+            "{path}"
+        );
     }
 }

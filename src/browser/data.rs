@@ -60,6 +60,9 @@ const LAYERS_BUDGET: usize = 40_000_000;
 /// A frame's bytes kept for the hex view: the headers and the start of the payload, and the FCS.
 const HEX_HEAD: usize = 160;
 const SNAPSHOTS_PER_TABLE: usize = 2_000;
+/// Records replayed after the page is full, so that the frames on their way in its last
+/// events arrive.
+const PAGE_TAIL: usize = 10_000;
 
 /// The page's data, and a one-line summary for the terminal.
 pub struct ViewData {
@@ -72,6 +75,16 @@ fn ns(t: Instant) -> u64 {
 }
 
 /// The frame a record is about, if any.
+/// The bytes a record carries, if it carries a frame.
+fn frame_bytes(e: &TraceEvent) -> Option<&[u8]> {
+    match e {
+        TraceEvent::FrameTx { frame, .. }
+        | TraceEvent::FrameDropped { frame, .. }
+        | TraceEvent::FrameRx { frame, .. } => Some(frame),
+        _ => None,
+    }
+}
+
 fn frame_id(e: &TraceEvent) -> Option<FrameId> {
     match e {
         TraceEvent::FrameTx { id, .. }
@@ -192,6 +205,15 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         (Some(s), Some(t)) => Some(s.min(t)),
         (s, t) => s.or(t),
     };
+    // The page holds `max_events` events: once more than that are in, the replay goes on only
+    // for `PAGE_TAIL` more records (frames on their way arrive) and stops, so a long run's page
+    // costs the memory of the page, not of the run (a 1 GB transfer's grew past 12 GB).
+    // Counted conservatively: with a filter, only records whose own bytes match it (or that
+    // the filter keeps by layer), so the replay never stops before the page is full.
+    let mut page_events = 0usize;
+    let mut page_full_at: Option<Instant> = None;
+    let mut tail = 0usize;
+    let mut cut = false;
     loop {
         let before = world.trace().len();
         let step = match scenario::next_event(scn, &mut world, stop_at, None) {
@@ -202,6 +224,31 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         let after = world.trace().len();
         if after == before {
             continue;
+        }
+        if page_full_at.is_some() {
+            tail += after - before;
+            if tail > PAGE_TAIL {
+                cut = true;
+                break;
+            }
+        } else {
+            for r in &world.trace().records()[before..after] {
+                if !in_window(r.time) {
+                    continue;
+                }
+                let counts = match (&opts.filter, frame_bytes(&r.event)) {
+                    (None, _) => true,
+                    (Some(f), Some(bytes)) => f.matches(bytes),
+                    (Some(_), None) => matches!(
+                        r.event.layer(),
+                        Layer::Socket | Layer::App | Layer::Scenario
+                    ),
+                };
+                page_events += usize::from(counts);
+            }
+            if page_events > opts.max_events {
+                page_full_at = Some(step.time);
+            }
         }
         for r in &world.trace().records()[before..after] {
             if let TraceEvent::BitErrors { id, flipped, .. } = r.event {
@@ -524,6 +571,11 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
     }
     if left_after > 0 {
         let after = match (last_kept_time, opts.to) {
+            (Some(t), _) if cut => format!(
+                "the events after {t} (more than {} events: narrow with --from/--to or --filter; \
+                 the rest of the run was not replayed for the page)",
+                opts.max_events
+            ),
             (Some(t), _) if ev_t.len() >= opts.max_events => format!(
                 "{left_after} events after {t} (more than {} events: narrow with --from/--to or --filter)",
                 opts.max_events
@@ -533,7 +585,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         };
         left_out.push(after);
     }
-    if opts.to.is_some() && more_after {
+    if opts.to.is_some() && more_after && !cut {
         left_out.push("the rest of the run after --to (not simulated)".into());
     }
     if left_filter > 0 {
