@@ -411,8 +411,8 @@ fn first_words(line: &str, n: usize) -> String {
     line.to_string()
 }
 
-/// Most frames one `send-frame` line may schedule.
-const MAX_FRAMES_PER_LINE: u32 = 100_000;
+/// Most frames one `send-frame` line may schedule (and datagrams one `udp-send` line sends).
+pub(crate) const MAX_FRAMES_PER_LINE: u32 = 100_000;
 
 fn parse_count(s: &str) -> Option<u32> {
     s.parse::<u32>().ok().filter(|&n| n >= 1)
