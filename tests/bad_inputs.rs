@@ -149,3 +149,20 @@ fn replay_reports_a_truncated_pcapng() {
         "{err}"
     );
 }
+
+/// An endless scenario file grew to 10 GB; it ends at the bound with the file's name.
+#[test]
+fn an_endless_scenario_file_is_refused() {
+    let (code, out, err) = netlab(&["check", "/dev/zero"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("/dev/zero: cannot read the scenario file: it is longer than 64 MiB, the most netlab reads from one file"),
+        "{out}"
+    );
+    let (code, out, err) = netlab(&["packetdrill", "/dev/zero"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        format!("{out}{err}").contains("cannot read the script: it is longer than 64 MiB"),
+        "{out}{err}"
+    );
+}

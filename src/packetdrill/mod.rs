@@ -114,7 +114,7 @@ pub fn run_file(
     defines: &BTreeMap<String, String>,
 ) -> Report {
     let name = path.display().to_string();
-    let src = match std::fs::read_to_string(path) {
+    let src = match crate::infile::read_text_bounded(path, crate::infile::MAX_TEXT_BYTES) {
         Ok(s) => s,
         Err(e) => {
             return Report {
