@@ -166,3 +166,22 @@ fn an_endless_scenario_file_is_refused() {
         "{out}{err}"
     );
 }
+
+/// `sweep --counter NODE.TYPO` printed `-` in every row.
+#[test]
+fn sweep_refuses_an_unknown_counter() {
+    let scn = temp(
+        "sweep.toml",
+        b"[scenario]\ndescription = \"x\"\n[[host]]\nname = \"a\"\nip = \"10.0.0.1/24\"\n\
+          [[host]]\nname = \"b\"\nip = \"10.0.0.2/24\"\n[[link]]\nbetween = [\"a\", \"b\"]\n\
+          [timeline]\nsteps = '''\n0s a ping b count=1\n'''\n",
+    );
+    let (code, out, err) = netlab(&["sweep", &scn, "--seeds", "1", "--counter", "a.rx_framez"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains(
+            "--counter `a.rx_framez`: a host has no counter `rx_framez`: expected one of "
+        ),
+        "{err}"
+    );
+}
