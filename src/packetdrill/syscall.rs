@@ -151,7 +151,7 @@ fn int(pos: Pos, e: &Expr) -> Res<i64> {
         Expr::Call(f, a) if f == "htons" && a.len() == 1 => int(pos, &a[0]),
         _ => unsupported(
             pos,
-            format!("argument {e:?} is not a number netlab's runner understands"),
+            format!("argument {e} is not a number netlab's runner understands"),
         ),
     }
 }
@@ -528,7 +528,13 @@ fn setsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Opti
         Expr::Word(w) => w.clone(),
         _ => name.to_string(),
     };
-    let value = int(pos, arg(pos, sys, 3)?)?;
+    let value = match (
+        SockOpt::from_linux(level as i32, name as i32),
+        arg(pos, sys, 3)?,
+    ) {
+        (Some(SockOpt::Linger), Expr::Struct(fields)) => linger_value(pos, fields)?,
+        (_, e) => int(pos, e)?,
+    };
     let opt = match SockOpt::from_linux(level as i32, name as i32) {
         Some(o) => o,
         // IP_TOS and IP_MTU_DISCOVER: netlab sends TOS 0 and sets DF its own way; packetdrill
@@ -549,6 +555,44 @@ fn setsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Opti
             .map(|_| 0)
             .map_err(errno_of),
     ))
+}
+
+/// `SO_LINGER`'s `struct linger`, `{onoff=1, linger=0}` (or `{1, 0}`), in netlab's encoding
+/// of it (see `SockOpt`): negative when off, else the linger time in seconds. Linux compares
+/// `l_linger` as unsigned, so a negative one lingers as long as it can.
+fn linger_value(pos: Pos, fields: &[(Option<String>, Expr)]) -> Res<i64> {
+    let mut onoff = None;
+    let mut linger = None;
+    for (k, (name, e)) in fields.iter().enumerate() {
+        let slot = match (name.as_deref(), k) {
+            (Some("onoff" | "l_onoff"), _) | (None, 0) => &mut onoff,
+            (Some("linger" | "l_linger"), _) | (None, 1) => &mut linger,
+            _ => {
+                return unsupported(
+                    pos,
+                    format!(
+                        "SO_LINGER takes {{onoff=…, linger=…}}, not {}",
+                        Expr::Struct(fields.to_vec())
+                    ),
+                )
+            }
+        };
+        *slot = Some(int(pos, e)?);
+    }
+    let (Some(onoff), Some(linger)) = (onoff, linger) else {
+        return unsupported(
+            pos,
+            format!(
+                "SO_LINGER takes {{onoff=…, linger=…}}, not {}",
+                Expr::Struct(fields.to_vec())
+            ),
+        );
+    };
+    Ok(match (onoff, linger) {
+        (0, _) => -1,
+        (_, l) if !(0..=i64::from(i32::MAX)).contains(&l) => i64::from(u32::MAX),
+        (_, l) => l,
+    })
 }
 
 fn getsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Option<Ret>> {
