@@ -255,6 +255,20 @@ fn broken_scripts_get_located_specific_errors() {
             "2:4",
             "SO_LINGER takes {onoff=…, linger=…}, not {onoff=1, when=0}",
         ),
+        // Out-of-range settings are refused where they are written, not wrapped.
+        (
+            "`sysctl -q net.ipv4.tcp_syn_retries=4294967296`\n\
+             0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n",
+            "UNSUPPORTED",
+            "1:1",
+            "tcp_syn_retries=4294967296: out of range (Linux takes 1 to 127)",
+        ),
+        (
+            "--bind_port=70000\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n",
+            "UNSUPPORTED",
+            "1:1",
+            "--bind_port=70000: not a port (1 to 65535)",
+        ),
     ];
     for (src, status, pos, msg) in cases {
         let out = packetdrill::run_source(src, &[], &BTreeMap::new());
