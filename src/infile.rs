@@ -2,7 +2,7 @@
 //! /dev/zero`, a FIFO that is never closed) or a wrong file given by mistake must end with an
 //! error naming the bound, not exhaust memory.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::path::Path;
 
 /// Largest scenario, packetdrill script or other text file netlab reads whole. A generated
@@ -49,6 +49,40 @@ pub fn read_text_bounded(path: impl AsRef<Path>, limit: u64) -> io::Result<Strin
         .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "it is not UTF-8 text"))
 }
 
+/// Line `number` of `input` without its line end (`\n` or `\r\n`), reading at most `max`
+/// bytes for it; `None` at the end of the input. A longer line (an endless input with no
+/// newline) is an error of kind `InvalidData` naming it and the bound.
+pub fn bounded_line(
+    input: &mut impl BufRead,
+    max: usize,
+    number: usize,
+) -> io::Result<Option<String>> {
+    let mut buf = Vec::new();
+    if Read::take(&mut *input, max as u64 + 1).read_until(b'\n', &mut buf)? == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+    } else if buf.len() > max {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "line {number} is longer than {}, the most netlab reads as one line",
+                size_text(max as u64)
+            ),
+        ));
+    }
+    String::from_utf8(buf).map(Some).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("line {number} is not UTF-8 text"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +106,30 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(size_text(MAX_CAPTURE_BYTES), "1 GiB");
         assert_eq!(size_text(MAX_TEXT_BYTES), "64 MiB");
+    }
+
+    /// Lines end at `\n` or `\r\n` or the end of the input; a line with no end in sight (an
+    /// endless input) is an error naming it once it passes the bound.
+    #[test]
+    fn lines_are_bounded() {
+        let mut input = io::Cursor::new(b"next\r\nwhere\nquit".to_vec());
+        let lines: Vec<_> = (1..=4)
+            .map(|n| bounded_line(&mut input, 1 << 20, n).unwrap())
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                Some("next".into()),
+                Some("where".into()),
+                Some("quit".into()),
+                None
+            ]
+        );
+        let mut endless = io::BufReader::new(io::repeat(b'x'));
+        let e = bounded_line(&mut endless, 1 << 20, 3).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "line 3 is longer than 1 MiB, the most netlab reads as one line"
+        );
     }
 }

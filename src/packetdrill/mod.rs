@@ -23,6 +23,7 @@ pub mod parse;
 pub mod pcapread;
 pub mod replay;
 pub mod run;
+mod sockopt;
 pub mod symbols;
 pub mod syscall;
 pub mod wire;

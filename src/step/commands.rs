@@ -54,6 +54,10 @@ fn seconds(t: Instant) -> String {
     }
 }
 
+/// Longest command line a session reads: far beyond any command, and an endless input with no
+/// newline (`netlab step x.toml --commands /dev/zero`) ends with an error, not out of memory.
+const MAX_COMMAND_LINE: usize = 1 << 20;
+
 const HELP: &str = "\
 commands:
   next, n [N]          run the next event (N events) and print what it did
@@ -163,7 +167,8 @@ impl Stepper {
                 out.flush()?;
             }
             number += 1;
-            let Some(line) = bounded_line(&mut input, number)? else {
+            let Some(line) = crate::infile::bounded_line(&mut input, MAX_COMMAND_LINE, number)?
+            else {
                 if prompt {
                     write!(out, "\n{}", Self::GOODBYE)?;
                 }
@@ -815,39 +820,6 @@ impl Stepper {
 }
 
 /// Splits a command line into words; a double-quoted part is one word without its quotes.
-/// Longest command line a session reads: far beyond any command, and an endless input with no
-/// newline (`netlab step x.toml --commands /dev/zero`) ends with an error, not out of memory.
-const MAX_COMMAND_LINE: usize = 1 << 20;
-
-/// Line `number` of a session's input without its line end; `None` at the end of the input.
-fn bounded_line(input: &mut impl BufRead, number: usize) -> io::Result<Option<String>> {
-    let mut buf = Vec::new();
-    let limit = MAX_COMMAND_LINE as u64 + 1;
-    if io::Read::take(&mut *input, limit).read_until(b'\n', &mut buf)? == 0 {
-        return Ok(None);
-    }
-    if buf.last() == Some(&b'\n') {
-        buf.pop();
-        if buf.last() == Some(&b'\r') {
-            buf.pop();
-        }
-    } else if buf.len() > MAX_COMMAND_LINE {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "command line {number} is longer than {} MiB, the most a session reads",
-                MAX_COMMAND_LINE >> 20
-            ),
-        ));
-    }
-    String::from_utf8(buf).map(Some).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("command line {number} is not UTF-8 text"),
-        )
-    })
-}
-
 fn split_words(line: &str) -> Result<Vec<String>, String> {
     let mut words = Vec::new();
     let mut cur = String::new();
@@ -894,30 +866,5 @@ mod tests {
             ["break", "filter", "tcp syn", "x"]
         );
         assert!(split_words(r#"break filter "tcp"#).is_err());
-    }
-
-    /// Lines end at `\n` or `\r\n` or the end of the input; a line with no end in sight (an
-    /// endless input) is an error naming it once it passes the bound.
-    #[test]
-    fn session_lines_are_bounded() {
-        let mut input = io::Cursor::new(b"next\r\nwhere\nquit".to_vec());
-        let lines: Vec<_> = (1..=4)
-            .map(|n| bounded_line(&mut input, n).unwrap())
-            .collect();
-        assert_eq!(
-            lines,
-            [
-                Some("next".into()),
-                Some("where".into()),
-                Some("quit".into()),
-                None
-            ]
-        );
-        let mut endless = io::BufReader::new(io::repeat(b'x'));
-        let e = bounded_line(&mut endless, 3).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "command line 3 is longer than 1 MiB, the most a session reads"
-        );
     }
 }

@@ -4,11 +4,10 @@
 use crate::apps::sock::{
     BulkSend, BulkSink, EchoServer, LineClient, SocketApp, UdpEcho, UdpSend, UdpSink,
 };
-use crate::scenario::args::{Args, LineCtx};
+use crate::scenario::args::{Args, LineCtx, MAX_FRAMES_PER_LINE};
 use crate::scenario::error::ScenarioError;
 use crate::scenario::line::Word;
 use crate::scenario::names::{app_name, AppNames, Names};
-use crate::scenario::timeline::MAX_FRAMES_PER_LINE;
 use crate::time::{Duration, Instant};
 use std::net::{Ipv4Addr, SocketAddrV4};
 use std::str::FromStr;
