@@ -204,7 +204,7 @@ enum ReplaySide {
 
 pub fn cmd_replay(a: &ReplayArgs) -> ExitCode {
     use netlab::packetdrill::{pcapread, replay};
-    let bytes = match std::fs::read(&a.capture) {
+    let bytes = match netlab::infile::read_bounded(&a.capture, netlab::infile::MAX_CAPTURE_BYTES) {
         Ok(b) => b,
         Err(e) => {
             eprintln!("error: cannot read {}: {e}", a.capture);

@@ -15,7 +15,14 @@ pub(crate) fn cmd_step(file: &str, commands: Option<&str>, seed: Option<u64>) ->
     let mut out = stdout.lock();
     let result = match commands {
         Some(path) => match std::fs::File::open(path) {
-            Ok(f) => stepper.run_session(std::io::BufReader::new(f), &mut out, true, false),
+            Ok(f) => stepper
+                .run_session(std::io::BufReader::new(f), &mut out, true, false)
+                .map_err(|e| match e.kind() {
+                    std::io::ErrorKind::InvalidData => {
+                        std::io::Error::new(e.kind(), format!("{path}: {e}"))
+                    }
+                    _ => e,
+                }),
             Err(e) => {
                 eprintln!("error: cannot read {path}: {e}");
                 return ExitCode::from(2);

@@ -25,7 +25,7 @@ fn write_text(path: &str, text: &str) -> Result<(), String> {
 pub(crate) fn cmd_sweep_collect(files: &[String], csv: Option<&str>) -> ExitCode {
     let mut read = Vec::new();
     for f in files {
-        match std::fs::read_to_string(f) {
+        match netlab::infile::read_text_bounded(f, netlab::infile::MAX_TEXT_BYTES) {
             Ok(t) => read.push((f.clone(), t)),
             Err(e) => {
                 eprintln!("error: cannot read {f}: {e}");

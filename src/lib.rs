@@ -15,6 +15,7 @@ pub mod filter;
 pub mod host;
 pub mod icmp;
 pub mod ids;
+pub mod infile;
 pub mod ip;
 pub mod node;
 pub mod outfile;

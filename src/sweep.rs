@@ -284,14 +284,26 @@ pub fn csv(scn: &Scenario, settings: &[Setting], counters: &[String], rows: &[Ro
     out
 }
 
-/// Checks that every `--counter` names a node or a link: NODE.COUNTER or LINK.COUNTER.
+/// Checks that every `--counter` names a node or a link and one of its counters: NODE.COUNTER
+/// or LINK.COUNTER. Every counter of `counter_names` is there in every run (a shared link's
+/// CSMA counters are zero on a full-duplex one), so a run's blank counter can only be a typo,
+/// caught here as the `[expect]` parser catches it.
 pub fn check_counters(scn: &Scenario, counters: &[String]) -> Result<(), String> {
     for c in counters {
-        let (owner, _) = c.split_once('.').ok_or(format!(
+        let (owner, name) = c.split_once('.').ok_or(format!(
             "--counter `{c}`: write NODE.COUNTER or LINK.COUNTER"
         ))?;
-        if scn.node_id(owner).is_none() && scn.link_id(owner).is_none() {
-            return Err(format!("--counter `{c}`: no node or link called `{owner}`"));
+        let kind = match (scn.node_id(owner), scn.link_id(owner)) {
+            (Some(n), _) => scn.nodes[n.0 as usize].kind.kind_name(),
+            (_, Some(_)) => "link",
+            _ => return Err(format!("--counter `{c}`: no node or link called `{owner}`")),
+        };
+        let known = crate::sim::counter_names(kind);
+        if !known.contains(&name) {
+            return Err(format!(
+                "--counter `{c}`: a {kind} has no counter `{name}`: expected one of {}",
+                known.join(", ")
+            ));
         }
     }
     Ok(())
@@ -445,6 +457,32 @@ end p.received == 5
         assert!(parse_setting(&scn, "link.cable.colour=red")
             .unwrap_err()
             .contains("sweepable"));
+    }
+
+    /// An unknown counter is an error listing the known ones, as an unknown node is (it
+    /// was a blank `-` in every row).
+    #[test]
+    fn counters_name_real_counters() {
+        let scn = Scenario::parse("lossy.toml", LOSSY).unwrap();
+        let ok = [
+            "a.icmp_rx",
+            "cable.frames",
+            "cable.collisions",
+            "a.tcp_established",
+        ];
+        check_counters(&scn, &ok.map(String::from)).unwrap();
+        let e = check_counters(&scn, &["a.rx_framez".to_string()]).unwrap_err();
+        assert!(
+            e.starts_with(
+                "--counter `a.rx_framez`: a host has no counter `rx_framez`: expected one of "
+            ),
+            "{e}"
+        );
+        assert!(e.contains("icmp_rx"), "{e}");
+        let e = check_counters(&scn, &["cable.icmp_rx".to_string()]).unwrap_err();
+        assert!(e.contains("a link has no counter `icmp_rx`"), "{e}");
+        let e = check_counters(&scn, &["zz.frames".to_string()]).unwrap_err();
+        assert_eq!(e, "--counter `zz.frames`: no node or link called `zz`");
     }
 
     /// The rows are the same whatever the thread count, and a lossy cable fails the check

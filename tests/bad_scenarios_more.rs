@@ -325,6 +325,29 @@ fn send_frame_count_beyond_what_can_be_scheduled() {
     );
 }
 
+/// `udp-send count=` made every datagram when the file was loaded, with no bound: a million
+/// 65507-byte datagrams ran out of memory. The count is bounded as `send-frame`'s is, and the
+/// datagrams are made as they are sent, so the largest count loads at once.
+#[test]
+fn udp_send_count_is_bounded_and_costs_nothing_at_load() {
+    let line = "1s alice ping r1 count=1";
+    assert_eq!(
+        routed(
+            line,
+            "1s alice udp-send to=10.0.1.1:9 count=1000000 size=65507"
+        ),
+        "bad.toml:16:39: `1000000` is not a count of 0 to 100000"
+    );
+    let most = ROUTED.replacen(
+        line,
+        "1s alice udp-send to=10.0.1.1:9 count=100000 size=65507",
+        1,
+    );
+    let t = std::time::Instant::now();
+    Scenario::parse("most.toml", &most).unwrap();
+    assert!(t.elapsed() < std::time::Duration::from_secs(2));
+}
+
 #[test]
 fn ping_count_zero() {
     assert_eq!(

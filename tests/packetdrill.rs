@@ -240,6 +240,35 @@ fn broken_scripts_get_located_specific_errors() {
             "",
             "",
         ),
+        // Arguments in messages are written as the script writes them.
+        (
+            "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+             +0 setsockopt(3, IPPROTO_TCP, TCP_CONGESTION, \"nope\", 4) = 0\n",
+            "UNSUPPORTED",
+            "2:4",
+            "argument \"nope\" is not a number netlab's runner understands",
+        ),
+        (
+            "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+             +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, when=0}, 8) = 0\n",
+            "UNSUPPORTED",
+            "2:4",
+            "SO_LINGER takes {onoff=…, linger=…}, not {onoff=1, when=0}",
+        ),
+        // Out-of-range settings are refused where they are written, not wrapped.
+        (
+            "`sysctl -q net.ipv4.tcp_syn_retries=4294967296`\n\
+             0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n",
+            "UNSUPPORTED",
+            "1:1",
+            "tcp_syn_retries=4294967296: out of range (Linux takes 1 to 127)",
+        ),
+        (
+            "--bind_port=70000\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n",
+            "UNSUPPORTED",
+            "1:1",
+            "--bind_port=70000: not a port (1 to 65535)",
+        ),
     ];
     for (src, status, pos, msg) in cases {
         let out = packetdrill::run_source(src, &[], &BTreeMap::new());
@@ -263,6 +292,36 @@ fn broken_scripts_get_located_specific_errors() {
     );
     assert_eq!(out.skipped.len(), 1);
     assert!(out.skipped[0].1.contains("tcpi_reordering"));
+}
+
+/// Upstream's form of SO_LINGER, `{onoff=1, linger=0}`: close aborts with a RST; off again,
+/// close sends a FIN.
+#[test]
+fn so_linger_takes_the_struct() {
+    let head = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+                +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0\n\
+                +0 bind(3, ..., ...) = 0\n\
+                +0 listen(3, 1) = 0\n\
+                +0 < S 0:0(0) win 32792 <mss 1000,nop,wscale 7>\n\
+                +0 > S. 0:0(0) ack 1 <...>\n\
+                +.1 < . 1:1(0) ack 1 win 257\n\
+                +0 accept(3, ..., ...) = 4\n";
+    for (linger, close) in [
+        ("{onoff=1, linger=0}", "+0 > R. 1:1(0) ack 1\n"),
+        ("{onoff=0, linger=0}", "+0 > F. 1:1(0) ack 1\n"),
+        ("{1, 0}", "+0 > R. 1:1(0) ack 1\n"),
+    ] {
+        let src = format!(
+            "{head}+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {linger}, 8) = 0\n\
+             +0 close(4) = 0\n{close}"
+        );
+        let out = packetdrill::run_source(&src, &[], &BTreeMap::new());
+        assert!(
+            matches!(out.verdict, Verdict::Pass),
+            "{linger}: {:?}",
+            out.verdict
+        );
+    }
 }
 
 mod mutated {

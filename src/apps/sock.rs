@@ -610,7 +610,7 @@ impl UdpEcho {
 #[derive(Clone, Debug)]
 pub struct UdpSend {
     pub to: SocketAddrV4,
-    pub messages: Vec<Vec<u8>>,
+    pub messages: Datagrams,
     pub gap: Duration,
     sock: Option<SocketId>,
     next: usize,
@@ -618,8 +618,56 @@ pub struct UdpSend {
     pub stats: StreamStats,
 }
 
+/// What a [`UdpSend`] sends: the messages given, or `count` datagrams of `size` bytes of the
+/// pattern, each made when it is sent (a large count costs no memory when the file is loaded).
+#[derive(Clone, Debug)]
+pub enum Datagrams {
+    Given(Vec<Vec<u8>>),
+    Pattern { count: usize, size: usize },
+}
+
+impl Datagrams {
+    pub fn len(&self) -> usize {
+        match self {
+            Datagrams::Given(m) => m.len(),
+            Datagrams::Pattern { count, .. } => *count,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Datagram `k`; a pattern datagram continues the pattern where datagram `k - 1` ended.
+    pub fn get(&self, k: usize) -> Option<std::borrow::Cow<'_, [u8]>> {
+        match self {
+            Datagrams::Given(m) => m.get(k).map(|m| std::borrow::Cow::Borrowed(&m[..])),
+            Datagrams::Pattern { count, size } => (k < *count).then(|| {
+                let mut m = vec![0u8; *size];
+                fill_pattern(&mut m, (k as u64).wrapping_mul(*size as u64));
+                std::borrow::Cow::Owned(m)
+            }),
+        }
+    }
+}
+
 impl UdpSend {
     pub fn new(to: SocketAddrV4, messages: Vec<Vec<u8>>, gap: Duration, start: Instant) -> Self {
+        Self::of(to, Datagrams::Given(messages), gap, start)
+    }
+
+    /// `count` datagrams of `size` pattern bytes.
+    pub fn pattern(
+        to: SocketAddrV4,
+        count: usize,
+        size: usize,
+        gap: Duration,
+        start: Instant,
+    ) -> Self {
+        Self::of(to, Datagrams::Pattern { count, size }, gap, start)
+    }
+
+    fn of(to: SocketAddrV4, messages: Datagrams, gap: Duration, start: Instant) -> Self {
         UdpSend {
             to,
             messages,
@@ -660,7 +708,7 @@ impl UdpSend {
                 self.stats.done = 1;
                 break;
             };
-            match cx.sendto(s, msg, self.to) {
+            match cx.sendto(s, &msg, self.to) {
                 Ok(n) => {
                     self.stats.messages_out += 1;
                     self.stats.bytes_out += n as u64;
@@ -730,6 +778,27 @@ mod tests {
             // The same bytes at another offset do not pass (a misplaced segment is caught).
             assert!(count_pattern_mismatches(&buf[..1448], start + 1448) > 1000);
         }
+    }
+
+    /// Pattern datagrams made one at a time continue the pattern as the whole run of them
+    /// made at once did; there are `count` of them.
+    #[test]
+    fn pattern_datagrams_are_made_as_sent() {
+        let d = Datagrams::Pattern {
+            count: 3,
+            size: 1000,
+        };
+        let mut all = vec![0u8; 3000];
+        fill_pattern(&mut all, 0);
+        let made: Vec<u8> = (0..3).flat_map(|k| d.get(k).unwrap().to_vec()).collect();
+        assert_eq!(made, all);
+        assert!(d.get(3).is_none());
+        assert_eq!(d.len(), 3);
+        let huge = Datagrams::Pattern {
+            count: usize::MAX,
+            size: 65507,
+        };
+        assert_eq!(huge.get(usize::MAX - 1).unwrap().len(), 65507);
     }
 }
 

@@ -158,3 +158,92 @@ pub enum Expr {
     /// `name(args)` inside arguments (`htons(8080)`, `msg_iov(1)`).
     Call(String, Vec<Expr>),
 }
+
+/// An argument as a script writes it (`{onoff=1, linger=0}`, `[1]`, `O_RDWR|O_NONBLOCK`), for
+/// messages.
+impl std::fmt::Display for Expr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn list(f: &mut std::fmt::Formatter<'_>, items: &[Expr], sep: &str) -> std::fmt::Result {
+            for (i, e) in items.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(sep)?;
+                }
+                write!(f, "{e}")?;
+            }
+            Ok(())
+        }
+        match self {
+            Expr::Ellipsis => f.write_str("..."),
+            Expr::Int(n) => write!(f, "{n}"),
+            Expr::Word(w) => f.write_str(w),
+            Expr::Str(s) => {
+                f.write_str("\"")?;
+                for ch in s.chars() {
+                    match ch {
+                        '"' => f.write_str("\\\"")?,
+                        '\\' => f.write_str("\\\\")?,
+                        '\n' => f.write_str("\\n")?,
+                        c if (c as u32) < 0x20 || (c as u32) >= 0x7f => {
+                            write!(f, "\\x{:02x}", c as u32)?
+                        }
+                        c => write!(f, "{c}")?,
+                    }
+                }
+                f.write_str("\"")
+            }
+            Expr::Or(v) => list(f, v, "|"),
+            Expr::List(v) => {
+                f.write_str("[")?;
+                list(f, v, ", ")?;
+                f.write_str("]")
+            }
+            Expr::Struct(fields) => {
+                f.write_str("{")?;
+                for (i, (name, e)) in fields.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    match name {
+                        Some(n) => write!(f, "{n}={e}")?,
+                        None => write!(f, "{e}")?,
+                    }
+                }
+                f.write_str("}")
+            }
+            Expr::Call(name, args) => {
+                write!(f, "{name}(")?;
+                list(f, args, ", ")?;
+                f.write_str(")")
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Arguments print as a script writes them, never as Rust's debug form.
+    #[test]
+    fn arguments_print_in_script_syntax() {
+        let linger = Expr::Struct(vec![
+            (Some("onoff".into()), Expr::Int(1)),
+            (Some("linger".into()), Expr::Int(-1)),
+        ]);
+        assert_eq!(linger.to_string(), "{onoff=1, linger=-1}");
+        let poll = Expr::List(vec![Expr::Struct(vec![
+            (Some("fd".into()), Expr::Int(4)),
+            (
+                Some("events".into()),
+                Expr::Or(vec![
+                    Expr::Word("POLLIN".into()),
+                    Expr::Word("POLLOUT".into()),
+                ]),
+            ),
+        ])]);
+        assert_eq!(poll.to_string(), "[{fd=4, events=POLLIN|POLLOUT}]");
+        assert_eq!(Expr::Str("no\"pe".into()).to_string(), "\"no\\\"pe\"");
+        let call = Expr::Call("htons".into(), vec![Expr::Int(8080), Expr::Ellipsis]);
+        assert_eq!(call.to_string(), "htons(8080, ...)");
+    }
+}

@@ -68,8 +68,20 @@ pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Res
         "tolerance_percent" => cfg.tolerance_percent = num(value)?,
         "tcp_ts_tick_usecs" => cfg.ts_tick_us = num(value)? as u64,
         "strict_segments" => cfg.strict_segments = true,
-        "bind_port" => cfg.bind_port = num(value)? as u16,
-        "connect_port" => cfg.connect_port = num(value)? as u16,
+        "bind_port" | "connect_port" => {
+            let v = value.ok_or(format!("--{name} needs a value"))?;
+            let port = v
+                .trim()
+                .parse::<u16>()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or(format!("--{name}={v}: not a port (1 to 65535)"))?;
+            if name == "bind_port" {
+                cfg.bind_port = port;
+            } else {
+                cfg.connect_port = port;
+            }
+        }
         "ip_version" if value == Some("ipv4") => {}
         "mtu" if value == Some("1500") => {}
         "local_ip" | "remote_ip" => {
@@ -122,15 +134,30 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
         }
         .map_err(|_| format!("sysctl {knob}={value}: not a number"))
     };
+    // A value Linux refuses (EINVAL) is an error, not wrapped into the field: the bounds of
+    // the knob's proc_dointvec_minmax, else of the C int every one of these is.
+    let ranged = |lo: u64, hi: u64| -> Result<u32, String> {
+        let v = int()?;
+        if (lo..=hi).contains(&v) {
+            Ok(v as u32)
+        } else {
+            Err(format!(
+                "sysctl {knob}={value}: out of range (Linux takes {lo} to {hi})"
+            ))
+        }
+    };
+    const INT_MAX: u64 = i32::MAX as u64;
+    // MAX_TCP_SYNCNT, the most SYN retries Linux allows.
+    const MAX_SYNCNT: u64 = 127;
     match knob {
-        "tcp_syn_retries" => host.tcp.syn_retries = int()? as u32,
-        "tcp_synack_retries" => host.tcp.synack_retries = int()? as u32,
-        "tcp_retries2" => host.tcp.data_retries = int()? as u32,
+        "tcp_syn_retries" => host.tcp.syn_retries = ranged(1, MAX_SYNCNT)?,
+        "tcp_synack_retries" => host.tcp.synack_retries = ranged(0, INT_MAX)?,
+        "tcp_retries2" => host.tcp.data_retries = ranged(0, INT_MAX)?,
         "tcp_window_scaling" => host.tcp.window_scaling = int()? != 0,
         "tcp_timestamps" => host.tcp.timestamps = int()? != 0,
         "tcp_sack" => host.tcp.sack = int()? != 0,
         "tcp_slow_start_after_idle" => host.tcp.slow_start_after_idle = int()? != 0,
-        "tcp_syn_linear_timeouts" => host.tcp.syn_linear_timeouts = int()? as u32,
+        "tcp_syn_linear_timeouts" => host.tcp.syn_linear_timeouts = ranged(0, MAX_SYNCNT)?,
         "tcp_congestion_control" => {
             host.tcp.congestion = match value.trim() {
                 "cubic" => Algorithm::Cubic,
@@ -152,7 +179,7 @@ fn apply_sysctl(host: &mut HostConfig, knob: &str, value: &str) -> Result<(), St
         // follows the pacing rate, `Connection::tso_segs`).
         "tcp_min_tso_segs" => host.tcp.tso_segs = int()?.clamp(1, 1 << 16) as u32,
         // Bits netlab does not know (Google's kernels have more) change nothing.
-        "tcp_fastopen" => host.tcp.fastopen = int()? as u32,
+        "tcp_fastopen" => host.tcp.fastopen = ranged(0, INT_MAX)?,
         "tcp_fastopen_key" => {
             host.tcp.fastopen_key = Some(
                 fastopen::parse_key(value)
@@ -329,5 +356,40 @@ mod tests {
         assert_eq!(c.host.tcp.hystart, 2);
         apply_option(&mut c, "tolerance_usecs", Some("10000")).unwrap();
         assert_eq!(c.tolerance_us, 10000);
+    }
+
+    /// Values Linux refuses are errors naming the knob and its range, not wrapped: 2^32 SYN
+    /// retries became 0, port 70000 became 4464.
+    #[test]
+    fn out_of_range_values_are_refused() {
+        let mut c = RunConfig::default();
+        for (knob, value, range) in [
+            ("tcp_syn_retries", "4294967296", "1 to 127"),
+            ("tcp_syn_retries", "0", "1 to 127"),
+            ("tcp_synack_retries", "4294967296", "0 to 2147483647"),
+            ("tcp_retries2", "2147483648", "0 to 2147483647"),
+            ("tcp_syn_linear_timeouts", "128", "0 to 127"),
+            ("tcp_fastopen", "0x100000000", "0 to 2147483647"),
+        ] {
+            let e = apply_init(&mut c, &format!("sysctl -q net.ipv4.{knob}={value}")).unwrap_err();
+            assert_eq!(
+                e,
+                format!("sysctl {knob}={value}: out of range (Linux takes {range})")
+            );
+        }
+        apply_init(&mut c, "sysctl -q net.ipv4.tcp_syn_retries=127").unwrap();
+        assert_eq!(c.host.tcp.syn_retries, 127);
+        for (name, v) in [
+            ("bind_port", "70000"),
+            ("connect_port", "0"),
+            ("bind_port", "80.5"),
+        ] {
+            assert_eq!(
+                apply_option(&mut c, name, Some(v)).unwrap_err(),
+                format!("--{name}={v}: not a port (1 to 65535)")
+            );
+        }
+        apply_option(&mut c, "connect_port", Some("65535")).unwrap();
+        assert_eq!(c.connect_port, 65535);
     }
 }

@@ -23,6 +23,7 @@ pub mod parse;
 pub mod pcapread;
 pub mod replay;
 pub mod run;
+mod sockopt;
 pub mod symbols;
 pub mod syscall;
 pub mod wire;
@@ -114,7 +115,7 @@ pub fn run_file(
     defines: &BTreeMap<String, String>,
 ) -> Report {
     let name = path.display().to_string();
-    let src = match std::fs::read_to_string(path) {
+    let src = match crate::infile::read_text_bounded(path, crate::infile::MAX_TEXT_BYTES) {
         Ok(s) => s,
         Err(e) => {
             return Report {

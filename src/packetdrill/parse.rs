@@ -16,7 +16,7 @@ pub struct ParseError {
 }
 
 /// Longest time a script may name: a day, far beyond any TCP timer a script waits for.
-const MAX_TIME_US: u64 = 86_400 * 1_000_000;
+pub(crate) const MAX_TIME_US: u64 = 86_400 * 1_000_000;
 
 /// Parses a script; `defines` are `-D SYM=VAL` (a bare word equal to SYM becomes VAL).
 pub fn parse(src: &str, defines: &BTreeMap<String, String>) -> Result<Script, ParseError> {

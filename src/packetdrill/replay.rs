@@ -25,6 +25,8 @@ pub struct Conversation {
     pub server: SocketAddrV4,
     /// (time in ns, sent by the client, segment with its true payload length)
     pub segs: Vec<(u64, bool, Seg)>,
+    /// Each segment's packet number in the capture file (1-based, as Wireshark counts).
+    pub numbers: Vec<usize>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -72,11 +74,13 @@ pub fn conversations(pkts: &[Packet]) -> Vec<Conversation> {
                 client,
                 server,
                 segs: Vec::new(),
+                numbers: Vec::new(),
             });
             out.len() - 1
         });
         let from_client = src == out[i].client;
         out[i].segs.push((p.time_ns, from_client, seg));
+        out[i].numbers.push(p.number);
     }
     out
 }
@@ -254,6 +258,64 @@ pub fn inferred_close(
     Some(writes.range(..=k).next_back().map_or(k, |(&w, _)| w))
 }
 
+/// How far a packet's timestamp may lie before the one captured ahead of it. A capture taken
+/// on several queues or CPUs (multi-queue NICs, `any` on several interfaces) stamps each
+/// packet where it was seen, and merges them in an order that can disagree with those stamps
+/// by some microseconds. Such a packet is replayed at its predecessor's time: the capture's
+/// order is kept (the inferred calls depend on it) and the shift is far below the replay's
+/// tolerance (packetdrill's 4 ms). A larger step back is not jitter but a broken or edited
+/// capture, and an error.
+const MAX_BACKWARDS_NS: u64 = 1_000_000;
+
+/// Each segment's time in ns since the conversation's first, with small steps back (see
+/// `MAX_BACKWARDS_NS`) evened out; an error names the capture's packet and what is wrong.
+fn relative_times(c: &Conversation, title: &str) -> Result<Vec<u64>, String> {
+    let number = |k: usize| c.numbers.get(k).copied().unwrap_or(k + 1);
+    let Some(&(t0, _, _)) = c.segs.first() else {
+        return Ok(Vec::new());
+    };
+    let max_ns = super::parse::MAX_TIME_US * 1000;
+    let mut out = Vec::with_capacity(c.segs.len());
+    let mut prev = t0;
+    for (k, (t, _, _)) in c.segs.iter().enumerate() {
+        let t = if *t < prev {
+            let back = prev - t;
+            if back > MAX_BACKWARDS_NS {
+                return Err(format!(
+                    "{title}: packet {} is stamped {} s before packet {}, which the capture \
+                     holds ahead of it; a replay takes timestamps that step back by at most \
+                     {} ms (as a multi-queue capture's can)",
+                    number(k),
+                    secs_exact(back),
+                    number(k - 1),
+                    MAX_BACKWARDS_NS / 1_000_000
+                ));
+            }
+            prev
+        } else {
+            *t
+        };
+        if t - t0 > max_ns {
+            return Err(format!(
+                "{title}: packet {} is stamped {} s after the conversation's first packet \
+                 (packet {}); a replay spans at most {} s",
+                number(k),
+                secs_exact(t - t0),
+                number(0),
+                super::parse::MAX_TIME_US / 1_000_000
+            ));
+        }
+        out.push(t - t0);
+        prev = t;
+    }
+    Ok(out)
+}
+
+/// `ns` in seconds with all nine decimals (a timestamp difference as the capture holds it).
+fn secs_exact(ns: u64) -> String {
+    format!("{}.{:09}", ns / 1_000_000_000, ns % 1_000_000_000)
+}
+
 fn secs(ns: u64) -> String {
     format!("{}.{:06}", ns / 1_000_000_000, (ns % 1_000_000_000) / 1000)
 }
@@ -288,8 +350,10 @@ pub fn to_script_with(
     host: &CaptureHost,
 ) -> Result<(String, Vec<(u32, usize)>), String> {
     let sysctls = &host.sysctls;
-    let first = c.segs.first().ok_or("the conversation has no segments")?;
-    let t0 = first.0;
+    if c.segs.is_empty() {
+        return Err("the conversation has no segments".to_string());
+    }
+    let times = relative_times(c, title)?;
     let isn_of = |client: bool| {
         c.segs
             .iter()
@@ -373,8 +437,8 @@ pub fn to_script_with(
         lines.push(format!("{} listen(3, 1) = 0", secs(0)));
     }
     let lost = lost_beyond_capture(c, side);
-    for (k, (t, from_client, seg)) in c.segs.iter().enumerate() {
-        let t = secs(t - t0);
+    for (k, (_, from_client, seg)) in c.segs.iter().enumerate() {
+        let t = secs(times[k]);
         let mine = *from_client == ours_is_client;
         let (my_isn, peer_isn) = if *from_client {
             (client_isn, server_isn.unwrap_or(0))
@@ -649,8 +713,51 @@ mod tests {
         Conversation {
             client: "10.0.0.1:1".parse().unwrap(),
             server: "10.0.0.2:2".parse().unwrap(),
+            numbers: (1..=segs.len()).collect(),
             segs,
         }
+    }
+
+    /// A handshake at 1000 s since the epoch, the third segment at `third` ns.
+    fn handshake_at(third: u64) -> Conversation {
+        let s = 1_000_000_000_000;
+        let mut c = conversation(vec![
+            (s, true, flagged(seg(0, 0, 0, &[]), 0x02)),
+            (s + 1_000_000, false, flagged(seg(500, 1, 0, &[]), 0x12)),
+            (third, true, seg(1, 501, 0, &[])),
+        ]);
+        // Packets 2, 7 and 9 of the capture (others were not this conversation's).
+        c.numbers = vec![2, 7, 9];
+        c
+    }
+
+    /// A timestamp before the first packet's (a flipped or zeroed timestamp) or a jump past
+    /// a day is an error naming the capture's packet, not an overflow or an error in the
+    /// generated script; a step back within a millisecond (multi-queue capture) is replayed
+    /// at its predecessor's time.
+    #[test]
+    fn timestamps_that_go_back_or_jump_are_located_errors() {
+        let s = 1_000_000_000_000;
+        let e = to_script(&handshake_at(0), Side::Client, "x.pcap conversation 1").unwrap_err();
+        assert!(
+            e.starts_with(
+                "x.pcap conversation 1: packet 9 is stamped 1000.001000000 s before packet 7"
+            ),
+            "{e}"
+        );
+        let e = to_script(
+            &handshake_at(s + 86_401_000_000_000),
+            Side::Client,
+            "x.pcap",
+        )
+        .unwrap_err();
+        assert!(
+            e.starts_with("x.pcap: packet 9 is stamped 86401.000000000 s after the conversation's first packet (packet 2); a replay spans at most 86400 s"),
+            "{e}"
+        );
+        let (script, _) = to_script(&handshake_at(s + 600_000), Side::Client, "x").unwrap();
+        assert!(script.contains("0.001000 > . 1:1(0) ack 1"), "{script}");
+        assert!(to_script(&handshake_at(s + 1), Side::Client, "x").is_ok());
     }
 
     /// New data joins the write before it while that write is not all acknowledged and the

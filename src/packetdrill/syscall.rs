@@ -10,7 +10,7 @@ use super::ast::{Expr, Syscall};
 use super::lex::Pos;
 use super::run::{fail, unsupported, Pending, Res, Runner};
 use super::symbols::{errno_info, symbol};
-use crate::socket::{Shutdown, SockOpt, SockType, SocketError, SocketId};
+use crate::socket::{Shutdown, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use std::net::SocketAddrV4;
 
@@ -135,11 +135,11 @@ pub type Ret = Result<i64, &'static str>;
 /// Largest read or write the runner makes (it allocates the buffer).
 const MAX_IO: i64 = 1 << 26;
 
-fn errno_of(e: SocketError) -> &'static str {
+pub(super) fn errno_of(e: SocketError) -> &'static str {
     e.errno_name()
 }
 
-fn int(pos: Pos, e: &Expr) -> Res<i64> {
+pub(super) fn int(pos: Pos, e: &Expr) -> Res<i64> {
     match e {
         Expr::Int(n) => Ok(*n),
         Expr::Word(w) => match symbol(w) {
@@ -151,12 +151,12 @@ fn int(pos: Pos, e: &Expr) -> Res<i64> {
         Expr::Call(f, a) if f == "htons" && a.len() == 1 => int(pos, &a[0]),
         _ => unsupported(
             pos,
-            format!("argument {e:?} is not a number netlab's runner understands"),
+            format!("argument {e} is not a number netlab's runner understands"),
         ),
     }
 }
 
-fn arg(pos: Pos, c: &Syscall, i: usize) -> Res<&Expr> {
+pub(super) fn arg(pos: Pos, c: &Syscall, i: usize) -> Res<&Expr> {
     match c.args.get(i) {
         Some(a) => Ok(a),
         None => Err(super::run::Stop::Fail(super::run::Failure {
@@ -432,8 +432,8 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
                 _ => unsupported(pos, format!("fcntl command {cmd} is not modelled")),
             }
         }
-        "setsockopt" => setsockopt(r, pos, &sys, id),
-        "getsockopt" => getsockopt(r, pos, &sys, id),
+        "setsockopt" => super::sockopt::setsockopt(r, pos, &sys, id),
+        "getsockopt" => super::sockopt::getsockopt(r, pos, &sys, id),
         "ioctl" => {
             let req = int(pos, arg(pos, &sys, 1)?)?;
             if req != 0x541B {
@@ -481,7 +481,7 @@ fn send_fast_open(r: &mut Runner, c: &mut Call, f: Fd) -> Res<Option<Ret>> {
 }
 
 /// Compares an out-parameter `[v]` with what netlab reports.
-fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i64) -> Res<()> {
+pub(super) fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i64) -> Res<()> {
     let want = int(pos, arg(pos, sys, i)?)?;
     if want != live {
         return fail(
@@ -495,78 +495,6 @@ fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i64) -> Res<
         );
     }
     Ok(())
-}
-
-fn setsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Option<Ret>> {
-    let level = int(pos, arg(pos, sys, 1)?)?;
-    let name = int(pos, arg(pos, sys, 2)?)?;
-    // TCP_INQ: recvmsg reports the bytes left to read (a property of the script's fd here).
-    if level == 6 && name == 36 {
-        let on = int(pos, arg(pos, sys, 3)?)? != 0;
-        let fd = int(pos, arg(pos, sys, 0)?)?;
-        if let Some(f) = r.fds.get_mut(&fd) {
-            f.inq = on;
-        }
-        return Ok(Some(Ok(0)));
-    }
-    // TCP_FASTOPEN_KEY: the key's bytes in a string.
-    if level == 6 && name == 33 {
-        let key: Vec<u8> = match arg(pos, sys, 3)? {
-            Expr::Str(s) => s.chars().map(|ch| ch as u32 as u8).collect(),
-            _ => return unsupported(pos, "TCP_FASTOPEN_KEY takes the key as a string"),
-        };
-        let len = int(pos, arg(pos, sys, 4)?)?.max(0) as usize;
-        let key = &key[..len.min(key.len())];
-        return Ok(Some(
-            r.net
-                .with_host(|h, _| h.set_fastopen_key(id, key))
-                .map(|_| 0)
-                .map_err(errno_of),
-        ));
-    }
-    let opt_name = match arg(pos, sys, 2)? {
-        Expr::Word(w) => w.clone(),
-        _ => name.to_string(),
-    };
-    let value = int(pos, arg(pos, sys, 3)?)?;
-    let opt = match SockOpt::from_linux(level as i32, name as i32) {
-        Some(o) => o,
-        // IP_TOS and IP_MTU_DISCOVER: netlab sends TOS 0 and sets DF its own way; packetdrill
-        // checks neither unless a line gives `(tos …)`, which the runner refuses. A TOS set
-        // and reset (sack-route-refresh-ip-tos.pkt) changes nothing on the wire once reset,
-        // and netlab keeps no route cache to refresh.
-        None if level == 0 && (name == 1 || name == 10) => return Ok(Some(Ok(0))),
-        None => {
-            return unsupported(
-                pos,
-                format!("setsockopt {opt_name} is not supported by netlab's socket API yet"),
-            )
-        }
-    };
-    Ok(Some(
-        r.net
-            .with_host(|h, io| h.setsockopt(io, id, opt, value))
-            .map(|_| 0)
-            .map_err(errno_of),
-    ))
-}
-
-fn getsockopt(r: &mut Runner, pos: Pos, sys: &Syscall, id: SocketId) -> Res<Option<Ret>> {
-    let level = int(pos, arg(pos, sys, 1)?)?;
-    let name = int(pos, arg(pos, sys, 2)?)?;
-    let Some(opt) = SockOpt::from_linux(level as i32, name as i32) else {
-        return unsupported(
-            pos,
-            "this getsockopt option is not supported by netlab's socket API yet",
-        );
-    };
-    match r.net.with_host(|h, _| h.getsockopt(id, opt)) {
-        Ok(v) => {
-            compare_out(r, pos, sys, 3, v)?;
-            Ok(Some(Ok(0)))
-        }
-        Err(e) => Ok(Some(Err(errno_of(e)))),
-    }
 }
 
 /// A (re)try of a call that may block. `None`: still blocked.

@@ -7,6 +7,9 @@ use crate::time::{Duration, Instant};
 use std::ops::Range;
 use std::str::FromStr;
 
+/// Most frames one `send-frame` line may schedule (and datagrams one `udp-send` line sends).
+pub(crate) const MAX_FRAMES_PER_LINE: u32 = 100_000;
+
 /// One line of a multi-line string value, and where it starts in the file.
 pub(crate) struct LineCtx<'a> {
     pub src: &'a Src,

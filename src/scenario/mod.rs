@@ -119,7 +119,7 @@ impl Scenario {
 
 /// A scenario file's text; a byte that is not UTF-8 is a located error.
 fn read_text(path: &str) -> Result<String, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|e| {
+    let bytes = crate::infile::read_bounded(path, crate::infile::MAX_TEXT_BYTES).map_err(|e| {
         ScenarioError::whole_file(path, format!("cannot read the scenario file: {e}"))
     })?;
     String::from_utf8(bytes).map_err(|e| {

@@ -69,6 +69,21 @@ pub struct NodeSpec {
     pub kind: NodeSpecKind,
 }
 
+impl NodeSpecKind {
+    /// What the node is, as errors and `sim::counter_names` call it.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            NodeSpecKind::Host {
+                forwarding: true, ..
+            } => "router",
+            NodeSpecKind::Host { .. } => "host",
+            NodeSpecKind::Switch { .. } => "switch",
+            NodeSpecKind::Hub { .. } => "hub",
+            NodeSpecKind::Tap(_) => "tap",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct LinkSpec {
     pub name: String,

@@ -14,7 +14,7 @@
 //! This file reads the lines; `timeline/verbs.rs` reads each verb's words into its action,
 //! `timeline/apply.rs` carries an action out on the world.
 
-use super::args::{lines_of, time_word, Args};
+use super::args::{lines_of, time_word, Args, MAX_FRAMES_PER_LINE};
 use super::error::{ScenarioError, Src};
 use super::model::Sp;
 use super::names::{AppNames, Names};
@@ -410,9 +410,6 @@ fn first_words(line: &str, n: usize) -> String {
     }
     line.to_string()
 }
-
-/// Most frames one `send-frame` line may schedule.
-const MAX_FRAMES_PER_LINE: u32 = 100_000;
 
 fn parse_count(s: &str) -> Option<u32> {
     s.parse::<u32>().ok().filter(|&n| n >= 1)

@@ -54,6 +54,10 @@ fn seconds(t: Instant) -> String {
     }
 }
 
+/// Longest command line a session reads: far beyond any command, and an endless input with no
+/// newline (`netlab step x.toml --commands /dev/zero`) ends with an error, not out of memory.
+const MAX_COMMAND_LINE: usize = 1 << 20;
+
 const HELP: &str = "\
 commands:
   next, n [N]          run the next event (N events) and print what it did
@@ -155,19 +159,21 @@ impl Stepper {
         prompt: bool,
     ) -> io::Result<()> {
         write!(out, "{}", self.banner())?;
-        let mut lines = input.lines();
+        let mut input = input;
+        let mut number = 0;
         loop {
             if prompt {
                 write!(out, "{}", self.prompt())?;
                 out.flush()?;
             }
-            let Some(line) = lines.next() else {
+            number += 1;
+            let Some(line) = crate::infile::bounded_line(&mut input, MAX_COMMAND_LINE, number)?
+            else {
                 if prompt {
                     write!(out, "\n{}", Self::GOODBYE)?;
                 }
                 break;
             };
-            let line = line?;
             if echo {
                 writeln!(out, "(netlab) {}", line.trim_end())?;
             }

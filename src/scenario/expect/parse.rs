@@ -709,13 +709,5 @@ fn take_node(
 }
 
 fn spec_kind_name(k: &NodeSpecKind) -> &'static str {
-    match k {
-        NodeSpecKind::Host {
-            forwarding: true, ..
-        } => "router",
-        NodeSpecKind::Host { .. } => "host",
-        NodeSpecKind::Switch { .. } => "switch",
-        NodeSpecKind::Hub { .. } => "hub",
-        NodeSpecKind::Tap(_) => "tap",
-    }
+    k.kind_name()
 }

@@ -4,7 +4,7 @@
 use crate::apps::sock::{
     BulkSend, BulkSink, EchoServer, LineClient, SocketApp, UdpEcho, UdpSend, UdpSink,
 };
-use crate::scenario::args::{Args, LineCtx};
+use crate::scenario::args::{Args, LineCtx, MAX_FRAMES_PER_LINE};
 use crate::scenario::error::ScenarioError;
 use crate::scenario::line::Word;
 use crate::scenario::names::{app_name, AppNames, Names};
@@ -145,26 +145,26 @@ pub(crate) fn app_action(
         ),
         "udp-send" => {
             let t = to(&mut args)?;
-            let mut msgs = messages(&mut args);
-            let count = args.take_parsed("count", "a count", |s| s.parse::<usize>().ok())?;
+            let msgs = messages(&mut args);
+            // The datagrams are made as they are sent, but a gap of 0 sends them all in one
+            // step: bound them as `send-frame count=` is bounded.
+            let count = args.take_parsed(
+                "count",
+                &format!("a count of 0 to {MAX_FRAMES_PER_LINE}"),
+                |s| s.parse::<u32>().ok().filter(|&n| n <= MAX_FRAMES_PER_LINE),
+            )?;
             let size = args.take_parsed("size", "a size of 0-65507 bytes", |s| {
                 s.parse::<usize>().ok().filter(|&n| n <= 65507)
             })?;
-            if let Some(c) = count {
-                let size = size.unwrap_or(100);
-                msgs = (0..c)
-                    .map(|k| {
-                        let mut m = vec![0u8; size];
-                        crate::apps::sock::fill_pattern(&mut m, (k * size) as u64);
-                        m
-                    })
-                    .collect();
-            }
             let gap = args
                 .take_parsed("gap", "a duration", |s| Duration::from_str(s).ok())?
                 .unwrap_or(Duration::ZERO);
+            let send = match count {
+                Some(c) => UdpSend::pattern(t, c as usize, size.unwrap_or(100), gap, time),
+                None => UdpSend::new(t, msgs, gap, time),
+            };
             (
-                SocketApp::UdpSend(UdpSend::new(t, msgs, gap, time)),
+                SocketApp::UdpSend(send),
                 &["to", "messages", "count", "size", "gap", "as"],
             )
         }
