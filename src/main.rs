@@ -80,7 +80,7 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         node: Vec<String>,
         /// Print tables: TABLE@NODE at the end, or TABLE@NODE@TIME (tables: arp, routes, mac,
-        /// sockets, counters, dhcp, dns), e.g. --show arp@alice@1.5s,routes@r1
+        /// stp, sockets, counters, dhcp, dns), e.g. --show arp@alice@1.5s,routes@r1
         #[arg(long, value_delimiter = ',')]
         show: Vec<String>,
         #[command(flatten)]

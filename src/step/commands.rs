@@ -68,7 +68,7 @@ commands:
   where                the time, the event number and what the current event did
   layers               how the current event's frame went through the device's layers
   fields [#ID]         every header field of the current frame (or of frame #ID)
-  show TABLE NODE      a table as it is now: arp, routes, mac, sockets or counters
+  show TABLE NODE      a table as it is now: arp, routes, mac, stp, sockets or counters
   break node NAME      stop at events at a node
   break layer NAME     stop at events of a layer (phy, eth, switch, arp, ip, icmp, udp, tcp,
                        socket, app, scenario)
@@ -103,7 +103,7 @@ impl Stepper {
         s
     }
 
-    /// The prompt of an interactive session, with where the run is: `(netlab 1.000043 #5) `
+    /// The prompt of an interactive session, with where the run is: `(netlab 1.000043040 #5) `
     /// (the current event's time in seconds and its number; `#0` before the first event).
     pub fn prompt(&self) -> String {
         let t = self.current.as_ref().map_or(Instant::ZERO, |c| c.step.time);
