@@ -164,7 +164,8 @@ pub struct Row {
     pub spec: RunSpec,
     /// One verdict per expectation, in file order.
     pub verdicts: Vec<bool>,
-    /// The run's error (a runaway limit), if it ended with one.
+    /// The run's error (a runaway limit), if it ended with one that no expectation is about
+    /// (`end run error=runaway` makes a runaway the expected end, judged by its verdict).
     pub error: Option<String>,
     /// The asked-for counters (`None`: no such counter).
     pub counters: Vec<Option<u64>>,
@@ -240,7 +241,12 @@ fn run_one(scn: &Scenario, settings: &[Setting], spec: &RunSpec, counters: &[Str
             .filter(|r| r.line > 0)
             .map(|r| r.passed)
             .collect(),
-        error: o.run_error.as_ref().map(|e| e.to_string()),
+        // An error no expectation is about is the outcome's unnumbered failure.
+        error: o
+            .run_error
+            .as_ref()
+            .filter(|_| o.results.iter().any(|r| r.line == 0 && !r.passed))
+            .map(|e| e.to_string()),
         counters,
     }
 }
@@ -483,6 +489,40 @@ end p.received == 5
         assert!(e.contains("a link has no counter `icmp_rx`"), "{e}");
         let e = check_counters(&scn, &["zz.frames".to_string()]).unwrap_err();
         assert_eq!(e, "--counter `zz.frames`: no node or link called `zz`");
+    }
+
+    /// A runaway the scenario expects (`end run error=runaway`) is a pass, as `netlab run`
+    /// judges it; the same runaway unexpected is the row's error (the storm lesson was
+    /// "ERROR (run limit)" for every seed).
+    #[test]
+    fn an_expected_runaway_passes_and_an_unexpected_one_is_an_error() {
+        // Two switches joined by two cables and no spanning tree: one broadcast loops.
+        let storm = |checks: &str| {
+            format!(
+                "[scenario]\ndescription = \"a loop\"\nmax_events = 2000\n\
+                 [[host]]\nname = \"a\"\n\
+                 [[switch]]\nname = \"s1\"\nstp = false\n[[switch]]\nname = \"s2\"\nstp = false\n\
+                 [[link]]\nbetween = [\"a\", \"s1\"]\n\
+                 [[link]]\nbetween = [\"s1\", \"s2\"]\n\
+                 [[link]]\nname = \"spare\"\nbetween = [\"s1\", \"s2\"]\n[timeline]\n\
+                 steps = \"1ms a send-frame to=broadcast text=x\"\n{checks}"
+            )
+        };
+        let specs = expand(&parse_seeds("1").unwrap(), &[]);
+        let expected = Scenario::parse(
+            "storm.toml",
+            &storm("[expect]\nchecks = \"end run error=runaway\""),
+        )
+        .unwrap();
+        let rows = run_all(&expected, &[], &specs, &[], 1, &|_, _| {}).unwrap();
+        assert!(rows[0].passed(), "{:?}", rows[0]);
+        let unexpected = Scenario::parse("storm.toml", &storm("")).unwrap();
+        let rows = run_all(&unexpected, &[], &specs, &[], 1, &|_, _| {}).unwrap();
+        assert!(
+            rows[0].error.is_some() && !rows[0].passed(),
+            "{:?}",
+            rows[0]
+        );
     }
 
     /// The rows are the same whatever the thread count, and a lossy cable fails the check
