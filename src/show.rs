@@ -22,6 +22,14 @@ pub enum Table {
     Dns,
 }
 
+impl Table {
+    /// Every table's name, as `--show` and the stepper's `show` take them, in the order help
+    /// lists them.
+    pub const NAMES: [&'static str; 8] = [
+        "arp", "routes", "mac", "stp", "sockets", "counters", "dhcp", "dns",
+    ];
+}
+
 impl FromStr for Table {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -34,9 +42,13 @@ impl FromStr for Table {
             "stp" => Ok(Table::Stp),
             "dhcp" => Ok(Table::Dhcp),
             "dns" => Ok(Table::Dns),
-            _ => Err(format!(
-                "unknown table `{s}`: expected arp, routes, mac, stp, sockets, counters, dhcp or dns"
-            )),
+            _ => {
+                let (last, rest) = Table::NAMES.split_last().expect("tables have names");
+                Err(format!(
+                    "unknown table `{s}`: expected {} or {last}",
+                    rest.join(", ")
+                ))
+            }
         }
     }
 }

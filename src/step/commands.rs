@@ -68,7 +68,8 @@ commands:
   where                the time, the event number and what the current event did
   layers               how the current event's frame went through the device's layers
   fields [#ID]         every header field of the current frame (or of frame #ID)
-  show TABLE NODE      a table as it is now: arp, routes, mac, stp, sockets or counters
+  show TABLE NODE      a table as it is now: arp, routes, mac, stp, sockets, counters, dhcp
+                       or dns
   break node NAME      stop at events at a node
   break layer NAME     stop at events of a layer (phy, eth, switch, arp, ip, icmp, udp, tcp,
                        socket, app, scenario)
@@ -125,7 +126,7 @@ impl Stepper {
         for n in &self.world.nodes {
             v.push(format!("do {}", n.name));
             v.push(format!("break node {}", n.name));
-            for t in ["arp", "routes", "mac", "stp", "sockets", "counters"] {
+            for t in Table::NAMES {
                 v.push(format!("show {t} {}", n.name));
             }
         }
@@ -622,7 +623,7 @@ impl Stepper {
 
     fn cmd_show(&self, args: &[&str]) -> String {
         let [table, node] = args else {
-            return "usage: show arp|routes|mac|stp|sockets|counters NODE".into();
+            return format!("usage: show {} NODE", Table::NAMES.join("|"));
         };
         let table: Table = match table.parse() {
             Ok(t) => t,
