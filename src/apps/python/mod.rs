@@ -339,7 +339,11 @@ impl PythonProgram {
                                     let place = self.place(&msg.at);
                                     cx.log(|| format!("{place} {text}  … blocks"));
                                 }
-                                self.status = PyStatus::Blocked(now);
+                                // Since the call first blocked: a blocked call is tried
+                                // again whenever its socket may have changed.
+                                if !matches!(self.status, PyStatus::Blocked(_)) {
+                                    self.status = PyStatus::Blocked(now);
+                                }
                                 self.stats.blocked = 1;
                                 self.state = State::Pending {
                                     msg,
