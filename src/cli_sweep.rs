@@ -73,6 +73,18 @@ pub(crate) fn cmd_sweep(file: &str, run: &SweepRun) -> ExitCode {
             .iter()
             .map(|t| sweep::parse_setting(&scn, t))
             .collect::<Result<Vec<_>, _>>()?;
+        // One setting given twice: which values would apply is anyone's guess.
+        for (i, s) in settings.iter().enumerate() {
+            if settings[..i]
+                .iter()
+                .any(|e| e.link == s.link && e.key == s.key)
+            {
+                return Err(format!(
+                    "--set: `{}` is set twice; give its values in one list (a=1,2,3)",
+                    set[i].split('=').next().unwrap_or("")
+                ));
+            }
+        }
         let out = csv.map(OutFile::create).transpose()?;
         Ok((seeds, settings, out))
     };
@@ -101,7 +113,10 @@ pub(crate) fn cmd_sweep(file: &str, run: &SweepRun) -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    // No more threads than runs.
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, specs.len().max(1));
     let terminal = std::io::stderr().is_terminal();
     let progress = |done: usize, total: usize| {
         if terminal {

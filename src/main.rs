@@ -609,6 +609,11 @@ fn parse_show(
         Some(t) => Some(Instant::ZERO + t.parse::<Duration>().map_err(|e| e.to_string())?),
         None => None,
     };
+    if let Some(extra) = parts.next() {
+        return Err(format!(
+            "unexpected `@{extra}`: expected TABLE@NODE or TABLE@NODE@TIME"
+        ));
+    }
     // A table after the run's end would silently never be printed.
     if let (Some(at), Some(stop)) = (at, stop) {
         if at > stop {
@@ -766,13 +771,18 @@ struct ViewArgs {
 
 /// The nodes called `names` (for --node, --hosts), or an error listing the valid names.
 fn node_ids(scn: &Scenario, names: &[String]) -> Result<Vec<netlab::sim::NodeId>, String> {
-    names
-        .iter()
-        .map(|n| {
-            scn.node_id(n)
-                .ok_or_else(|| format!("no node called `{n}` in {}: {}", scn.path, scn.the_nodes()))
-        })
-        .collect()
+    let mut ids = Vec::new();
+    for n in names {
+        let id = scn
+            .node_id(n)
+            .ok_or_else(|| format!("no node called `{n}` in {}: {}", scn.path, scn.the_nodes()))?;
+        // Two columns of one node would draw every arrow twice.
+        if ids.contains(&id) {
+            return Err(format!("`{n}` is named twice"));
+        }
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 /// The files `netlab run` writes, opened (and their capture points resolved) before the run.

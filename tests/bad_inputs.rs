@@ -185,3 +185,38 @@ fn sweep_refuses_an_unknown_counter() {
         "{err}"
     );
 }
+
+/// Selections given twice, and a word after `--show`'s time, were taken silently: a ladder
+/// drew one host as two columns, a sweep made two columns of one setting and used one of them,
+/// `--show arp@a@1s@junk` ignored the junk. Each is now an error; `--jobs` beyond the number
+/// of runs starts no more threads than runs.
+#[test]
+fn doubled_selections_and_trailing_words_are_refused() {
+    let scn = temp(
+        "twice.toml",
+        b"[scenario]\ndescription = \"x\"\n[[host]]\nname = \"a\"\nip = \"10.0.0.1/24\"\n\
+          [[host]]\nname = \"b\"\nip = \"10.0.0.2/24\"\n[[link]]\nbetween = [\"a\", \"b\"]\n\
+          [timeline]\nsteps = '''\n0s a ping b count=1\n'''\n",
+    );
+    let (code, _, err) = netlab(&["ladder", &scn, "--hosts", "a,a"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`a` is named twice"), "{err}");
+    let (code, _, err) = netlab(&["run", &scn, "--show", "arp@a@1s@junk"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unexpected `@junk`"), "{err}");
+    let (code, _, err) = netlab(&[
+        "sweep",
+        &scn,
+        "--seeds",
+        "1",
+        "--set",
+        "link.a--b.loss=0.1",
+        "--set",
+        "link.a--b.loss=0.2",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`link.a--b.loss` is set twice"), "{err}");
+    let (code, out, err) = netlab(&["sweep", &scn, "--seeds", "1..2", "--jobs", "100000"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("2 of 2 runs passed (2 threads)"), "{out}");
+}
