@@ -54,6 +54,19 @@ fn a_trunk_without_a_list() {
     );
 }
 
+/// Found by fuzzing: both were taken silently.
+#[test]
+fn a_trunk_with_no_vlan_or_one_vlan_twice() {
+    assert_eq!(
+        broken("trunk = { 2 = [10] }", "trunk = { 2 = [] }"),
+        "bad.toml:16:9: trunk port 2 carries no VLAN: list at least one, such as [10]"
+    );
+    assert_eq!(
+        broken("trunk = { 2 = [10] }", "trunk = { 2 = [10, 10] }"),
+        "bad.toml:16:9: trunk port 2 lists VLAN 10 twice"
+    );
+}
+
 #[test]
 fn a_port_both_access_and_trunk() {
     assert_eq!(

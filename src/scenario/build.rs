@@ -616,6 +616,19 @@ fn vlan_config(
                 .iter()
                 .map(|x| vid(t.span(), x))
                 .collect::<Result<Vec<_>, _>>()?;
+            if vids.is_empty() {
+                return Err(src.error(
+                    t.span(),
+                    format!("trunk port {k} carries no VLAN: list at least one, such as [10]"),
+                ));
+            }
+            if let Some(d) = vids
+                .iter()
+                .enumerate()
+                .find_map(|(i, v)| vids[..i].contains(v).then_some(v))
+            {
+                return Err(src.error(t.span(), format!("trunk port {k} lists VLAN {d} twice")));
+            }
             out.push((p, PortVlan::Trunk(vids)));
         }
     }
