@@ -349,6 +349,27 @@ fn tcp_setting_without_a_unit() {
     );
 }
 
+/// A written max_rto below the default min_rto (or the reverse) was taken silently; only both
+/// written were compared (found by fuzzing).
+#[test]
+fn rto_bounds_that_cross() {
+    let with = |tcp: &str| {
+        routed(
+            "gateway = \"10.0.1.1\"",
+            &format!("gateway = \"10.0.1.1\"\ntcp = {{ {tcp} }}"),
+        )
+    };
+    assert_eq!(
+        with("max_rto = \"0s\""),
+        "bad.toml:8:19: max_rto is below min_rto (200ms by default)"
+    );
+    assert_eq!(
+        with("min_rto = \"200s\""),
+        "bad.toml:8:19: min_rto is above max_rto (120s by default)"
+    );
+    assert!(with("min_rto = \"2s\", max_rto = \"1s\"").ends_with("min_rto is above max_rto"));
+}
+
 #[test]
 fn unknown_tcp_profile() {
     assert_eq!(

@@ -63,9 +63,26 @@ pub(super) fn tcp_config(
             *field = duration(src, v)?;
         }
     }
-    if let (Some(lo), Some(hi)) = (&t.min_rto, &t.max_rto) {
-        if c.min_rto > c.max_rto {
-            return Err(src.error(lo.span().start..hi.span().end, "min_rto is above max_rto"));
+    // Either may be left at its default (min_rto 200 ms, max_rto 120 s): the one written is
+    // checked against the other's value as it stands.
+    if c.min_rto > c.max_rto {
+        match (&t.min_rto, &t.max_rto) {
+            (Some(lo), Some(hi)) => {
+                return Err(src.error(lo.span().start..hi.span().end, "min_rto is above max_rto"));
+            }
+            (Some(lo), None) => {
+                return Err(src.error(
+                    lo.span(),
+                    format!("min_rto is above max_rto ({} by default)", c.max_rto),
+                ));
+            }
+            (None, Some(hi)) => {
+                return Err(src.error(
+                    hi.span(),
+                    format!("max_rto is below min_rto ({} by default)", c.min_rto),
+                ));
+            }
+            (None, None) => {}
         }
     }
     for (v, what, field) in [
