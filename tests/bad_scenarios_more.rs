@@ -479,6 +479,28 @@ fn a_relay_on_a_host() {
     );
 }
 
+/// A relay's server must be one host: these were taken, and DHCP then failed without a word
+/// (found by fuzzing).
+#[test]
+fn a_relay_to_no_server() {
+    for (addr, why) in [
+        ("0.0.0.0", "0.0.0.0 is no server"),
+        (
+            "255.255.255.255",
+            "a relay sends to one server, not to the broadcast address",
+        ),
+        ("127.0.0.1", "a loopback address is the router itself"),
+    ] {
+        assert_eq!(
+            routed(
+                "{ ip = \"10.0.2.1/24\" }",
+                &format!("{{ ip = \"10.0.2.1/24\", helper = \"{addr}\" }}")
+            ),
+            format!("bad.toml:10:70: `helper = \"{addr}\"`: {why}")
+        );
+    }
+}
+
 #[test]
 fn a_dhcp_pool_that_is_not_a_range() {
     assert_eq!(

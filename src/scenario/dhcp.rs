@@ -49,7 +49,23 @@ pub(crate) fn helper(
             "`helper` (a DHCP relay) belongs on a router's interface",
         ));
     }
-    address(src, v, "the DHCP server requests are relayed to").map(Some)
+    let server = address(src, v, "the DHCP server requests are relayed to")?;
+    // A relay unicasts to one server (RFC 1542 §4.1): these addresses reach none.
+    let why = if server.is_unspecified() {
+        Some("0.0.0.0 is no server")
+    } else if server.is_broadcast() {
+        Some("a relay sends to one server, not to the broadcast address")
+    } else if server.is_loopback() {
+        Some("a loopback address is the router itself")
+    } else if server.is_multicast() {
+        Some("a relay sends to one server, not to a multicast group")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(src.error(v.span(), format!("`helper = \"{server}\"`: {why}"))),
+        None => Ok(Some(server)),
+    }
 }
 
 /// A host's or router's `dhcp_pools`, checked against its interfaces.
