@@ -311,8 +311,10 @@ fn so_linger_takes_the_struct() {
         ("{onoff=0, linger=0}", "+0 > F. 1:1(0) ack 1\n"),
         ("{1, 0}", "+0 > R. 1:1(0) ack 1\n"),
     ] {
+        // getsockopt reads the struct back as it was set.
         let src = format!(
             "{head}+0 setsockopt(4, SOL_SOCKET, SO_LINGER, {linger}, 8) = 0\n\
+             +0 getsockopt(4, SOL_SOCKET, SO_LINGER, {linger}, [8]) = 0\n\
              +0 close(4) = 0\n{close}"
         );
         let out = packetdrill::run_source(&src, &[], &BTreeMap::new());
@@ -322,6 +324,23 @@ fn so_linger_takes_the_struct() {
             out.verdict
         );
     }
+}
+
+/// A struct linger read back that differs from the socket's is a located failure that says
+/// both.
+#[test]
+fn getsockopt_so_linger_compares_the_struct() {
+    let src = "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\
+               +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=5}, 8) = 0\n\
+               +0 getsockopt(3, SOL_SOCKET, SO_LINGER, {onoff=1, linger=7}, [8]) = 0\n";
+    let out = packetdrill::run_source(src, &[], &BTreeMap::new());
+    let shown = format!("{:?}", out.verdict);
+    assert!(
+        shown.contains(
+            "expected {onoff=1, linger=7} in argument 4, netlab gives {onoff=1, linger=5}"
+        ),
+        "{shown}"
+    );
 }
 
 mod mutated {

@@ -3,7 +3,7 @@
 
 use super::ast::{Expr, Syscall};
 use super::lex::Pos;
-use super::run::{unsupported, Res, Runner};
+use super::run::{fail, unsupported, Res, Runner};
 use super::syscall::{arg, compare_out, errno_of, int, Ret};
 use crate::socket::{SockOpt, SocketId};
 
@@ -126,9 +126,34 @@ pub(super) fn getsockopt(
     };
     match r.net.with_host(|h, _| h.getsockopt(id, opt)) {
         Ok(v) => {
-            compare_out(r, pos, sys, 3, v)?;
+            // `struct linger` is compared in the encoding setsockopt gives it.
+            if let (SockOpt::Linger, Expr::Struct(fields)) = (opt, arg(pos, sys, 3)?) {
+                let want = linger_value(pos, fields)?;
+                if want != v {
+                    return fail(
+                        pos,
+                        r.net.now(),
+                        format!(
+                            "getsockopt: expected {} in argument 4, netlab gives {}",
+                            Expr::Struct(fields.clone()),
+                            linger_text(v)
+                        ),
+                    );
+                }
+            } else {
+                compare_out(r, pos, sys, 3, v)?;
+            }
             Ok(Some(Ok(0)))
         }
         Err(e) => Ok(Some(Err(errno_of(e)))),
+    }
+}
+
+/// netlab's encoding of `SO_LINGER` as the `struct linger` a script writes.
+fn linger_text(v: i64) -> String {
+    if v < 0 {
+        "{onoff=0, linger=0}".to_string()
+    } else {
+        format!("{{onoff=1, linger={v}}}")
     }
 }
