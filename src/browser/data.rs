@@ -75,6 +75,12 @@ fn ns(t: Instant) -> u64 {
 }
 
 /// The frame a record is about, if any.
+/// A record about no frame that the page keeps whatever `--filter` says: the sockets',
+/// applications' and scenario's.
+fn kept_by_any_filter(e: &TraceEvent) -> bool {
+    matches!(e.layer(), Layer::Socket | Layer::App | Layer::Scenario)
+}
+
 /// The bytes a record carries, if it carries a frame.
 fn frame_bytes(e: &TraceEvent) -> Option<&[u8]> {
     match e {
@@ -239,10 +245,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
                 let counts = match (&opts.filter, frame_bytes(&r.event)) {
                     (None, _) => true,
                     (Some(f), Some(bytes)) => f.matches(bytes),
-                    (Some(_), None) => matches!(
-                        r.event.layer(),
-                        Layer::Socket | Layer::App | Layer::Scenario
-                    ),
+                    (Some(_), None) => kept_by_any_filter(&r.event),
                 };
                 page_events += usize::from(counts);
             }
@@ -530,10 +533,7 @@ pub fn collect(scn: &Scenario, opts: &ViewOptions) -> ViewData {
         if opts.filter.is_some() {
             let keep = match fi {
                 Some(i) => frame_matches[frames[i].bytes],
-                None => matches!(
-                    r.event.layer(),
-                    Layer::Socket | Layer::App | Layer::Scenario
-                ),
+                None => kept_by_any_filter(&r.event),
             };
             if !keep {
                 left_filter += 1;

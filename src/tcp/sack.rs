@@ -520,7 +520,6 @@ impl Scoreboard {
     /// RFC 6675 §4 NextSeg rule 1: the first segment that is lost and not yet retransmitted.
     pub fn next_lost(&self) -> Option<(SeqNumber, SeqNumber)> {
         if self.lost_bytes() == 0 {
-            // The send path asks before every burst; most of the time nothing is lost.
             return None;
         }
         self.segs

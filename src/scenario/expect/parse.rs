@@ -108,7 +108,7 @@ fn counter_ref(
         ));
     };
     let (target, kind) = if let Some(n) = names.node(name) {
-        (Target::Node(n), spec_kind_name(&names.nodes[n].kind))
+        (Target::Node(n), names.nodes[n].kind.kind_name())
     } else if let Some(l) = names.link(name) {
         (Target::Link(l), "link")
     } else if let Some((node, kind)) = apps.get(name) {
@@ -706,8 +706,4 @@ fn take_node(
             )
         })?)),
     }
-}
-
-fn spec_kind_name(k: &NodeSpecKind) -> &'static str {
-    k.kind_name()
 }

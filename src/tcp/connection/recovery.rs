@@ -473,7 +473,8 @@ impl Connection {
     /// segments that are left of one packet leave together, up to `tso_segs()` segments and
     /// what cwnd allows, as one packet.
     pub(super) fn retransmit_lost(&mut self, now: Instant, out: &mut Output) {
-        if !self.sack_ok || self.rec.frto_send_new {
+        // The send path asks before every burst; most of the time nothing is lost.
+        if !self.sack_ok || self.rec.frto_send_new || self.rec.board.lost_bytes() == 0 {
             return;
         }
         let reason = if self.rec.in_loss {
