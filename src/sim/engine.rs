@@ -7,7 +7,7 @@
 
 use crate::time::{Duration, Instant};
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashSet};
+use std::collections::{BinaryHeap, HashSet, VecDeque};
 
 /// Identifies a scheduled event, for [`EventQueue::cancel`].
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -47,14 +47,37 @@ impl Ord for Key {
     }
 }
 
+/// Where waiting events sit: alone, or as a run of events scheduled one after another for the
+/// same instant, which share one heap key.
+enum Waiting<E> {
+    One(E),
+    Run(VecDeque<E>),
+}
+
 /// A time-ordered queue of events of type `E` with a clock that advances as events are popped.
+///
+/// Events scheduled back to back for the same instant (a switch flooding a broadcast to a
+/// thousand ports schedules a thousand arrivals at one time) join one heap key as a run, and
+/// the run is drained in order once its key surfaces. That is the same order as one key each:
+/// the run's events have consecutive sequence numbers, so no other key sorts between them, and
+/// whatever is scheduled while the run drains sorts after it. The heap then sifts once per run
+/// instead of once per event (on the 1,000-host LAN ping it was 28 % of the time).
 pub struct EventQueue<E> {
     now: Instant,
     heap: BinaryHeap<Key>,
     /// The waiting events, by `Key::slot`; `free` lists the empty slots for reuse, so the slab
-    /// is as large as the most events ever waiting at once.
-    slab: Vec<Option<E>>,
+    /// is as large as the most keys ever waiting at once.
+    slab: Vec<Option<Waiting<E>>>,
     free: Vec<u32>,
+    /// The time and slot of the key pushed last, while it may still take a run: nothing was
+    /// pushed or popped since.
+    open: Option<(Instant, u32)>,
+    /// The slot of a run whose key was popped and which still holds events: they come first.
+    draining: Option<u32>,
+    /// Emptied runs' buffers, for the next run.
+    spare: Vec<VecDeque<E>>,
+    /// Events waiting, cancelled ones included.
+    waiting: usize,
     next_seq: u64,
     /// Cancellable events not yet run or cancelled (only those: tracking every event would
     /// cost a hash operation per frame).
@@ -76,6 +99,10 @@ impl<E> EventQueue<E> {
             heap: BinaryHeap::new(),
             slab: Vec::new(),
             free: Vec::new(),
+            open: None,
+            draining: None,
+            spare: Vec::new(),
+            waiting: 0,
             next_seq: 0,
             cancellable: HashSet::new(),
             cancelled: HashSet::new(),
@@ -95,49 +122,75 @@ impl<E> EventQueue<E> {
 
     /// Events waiting, including cancelled ones not yet skipped.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.waiting
     }
 
     pub fn is_empty(&self) -> bool {
-        self.heap.len() == self.cancelled.len()
+        self.waiting == self.cancelled.len()
     }
 
     /// Events waiting that will run (cancelled ones not counted).
     pub fn live_len(&self) -> usize {
-        self.heap.len() - self.cancelled.len()
+        self.waiting - self.cancelled.len()
     }
 
     /// Schedules `event` at `at`. A time in the past means "now": time never runs backwards.
     pub fn schedule(&mut self, at: Instant, event: E) {
-        self.push(at, event);
+        let at = at.max(self.now);
+        if let Some((time, slot)) = self.open {
+            if time == at {
+                self.next_seq += 1;
+                self.waiting += 1;
+                let waiting = &mut self.slab[slot as usize];
+                match waiting {
+                    Some(Waiting::Run(run)) => run.push_back(event),
+                    _ => {
+                        // The key's second event: the key becomes a run.
+                        let mut run = self.spare.pop().unwrap_or_default();
+                        if let Some(Waiting::One(first)) = waiting.take() {
+                            run.push_back(first);
+                        }
+                        run.push_back(event);
+                        *waiting = Some(Waiting::Run(run));
+                    }
+                }
+                return;
+            }
+        }
+        let (_, slot) = self.push(at, event);
+        self.open = Some((at, slot));
     }
 
     /// Schedules `event` at `at` and returns an id that [`EventQueue::cancel`] accepts.
     pub fn schedule_cancellable(&mut self, at: Instant, event: E) -> EventId {
-        let id = self.push(at, event);
+        // Alone under its own key (cancelling skips a key), and nothing joins a run across it.
+        let (id, _) = self.push(at.max(self.now), event);
+        self.open = None;
         self.cancellable.insert(id.0);
         id
     }
 
-    fn push(&mut self, at: Instant, event: E) -> EventId {
+    fn push(&mut self, at: Instant, event: E) -> (EventId, u32) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.waiting += 1;
+        let event = Some(Waiting::One(event));
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slab[slot as usize] = Some(event);
+                self.slab[slot as usize] = event;
                 slot
             }
             None => {
-                self.slab.push(Some(event));
+                self.slab.push(event);
                 (self.slab.len() - 1) as u32
             }
         };
         self.heap.push(Key {
-            time: at.max(self.now),
+            time: at,
             seq,
             slot,
         });
-        EventId(seq)
+        (EventId(seq), slot)
     }
 
     pub fn schedule_in(&mut self, delay: Duration, event: E) {
@@ -160,39 +213,78 @@ impl<E> EventQueue<E> {
             }
             let slot = top.slot;
             self.heap.pop();
-            self.release(slot);
+            self.open = None;
+            self.waiting -= 1;
+            self.slab[slot as usize] = None;
+            self.free.push(slot);
         }
-    }
-
-    /// Takes the event out of `slot` and lists the slot as free.
-    fn release(&mut self, slot: u32) -> Option<E> {
-        self.free.push(slot);
-        self.slab[slot as usize].take()
     }
 
     /// Time of the next live event.
     pub fn peek_time(&mut self) -> Option<Instant> {
+        if self.draining.is_some() {
+            return Some(self.now);
+        }
         self.skip_cancelled();
         self.heap.peek().map(|e| e.time)
     }
 
     /// Removes the next live event and advances the clock to its time.
     pub fn pop(&mut self) -> Option<(Instant, E)> {
+        if let Some(slot) = self.draining {
+            return Some((self.now, self.next_of_run(slot)));
+        }
         self.skip_cancelled();
         let key = self.heap.pop()?;
+        self.open = None;
         if !self.cancellable.is_empty() {
             self.cancellable.remove(&key.seq);
         }
         self.now = key.time;
-        self.processed += 1;
-        let event = self.release(key.slot)?;
+        let event = match self.slab[key.slot as usize].take() {
+            Some(Waiting::One(event)) => {
+                self.waiting -= 1;
+                self.processed += 1;
+                self.free.push(key.slot);
+                event
+            }
+            Some(run @ Waiting::Run(_)) => {
+                self.slab[key.slot as usize] = Some(run);
+                self.next_of_run(key.slot)
+            }
+            None => unreachable!("a key's slot holds its events until the key is popped"),
+        };
         Some((key.time, event))
+    }
+
+    /// The next event of the run in `slot`; the slot is freed with the run's last event.
+    #[inline(never)]
+    fn next_of_run(&mut self, slot: u32) -> E {
+        let Some(Waiting::Run(run)) = &mut self.slab[slot as usize] else {
+            unreachable!("a run's slot holds it until its last event is popped");
+        };
+        let event = run
+            .pop_front()
+            .expect("a run holds an event until it is freed");
+        self.waiting -= 1;
+        self.processed += 1;
+        if run.is_empty() {
+            if let Some(Waiting::Run(run)) = self.slab[slot as usize].take() {
+                self.spare.push(run);
+            }
+            self.free.push(slot);
+            self.draining = None;
+        } else {
+            self.draining = Some(slot);
+        }
+        event
     }
 
     /// Moves the clock forward to `t` without an event (e.g. `run_until` a quiet instant).
     pub fn advance_to(&mut self, t: Instant) {
         if t > self.now {
             self.now = t;
+            self.open = None;
         }
     }
 }
@@ -266,6 +358,109 @@ mod tests {
         }
         assert!(q.slab.len() <= 3, "slab grew to {}", q.slab.len());
         assert!(q.is_empty());
+    }
+
+    #[test]
+    fn a_run_keeps_the_order_of_one_key_per_event() {
+        // Reference: every event alone under its own key (cancellable events never join runs).
+        fn order(runs: bool) -> Vec<(u64, u32)> {
+            let mut q = EventQueue::new();
+            let at = |q: &mut EventQueue<u32>, t: u64, e: u32| {
+                if runs {
+                    q.schedule(Instant::from_nanos(t), e);
+                } else {
+                    q.schedule_cancellable(Instant::from_nanos(t), e);
+                }
+            };
+            // Two runs at 10 with a 5 between them, a run at 20, a single at 10 later.
+            for e in 0..3 {
+                at(&mut q, 10, e);
+            }
+            at(&mut q, 5, 3);
+            for e in 4..7 {
+                at(&mut q, 10, e);
+            }
+            for e in 7..9 {
+                at(&mut q, 20, e);
+            }
+            let mut out = Vec::new();
+            while let Some((t, e)) = q.pop() {
+                // Events scheduled while a run drains, at its own instant and later.
+                if e == 1 {
+                    at(&mut q, 10, 100);
+                    at(&mut q, 10, 101);
+                    at(&mut q, 20, 102);
+                }
+                out.push((t.as_nanos(), e));
+            }
+            assert_eq!((q.len(), q.live_len()), (0, 0));
+            out
+        }
+        let with_runs = order(true);
+        assert_eq!(with_runs, order(false));
+        let events: Vec<u32> = with_runs.iter().map(|&(_, e)| e).collect();
+        assert_eq!(events, [3, 0, 1, 2, 4, 5, 6, 100, 101, 7, 8, 102]);
+    }
+
+    #[test]
+    fn a_cancellable_event_splits_a_run_and_counts_stay_true() {
+        let mut q = EventQueue::new();
+        q.schedule(Instant::from_nanos(7), 'a');
+        q.schedule(Instant::from_nanos(7), 'b');
+        let c = q.schedule_cancellable(Instant::from_nanos(7), 'c');
+        q.schedule(Instant::from_nanos(7), 'd');
+        assert_eq!((q.len(), q.live_len()), (4, 4));
+        assert!(q.cancel(c));
+        assert_eq!((q.len(), q.live_len()), (4, 3));
+        assert_eq!(q.pop(), Some((Instant::from_nanos(7), 'a')));
+        assert_eq!(
+            q.peek_time(),
+            Some(Instant::from_nanos(7)),
+            "the run is draining"
+        );
+        assert_eq!(q.live_len(), 2);
+        let rest: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(rest, ['b', 'd']);
+        assert_eq!(q.processed(), 3);
+        assert!(q.is_empty());
+        assert!(q.slab.len() <= 3, "runs free their slots: {}", q.slab.len());
+    }
+
+    proptest::proptest! {
+        /// Any mix of schedules (some at the current instant, some cancellable and cancelled)
+        /// pops in the order of one key per event.
+        #[test]
+        fn runs_pop_as_single_keys_would(
+            steps in proptest::collection::vec((0u64..4, 0u8..8, 0u8..4), 1..200)
+        ) {
+            let mut runs = EventQueue::new();
+            let mut singles = EventQueue::new();
+            let (mut out_runs, mut out_singles) = (Vec::new(), Vec::new());
+            for (i, &(dt, pops, kind)) in steps.iter().enumerate() {
+                let at = runs.now() + Duration::from_nanos(dt);
+                if kind == 0 {
+                    let a = runs.schedule_cancellable(at, i);
+                    let b = singles.schedule_cancellable(at, i);
+                    if i % 2 == 0 {
+                        runs.cancel(a);
+                        singles.cancel(b);
+                    }
+                } else {
+                    runs.schedule(at, i);
+                    singles.schedule_cancellable(at, i);
+                }
+                for _ in 0..pops {
+                    proptest::prop_assert_eq!(runs.peek_time(), singles.peek_time());
+                    out_runs.extend(runs.pop());
+                    out_singles.extend(singles.pop());
+                    proptest::prop_assert_eq!(runs.live_len(), singles.live_len());
+                }
+            }
+            out_runs.extend(std::iter::from_fn(|| runs.pop()));
+            out_singles.extend(std::iter::from_fn(|| singles.pop()));
+            proptest::prop_assert_eq!(out_runs, out_singles);
+            proptest::prop_assert_eq!(runs.processed(), singles.processed());
+        }
     }
 
     #[test]
