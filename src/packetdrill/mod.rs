@@ -10,7 +10,8 @@
 //! - [`lex`] and [`parse`]: the script grammar, errors at line:column;
 //! - [`net`]: the world (one host, a stand-in for `tun0`);
 //! - [`run`]: events in order, sequence/timestamp mapping, outbound checks, timing;
-//! - [`syscall`]: system calls on the host's socket API, blocking emulated by the runner;
+//! - [`syscall`]: system calls on the host's socket API, blocking emulated by the runner
+//!   (`poll` in `poll`);
 //!   [`symbols`]: Linux's numbers for the names they use;
 //! - [`init`]: options and the init-command whitelist; [`code`]: `%{ }%` assertions.
 
@@ -21,6 +22,7 @@ pub mod lex;
 pub mod net;
 pub mod parse;
 pub mod pcapread;
+mod poll;
 pub mod replay;
 pub mod run;
 mod sockopt;

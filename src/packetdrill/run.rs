@@ -436,8 +436,13 @@ impl Runner {
     pub(super) fn advance_to(&mut self, t: Instant) -> Res<()> {
         loop {
             self.poll_pending()?;
-            if !self.net.step_until(t) {
-                break;
+            // A pending call's timeout before `t` is a moment to look at it again.
+            let until = self.pending_deadline().filter(|&d| d < t).unwrap_or(t);
+            if !self.net.step_until(until) {
+                if until == t {
+                    break;
+                }
+                self.net.advance_clock(until);
             }
         }
         self.net.advance_clock(t);
@@ -480,6 +485,11 @@ impl Runner {
         }
     }
 
+    /// When the pending call returns even if nothing happens (a `poll` timeout).
+    fn pending_deadline(&self) -> Option<Instant> {
+        self.pending.as_ref().and_then(|p| p.call.deadline())
+    }
+
     /// Runs the world until the pending call returns; the time it returned.
     fn finish_pending(&mut self, pos: Pos) -> Res<Instant> {
         let limit = self
@@ -490,7 +500,16 @@ impl Runner {
             + SNIFF_SLACK
             + Duration::from_secs(60);
         while self.pending.is_some() {
-            if !self.net.step_until(limit) {
+            let until = self
+                .pending_deadline()
+                .filter(|&d| d < limit)
+                .unwrap_or(limit);
+            if !self.net.step_until(until) {
+                if until < limit {
+                    self.net.advance_clock(until);
+                    self.poll_pending()?;
+                    continue;
+                }
                 let p = self.pending.take().expect("checked");
                 return fail(
                     p.pos.max(pos),

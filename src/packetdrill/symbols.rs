@@ -58,6 +58,17 @@ pub(super) fn symbol(name: &str) -> Option<i64> {
         "MSG_EOR" => 0x80,
         "MSG_NOSIGNAL" => 0x4000,
         "MSG_PEEK" => 0x2,
+        "POLLIN" => 0x001,
+        "POLLPRI" => 0x002,
+        "POLLOUT" => 0x004,
+        "POLLERR" => 0x008,
+        "POLLHUP" => 0x010,
+        "POLLNVAL" => 0x020,
+        "POLLRDNORM" => 0x040,
+        "POLLRDBAND" => 0x080,
+        "POLLWRNORM" => 0x100,
+        "POLLWRBAND" => 0x200,
+        "POLLRDHUP" => 0x2000,
         _ => return None,
     })
 }

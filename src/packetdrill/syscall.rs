@@ -43,6 +43,15 @@ pub struct Call {
     wait_connect: bool,
     /// `recvmsg`: the iovec's length and the `TCP_CM_INQ` value the script expects.
     recvmsg: Option<(usize, Option<i64>)>,
+    /// `poll`: its descriptors and timeout.
+    poll: Option<super::poll::PollCall>,
+}
+
+impl Call {
+    /// When the call returns even if nothing happens (a `poll` timeout).
+    pub fn deadline(&self) -> Option<Instant> {
+        self.poll.as_ref().and_then(|p| p.deadline)
+    }
 }
 
 /// Replays: what the application still has to write and read on `fd`.
@@ -187,7 +196,7 @@ pub(super) fn start(
     tol: Duration,
 ) -> Res<Option<Instant>> {
     let fd = match sys.name.as_str() {
-        "socket" => -1,
+        "socket" | "poll" => -1,
         _ => int(pos, arg(pos, sys, 0)?)?,
     };
     let mut call = Call {
@@ -201,6 +210,7 @@ pub(super) fn start(
         dontwait: false,
         wait_connect: false,
         recvmsg: None,
+        poll: None,
     };
     let now = r.net.now();
     let ret = first_try(r, pos, &mut call)?;
@@ -266,6 +276,10 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
         };
         let id = r.net.with_host(|h, _| h.socket(ty, 0));
         return Ok(Some(Ok(-1 - i64::from(id.0))));
+    }
+    if name == "poll" {
+        c.poll = Some(super::poll::parse(pos, &sys, r.net.now())?);
+        return retry_call(r, c);
     }
     let Some(f) = sock(r, c.fd) else {
         return match name {
@@ -499,6 +513,9 @@ pub(super) fn compare_out(r: &Runner, pos: Pos, sys: &Syscall, i: usize, live: i
 
 /// A (re)try of a call that may block. `None`: still blocked.
 fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
+    if let Some(p) = &c.poll {
+        return super::poll::try_poll(r, c.sys.name_pos, p);
+    }
     let Some(mut f) = sock(r, c.fd) else {
         return Ok(Some(Err("EBADF")));
     };

@@ -125,7 +125,14 @@ impl Sockets {
                     p.input = true;
                     p.read_hangup = true;
                 }
-                if !matches!(st, State::SynSent | State::SynReceived) {
+                // Connected, or a passive Fast Open child (tcp_poll's `fastopen_rsk`), which
+                // may be read and written before its handshake completes.
+                let open = match st {
+                    State::SynSent => false,
+                    State::SynReceived => c.may_send_before_established(),
+                    _ => true,
+                };
+                if open {
                     if c.recv_available() > 0 {
                         p.input = true;
                     }
