@@ -62,6 +62,7 @@ fn value(r: &Runner, name: &str) -> Option<i64> {
         "tcpi_options" => i64::from(c.tcpi_options()),
         "tcpi_snd_mss" => mss,
         "tcpi_advmss" => i64::from(c.config().mss),
+        "tcpi_rcv_mss" => i64::from(c.rcv_mss()),
         "tcpi_snd_cwnd" => i64::from(c.cwnd()) / mss,
         // Linux's "infinite" initial ssthresh is 0x7fffffff packets; netlab's, bytes.
         "tcpi_snd_ssthresh" if c.ssthresh() >= INITIAL_SSTHRESH => i64::from(INITIAL_SSTHRESH),

@@ -34,6 +34,8 @@ pub struct RunConfig {
     /// `ip tcp_metrics flush`: the host forgets its Fast Open cookies (a new host has none).
     pub flush_tcp_metrics: bool,
     pub host: HostConfig,
+    /// The script's directory: a `defaults.sh` the init command runs is read from there.
+    pub script_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for RunConfig {
@@ -51,6 +53,7 @@ impl Default for RunConfig {
             remote_ip: super::net::REMOTE_IP,
             flush_tcp_metrics: false,
             host: HostConfig::default(),
+            script_dir: None,
         }
     }
 }
@@ -97,6 +100,18 @@ pub fn apply_option(cfg: &mut RunConfig, name: &str, value: Option<&str>) -> Res
         "gateway_ip" | "netmask_ip" | "speed" | "init_scripts" | "verbose" | "v" | "debug"
         | "dry_run" => {}
         "non_fatal" => cfg.non_fatal = true,
+        // packetdrill hands an inbound packet longer than this to tun as GSO segments of
+        // this size (virtio_net_hdr's gso_size), which Linux measures the peer's MSS by.
+        "mss" => {
+            let v = num(value)?;
+            if !(1.0..=65535.0).contains(&v) {
+                return Err(format!("--mss={v}: not a segment size (1 to 65535)"));
+            }
+            cfg.host.tcp.rx_gso_size = v as u32;
+        }
+        // Whether packetdrill frees a send buffer after the call (MSG_ZEROCOPY scripts keep
+        // it): nothing the stack sees.
+        "send_omit_free" => {}
         _ => {
             return Err(format!(
                 "option --{name}{} is not supported by netlab's runner",
@@ -122,6 +137,94 @@ fn load_defaults(host: &mut HostConfig) {
     // bits are not upstream Linux's) and tcp_fastopen_key=a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4.
     host.tcp.fastopen = 0x70403;
     host.tcp.fastopen_key = fastopen::parse_key("a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4");
+}
+
+/// The sysctls of the `defaults.sh` a script runs, when it is there to read: the kernel's
+/// selftests carry their own (`tcp_fastopen=0x3`, where packetdrill's says 0x70403). Its
+/// settings netlab has no knob for are passed over, as [`load_defaults`] passes them over.
+fn load_defaults_file(host: &mut HostConfig, path: &std::path::Path) {
+    let Ok(text) = crate::infile::read_text_bounded(path, crate::infile::MAX_TEXT_BYTES) else {
+        return;
+    };
+    for line in text.lines() {
+        let words = shell_words(line.split('#').next().unwrap_or(""));
+        if words.first().map(String::as_str) != Some("sysctl") {
+            continue;
+        }
+        for w in words[1..].iter().filter(|w| !w.starts_with('-')) {
+            let Some((knob, value)) = w.split_once('=') else {
+                continue;
+            };
+            if let (Some(knob), Ok(value)) = (knob.strip_prefix("net.ipv4."), expand_arith(value)) {
+                let _ = apply_sysctl(host, knob, &value);
+            }
+        }
+    }
+}
+
+/// Expands the shell's `$((…))` integer arithmetic in a word (`$((15*1024*1024))`): numbers,
+/// `+ - * /` and parentheses.
+fn expand_arith(word: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = word;
+    while let Some(start) = rest.find("$((") {
+        out.push_str(&rest[..start]);
+        let body = &rest[start + 3..];
+        let end = body
+            .find("))")
+            .ok_or(format!("'{word}': unclosed $(( ))"))?;
+        let tokens: Vec<char> = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        let mut at = 0;
+        let v = arith_sum(&tokens, &mut at)
+            .filter(|_| at == tokens.len())
+            .ok_or(format!("'{word}': not shell arithmetic netlab knows"))?;
+        out.push_str(&v.to_string());
+        rest = &body[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn arith_sum(t: &[char], at: &mut usize) -> Option<i64> {
+    let mut v = arith_product(t, at)?;
+    while let Some(&op @ ('+' | '-')) = t.get(*at) {
+        *at += 1;
+        let r = arith_product(t, at)?;
+        v = if op == '+' {
+            v.checked_add(r)?
+        } else {
+            v.checked_sub(r)?
+        };
+    }
+    Some(v)
+}
+
+fn arith_product(t: &[char], at: &mut usize) -> Option<i64> {
+    let mut v = arith_atom(t, at)?;
+    while let Some(&op @ ('*' | '/')) = t.get(*at) {
+        *at += 1;
+        let r = arith_atom(t, at)?;
+        v = if op == '*' {
+            v.checked_mul(r)?
+        } else {
+            v.checked_div(r)?
+        };
+    }
+    Some(v)
+}
+
+fn arith_atom(t: &[char], at: &mut usize) -> Option<i64> {
+    if t.get(*at) == Some(&'(') {
+        *at += 1;
+        let v = arith_sum(t, at)?;
+        (t.get(*at) == Some(&')')).then(|| *at += 1)?;
+        return Some(v);
+    }
+    let start = *at;
+    while t.get(*at).is_some_and(|c| c.is_ascii_digit()) {
+        *at += 1;
+    }
+    t[start..*at].iter().collect::<String>().parse().ok()
 }
 
 /// One sysctl: a knob netlab has, or an error naming it.
@@ -209,7 +312,12 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
         let Some(first) = words.first() else { continue };
         let base = first.rsplit('/').next().unwrap_or(first);
         match base {
-            "defaults.sh" => load_defaults(&mut cfg.host),
+            "defaults.sh" => {
+                load_defaults(&mut cfg.host);
+                if let Some(dir) = &cfg.script_dir {
+                    load_defaults_file(&mut cfg.host, &dir.join(first));
+                }
+            }
             "set_sysctls.py" => {
                 for w in &words[1..] {
                     let (path, value) = w
@@ -229,7 +337,7 @@ pub fn apply_init(cfg: &mut RunConfig, cmd: &str) -> Result<(), String> {
                     let knob = path
                         .strip_prefix("net.ipv4.")
                         .ok_or(format!("sysctl {path}: only net.ipv4 knobs are known"))?;
-                    apply_sysctl(&mut cfg.host, knob, value)?;
+                    apply_sysctl(&mut cfg.host, knob, &expand_arith(value)?)?;
                 }
             }
             // A qdisc that drops every packet makes the stack see local congestion (a failed
@@ -311,6 +419,47 @@ fn shell_words(line: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_arithmetic_expands() {
+        assert_eq!(
+            expand_arith("4096 131072 $((32*1024*1024))").unwrap(),
+            "4096 131072 33554432"
+        );
+        assert_eq!(expand_arith("$(( (1+2) * 3 - 4/2 ))x").unwrap(), "7x");
+        assert!(expand_arith("$((1+))").is_err());
+        assert!(expand_arith("$((2*3").is_err());
+        assert!(expand_arith("$((99999999999*99999999999))").is_err());
+    }
+
+    #[test]
+    fn a_defaults_file_beside_the_script_is_read() {
+        let dir = std::env::temp_dir().join(format!("netlab-defaults-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("defaults.sh"),
+            "# comment\nsysctl -q net.ipv4.tcp_fastopen=0x3\n\
+             sysctl -q net.ipv4.tcp_rmem=\"4096 540000 $((15*1024*1024))\"\n\
+             sysctl -q net.ipv4.tcp_ecn=0\n",
+        )
+        .unwrap();
+        let mut c = RunConfig {
+            script_dir: Some(dir.clone()),
+            ..RunConfig::default()
+        };
+        apply_init(&mut c, "./defaults.sh").unwrap();
+        assert_eq!(
+            c.host.tcp.fastopen, 0x3,
+            "the file's value, not packetdrill's 0x70403"
+        );
+        assert_eq!(c.host.tcp.rmem_max, 15 * 1024 * 1024);
+        assert_eq!(c.host.tcp.syn_retries, 5);
+        // Without the file: the built-in copy of packetdrill's.
+        let mut c = RunConfig::default();
+        apply_init(&mut c, "./defaults.sh").unwrap();
+        assert_eq!(c.host.tcp.fastopen, 0x70403);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn whitelist() {

@@ -10,12 +10,14 @@
 //! - [`lex`] and [`parse`]: the script grammar, errors at line:column;
 //! - [`net`]: the world (one host, a stand-in for `tun0`);
 //! - [`run`]: events in order, sequence/timestamp mapping, outbound checks, timing;
+//!   `blocking`: the world run on until a blocking call returns;
 //! - [`syscall`]: system calls on the host's socket API, blocking emulated by the runner
 //!   (`poll` in `poll`);
 //!   [`symbols`]: Linux's numbers for the names they use;
 //! - [`init`]: options and the init-command whitelist; [`code`]: `%{ }%` assertions.
 
 pub mod ast;
+mod blocking;
 pub mod code;
 pub mod init;
 pub mod lex;
@@ -143,7 +145,7 @@ pub fn run_file(
         .unwrap_or_default();
     Report {
         path: name,
-        outcome: run_source(&src, cli, defines),
+        outcome: run::run_source_with(&src, cli, defines, path.parent(), |_| {}),
         expected_failures: notes,
     }
 }

@@ -562,7 +562,7 @@ pub fn replay_with(
 ) -> Result<(ReplayReport, Outcome, String), String> {
     let (script, outbound) = to_script_with(c, side, title, host)?;
     let cli = vec![("non_fatal".to_string(), None)];
-    let out = run::run_source_with(&script, &cli, &BTreeMap::new(), |cfg| {
+    let out = run::run_source_with(&script, &cli, &BTreeMap::new(), None, |cfg| {
         cfg.app_io_backlog = true;
     });
     if let run::Verdict::Fail(f) = &out.verdict {

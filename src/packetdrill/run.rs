@@ -30,7 +30,7 @@ use std::collections::BTreeMap;
 /// The remote side's port for connections it opens (packetdrill picks an ephemeral one).
 const REMOTE_PORT: u16 = 40000;
 /// How long past its expected time an outbound packet is waited for (packetdrill: 2 s).
-const SNIFF_SLACK: Duration = Duration::from_secs(2);
+pub(super) const SNIFF_SLACK: Duration = Duration::from_secs(2);
 /// The most TCP payload one IPv4 datagram carries: 65535 less a 20-byte IP header and a TCP
 /// header with the longest options (60 bytes).
 const MAX_INBOUND_PAYLOAD: u32 = 65535 - 20 - 60;
@@ -150,7 +150,7 @@ pub fn run_source(
     cli: &[(String, Option<String>)],
     defines: &BTreeMap<String, String>,
 ) -> Outcome {
-    run_source_with(src, cli, defines, |_| {})
+    run_source_with(src, cli, defines, None, |_| {})
 }
 
 /// `run_source`, with `tweak` applied to the settings last (after the options and the init
@@ -159,12 +159,15 @@ pub fn run_source_with(
     src: &str,
     cli: &[(String, Option<String>)],
     defines: &BTreeMap<String, String>,
+    dir: Option<&std::path::Path>,
     tweak: impl FnOnce(&mut RunConfig),
 ) -> Outcome {
-    // The symbols upstream's run_all.py defines for its IPv4 runs, unless given.
+    // The symbols upstream's run_all.py and the kernel's selftest runner (ksft_runner.sh)
+    // define for their IPv4 runs, unless given.
     let mut defines = defines.clone();
     for (k, v) in [
         ("TFO_COOKIE", "3021b9d889017eeb"),
+        ("TFO_COOKIE_ZERO", "b7c12350a90dc8f5"),
         ("CODE", "host_unreachable"),
         ("CMSG_LEVEL_IP", "SOL_IP"),
         ("CMSG_TYPE_RECVERR", "IP_RECVERR"),
@@ -190,15 +193,21 @@ pub fn run_source_with(
             }
         }
     };
-    run_script(&script, cli, tweak)
+    run_script(&script, cli, dir, tweak)
 }
 
+/// Runs a parsed script; `dir` is the script's directory, where its init command's
+/// `defaults.sh` is looked for.
 pub fn run_script(
     script: &Script,
     cli: &[(String, Option<String>)],
+    dir: Option<&std::path::Path>,
     tweak: impl FnOnce(&mut RunConfig),
 ) -> Outcome {
-    let mut cfg = RunConfig::default();
+    let mut cfg = RunConfig {
+        script_dir: dir.map(|d| d.to_path_buf()),
+        ..RunConfig::default()
+    };
     let unsup = |pos: Option<Pos>, reason: String| Outcome {
         verdict: Verdict::Unsupported { pos, reason },
         skipped: Vec::new(),
@@ -431,97 +440,6 @@ impl Runner {
         Ok(())
     }
 
-    /// Runs the world up to `t` (everything due at `t` included), completing a blocking call
-    /// the moment it can return.
-    pub(super) fn advance_to(&mut self, t: Instant) -> Res<()> {
-        loop {
-            self.poll_pending()?;
-            // A pending call's timeout before `t` is a moment to look at it again.
-            let until = self.pending_deadline().filter(|&d| d < t).unwrap_or(t);
-            if !self.net.step_until(until) {
-                if until == t {
-                    break;
-                }
-                self.net.advance_clock(until);
-            }
-        }
-        self.net.advance_clock(t);
-        self.poll_pending()
-    }
-
-    /// Tries the pending blocking call; checks its result and time when it returns.
-    fn poll_pending(&mut self) -> Res<()> {
-        syscall::drain_backlog(self);
-        let Some(mut p) = self.pending.take() else {
-            return Ok(());
-        };
-        match syscall::retry(self, &mut p)? {
-            None => {
-                self.pending = Some(p);
-                Ok(())
-            }
-            Some(ret) => {
-                let now = self.net.now();
-                syscall::check_result(self, p.pos, &p.call, ret)?;
-                if let Some(end) = p.expected_end {
-                    let lo =
-                        Instant::from_nanos(end.as_nanos().saturating_sub(p.tolerance.as_nanos()));
-                    if now < lo || now > end + p.tolerance {
-                        return fail(
-                            p.pos,
-                            now,
-                            format!(
-                                "timing error: {} expected to return at {} (±{} ms), returned at {}",
-                                p.call.name,
-                                secs(end),
-                                p.tolerance.as_millis_f64(),
-                                secs(now)
-                            ),
-                        );
-                    }
-                }
-                Ok(())
-            }
-        }
-    }
-
-    /// When the pending call returns even if nothing happens (a `poll` timeout).
-    fn pending_deadline(&self) -> Option<Instant> {
-        self.pending.as_ref().and_then(|p| p.call.deadline())
-    }
-
-    /// Runs the world until the pending call returns; the time it returned.
-    fn finish_pending(&mut self, pos: Pos) -> Res<Instant> {
-        let limit = self
-            .pending
-            .as_ref()
-            .and_then(|p| p.expected_end)
-            .unwrap_or(self.net.now())
-            + SNIFF_SLACK
-            + Duration::from_secs(60);
-        while self.pending.is_some() {
-            let until = self
-                .pending_deadline()
-                .filter(|&d| d < limit)
-                .unwrap_or(limit);
-            if !self.net.step_until(until) {
-                if until < limit {
-                    self.net.advance_clock(until);
-                    self.poll_pending()?;
-                    continue;
-                }
-                let p = self.pending.take().expect("checked");
-                return fail(
-                    p.pos.max(pos),
-                    self.net.now(),
-                    format!("{} blocked and never returned", p.call.name),
-                );
-            }
-            self.poll_pending()?;
-        }
-        Ok(self.net.now())
-    }
-
     // ------------------------------------------------------------------ packets
 
     fn inject(&mut self, pos: Pos, t: &TcpPacket) -> Res<()> {
@@ -561,7 +479,10 @@ impl Runner {
                     now,
                     "inbound 'ack' before the host sent its SYN or SYN-ACK (its ISN is unknown)",
                 ),
-                // packetdrill sends 0 (`< R. 11:11(0) win 257` has the ACK flag, no number).
+                // With the ACK flag and no number the script's ack is 0, mapped like any
+                // other (`< . 1:10001(10000) win 320` acknowledges the ISN: an old ACK whose
+                // data is taken, gro/gro-mss-option.pkt); without the flag the field is 0.
+                (None, Some(isn)) if has_ack => isn,
                 (None, _) => 0,
             };
         let mut options = Vec::new();

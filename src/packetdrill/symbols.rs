@@ -6,6 +6,8 @@ pub(super) fn symbol(name: &str) -> Option<i64> {
         "AF_INET" => 2,
         "SOCK_STREAM" => 1,
         "SOCK_DGRAM" => 2,
+        "SOCK_NONBLOCK" => 0o4000,
+        "SOCK_CLOEXEC" => 0o2000000,
         "IPPROTO_IP" | "SOL_IP" => 0,
         "IPPROTO_TCP" | "SOL_TCP" => 6,
         "IPPROTO_UDP" => 17,

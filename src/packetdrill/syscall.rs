@@ -14,13 +14,18 @@ use crate::socket::{Shutdown, SockType, SocketError, SocketId};
 use crate::time::{Duration, Instant};
 use std::net::SocketAddrV4;
 
-/// A script fd: the socket behind it, its `O_NONBLOCK` flag, and whether `TCP_INQ` asks
-/// `recvmsg` for the bytes left to read.
+/// A script fd: the socket behind it, its `O_NONBLOCK` flag, whether `TCP_INQ` asks
+/// `recvmsg` for the bytes left to read, and whether it is `SS_CONNECTING`.
 #[derive(Copy, Clone, Debug)]
 pub struct Fd {
     pub sock: SocketId,
     pub nonblock: bool,
     pub inq: bool,
+    /// Linux keeps `sock->state` apart from the TCP state: a non-blocking connect (or
+    /// `sendto(MSG_FASTOPEN)`, or a deferred `TCP_FASTOPEN_CONNECT`) leaves it SS_CONNECTING
+    /// until a later connect() sees the handshake over, returns its result once and makes it
+    /// SS_CONNECTED; a connect() after that is EISCONN (`__inet_stream_connect`).
+    pub connecting: bool,
 }
 
 /// A call in progress: what it is and what it still has to do.
@@ -45,6 +50,8 @@ pub struct Call {
     recvmsg: Option<(usize, Option<i64>)>,
     /// `poll`: its descriptors and timeout.
     poll: Option<super::poll::PollCall>,
+    /// `socket(…, SOCK_STREAM | SOCK_NONBLOCK, …)`: the new fd starts non-blocking.
+    sock_nonblock: bool,
 }
 
 impl Call {
@@ -211,6 +218,7 @@ pub(super) fn start(
         wait_connect: false,
         recvmsg: None,
         poll: None,
+        sock_nonblock: false,
     };
     let now = r.net.now();
     let ret = first_try(r, pos, &mut call)?;
@@ -250,6 +258,12 @@ fn sock(r: &Runner, fd: i64) -> Option<Fd> {
     r.fds.get(&fd).copied()
 }
 
+fn set_connecting(r: &mut Runner, fd: i64, on: bool) {
+    if let Some(f) = r.fds.get_mut(&fd) {
+        f.connecting = on;
+    }
+}
+
 /// The first attempt: `None` means it would block on a blocking fd.
 fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
     let sys = c.sys.clone();
@@ -260,7 +274,12 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
         if let Some(lp) = r.local_port.take() {
             r.retired.insert((lp, r.remote_port));
         }
+        // SOCK_NONBLOCK and SOCK_CLOEXEC ride on the type (Linux `__sys_socket`).
+        const SOCK_NONBLOCK: i64 = 0o4000;
+        const SOCK_CLOEXEC: i64 = 0o2000000;
         let ty = int(pos, arg(pos, &sys, 1)?)?;
+        c.sock_nonblock = ty & SOCK_NONBLOCK != 0;
+        let ty = ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC);
         let proto = int(pos, arg(pos, &sys, 2)?)?;
         let ty = match (ty, proto) {
             (1, 0) | (1, 6) => SockType::Stream,
@@ -326,6 +345,15 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             ))
         }
         "connect" => {
+            // SS_CONNECTING with the SYN out: EALREADY while the handshake is under way (a
+            // blocking call waits for it), then its result. (A deferred Fast Open connect is
+            // the host's to answer: EISCONN.)
+            if f.connecting && r.net.host().fastopen_deferred(id).is_none() {
+                if f.nonblock && !r.net.host().readiness(id).connected {
+                    return Ok(Some(Err("EALREADY")));
+                }
+                return retry_call(r, c);
+            }
             let to = SocketAddrV4::new(r.cfg.remote_ip, r.cfg.connect_port);
             r.remote_port = r.cfg.connect_port;
             let res = r.net.with_host(|h, io| h.connect(io, id, to));
@@ -333,8 +361,14 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             match res {
                 Err(e) => Ok(Some(Err(errno_of(e)))),
                 // TCP_FASTOPEN_CONNECT with a cookie: nothing sent, connected for now.
-                Ok(()) if r.net.host().fastopen_deferred(id).is_some() => Ok(Some(Ok(0))),
-                Ok(()) if f.nonblock => Ok(Some(Err("EINPROGRESS"))),
+                Ok(()) if r.net.host().fastopen_deferred(id).is_some() => {
+                    set_connecting(r, c.fd, true);
+                    Ok(Some(Ok(0)))
+                }
+                Ok(()) if f.nonblock => {
+                    set_connecting(r, c.fd, true);
+                    Ok(Some(Err("EINPROGRESS")))
+                }
                 Ok(()) => retry_call(r, c),
             }
         }
@@ -378,6 +412,20 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
             }
             c.remaining = n.max(0) as usize;
             let deferred = r.net.host().fastopen_deferred(id).is_some();
+            // MSG_FASTOPEN on an SS_CONNECTING socket whose handshake is over: the connect
+            // part answers 0 (or the handshake's error) and makes it SS_CONNECTED, and this is
+            // a plain write (Linux `tcp_sendmsg_fastopen` → `__inet_stream_connect`).
+            if flags & MSG_FASTOPEN != 0
+                && !deferred
+                && f.connecting
+                && r.net.host().readiness(id).connected
+            {
+                set_connecting(r, c.fd, false);
+                if let Err(e) = r.net.host().connect_result(id) {
+                    return Ok(Some(Err(errno_of(e))));
+                }
+                return retry_call(r, c);
+            }
             if flags & MSG_FASTOPEN != 0 || deferred {
                 // Linux refuses an AF_UNSPEC address before anything else (EOPNOTSUPP).
                 if matches!(sys.args.get(4), Some(Expr::Word(w)) if w == "AF_UNSPEC") {
@@ -473,9 +521,17 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
 /// after a deferred `TCP_FASTOPEN_CONNECT` does the same.
 fn send_fast_open(r: &mut Runner, c: &mut Call, f: Fd) -> Res<Option<Ret>> {
     let to = SocketAddrV4::new(r.cfg.remote_ip, r.cfg.connect_port);
-    let data = vec![0u8; c.remaining];
     let id = f.sock;
-    let sent = r.net.with_host(|h, io| h.send_fast_open(io, id, to, &data));
+    let sent = if c.fault {
+        // A NULL buffer: the SYN asks for a cookie instead of carrying data (the host's
+        // `send_fast_open_unreadable`); the copy a blocking call would make later faults.
+        c.remaining = 0;
+        r.net
+            .with_host(|h, io| h.send_fast_open_unreadable(io, id, to))
+    } else {
+        let data = vec![0u8; c.remaining];
+        r.net.with_host(|h, io| h.send_fast_open(io, id, to, &data))
+    };
     let sent = match sent {
         Ok(s) => s,
         Err(e) => return Ok(Some(Err(errno_of(e)))),
@@ -485,6 +541,7 @@ fn send_fast_open(r: &mut Runner, c: &mut Call, f: Fd) -> Res<Option<Ret>> {
     c.written = sent.on_syn;
     c.remaining -= sent.on_syn;
     if f.nonblock || c.dontwait {
+        set_connecting(r, c.fd, true);
         return Ok(Some(match sent.on_syn {
             0 => Err("EINPROGRESS"),
             n => Ok(n as i64),
@@ -533,6 +590,7 @@ fn retry_call(r: &mut Runner, c: &mut Call) -> Res<Option<Ret>> {
             if !r.net.host().readiness(id).connected {
                 return Ok(None);
             }
+            set_connecting(r, c.fd, false);
             Ok(Some(
                 r.net.host().connect_result(id).map(|_| 0).map_err(errno_of),
             ))
@@ -768,8 +826,9 @@ pub(super) fn check_result(r: &mut Runner, pos: Pos, c: &Call, ret: Ret) -> Res<
                 want,
                 Fd {
                     sock,
-                    nonblock: false,
+                    nonblock: c.sock_nonblock,
                     inq: false,
+                    connecting: false,
                 },
             );
             if sys.name == "accept" {

@@ -71,6 +71,10 @@ pub struct TcpConfig {
     /// 11, 19, 35, 67 s and fails at 131 s; `TCP_SYNCNT` 1 gives SYNs at 0, 1 and 2 s and fails
     /// at 3 s (measured on Linux 6.18: tests/packetdrill/syn-count.pkt).
     pub syn_retries: u32,
+    /// The GSO size a device hands larger received segments with (0: none): Linux measures
+    /// the peer's segment size (`rcv_mss`) from it rather than from the whole aggregate
+    /// (`tcp_measure_rcv_mss`). Only packetdrill's `--mss` sets it, as it sets tun's.
+    pub rx_gso_size: u32,
     /// SYN-ACK retransmissions before a half-open connection is dropped. Default 5
     /// [`tcp_synack_retries`].
     pub synack_retries: u32,
@@ -240,6 +244,7 @@ impl Default for TcpConfig {
             min_rto: Duration::from_millis(200),
             max_rto: Duration::from_secs(120),
             syn_retries: 6,
+            rx_gso_size: 0,
             synack_retries: 5,
             data_retries: 15,
             delayed_ack: Duration::from_millis(40),

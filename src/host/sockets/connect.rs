@@ -33,6 +33,14 @@ impl Host {
         remote: SocketAddrV4,
     ) -> Result<(), SocketError> {
         let ty = self.sock_type(id)?;
+        // A TCP socket that is not CLOSED (connected, closing, listening) cannot connect
+        // again: EISCONN before any address is looked at (Linux __inet_stream_connect).
+        if matches!(
+            self.sockets.get(id).map(|s| &s.kind),
+            Some(SockKind::TcpConn(_) | SockKind::TcpTimeWait(_) | SockKind::TcpListen(_))
+        ) {
+            return Err(SocketError::AlreadyConnected);
+        }
         let local = self.connect_local(id, ty, remote)?;
         if ty == SockType::Dgram {
             let s = self.sockets.get_mut(id).ok_or(SocketError::BadDescriptor)?;

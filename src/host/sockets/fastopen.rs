@@ -91,6 +91,30 @@ impl Host {
         remote: SocketAddrV4,
         data: &[u8],
     ) -> Result<FastOpenSend, SocketError> {
+        self.open_fast_open(io, id, remote, data, false)
+    }
+
+    /// [`Host::send_fast_open`] with a buffer that cannot be read (a NULL pointer): when the
+    /// SYN would have carried data, Linux's `tcp_send_syn_data` falls back to a SYN asking for
+    /// a cookie, with no data, and the call answers EINPROGRESS (measured on Linux 6.18 with
+    /// upstream packetdrill: tests/packetdrill/fastopen-client-nonblocking.pkt).
+    pub fn send_fast_open_unreadable(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        remote: SocketAddrV4,
+    ) -> Result<FastOpenSend, SocketError> {
+        self.open_fast_open(io, id, remote, &[], true)
+    }
+
+    fn open_fast_open(
+        &mut self,
+        io: &mut NodeIo,
+        id: SocketId,
+        remote: SocketAddrV4,
+        data: &[u8],
+        unreadable: bool,
+    ) -> Result<FastOpenSend, SocketError> {
         if self.sock_type(id)? != SockType::Stream {
             return Err(SocketError::NotSupported);
         }
@@ -112,9 +136,13 @@ impl Host {
         }
         let local = self.connect_local(id, SockType::Stream, remote)?;
         let (isn, config) = self.tcp_connect_config(id, local, remote)?;
-        let syn = self
+        let mut syn = self
             .sockets
             .fastopen_syn(*remote.ip(), config.fastopen_no_cookie);
+        if unreadable && syn.with_data {
+            syn.with_data = false;
+            syn.option = syn.option.map(|o| FastOpenOption::request(o.exp));
+        }
         let mut out = std::mem::take(&mut self.sockets.out);
         let opened =
             Connection::connect_fast_open(io.now, local, remote, isn, &config, syn, data, &mut out);

@@ -67,6 +67,9 @@ impl SockOpts {
     pub(super) fn apply(&self, conn: &mut Connection, now: Instant, out: &mut Output) {
         conn.set_keepalive(now, self.keepalive(), out);
         conn.set_user_timeout(self.user_timeout());
+        if let Some(n) = self.syn_count {
+            conn.set_syn_retries(u32::from(n));
+        }
     }
 }
 
@@ -298,6 +301,7 @@ impl Host {
                 | SockOpt::KeepIntvl
                 | SockOpt::KeepCnt
                 | SockOpt::UserTimeout
+                | SockOpt::SynCnt
         );
         let s = self.sockets.get(id).ok_or(SocketError::BadDescriptor)?;
         if acts_in_connection && matches!(s.kind, SockKind::TcpConn(_)) {

@@ -31,8 +31,18 @@ impl Connection {
             });
             return false;
         }
-        // RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is suspicious.
-        let oldest = self.snd_una - self.max_snd_wnd.max(1);
+        // RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is suspicious. Linux bounds
+        // the window by the bytes acknowledged so far ("do not accept ACK for bytes we never
+        // sent", `tcp_ack`), so before any data is acknowledged every ACK below SND.UNA is
+        // answered with a challenge ACK and dropped, data and all (measured on Linux 6.18:
+        // packetdrill's gro/gro-mss-option.pkt, whose data segment acknowledges the ISN, gets
+        // `ack 1` back).
+        let max_window = if self.config.linux_segment_checks {
+            u64::from(self.max_snd_wnd).min(self.bytes_acked) as u32
+        } else {
+            self.max_snd_wnd.max(1)
+        };
+        let oldest = self.snd_una - max_window;
         if ack < oldest {
             self.send_ack(out);
             out.event(TcpEvent::SegmentDropped {
@@ -175,6 +185,7 @@ impl Connection {
             self.send_buf.consume(n);
             self.buf_seq += n;
         }
+        self.bytes_acked += u64::from(self.snd_una.distance(ack)) - u64::from(!self.syn_acked);
         self.snd_una = ack;
         // The SYN is the first octet of the sequence space: any ACK that moves SND.UNA covers it.
         self.syn_acked = true;

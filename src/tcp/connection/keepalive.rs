@@ -50,6 +50,14 @@ impl Connection {
         self.user_timeout = timeout.filter(|t| !t.is_zero());
     }
 
+    /// `TCP_SYNCNT` on a connection under way: Linux reads `icsk_syn_retries` each time the
+    /// SYN's timer fires (`tcp_write_timeout`), so a count set after the SYN went still
+    /// bounds it (measured on Linux 6.18 under packetdrill: TCP_SYNCNT 1 set just after a
+    /// non-blocking connect, and the connection times out at 3 s).
+    pub fn set_syn_retries(&mut self, count: u32) {
+        self.config.syn_retries = count;
+    }
+
     /// The states in which Linux's keepalive timer does anything (not CLOSE, SYN_SENT or
     /// LISTEN, `tcp_keepalive_timer`); TIME_WAIT has no timer of its own either.
     fn keepalive_applies(&self) -> bool {

@@ -88,6 +88,9 @@ pub struct Connection {
     /// modulo 2^32, so that comparison turned false again after 2 GiB had been acknowledged
     /// and the sender stopped sending for good.
     syn_acked: bool,
+    /// Bytes of ours the peer acknowledged, the SYN not counted (Linux `tp->bytes_acked`):
+    /// it bounds how old an ACK may be (RFC 5961 §5.2 as Linux applies it, `tcp_ack`).
+    bytes_acked: u64,
     /// Next sequence number to send. After a timeout it goes back to SND.UNA (go-back-N),
     /// so it can be below `snd_max`.
     snd_nxt: SeqNumber,
@@ -309,6 +312,7 @@ impl Connection {
             iss: isn,
             snd_una: isn,
             syn_acked: false,
+            bytes_acked: 0,
             snd_nxt: isn,
             snd_max: isn,
             snd_wnd: 0,
@@ -456,6 +460,11 @@ impl Connection {
     /// MSS used for sending: the smaller of ours and the peer's.
     pub fn snd_mss(&self) -> u32 {
         self.snd_mss
+    }
+
+    /// The peer's segment size as measured from what arrived (Linux `icsk_ack.rcv_mss`).
+    pub fn rcv_mss(&self) -> u32 {
+        self.rcv_mss
     }
 
     pub fn rcv_nxt(&self) -> SeqNumber {

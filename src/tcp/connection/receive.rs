@@ -95,9 +95,11 @@ impl Connection {
             self.acks
                 .data_arrived(now, payload.len() as u32, self.rcv_mss, rto);
         }
-        self.rcv_mss = self
-            .rcv_mss
-            .max((payload.len() as u32).min(self.config.mss as u32));
+        let mut seg_len = payload.len() as u32;
+        if self.config.rx_gso_size > 0 && seg_len > self.config.rx_gso_size {
+            seg_len = self.config.rx_gso_size;
+        }
+        self.rcv_mss = self.rcv_mss.max(seg_len.min(self.config.mss as u32));
         self.grow_offered_window(offset > 0, payload.len() as u32);
 
         // RFC 5681 §4.2: out-of-order data and data filling a gap are acknowledged at once,

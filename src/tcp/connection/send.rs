@@ -183,7 +183,11 @@ impl Connection {
             sent_new |= !retransmitting;
             self.snd_nxt = seq + len + fin as u32;
             self.snd_max = self.snd_max.max(self.snd_nxt);
-            if len < mss {
+            // Only new data moves it: Linux calls tcp_minshall_update from tcp_write_xmit,
+            // not when it sends data again (a Fast Open SYN's data resent after a SYN-ACK that
+            // acknowledged only the SYN does not hold the next write's partial segment:
+            // fastopen/client/nonblocking-sendto-over-mss.pkt, which passes on Linux 6.18).
+            if len < mss && !retransmitting {
                 self.snd_sml = self.snd_nxt;
             }
             if self.rtx_at.is_none() {

@@ -52,6 +52,9 @@ pub struct TimeWait {
     /// records window updates).
     snd_wnd: u32,
     max_snd_wnd: u32,
+    /// The connection's bytes acknowledged (saturating), which bound the age of an ACK with
+    /// MAX.SND.WND under Linux's checks (`Connection::process_ack`).
+    bytes_acked: u32,
     snd_wl1: SeqNumber,
     snd_wl2: SeqNumber,
     /// Largest segment we send, for `TCP_MAXSEG`.
@@ -123,6 +126,7 @@ impl Connection {
             snd_wscale: self.snd_wscale,
             snd_wnd: self.snd_wnd,
             max_snd_wnd: self.max_snd_wnd,
+            bytes_acked: self.bytes_acked.min(u64::from(u32::MAX)) as u32,
             snd_wl1: self.snd_wl1,
             snd_wl2: self.snd_wl2,
             snd_mss: self.snd_mss,
@@ -340,6 +344,15 @@ impl TimeWait {
         }
     }
 
+    /// How far below SND.UNA an ACK may be (as `Connection::process_ack` bounds it).
+    fn old_ack_window(&self) -> u32 {
+        if self.linux_segment_checks {
+            self.max_snd_wnd.min(self.bytes_acked)
+        } else {
+            self.max_snd_wnd.max(1)
+        }
+    }
+
     /// The ACK's checks of the fifth step and the window update. False when the segment is
     /// dropped.
     fn check_ack(&mut self, now: Instant, seq: SeqNumber, seg: &TcpRepr, out: &mut Output) -> bool {
@@ -347,7 +360,7 @@ impl TimeWait {
         // Acknowledges something never sent (`TcpConfig::ack_unsent_data`), or older than
         // SND.UNA − MAX.SND.WND (RFC 5961 §5.2).
         let unsent = ack > self.snd_nxt;
-        if unsent || ack < self.snd_nxt - self.max_snd_wnd.max(1) {
+        if unsent || ack < self.snd_nxt - self.old_ack_window() {
             if !unsent || self.ack_unsent_data {
                 self.send_ack(now, out);
             }
@@ -695,7 +708,7 @@ mod tests {
                         };
                         let ack_base = match ack_from {
                             0 => tw.snd_nxt,
-                            _ => tw.snd_nxt - tw.max_snd_wnd.max(1),
+                            _ => tw.snd_nxt - tw.old_ack_window().max(1),
                         };
                         let mut seg = Seg::new(TcpFlags::from_bits(flags), off(seq_base, seq_off))
                             .window(window);
