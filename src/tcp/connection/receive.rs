@@ -78,6 +78,9 @@ impl Connection {
         } else {
             0
         };
+        if offset == 0 && self.sack_ok {
+            self.dsack_covered_out_of_order(payload.len());
+        }
         let written = self.recv_buf.write(offset, payload);
         if written.dropped {
             out.event(TcpEvent::SegmentDropped {
@@ -120,6 +123,32 @@ impl Connection {
         }
     }
 
+    /// In-order data of `len` bytes arrives over data held out of order: the part it covers
+    /// arrived twice, and the next ACK reports it in a D-SACK block (RFC 2883), as Linux's
+    /// `tcp_ofo_queue` does when it moves the held data in: the lowest covered block, cut at
+    /// the new data's end, extended by the next ones only where they touch it (kernel
+    /// selftest tcp_dsack_mult.pkt: `1:6001` over held `1001:3001` and `4001:5001` is ACKed
+    /// with `sack 1001:3001` first).
+    fn dsack_covered_out_of_order(&mut self, len: usize) {
+        for &(start, end) in self.recv_buf.out_of_order() {
+            if start >= len {
+                break;
+            }
+            let block = (
+                self.rcv_nxt + start as u32,
+                self.rcv_nxt + end.min(len) as u32,
+            );
+            self.dsack = match self.dsack {
+                None => Some(block),
+                // `tcp_sack_extend`: only a block that overlaps or touches it.
+                Some((l, r)) if block.0 <= r && l <= block.1 => {
+                    Some((l.min(block.0), r.max(block.1)))
+                }
+                keep => keep,
+            };
+        }
+    }
+
     /// Linux's `tcp_grow_window`: a near-full segment raises `rcv_ssthresh` (the most we
     /// offer) by `max(2 * advmss, 2 * len)` while the free buffer has room, and each growth is
     /// ACKed at once (`icsk_ack.quick |= 1`) to tell the sender. Measured on Linux 6.18 with
@@ -148,6 +177,10 @@ impl Connection {
         self.rcv_nxt += 1u32;
         self.fin_received = true;
         self.pending_fin = None;
+        // Linux's `tcp_fin` resets the SACK state (`tcp_sack_reset`): a D-SACK pending for
+        // data the FIN's segment repeated is not sent (kernel selftest tcp_close_no_rst.pkt:
+        // `F. 1:1001(1000)` after 1:1001 was read is ACKed with no SACK block).
+        self.dsack = None;
         match self.state {
             State::Established => {
                 // Linux (`tcp_fin`) delays this ACK, hoping the application closes soon so
