@@ -62,7 +62,7 @@ impl Runner {
     }
 
     /// When the pending call returns even if nothing happens (a `poll` timeout).
-    fn pending_deadline(&self) -> Option<Instant> {
+    pub(super) fn pending_deadline(&self) -> Option<Instant> {
         self.pending.as_ref().and_then(|p| p.call.deadline())
     }
 

@@ -170,19 +170,42 @@ fn expand_arith(word: &str) -> Result<String, String> {
     while let Some(start) = rest.find("$((") {
         out.push_str(&rest[..start]);
         let body = &rest[start + 3..];
-        let end = body
-            .find("))")
-            .ok_or(format!("'{word}': unclosed $(( ))"))?;
+        // The closing `))` is the first `)` outside any inner parentheses, then one more.
+        let mut depth = 0usize;
+        let mut end = None;
+        for (i, c) in body.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' if depth > 0 => depth -= 1,
+                ')' => {
+                    end = body[i + 1..].starts_with(')').then_some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let end = end.ok_or(format!("'{}': unclosed $(( ))", brief(word)))?;
         let tokens: Vec<char> = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
         let mut at = 0;
         let v = arith_sum(&tokens, &mut at)
             .filter(|_| at == tokens.len())
-            .ok_or(format!("'{word}': not shell arithmetic netlab knows"))?;
+            .ok_or(format!(
+                "'{}': not shell arithmetic netlab knows",
+                brief(word)
+            ))?;
         out.push_str(&v.to_string());
         rest = &body[end + 2..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// A word cut for a message (a script's word may be any length).
+fn brief(word: &str) -> String {
+    match word.char_indices().nth(60) {
+        Some((i, _)) => format!("{}…", &word[..i]),
+        None => word.to_string(),
+    }
 }
 
 fn arith_sum(t: &[char], at: &mut usize) -> Option<i64> {
@@ -213,8 +236,16 @@ fn arith_product(t: &[char], at: &mut usize) -> Option<i64> {
     Some(v)
 }
 
+/// Deepest parentheses an expression may nest (a script is user input: no stack overflow).
+const MAX_ARITH_DEPTH: usize = 32;
+
 fn arith_atom(t: &[char], at: &mut usize) -> Option<i64> {
     if t.get(*at) == Some(&'(') {
+        let depth = t[..*at].iter().filter(|&&c| c == '(').count()
+            - t[..*at].iter().filter(|&&c| c == ')').count();
+        if depth >= MAX_ARITH_DEPTH {
+            return None;
+        }
         *at += 1;
         let v = arith_sum(t, at)?;
         (t.get(*at) == Some(&')')).then(|| *at += 1)?;
@@ -427,6 +458,12 @@ mod tests {
             "4096 131072 33554432"
         );
         assert_eq!(expand_arith("$(( (1+2) * 3 - 4/2 ))x").unwrap(), "7x");
+        assert_eq!(expand_arith("$((2*(3+4)))").unwrap(), "14");
+        let deep = format!("$(({}1{}))", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(
+            expand_arith(&deep).is_err(),
+            "nesting is bounded, not a stack overflow"
+        );
         assert!(expand_arith("$((1+))").is_err());
         assert!(expand_arith("$((2*3").is_err());
         assert!(expand_arith("$((99999999999*99999999999))").is_err());

@@ -87,14 +87,18 @@ pub(super) fn parse(pos: Pos, sys: &Syscall, now: Instant) -> Res<PollCall> {
             ),
         );
     }
-    let timeout = int(pos, arg(pos, sys, 2)?)?;
-    // A negative timeout waits for ever (Linux).
+    // A negative timeout waits for ever (Linux); the timeout is a C int of milliseconds.
+    let timeout = int(pos, arg(pos, sys, 2)?)?.min(i64::from(i32::MAX));
     let deadline = (timeout >= 0).then(|| now + Duration::from_millis(timeout as u64));
     Ok(PollCall { fds, deadline })
 }
 
 /// What `poll` reports for script fd `fd` asked about `events`.
 fn revents(r: &Runner, fd: i64, events: i64) -> i64 {
+    // Linux's do_pollfd skips a negative fd: no events.
+    if fd < 0 {
+        return 0;
+    }
     let Some(f) = r.fds.get(&fd) else {
         return POLLNVAL;
     };

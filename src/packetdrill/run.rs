@@ -480,8 +480,9 @@ impl Runner {
                     "inbound 'ack' before the host sent its SYN or SYN-ACK (its ISN is unknown)",
                 ),
                 // With the ACK flag and no number the script's ack is 0, mapped like any
-                // other (`< . 1:10001(10000) win 320` acknowledges the ISN: an old ACK whose
-                // data is taken, gro/gro-mss-option.pkt); without the flag the field is 0.
+                // other (`< . 1:10001(10000) win 320` acknowledges the ISN: to a server before
+                // any data is acknowledged, an old ACK that gets a challenge ACK and its data
+                // dropped, gro/gro-mss-option.pkt); without the flag the field is 0.
                 (None, Some(isn)) if has_ack => isn,
                 (None, _) => 0,
             };
@@ -597,8 +598,16 @@ impl Runner {
                 }
             }
             self.poll_pending()?;
-            if !self.net.step_until(deadline) {
-                return Ok(None);
+            // A pending call's timeout (a `poll`) comes before the packet's deadline.
+            let until = self
+                .pending_deadline()
+                .filter(|&d| d < deadline)
+                .unwrap_or(deadline);
+            if !self.net.step_until(until) {
+                if until == deadline {
+                    return Ok(None);
+                }
+                self.net.advance_clock(until);
             }
         }
     }

@@ -427,39 +427,62 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Any mix of schedules (some at the current instant, some cancellable and cancelled)
-        /// pops in the order of one key per event.
+        /// Any mix of schedules, cancellations (of events scheduled any time before), clock
+        /// advances over quiet stretches and pops gives what one key per event gives, with
+        /// the same counts after every pop.
         #[test]
         fn runs_pop_as_single_keys_would(
-            steps in proptest::collection::vec((0u64..4, 0u8..8, 0u8..4), 1..200)
+            steps in proptest::collection::vec((0u64..3, 0u8..4, 0u8..6, 0u64..3), 1..300)
         ) {
             let mut runs = EventQueue::new();
             let mut singles = EventQueue::new();
+            let (mut ids_runs, mut ids_singles) = (Vec::new(), Vec::new());
             let (mut out_runs, mut out_singles) = (Vec::new(), Vec::new());
-            for (i, &(dt, pops, kind)) in steps.iter().enumerate() {
+            for (i, &(dt, pops, kind, advance)) in steps.iter().enumerate() {
                 let at = runs.now() + Duration::from_nanos(dt);
-                if kind == 0 {
-                    let a = runs.schedule_cancellable(at, i);
-                    let b = singles.schedule_cancellable(at, i);
-                    if i % 2 == 0 {
-                        runs.cancel(a);
-                        singles.cancel(b);
+                match kind {
+                    0 => {
+                        ids_runs.push(runs.schedule_cancellable(at, i));
+                        ids_singles.push(singles.schedule_cancellable(at, i));
                     }
-                } else {
-                    runs.schedule(at, i);
-                    singles.schedule_cancellable(at, i);
+                    1 if !ids_runs.is_empty() => {
+                        let k = i % ids_runs.len();
+                        proptest::prop_assert_eq!(
+                            runs.cancel(ids_runs[k]),
+                            singles.cancel(ids_singles[k])
+                        );
+                    }
+                    2 => {
+                        // Only over a quiet stretch, as the world advances the clock.
+                        let t = runs.now() + Duration::from_nanos(advance);
+                        let quiet = runs.peek_time().is_none_or(|p| p > t);
+                        proptest::prop_assert_eq!(quiet, singles.peek_time().is_none_or(|p| p > t));
+                        if quiet {
+                            runs.advance_to(t);
+                            singles.advance_to(t);
+                        }
+                    }
+                    _ => {
+                        runs.schedule(at, i);
+                        singles.schedule_cancellable(at, i);
+                    }
                 }
                 for _ in 0..pops {
                     proptest::prop_assert_eq!(runs.peek_time(), singles.peek_time());
-                    out_runs.extend(runs.pop());
-                    out_singles.extend(singles.pop());
+                    proptest::prop_assert_eq!(runs.is_empty(), singles.is_empty());
+                    let (a, b) = (runs.pop(), singles.pop());
+                    proptest::prop_assert_eq!(&a, &b);
+                    out_runs.extend(a);
+                    out_singles.extend(b);
                     proptest::prop_assert_eq!(runs.live_len(), singles.live_len());
+                    proptest::prop_assert_eq!(runs.now(), singles.now());
                 }
             }
             out_runs.extend(std::iter::from_fn(|| runs.pop()));
             out_singles.extend(std::iter::from_fn(|| singles.pop()));
             proptest::prop_assert_eq!(out_runs, out_singles);
             proptest::prop_assert_eq!(runs.processed(), singles.processed());
+            proptest::prop_assert_eq!(runs.len(), 0);
         }
     }
 

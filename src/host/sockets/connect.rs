@@ -33,8 +33,10 @@ impl Host {
         remote: SocketAddrV4,
     ) -> Result<(), SocketError> {
         let ty = self.sock_type(id)?;
-        // A TCP socket that is not CLOSED (connected, closing, listening) cannot connect
-        // again: EISCONN before any address is looked at (Linux __inet_stream_connect).
+        // A TCP socket with a connection (under way, up, closing) or listening cannot connect
+        // again: EISCONN before any address is looked at (Linux __inet_stream_connect). One
+        // whose connection failed is refused too, where Linux would start a new handshake
+        // (not built yet).
         if matches!(
             self.sockets.get(id).map(|s| &s.kind),
             Some(SockKind::TcpConn(_) | SockKind::TcpTimeWait(_) | SockKind::TcpListen(_))

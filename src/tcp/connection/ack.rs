@@ -33,10 +33,10 @@ impl Connection {
         }
         // RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is suspicious. Linux bounds
         // the window by the bytes acknowledged so far ("do not accept ACK for bytes we never
-        // sent", `tcp_ack`), so before any data is acknowledged every ACK below SND.UNA is
-        // answered with a challenge ACK and dropped, data and all (measured on Linux 6.18:
-        // packetdrill's gro/gro-mss-option.pkt, whose data segment acknowledges the ISN, gets
-        // `ack 1` back).
+        // sent", `tcp_ack`), so on a passive open, before any data is acknowledged, every ACK
+        // below SND.UNA is answered with a challenge ACK and dropped, data and all (measured on
+        // Linux 6.18: packetdrill's gro/gro-mss-option.pkt, whose data segment acknowledges
+        // the ISN, gets `ack 1` back).
         let max_window = if self.config.linux_segment_checks {
             u64::from(self.max_snd_wnd).min(self.bytes_acked) as u32
         } else {
@@ -185,7 +185,12 @@ impl Connection {
             self.send_buf.consume(n);
             self.buf_seq += n;
         }
-        self.bytes_acked += u64::from(self.snd_una.distance(ack)) - u64::from(!self.syn_acked);
+        // The SYN counts on an active open, not on a passive one: Linux's `tcp_ack` processes
+        // the SYN-ACK through `tcp_snd_una_update`, while a child's handshake ACK does not
+        // reach it (measured on Linux 6.18 with upstream packetdrill: a client takes data
+        // whose ACK is its ISN, a server answers it with a challenge ACK).
+        let syn_uncounted = !self.syn_acked && self.passive;
+        self.bytes_acked += u64::from(self.snd_una.distance(ack)) - u64::from(syn_uncounted);
         self.snd_una = ack;
         // The SYN is the first octet of the sequence space: any ACK that moves SND.UNA covers it.
         self.syn_acked = true;

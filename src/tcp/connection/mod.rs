@@ -88,8 +88,9 @@ pub struct Connection {
     /// modulo 2^32, so that comparison turned false again after 2 GiB had been acknowledged
     /// and the sender stopped sending for good.
     syn_acked: bool,
-    /// Bytes of ours the peer acknowledged, the SYN not counted (Linux `tp->bytes_acked`):
-    /// it bounds how old an ACK may be (RFC 5961 §5.2 as Linux applies it, `tcp_ack`).
+    /// Bytes of ours the peer acknowledged (Linux `tp->bytes_acked`; a passive open's SYN-ACK
+    /// not counted): it bounds how old an ACK may be (RFC 5961 §5.2 as Linux applies it,
+    /// `tcp_ack`).
     bytes_acked: u64,
     /// Next sequence number to send. After a timeout it goes back to SND.UNA (go-back-N),
     /// so it can be below `snd_max`.
