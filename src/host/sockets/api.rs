@@ -89,13 +89,20 @@ impl SocketApi for SockCx<'_, '_> {
             SockKind::TcpListen(_) => Err(SocketError::AlreadyConnected),
             SockKind::TcpConn(c) => {
                 let state = c.state();
+                let failed_connect = state == State::Closed && !c.handshake_done();
                 // A failed handshake reports its error once (sock_error clears it).
                 if let Some(e) = super::Sockets::take_error(s) {
                     return Err(e);
                 }
                 match state {
                     State::SynSent | State::SynReceived => Err(SocketError::Already),
-                    State::Closed => Err(SocketError::ConnectionAborted),
+                    // After that, a socket whose connect failed connects anew, as Linux's in
+                    // TCP_CLOSE; one that was connected stays so (tests/packetdrill/
+                    // connect-again.pkt, measured on Linux 6.18).
+                    State::Closed if failed_connect => {
+                        self.host.connect(self.io, fd, to)?;
+                        Err(SocketError::InProgress)
+                    }
                     _ => Err(SocketError::AlreadyConnected),
                 }
             }

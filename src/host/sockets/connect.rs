@@ -33,10 +33,9 @@ impl Host {
         remote: SocketAddrV4,
     ) -> Result<(), SocketError> {
         let ty = self.sock_type(id)?;
+        self.reopen_failed(id);
         // A TCP socket with a connection (under way, up, closing) or listening cannot connect
-        // again: EISCONN before any address is looked at (Linux __inet_stream_connect). One
-        // whose connection failed is refused too, where Linux would start a new handshake
-        // (not built yet).
+        // again: EISCONN before any address is looked at (Linux __inet_stream_connect).
         if matches!(
             self.sockets.get(id).map(|s| &s.kind),
             Some(SockKind::TcpConn(_) | SockKind::TcpTimeWait(_) | SockKind::TcpListen(_))
@@ -66,6 +65,38 @@ impl Host {
         let conn = conn.map_err(|_| SocketError::InvalidArgument)?;
         self.install_connection(io, id, conn);
         Ok(())
+    }
+
+    /// A socket whose connect failed (CLOSED before the handshake: refused, timed out) is a fresh one again
+    /// for the next `connect`, as Linux's socket in TCP_CLOSE connects anew: out of the
+    /// connection table, and its port given back unless `bind` chose it (`tcp_set_state` →
+    /// `inet_put_port` without `SOCK_BINDPORT_LOCK`).
+    fn reopen_failed(&mut self, id: SocketId) {
+        let Some(s) = self.sockets.get_mut(id) else {
+            return;
+        };
+        let SockKind::TcpConn(c) = &s.kind else {
+            return;
+        };
+        // Only a connect that failed: a socket that was connected stays so for connect()
+        // (Linux's `sock->state` remains SS_CONNECTED after a reset: EISCONN).
+        if c.state() != State::Closed || c.handshake_done() {
+            return;
+        }
+        let key = (c.local(), c.remote());
+        let held = Sockets::tcp_port(s);
+        s.kind = SockKind::TcpFresh;
+        s.soft_error = None;
+        s.err_taken = false;
+        s.read_shut = false;
+        if !s.port_locked {
+            s.local = None;
+            self.sockets.release_port(held);
+        }
+        if self.sockets.conns.get(&key) == Some(&id) {
+            self.sockets.conns.remove(&key);
+        }
+        self.sockets.scheduled[id.0 as usize] = None;
     }
 
     /// The local address a `connect` to `remote` uses: the bound one, with the source address

@@ -72,6 +72,9 @@ pub(super) struct Socket {
     pub(super) kind: SockKind,
     /// The address it is bound to (explicitly, or implicitly by connect/listen/sendto).
     local: Option<SocketAddrV4>,
+    /// Its port was chosen by `bind` (Linux's `SOCK_BINDPORT_LOCK`, which an accepted socket
+    /// inherits): a connection that fails keeps it, where an implicit one is given back.
+    port_locked: bool,
     /// The application that owns it; `None` once the application closed it (a TCP connection
     /// then lives on until CLOSED, as in a kernel).
     pub(super) owner: Option<u32>,
@@ -583,6 +586,7 @@ impl Host {
         self.sockets.insert(Socket {
             kind,
             local: None,
+            port_locked: false,
             owner: Some(owner),
             nodelay: false,
             reuse_addr: false,
@@ -633,6 +637,7 @@ impl Host {
         }
         if let Some(s) = self.sockets.get_mut(id) {
             s.local = Some(SocketAddrV4::new(*addr.ip(), port));
+            s.port_locked = addr.port() != 0;
         }
         if ty == SockType::Stream {
             self.sockets.hold_port(Some(port));
@@ -687,6 +692,7 @@ impl Host {
         let new = self.sockets.insert(Socket {
             kind: SockKind::TcpConn(Box::new(conn)),
             local: Some(local),
+            port_locked: true,
             owner,
             nodelay,
             reuse_addr,

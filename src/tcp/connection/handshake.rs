@@ -273,4 +273,10 @@ impl Connection {
     pub(super) fn syn_acked(&self) -> bool {
         self.syn_acked
     }
+
+    /// The handshake completed at some point (our SYN was acknowledged): a connection that
+    /// closes after this was a connected socket, one that closes before it a failed connect.
+    pub fn handshake_done(&self) -> bool {
+        self.syn_acked
+    }
 }
