@@ -12,13 +12,8 @@ impl Runner {
     pub(super) fn advance_to(&mut self, t: Instant) -> Res<()> {
         loop {
             self.poll_pending()?;
-            // A pending call's timeout before `t` is a moment to look at it again.
-            let until = self.pending_deadline().filter(|&d| d < t).unwrap_or(t);
-            if !self.net.step_until(until) {
-                if until == t {
-                    break;
-                }
-                self.net.advance_clock(until);
+            if !self.step_toward(t) {
+                break;
             }
         }
         self.net.advance_clock(t);
@@ -61,9 +56,20 @@ impl Runner {
         }
     }
 
-    /// When the pending call returns even if nothing happens (a `poll` timeout).
-    pub(super) fn pending_deadline(&self) -> Option<Instant> {
-        self.pending.as_ref().and_then(|p| p.call.deadline())
+    /// Runs the next event due by `t`; with none, moves the clock to the pending call's
+    /// timeout (a `poll`) if that comes first, so the call is looked at then. False when
+    /// nothing happens before `t`.
+    pub(super) fn step_toward(&mut self, t: Instant) -> bool {
+        let timeout = self.pending.as_ref().and_then(|p| p.call.deadline());
+        let until = timeout.filter(|&d| d < t).unwrap_or(t);
+        if self.net.step_until(until) {
+            return true;
+        }
+        if until < t {
+            self.net.advance_clock(until);
+            return true;
+        }
+        false
     }
 
     /// Runs the world until the pending call returns; the time it returned.
@@ -76,16 +82,7 @@ impl Runner {
             + SNIFF_SLACK
             + Duration::from_secs(60);
         while self.pending.is_some() {
-            let until = self
-                .pending_deadline()
-                .filter(|&d| d < limit)
-                .unwrap_or(limit);
-            if !self.net.step_until(until) {
-                if until < limit {
-                    self.net.advance_clock(until);
-                    self.poll_pending()?;
-                    continue;
-                }
+            if !self.step_toward(limit) {
                 let p = self.pending.take().expect("checked");
                 return fail(
                     p.pos.max(pos),

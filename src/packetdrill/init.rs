@@ -187,7 +187,7 @@ fn expand_arith(word: &str) -> Result<String, String> {
         let end = end.ok_or(format!("'{}': unclosed $(( ))", brief(word)))?;
         let tokens: Vec<char> = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
         let mut at = 0;
-        let v = arith_sum(&tokens, &mut at)
+        let v = arith_sum(&tokens, &mut at, 0)
             .filter(|_| at == tokens.len())
             .ok_or(format!(
                 "'{}': not shell arithmetic netlab knows",
@@ -208,11 +208,11 @@ fn brief(word: &str) -> String {
     }
 }
 
-fn arith_sum(t: &[char], at: &mut usize) -> Option<i64> {
-    let mut v = arith_product(t, at)?;
+fn arith_sum(t: &[char], at: &mut usize, depth: usize) -> Option<i64> {
+    let mut v = arith_product(t, at, depth)?;
     while let Some(&op @ ('+' | '-')) = t.get(*at) {
         *at += 1;
-        let r = arith_product(t, at)?;
+        let r = arith_product(t, at, depth)?;
         v = if op == '+' {
             v.checked_add(r)?
         } else {
@@ -222,11 +222,11 @@ fn arith_sum(t: &[char], at: &mut usize) -> Option<i64> {
     Some(v)
 }
 
-fn arith_product(t: &[char], at: &mut usize) -> Option<i64> {
-    let mut v = arith_atom(t, at)?;
+fn arith_product(t: &[char], at: &mut usize, depth: usize) -> Option<i64> {
+    let mut v = arith_atom(t, at, depth)?;
     while let Some(&op @ ('*' | '/')) = t.get(*at) {
         *at += 1;
-        let r = arith_atom(t, at)?;
+        let r = arith_atom(t, at, depth)?;
         v = if op == '*' {
             v.checked_mul(r)?
         } else {
@@ -239,15 +239,13 @@ fn arith_product(t: &[char], at: &mut usize) -> Option<i64> {
 /// Deepest parentheses an expression may nest (a script is user input: no stack overflow).
 const MAX_ARITH_DEPTH: usize = 32;
 
-fn arith_atom(t: &[char], at: &mut usize) -> Option<i64> {
+fn arith_atom(t: &[char], at: &mut usize, depth: usize) -> Option<i64> {
     if t.get(*at) == Some(&'(') {
-        let depth = t[..*at].iter().filter(|&&c| c == '(').count()
-            - t[..*at].iter().filter(|&&c| c == ')').count();
         if depth >= MAX_ARITH_DEPTH {
             return None;
         }
         *at += 1;
-        let v = arith_sum(t, at)?;
+        let v = arith_sum(t, at, depth + 1)?;
         (t.get(*at) == Some(&')')).then(|| *at += 1)?;
         return Some(v);
     }

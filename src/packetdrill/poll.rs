@@ -14,20 +14,16 @@ use super::syscall::{arg, int, Ret};
 use crate::socket::PollEvents;
 use crate::time::{Duration, Instant};
 
-const POLLRDNORM: i64 = 0x040;
-const POLLWRNORM: i64 = 0x100;
-const POLLNVAL: i64 = 0x020;
-
 /// The bits and names of `revents`, for messages.
-const NAMES: [(i64, &str); 8] = [
-    (PollEvents::POLLIN as i64, "POLLIN"),
-    (PollEvents::POLLOUT as i64, "POLLOUT"),
-    (PollEvents::POLLERR as i64, "POLLERR"),
-    (PollEvents::POLLHUP as i64, "POLLHUP"),
-    (POLLNVAL, "POLLNVAL"),
-    (POLLRDNORM, "POLLRDNORM"),
-    (POLLWRNORM, "POLLWRNORM"),
-    (PollEvents::POLLRDHUP as i64, "POLLRDHUP"),
+const NAMES: [(u16, &str); 8] = [
+    (PollEvents::POLLIN, "POLLIN"),
+    (PollEvents::POLLOUT, "POLLOUT"),
+    (PollEvents::POLLERR, "POLLERR"),
+    (PollEvents::POLLHUP, "POLLHUP"),
+    (PollEvents::POLLNVAL, "POLLNVAL"),
+    (PollEvents::POLLRDNORM, "POLLRDNORM"),
+    (PollEvents::POLLWRNORM, "POLLWRNORM"),
+    (PollEvents::POLLRDHUP, "POLLRDHUP"),
 ];
 
 /// One `struct pollfd` of the script.
@@ -100,18 +96,18 @@ fn revents(r: &Runner, fd: i64, events: i64) -> i64 {
         return 0;
     }
     let Some(f) = r.fds.get(&fd) else {
-        return POLLNVAL;
+        return PollEvents::POLLNVAL.into();
     };
     let p = r.net.host().poll(f.sock);
     // tcp_poll sets the "normal data" twins with POLLIN and POLLOUT.
-    let mut bits = i64::from(p.bits());
+    let mut bits = p.bits();
     if p.input {
-        bits |= POLLRDNORM;
+        bits |= PollEvents::POLLRDNORM;
     }
     if p.output {
-        bits |= POLLWRNORM;
+        bits |= PollEvents::POLLWRNORM;
     }
-    bits & (events | i64::from(PollEvents::POLLERR | PollEvents::POLLHUP))
+    i64::from(bits) & (events | i64::from(PollEvents::POLLERR | PollEvents::POLLHUP))
 }
 
 /// A try of the call: `None` while it waits. When it returns, every `revents` the script
@@ -150,10 +146,10 @@ pub(super) fn try_poll(r: &Runner, pos: Pos, call: &PollCall) -> Res<Option<Ret>
 fn names(bits: i64) -> String {
     let mut out: Vec<String> = NAMES
         .iter()
-        .filter(|(b, _)| bits & b != 0)
+        .filter(|(b, _)| bits & i64::from(*b) != 0)
         .map(|(_, n)| n.to_string())
         .collect();
-    let known = NAMES.iter().fold(0, |acc, (b, _)| acc | b);
+    let known = NAMES.iter().fold(0, |acc, (b, _)| acc | i64::from(*b));
     if bits & !known != 0 {
         out.push(format!("{:#x}", bits & !known));
     }

@@ -598,16 +598,8 @@ impl Runner {
                 }
             }
             self.poll_pending()?;
-            // A pending call's timeout (a `poll`) comes before the packet's deadline.
-            let until = self
-                .pending_deadline()
-                .filter(|&d| d < deadline)
-                .unwrap_or(deadline);
-            if !self.net.step_until(until) {
-                if until == deadline {
-                    return Ok(None);
-                }
-                self.net.advance_clock(until);
+            if !self.step_toward(deadline) {
+                return Ok(None);
             }
         }
     }

@@ -1,13 +1,19 @@
 //! Linux's numbers for the names scripts use: constants of the socket API and errno values.
 
+use crate::socket::PollEvents;
+
+/// `socket()`'s flags that ride on the type (Linux `__sys_socket`).
+pub(super) const SOCK_NONBLOCK: i64 = 0o4000;
+pub(super) const SOCK_CLOEXEC: i64 = 0o2000000;
+
 /// Linux's values of the symbols scripts use.
 pub(super) fn symbol(name: &str) -> Option<i64> {
     Some(match name {
         "AF_INET" => 2,
         "SOCK_STREAM" => 1,
         "SOCK_DGRAM" => 2,
-        "SOCK_NONBLOCK" => 0o4000,
-        "SOCK_CLOEXEC" => 0o2000000,
+        "SOCK_NONBLOCK" => SOCK_NONBLOCK,
+        "SOCK_CLOEXEC" => SOCK_CLOEXEC,
         "IPPROTO_IP" | "SOL_IP" => 0,
         "IPPROTO_TCP" | "SOL_TCP" => 6,
         "IPPROTO_UDP" => 17,
@@ -60,17 +66,17 @@ pub(super) fn symbol(name: &str) -> Option<i64> {
         "MSG_EOR" => 0x80,
         "MSG_NOSIGNAL" => 0x4000,
         "MSG_PEEK" => 0x2,
-        "POLLIN" => 0x001,
+        "POLLIN" => PollEvents::POLLIN.into(),
         "POLLPRI" => 0x002,
-        "POLLOUT" => 0x004,
-        "POLLERR" => 0x008,
-        "POLLHUP" => 0x010,
-        "POLLNVAL" => 0x020,
-        "POLLRDNORM" => 0x040,
+        "POLLOUT" => PollEvents::POLLOUT.into(),
+        "POLLERR" => PollEvents::POLLERR.into(),
+        "POLLHUP" => PollEvents::POLLHUP.into(),
+        "POLLNVAL" => PollEvents::POLLNVAL.into(),
+        "POLLRDNORM" => PollEvents::POLLRDNORM.into(),
         "POLLRDBAND" => 0x080,
-        "POLLWRNORM" => 0x100,
+        "POLLWRNORM" => PollEvents::POLLWRNORM.into(),
         "POLLWRBAND" => 0x200,
-        "POLLRDHUP" => 0x2000,
+        "POLLRDHUP" => PollEvents::POLLRDHUP.into(),
         _ => return None,
     })
 }

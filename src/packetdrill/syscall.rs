@@ -274,9 +274,7 @@ fn first_try(r: &mut Runner, pos: Pos, c: &mut Call) -> Res<Option<Ret>> {
         if let Some(lp) = r.local_port.take() {
             r.retired.insert((lp, r.remote_port));
         }
-        // SOCK_NONBLOCK and SOCK_CLOEXEC ride on the type (Linux `__sys_socket`).
-        const SOCK_NONBLOCK: i64 = 0o4000;
-        const SOCK_CLOEXEC: i64 = 0o2000000;
+        use super::symbols::{SOCK_CLOEXEC, SOCK_NONBLOCK};
         let ty = int(pos, arg(pos, &sys, 1)?)?;
         c.sock_nonblock = ty & SOCK_NONBLOCK != 0;
         let ty = ty & !(SOCK_NONBLOCK | SOCK_CLOEXEC);

@@ -430,6 +430,11 @@ impl PollEvents {
     pub const POLLERR: u16 = 0x008;
     pub const POLLHUP: u16 = 0x010;
     pub const POLLRDHUP: u16 = 0x2000;
+    /// Bits `poll` sets beside those above: the "normal data" twins of `POLLIN` and
+    /// `POLLOUT` (`tcp_poll` sets them together), and a descriptor that is not open.
+    pub const POLLRDNORM: u16 = 0x040;
+    pub const POLLWRNORM: u16 = 0x100;
+    pub const POLLNVAL: u16 = 0x020;
 
     /// The `revents` bits (`POLLIN | POLLOUT …`) as Linux numbers them.
     pub fn bits(self) -> u16 {

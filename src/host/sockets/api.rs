@@ -89,7 +89,7 @@ impl SocketApi for SockCx<'_, '_> {
             SockKind::TcpListen(_) => Err(SocketError::AlreadyConnected),
             SockKind::TcpConn(c) => {
                 let state = c.state();
-                let failed_connect = state == State::Closed && !c.handshake_done();
+                let failed_connect = state == State::Closed && !c.syn_acked();
                 // A failed handshake reports its error once (sock_error clears it).
                 if let Some(e) = super::Sockets::take_error(s) {
                     return Err(e);

@@ -80,7 +80,7 @@ impl Host {
         };
         // Only a connect that failed: a socket that was connected stays so for connect()
         // (Linux's `sock->state` remains SS_CONNECTED after a reset: EISCONN).
-        if c.state() != State::Closed || c.handshake_done() {
+        if c.state() != State::Closed || c.syn_acked() {
             return;
         }
         let key = (c.local(), c.remote());

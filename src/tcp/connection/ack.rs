@@ -10,6 +10,20 @@ use crate::tcp::seq::SeqNumber;
 use crate::tcp::wire::TcpRepr;
 use crate::time::{Duration, Instant};
 
+/// How far below SND.UNA an ACK may be before it is dropped with a challenge ACK (RFC 5961
+/// §5.2: MAX.SND.WND). Linux bounds the window by the bytes acknowledged so far ("do not
+/// accept ACK for bytes we never sent", `tcp_ack`), so on a passive open, before any data is
+/// acknowledged, every ACK below SND.UNA is answered with a challenge ACK and dropped, data and
+/// all (measured on Linux 6.18: packetdrill's gro/gro-mss-option.pkt, whose data segment
+/// acknowledges the ISN, gets `ack 1` back). Used by the connection and its TIME_WAIT form.
+pub(super) fn old_ack_window(linux: bool, max_snd_wnd: u32, bytes_acked: u64) -> u32 {
+    if linux {
+        u64::from(max_snd_wnd).min(bytes_acked) as u32
+    } else {
+        max_snd_wnd.max(1)
+    }
+}
+
 impl Connection {
     /// The fifth step for established-like states. Returns false when the segment must be
     /// dropped.
@@ -31,18 +45,12 @@ impl Connection {
             });
             return false;
         }
-        // RFC 5961 §5.2: an ACK older than SND.UNA - MAX.SND.WND is suspicious. Linux bounds
-        // the window by the bytes acknowledged so far ("do not accept ACK for bytes we never
-        // sent", `tcp_ack`), so on a passive open, before any data is acknowledged, every ACK
-        // below SND.UNA is answered with a challenge ACK and dropped, data and all (measured on
-        // Linux 6.18: packetdrill's gro/gro-mss-option.pkt, whose data segment acknowledges
-        // the ISN, gets `ack 1` back).
-        let max_window = if self.config.linux_segment_checks {
-            u64::from(self.max_snd_wnd).min(self.bytes_acked) as u32
-        } else {
-            self.max_snd_wnd.max(1)
-        };
-        let oldest = self.snd_una - max_window;
+        let oldest = self.snd_una
+            - old_ack_window(
+                self.config.linux_segment_checks,
+                self.max_snd_wnd,
+                self.bytes_acked,
+            );
         if ack < oldest {
             self.send_ack(out);
             out.event(TcpEvent::SegmentDropped {

@@ -270,13 +270,9 @@ impl Connection {
         self.emit(out, self.iss, flags, options, data_len, data_len > 0);
     }
 
-    pub(super) fn syn_acked(&self) -> bool {
-        self.syn_acked
-    }
-
-    /// The handshake completed at some point (our SYN was acknowledged): a connection that
-    /// closes after this was a connected socket, one that closes before it a failed connect.
-    pub fn handshake_done(&self) -> bool {
+    /// Our SYN was acknowledged at some point: a connection that closes after this was a
+    /// connected socket, one that closes before it a failed connect.
+    pub fn syn_acked(&self) -> bool {
         self.syn_acked
     }
 }

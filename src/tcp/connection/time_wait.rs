@@ -344,13 +344,13 @@ impl TimeWait {
         }
     }
 
-    /// How far below SND.UNA an ACK may be (as `Connection::process_ack` bounds it).
+    /// How far below SND.UNA an ACK may be (`ack::old_ack_window`).
     fn old_ack_window(&self) -> u32 {
-        if self.linux_segment_checks {
-            self.max_snd_wnd.min(self.bytes_acked)
-        } else {
-            self.max_snd_wnd.max(1)
-        }
+        super::ack::old_ack_window(
+            self.linux_segment_checks,
+            self.max_snd_wnd,
+            u64::from(self.bytes_acked),
+        )
     }
 
     /// The ACK's checks of the fifth step and the window update. False when the segment is
